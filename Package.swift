@@ -1,0 +1,40 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Recbench",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "recbench", targets: ["recbench"]),
+        .library(name: "RecbenchExperiment", targets: ["RecbenchExperiment"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, each seen by exactly one Swift wrapper target (their CBLAS enums clash).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(name: "CGSL", providers: [.apt(["libgsl-dev"]), .brew(["gsl"])]),
+
+        .target(name: "RecbenchCore", dependencies: ["CBLAS"]),
+        .target(name: "RecbenchGSL", dependencies: ["CGSL"]),
+        .target(name: "RecbenchData", dependencies: ["RecbenchCore"]),
+        .target(name: "RecbenchAlgorithms", dependencies: ["RecbenchCore", "RecbenchGSL"]),
+        .target(name: "RecbenchNN", dependencies: ["RecbenchCore", "RecbenchAlgorithms"]),
+        .target(name: "RecbenchEval", dependencies: ["RecbenchCore", "RecbenchAlgorithms", "RecbenchGSL"]),
+        .target(name: "RecbenchExperiment", dependencies: [
+            "RecbenchCore", "RecbenchData", "RecbenchAlgorithms", "RecbenchNN", "RecbenchEval", "RecbenchGSL",
+        ]),
+        .executableTarget(name: "recbench", dependencies: [
+            "RecbenchExperiment", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "RecbenchCoreTests", dependencies: ["RecbenchCore", "RecbenchGSL"]),
+        .testTarget(name: "RecbenchDataTests", dependencies: ["RecbenchData"]),
+        .testTarget(name: "RecbenchAlgorithmsTests", dependencies: ["RecbenchAlgorithms", "RecbenchData", "RecbenchEval"]),
+        .testTarget(name: "RecbenchNNTests", dependencies: ["RecbenchNN", "RecbenchData", "RecbenchEval"]),
+        .testTarget(name: "RecbenchEvalTests", dependencies: ["RecbenchEval"]),
+        .testTarget(name: "RecbenchExperimentTests", dependencies: ["RecbenchExperiment"]),
+    ]
+)

@@ -1,0 +1,29 @@
+import RecbenchCore
+
+/// Uniformly random scores: the floor every model must clear. Scores depend only on the seed and
+/// the user, so batches and threads do not change them.
+public final class RandomRecommender: Recommender {
+    public struct Config: AlgorithmConfig {
+        public static let parameters: [ParameterSpec] = []
+        public init(_ values: ParameterValues) {}
+    }
+    public static let name = "Random"
+    public static let summary = "Uniformly random ranking (a sanity floor)."
+    public static let tasks: Set<Task> = [.ranking, .sequential]
+
+    private var seed: UInt64 = 0
+    private var itemCount = 0
+
+    public init(config: Config) {}
+
+    public func fit(_ data: TrainingData, context: FitContext) throws {
+        seed = context.seed; itemCount = data.itemCount
+    }
+
+    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
+        for (r, u) in users.enumerated() {
+            var rng = RandomSource(seed: seed, stream: "random-user-\(u)")
+            for i in 0..<itemCount { scores[r * itemCount + i] = rng.nextFloat() }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import RecbenchCore
+
+/// What a trial asks of a model.
+public enum Task: String, Sendable, CaseIterable, Codable {
+    /// Predict held-out ratings (RMSE, MAE).
+    case rating
+    /// Rank unseen items for each user (top-N metrics).
+    case ranking
+    /// Rank the next item after each user's time-ordered history.
+    case sequential
+}
+
+/// Everything a model may learn from: interactions (with timestamps, so sequential models get
+/// time-ordered histories through `interactions.histories()`), side features for factorization
+/// machines, and an optional validation part for early stopping.
+public struct TrainingData: Sendable {
+    public let task: Task
+    public let interactions: InteractionMatrix
+    public let userFeatures: FeatureTable
+    public let itemFeatures: FeatureTable
+    public let validation: InteractionMatrix?
+
+    public init(task: Task, interactions: InteractionMatrix, userFeatures: FeatureTable = FeatureTable(),
+                itemFeatures: FeatureTable = FeatureTable(), validation: InteractionMatrix? = nil) {
+        self.task = task; self.interactions = interactions; self.userFeatures = userFeatures
+        self.itemFeatures = itemFeatures; self.validation = validation
+    }
+
+    public var userCount: Int { interactions.userCount }
+    public var itemCount: Int { interactions.itemCount }
+}
+
+/// One point of a training curve: an iteration and named values (loss, validation metric…).
+public struct CurvePoint: Sendable, Equatable {
+    public let iteration: Int
+    public let values: [String: Double]
+    public init(iteration: Int, values: [String: Double]) { self.iteration = iteration; self.values = values }
+}
+
+/// The runner's side of a fit: threads, seed, progress, the training curve, cancellation and an
+/// optional validation scorer. Algorithms report through it and never touch the console.
+public final class FitContext: @unchecked Sendable {
+    public let threads: Int
+    public let seed: UInt64
+    private let onProgress: @Sendable (Double) -> Void
+    private let cancelled: @Sendable () -> Bool
+    /// Given the model as fitted so far, returns the validation metric (higher is better), when
+    /// the trial has a validation part. Iterative models may use it for early stopping.
+    public let validate: (@Sendable (any Recommender) -> Double)?
+    public private(set) var curve: [CurvePoint] = []
+
+    public init(threads: Int = 1, seed: UInt64 = 42, progress: @escaping @Sendable (Double) -> Void = { _ in },
+                isCancelled: @escaping @Sendable () -> Bool = { false },
+                validate: (@Sendable (any Recommender) -> Double)? = nil) {
+        self.threads = max(1, threads); self.seed = seed; onProgress = progress; cancelled = isCancelled
+        self.validate = validate
+    }
+
+    /// Fraction of the fit done, 0...1.
+    public func progress(_ fraction: Double) { onProgress(min(1, max(0, fraction))) }
+    public var isCancelled: Bool { cancelled() }
+    public func record(iteration: Int, _ values: [String: Double]) { curve.append(CurvePoint(iteration: iteration, values: values)) }
+    /// A random stream for a named purpose, derived from the trial seed.
+    public func random(_ stream: String) -> RandomSource { RandomSource(seed: seed, stream: stream) }
+}
+
+/// Latent-factor form of a model: score(u, i) = userFactors[u] · itemFactors[i] + itemBias[i].
+/// Models that have it get the fused GEMM + top-K scoring path.
+public struct LatentFactors: Sendable {
+    public let users: DenseMatrix
+    public let items: DenseMatrix
+    public let itemBias: [Float]?
+    public init(users: DenseMatrix, items: DenseMatrix, itemBias: [Float]? = nil) {
+        precondition(users.columns == items.columns)
+        self.users = users; self.items = items; self.itemBias = itemBias
+    }
+}
+
+/// The one contract every algorithm implements. A model is fitted once per trial, then asked for
+/// scores of all items for batches of users (the scoring core masks seen items and selects the
+/// top K) and, for the rating task, for predictions of (user, item) pairs. `score` and `predict`
+/// must be safe to call concurrently after `fit`.
+public protocol Recommender: AnyObject, SendableMetatype {
+    associatedtype Config: AlgorithmConfig
+    /// The name used in experiment files.
+    static var name: String { get }
+    static var summary: String { get }
+    static var tasks: Set<Task> { get }
+
+    init(config: Config)
+    func fit(_ data: TrainingData, context: FitContext) throws
+
+    /// Scores of every item for each user, row-major users.count × itemCount.
+    func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>)
+    /// Rating predictions for the pairs (users[k], items[k]).
+    func predict(users: [Int32], items: [Int32]) -> [Float]
+    /// Non-nil when scores are a factor product (enables the fused scoring path).
+    var factors: LatentFactors? { get }
+}
+
+extension Recommender {
+    public var factors: LatentFactors? { nil }
+
+    public func predict(users: [Int32], items: [Int32]) -> [Float] {
+        fatalError("\(Self.name) does not predict ratings (the experiment validator prevents this call)")
+    }
+
+    /// Default dense scoring from the factor form.
+    public func scoreFromFactors(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
+        guard let f = factors else { fatalError("\(Self.name) has neither score() nor factors") }
+        let d = f.users.columns, n = f.items.rows
+        var block = [Float](repeating: 0, count: users.count * d)
+        for (r, u) in users.enumerated() {
+            for c in 0..<d { block[r * d + c] = f.users.values[Int(u) * d + c] }
+        }
+        block.withUnsafeBufferPointer { a in f.items.values.withUnsafeBufferPointer { b in
+            BLAS.sgemm(transB: true, m: users.count, n: n, k: d, a: a.baseAddress!, lda: d,
+                       b: b.baseAddress!, ldb: d, c: scores.baseAddress!, ldc: n)
+        } }
+        if let bias = f.itemBias {
+            for r in 0..<users.count { for i in 0..<n { scores[r * n + i] += bias[i] } }
+        }
+    }
+}
+
+/// Registry entry for one algorithm: name, help, parameters and a constructor from validated
+/// parameters. The experiment layer keeps the list; this type keeps it free of generics.
+public struct AlgorithmDescriptor: Sendable {
+    public let name: String
+    public let summary: String
+    public let tasks: Set<Task>
+    public let parameters: [ParameterSpec]
+    public let make: @Sendable (ParameterValues) -> any Recommender
+
+    public init<R: Recommender>(_ type: R.Type) {
+        name = R.name; summary = R.summary; tasks = R.tasks; parameters = R.Config.parameters
+        make = { R(config: R.Config($0)) }
+    }
+}

@@ -1,0 +1,106 @@
+internal import CBLAS
+
+/// Thin Swift wrappers over the OpenBLAS and LAPACK routines Recbench uses. Nothing outside this
+/// file touches CBLAS, so the rest of the code base sees Swift types only.
+public enum BLAS {
+    /// Sets OpenBLAS's own thread count. Call with 1 inside loops that Recbench parallelises
+    /// itself, so the two levels of parallelism do not oversubscribe the cores.
+    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// C = alpha · op(A) · op(B) + beta · C, all row-major.
+    public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                             alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                             b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
+                    beta, c, blasint(ldc))
+    }
+
+    /// C = alpha · Aᵀ·A + beta · C (upper triangle and mirrored), A is rows × n row-major.
+    public static func ssyrkTransposed(n: Int, rows: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                                       beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, blasint(n), blasint(rows), alpha, a, blasint(lda),
+                    beta, c, blasint(ldc))
+        for i in 0..<n { for j in 0..<i { c[i * ldc + j] = c[j * ldc + i] } }
+    }
+
+    /// y = alpha · op(A) · x + beta · y, row-major A of m × n.
+    public static func sgemv(trans: Bool = false, m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                             x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>) {
+        cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha, a,
+                    blasint(lda), x, 1, beta, y, 1)
+    }
+
+    public static func sdot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
+        cblas_sdot(blasint(n), x, 1, y, 1)
+    }
+
+    /// y += alpha · x
+    public static func saxpy(_ n: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        cblas_saxpy(blasint(n), alpha, x, 1, y, 1)
+    }
+}
+
+/// LAPACK routines (Fortran entry points: column-major, so a symmetric row-major matrix is passed
+/// as is, and other matrices are transposed by the caller's choice of `uplo` or shape).
+public enum LAPACK {
+    public struct Failure: Error, CustomStringConvertible {
+        public let routine: String, info: Int
+        public var description: String { "LAPACK \(routine) failed (info = \(info))" }
+    }
+
+    /// Solves A·X = B in place for a symmetric positive-definite n × n matrix A (overwritten by its
+    /// Cholesky factor) and nrhs right-hand sides stored as rows of B (nrhs × n row-major).
+    public static func choleskySolve(n: Int, a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, nrhs: Int = 1) throws {
+        var uplo: CChar = 85 /* U */, nn = Int32(n), lda = Int32(n), info: Int32 = 0, nr = Int32(nrhs), ldb = Int32(n)
+        spotrf_(&uplo, &nn, a, &lda, &info)
+        if info != 0 { throw Failure(routine: "spotrf", info: Int(info)) }
+        spotrs_(&uplo, &nn, &nr, a, &lda, b, &ldb, &info)
+        if info != 0 { throw Failure(routine: "spotrs", info: Int(info)) }
+    }
+
+    /// Inverts a symmetric positive-definite n × n matrix in place (full matrix filled on return).
+    public static func symmetricInverse(n: Int, a: UnsafeMutablePointer<Double>) throws {
+        var uplo: CChar = 85, nn = Int32(n), lda = Int32(n), info: Int32 = 0
+        dpotrf_(&uplo, &nn, a, &lda, &info)
+        if info != 0 { throw Failure(routine: "dpotrf", info: Int(info)) }
+        dpotri_(&uplo, &nn, a, &lda, &info)
+        if info != 0 { throw Failure(routine: "dpotri", info: Int(info)) }
+        // Fortran "U" of a column-major matrix is the lower triangle of our row-major view.
+        for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { a[i * n + j] = a[j * n + i] } }
+    }
+
+    /// Eigen-decomposition of a symmetric n × n matrix: eigenvalues ascending into `w`, and the
+    /// eigenvectors as rows of `a` on return.
+    public static func symmetricEigen(n: Int, a: UnsafeMutablePointer<Float>, w: UnsafeMutablePointer<Float>) throws {
+        var jobz: CChar = 86 /* V */, uplo: CChar = 85, nn = Int32(n), lda = Int32(n), info: Int32 = 0
+        var lwork: Int32 = -1, liwork: Int32 = -1, wq: Float = 0, iwq: Int32 = 0
+        ssyevd_(&jobz, &uplo, &nn, a, &lda, w, &wq, &lwork, &iwq, &liwork, &info)
+        lwork = Int32(wq); liwork = iwq
+        var work = [Float](repeating: 0, count: Int(lwork)), iwork = [Int32](repeating: 0, count: Int(liwork))
+        ssyevd_(&jobz, &uplo, &nn, a, &lda, w, &work, &lwork, &iwork, &liwork, &info)
+        if info != 0 { throw Failure(routine: "ssyevd", info: Int(info)) }
+    }
+
+    /// Thin SVD of a row-major m × n matrix A (destroyed). Returns U (m × r), singular values
+    /// (r, descending) and Vᵀ (r × n), r = min(m, n), all row-major.
+    public static func svd(m: Int, n: Int, a: UnsafeMutablePointer<Float>) throws -> (u: [Float], s: [Float], vt: [Float]) {
+        // Row-major A is column-major Aᵀ (n × m): Aᵀ = V Σ Uᵀ, so LAPACK's "U" is our V and its Vᵀ is our Uᵀ.
+        let r = min(m, n)
+        var jobz: CChar = 83 /* S */, mm = Int32(n), nn = Int32(m), lda = Int32(n), info: Int32 = 0
+        var s = [Float](repeating: 0, count: r)
+        var lu = [Float](repeating: 0, count: n * r), lvt = [Float](repeating: 0, count: r * m)
+        var ldu = Int32(n), ldvt = Int32(r), lwork: Int32 = -1, wq: Float = 0
+        var iwork = [Int32](repeating: 0, count: 8 * r)
+        sgesdd_(&jobz, &mm, &nn, a, &lda, &s, &lu, &ldu, &lvt, &ldvt, &wq, &lwork, &iwork, &info)
+        lwork = Int32(wq)
+        var work = [Float](repeating: 0, count: Int(lwork))
+        sgesdd_(&jobz, &mm, &nn, a, &lda, &s, &lu, &ldu, &lvt, &ldvt, &work, &lwork, &iwork, &info)
+        if info != 0 { throw Failure(routine: "sgesdd", info: Int(info)) }
+        // Column-major lu (n × r) read row-major is r × n = Vᵀ; column-major lvt (r × m) read
+        // row-major is m × r = U.
+        return (lvt, s, lu)
+    }
+}

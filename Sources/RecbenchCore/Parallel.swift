@@ -1,0 +1,44 @@
+import Dispatch
+
+/// Runs body(chunk) for chunks of 0..<count on up to `threads` threads. Chunks are contiguous
+/// and fixed by (count, threads) alone, so per-chunk work (and its random stream) is
+/// reproducible at a given thread count. OpenBLAS is kept to one thread while the loop runs.
+public func parallelChunks(count: Int, threads: Int, _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
+    guard count > 0 else { return }
+    let t = max(1, min(threads, count))
+    if t == 1 { body(0, 0..<count); return }
+    let saved = BLAS.threads
+    BLAS.setThreads(1)
+    defer { BLAS.setThreads(saved) }
+    withoutActuallyEscaping(body) { body in
+        let box = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: t) { c in
+            let lo = count * c / t, hi = count * (c + 1) / t
+            box.value(c, lo..<hi)
+        }
+    }
+}
+
+/// Runs body(i) for every i in 0..<count with dynamic scheduling in blocks of `grain`.
+/// For uneven work (per-user solves); results must be written to per-index slots.
+public func parallelFor(count: Int, threads: Int, grain: Int = 64, _ body: (Int) -> Void) {
+    guard count > 0 else { return }
+    let t = max(1, min(threads, (count + grain - 1) / grain))
+    if t == 1 { for i in 0..<count { body(i) }; return }
+    let saved = BLAS.threads
+    BLAS.setThreads(1)
+    defer { BLAS.setThreads(saved) }
+    let blocks = (count + grain - 1) / grain
+    withoutActuallyEscaping(body) { body in
+        let box = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: blocks) { b in
+            for i in (b * grain)..<min(count, (b + 1) * grain) { box.value(i) }
+        }
+    }
+}
+
+/// Wraps a value the caller guarantees is used safely across threads (disjoint writes).
+public struct UncheckedSendable<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}

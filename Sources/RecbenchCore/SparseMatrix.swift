@@ -1,0 +1,73 @@
+/// Compressed sparse rows with Float32 values. Column indices within a row are ascending.
+public struct SparseMatrix: Sendable, Equatable {
+    public let rows: Int
+    public let columns: Int
+    /// Row r's entries are at offsets[r] ..< offsets[r + 1].
+    public let offsets: [Int]
+    public let indices: [Int32]
+    public let values: [Float]
+
+    public var nnz: Int { indices.count }
+
+    public init(rows: Int, columns: Int, offsets: [Int], indices: [Int32], values: [Float]) {
+        precondition(offsets.count == rows + 1 && indices.count == values.count && offsets.last == indices.count)
+        self.rows = rows; self.columns = columns; self.offsets = offsets; self.indices = indices; self.values = values
+    }
+
+    /// Builds from coordinate triplets (any order; duplicates are kept as separate entries, which
+    /// callers avoid by deduplicating first). `permutation[k]` is the triplet index of entry k.
+    public init(rows: Int, columns: Int, rowIndices: [Int32], columnIndices: [Int32], values: [Float]) {
+        let (m, _) = SparseMatrix.build(rows: rows, columns: columns, rowIndices: rowIndices,
+                                        columnIndices: columnIndices, values: values)
+        self = m
+    }
+
+    /// Counting sort by row, then by column within each row (stable: equal coordinates keep input order).
+    public static func build(rows: Int, columns: Int, rowIndices: [Int32], columnIndices: [Int32],
+                             values: [Float]) -> (SparseMatrix, permutation: [Int32]) {
+        let n = rowIndices.count
+        precondition(columnIndices.count == n && values.count == n)
+        // Sort by column first (counting sort), then stable counting sort by row.
+        var colCount = [Int](repeating: 0, count: columns + 1)
+        for c in columnIndices { colCount[Int(c) + 1] += 1 }
+        for c in 0..<columns { colCount[c + 1] += colCount[c] }
+        var byColumn = [Int32](repeating: 0, count: n)
+        for k in 0..<n { let c = Int(columnIndices[k]); byColumn[colCount[c]] = Int32(k); colCount[c] += 1 }
+        var offsets = [Int](repeating: 0, count: rows + 1)
+        for r in rowIndices { offsets[Int(r) + 1] += 1 }
+        for r in 0..<rows { offsets[r + 1] += offsets[r] }
+        var next = offsets
+        var perm = [Int32](repeating: 0, count: n)
+        for k in byColumn { let r = Int(rowIndices[Int(k)]); perm[next[r]] = k; next[r] += 1 }
+        let idx = perm.map { columnIndices[Int($0)] }
+        let vals = perm.map { values[Int($0)] }
+        return (SparseMatrix(rows: rows, columns: columns, offsets: offsets, indices: idx, values: vals), perm)
+    }
+
+    public func rowRange(_ r: Int) -> Range<Int> { offsets[r]..<offsets[r + 1] }
+    public func rowIndices(_ r: Int) -> ArraySlice<Int32> { indices[rowRange(r)] }
+    public func rowValues(_ r: Int) -> ArraySlice<Float> { values[rowRange(r)] }
+    public func rowCount(_ r: Int) -> Int { offsets[r + 1] - offsets[r] }
+
+    /// Binary search within a row (indices are sorted).
+    public func value(row r: Int, column c: Int) -> Float? {
+        var lo = offsets[r], hi = offsets[r + 1]
+        let target = Int32(c)
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if indices[mid] < target { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < offsets[r + 1] && indices[lo] == target ? values[lo] : nil
+    }
+
+    public func transposed() -> SparseMatrix {
+        var rowIdx = [Int32](repeating: 0, count: nnz)
+        for r in 0..<rows { for k in rowRange(r) { rowIdx[k] = Int32(r) } }
+        return SparseMatrix(rows: columns, columns: rows, rowIndices: indices, columnIndices: rowIdx, values: values)
+    }
+
+    /// Same pattern, values replaced.
+    public func withValues(_ newValues: [Float]) -> SparseMatrix {
+        SparseMatrix(rows: rows, columns: columns, offsets: offsets, indices: indices, values: newValues)
+    }
+}
