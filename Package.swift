@@ -27,7 +27,8 @@ let package = Package(
             "RecbenchCore", "RecbenchData", "RecbenchAlgorithms", "RecbenchNN", "RecbenchEval", "RecbenchGSL",
         ]),
         .executableTarget(name: "recbench", dependencies: [
-            "RecbenchExperiment", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "RecbenchExperiment", "RecbenchCore", "RecbenchData", "RecbenchAlgorithms", "RecbenchEval", "RecbenchGSL",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "RecbenchCoreTests", dependencies: ["RecbenchCore", "RecbenchGSL"]),

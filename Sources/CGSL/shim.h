@@ -6,3 +6,4 @@
 
 // Swift 6 rejects reading this mutable C global directly; a function returning it is fine.
 static inline const gsl_rng_type *recbench_rng_mt19937(void) { return gsl_rng_mt19937; }
+static inline const char *recbench_gsl_version(void) { return gsl_version; }
