@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "RecbenchDataTests", dependencies: ["RecbenchData"]),
         .testTarget(name: "RecbenchAlgorithmsTests", dependencies: ["RecbenchAlgorithms", "RecbenchData", "RecbenchEval"]),
         .testTarget(name: "RecbenchNNTests", dependencies: ["RecbenchNN", "RecbenchData", "RecbenchEval"]),
-        .testTarget(name: "RecbenchEvalTests", dependencies: ["RecbenchEval"]),
+        .testTarget(name: "RecbenchEvalTests", dependencies: ["RecbenchEval", "RecbenchAlgorithms", "RecbenchCore"]),
         .testTarget(name: "RecbenchExperimentTests", dependencies: ["RecbenchExperiment"]),
     ]
 )
