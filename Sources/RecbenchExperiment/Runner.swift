@@ -203,7 +203,9 @@ public final class Runner: @unchecked Sendable {
 
     /// Runs every trial of the plan whose index passes `include` (all by default) and returns
     /// results in plan order. Data sets are prepared once; folds are built once per fold.
-    public func run(plan: Plan, include: (Trial) -> Bool = { _ in true }) throws -> (datasets: [DatasetRecord], trials: [TrialResult]) {
+    /// `onResult` sees each trial's result as soon as it is finished (the trial cache stores it there).
+    public func run(plan: Plan, include: (Trial) -> Bool = { _ in true },
+                    onResult: @escaping @Sendable (TrialResult) -> Void = { _ in }) throws -> (datasets: [DatasetRecord], trials: [TrialResult]) {
         var records = [DatasetRecord]()
         var results = [TrialResult?](repeating: nil, count: plan.trials.count)
         let total = plan.trials.filter(include).count
@@ -237,7 +239,11 @@ public final class Runner: @unchecked Sendable {
                         if stop { return }
                         let t = foldTrials[i]
                         box.value.progress.trialStarted(index: t.index, label: "\(ds.label) fold \(fold) \(t.configuration.label)")
-                        do { sink.value[i] = try box.value.runTrial(t, prepared: prepared, fold: data, threads: threadsPerTrial) } catch {
+                        do {
+                            let r = try box.value.runTrial(t, prepared: prepared, fold: data, threads: threadsPerTrial)
+                            sink.value[i] = r
+                            onResult(r)
+                        } catch {
                             failureLock.lock(); if failure == nil { failure = error }; failureLock.unlock()
                         }
                         box.value.progress.trialFinished(index: t.index)
