@@ -207,7 +207,7 @@ struct Validation {
         if let syn = m["synthetic"] {
             guard let s = members(syn, "\(path).synthetic", allowed: ["users", "items", "interactions", "factors", "popularity_skew", "rating_noise", "seed", "features"]) else { return nil }
             let p = "\(path).synthetic"
-            var c = SyntheticConfig()
+            var c = SyntheticConfig(users: 1000, items: 500, interactions: 50000)
             c.users = integer(s["users"], "\(p).users", default: c.users, min: 1)
             c.items = integer(s["items"], "\(p).items", default: c.items, min: 1)
             c.interactions = integer(s["interactions"], "\(p).interactions", default: c.interactions, min: 1)

@@ -5,7 +5,7 @@ import RecbenchEval
 /// validator uses (algorithm parameters, metric catalogue, split methods), so the two cannot drift.
 /// `recbench schema` prints it; experiments/schema.json is its committed copy (a test keeps them equal).
 public enum ExperimentSchema {
-    typealias J = JSONNode
+    public typealias J = JSONNode
 
     static func obj(_ props: [(String, J)], required: [String] = [], extra: [(String, J)] = []) -> J {
         .object([("type", .string("object")), ("properties", .object(props)), ("additionalProperties", .bool(false))]
@@ -59,7 +59,7 @@ public enum ExperimentSchema {
                         ("properties", .object([("method", enumeration(methods.map(\.0), "How interactions are split into train and test."))])),
                         ("allOf", .array(methods.map { m in
                             .object([("if", .object([("properties", .object([("method", .object([("const", .string(m.0))]))]))])),
-                                     ("then", obj([("method", .object([:]))] + m.1))])
+                                     ("then", obj([("method", J.object([(String, J)]()))] + m.1))])
                         }))])
     }
 

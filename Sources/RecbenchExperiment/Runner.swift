@@ -48,7 +48,7 @@ public final class Runner: @unchecked Sendable {
     // MARK: data
 
     public func prepare(_ ds: DatasetSpec) throws -> PreparedDataset {
-        let clock = Stopwatch()
+        var clock = Stopwatch()
         var dataset: Dataset, report = LoadReport(skippedLines: 0, problems: []), directory: String?
         switch ds.source {
         case let .synthetic(config):
@@ -87,7 +87,7 @@ public final class Runner: @unchecked Sendable {
                                test: (directory as NSString).appendingPathComponent(test.replacingOccurrences(of: "{fold}", with: String(f))))
             })
         }
-        let folds = try Splitter.folds(dataset, method: method, seed: RandomSource(seed: spec.seed, stream: "split|\(ds.label)").next())
+        let folds = try Splitter.folds(dataset, method: method, seed: Self.derivedSeed(spec.seed, "split|\(ds.label)"))
         let splitSeconds = clock.lap()
 
         var fp = SHA256Hasher()
@@ -101,6 +101,8 @@ public final class Runner: @unchecked Sendable {
                                    loadSeconds: loadSeconds, filterSeconds: filterSeconds, splitSeconds: splitSeconds)
         return PreparedDataset(spec: ds, dataset: dataset, folds: folds, record: record)
     }
+
+    static func derivedSeed(_ seed: UInt64, _ stream: String) -> UInt64 { var r = RandomSource(seed: seed, stream: stream); return r.next() }
 
     /// SHA-256 over the interaction columns with external IDs, so it names the content, not the file layout.
     static func fingerprint(_ d: Dataset) -> String {
@@ -142,17 +144,12 @@ public final class Runner: @unchecked Sendable {
     public func runTrial(_ trial: Trial, prepared p: PreparedDataset, fold data: FoldData, threads: Int) throws -> TrialResult {
         let c = trial.configuration
         let model = c.descriptor.make(c.values)
-        let clock = Stopwatch()
+        var clock = Stopwatch()
         SystemInfo.resetPeakMemory()
-        let validator: (@Sendable (any Recommender) -> Double)? = data.validation.map { validation in
-            { [spec] model in
-                let users = (0..<validation.userCount).filter { validation.byUser.rowCount($0) > 0 }.map { Int32($0) }
-                let lists = ScoringCore.topK(model: model, users: users, itemCount: validation.itemCount, k: 10,
-                                             exclude: [data.train.byUser], threads: threads)
-                let r = Evaluator.ranking(lists: lists, test: validation, train: data.train, metrics: [MetricSpec(name: "ndcg", k: 10)])
-                _ = spec
-                return r.metrics.first?.value ?? 0
-            }
+        var validator: (@Sendable (any Recommender) -> Double)?
+        if let validation = data.validation {
+            let train = data.train
+            validator = { model in Self.validationNDCG(model: model, validation: validation, train: train, threads: threads) }
         }
         let progressSink = progress
         let context = FitContext(threads: threads, seed: trial.seed, progress: { progressSink.fitProgress(trial: trial.index, fraction: $0) },
@@ -180,7 +177,7 @@ public final class Runner: @unchecked Sendable {
             var candidates: SparseMatrix?
             if case let .sampled(n) = spec.candidates {
                 candidates = CandidateSampler.sampled(test: data.test, train: data.train, negatives: n,
-                                                      seed: RandomSource(seed: trial.seed, stream: "candidates").next())
+                                                      seed: Self.derivedSeed(trial.seed, "candidates"))
             }
             let needsAUC = spec.metrics.contains { $0.name == "auc" }
             let lists = ScoringCore.topK(model: model, users: users, itemCount: data.train.itemCount, k: k, exclude: exclude,
@@ -201,9 +198,19 @@ public final class Runner: @unchecked Sendable {
             curve: context.curve.map { TrialResult.CurveRecord(iteration: $0.iteration, values: $0.values) })
     }
 
+    /// NDCG@10 on the validation part, for early stopping.
+    static func validationNDCG(model: any Recommender, validation: InteractionMatrix, train: InteractionMatrix, threads: Int) -> Double {
+        let users = (0..<validation.userCount).filter { validation.byUser.rowCount($0) > 0 }.map { Int32($0) }
+        let lists = ScoringCore.topK(model: model, users: users, itemCount: validation.itemCount, k: 10,
+                                     exclude: [train.byUser], threads: threads)
+        return Evaluator.ranking(lists: lists, test: validation, train: train, metrics: [MetricSpec(name: "ndcg", k: 10)]).metrics.first?.value ?? 0
+    }
+
     /// Runs every trial of the plan whose index passes `include` (all by default) and returns
     /// results in plan order. Data sets are prepared once; folds are built once per fold.
-    public func run(plan: Plan, include: (Trial) -> Bool = { _ in true }) throws -> (datasets: [DatasetRecord], trials: [TrialResult]) {
+    /// `onResult` sees each trial's result as soon as it is finished (the trial cache stores it there).
+    public func run(plan: Plan, include: (Trial) -> Bool = { _ in true },
+                    onResult: @escaping @Sendable (TrialResult) -> Void = { _ in }) throws -> (datasets: [DatasetRecord], trials: [TrialResult]) {
         var records = [DatasetRecord]()
         var results = [TrialResult?](repeating: nil, count: plan.trials.count)
         let total = plan.trials.filter(include).count
@@ -237,7 +244,11 @@ public final class Runner: @unchecked Sendable {
                         if stop { return }
                         let t = foldTrials[i]
                         box.value.progress.trialStarted(index: t.index, label: "\(ds.label) fold \(fold) \(t.configuration.label)")
-                        do { sink.value[i] = try box.value.runTrial(t, prepared: prepared, fold: data, threads: threadsPerTrial) } catch {
+                        do {
+                            let r = try box.value.runTrial(t, prepared: prepared, fold: data, threads: threadsPerTrial)
+                            sink.value[i] = r
+                            onResult(r)
+                        } catch {
                             failureLock.lock(); if failure == nil { failure = error }; failureLock.unlock()
                         }
                         box.value.progress.trialFinished(index: t.index)

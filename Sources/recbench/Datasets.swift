@@ -97,8 +97,7 @@ struct Datasets: ParsableCommand {
         func run() throws {
             let dataset: Dataset
             if name == "synthetic" {
-                var c = SyntheticConfig()
-                c.users = users; c.items = items; c.interactions = interactions; c.seed = UInt64(seed)
+                let c = SyntheticConfig(users: users, items: items, interactions: interactions, seed: UInt64(seed))
                 guard users > 0, items > 0, interactions > 0, interactions <= users * items else {
                     fail(CLIError.usage("synthetic sizes must be positive and interactions ≤ users × items"))
                 }
