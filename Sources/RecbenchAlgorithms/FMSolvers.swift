@@ -249,7 +249,9 @@ final class FMCoordinateSolver {
     }
 
     /// One full sweep: (α, hyper-parameters,) w0, linear weights, then factor by factor.
-    func iterate() {
+    /// `refreshing: false` leaves the incrementally updated residuals in place (tests compare them
+    /// with recomputed ones).
+    func iterate(refreshing: Bool = true) {
         if sampling { sampleHyperparameters() }
         sampleW0()
         sweepLinear(user); sweepLinear(item)
@@ -257,7 +259,7 @@ final class FMCoordinateSolver {
             sweepFactor(f, user, other: item)
             sweepFactor(f, item, other: user)
         }
-        refresh()
+        if refreshing { refresh() }
     }
 
     private func sampleHyperparameters() {

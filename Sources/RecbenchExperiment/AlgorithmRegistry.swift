@@ -8,6 +8,7 @@ public enum AlgorithmRegistry {
         AlgorithmDescriptor(RandomRecommender.self),
         AlgorithmDescriptor(MostPopular.self),
         AlgorithmDescriptor(BiasBaseline.self),
+        AlgorithmDescriptor(FactorizationMachine.self),
     ]
 
     public static func descriptor(named name: String) -> AlgorithmDescriptor? { all.first { $0.name == name } }
