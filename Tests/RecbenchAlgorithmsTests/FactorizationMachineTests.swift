@@ -2,6 +2,7 @@ import Testing
 import Foundation
 import RecbenchCore
 @testable import RecbenchAlgorithms
+import RecbenchData
 
 private func randomParams(features: Int, k: Int, seed: UInt64) -> FMParams {
     var rng = RandomSource(seed: seed)
@@ -246,5 +247,29 @@ private func sideFeatures(users: Int, items: Int) -> (FeatureTable, FeatureTable
         // Item 0: its ID (first item feature is 10) and tags a and b (i % 3 == 0).
         #expect(Array(d.item.rowFeatures[d.item.rowRange(0)]) == [10, 14, 15])
         #expect(d.item.columnOffsets.last == d.item.nnz)
+    }
+
+    @Test func coldUserSplitLeavesAtMostMaxTrainRatingsPerTestUser() throws {
+        // 30 users with 3...20 ratings each.
+        var us = [Int32](), its = [Int32]()
+        for u in 0..<30 { for i in 0..<(3 + (u * 7) % 18) { us.append(Int32(u)); its.append(Int32(i)) } }
+        let d = Dataset(name: "t", users: us, items: its, values: [Float](repeating: 4, count: us.count), timestamps: nil,
+                        userIDs: IDMap(count: 30), itemIDs: IDMap(count: 20))
+        let folds = try Splitter.folds(d, method: .coldUsers(k: 3, maxTrain: 5), seed: 1)
+        #expect(folds.count == 3)
+        var tested = Set<Int32>()
+        for fold in folds {
+            #expect(Set(fold.train).isDisjoint(with: fold.test) && fold.train.count + fold.test.count == d.count)
+            let testUsers = Set(fold.test.map { us[$0] })
+            #expect(tested.isDisjoint(with: testUsers)) // each user is tested in one fold only
+            tested.formUnion(testUsers)
+            for u in testUsers {
+                let n = fold.train.filter { us[$0] == u }.count
+                #expect(n >= 1 && n <= 5, "user \(u) keeps \(n) training ratings")
+            }
+        }
+        // Every user with more than 5 ratings is tested somewhere; the others never are.
+        let eligible: [Int32] = (0..<30).filter { (u: Int) -> Bool in 3 + (u * 7) % 18 > 5 }.map { Int32($0) }
+        #expect(tested == Set(eligible))
     }
 }
