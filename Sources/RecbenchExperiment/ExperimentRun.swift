@@ -32,6 +32,8 @@ public enum ExperimentRun {
         try? fm.removeItem(atPath: partial)
         try fm.createDirectory(atPath: partial, withIntermediateDirectories: true)
         func put(_ name: String, _ contents: String) throws { try AtomicFile.write(contents, to: (partial as NSString).appendingPathComponent(name)) }
+        try put("experiment.json", r.spec.sourceText)
+        try put("results.json", try RunFolder.encode(r))
         try put("metrics.csv", Writers.metricsCSV(r))
         if r.spec.outputs.perUser { try put("per_user.csv", Writers.perUserCSV(r)) }
         try put("profile.csv", Writers.profileCSV(r))

@@ -89,3 +89,16 @@ func mean(_ r: RunResult, _ configuration: String, _ metric: String) -> Double? 
     let rating = try runExperiment("ml100k-rating-baselines.json", dataDir: dir)
     #expect(try #require(mean(rating, "Bias", "rmse")) <= 0.950)
 }
+
+@Test func runFolderReadsBackTheSameResult() throws {
+    let r = try runExperiment("quickstart.json", dataDir: nil)
+    let back = try RunFolder.load(r.directory)
+    // Encoded forms compare NaN per-user values (AUC of a user without negatives) as equal.
+    #expect(try RunFolder.encode(back) == RunFolder.encode(r))
+    #expect(back.datasets == r.datasets)
+    #expect(back.aggregates.map(\.mean) == r.aggregates.map(\.mean))
+    #expect(back.spec.configHash == r.spec.configHash)
+    // The experiment's folder resolves to its latest run.
+    let viaLatest = try RunFolder.load((r.directory as NSString).deletingLastPathComponent)
+    #expect(viaLatest.runID == r.runID)
+}
