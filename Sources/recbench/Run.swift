@@ -7,9 +7,9 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run an experiment file and write its results.",
         discussion: """
-        Expands parameter grids into trials (data set × fold × configuration), fits, scores and
-        evaluates each, aggregates mean, standard deviation and 95 % interval over folds, prints a
-        table and writes results/<experiment>/<run-id>/ (metrics.csv, per_user.csv, profile.csv,
+        Expands parameter grids into trials (data set × fold × configuration), fits, scores and \
+        evaluates each, aggregates mean, standard deviation and 95 % interval over folds, prints a \
+        table and writes results/<experiment>/<run-id>/ (metrics.csv, per_user.csv, profile.csv, \
         summary.md, manifest.json); results/<experiment>/latest points at the newest run.
         Exit status: 0 on success, 1 when a trial fails, 2 when the file is invalid.
         """)
