@@ -209,12 +209,13 @@ public enum Splitter {
             forEachLine(b) { lineNo, line in
                 guard problem == nil else { return }
                 // Fields end at tab, comma, colon or space; the first two are user and item.
+                @inline(__always) func isSeparator(_ c: UInt8) -> Bool { c == 9 || c == 32 || c == 44 || c == 58 }
                 var fields: [Range<Int>] = []
                 var i = line.lowerBound
                 while fields.count < 2 && i < line.upperBound {
-                    while i < line.upperBound && [9, 32, 44, 58].contains(b[i]) { i += 1 }
+                    while i < line.upperBound && isSeparator(b[i]) { i += 1 }
                     let s = i
-                    while i < line.upperBound && ![9, 32, 44, 58].contains(b[i]) { i += 1 }
+                    while i < line.upperBound && !isSeparator(b[i]) { i += 1 }
                     if i > s { fields.append(s..<i) }
                 }
                 guard fields.count == 2 else {

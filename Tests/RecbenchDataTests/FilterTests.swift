@@ -1,7 +1,7 @@
 import Foundation
 import RecbenchCore
 import Testing
-@testable import RecbenchData
+import RecbenchData
 
 /// A dataset from (user, item, value, timestamp) rows with external IDs "u<n>" / "i<n>".
 func handMade(_ r: [(Int, Int, Float, Int64)], name: String = "hand") -> Dataset {

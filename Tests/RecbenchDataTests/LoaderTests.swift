@@ -1,7 +1,7 @@
 import Foundation
 import RecbenchCore
 import Testing
-@testable import RecbenchData
+import RecbenchData
 
 /// A fresh temporary folder with the given files (bytes or UTF-8 text).
 func makeTempDir(_ files: [String: [UInt8]]) throws -> String {

@@ -1,7 +1,7 @@
 import Foundation
 import RecbenchCore
 import Testing
-@testable import RecbenchData
+import RecbenchData
 
 /// The real ML-100K: $RECBENCH_DATA_DIR/ml-100k, else ../shared/datasets/ml-100k beside the package.
 let ml100kDirectory: String? = {

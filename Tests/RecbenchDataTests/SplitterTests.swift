@@ -1,7 +1,7 @@
 import Foundation
 import RecbenchCore
 import Testing
-@testable import RecbenchData
+import RecbenchData
 
 func disjoint(_ f: Fold) -> Bool {
     Set(f.train).isDisjoint(with: f.test) && Set(f.train).isDisjoint(with: f.validation) && Set(f.test).isDisjoint(with: f.validation)

@@ -1,7 +1,7 @@
 import Foundation
 import RecbenchCore
 import Testing
-@testable import RecbenchData
+import RecbenchData
 
 @Suite struct SyntheticTests {
     static let config = SyntheticConfig(users: 500, items: 300, interactions: 20_000, seed: 11)
