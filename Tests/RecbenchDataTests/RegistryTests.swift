@@ -138,3 +138,18 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         #expect(rows(back) == rows(d))
     }
 }
+
+@Suite struct ChecksumTests {
+    @Test func knownVectorsAndChunking() {
+        #expect(SHA256Hasher.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256Hasher.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256Hasher.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        // Same digest however the input is chunked (partial blocks carried between updates).
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        var h = SHA256Hasher()
+        var o = 0
+        for size in [1, 63, 64, 65, 7, 200, 600] { h.update(bytes[o..<min(1000, o + size)]); o = min(1000, o + size) }
+        #expect(h.finalize() == SHA256Hasher.hex(bytes))
+    }
+}
