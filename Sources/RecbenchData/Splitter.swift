@@ -34,7 +34,8 @@ public enum SplitMethod: Sendable, Hashable {
     /// globally or per user.
     case temporal(cutoff: Int64?, testFraction: Double, perUser: Bool)
     /// Per user: last by (timestamp, file position) → test, second-to-last → validation.
-    /// Users with too few interactions stay train-only.
+    /// Users with too few interactions stay train-only (fewer than 2, or fewer than 3 with
+    /// validation), so every evaluated user keeps at least one training interaction.
     case leaveLastOut(validation: Bool)
     /// Files whose lines are matched to dataset positions by (external user, external item).
     case predefined(files: [PredefinedPair])
