@@ -7,14 +7,15 @@ import RecbenchCore
 /// something that looks finished.
 public enum ExperimentRun {
     /// Runs the plan (or one shard of it), reusing finished trials from
-    /// `<output root>/<experiment>/cache` unless `cache` says otherwise.
+    /// `cacheDirectory` (default `<output root>/<experiment>/cache`) unless `cache` says otherwise.
+    /// Keys do not involve the experiment's name, so several experiments may share one folder.
     public static func execute(spec: ExperimentSpec, data: DataEnvironment, progress: ProgressReporter,
                                outputRoot: String? = nil, runner: Runner? = nil,
-                               shard: Shard? = nil, cache: TrialCache.Mode = .use) throws -> RunResult {
+                               shard: Shard? = nil, cache: TrialCache.Mode = .use, cacheDirectory: String? = nil) throws -> RunResult {
         let started = Date()
         let runner = runner ?? Runner(spec: spec, data: data, progress: progress)
         let root = outputRoot ?? spec.outputs.directory
-        if cache != .off { runner.cache = TrialCache(directory: TrialCache.directory(outputRoot: root, experiment: spec.name), mode: cache) }
+        if cache != .off { runner.cache = TrialCache(directory: cacheDirectory ?? TrialCache.directory(outputRoot: root, experiment: spec.name), mode: cache) }
         // Fold counts are known only after splitting for some methods; the plan uses the split's own count.
         let plan = Plan(spec: spec)
         let (datasets, trials) = try runner.run(plan: plan, include: { shard?.contains($0) ?? true })

@@ -35,6 +35,8 @@ struct Run: ParsableCommand {
     var shard: String?
     @Flag(help: "Recompute every trial, replacing its cache entry.") var force = false
     @Flag(help: "Neither read nor write the trial cache.") var noCache = false
+    @Option(help: ArgumentHelp("Trial cache folder (default: <output>/<experiment>/cache); experiments may share one.", valueName: "dir"))
+    var cacheDir: String?
 
     func run() throws {
         var spec = loadSpec(file, data)
@@ -54,7 +56,7 @@ struct Run: ParsableCommand {
         defer { withExtendedLifetime(interrupt) {} }
         do {
             let result = try ExperimentRun.execute(spec: spec, data: env, progress: progress, outputRoot: output, runner: runner,
-                                                   shard: part, cache: noCache ? .off : force ? .refresh : .use)
+                                                   shard: part, cache: noCache ? .off : force ? .refresh : .use, cacheDirectory: cacheDir)
             if !quiet { print(Writers.console(result), terminator: "") }
             if result.cachedTrials > 0 || result.recomputedCorruptEntries > 0 {
                 var line = "cache: reused \(result.cachedTrials) of \(result.trials.count) trials"
