@@ -63,3 +63,8 @@ func differingOutputs(_ a: String, _ b: String) throws -> [String] {
 func cacheEntries(_ dir: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
 }
+
+/// Trials as their cache JSON (NaN per-user values make `==` on `TrialResult` false even for equal runs).
+func encoded(_ ts: [TrialResult]) throws -> [String] {
+    try ts.map { String(decoding: try TrialCache.encoder().encode($0), as: UTF8.self) }
+}
