@@ -66,7 +66,8 @@ struct Run: ParsableCommand {
             print("results: \(result.directory)  (\(String(format: "%.1f", result.wallSeconds)) s)")
         } catch {
             if case RecbenchError.cancelled = error {
-                FileHandle.standardError.write(Data("interrupted: finished trials are cached; run the same command again to resume\n".utf8))
+                let note = noCache ? "interrupted (--no-cache: nothing kept)" : "interrupted: finished trials are cached; run the same command again to resume"
+                FileHandle.standardError.write(Data((note + "\n").utf8))
                 Foundation.exit(130)
             }
             fail(error, code: 1)
