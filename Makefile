@@ -34,6 +34,7 @@ baselines: build
 	$(BIN) run experiments/ml100k-baselines.json
 
 test: deps
+	$(SWIFT) build -c $(CONFIG) --product recbench
 	$(SWIFT) test -c $(CONFIG)
 
 test-slurm: build
