@@ -13,8 +13,8 @@ public enum Similarity: String, Sendable, CaseIterable {
     /// Cosine after subtracting, from each entry, the mean of the *other* dimension's vector
     /// (the user's mean rating for item-CF, as in Sarwar et al. 2001; the item's for user-CF).
     case adjustedCosine = "adjusted_cosine"
-    /// Each vector centred on its own mean; Σ xy / √(Σ x² Σ y²) with all three sums over the
-    /// common support (the textbook Pearson correlation of co-rated entries).
+    /// Each vector centred on its own mean (or, in the baseline variant, on the bias baseline);
+    /// Σ xy / √(Σ x² Σ y²) with all three sums over the common support (co-rated entries).
     case pearson
     /// |A ∩ B| / |A ∪ B| on the patterns (values ignored).
     case jaccard
@@ -168,23 +168,23 @@ public enum Neighborhoods {
         }
     }
 
-    /// The vectors to compare for a similarity: `rows` holds the compared vectors (byItem for
-    /// item-CF), `otherMeans` the means of the other dimension (user means for item-CF).
-    static func prepare(_ rows: SparseMatrix, similarity: Similarity, binary: Bool) -> SparseMatrix {
+    /// The vectors to compare for a similarity: the rows of `rows` (byItem for item-CF, byUser for
+    /// user-CF). Pearson correlates the residuals the model predicts with, `centre(row, column)`
+    /// being the expected value (the row mean, or the bias baseline for KNNBaseline, as Surprise's
+    /// pearson_baseline does); adjusted cosine subtracts the other dimension's means.
+    static func prepare(_ rows: SparseMatrix, similarity: Similarity, binary: Bool,
+                        centre: (_ row: Int, _ column: Int) -> Double) -> SparseMatrix {
         if binary || similarity == .jaccard { return rows.withValues([Float](repeating: 1, count: rows.nnz)) }
+        var v = rows.values
         switch similarity {
         case .cosine, .jaccard: return rows
         case .pearson:
-            let means = rowMeans(rows)
-            var v = rows.values
-            for r in 0..<rows.rows { for k in rows.rowRange(r) { v[k] -= Float(means[r]) } }
-            return rows.withValues(v)
+            for r in 0..<rows.rows { for k in rows.rowRange(r) { v[k] = Float(Double(v[k]) - centre(r, Int(rows.indices[k]))) } }
         case .adjustedCosine:
             let means = rowMeans(rows.transposed())
-            var v = rows.values
             for k in 0..<rows.nnz { v[k] -= Float(means[Int(rows.indices[k])]) }
-            return rows.withValues(v)
         }
+        return rows.withValues(v)
     }
 }
 
