@@ -11,7 +11,7 @@ import RecbenchCore
 /// entries of each j's list (Deshpande & Karypis); with `normalize` each j's k weights sum to 1.
 public final class ItemKNN: Recommender {
     public struct Config: AlgorithmConfig {
-        public static let parameters = KNNSettings.parameters(k: 20, kept: 100, similarity: .cosine, shrinkage: 0)
+        public static let parameters = KNNSettings.parameters(k: 20, kept: 500, similarity: .cosine, shrinkage: 0)
         public var settings: KNNSettings
         public init(_ v: ParameterValues) { settings = KNNSettings(v) }
     }

@@ -11,7 +11,7 @@ import RecbenchCore
 /// with i] over u's k nearest users; `normalize` divides by Σ s_uv (a weighted vote in [0, 1]).
 public final class UserKNN: Recommender {
     public struct Config: AlgorithmConfig {
-        public static let parameters = KNNSettings.parameters(k: 30, kept: 100, similarity: .cosine, shrinkage: 0)
+        public static let parameters = KNNSettings.parameters(k: 50, kept: 500, similarity: .cosine, shrinkage: 0)
         public var settings: KNNSettings
         public init(_ v: ParameterValues) { settings = KNNSettings(v) }
     }

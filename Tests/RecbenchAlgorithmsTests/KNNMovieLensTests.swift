@@ -87,9 +87,9 @@ enum ML100K {
 enum FloorSettings {
     static let itemRanking: [String: ParameterValue] = [:]
     static let userRanking: [String: ParameterValue] = [:]
-    static let itemRating: [String: ParameterValue] = ["similarity": .text("pearson"), "shrinkage": .real(100)]
-    static let userRating: [String: ParameterValue] = ["similarity": .text("pearson"), "shrinkage": .real(100)]
-    static let itemBaseline: [String: ParameterValue] = ["similarity": .text("pearson"), "shrinkage": .real(100), "variant": .text("baseline")]
+    static let itemRating: [String: ParameterValue] = ["similarity": .text("adjusted_cosine"), "neighbors_kept": .int(2000)]
+    static let userRating: [String: ParameterValue] = ["similarity": .text("pearson"), "shrinkage": .real(100), "k": .int(40), "neighbors_kept": .int(1000), "variant": .text("baseline")]
+    static let itemBaseline: [String: ParameterValue] = ["similarity": .text("adjusted_cosine"), "shrinkage": .real(10), "k": .int(30), "neighbors_kept": .int(2000), "variant": .text("baseline")]
 }
 
 @Suite(.enabled(if: ML100K.available && ProcessInfo.processInfo.environment["RECBENCH_ML100K"] != nil))
