@@ -8,6 +8,8 @@ public enum AlgorithmRegistry {
         AlgorithmDescriptor(RandomRecommender.self),
         AlgorithmDescriptor(MostPopular.self),
         AlgorithmDescriptor(BiasBaseline.self),
+        AlgorithmDescriptor(ItemKNN.self),
+        AlgorithmDescriptor(UserKNN.self),
     ]
 
     public static func descriptor(named name: String) -> AlgorithmDescriptor? { all.first { $0.name == name } }
