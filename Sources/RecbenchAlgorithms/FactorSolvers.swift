@@ -78,14 +78,16 @@ final class NormalEquationScratch {
 enum NormalEquations {
     /// Exact solve: forms the k × k matrix (rank-n update by ssyrk on √w-scaled rows) and
     /// factorises it with LAPACK's Cholesky. Overwrites the gathered rows.
-    static func solveCholesky(base: UnsafePointer<Float>?, ridge: Float, n: Int, scratch s: NormalEquationScratch,
-                              x: UnsafeMutablePointer<Float>) throws {
+    /// `lastRidge`, when given, replaces `ridge` on the last coordinate (ExplicitALS's bias).
+    static func solveCholesky(base: UnsafePointer<Float>?, ridge: Float, lastRidge: Float? = nil, n: Int,
+                              scratch s: NormalEquationScratch, x: UnsafeMutablePointer<Float>) throws {
         let k = s.k
         // Right-hand side first, while the rows are unscaled: x = Zᵀ t.
         for c in 0..<k { x[c] = 0 }
         for j in 0..<n { FactorKernels.axpy(k, s.t[j], s.rows + j * k, x) }
         if let base { s.a.update(from: base, count: k * k) } else { s.a.update(repeating: 0, count: k * k) }
         for c in 0..<k { s.a[c * k + c] += ridge }
+        if let lastRidge { s.a[k * k - 1] += lastRidge - ridge }
         if n > 0 {
             for j in 0..<n {
                 let sw = s.w[j].squareRoot()

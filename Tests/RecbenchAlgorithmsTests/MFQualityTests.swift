@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import RecbenchCore
-@testable import RecbenchAlgorithms
+import RecbenchAlgorithms
 
 /// Throwaway ML-100K quality check for the matrix-factorisation models, until the shared runner
 /// and metrics exist. Opt-in (RECBENCH_QUALITY=1; use `-c release`): five canonical folds u1–u5.
@@ -117,5 +117,20 @@ struct MFQualityTests {
     @Test func implicitALSFloor() throws {
         guard ML100K.wanted("ImplicitALS") else { return }
         #expect(try ML100K.evaluate(ImplicitALS.self) >= 0.385)
+    }
+
+    @Test func explicitALSFloor() throws {
+        guard ML100K.wanted("ExplicitALS") else { return }
+        #expect(try ML100K.evaluate(ExplicitALS.self, rating: true) <= 0.910)
+    }
+
+    @Test func bprFloor() throws {
+        guard ML100K.wanted("BPR") else { return }
+        #expect(try ML100K.evaluate(BPR.self) >= 0.415)
+    }
+
+    @Test func easeFloor() throws {
+        guard ML100K.wanted("EASE") else { return }
+        #expect(try ML100K.evaluate(EASE.self) >= 0.461)
     }
 }
