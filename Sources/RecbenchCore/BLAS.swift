@@ -123,3 +123,9 @@ public enum LAPACK {
         if info != 0 { throw Failure(routine: "sorgqr", info: Int(info)) }
     }
 }
+
+extension BLAS {
+    /// OpenBLAS's build description (version, kernel, threading), for run manifests.
+    public static var configuration: String { String(cString: openblas_get_config()) }
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+}
