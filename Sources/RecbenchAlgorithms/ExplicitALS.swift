@@ -11,10 +11,10 @@ import RecbenchCore
 public final class ExplicitALS: Recommender {
     public struct Config: AlgorithmConfig {
         public static let parameters: [ParameterSpec] = [
-            .integer("factors", default: 16, min: 1, max: 4096, "Latent dimensions d."),
+            .integer("factors", default: 100, min: 1, max: 4096, "Latent dimensions d."),
             .integer("iterations", default: 15, min: 1, max: 10_000, "Alternating sweeps (users then items)."),
-            .real("regularization", default: 0.1, exclusiveMin: true, "λ, multiplied by each row's number of ratings."),
-            .real("bias_regularization", default: 5, "λ_b: damping of user and item biases (not scaled by counts)."),
+            .real("regularization", default: 0.12, exclusiveMin: true, "λ, multiplied by each row's number of ratings."),
+            .real("bias_regularization", default: 1, "λ_b: damping of user and item biases (not scaled by counts)."),
             .real("init_std", default: 0.1, "Standard deviation of the Gaussian initial item factors."),
             .integer("early_stopping_patience", default: 0, min: 0, max: 10_000,
                      "With a validation part: stop after this many sweeps without improvement and keep the best (0 = off)."),

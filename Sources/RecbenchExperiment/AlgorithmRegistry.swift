@@ -8,6 +8,11 @@ public enum AlgorithmRegistry {
         AlgorithmDescriptor(RandomRecommender.self),
         AlgorithmDescriptor(MostPopular.self),
         AlgorithmDescriptor(BiasBaseline.self),
+        AlgorithmDescriptor(ExplicitALS.self),
+        AlgorithmDescriptor(ImplicitALS.self),
+        AlgorithmDescriptor(BPR.self),
+        AlgorithmDescriptor(EASE.self),
+        AlgorithmDescriptor(PureSVD.self),
     ]
 
     public static func descriptor(named name: String) -> AlgorithmDescriptor? { all.first { $0.name == name } }
