@@ -10,6 +10,11 @@ public enum AlgorithmRegistry {
         AlgorithmDescriptor(BiasBaseline.self),
         AlgorithmDescriptor(ItemKNN.self),
         AlgorithmDescriptor(UserKNN.self),
+        AlgorithmDescriptor(ExplicitALS.self),
+        AlgorithmDescriptor(ImplicitALS.self),
+        AlgorithmDescriptor(BPR.self),
+        AlgorithmDescriptor(EASE.self),
+        AlgorithmDescriptor(PureSVD.self),
     ]
 
     public static func descriptor(named name: String) -> AlgorithmDescriptor? { all.first { $0.name == name } }
