@@ -15,6 +15,7 @@ public enum AlgorithmRegistry {
         AlgorithmDescriptor(BPR.self),
         AlgorithmDescriptor(EASE.self),
         AlgorithmDescriptor(PureSVD.self),
+        AlgorithmDescriptor(FactorizationMachine.self),
     ]
 
     public static func descriptor(named name: String) -> AlgorithmDescriptor? { all.first { $0.name == name } }
