@@ -49,7 +49,6 @@ public enum Evaluator {
         }
         let testCounts = users.map { test.byUser.rowCount(Int($0)) }
         let popularity = train.itemCounts  // n_i: training users of item i (one entry per (user, item) pair)
-        let trainUsers = Double(train.userCount)
         let itemCount = test.itemCount
 
         var results: [MetricValue] = []
@@ -60,31 +59,15 @@ public enum Evaluator {
                 return MetricValue(spec: spec, value: meanIgnoringNaN(values), perUser: values)
             }
             switch spec.name {
-            case "precision":
-                results.append(perUser { j in Double(hitCount(hits[j], K)) / Double(K) })
+            case "precision": results.append(perUser { j in MetricFormulas.precision(hits: hits[j], k: K) })
             case "recall":
-                results.append(perUser { j in Double(hitCount(hits[j], K)) / Double(testCounts[j]) })
-            case "hitrate":
-                results.append(perUser { j in hitCount(hits[j], K) > 0 ? 1 : 0 })
-            case "mrr":
-                results.append(perUser { j in
-                    guard let p = hits[j].prefix(K).firstIndex(of: true) else { return 0 }
-                    return 1 / Double(p + 1)
-                })
+                results.append(perUser { j in MetricFormulas.recall(hits: hits[j], k: K, relevant: testCounts[j]) })
+            case "hitrate": results.append(perUser { j in MetricFormulas.hitRate(hits: hits[j], k: K) })
+            case "mrr": results.append(perUser { j in MetricFormulas.reciprocalRank(hits: hits[j], k: K) })
             case "ndcg":
-                results.append(perUser { j in
-                    var dcg = 0.0
-                    for p in 0..<K where hits[j][p] { dcg += 1 / log2(Double(p + 2)) }
-                    var idcg = 0.0
-                    for p in 0..<min(testCounts[j], K) { idcg += 1 / log2(Double(p + 2)) }
-                    return dcg / idcg
-                })
+                results.append(perUser { j in MetricFormulas.ndcg(hits: hits[j], k: K, relevant: testCounts[j]) })
             case "map":
-                results.append(perUser { j in
-                    var found = 0, sum = 0.0
-                    for p in 0..<K where hits[j][p] { found += 1; sum += Double(found) / Double(p + 1) }
-                    return sum / Double(min(testCounts[j], K))
-                })
+                results.append(perUser { j in MetricFormulas.averagePrecision(hits: hits[j], k: K, relevant: testCounts[j]) })
             case "auc":
                 if let auc = lists.auc {
                     results.append(perUser { j in auc[rows[j]] })
@@ -92,23 +75,21 @@ public enum Evaluator {
                     results.append(MetricValue(spec: spec, value: .nan, perUser: nil))
                 }
             case "coverage":
-                var seen = [Bool](repeating: false, count: itemCount)
-                var distinct = 0
-                for r in rows { for i in lists.row(r).prefix(K) where i >= 0 && !seen[Int(i)] { seen[Int(i)] = true; distinct += 1 } }
-                results.append(MetricValue(spec: spec, value: itemCount == 0 ? 0 : Double(distinct) / Double(itemCount), perUser: nil))
+                let value = MetricFormulas.coverage(lists: rows.map { lists.row($0).prefix(K) }, itemCount: itemCount)
+                results.append(MetricValue(spec: spec, value: value, perUser: nil))
             case "gini":
                 var counts = [Double](repeating: 0, count: itemCount)
                 for r in rows { for i in lists.row(r).prefix(K) where i >= 0 { counts[Int(i)] += 1 } }
-                results.append(MetricValue(spec: spec, value: gini(counts), perUser: nil))
+                results.append(MetricValue(spec: spec, value: MetricFormulas.gini(counts), perUser: nil))
             case "novelty":
                 results.append(perUser { j in
-                    meanIgnoringNaN(lists.row(rows[j]).prefix(K).filter { $0 >= 0 }.map {
-                        -log2(Double(max(popularity[Int($0)], 1)) / trainUsers)
-                    })
+                    MetricFormulas.novelty(items: lists.row(rows[j]).prefix(K).filter { $0 >= 0 },
+                                           popularity: popularity, userCount: train.userCount)
                 })
             case "arp":
                 results.append(perUser { j in
-                    meanIgnoringNaN(lists.row(rows[j]).prefix(K).filter { $0 >= 0 }.map { Double(popularity[Int($0)]) })
+                    MetricFormulas.averagePopularity(items: lists.row(rows[j]).prefix(K).filter { $0 >= 0 },
+                                                     popularity: popularity)
                 })
             default:
                 preconditionFailure("metric \(spec.label) is not computed from ranked lists")
@@ -128,16 +109,12 @@ public enum Evaluator {
         var results: [MetricValue] = []
         for spec in metrics {
             let squared = spec.name == "rmse"
-            func loss(_ e: Int) -> Double {
-                let d = Double(predictions[e]) - Double(actual[e])
-                return squared ? d * d : abs(d)
-            }
             var total = 0.0
             var perUser: [Double] = []
             perUser.reserveCapacity(users.count)
             for u in users {
-                var s = 0.0
-                for e in test.byUser.rowRange(u) { s += loss(e) }
+                let range = test.byUser.rowRange(u)
+                let s = MetricFormulas.lossSum(predictions: predictions[range], ratings: actual[range], squared: squared)
                 total += s
                 let mean = s / Double(test.byUser.rowCount(u))
                 perUser.append(squared ? mean.squareRoot() : mean)
@@ -148,23 +125,8 @@ public enum Evaluator {
         return EvaluationResult(users: users.map { Int32($0) }, skippedUsers: test.userCount - users.count, metrics: results)
     }
 
-    /// Gini coefficient of non-negative counts: Σ_i (2i − n − 1)·c_(i) / (n · Σ c), with c sorted
-    /// ascending and i = 1…n. 0 when all counts are equal (or all zero), (n−1)/n when one item has all.
-    public static func gini(_ counts: [Double]) -> Double {
-        let n = counts.count
-        let total = counts.reduce(0, +)
-        guard n > 0, total > 0 else { return 0 }
-        let sorted = counts.sorted()
-        var s = 0.0
-        for (i, c) in sorted.enumerated() { s += Double(2 * (i + 1) - n - 1) * c }
-        return s / (Double(n) * total)
-    }
-
-    private static func hitCount(_ hits: [Bool], _ k: Int) -> Int {
-        var c = 0
-        for p in 0..<min(k, hits.count) where hits[p] { c += 1 }
-        return c
-    }
+    /// Gini coefficient (see MetricFormulas.gini).
+    public static func gini(_ counts: [Double]) -> Double { MetricFormulas.gini(counts) }
 
     static func meanIgnoringNaN(_ values: [Double]) -> Double {
         var s = 0.0, n = 0

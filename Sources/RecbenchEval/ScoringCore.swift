@@ -91,11 +91,12 @@ public enum ScoringCore {
         for e in excluded {
             let end = Int(e)
             if end >= start {
-                for i in start..<min(end, scores.count) { heap.offer(scores[i], Int32(i)) }
+                let hi = min(end, scores.count)
+                if hi > start { heap.scan(scores, start..<hi) }
                 start = end + 1
             }
         }
-        for i in start..<max(start, scores.count) { heap.offer(scores[i], Int32(i)) }
+        if start < scores.count { heap.scan(scores, start..<scores.count) }
     }
 }
 

@@ -42,6 +42,35 @@ struct TopKHeap {
         }
     }
 
+    /// Offers scores[range] (indices ascending, all above any item offered before). Once the heap
+    /// is full and its root is a number, the loop is one comparison per item against a local
+    /// threshold: the common case of a full-catalogue scan.
+    @inline(__always)
+    mutating func scan(_ scores: UnsafeBufferPointer<Float>, _ range: Range<Int>) {
+        guard k > 0 else { return }
+        var i = range.lowerBound
+        let end = range.upperBound
+        while i < end {
+            if items.count < k || rootIsNaN {
+                offer(scores[i], Int32(i)); i += 1
+                continue
+            }
+            var threshold = self.scores[0]
+            while i < end {
+                let s = scores[i]
+                if s > threshold {
+                    self.scores[0] = s; items[0] = Int32(i)
+                    siftDown(0)
+                    threshold = self.scores[0]
+                    if threshold.isNaN { i += 1; break }
+                }
+                i += 1
+            }
+        }
+    }
+
+    private var rootIsNaN: Bool { !scores.isEmpty && scores[0].isNaN }
+
     /// Pairs offered in arbitrary order (the general comparison).
     mutating func offerUnordered(_ s: Float, _ item: Int32) {
         if items.count < k { scores.append(s); items.append(item); siftUp(items.count - 1); return }

@@ -41,8 +41,9 @@ public struct ExperimentLoader {
         }
         var v = Validation(file: file)
         let spec = v.experiment(root, registry: registry)
-        if !v.issues.isEmpty || spec == nil { throw SpecErrors(issues: v.issues) }
-        return spec!
+        guard v.issues.isEmpty, var spec else { throw SpecErrors(issues: v.issues) }
+        spec.sourceText = text
+        return spec
     }
 }
 

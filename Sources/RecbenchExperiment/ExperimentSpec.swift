@@ -22,6 +22,8 @@ public struct ExperimentSpec: Sendable {
     public var outputs: OutputSpec
     /// SHA-256 of the file's canonical JSON (key order and whitespace do not matter).
     public var configHash: String
+    /// The file's text, copied into every run folder so a run can be re-read and reproduced.
+    public var sourceText: String = ""
 }
 
 public struct DatasetSpec: Sendable {

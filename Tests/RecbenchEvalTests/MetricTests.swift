@@ -31,6 +31,17 @@ import RecbenchCore
         #expect(r.metrics[0].perUser?.count == 3)
     }
 
+    @Test func listOrderDoesNotMatter() {
+        // The same lists with the users in the order 3, 2, 0, 1: results come back in ascending user order.
+        let shuffled = RankedLists(users: [3, 2, 0, 1], k: 3, items: [5, 3, -1, 0, 1, 2, 1, 2, 4, 0, 3, -1],
+                                   scores: [Float](repeating: 0, count: 12))
+        let specs = try! MetricCatalog.parse(all: ["ndcg@3", "map@2", "coverage@2"]).get()
+        let a = Evaluator.ranking(lists: lists, test: test, train: train, metrics: specs)
+        let b = Evaluator.ranking(lists: shuffled, test: test, train: train, metrics: specs)
+        #expect(b.users == [0, 1, 3])
+        for (x, y) in zip(a.metrics, b.metrics) { #expect(x.value == y.value && x.perUser == y.perUser) }
+    }
+
     @Test func precisionRecallHitRateMRR() {
         let r = evaluate(["precision@[2,3]", "recall@[2,3]", "hitrate@[2,3]", "mrr@[2,3]"])
         // P@2: u0 1/2, u1 0, u3 1/2 → 1/3.  P@3: u0 2/3, u1 0, u3 1/3 → 1/3.

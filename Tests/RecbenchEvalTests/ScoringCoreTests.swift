@@ -28,6 +28,12 @@ import RecbenchAlgorithms
         }
     }
 
+    @Test func excludedIndicesPastTheRowEndAreIgnored() {
+        let s: [Float] = [1, 4, 2, 3]
+        let got = s.withUnsafeBufferPointer { ScoringCore.select(scores: $0, k: 3, excluded: [1, 7, 9]) }
+        #expect(got == [3, 2, 0])
+    }
+
     @Test func tiesGoToTheLowerIndexAndNaNRanksLast() {
         let s: [Float] = [1, .nan, 3, 3, 2, 3]
         let got = s.withUnsafeBufferPointer { ScoringCore.select(scores: $0, k: 6, excluded: [3]) }

@@ -62,11 +62,11 @@ func issues(_ text: String) -> [String] {
 /// (replace this, with that) → the exact message expected.
 let badCases: [(String, String, String)] = [
     ("\"item_reg\": [5, 10]", "\"item_reg\": \"64x\"",
-     "exp.json:9: algorithms[1].params.item_reg: expected a non-negative number or a list of them, got \"64x\""),
+     "exp.json:8: algorithms[1].params.item_reg: expected a non-negative number or a list of them, got \"64x\""),
     ("\"iterations\": 3", "\"iterations\": [3, 0]",
-     "exp.json:9: algorithms[1].params.iterations: expected an integer in 1...1000 or a list of them, got 0"),
+     "exp.json:8: algorithms[1].params.iterations: expected an integer in 1...1000 or a list of them, got 0"),
     ("\"iterations\": 3", "\"iteratoins\": 3",
-     "exp.json:9: algorithms[1].params.iteratoins: unknown parameter of Bias (did you mean \"iterations\"?); known: item_reg, user_reg, iterations"),
+     "exp.json:8: algorithms[1].params.iteratoins: unknown parameter of Bias (did you mean \"iterations\"?); known: item_reg, user_reg, iterations"),
     ("\"name\": \"MostPopular\"", "\"name\": \"MostPopluar\"",
      "exp.json:7: algorithms[0].name: unknown algorithm \"MostPopluar\" (did you mean \"MostPopular\"?); known: " + AlgorithmRegistry.all.map(\.name).joined(separator: ", ")),
     ("\"task\": \"ranking\"", "\"taks\": \"ranking\"",
@@ -74,17 +74,17 @@ let badCases: [(String, String, String)] = [
     ("\"k\": 3", "\"k\": 1", "exp.json:5: split.k: expected an integer in 2...1000, got 1"),
     ("\"method\": \"kfold\"", "\"method\": \"kfolds\"",
      "exp.json:5: split.method: expected one of \"holdout\", \"kfold\", \"leave_last_out\", \"predefined\", \"temporal\", \"user_crossfold\", \"user_kfold\", got \"kfolds\" (did you mean \"kfold\"?)"),
-    ("\"ndcg@10\"", "\"ndgc@10\"", "exp.json:11: metrics[0]: unknown metric \"ndgc@10\" (did you mean \"ndcg\"?)"),
-    ("\"ndcg@10\"", "\"rmse\"", "exp.json:11: metrics[0]: \"rmse\" is a rating metric and does not apply to the ranking task"),
+    ("\"ndcg@10\"", "\"ndgc@10\"", "exp.json:10: metrics[0]: unknown metric \"ndgc@10\" (did you mean \"ndcg\"?)"),
+    ("\"ndcg@10\"", "\"rmse\"", "exp.json:10: metrics[0]: \"rmse\" is a rating metric and does not apply to the ranking task"),
     ("\"task\": \"ranking\"", "\"task\": \"rating\"",
      "exp.json:7: algorithms[0].name: MostPopular does not support the rating task (it supports: ranking, sequential)"),
     ("\"users\": 50", "\"users\": -5", "exp.json:4: datasets[0].synthetic.users: expected a positive integer, got -5"),
     ("\"interactions\": 600", "\"interactions\": 60000", "exp.json:4: datasets[0].synthetic.interactions: cannot exceed users × items = 2000"),
     ("\"split\": { \"method\": \"kfold\", \"k\": 3 },", "", "exp.json: split: is required (e.g. {\"method\": \"kfold\", \"k\": 5})"),
-    ("\"metrics\": [\"ndcg@10\", \"recall@[5,10]\"]", "\"metrics\": []", "exp.json:11: metrics: must not be empty"),
+    ("\"metrics\": [\"ndcg@10\", \"recall@[5,10]\"]", "\"metrics\": []", "exp.json:10: metrics: must not be empty"),
     ("\"item_reg\": [5, 10]", "\"item_reg\": []",
-     "exp.json:9: algorithms[1].params.item_reg: an empty list gives no configurations; give a non-negative number or a non-empty list of them"),
-    ("\"item_reg\": [5, 10]", "\"item_reg\": [5, 5]", "exp.json:9: algorithms[1].params.item_reg: 5 appears twice in the grid"),
+     "exp.json:8: algorithms[1].params.item_reg: an empty list gives no configurations; give a non-negative number or a non-empty list of them"),
+    ("\"item_reg\": [5, 10]", "\"item_reg\": [5, 5]", "exp.json:8: algorithms[1].params.item_reg: 5 appears twice in the grid"),
     ("{ \"name\": \"MostPopular\" }", "{ \"name\": \"MostPopular\", \"params\": { \"k\": 3 } }",
      "exp.json:7: algorithms[0].params.k: MostPopular takes no parameters"),
     ("\"name\": \"t\"", "\"name\": \"my run/1\"", "exp.json:2: name: expected a name of letters, digits, '-', '_' or '.', got \"my run/1\""),
@@ -94,7 +94,7 @@ let badCases: [(String, String, String)] = [
      "exp.json:5: split.test: with 2 folds the file name must contain {fold}, got \"u.test\""),
     ("\"task\": \"ranking\"", "\"task\": \"sequential\"",
      "exp.json:5: split.method: the sequential task needs a time-ordered split: \"leave_last_out\" or \"temporal\""),
-    ("\"k\": 3 }", "\"k\": 3 },,", "exp.json:5: invalid JSON at column 36: expected a quoted key, found ','"),
+    ("\"k\": 3 }", "\"k\": 3 },,", "exp.json:5: invalid JSON at column 42: expected a quoted key, found ','"),
     ("\"name\": \"t\",", "\"name\": \"t\", \"name\": \"u\",", "exp.json:2: invalid JSON at column 1: duplicate key \"name\""),
 ]
 
@@ -112,7 +112,7 @@ func badFileGivesPreciseMessage(_ i: Int) {
         .replacingOccurrences(of: "\"iterations\": 3", with: "\"iterations\": 3.5")
     let found = issues(text)
     #expect(found.count == 3, "\(found)")
-    #expect(found.contains("exp.json:11: metrics[0]: \"ndcg\" needs a cutoff, e.g. \"ndcg@10\"") || found.contains { $0.contains("metrics[0]") })
+    #expect(found.contains("exp.json:10: metrics[0]: \"ndcg\" needs a cutoff, e.g. \"ndcg@10\"") || found.contains { $0.contains("metrics[0]") })
 }
 
 @Test func jsonParserKeepsLinesAndOrder() throws {
