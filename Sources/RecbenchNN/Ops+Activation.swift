@@ -8,12 +8,15 @@ extension Graph {
     /// GELU, tanh approximation (as in BERT and RecBole).
     public func gelu(_ a: Tensor) -> Tensor {
         let out = make(a.shape, needsGrad: needs(a))
-        let x = value(a), z = value(out)
-        for i in 0..<a.shape.count {
-            let v = x[i], u = 0.7978845608 * (v + 0.044715 * v * v * v)
-            z[i] = 0.5 * v * (1 + tanhf(u))
+        let x = value(a), z = value(out), n = a.shape.count
+        // tanh(u) is kept for the backward pass.
+        let saved = nodes[out.id].grad != nil ? floats.take(n) : z
+        for i in 0..<n {
+            let v = x[i], t = fastTanh(0.7978845608 * (v + 0.044715 * v * v * v))
+            saved[i] = t
+            z[i] = 0.5 * v * (1 + t)
         }
-        record(Record(op: .gelu, out: out.id, a: a.id))
+        record(Record(op: .gelu, out: out.id, a: a.id, floats: saved))
         return out
     }
 
@@ -21,7 +24,7 @@ extension Graph {
         guard let da = nodes[r.a].grad else { return }
         let x = nodes[r.a].value, g = nodes[r.out].grad!
         for i in 0..<nodes[r.out].shape.count {
-            let v = x[i], u = 0.7978845608 * (v + 0.044715 * v * v * v), t = tanhf(u)
+            let v = x[i], t = r.floats![i]
             let du = 0.7978845608 * (1 + 3 * 0.044715 * v * v)
             da[i] += g[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du)
         }

@@ -62,7 +62,7 @@ extension Graph {
                     if mx == -Float.infinity { zr.update(repeating: 0, count: l); continue }
                     var sum: Float = 0
                     for j in 0..<l {
-                        let e: Float = (j < end && vb[j] != 0) ? expf(xr[j] - mx) : 0
+                        let e: Float = (j < end && vb[j] != 0) ? fastExp(xr[j] - mx) : 0
                         zr[j] = e; sum += e
                     }
                     let inv = 1 / sum

@@ -62,7 +62,7 @@ extension Graph {
                     var mx = -Float.infinity
                     for j in 0..<c { mx = max(mx, xr[j]) }
                     var sum: Float = 0
-                    for j in 0..<c { sum += expf(xr[j] - mx) }
+                    for j in 0..<c { sum += fastExp(xr[j] - mx) }
                     let l = mx + logf(sum)
                     lse[i] = l
                     s += Double(l - xr[Int(tg[i])])
@@ -89,7 +89,7 @@ extension Graph {
             for i in range {
                 if tg[i] < 0 { continue }
                 let xr = x + i * c, dr = dx + i * c, l = lse[i]
-                for j in 0..<c { dr[j] += g * expf(xr[j] - l) }
+                for j in 0..<c { dr[j] += g * fastExp(xr[j] - l) }
                 dr[Int(tg[i])] -= g
             }
         }
