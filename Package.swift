@@ -27,14 +27,15 @@ let package = Package(
             "RecbenchCore", "RecbenchData", "RecbenchAlgorithms", "RecbenchNN", "RecbenchEval", "RecbenchGSL",
         ]),
         .executableTarget(name: "recbench", dependencies: [
-            "RecbenchExperiment", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "RecbenchExperiment", "RecbenchCore", "RecbenchData", "RecbenchAlgorithms", "RecbenchEval", "RecbenchGSL",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "RecbenchCoreTests", dependencies: ["RecbenchCore", "RecbenchGSL"]),
         .testTarget(name: "RecbenchDataTests", dependencies: ["RecbenchData"]),
         .testTarget(name: "RecbenchAlgorithmsTests", dependencies: ["RecbenchAlgorithms", "RecbenchData", "RecbenchEval"]),
         .testTarget(name: "RecbenchNNTests", dependencies: ["RecbenchNN", "RecbenchData", "RecbenchEval"]),
-        .testTarget(name: "RecbenchEvalTests", dependencies: ["RecbenchEval"]),
+        .testTarget(name: "RecbenchEvalTests", dependencies: ["RecbenchEval", "RecbenchAlgorithms", "RecbenchCore"]),
         .testTarget(name: "RecbenchExperimentTests", dependencies: ["RecbenchExperiment"]),
     ]
 )

@@ -17,9 +17,9 @@ public enum ParameterValue: Hashable, Sendable, CustomStringConvertible, Compara
     public static func < (a: ParameterValue, b: ParameterValue) -> Bool { a.description < b.description }
 }
 
-/// Shortest decimal that round-trips, without a trailing ".0" for whole numbers of a real.
+/// Shortest decimal that round-trips; whole numbers print without a fraction ("5", not "5.0").
 public func formatReal(_ v: Double) -> String {
-    if v == v.rounded(), abs(v) < 1e15 { return String(Int(v)) + ".0" }
+    if v == v.rounded(), abs(v) < 1e15 { return String(Int(v)) }
     return "\(v)"
 }
 
@@ -63,7 +63,7 @@ public struct ParameterSpec: Sendable {
             return hi == Int.max ? "an integer ≥ \(lo)" : "an integer in \(lo)...\(hi)"
         case let .real(lo, hi, ex):
             if lo == 0 && hi == .infinity { return ex ? "a positive number" : "a non-negative number" }
-            let l = formatReal(lo).replacingOccurrences(of: ".0", with: ""), h = formatReal(hi).replacingOccurrences(of: ".0", with: "")
+            let l = formatReal(lo), h = formatReal(hi)
             return hi == .infinity ? "a number \(ex ? ">" : "≥") \(l)" : "a number in \(ex ? "(" : "[")\(l), \(h)]"
         case let .choice(c): return "one of " + c.map { "\"\($0)\"" }.joined(separator: ", ")
         case .boolean: return "true or false"

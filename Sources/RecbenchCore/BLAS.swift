@@ -104,3 +104,9 @@ public enum LAPACK {
         return (lvt, s, lu)
     }
 }
+
+extension BLAS {
+    /// OpenBLAS's build description (version, kernel, threading), for run manifests.
+    public static var configuration: String { String(cString: openblas_get_config()) }
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+}

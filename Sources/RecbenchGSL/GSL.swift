@@ -33,3 +33,8 @@ public final class GSLRandom {
     /// Gamma with shape a and scale b (mean a·b).
     public func gamma(shape a: Double, scale b: Double) -> Double { gsl_ran_gamma(rng, a, b) }
 }
+
+extension GSL {
+    /// The linked GSL's version, for run manifests.
+    public static var version: String { String(cString: recbench_gsl_version()) }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import RecbenchCore
+
+/// Which fields of a line hold what (0-based).
+struct RatingColumns {
+    var user: Int, item: Int, rating: Int?, timestamp: Int?
+    var maxIndex: Int { max(user, item, rating ?? 0, timestamp ?? 0) }
+}
+
+/// Accumulates interaction columns from one or more rating files, then builds the Dataset.
+/// Shared by every loader so they agree on messages, policies and ID handling.
+struct RatingsAccumulator {
+    var users: [Int32] = [], items: [Int32] = [], values: [Float] = []
+    var timestamps: [Int64] = []
+    var hasTimestamps = true
+    var userIDs = IDCollector(), itemIDs = IDCollector()
+    var sources: [Dataset.SourceFile] = []
+
+    /// `exactFields`: the field count every line must have (nil = at least maxIndex + 1).
+    mutating func read(_ file: MappedFile, splitter: FieldSplitter, skipHeader: Bool, columns: RatingColumns,
+                       exactFields: Int?, policy: MalformedLinePolicy, report: inout LoadReport) throws {
+        hasTimestamps = hasTimestamps && columns.timestamp != nil
+        let minFields = exactFields ?? (columns.maxIndex + 1)
+        // A rough capacity guess (≈ 20 bytes a line) avoids most regrowth on big files.
+        let guess = users.count + file.data.count / 20
+        users.reserveCapacity(guess); items.reserveCapacity(guess); values.reserveCapacity(guess)
+        if hasTimestamps { timestamps.reserveCapacity(guess) }
+        var fields = [Range<Int>]()
+        fields.reserveCapacity(16)
+        try file.data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+            var first = true
+            try forEachLine(b) { lineNo, line in
+                if first && skipHeader { first = false; return }
+                first = false
+                guard splitter.split(b, line, into: &fields) else {
+                    return try report.malformed(file.name, lineNo, "unterminated quoted field", policy)
+                }
+                if let exact = exactFields, fields.count != exact {
+                    return try report.malformed(file.name, lineNo, "expected \(exact) \(splitter.label) fields, got \(fields.count)", policy)
+                }
+                if fields.count < minFields {
+                    return try report.malformed(file.name, lineNo, "expected at least \(minFields) \(splitter.label) fields, got \(fields.count)", policy)
+                }
+                var value: Float = 1
+                if let rc = columns.rating {
+                    guard let v = parseFloat(b, fields[rc]) else {
+                        return try report.malformed(file.name, lineNo, "rating '\(decodeText(b, fields[rc]))' is not a number", policy)
+                    }
+                    value = v
+                }
+                var ts: Int64 = 0
+                if hasTimestamps, let tc = columns.timestamp {
+                    guard let t = parseInt64(b, fields[tc]) else {
+                        return try report.malformed(file.name, lineNo, "timestamp '\(decodeText(b, fields[tc]))' is not an integer", policy)
+                    }
+                    ts = t
+                }
+                // IDs last, so a rejected line never registers an ID.
+                if trimmed(b, fields[columns.user]).isEmpty { return try report.malformed(file.name, lineNo, "empty user ID", policy) }
+                if trimmed(b, fields[columns.item]).isEmpty { return try report.malformed(file.name, lineNo, "empty item ID", policy) }
+                users.append(userIDs.index(b, fields[columns.user])!)
+                items.append(itemIDs.index(b, fields[columns.item])!)
+                values.append(value)
+                if hasTimestamps { timestamps.append(ts) }
+            }
+        }
+        sources.append(file.source)
+    }
+
+    /// Re-indexes to the sorted IDMaps and hands the maps to `features` to attach side information.
+    mutating func build(name: String, features: (IDMap, IDMap) throws -> (FeatureTable, FeatureTable)) throws -> Dataset {
+        let (um, uRemap) = userIDs.finish(), (im, iRemap) = itemIDs.finish()
+        for k in users.indices { users[k] = uRemap[Int(users[k])] }
+        for k in items.indices { items[k] = iRemap[Int(items[k])] }
+        let (uf, itf) = try features(um, im)
+        let d = Dataset(name: name, users: users, items: items, values: values,
+                        timestamps: hasTimestamps ? timestamps : nil, userIDs: um, itemIDs: im,
+                        userFeatures: uf, itemFeatures: itf, sources: sources)
+        users = []; items = []; values = []; timestamps = []
+        return d
+    }
+}
+
+/// Reads a side-information file line by line with the same policy handling as ratings files.
+func readRecords(_ file: MappedFile, splitter: FieldSplitter, skipHeader: Bool, minFields: Int,
+                 policy: MalformedLinePolicy, report: inout LoadReport,
+                 _ body: (UnsafeRawBufferPointer, Int, [Range<Int>]) throws -> String?) throws {
+    var fields = [Range<Int>]()
+    try file.data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+        var first = true
+        try forEachLine(b) { lineNo, line in
+            if first && skipHeader { first = false; return }
+            first = false
+            guard splitter.split(b, line, into: &fields) else {
+                return try report.malformed(file.name, lineNo, "unterminated quoted field", policy)
+            }
+            if fields.count < minFields {
+                return try report.malformed(file.name, lineNo, "expected at least \(minFields) \(splitter.label) fields, got \(fields.count)", policy)
+            }
+            if let problem = try body(b, lineNo, fields) { try report.malformed(file.name, lineNo, problem, policy) }
+        }
+    }
+}
+
+/// Builders for the feature groups the MovieLens loaders produce.
+enum FeatureBuilder {
+    /// MovieLens 1M's age codes are the lower bounds of these buckets, so one function serves both.
+    static func ageBucket(_ age: Int) -> String {
+        switch age {
+        case ..<18: return "under-18"
+        case 18...24: return "18-24"
+        case 25...34: return "25-34"
+        case 35...44: return "35-44"
+        case 45...49: return "45-49"
+        case 50...55: return "50-55"
+        default: return "56+"
+        }
+    }
+
+    static func decade(_ year: Int) -> String { "\(year / 10 * 10)s" }
+
+    /// Four-digit year in parentheses at the end of a MovieLens title ("Heat (1995)").
+    static func yearFromTitle(_ title: String) -> Int? {
+        let t = title.trimmingCharacters(in: .whitespaces)
+        guard t.hasSuffix(")"), t.count >= 6 else { return nil }
+        let end = t.index(before: t.endIndex)
+        let start = t.index(end, offsetBy: -4)
+        guard t[t.index(before: start)] == "(" else { return nil }
+        return Int(t[start..<end])
+    }
+
+    static func multiHot(name: String, columns: [String], rows: [[Int32]]) -> FeatureGroup {
+        var r = [Int32](), c = [Int32]()
+        for (e, cols) in rows.enumerated() { for col in Set(cols).sorted() { r.append(Int32(e)); c.append(col) } }
+        return FeatureGroup(name: name, kind: .multiHot, columnNames: columns,
+                            matrix: SparseMatrix(rows: rows.count, columns: columns.count, rowIndices: r,
+                                                 columnIndices: c, values: [Float](repeating: 1, count: r.count)))
+    }
+
+    /// Genres given as names: columns are the sorted set of names seen.
+    static func multiHot(name: String, names: [[String]]) -> FeatureGroup {
+        let columns = Array(Set(names.joined())).sorted()
+        let index = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, Int32($0)) })
+        return multiHot(name: name, columns: columns, rows: names.map { $0.map { index[$0]! } })
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import RecbenchCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a loader does with a line it cannot parse.
+public enum MalformedLinePolicy: String, Sendable, Codable { case fail, skip }
+
+/// What a load skipped (only non-zero under `.skip`).
+public struct LoadReport: Sendable {
+    public var skippedLines: Int
+    /// The first 10 problems, each one line ("file:line: message").
+    public var problems: [String]
+    public init(skippedLines: Int = 0, problems: [String] = []) { self.skippedLines = skippedLines; self.problems = problems }
+
+    /// Applies the policy to one bad line: throws under `.fail`, records under `.skip`.
+    mutating func malformed(_ file: String, _ line: Int, _ message: String, _ policy: MalformedLinePolicy) throws {
+        let error = RecbenchError.input(file: file, line: line, message: message)
+        if policy == .fail { throw error }
+        skippedLines += 1
+        if problems.count < 10 { problems.append(error.description) }
+    }
+}
+
+/// A file's bytes, memory-mapped so that even ML-20M's 500 MB never has to be copied, plus its SHA-256.
+struct MappedFile {
+    let path: String
+    let name: String
+    let data: Data
+
+    init(_ path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw RecbenchError.io(path, "file not found") }
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+            throw RecbenchError.io(path, "cannot read: \(error.localizedDescription)")
+        }
+        self.path = path
+        name = (path as NSString).lastPathComponent
+    }
+
+    var source: Dataset.SourceFile { Dataset.SourceFile(path: path, sha256: SHA256Hasher.hex(data)) }
+}
+
+/// Field splitting over raw bytes. Lines are found with memchr; fields are ranges into the buffer,
+/// so parsing a line allocates nothing.
+struct FieldSplitter {
+    let separator: [UInt8]
+    /// RFC 4180 style quoting ("a, b" and "" inside quotes); on for comma-separated files.
+    let quoted: Bool
+
+    init(separator: String, quoted: Bool) { self.separator = Array(separator.utf8); self.quoted = quoted }
+
+    /// "tab-separated", "comma-separated", "'::'-separated" for messages.
+    var label: String {
+        switch separator {
+        case [9]: return "tab-separated"
+        case [44]: return "comma-separated"
+        case [59]: return "semicolon-separated"
+        case [124]: return "'|'-separated"
+        default: return "'\(String(decoding: separator, as: UTF8.self))'-separated"
+        }
+    }
+
+    /// Splits `line` into `fields` (cleared first). Returns false on an unterminated quote.
+    func split(_ b: UnsafeRawBufferPointer, _ line: Range<Int>, into fields: inout [Range<Int>]) -> Bool {
+        fields.removeAll(keepingCapacity: true)
+        var i = line.lowerBound
+        let end = line.upperBound
+        let s0 = separator[0], sn = separator.count
+        while true {
+            if quoted && i < end && b[i] == 34 {
+                // Quoted field: runs to the closing quote not followed by another quote.
+                var j = i + 1
+                var closed = false
+                while j < end {
+                    if b[j] == 34 {
+                        if j + 1 < end && b[j + 1] == 34 { j += 2; continue }
+                        closed = true; break
+                    }
+                    j += 1
+                }
+                if !closed { return false }
+                fields.append((i + 1)..<j)
+                i = j + 1
+                // Anything between the closing quote and the separator is tolerated but ignored.
+                while i < end && !(b[i] == s0 && matches(b, i, end)) { i += 1 }
+            } else {
+                var j = i
+                while j < end && !(b[j] == s0 && (sn == 1 || matches(b, j, end))) { j += 1 }
+                fields.append(i..<j)
+                i = j
+            }
+            if i >= end { return true }
+            i += sn // skip the separator; a trailing separator yields a final empty field
+            if i >= end { fields.append(end..<end); return true }
+        }
+    }
+
+    @inline(__always) private func matches(_ b: UnsafeRawBufferPointer, _ i: Int, _ end: Int) -> Bool {
+        if i + separator.count > end { return false }
+        for k in 0..<separator.count where b[i + k] != separator[k] { return false }
+        return true
+    }
+}
+
+/// Calls body(lineNumber, range) for each line (1-based, "\r\n" tolerated, blank lines skipped).
+func forEachLine(_ b: UnsafeRawBufferPointer, _ body: (Int, Range<Int>) throws -> Void) rethrows {
+    guard let base = b.baseAddress else { return }
+    var start = 0, lineNo = 0
+    let n = b.count
+    while start < n {
+        lineNo += 1
+        let p = memchr(base + start, 10, n - start)
+        var end = p.map { UnsafeRawPointer($0) - base } ?? n
+        let next = end + 1
+        if end > start && b[end - 1] == 13 { end -= 1 }
+        if end > start { try body(lineNo, start..<end) }
+        start = next
+    }
+}
+
+@inline(__always) func trimmed(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> Range<Int> {
+    var lo = r.lowerBound, hi = r.upperBound
+    while lo < hi && (b[lo] == 32 || b[lo] == 9) { lo += 1 }
+    while hi > lo && (b[hi - 1] == 32 || b[hi - 1] == 9) { hi -= 1 }
+    return lo..<hi
+}
+
+/// Decimal integer; nil on anything else (no overflow trap).
+func parseInt64(_ b: UnsafeRawBufferPointer, _ r0: Range<Int>) -> Int64? {
+    let r = trimmed(b, r0)
+    var i = r.lowerBound
+    guard i < r.upperBound else { return nil }
+    var negative = false
+    if b[i] == 45 || b[i] == 43 { negative = b[i] == 45; i += 1; guard i < r.upperBound else { return nil } }
+    var v: Int64 = 0
+    while i < r.upperBound {
+        let d = Int64(b[i]) - 48
+        guard d >= 0 && d <= 9 else { return nil }
+        let (m, o1) = v.multipliedReportingOverflow(by: 10)
+        let (s, o2) = m.addingReportingOverflow(d)
+        if o1 || o2 { return nil }
+        v = s; i += 1
+    }
+    return negative ? -v : v
+}
+
+/// Decimal number ("4", "3.5", "-1e3"); a fast path for plain digits, Float(String) otherwise.
+func parseFloat(_ b: UnsafeRawBufferPointer, _ r0: Range<Int>) -> Float? {
+    let r = trimmed(b, r0)
+    guard !r.isEmpty else { return nil }
+    var i = r.lowerBound
+    var negative = false
+    if b[i] == 45 { negative = true; i += 1 }
+    var intPart: Int64 = 0, frac: Int64 = 0, scale: Int64 = 1, digits = 0
+    while i < r.upperBound, b[i] >= 48, b[i] <= 57, digits < 15 { intPart = intPart * 10 + Int64(b[i] - 48); i += 1; digits += 1 }
+    if i < r.upperBound && b[i] == 46 {
+        i += 1
+        while i < r.upperBound, b[i] >= 48, b[i] <= 57, scale < 1_000_000_000 { frac = frac * 10 + Int64(b[i] - 48); scale *= 10; i += 1; digits += 1 }
+    }
+    if i == r.upperBound && digits > 0 {
+        let v = Double(intPart) + Double(frac) / Double(scale)
+        return Float(negative ? -v : v)
+    }
+    guard let f = Float(String(decoding: UnsafeRawBufferPointer(rebasing: b[r]), as: UTF8.self)), f.isFinite else { return nil }
+    return f
+}
+
+/// UTF-8 when valid, otherwise Latin-1 (MovieLens' u.item and movies.dat are Latin-1).
+func decodeText(_ b: UnsafeRawBufferPointer, _ r: Range<Int>, unescapeQuotes: Bool = false) -> String {
+    let slice = UnsafeRawBufferPointer(rebasing: b[r])
+    var s: String
+    if let utf8 = String(validating: slice, as: UTF8.self) { s = utf8 } else {
+        s = String(String.UnicodeScalarView(slice.map { Unicode.Scalar($0) }))
+    }
+    if unescapeQuotes && s.contains("\"\"") { s = s.replacingOccurrences(of: "\"\"", with: "\"") }
+    return s
+}
+
+/// Assigns provisional indices to external IDs in first-seen order, then maps them to IDMap's
+/// sorted indices. Canonical integers (the common case) are keyed by value, avoiding a String
+/// per line; anything else is keyed by its text.
+struct IDCollector {
+    private var numeric: [Int64: Int32] = [:]
+    private var text: [String: Int32] = [:]
+    private(set) var external: [String] = []
+
+    mutating func index(_ b: UnsafeRawBufferPointer, _ r0: Range<Int>) -> Int32? {
+        let r = trimmed(b, r0)
+        guard !r.isEmpty else { return nil }
+        if isCanonicalInteger(b, r), let v = parseInt64(b, r) {
+            if let i = numeric[v] { return i }
+            let i = Int32(external.count)
+            numeric[v] = i; external.append(String(v))
+            return i
+        }
+        let s = decodeText(b, r)
+        if let i = text[s] { return i }
+        let i = Int32(external.count)
+        text[s] = i; external.append(s)
+        return i
+    }
+
+    private func isCanonicalInteger(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> Bool {
+        guard r.count <= 18 else { return false }
+        var i = r.lowerBound
+        if b[i] == 45 { i += 1; guard i < r.upperBound, b[i] != 48 else { return false } }
+        if b[i] == 48 && r.upperBound - i > 1 { return false }
+        while i < r.upperBound { guard b[i] >= 48 && b[i] <= 57 else { return false }; i += 1 }
+        return true
+    }
+
+    /// The final IDMap and, for each provisional index, its IDMap index.
+    func finish() -> (IDMap, [Int32]) {
+        let map = IDMap(ids: external)
+        return (map, external.map { map.index(of: $0)! })
+    }
+}

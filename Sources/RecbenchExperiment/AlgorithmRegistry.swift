@@ -1,0 +1,14 @@
+import RecbenchAlgorithms
+import RecbenchNN
+
+/// Every algorithm an experiment file can name. Adding an algorithm = one file with its config
+/// plus one line here.
+public enum AlgorithmRegistry {
+    public static let all: [AlgorithmDescriptor] = [
+        AlgorithmDescriptor(RandomRecommender.self),
+        AlgorithmDescriptor(MostPopular.self),
+        AlgorithmDescriptor(BiasBaseline.self),
+    ]
+
+    public static func descriptor(named name: String) -> AlgorithmDescriptor? { all.first { $0.name == name } }
+}

@@ -1,0 +1,391 @@
+import Foundation
+import RecbenchCore
+import RecbenchData
+import RecbenchAlgorithms
+import RecbenchEval
+
+/// One problem in an experiment file: `file:line: path: message`.
+public struct SpecIssue: Sendable, CustomStringConvertible, Equatable {
+    public let file: String, line: Int, path: String, message: String
+    public var description: String {
+        let place = line > 0 ? "\(file):\(line)" : file
+        return path.isEmpty ? "\(place): \(message)" : "\(place): \(path): \(message)"
+    }
+}
+
+public struct SpecErrors: Error, CustomStringConvertible {
+    public let issues: [SpecIssue]
+    public var description: String { issues.map(\.description).joined(separator: "\n") }
+}
+
+/// Reads and validates an experiment file, collecting every problem (not just the first).
+public struct ExperimentLoader {
+    public let registry: DatasetRegistry?
+
+    public init(registry: DatasetRegistry?) { self.registry = registry }
+
+    public func load(path: String) throws -> ExperimentSpec {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SpecErrors(issues: [SpecIssue(file: path, line: 0, path: "", message: "cannot read the file")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SpecErrors(issues: [SpecIssue(file: path, line: 0, path: "", message: "the file is not UTF-8 text")])
+        }
+        return try load(text: text, file: path)
+    }
+
+    public func load(text: String, file: String) throws -> ExperimentSpec {
+        let root: JSONNode
+        do { root = try JSONParser.parse(text) } catch let e as JSONSyntaxError {
+            throw SpecErrors(issues: [SpecIssue(file: file, line: e.line, path: "", message: "invalid JSON at column \(e.column): \(e.message)")])
+        }
+        var v = Validation(file: file)
+        let spec = v.experiment(root, registry: registry)
+        guard v.issues.isEmpty, var spec else { throw SpecErrors(issues: v.issues) }
+        spec.sourceText = text
+        return spec
+    }
+}
+
+/// The walk over the document. Each reader reports its own problems and returns nil (or a
+/// default) so the walk can go on and find the rest.
+struct Validation {
+    let file: String
+    var issues: [SpecIssue] = []
+
+    init(file: String) { self.file = file }
+
+    mutating func fail(_ node: JSONNode?, _ path: String, _ message: String) {
+        issues.append(SpecIssue(file: file, line: node?.line ?? 0, path: path, message: message))
+    }
+
+    // MARK: generic readers
+
+    /// The members of an object, after reporting keys that are not allowed (with a suggestion).
+    mutating func members(_ node: JSONNode, _ path: String, allowed: [String]) -> [String: JSONNode]? {
+        guard case let .object(m) = node.value else { fail(node, path, "expected an object, got \(node.brief)"); return nil }
+        var out = [String: JSONNode]()
+        for (k, v) in m {
+            if allowed.contains(k) { out[k] = v; continue }
+            let hint = Suggest.closest(to: k, in: allowed).map { " (did you mean \"\($0)\"?)" } ?? ""
+            fail(v, path.isEmpty ? k : "\(path).\(k)", "unknown key\(hint); allowed: \(allowed.joined(separator: ", "))")
+        }
+        return out
+    }
+
+    mutating func string(_ node: JSONNode?, _ path: String, default d: String? = nil, pattern: ((String) -> Bool, String)? = nil) -> String? {
+        guard let node else { if d == nil { fail(nil, path, "is required") }; return d }
+        guard case let .string(s) = node.value else { fail(node, path, "expected a string, got \(node.brief)"); return d }
+        if let (ok, what) = pattern, !ok(s) { fail(node, path, "expected \(what), got \(node.brief)"); return d }
+        return s
+    }
+
+    mutating func choice(_ node: JSONNode?, _ path: String, _ choices: [String], default d: String?) -> String? {
+        guard let node else { if d == nil { fail(nil, path, "is required (one of \(choices.map { "\"\($0)\"" }.joined(separator: ", ")))") }; return d }
+        guard case let .string(s) = node.value, choices.contains(s) else {
+            var hint = ""
+            if case let .string(s) = node.value, let c = Suggest.closest(to: s, in: choices) { hint = " (did you mean \"\(c)\"?)" }
+            fail(node, path, "expected one of \(choices.map { "\"\($0)\"" }.joined(separator: ", ")), got \(node.brief)\(hint)")
+            return d
+        }
+        return s
+    }
+
+    mutating func integer(_ node: JSONNode?, _ path: String, default d: Int, min: Int = Int.min, max: Int = Int.max, what: String? = nil) -> Int {
+        guard let node else { return d }
+        if case let .number(x, _) = node.value, x == x.rounded(), abs(x) < 9e15, Int(x) >= min, Int(x) <= max { return Int(x) }
+        let w = what ?? (min == 1 && max == Int.max ? "a positive integer" : min == 0 && max == Int.max ? "a non-negative integer"
+                         : max == Int.max ? "an integer ≥ \(min)" : "an integer in \(min)...\(max)")
+        fail(node, path, "expected \(w), got \(node.brief)")
+        return d
+    }
+
+    mutating func number(_ node: JSONNode?, _ path: String, default d: Double, range: ClosedRange<Double>, exclusive: Bool = false, what: String) -> Double {
+        guard let node else { return d }
+        if case let .number(x, _) = node.value, range.contains(x), !exclusive || (x != range.lowerBound && x != range.upperBound) { return x }
+        fail(node, path, "expected \(what), got \(node.brief)")
+        return d
+    }
+
+    mutating func boolean(_ node: JSONNode?, _ path: String, default d: Bool) -> Bool {
+        guard let node else { return d }
+        if case let .bool(b) = node.value { return b }
+        fail(node, path, "expected true or false, got \(node.brief)")
+        return d
+    }
+
+    mutating func list(_ node: JSONNode?, _ path: String, nonEmpty: Bool = true) -> [JSONNode]? {
+        guard let node else { fail(nil, path, "is required"); return nil }
+        guard case let .array(a) = node.value else { fail(node, path, "expected a list, got \(node.brief)"); return nil }
+        if nonEmpty && a.isEmpty { fail(node, path, "must not be empty"); return nil }
+        return a
+    }
+
+    // MARK: the document
+
+    static let topKeys = ["name", "description", "seed", "threads", "jobs", "task", "datasets", "split",
+                          "algorithms", "metrics", "candidates", "outputs", "$schema"]
+
+    mutating func experiment(_ root: JSONNode, registry: DatasetRegistry?) -> ExperimentSpec? {
+        guard let top = members(root, "", allowed: Self.topKeys) else { return nil }
+        let name = string(top["name"], "name", pattern: ({ s in !s.isEmpty && s.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } },
+                                                          "a name of letters, digits, '-', '_' or '.'")) ?? "experiment"
+        let description = string(top["description"], "description", default: "") ?? ""
+        let seed = integer(top["seed"], "seed", default: 42, min: 0)
+        let threads = integer(top["threads"], "threads", default: ProcessInfo.processInfo.activeProcessorCount, min: 1, max: 1024)
+        let jobs = integer(top["jobs"], "jobs", default: 1, min: 1, max: 1024)
+        let taskName = choice(top["task"], "task", Task.allCases.map(\.rawValue), default: nil)
+        let task = taskName.flatMap(Task.init(rawValue:))
+
+        var datasets = [DatasetSpec]()
+        if let list = list(top["datasets"], "datasets") {
+            for (i, d) in list.enumerated() { if let ds = dataset(d, "datasets[\(i)]", registry: registry) { datasets.append(ds) } }
+            let labels = datasets.map(\.label)
+            if Set(labels).count != labels.count { fail(top["datasets"], "datasets", "two data sets share a name; give each a distinct \"name\"") }
+        }
+        let split = top["split"].flatMap { splitSpec($0, "split", task: task) }
+        if top["split"] == nil { fail(nil, "split", "is required (e.g. {\"method\": \"kfold\", \"k\": 5})") }
+
+        var algorithms = [AlgorithmSpec]()
+        if let list = list(top["algorithms"], "algorithms") {
+            for (i, a) in list.enumerated() { if let al = algorithm(a, "algorithms[\(i)]", task: task) { algorithms.append(al) } }
+            let labels = algorithms.map(\.label)
+            for (i, l) in labels.enumerated() where labels[..<i].contains(l) {
+                fail(list[i], "algorithms[\(i)].label", "\"\(l)\" is used by an earlier algorithm; give each entry a distinct \"label\"")
+            }
+        }
+
+        var metrics = [MetricSpec]()
+        if let list = list(top["metrics"], "metrics") {
+            for (i, m) in list.enumerated() {
+                guard case let .string(s) = m.value else { fail(m, "metrics[\(i)]", "expected a metric name such as \"ndcg@10\", got \(m.brief)"); continue }
+                switch MetricCatalog.parse(s) {
+                case let .failure(e): fail(m, "metrics[\(i)]", "\(e)")
+                case let .success(specs):
+                    for spec in specs {
+                        if let task, let kind = MetricCatalog.entries.first(where: { $0.name == spec.name })?.kind {
+                            let ok = task == .rating ? kind == .rating : kind != .rating
+                            if !ok { fail(m, "metrics[\(i)]", "\"\(spec.label)\" is a \(kind == .rating ? "rating" : "ranking") metric and does not apply to the \(task.rawValue) task") }
+                        }
+                        if !metrics.contains(spec) { metrics.append(spec) }
+                    }
+                }
+            }
+        }
+
+        var candidates = CandidateProtocol.full
+        if let c = top["candidates"], let m = members(c, "candidates", allowed: ["protocol", "negatives"]) {
+            if choice(m["protocol"], "candidates.protocol", ["full", "sampled"], default: "full") == "sampled" {
+                candidates = .sampled(negatives: integer(m["negatives"], "candidates.negatives", default: 100, min: 1))
+            } else if m["negatives"] != nil {
+                fail(m["negatives"], "candidates.negatives", "only applies to \"protocol\": \"sampled\"")
+            }
+            if task == .rating && candidates != .full { fail(c, "candidates", "the rating task has no candidate protocol") }
+        }
+
+        var outputs = OutputSpec()
+        if let o = top["outputs"], let m = members(o, "outputs", allowed: ["directory", "per_user", "latex"]) {
+            outputs.directory = string(m["directory"], "outputs.directory", default: "results") ?? "results"
+            outputs.perUser = boolean(m["per_user"], "outputs.per_user", default: true)
+            outputs.latex = boolean(m["latex"], "outputs.latex", default: true)
+        }
+
+        guard issues.isEmpty, let task, let split else { return nil }
+        return ExperimentSpec(file: file, name: name, description: description, seed: UInt64(seed), threads: threads, jobs: jobs,
+                              task: task, datasets: datasets, split: split, algorithms: algorithms, metrics: metrics,
+                              candidates: candidates, outputs: outputs, configHash: SHA256Hasher.hex(root.canonical))
+    }
+
+    mutating func dataset(_ node: JSONNode, _ path: String, registry: DatasetRegistry?) -> DatasetSpec? {
+        guard let m = members(node, path, allowed: ["name", "path", "file", "format", "synthetic", "filters", "malformed"]) else { return nil }
+        guard let name = string(m["name"], "\(path).name") else { return nil }
+        let malformed = MalformedLinePolicy(rawValue: choice(m["malformed"], "\(path).malformed", ["fail", "skip"], default: "fail") ?? "fail") ?? .fail
+        let filters = m["filters"].map { filterSpec($0, "\(path).filters") } ?? FilterSpec()
+        let sourceKeys = ["path", "file", "synthetic"].filter { m[$0] != nil }
+        if sourceKeys.count > 1 { fail(node, path, "give only one of \(sourceKeys.map { "\"\($0)\"" }.joined(separator: ", "))") }
+        if m["format"] != nil && m["file"] == nil { fail(m["format"], "\(path).format", "only applies together with \"file\"") }
+
+        if let syn = m["synthetic"] {
+            guard let s = members(syn, "\(path).synthetic", allowed: ["users", "items", "interactions", "factors", "popularity_skew", "rating_noise", "seed", "features"]) else { return nil }
+            let p = "\(path).synthetic"
+            var c = SyntheticConfig(users: 1000, items: 500, interactions: 50000)
+            c.users = integer(s["users"], "\(p).users", default: c.users, min: 1)
+            c.items = integer(s["items"], "\(p).items", default: c.items, min: 1)
+            c.interactions = integer(s["interactions"], "\(p).interactions", default: c.interactions, min: 1)
+            c.factors = integer(s["factors"], "\(p).factors", default: c.factors, min: 1, max: 1024)
+            c.popularitySkew = number(s["popularity_skew"], "\(p).popularity_skew", default: c.popularitySkew, range: 0...5, what: "a number in [0, 5]")
+            c.ratingNoise = number(s["rating_noise"], "\(p).rating_noise", default: c.ratingNoise, range: 0...10, what: "a number in [0, 10]")
+            c.seed = UInt64(integer(s["seed"], "\(p).seed", default: Int(c.seed), min: 0))
+            c.withFeatures = boolean(s["features"], "\(p).features", default: c.withFeatures)
+            if c.interactions > c.users * c.items { fail(s["interactions"] ?? syn, "\(p).interactions", "cannot exceed users × items = \(c.users * c.items)") }
+            return DatasetSpec(label: name, source: .synthetic(c), filters: filters, malformed: malformed)
+        }
+        if let f = m["file"] {
+            guard let filePath = string(f, "\(path).file") else { return nil }
+            var format = DelimitedFormat(separator: "\t", header: false, user: "0", item: "1", rating: "2", timestamp: "3")
+            if let fm = m["format"], let fo = members(fm, "\(path).format", allowed: ["separator", "header", "user", "item", "rating", "timestamp"]) {
+                let p = "\(path).format"
+                format.separator = string(fo["separator"], "\(p).separator", default: "\t", pattern: ({ !$0.isEmpty }, "a non-empty separator")) ?? "\t"
+                format.header = boolean(fo["header"], "\(p).header", default: false)
+                func column(_ key: String, _ d: String?) -> String? {
+                    guard let n = fo[key] else { return d }
+                    if case .null = n.value { return nil }
+                    if case let .number(x, _) = n.value, x >= 0, x == x.rounded() { return String(Int(x)) }
+                    if case let .string(s) = n.value, !s.isEmpty {
+                        if !format.header, Int(s) == nil { fail(n, "\(p).\(key)", "a column name needs \"header\": true; without a header give a 0-based column number") }
+                        return s
+                    }
+                    fail(n, "\(p).\(key)", "expected a 0-based column number or a header name, got \(n.brief)")
+                    return d
+                }
+                format.user = column("user", "0") ?? "0"
+                format.item = column("item", "1") ?? "1"
+                format.rating = column("rating", nil)
+                format.timestamp = column("timestamp", nil)
+            }
+            return DatasetSpec(label: name, source: .file(path: filePath, format: format), filters: filters, malformed: malformed)
+        }
+        let explicit = m["path"].flatMap { string($0, "\(path).path") }
+        if let registry, registry.entry(named: name) == nil {
+            let names = registry.entries.map(\.name)
+            let hint = Suggest.closest(to: name, in: names).map { " (did you mean \"\($0)\"?)" } ?? ""
+            fail(m["name"], "\(path).name", "no data set \"\(name)\" in the registry\(hint); known: \(names.joined(separator: ", ")); or give \"file\" or \"synthetic\"")
+            return nil
+        }
+        return DatasetSpec(label: name, source: .registry(name: name, path: explicit), filters: filters, malformed: malformed)
+    }
+
+    mutating func filterSpec(_ node: JSONNode, _ path: String) -> FilterSpec {
+        var f = FilterSpec()
+        guard let m = members(node, path, allowed: ["duplicates", "min_user_interactions", "min_item_interactions", "min_rating", "binarize"]) else { return f }
+        f.duplicates = DuplicatePolicy(rawValue: choice(m["duplicates"], "\(path).duplicates", ["first", "last", "mean"], default: "last") ?? "last") ?? .last
+        f.minUserInteractions = integer(m["min_user_interactions"], "\(path).min_user_interactions", default: 0, min: 0)
+        f.minItemInteractions = integer(m["min_item_interactions"], "\(path).min_item_interactions", default: 0, min: 0)
+        if let r = m["min_rating"] { f.minRating = Float(number(r, "\(path).min_rating", default: 0, range: -1e9...1e9, what: "a number")) }
+        f.binarize = boolean(m["binarize"], "\(path).binarize", default: false)
+        if f.binarize && f.minRating == nil { fail(m["binarize"], "\(path).binarize", "needs \"min_rating\" (the threshold above which a rating counts as positive)") }
+        return f
+    }
+
+    static let splitKeys: [String: [String]] = [
+        "kfold": ["k"], "user_kfold": ["k"], "user_crossfold": ["k", "test_fraction"],
+        "holdout": ["test_fraction", "per_user", "validation_fraction"],
+        "temporal": ["cutoff", "test_fraction", "per_user"], "leave_last_out": ["validation"],
+        "predefined": ["base", "test", "folds"],
+    ]
+
+    mutating func splitSpec(_ node: JSONNode, _ path: String, task: Task?) -> SplitSpec? {
+        guard case let .object(raw) = node.value else { fail(node, path, "expected an object such as {\"method\": \"kfold\", \"k\": 5}, got \(node.brief)"); return nil }
+        let methods = Self.splitKeys.keys.sorted()
+        guard let method = choice(raw.first { $0.key == "method" }?.value, "\(path).method", methods, default: nil) else { return nil }
+        guard let m = members(node, path, allowed: ["method"] + Self.splitKeys[method]!) else { return nil }
+        let fraction = { (v: inout Validation, key: String, d: Double) in
+            v.number(m[key], "\(path).\(key)", default: d, range: 0...1, exclusive: true, what: "a fraction strictly between 0 and 1")
+        }
+        let spec: SplitSpec
+        switch method {
+        case "kfold": spec = .method(.kFold(k: integer(m["k"], "\(path).k", default: 5, min: 2, max: 1000)))
+        case "user_kfold": spec = .method(.userKFold(k: integer(m["k"], "\(path).k", default: 5, min: 2, max: 1000)))
+        case "user_crossfold":
+            spec = .method(.userCrossfold(k: integer(m["k"], "\(path).k", default: 5, min: 2, max: 1000), testFraction: fraction(&self, "test_fraction", 0.2)))
+        case "holdout":
+            let v = m["validation_fraction"].map { _ in fraction(&self, "validation_fraction", 0.1) } ?? 0
+            spec = .method(.holdout(testFraction: fraction(&self, "test_fraction", 0.2), perUser: boolean(m["per_user"], "\(path).per_user", default: true), validationFraction: v))
+        case "temporal":
+            let cutoff = m["cutoff"].map { Int64(integer($0, "\(path).cutoff", default: 0, min: 0, what: "a Unix timestamp in seconds")) }
+            spec = .method(.temporal(cutoff: cutoff, testFraction: fraction(&self, "test_fraction", 0.2), perUser: boolean(m["per_user"], "\(path).per_user", default: false)))
+        case "leave_last_out": spec = .method(.leaveLastOut(validation: boolean(m["validation"], "\(path).validation", default: true)))
+        default:
+            let base = string(m["base"], "\(path).base", default: "u{fold}.base") ?? ""
+            let test = string(m["test"], "\(path).test", default: "u{fold}.test") ?? ""
+            let folds = integer(m["folds"], "\(path).folds", default: 5, min: 1, max: 1000)
+            for (key, t) in [("base", base), ("test", test)] where folds > 1 && !t.contains("{fold}") {
+                fail(m[key] ?? node, "\(path).\(key)", "with \(folds) folds the file name must contain {fold}, got \"\(t)\"")
+            }
+            spec = .predefined(base: base, test: test, folds: folds)
+        }
+        if task == .sequential, case .method(let sm) = spec {
+            switch sm { case .leaveLastOut, .temporal: break
+            default: fail(node, "\(path).method", "the sequential task needs a time-ordered split: \"leave_last_out\" or \"temporal\"") }
+        }
+        return spec
+    }
+
+    mutating func algorithm(_ node: JSONNode, _ path: String, task: Task?) -> AlgorithmSpec? {
+        guard let m = members(node, path, allowed: ["name", "label", "params"]) else { return nil }
+        guard let name = string(m["name"], "\(path).name") else { return nil }
+        guard let d = AlgorithmRegistry.descriptor(named: name) else {
+            let names = AlgorithmRegistry.all.map(\.name)
+            let hint = Suggest.closest(to: name, in: names).map { " (did you mean \"\($0)\"?)" } ?? ""
+            fail(m["name"], "\(path).name", "unknown algorithm \"\(name)\"\(hint); known: \(names.joined(separator: ", "))")
+            return nil
+        }
+        if let task, !d.tasks.contains(task) {
+            fail(m["name"], "\(path).name", "\(d.name) does not support the \(task.rawValue) task (it supports: \(d.tasks.map(\.rawValue).sorted().joined(separator: ", ")))")
+        }
+        let label = string(m["label"], "\(path).label", default: d.name) ?? d.name
+        var grid: [(name: String, values: [ParameterValue])] = []
+        if let p = m["params"] {
+            guard case let .object(params) = p.value else { fail(p, "\(path).params", "expected an object of parameters, got \(p.brief)"); return nil }
+            for (key, value) in params {
+                let ppath = "\(path).params.\(key)"
+                guard let spec = d.parameters.first(where: { $0.name == key }) else {
+                    let names = d.parameters.map(\.name)
+                    let hint = Suggest.closest(to: key, in: names).map { " (did you mean \"\($0)\"?)" } ?? ""
+                    fail(value, ppath, names.isEmpty ? "\(d.name) takes no parameters" : "unknown parameter of \(d.name)\(hint); known: \(names.joined(separator: ", "))")
+                    continue
+                }
+                let nodes: [JSONNode]
+                if case let .array(a) = value.value {
+                    if a.isEmpty { fail(value, ppath, "an empty list gives no configurations; give \(spec.expectation) or a non-empty list of them"); continue }
+                    nodes = a
+                } else { nodes = [value] }
+                var values = [ParameterValue]()
+                for n in nodes {
+                    guard let v = scalar(n).flatMap(spec.check) else {
+                        fail(n, ppath, "expected \(spec.expectation) or a list of them, got \(n.brief)"); continue
+                    }
+                    if values.contains(v) { fail(n, ppath, "\(v) appears twice in the grid") } else { values.append(v) }
+                }
+                grid.append((key, values))
+            }
+        }
+        return AlgorithmSpec(label: label, descriptor: d, grid: grid)
+    }
+
+    func scalar(_ n: JSONNode) -> ParameterValue? {
+        switch n.value {
+        case let .number(x, literal):
+            if x == x.rounded(), !literal.contains("."), !literal.lowercased().contains("e"), abs(x) < 9e15 { return .int(Int(x)) }
+            return .real(x)
+        case let .string(s): return .text(s)
+        case let .bool(b): return .bool(b)
+        default: return nil
+        }
+    }
+}
+
+/// "Did you mean" by edit distance.
+enum Suggest {
+    static func closest(to word: String, in candidates: [String]) -> String? {
+        let w = word.lowercased()
+        let scored = candidates.map { ($0, distance(w, $0.lowercased())) }.min { $0.1 < $1.1 }
+        guard let (best, d) = scored else { return nil }
+        return d <= max(2, w.count / 3) ? best : nil
+    }
+
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        var prev = Array(0...b.count), cur = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            cur[0] = i
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            if b.isEmpty { cur[0] = i }
+            swap(&prev, &cur)
+        }
+        return prev[b.count]
+    }
+}

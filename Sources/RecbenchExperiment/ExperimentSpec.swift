@@ -1,0 +1,102 @@
+import RecbenchCore
+import RecbenchData
+import RecbenchAlgorithms
+import RecbenchEval
+
+/// A validated experiment file. Everything the plan and the runner need, typed; produced only by
+/// `ExperimentLoader`, which reports every problem of a file at once.
+public struct ExperimentSpec: Sendable {
+    public var file: String
+    public var name: String
+    public var description: String
+    public var seed: UInt64
+    public var threads: Int
+    /// Trials run at the same time (each gets threads / jobs threads).
+    public var jobs: Int
+    public var task: Task
+    public var datasets: [DatasetSpec]
+    public var split: SplitSpec
+    public var algorithms: [AlgorithmSpec]
+    public var metrics: [MetricSpec]
+    public var candidates: CandidateProtocol
+    public var outputs: OutputSpec
+    /// SHA-256 of the file's canonical JSON (key order and whitespace do not matter).
+    public var configHash: String
+    /// The file's text, copied into every run folder so a run can be re-read and reproduced.
+    public var sourceText: String = ""
+}
+
+public struct DatasetSpec: Sendable {
+    public enum Source: Sendable {
+        /// A registry entry, optionally at an explicit folder.
+        case registry(name: String, path: String?)
+        case synthetic(SyntheticConfig)
+        case file(path: String, format: DelimitedFormat)
+    }
+    public var label: String
+    public var source: Source
+    public var filters: FilterSpec
+    public var malformed: MalformedLinePolicy
+}
+
+public struct FilterSpec: Sendable, Equatable {
+    public var duplicates: DuplicatePolicy = .last
+    public var minUserInteractions = 0
+    public var minItemInteractions = 0
+    public var minRating: Float? = nil
+    public var binarize = false
+}
+
+public enum SplitSpec: Sendable {
+    case method(SplitMethod)
+    /// File pairs relative to the data set's folder, `{fold}` replaced by 1...folds.
+    case predefined(base: String, test: String, folds: Int)
+
+    public var foldCount: Int? {
+        switch self {
+        case let .predefined(_, _, n): return n
+        case let .method(m):
+            switch m {
+            case let .kFold(k), let .userKFold(k), let .userCrossfold(k, _): return k
+            default: return 1
+            }
+        }
+    }
+}
+
+public struct AlgorithmSpec: Sendable {
+    public var label: String
+    public var descriptor: AlgorithmDescriptor
+    /// Parameters given in the file, in file order; a list is a grid axis.
+    public var grid: [(name: String, values: [ParameterValue])]
+
+    /// The grid's points, first axis slowest, each completed with defaults.
+    public var configurations: [(values: ParameterValues, varied: [(String, ParameterValue)])] {
+        var points: [[(String, ParameterValue)]] = [[]]
+        for axis in grid {
+            points = points.flatMap { p in axis.values.map { p + [(axis.name, $0)] } }
+        }
+        let gridNames = Set(grid.filter { $0.values.count > 1 }.map(\.name))
+        return points.map { p in
+            (ParameterValues(specs: descriptor.parameters, overrides: Dictionary(uniqueKeysWithValues: p)),
+             p.filter { gridNames.contains($0.0) })
+        }
+    }
+}
+
+public enum CandidateProtocol: Sendable, Equatable {
+    /// Every item the user has not interacted with in training.
+    case full
+    /// The user's test items plus this many sampled unseen items (inflates scores; label results so).
+    case sampled(negatives: Int)
+
+    public var label: String {
+        switch self { case .full: return "full ranking"; case let .sampled(n): return "\(n) sampled negatives" }
+    }
+}
+
+public struct OutputSpec: Sendable {
+    public var directory: String = "results"
+    public var perUser = true
+    public var latex = true
+}

@@ -1,0 +1,72 @@
+import RecbenchCore
+
+/// Everything one trial produced. Codable, so a trial can be cached, resumed or merged from shards.
+public struct TrialResult: Codable, Sendable, Equatable {
+    public var trial: Int
+    public var dataset: String
+    public var fold: Int
+    public var configuration: String
+    public var algorithm: String
+    public var parameters: [String: String]
+    /// Metric labels and fold values, in the experiment's metric order.
+    public var metricLabels: [String]
+    public var values: [Double]
+    /// External user IDs evaluated, and per metric the per-user values (nil for aggregate-only metrics).
+    public var users: [String]
+    public var perUser: [[Double]?]
+    public var skippedUsers: Int
+    public var trainInteractions: Int
+    public var testInteractions: Int
+    public var fitSeconds: Double
+    public var scoreSeconds: Double
+    public var evaluateSeconds: Double
+    public var peakResidentBytes: Int?
+    public var threads: Int
+    public var curve: [CurveRecord]
+
+    public struct CurveRecord: Codable, Sendable, Equatable {
+        public var iteration: Int
+        public var values: [String: Double]
+    }
+
+    public func value(of metric: String) -> Double? { metricLabels.firstIndex(of: metric).map { values[$0] } }
+}
+
+/// Per data set facts of a run (load, filter and split), for the manifest and profile.
+public struct DatasetRecord: Codable, Sendable, Equatable {
+    public var label: String
+    public var users: Int
+    public var items: Int
+    public var interactions: Int
+    public var folds: Int
+    public var dataFingerprint: String
+    public var splitFingerprint: String
+    public var sources: [Dataset.SourceFile]
+    public var skippedLines: Int
+    public var loadSeconds: Double
+    public var filterSeconds: Double
+    public var splitSeconds: Double
+}
+
+/// Mean, sample standard deviation and 95 % t-interval half-width of a metric over folds.
+public struct Aggregate: Sendable, Equatable {
+    public var dataset: String
+    public var configuration: String
+    public var metric: String
+    public var mean: Double
+    public var std: Double
+    public var ci95: Double
+    public var folds: Int
+}
+
+public struct RunResult: Sendable {
+    public var spec: ExperimentSpec
+    public var plan: Plan
+    public var runID: String
+    public var directory: String
+    public var datasets: [DatasetRecord]
+    public var trials: [TrialResult]
+    public var aggregates: [Aggregate]
+    public var startedAt: String
+    public var wallSeconds: Double
+}

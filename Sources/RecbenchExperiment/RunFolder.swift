@@ -1,0 +1,51 @@
+import Foundation
+import RecbenchCore
+
+/// Reads a finished run folder back into a `RunResult`: the experiment file's copy gives the spec
+/// and plan, `results.json` the data-set records and every trial (with per-user values). Compare,
+/// check, baselines and shard merges all start here, so none of them parses the CSV files.
+public enum RunFolder {
+    struct Stored: Codable {
+        var format = 1
+        var runID: String
+        var experiment: String
+        var configHash: String
+        var startedAt: String
+        var wallSeconds: Double
+        var datasets: [DatasetRecord]
+        var trials: [TrialResult]
+    }
+
+    public static func encode(_ r: RunResult) throws -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        // Per-user AUC, novelty or ARP can be NaN (no negatives, empty list); JSON has no NaN.
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let stored = Stored(runID: r.runID, experiment: r.spec.name, configHash: r.spec.configHash, startedAt: r.startedAt,
+                            wallSeconds: r.wallSeconds, datasets: r.datasets, trials: r.trials)
+        return String(decoding: try enc.encode(stored), as: UTF8.self) + "\n"
+    }
+
+    /// `path` may be a run folder or an experiment's folder (its `latest` run is used).
+    public static func load(_ path: String) throws -> RunResult {
+        let fm = FileManager.default
+        var dir = path
+        if !fm.fileExists(atPath: dir + "/results.json"), fm.fileExists(atPath: dir + "/latest/results.json") { dir += "/latest" }
+        guard let data = fm.contents(atPath: dir + "/results.json") else {
+            throw RecbenchError.io(path, "not a run folder (no results.json); give results/<experiment>/<run-id>")
+        }
+        let stored: Stored
+        let dec = JSONDecoder()
+        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { stored = try dec.decode(Stored.self, from: data) } catch {
+            throw RecbenchError.io(dir + "/results.json", "unreadable (\(error))")
+        }
+        guard let text = try? String(contentsOfFile: dir + "/experiment.json", encoding: .utf8) else {
+            throw RecbenchError.io(dir, "the run folder has no experiment.json")
+        }
+        let spec = try ExperimentLoader(registry: nil).load(text: text, file: dir + "/experiment.json")
+        let plan = Plan(spec: spec)
+        return RunResult(spec: spec, plan: plan, runID: stored.runID, directory: dir, datasets: stored.datasets, trials: stored.trials,
+                         aggregates: Runner.aggregate(stored.trials, plan: plan), startedAt: stored.startedAt, wallSeconds: stored.wallSeconds)
+    }
+}

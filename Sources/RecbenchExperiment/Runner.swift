@@ -1,0 +1,308 @@
+import Foundation
+import Dispatch
+import RecbenchCore
+import RecbenchData
+import RecbenchAlgorithms
+import RecbenchEval
+import RecbenchGSL
+
+/// Where the runner finds data: the registry, the environment (RECBENCH_DATA_DIR) and the cache.
+public struct DataEnvironment: Sendable {
+    public var registry: DatasetRegistry?
+    public var environment: [String: String]
+    public var cacheDirectory: String
+    /// Relative file paths in the experiment resolve against this folder (the file's own).
+    public var baseDirectory: String
+
+    public init(registry: DatasetRegistry?, environment: [String: String] = ProcessInfo.processInfo.environment,
+                cacheDirectory: String, baseDirectory: String) {
+        self.registry = registry; self.environment = environment; self.cacheDirectory = cacheDirectory; self.baseDirectory = baseDirectory
+    }
+}
+
+/// A data set after loading, filtering and splitting.
+public struct PreparedDataset: Sendable {
+    public let spec: DatasetSpec
+    public let dataset: Dataset
+    public let folds: [Fold]
+    public let record: DatasetRecord
+}
+
+/// Runs a plan: prepares each data set once, then runs its trials (several at once when
+/// `jobs` > 1), evaluates them and aggregates over folds.
+public final class Runner: @unchecked Sendable {
+    public let spec: ExperimentSpec
+    public let data: DataEnvironment
+    public let progress: ProgressReporter
+    private let lock = NSLock()
+    private var cancelled = false
+
+    public init(spec: ExperimentSpec, data: DataEnvironment, progress: ProgressReporter = SilentProgress()) {
+        self.spec = spec; self.data = data; self.progress = progress
+    }
+
+    /// Asks in-flight trials to stop at their next check; no new trial starts.
+    public func cancel() { lock.lock(); cancelled = true; lock.unlock() }
+    public var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
+
+    // MARK: data
+
+    public func prepare(_ ds: DatasetSpec) throws -> PreparedDataset {
+        var clock = Stopwatch()
+        var dataset: Dataset, report = LoadReport(skippedLines: 0, problems: []), directory: String?
+        switch ds.source {
+        case let .synthetic(config):
+            dataset = SyntheticData.generate(config)
+            dataset.name = ds.label
+        case let .file(path, format):
+            (dataset, report) = try DelimitedLoader.load(path: resolve(path), format: format, name: ds.label, policy: ds.malformed)
+            directory = (resolve(path) as NSString).deletingLastPathComponent
+        case let .registry(name, explicit):
+            guard let registry = data.registry, let entry = registry.entry(named: name) else {
+                throw RecbenchError.invalid("data set \"\(name)\" is not in the registry")
+            }
+            let dir = try registry.resolve(name, explicitPath: explicit.map(resolve), environment: data.environment, cacheDirectory: data.cacheDirectory)
+            (dataset, report) = try DatasetRegistry.load(entry, directory: dir, policy: ds.malformed)
+            directory = dir
+        }
+        let loadSeconds = clock.lap()
+
+        dataset = Filters.deduplicate(dataset, policy: ds.filters.duplicates)
+        if let min = ds.filters.minRating { dataset = Filters.ratingThreshold(dataset, minimum: min, binarize: ds.filters.binarize) }
+        if ds.filters.minUserInteractions > 0 || ds.filters.minItemInteractions > 0 {
+            dataset = Filters.kCore(dataset, minUserInteractions: ds.filters.minUserInteractions, minItemInteractions: ds.filters.minItemInteractions)
+        }
+        guard dataset.count > 0 else { throw RecbenchError.invalid("data set \"\(ds.label)\": no interactions left after filtering") }
+        let filterSeconds = clock.lap()
+
+        let method: SplitMethod
+        switch spec.split {
+        case let .method(m): method = m
+        case let .predefined(base, test, folds):
+            guard let directory else {
+                throw RecbenchError.invalid("data set \"\(ds.label)\": a predefined split needs a data set read from a folder, not generated data")
+            }
+            method = .predefined(files: (1...folds).map { f in
+                PredefinedPair(base: (directory as NSString).appendingPathComponent(base.replacingOccurrences(of: "{fold}", with: String(f))),
+                               test: (directory as NSString).appendingPathComponent(test.replacingOccurrences(of: "{fold}", with: String(f))))
+            })
+        }
+        let folds = try Splitter.folds(dataset, method: method, seed: Self.derivedSeed(spec.seed, "split|\(ds.label)"))
+        let splitSeconds = clock.lap()
+
+        var fp = SHA256Hasher()
+        for f in folds {
+            fp.update("fold \(f.index)|test:"); f.test.withUnsafeBytes { fp.update($0) }
+            fp.update("|validation:"); f.validation.withUnsafeBytes { fp.update($0) }
+        }
+        let record = DatasetRecord(label: ds.label, users: dataset.userCount, items: dataset.itemCount, interactions: dataset.count,
+                                   folds: folds.count, dataFingerprint: Self.fingerprint(dataset), splitFingerprint: fp.finalize(),
+                                   sources: dataset.sources, skippedLines: report.skippedLines,
+                                   loadSeconds: loadSeconds, filterSeconds: filterSeconds, splitSeconds: splitSeconds)
+        return PreparedDataset(spec: ds, dataset: dataset, folds: folds, record: record)
+    }
+
+    static func derivedSeed(_ seed: UInt64, _ stream: String) -> UInt64 { var r = RandomSource(seed: seed, stream: stream); return r.next() }
+
+    /// SHA-256 over the interaction columns with external IDs, so it names the content, not the file layout.
+    static func fingerprint(_ d: Dataset) -> String {
+        var h = SHA256Hasher()
+        h.update("users:"); h.update(d.userIDs.externalIDs.joined(separator: "\u{1f}"))
+        h.update("|items:"); h.update(d.itemIDs.externalIDs.joined(separator: "\u{1f}"))
+        d.users.withUnsafeBytes { h.update($0) }
+        d.items.withUnsafeBytes { h.update($0) }
+        d.values.withUnsafeBytes { h.update($0) }
+        d.timestamps?.withUnsafeBytes { h.update($0) }
+        return h.finalize()
+    }
+
+    func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (data.baseDirectory as NSString).appendingPathComponent(path)
+    }
+
+    // MARK: trials
+
+    /// The matrices of one fold.
+    public struct FoldData: Sendable {
+        public let train: InteractionMatrix
+        public let test: InteractionMatrix
+        public let validation: InteractionMatrix?
+        public let trainingData: TrainingData
+    }
+
+    public func foldData(_ p: PreparedDataset, fold: Int) -> FoldData {
+        let f = p.folds[fold - 1]
+        let train = p.dataset.matrix(positions: f.train)
+        let test = p.dataset.matrix(positions: f.test)
+        let validation = f.validation.isEmpty ? nil : p.dataset.matrix(positions: f.validation)
+        return FoldData(train: train, test: test, validation: validation,
+                        trainingData: TrainingData(task: spec.task, interactions: train, userFeatures: p.dataset.userFeatures,
+                                                   itemFeatures: p.dataset.itemFeatures, validation: validation))
+    }
+
+    /// Fits, scores and evaluates one trial.
+    public func runTrial(_ trial: Trial, prepared p: PreparedDataset, fold data: FoldData, threads: Int) throws -> TrialResult {
+        let c = trial.configuration
+        let model = c.descriptor.make(c.values)
+        var clock = Stopwatch()
+        SystemInfo.resetPeakMemory()
+        var validator: (@Sendable (any Recommender) -> Double)?
+        if let validation = data.validation {
+            let train = data.train
+            validator = { model in Self.validationNDCG(model: model, validation: validation, train: train, threads: threads) }
+        }
+        let progressSink = progress
+        let context = FitContext(threads: threads, seed: trial.seed, progress: { progressSink.fitProgress(trial: trial.index, fraction: $0) },
+                                 isCancelled: { [weak self] in self?.isCancelled ?? true }, validate: validator)
+        do { try model.fit(data.trainingData, context: context) } catch let e as RecbenchError { throw e } catch {
+            throw RecbenchError.invalid("\(c.label) on \(p.spec.label) fold \(trial.fold): fit failed: \(error)")
+        }
+        if isCancelled { throw RecbenchError.cancelled }
+        let fitSeconds = clock.lap()
+
+        let evaluation: EvaluationResult
+        var scoreSeconds = 0.0
+        if spec.task == .rating {
+            let test = data.test.byUser
+            var users = [Int32](repeating: 0, count: test.nnz)
+            for u in 0..<test.rows { for k in test.rowRange(u) { users[k] = Int32(u) } }
+            let predictions = model.predict(users: users, items: test.indices)
+            scoreSeconds = clock.lap()
+            evaluation = Evaluator.rating(predictions: predictions, test: data.test, metrics: spec.metrics)
+        } else {
+            let users = (0..<data.test.userCount).filter { data.test.byUser.rowCount($0) > 0 }.map { Int32($0) }
+            let k = spec.metrics.compactMap(\.k).max() ?? 10
+            var exclude = [data.train.byUser]
+            if let v = data.validation { exclude.append(v.byUser) }
+            var candidates: SparseMatrix?
+            if case let .sampled(n) = spec.candidates {
+                candidates = CandidateSampler.sampled(test: data.test, train: data.train, negatives: n,
+                                                      seed: Self.derivedSeed(trial.seed, "candidates"))
+            }
+            let needsAUC = spec.metrics.contains { $0.name == "auc" }
+            let lists = ScoringCore.topK(model: model, users: users, itemCount: data.train.itemCount, k: k, exclude: exclude,
+                                         candidates: candidates, aucTest: needsAUC ? data.test.byUser : nil, threads: threads)
+            scoreSeconds = clock.lap()
+            evaluation = Evaluator.ranking(lists: lists, test: data.test, train: data.train, metrics: spec.metrics)
+        }
+        let evaluateSeconds = clock.lap()
+
+        return TrialResult(
+            trial: trial.index, dataset: p.spec.label, fold: trial.fold, configuration: c.label, algorithm: c.descriptor.name,
+            parameters: c.values.values.mapValues(\.description),
+            metricLabels: evaluation.metrics.map(\.spec.label), values: evaluation.metrics.map(\.value),
+            users: evaluation.users.map { p.dataset.userIDs.id(at: $0) }, perUser: evaluation.metrics.map(\.perUser),
+            skippedUsers: evaluation.skippedUsers, trainInteractions: data.train.nnz, testInteractions: data.test.nnz,
+            fitSeconds: fitSeconds, scoreSeconds: scoreSeconds, evaluateSeconds: evaluateSeconds,
+            peakResidentBytes: SystemInfo.peakResidentBytes(), threads: threads,
+            curve: context.curve.map { TrialResult.CurveRecord(iteration: $0.iteration, values: $0.values) })
+    }
+
+    /// NDCG@10 on the validation part, for early stopping.
+    static func validationNDCG(model: any Recommender, validation: InteractionMatrix, train: InteractionMatrix, threads: Int) -> Double {
+        let users = (0..<validation.userCount).filter { validation.byUser.rowCount($0) > 0 }.map { Int32($0) }
+        let lists = ScoringCore.topK(model: model, users: users, itemCount: validation.itemCount, k: 10,
+                                     exclude: [train.byUser], threads: threads)
+        return Evaluator.ranking(lists: lists, test: validation, train: train, metrics: [MetricSpec(name: "ndcg", k: 10)]).metrics.first?.value ?? 0
+    }
+
+    /// Runs every trial of the plan whose index passes `include` (all by default) and returns
+    /// results in plan order. Data sets are prepared once; folds are built once per fold.
+    /// `onResult` sees each trial's result as soon as it is finished (the trial cache stores it there).
+    public func run(plan: Plan, include: (Trial) -> Bool = { _ in true },
+                    onResult: @escaping @Sendable (TrialResult) -> Void = { _ in }) throws -> (datasets: [DatasetRecord], trials: [TrialResult]) {
+        var records = [DatasetRecord]()
+        var results = [TrialResult?](repeating: nil, count: plan.trials.count)
+        let total = plan.trials.filter(include).count
+        var done = 0
+        progress.start(total: total)
+        defer { progress.finish() }
+        for (d, ds) in spec.datasets.enumerated() {
+            let trials = plan.trials.filter { $0.datasetIndex == d && include($0) }
+            let prepared = try prepare(ds)
+            records.append(prepared.record)
+            guard !trials.isEmpty else { continue }
+            for fold in 1...prepared.folds.count {
+                let foldTrials = trials.filter { $0.fold == fold }
+                guard !foldTrials.isEmpty else { continue }
+                let data = foldData(prepared, fold: fold)
+                let jobs = max(1, min(spec.jobs, foldTrials.count))
+                let threadsPerTrial = max(1, spec.threads / jobs)
+                var failure: Error?
+                let box = UncheckedSendable(self)
+                let sink = UncheckedSendable(UnsafeMutableBufferPointer<TrialResult?>.allocate(capacity: foldTrials.count))
+                sink.value.initialize(repeating: nil)
+                defer { sink.value.deinitialize(); sink.value.deallocate() }
+                let failureLock = NSLock()
+                let next = ManagedCounter()
+                let work = {
+                    while true {
+                        let i = next.take()
+                        if i >= foldTrials.count { return }
+                        if box.value.isCancelled { return }
+                        failureLock.lock(); let stop = failure != nil; failureLock.unlock()
+                        if stop { return }
+                        let t = foldTrials[i]
+                        box.value.progress.trialStarted(index: t.index, label: "\(ds.label) fold \(fold) \(t.configuration.label)")
+                        do {
+                            let r = try box.value.runTrial(t, prepared: prepared, fold: data, threads: threadsPerTrial)
+                            sink.value[i] = r
+                            onResult(r)
+                        } catch {
+                            failureLock.lock(); if failure == nil { failure = error }; failureLock.unlock()
+                        }
+                        box.value.progress.trialFinished(index: t.index)
+                    }
+                }
+                if jobs == 1 { work() } else {
+                    let w = UncheckedSendable(work)
+                    DispatchQueue.concurrentPerform(iterations: jobs) { _ in w.value() }
+                }
+                if let failure { throw failure }
+                if isCancelled { throw RecbenchError.cancelled }
+                for (i, t) in foldTrials.enumerated() { results[t.index] = sink.value[i] }
+                done += foldTrials.count
+            }
+        }
+        _ = done
+        return (records, results.compactMap { $0 })
+    }
+
+    /// Mean, standard deviation and 95 % interval over folds for each data set × configuration × metric.
+    public static func aggregate(_ trials: [TrialResult], plan: Plan) -> [Aggregate] {
+        var out = [Aggregate]()
+        for ds in plan.spec.datasets {
+            for c in plan.configurations {
+                let rows = trials.filter { $0.dataset == ds.label && $0.configuration == c.label }
+                guard let first = rows.first else { continue }
+                for (m, metric) in first.metricLabels.enumerated() {
+                    let xs = rows.map { $0.values[m] }
+                    let n = Double(xs.count)
+                    let mean = xs.reduce(0, +) / n
+                    let std = xs.count > 1 ? (xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)).squareRoot() : 0
+                    let ci = xs.count > 1 ? GSL.tQuantile(0.975, dof: n - 1) * std / n.squareRoot() : 0
+                    out.append(Aggregate(dataset: ds.label, configuration: c.label, metric: metric, mean: mean, std: std, ci95: ci, folds: xs.count))
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// A thread-safe counter handing out work indices.
+final class ManagedCounter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func take() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value - 1 }
+}
+
+/// Wall-clock laps.
+public struct Stopwatch {
+    private var last = DispatchTime.now().uptimeNanoseconds
+    public init() {}
+    public mutating func lap() -> Double {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { last = now }
+        return Double(now - last) / 1e9
+    }
+}

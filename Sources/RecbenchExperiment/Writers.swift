@@ -1,0 +1,169 @@
+import Foundation
+import RecbenchCore
+import RecbenchGSL
+
+/// The files of a run folder, each rendered from a `RunResult`.
+public enum Writers {
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+    static func csvLine(_ fields: [String]) -> String { fields.map(csvField).joined(separator: ",") + "\n" }
+    static func number(_ x: Double) -> String { x.isFinite ? String(format: "%.6g", x) : "" }
+    static func fixed(_ x: Double, _ digits: Int = 4) -> String { x.isFinite ? String(format: "%.\(digits)f", x) : "–" }
+
+    /// Every parameter name of every configuration, sorted: the parameter columns of metrics.csv.
+    static func parameterNames(_ r: RunResult) -> [String] {
+        Array(Set(r.trials.flatMap { $0.parameters.keys })).sorted()
+    }
+
+    /// Tidy: one row per data set × fold × configuration × metric, parameters as columns.
+    public static func metricsCSV(_ r: RunResult) -> String {
+        let params = parameterNames(r)
+        var out = csvLine(["dataset", "fold", "configuration", "algorithm", "metric", "value", "users", "skipped_users"] + params)
+        for t in r.trials {
+            for (m, label) in t.metricLabels.enumerated() {
+                out += csvLine([t.dataset, String(t.fold), t.configuration, t.algorithm, label, number(t.values[m]),
+                                String(t.users.count), String(t.skippedUsers)] + params.map { t.parameters[$0] ?? "" })
+            }
+        }
+        return out
+    }
+
+    /// One row per data set × fold × configuration × user × per-user metric (for paired tests).
+    public static func perUserCSV(_ r: RunResult) -> String {
+        var out = csvLine(["dataset", "fold", "configuration", "user", "metric", "value"])
+        for t in r.trials {
+            for (m, label) in t.metricLabels.enumerated() {
+                guard let values = t.perUser[m] else { continue }
+                for (u, v) in zip(t.users, values) { out += csvLine([t.dataset, String(t.fold), t.configuration, u, label, number(v)]) }
+            }
+        }
+        return out
+    }
+
+    /// Phase timings, throughput and memory per trial, plus the data preparation phases.
+    public static func profileCSV(_ r: RunResult) -> String {
+        var out = csvLine(["dataset", "fold", "configuration", "phase", "seconds", "throughput", "throughput_unit", "peak_rss_mib", "threads"])
+        for d in r.datasets {
+            out += csvLine([d.label, "", "", "load", number(d.loadSeconds), number(Double(d.interactions) / max(d.loadSeconds, 1e-9)), "interactions/s", "", ""])
+            out += csvLine([d.label, "", "", "filter", number(d.filterSeconds), "", "", "", ""])
+            out += csvLine([d.label, "", "", "split", number(d.splitSeconds), "", "", "", ""])
+        }
+        for t in r.trials {
+            let rss = t.peakResidentBytes.map { number(Double($0) / 1048576) } ?? ""
+            let users = Double(t.users.count + t.skippedUsers)
+            out += csvLine([t.dataset, String(t.fold), t.configuration, "fit", number(t.fitSeconds),
+                            number(Double(t.trainInteractions) / max(t.fitSeconds, 1e-9)), "interactions/s", rss, String(t.threads)])
+            out += csvLine([t.dataset, String(t.fold), t.configuration, "score", number(t.scoreSeconds),
+                            number(users / max(t.scoreSeconds, 1e-9)), "users/s", rss, String(t.threads)])
+            out += csvLine([t.dataset, String(t.fold), t.configuration, "evaluate", number(t.evaluateSeconds), "", "", rss, String(t.threads)])
+        }
+        return out
+    }
+
+    /// Rows = configurations, columns = metrics, cells = mean ± std over folds.
+    static func table(_ r: RunResult, dataset: String) -> (header: [String], rows: [[String]]) {
+        let metrics = r.spec.metrics.map(\.label)
+        let header = ["configuration"] + metrics + ["fit s"]
+        var rows = [[String]]()
+        for c in r.plan.configurations {
+            let aggs = r.aggregates.filter { $0.dataset == dataset && $0.configuration == c.label }
+            guard !aggs.isEmpty else { continue }
+            let fit = r.trials.filter { $0.dataset == dataset && $0.configuration == c.label }.map(\.fitSeconds)
+            rows.append([c.label] + metrics.map { m in
+                aggs.first { $0.metric == m }.map { $0.folds > 1 ? "\(fixed($0.mean)) ± \(fixed($0.std))" : fixed($0.mean) } ?? "–"
+            } + [fixed(fit.reduce(0, +) / Double(max(1, fit.count)), 3)])
+        }
+        return (header, rows)
+    }
+
+    public static func console(_ r: RunResult) -> String {
+        var out = ""
+        for d in r.datasets {
+            let (header, rows) = table(r, dataset: d.label)
+            out += "\(d.label): \(d.users) users, \(d.items) items, \(d.interactions) interactions, \(d.folds) fold(s); \(r.spec.task.rawValue), \(r.spec.candidates.label)\n"
+            let widths = header.indices.map { c in ([header[c]] + rows.map { $0[c] }).map(\.count).max()! }
+            func line(_ cells: [String]) -> String {
+                cells.enumerated().map { c, s in c == 0 ? s.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[c] - s.count) + s }.joined(separator: "  ")
+            }
+            out += line(header) + "\n" + widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ") + "\n"
+            for row in rows { out += line(row) + "\n" }
+            out += "\n"
+        }
+        return out
+    }
+
+    public static func summaryMarkdown(_ r: RunResult) -> String {
+        var out = "# \(r.spec.name)\n\n"
+        if !r.spec.description.isEmpty { out += r.spec.description + "\n\n" }
+        out += "Run `\(r.runID)`, task **\(r.spec.task.rawValue)**, candidates: \(r.spec.candidates.label). "
+        out += "Cells are mean ± sample standard deviation over folds.\n\n"
+        for d in r.datasets {
+            out += "## \(d.label)\n\n\(d.users) users, \(d.items) items, \(d.interactions) interactions, \(d.folds) fold(s).\n\n"
+            let (header, rows) = table(r, dataset: d.label)
+            out += "| " + header.joined(separator: " | ") + " |\n|" + header.indices.map { $0 == 0 ? "---" : "---:" }.joined(separator: "|") + "|\n"
+            for row in rows { out += "| " + row.joined(separator: " | ") + " |\n" }
+            out += "\n"
+        }
+        return out
+    }
+
+    public static func manifest(_ r: RunResult) -> String {
+        func trialJSON(_ t: TrialResult) -> JSONNode {
+            .object([("trial", .int(t.trial)), ("dataset", .string(t.dataset)), ("fold", .int(t.fold)),
+                     ("configuration", .string(t.configuration)), ("algorithm", .string(t.algorithm)),
+                     ("parameters", .object(t.parameters.keys.sorted().map { ($0, .string(t.parameters[$0]!)) })),
+                     ("fit_seconds", .number(t.fitSeconds)), ("score_seconds", .number(t.scoreSeconds)),
+                     ("evaluate_seconds", .number(t.evaluateSeconds)),
+                     ("peak_rss_bytes", t.peakResidentBytes.map { .int($0) } ?? .null), ("threads", .int(t.threads)),
+                     ("curve", .array(t.curve.map { p in .object([("iteration", .int(p.iteration))] + p.values.keys.sorted().map { ($0, .number(p.values[$0]!)) }) }))])
+        }
+        let doc: JSONNode = .object([
+            ("experiment", .string(r.spec.name)),
+            ("file", .string(r.spec.file)),
+            ("config_hash", .string(r.spec.configHash)),
+            ("run_id", .string(r.runID)),
+            ("started", .string(r.startedAt)),
+            ("wall_seconds", .number(r.wallSeconds)),
+            ("seed", .int(Int(r.spec.seed))),
+            ("task", .string(r.spec.task.rawValue)),
+            ("candidates", .string(r.spec.candidates.label)),
+            ("threads", .int(r.spec.threads)),
+            ("jobs", .int(r.spec.jobs)),
+            ("trials", .int(r.trials.count)),
+            ("versions", .object([("recbench", .string(SystemInfo.recbenchVersion)), ("git_commit", .string(gitCommit() ?? "unknown")),
+                                  ("swift", .string(SystemInfo.swiftVersion)), ("openblas", .string(BLAS.configuration)),
+                                  ("gsl", .string(GSL.version))])),
+            ("machine", .object([("system", .string(SystemInfo.machine)), ("cpu", .string(SystemInfo.cpuModel)),
+                                 ("cores", .int(ProcessInfo.processInfo.activeProcessorCount)),
+                                 ("memory_bytes", .int(Int(ProcessInfo.processInfo.physicalMemory)))])),
+            ("datasets", .array(r.datasets.map { d in
+                .object([("name", .string(d.label)), ("users", .int(d.users)), ("items", .int(d.items)),
+                         ("interactions", .int(d.interactions)), ("folds", .int(d.folds)),
+                         ("data_sha256", .string(d.dataFingerprint)), ("split_sha256", .string(d.splitFingerprint)),
+                         ("skipped_lines", .int(d.skippedLines)),
+                         ("files", .array(d.sources.map { .object([("path", .string($0.path)), ("sha256", .string($0.sha256))]) })),
+                         ("load_seconds", .number(d.loadSeconds)), ("filter_seconds", .number(d.filterSeconds)),
+                         ("split_seconds", .number(d.splitSeconds))])
+            })),
+            ("trial_results", .array(r.trials.map(trialJSON))),
+        ])
+        return doc.rendered() + "\n"
+    }
+
+    /// The commit of the working directory's checkout, when there is one.
+    static func gitCommit() -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "rev-parse", "HEAD"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return nil }
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        let s = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return s.isEmpty ? nil : s
+    }
+}

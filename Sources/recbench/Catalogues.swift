@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import RecbenchAlgorithms
+import RecbenchEval
+import RecbenchExperiment
+
+struct Algorithms: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List algorithms, their tasks and parameters (with defaults).")
+    @Argument(help: "Show only this algorithm.") var name: String?
+    func run() throws {
+        let list = AlgorithmRegistry.all.filter { name == nil || $0.name == name }
+        if list.isEmpty { fail(CLIError.usage("unknown algorithm \"\(name!)\"; known: \(AlgorithmRegistry.all.map(\.name).joined(separator: ", "))")) }
+        for d in list {
+            print("\(d.name) — \(d.summary)\n  tasks: \(d.tasks.map(\.rawValue).sorted().joined(separator: ", "))")
+            for p in d.parameters {
+                print("  \(p.name) = \(p.defaultValue)  (\(p.expectation))\n      \(p.help)")
+            }
+            print("")
+        }
+    }
+}
+
+struct Metrics: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the metrics and their definitions.")
+    func run() throws {
+        for e in MetricCatalog.entries { print("\(e.name)\(e.needsCutoff ? "@K" : "")\n    \(e.help)") }
+    }
+}
+
+struct Schema: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the JSON Schema of experiment files (experiments/schema.json).")
+    func run() throws { print(ExperimentSchema.document().rendered()) }
+}

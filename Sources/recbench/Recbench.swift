@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import RecbenchCore
+import RecbenchData
+import RecbenchExperiment
+
+@main
+struct Recbench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recbench",
+        abstract: "Offline experiments and benchmarks for recommender systems.",
+        discussion: """
+        Describe an experiment in a JSON file (data sets, split, algorithms with parameter grids, metrics), check it, then run it:
+
+          recbench validate experiments/quickstart.json
+          recbench run experiments/quickstart.json
+          recbench run experiments/ml100k-baselines.json --dry-run
+
+        Results go to results/<experiment>/<run-id>/ (metrics.csv, per_user.csv, profile.csv, summary.md, manifest.json). `recbench algorithms` lists every algorithm with its parameters and defaults; `recbench metrics` lists the metrics with their formulas; `recbench schema` prints the JSON Schema of experiment files.
+        """,
+        version: SystemInfo.recbenchVersion,
+        subcommands: [Run.self, Validate.self, PlanCommand.self, Datasets.self, Algorithms.self, Metrics.self, Schema.self, Version.self]
+    )
+}
+
+/// Options shared by the commands that read experiment files or data sets.
+struct DataOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Folder of data-set registry entries (*.json).", valueName: "dir"))
+    var registry: String?
+
+    @Option(help: ArgumentHelp("Where fetched data sets are cached.", valueName: "dir"))
+    var cache: String?
+
+    /// --registry, else $RECBENCH_REGISTRY, else ./datasets, else datasets/ beside the experiment's folder.
+    func registryDirectory(near file: String? = nil) -> String? {
+        let env = ProcessInfo.processInfo.environment
+        var candidates = [registry, env["RECBENCH_REGISTRY"], "datasets"].compactMap { $0 }
+        if let file {
+            let parent = ((file as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+            candidates.append((parent.isEmpty ? "." : parent) + "/datasets")
+        }
+        return candidates.first { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && d.boolValue }
+    }
+
+    func loadRegistry(near file: String? = nil) throws -> DatasetRegistry? {
+        guard let dir = registryDirectory(near: file) else {
+            if registry != nil { throw CLIError.usage("--registry \(registry!): no such folder") }
+            return nil
+        }
+        return try DatasetRegistry(directory: dir)
+    }
+
+    var cacheDirectory: String { cache ?? ProcessInfo.processInfo.environment["RECBENCH_CACHE"] ?? ".cache/datasets" }
+}
+
+enum CLIError: Error, CustomStringConvertible {
+    case usage(String)
+    var description: String { switch self { case let .usage(m): return m } }
+}
+
+/// Prints a user-facing error as one line per problem and exits with `code` (2 = bad input).
+func fail(_ error: Error, code: Int32 = 2) -> Never {
+    FileHandle.standardError.write(Data(("error: " + String(describing: error).replacingOccurrences(of: "\n", with: "\nerror: ") + "\n").utf8))
+    Foundation.exit(code)
+}
+
+func loadSpec(_ file: String, _ data: DataOptions) -> ExperimentSpec {
+    do {
+        let registry = try data.loadRegistry(near: file)
+        return try ExperimentLoader(registry: registry).load(path: file)
+    } catch { fail(error) }
+}

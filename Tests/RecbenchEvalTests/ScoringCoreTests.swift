@@ -1,0 +1,180 @@
+import Testing
+import RecbenchCore
+import RecbenchAlgorithms
+@testable import RecbenchEval
+
+@Suite struct SelectTests {
+    @Test func selectEqualsFullSortOnRandomCases() {
+        var rng = RandomSource(seed: 7)
+        for trial in 0..<300 {
+            let n = 1 + rng.nextInt(below: 40)
+            // Few distinct values so ties are common; some NaNs and infinities.
+            let scores: [Float] = (0..<n).map { _ in
+                switch rng.nextInt(below: 12) {
+                case 0: return .nan
+                case 1: return -.infinity
+                default: return Float(rng.nextInt(below: 5))
+                }
+            }
+            let excludeAll = trial % 25 == 0  // a user with every item excluded
+            let excluded = (0..<n).filter { _ in excludeAll || rng.nextInt(below: 4) == 0 }.map { Int32($0) }
+            let k = rng.nextInt(below: n + 4)  // includes 0 and K larger than the candidate count
+            let got = scores.withUnsafeBufferPointer {
+                ScoringCore.select(scores: $0, k: k, excluded: excluded[...])
+            }
+            let want = referenceTopK(scores, k: k, excluded: Set(excluded))
+            #expect(got == want, "trial \(trial): n=\(n) k=\(k)")
+            if excludeAll { #expect(got.isEmpty) }
+        }
+    }
+
+    @Test func excludedIndicesPastTheRowEndAreIgnored() {
+        let s: [Float] = [1, 4, 2, 3]
+        let got = s.withUnsafeBufferPointer { ScoringCore.select(scores: $0, k: 3, excluded: [1, 7, 9]) }
+        #expect(got == [3, 2, 0])
+    }
+
+    @Test func tiesGoToTheLowerIndexAndNaNRanksLast() {
+        let s: [Float] = [1, .nan, 3, 3, 2, 3]
+        let got = s.withUnsafeBufferPointer { ScoringCore.select(scores: $0, k: 6, excluded: [3]) }
+        #expect(got == [2, 5, 4, 0, 1])
+    }
+}
+
+@Suite struct TopKTests {
+    /// 37 users × 23 items with tied scores, two exclude matrices and one user with every item excluded.
+    func fixture() -> (TableModel, [SparseMatrix], [Int32]) {
+        var rng = RandomSource(seed: 11)
+        let users = 37, n = 23
+        let table: [Float] = (0..<(users * n)).map { _ in rng.nextInt(below: 20) == 0 ? .nan : Float(rng.nextInt(below: 6)) }
+        var a: [(Int, Int)] = [], b: [(Int, Int)] = []
+        for u in 0..<users {
+            for i in 0..<n {
+                if u == 5 || rng.nextInt(below: 5) == 0 { a.append((u, i)) }
+                if rng.nextInt(below: 9) == 0 { b.append((u, i)) }  // may overlap a
+            }
+        }
+        let ex = [interactions(users: users, items: n, a).byUser, interactions(users: users, items: n, b).byUser]
+        let order: [Int32] = (0..<users).map { Int32($0) }.reversed()  // not ascending, on purpose
+        return (TableModel(table: table, itemCount: n), ex, order)
+    }
+
+    @Test func matchesReferenceAndIsIndependentOfBlocksAndThreads() {
+        let (model, ex, users) = fixture()
+        let n = 23, k = 20  // user 5 has nothing left; others often have fewer than 20 candidates
+        let full = ScoringCore.topK(model: model, users: users, itemCount: n, k: k, exclude: ex, threads: 1)
+        for (r, u) in users.enumerated() {
+            let row = Array(model.table[(Int(u) * n)..<((Int(u) + 1) * n)])
+            let excluded = Set(ex.flatMap { $0.rowIndices(Int(u)) })
+            var want = referenceTopK(row, k: k, excluded: excluded)
+            want += [Int32](repeating: -1, count: k - want.count)  // padding
+            #expect(Array(full.row(r)) == want, "user \(u)")
+        }
+        #expect(Array(full.row(users.firstIndex(of: 5)!)) == [Int32](repeating: -1, count: k))
+        for (block, threads) in [(4, 1), (4, 2), (1, 2), (512, 2), (7, 3)] {
+            let other = ScoringCore.topK(model: model, users: users, itemCount: n, k: k, exclude: ex,
+                                         threads: threads, blockSize: block)
+            #expect(other.items == full.items, "block \(block), threads \(threads)")
+            #expect(zip(other.scores, full.scores).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) })
+        }
+    }
+
+    @Test func candidatesRestrictThePool() {
+        let (model, ex, users) = fixture()
+        let n = 23
+        var pairs: [(Int, Int)] = []
+        var rng = RandomSource(seed: 3)
+        for u in 0..<37 { for i in 0..<n where rng.nextInt(below: 3) == 0 { pairs.append((u, i)) } }
+        let cand = interactions(users: 37, items: n, pairs).byUser
+        let got = ScoringCore.topK(model: model, users: users, itemCount: n, k: 6, exclude: ex, candidates: cand,
+                                   threads: 2, blockSize: 5)
+        for (r, u) in users.enumerated() {
+            let row = Array(model.table[(Int(u) * n)..<((Int(u) + 1) * n)])
+            var want = referenceTopK(row, k: 6, excluded: Set(ex.flatMap { $0.rowIndices(Int(u)) }),
+                                     candidates: Array(cand.rowIndices(Int(u))))
+            want += [Int32](repeating: -1, count: 6 - want.count)
+            #expect(Array(got.row(r)) == want)
+        }
+    }
+
+    @Test func factorPathEqualsScorePath() {
+        // Small integer factors: every dot product is exact in Float, so both paths must agree exactly.
+        var rng = RandomSource(seed: 5)
+        let users = 19, n = 31, d = 3
+        let uf = DenseMatrix(rows: users, columns: d, values: (0..<(users * d)).map { _ in Float(rng.nextInt(below: 7) - 3) })
+        let itf = DenseMatrix(rows: n, columns: d, values: (0..<(n * d)).map { _ in Float(rng.nextInt(below: 7) - 3) })
+        let bias = (0..<n).map { _ in Float(rng.nextInt(below: 3)) }
+        let f = LatentFactors(users: uf, items: itf, itemBias: bias)
+        let train = interactions(users: users, items: n, (0..<users).flatMap { u in [(u, u % n), (u, (u * 7) % n)] })
+        let ids = (0..<users).map { Int32($0) }
+        let viaFactors = ScoringCore.topK(model: FactorModel(f, exposeFactors: true), users: ids, itemCount: n, k: 8,
+                                          exclude: [train.byUser], threads: 2, blockSize: 4)
+        let viaScore = ScoringCore.topK(model: FactorModel(f, exposeFactors: false), users: ids, itemCount: n, k: 8,
+                                        exclude: [train.byUser], threads: 1)
+        #expect(viaFactors.items == viaScore.items)
+        #expect(viaFactors.scores == viaScore.scores)
+        #expect(!viaFactors.items.contains(-1))
+    }
+
+    @Test func aucHandCaseWithTies() {
+        // One user, scores [0.9, 0.5, 0.5, 0.1, 0.5].
+        let model = TableModel(table: [0.9, 0.5, 0.5, 0.1, 0.5], itemCount: 5)
+        func auc(test: [Int], exclude: [Int], candidates: [Int]? = nil) -> Double {
+            let t = interactions(users: 1, items: 5, test.map { (0, $0) }).byUser
+            let e = interactions(users: 1, items: 5, exclude.map { (0, $0) }).byUser
+            let c = candidates.map { interactions(users: 1, items: 5, $0.map { (0, $0) }).byUser }
+            return ScoringCore.topK(model: model, users: [0], itemCount: 5, k: 2, exclude: [e], candidates: c,
+                                    aucTest: t, threads: 1).auc![0]
+        }
+        // Test {1,3}, item 0 excluded: positives 0.5, 0.1; negatives items 2, 4 (0.5, 0.5).
+        //   (1,2) tie ½, (1,4) tie ½, (3,2) 0, (3,4) 0 → 1/4.
+        #expect(auc(test: [1, 3], exclude: [0]) == 0.25)
+        // Nothing excluded: negatives 0 (0.9), 2, 4 → (½ + ½)/6 = 1/6.
+        #expect(abs(auc(test: [1, 3], exclude: []) - 1.0 / 6) < 1e-12)
+        // Test {0,2}: (0,·) 3 correct; (2,1) ½, (2,3) 1, (2,4) ½ → 5/6.
+        #expect(abs(auc(test: [0, 2], exclude: []) - 5.0 / 6) < 1e-12)
+        // Candidates {0,1,3}, nothing excluded: negative 0 only, above both positives → 0.
+        #expect(auc(test: [1, 3], exclude: [], candidates: [0, 1, 3]) == 0)
+        // Candidates {0,1,3} with 0 excluded: no negatives left → NaN.
+        #expect(auc(test: [1, 3], exclude: [0], candidates: [0, 1, 3]).isNaN)
+    }
+}
+
+@Suite struct CandidateSamplerTests {
+    @Test func containsTestNeverTrainRightCountDeterministic() {
+        var rng = RandomSource(seed: 9)
+        let users = 30, n = 40
+        var tr: [(Int, Int)] = [], te: [(Int, Int)] = []
+        for u in 0..<users {
+            for i in 0..<n {
+                let x = rng.nextInt(below: 10)
+                // User 0 has no test items; user 1 trains on almost everything (fewer than 5 items left).
+                if x < 3 || (u == 1 && i > 2) { tr.append((u, i)) } else if x == 3 && u != 0 { te.append((u, i)) }
+            }
+        }
+        let train = interactions(users: users, items: n, tr), test = interactions(users: users, items: n, te)
+        let c = CandidateSampler.sampled(test: test, train: train, negatives: 5, seed: 42)
+        #expect(c.rows == users && c.columns == n)
+        #expect(c.rowCount(0) == 0)
+        for u in 0..<users where test.items(of: u).count > 0 {
+            let row = Set(c.rowIndices(u))
+            let testSet = Set(test.items(of: u)), trainSet = Set(train.items(of: u))
+            #expect(testSet.isSubset(of: row))
+            #expect(row.isDisjoint(with: trainSet))
+            let available = n - testSet.union(trainSet).count
+            #expect(c.rowCount(u) == testSet.count + min(5, available))
+            #expect(Array(c.rowIndices(u)) == Array(c.rowIndices(u)).sorted())
+            #expect(row.count == c.rowCount(u))  // no duplicates
+            for e in c.rowRange(u) { #expect(c.values[e] == (testSet.contains(c.indices[e]) ? 1 : 0)) }
+        }
+        #expect(CandidateSampler.sampled(test: test, train: train, negatives: 5, seed: 42) == c)
+        #expect(CandidateSampler.sampled(test: test, train: train, negatives: 5, seed: 43) != c)
+        // The dense branch (negatives close to the pool size) keeps the same guarantees.
+        let big = CandidateSampler.sampled(test: test, train: train, negatives: 30, seed: 1)
+        for u in 0..<users where test.items(of: u).count > 0 {
+            let used = Set(test.items(of: u)).union(train.items(of: u)).count
+            #expect(big.rowCount(u) == test.items(of: u).count + min(30, n - used))
+            #expect(Set(big.rowIndices(u)).isDisjoint(with: Set(train.items(of: u))))
+        }
+    }
+}
