@@ -8,6 +8,9 @@ public enum AlgorithmRegistry {
         AlgorithmDescriptor(RandomRecommender.self),
         AlgorithmDescriptor(MostPopular.self),
         AlgorithmDescriptor(BiasBaseline.self),
+        AlgorithmDescriptor(SASRec.self),
+        AlgorithmDescriptor(BERT4Rec.self),
+        AlgorithmDescriptor(NeuMF.self),
     ]
 
     public static func descriptor(named name: String) -> AlgorithmDescriptor? { all.first { $0.name == name } }

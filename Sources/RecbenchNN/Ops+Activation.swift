@@ -11,10 +11,18 @@ extension Graph {
         let x = value(a), z = value(out), n = a.shape.count
         // tanh(u) is kept for the backward pass.
         let saved = nodes[out.id].grad != nil ? floats.take(n) : z
-        for i in 0..<n {
+        var i = 0
+        while i + 8 <= n {
+            let v = load8(x + i), u = 0.7978845608 * (v + 0.044715 * v * v * v)
+            let t = 1 - 2 / (1 + fastExp(2 * u))
+            store8(t, saved + i); store8(0.5 * v * (1 + t), z + i)
+            i += 8
+        }
+        while i < n {
             let v = x[i], t = fastTanh(0.7978845608 * (v + 0.044715 * v * v * v))
             saved[i] = t
             z[i] = 0.5 * v * (1 + t)
+            i += 1
         }
         record(Record(op: .gelu, out: out.id, a: a.id, floats: saved))
         return out
@@ -65,10 +73,13 @@ extension Graph {
         let out = make(a.shape, needsGrad: needs(a))
         let mask = floats.take(n), keep = 1 / (1 - p)
         let x = value(a), z = value(out)
-        // 24-bit uniforms from one 64-bit draw each: cheap and plenty for a keep/drop decision.
-        let threshold = UInt64(Double(p) * Double(1 << 24))
+                // Four 16-bit uniforms per 64-bit draw: p is resolved to 1/65536, plenty for dropout.
+        let threshold = UInt64(Double(p) * 65536)
+        var bits: UInt64 = 0
         for i in 0..<n {
-            let m: Float = (rng.next() >> 40) < threshold ? 0 : keep
+            if i & 3 == 0 { bits = rng.next() }
+            let m: Float = (bits & 0xFFFF) < threshold ? 0 : keep
+            bits >>= 16
             mask[i] = m; z[i] = x[i] * m
         }
         record(Record(op: .dropout, out: out.id, a: a.id, floats: mask))

@@ -48,7 +48,8 @@ extension Graph {
         let n = logits.shape.rows, c = logits.shape.last
         precondition(targets.count == n, "softmaxCrossEntropy: \(logits.shape) with \(targets.count) targets")
         let out = make(Shape(1), needsGrad: needs(logits))
-        let x = value(logits), lse = floats.take(n), tg = keep(targets)
+        // Softmax probabilities are kept, so the backward pass needs no exponentials.
+        let x = value(logits), probs = floats.take(n * c), tg = keep(targets)
         var valid = 0
         for i in 0..<n where tg[i] >= 0 { precondition(Int(tg[i]) < c); valid += 1 }
         let chunks = max(1, min(threads, 8))
@@ -58,14 +59,24 @@ extension Graph {
                 var s: Double = 0
                 for i in range {
                     if tg[i] < 0 { continue }
-                    let xr = x + i * c
-                    var mx = -Float.infinity
-                    for j in 0..<c { mx = max(mx, xr[j]) }
-                    var sum: Float = 0
-                    for j in 0..<c { sum += fastExp(xr[j] - mx) }
-                    let l = mx + logf(sum)
-                    lse[i] = l
-                    s += Double(l - xr[Int(tg[i])])
+                    let xr = x + i * c, pr = probs + i * c
+                    var mx = -Float.infinity, j = 0
+                    if c >= 8 {
+                        var m8 = load8(xr)
+                        j = 8
+                        while j + 8 <= c { m8 = pointwiseMax(m8, load8(xr + j)); j += 8 }
+                        mx = m8.max()
+                    }
+                    while j < c { mx = max(mx, xr[j]); j += 1 }
+                    var s8 = SIMD8<Float>(repeating: 0), sum: Float = 0
+                    j = 0
+                    let m8 = SIMD8<Float>(repeating: mx)
+                    while j + 8 <= c { let e = fastExp(load8(xr + j) - m8); store8(e, pr + j); s8 += e; j += 8 }
+                    while j < c { let e = fastExp(xr[j] - mx); pr[j] = e; sum += e; j += 1 }
+                    sum += s8.sum()
+                    let inv = 1 / sum
+                    for j in 0..<c { pr[j] *= inv }
+                    s += Double(mx + logf(sum) - xr[Int(tg[i])])
                 }
                 part[chunk] = s
             }
@@ -73,7 +84,7 @@ extension Graph {
         let total = partial.reduce(0, +)
         value(out)[0] = valid > 0 ? Float(total / Double(valid)) : 0
         record(Record(op: .softmaxCrossEntropy, out: out.id, a: logits.id, i0: n, i1: c,
-                      f0: valid > 0 ? 1 / Float(valid) : 0, ints: tg, floats: lse))
+                      f0: valid > 0 ? 1 / Float(valid) : 0, ints: tg, floats: probs))
         return out
     }
 
@@ -83,13 +94,13 @@ extension Graph {
 
     func softmaxCrossEntropyBackward(_ r: Record) {
         guard let dx = nodes[r.a].grad else { return }
-        let n = r.i0, c = r.i1, x = nodes[r.a].value, g = nodes[r.out].grad![0] * r.f0
-        let tg = r.ints!, lse = r.floats!
+        let n = r.i0, c = r.i1, g = nodes[r.out].grad![0] * r.f0
+        let tg = r.ints!, probs = r.floats!
         parallelChunks(count: n, threads: min(threads, 8)) { _, range in
             for i in range {
                 if tg[i] < 0 { continue }
-                let xr = x + i * c, dr = dx + i * c, l = lse[i]
-                for j in 0..<c { dr[j] += g * fastExp(xr[j] - l) }
+                let pr = probs + i * c, dr = dx + i * c
+                for j in 0..<c { dr[j] += g * pr[j] }
                 dr[Int(tg[i])] -= g
             }
         }

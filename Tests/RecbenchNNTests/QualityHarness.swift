@@ -79,6 +79,8 @@ func movieLensQuality() throws {
     let model: any Recommender
     switch env["RECBENCH_MODEL"] ?? "SASRec" {
     case "MostPopular": model = MostPopular(config: .init(ParameterValues([:])))
+    case "BERT4Rec": model = BERT4Rec(config: .init(overrides))
+    case "NeuMF": model = NeuMF(config: .init(overrides))
     default: model = SASRec(config: .init(overrides))
     }
     let context = FitContext(threads: threads, seed: UInt64(env["RECBENCH_SEED"] ?? "42")!)
