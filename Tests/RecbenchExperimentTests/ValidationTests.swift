@@ -134,3 +134,8 @@ func badFileGivesPreciseMessage(_ i: Int) {
     #expect(Suggest.closest(to: "ndgc", in: ["ndcg", "map", "mrr"]) == "ndcg")
     #expect(Suggest.closest(to: "zzzzzz", in: ["ndcg", "map"]) == nil)
 }
+
+@Test func committedSchemaMatchesTheGeneratedOne() throws {
+    let committed = try String(contentsOfFile: packageRoot + "/experiments/schema.json", encoding: .utf8)
+    #expect(committed == ExperimentSchema.document().rendered() + "\n", "experiments/schema.json is stale: run `make schema`")
+}
