@@ -108,8 +108,9 @@ public enum Baseline {
         + "tolerances override defaultTolerance per metric label. Results are deterministic on one machine; tolerances absorb "
         + "floating-point differences between machines and BLAS builds."
 
-    /// Six significant digits: enough for a regression check, and keeps the file small.
+    /// Six significant digits for means and folds; four for per-user values (only the significance test reads them).
     static func rounded(_ x: Double) -> Double { x.isFinite ? Double(String(format: "%.6g", x))! : x }
+    static func roundedPerUser(_ x: Double) -> Double { x.isFinite ? Double(String(format: "%.4g", x))! : x }
 
     public static func make(from r: RunResult, perUser: Bool = true, defaultTolerance: BaselineFile.Tolerance = .init(absolute: 0.001, relative: 0.02),
                             tolerances: [String: BaselineFile.Tolerance] = [:], significanceLevel: Double = 0.05) -> BaselineFile {
@@ -123,7 +124,7 @@ public enum Baseline {
                     let hasPerUser = perUser && ts.allSatisfy { $0.perUser[m] != nil }
                     entries.append(.init(dataset: d.label, configuration: c.label, metric: metric, higherIsBetter: higherIsBetter(metric),
                                          mean: rounded(folds.reduce(0, +) / Double(folds.count)), folds: folds.map(rounded),
-                                         perUser: hasPerUser ? ts.map { $0.perUser[m]!.map(rounded) } : nil))
+                                         perUser: hasPerUser ? ts.map { $0.perUser[m]!.map(roundedPerUser) } : nil))
                 }
             }
             if perUser {
