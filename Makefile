@@ -9,12 +9,13 @@ SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # CI and local runs find MovieLens beside the clone when it is there (never committed).
 export RECBENCH_DATA_DIR ?= $(shell [ -d ../shared/datasets ] && cd ../shared/datasets && pwd)
 
-.PHONY: deps build demo test regression baselines schema clean help
+.PHONY: deps build demo test regression test-slurm baselines schema clean help
 
 help:
 	@echo "make demo       install dependencies, build (release), run experiments/quickstart.json"
 	@echo "make test       install dependencies, run the whole test suite, then the quality regression gate"
 	@echo "make regression run experiments/ci-regression.json and check it against results/baselines/ (needs MovieLens 100K)"
+	@echo "make test-slurm start a one-node Slurm (root; installs slurm-wlm, munge), run a 4-shard array, compare with one process"
 	@echo "make baselines  run experiments/ml100k-baselines.json (needs MovieLens 100K)"
 	@echo "make schema     regenerate experiments/schema.json"
 
@@ -36,6 +37,7 @@ baselines: build
 	$(BIN) run experiments/ml100k-baselines.json
 
 test: deps
+	$(SWIFT) build -c $(CONFIG) --scratch-path $(BUILD_DIR) --product recbench
 	$(SWIFT) test -c $(CONFIG) --scratch-path $(BUILD_DIR)
 	@$(MAKE) --no-print-directory regression
 
@@ -50,6 +52,9 @@ regression:
 	else \
 	  echo "skipped: MovieLens 100K not found (set RECBENCH_DATA_DIR to the folder holding ml-100k/)"; \
 	fi
+
+test-slurm: build
+	RECBENCH_BIN=$(CURDIR)/$(BIN) scripts/slurm/test-slurm.sh
 
 schema: build
 	$(BIN) schema > experiments/schema.json
