@@ -101,7 +101,7 @@ public enum Report {
         s += "<text x=\"\(f((left + width - right) / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\" class=\"tick\">\(escape(xLabel))</text>\n"
         s += "<text x=\"\(f(left - 4))\" y=\"\(f(top + 4))\" text-anchor=\"end\" class=\"tick\">\(Writers.fixed(y1, 3))</text>"
         s += "<text x=\"\(f(left - 4))\" y=\"\(f(height - bottom))\" text-anchor=\"end\" class=\"tick\">\(Writers.fixed(y0, 3))</text>\n"
-        s += "<text x=\"\(f(left - 4))\" y=\"\(f(top - 8))\" text-anchor=\"end\" class=\"tick\">\(escape(yLabel))</text>\n"
+        s += "<text x=\"\(f(left + 6))\" y=\"\(f(top + 4))\" class=\"tick\">\(escape(yLabel))</text>\n"
         let xs = Set(pts.map(\.0)).sorted()
         for v in xs.count <= 8 ? xs : [xs.first!, xs.last!] {
             s += "<text x=\"\(f(px(v)))\" y=\"\(f(height - bottom + 14))\" text-anchor=\"middle\" class=\"tick\">\(v == v.rounded() && abs(v) < 1e6 ? String(Int(v)) : String(format: "%.3g", v))</text>\n"
