@@ -46,7 +46,7 @@ regression:
 	@if [ -n "$(RECBENCH_DATA_DIR)" ] && [ -f "$(RECBENCH_DATA_DIR)/ml-100k/u.data" ]; then \
 	  $(SWIFT) build -c $(CONFIG) --scratch-path $(BUILD_DIR) --product recbench >/dev/null && \
 	  out=$$(mktemp -d) && \
-	  $(BIN) run experiments/ci-regression.json --output $$out --quiet && \
+	  $(BIN) run experiments/ci-regression.json --output $$out --quiet --no-cache && \
 	  $(BIN) check $$out/ci-regression/latest --baseline results/baselines/ci-regression.json; \
 	  status=$$?; rm -rf "$$out"; exit $$status; \
 	else \

@@ -67,7 +67,7 @@ struct BaselineCommand: ParsableCommand {
                 var b = Baseline.make(from: r, perUser: perUser, defaultTolerance: .init(absolute: absolute, relative: relative), significanceLevel: alpha)
                 if let keepTolerances {
                     let old = try Baseline.load(path: keepTolerances)
-                    b.tolerances = old.tolerances; b.defaultTolerance = old.defaultTolerance; b.significanceLevel = old.significanceLevel
+                    b.tolerances = old.tolerances; b.defaultTolerance = old.defaultTolerance; b.significanceLevel = old.significanceLevel; b.note = old.note
                 }
                 let path = output ?? "results/baselines/\(r.spec.name).json"
                 try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
