@@ -103,6 +103,25 @@ public enum LAPACK {
         // row-major is m × r = U.
         return (lvt, s, lu)
     }
+
+    /// Replaces the n columns of a column-major m × n matrix (m ≥ n) — equivalently the n rows of
+    /// a row-major n × m matrix — by an orthonormal basis of their span (Householder QR: sgeqrf, sorgqr).
+    public static func orthonormalize(m: Int, n: Int, a: UnsafeMutablePointer<Float>) throws {
+        precondition(m >= n)
+        var mm = Int32(m), nn = Int32(n), kk = Int32(n), lda = Int32(m), info: Int32 = 0, lwork: Int32 = -1, wq: Float = 0
+        var tau = [Float](repeating: 0, count: max(1, n))
+        sgeqrf_(&mm, &nn, a, &lda, &tau, &wq, &lwork, &info)
+        lwork = max(Int32(wq), Int32(n))
+        var work = [Float](repeating: 0, count: Int(lwork))
+        sgeqrf_(&mm, &nn, a, &lda, &tau, &work, &lwork, &info)
+        if info != 0 { throw Failure(routine: "sgeqrf", info: Int(info)) }
+        lwork = -1
+        sorgqr_(&mm, &nn, &kk, a, &lda, tau, &wq, &lwork, &info)
+        lwork = max(Int32(wq), Int32(n))
+        work = [Float](repeating: 0, count: Int(lwork))
+        sorgqr_(&mm, &nn, &kk, a, &lda, tau, &work, &lwork, &info)
+        if info != 0 { throw Failure(routine: "sorgqr", info: Int(info)) }
+    }
 }
 
 extension BLAS {

@@ -28,6 +28,10 @@ public enum SplitMethod: Sendable, Hashable {
     /// Users partitioned into k groups; test users hold out testFraction of their interactions
     /// (at least 1); the rest of their data and all other users train.
     case userCrossfold(k: Int, testFraction: Double)
+    /// Cold-start users: users partitioned into k groups; in fold f every user of group f with more
+    /// than `maxTrain` interactions keeps a random 1...maxTrain of them for training and is tested
+    /// on the rest (the others' data all trains), so every test user has at most maxTrain.
+    case coldUsers(k: Int, maxTrain: Int)
     /// One random split, globally or per user; validation is carved out the same way.
     case holdout(testFraction: Double, perUser: Bool, validationFraction: Double)
     /// Global cutoff timestamp (test = at or after it) if given, else the latest testFraction
@@ -82,6 +86,27 @@ public enum Splitter {
                 r.shuffle(&ps)
                 let t = min(ps.count, max(1, Int((testFraction * Double(ps.count)).rounded())))
                 for j in 0..<t { heldOut[ps[j]] = true }
+            }
+            return (0..<k).map { f in
+                byLabel(n, f) { p in group[Int(d.users[p])] == f && heldOut[p] ? 1 : 0 }
+            }
+
+        case let .coldUsers(k, maxTrain):
+            try checkK(k)
+            guard maxTrain >= 1 else { throw RecbenchError.invalid("cold users: maxTrain must be at least 1") }
+            guard k <= d.userCount else { throw RecbenchError.invalid("cold users: k = \(k) exceeds the \(d.userCount) users") }
+            var r = RandomSource(seed: seed, stream: "split/cold-users")
+            var userOrder = Array(0..<d.userCount)
+            r.shuffle(&userOrder)
+            var group = [Int](repeating: 0, count: d.userCount)
+            for f in 0..<k { for j in (d.userCount * f / k)..<(d.userCount * (f + 1) / k) { group[userOrder[j]] = f } }
+            var heldOut = [Bool](repeating: false, count: n)
+            forEachUser(d) { _, positions in
+                guard positions.count > maxTrain else { return }
+                var ps = positions
+                r.shuffle(&ps)
+                let keep = 1 + r.nextInt(below: maxTrain)
+                for j in keep..<ps.count { heldOut[ps[j]] = true }
             }
             return (0..<k).map { f in
                 byLabel(n, f) { p in group[Int(d.users[p])] == f && heldOut[p] ? 1 : 0 }

@@ -8,6 +8,14 @@ public enum AlgorithmRegistry {
         AlgorithmDescriptor(RandomRecommender.self),
         AlgorithmDescriptor(MostPopular.self),
         AlgorithmDescriptor(BiasBaseline.self),
+        AlgorithmDescriptor(ItemKNN.self),
+        AlgorithmDescriptor(UserKNN.self),
+        AlgorithmDescriptor(ExplicitALS.self),
+        AlgorithmDescriptor(ImplicitALS.self),
+        AlgorithmDescriptor(BPR.self),
+        AlgorithmDescriptor(EASE.self),
+        AlgorithmDescriptor(PureSVD.self),
+        AlgorithmDescriptor(FactorizationMachine.self),
     ]
 
     public static func descriptor(named name: String) -> AlgorithmDescriptor? { all.first { $0.name == name } }

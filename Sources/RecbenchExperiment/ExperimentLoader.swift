@@ -268,7 +268,7 @@ struct Validation {
     }
 
     static let splitKeys: [String: [String]] = [
-        "kfold": ["k"], "user_kfold": ["k"], "user_crossfold": ["k", "test_fraction"],
+        "kfold": ["k"], "user_kfold": ["k"], "user_crossfold": ["k", "test_fraction"], "cold_users": ["k", "max_train"],
         "holdout": ["test_fraction", "per_user", "validation_fraction"],
         "temporal": ["cutoff", "test_fraction", "per_user"], "leave_last_out": ["validation"],
         "predefined": ["base", "test", "folds"],
@@ -288,6 +288,9 @@ struct Validation {
         case "user_kfold": spec = .method(.userKFold(k: integer(m["k"], "\(path).k", default: 5, min: 2, max: 1000)))
         case "user_crossfold":
             spec = .method(.userCrossfold(k: integer(m["k"], "\(path).k", default: 5, min: 2, max: 1000), testFraction: fraction(&self, "test_fraction", 0.2)))
+        case "cold_users":
+            spec = .method(.coldUsers(k: integer(m["k"], "\(path).k", default: 5, min: 2, max: 1000),
+                                      maxTrain: integer(m["max_train"], "\(path).max_train", default: 5, min: 1, max: 1_000_000)))
         case "holdout":
             let v = m["validation_fraction"].map { _ in fraction(&self, "validation_fraction", 0.1) } ?? 0
             spec = .method(.holdout(testFraction: fraction(&self, "test_fraction", 0.2), perUser: boolean(m["per_user"], "\(path).per_user", default: true), validationFraction: v))

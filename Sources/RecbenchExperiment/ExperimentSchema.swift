@@ -47,6 +47,7 @@ public enum ExperimentSchema {
             ("kfold", [("k", int("Number of folds over interactions.", min: 2))]),
             ("user_kfold", [("k", int("Number of folds; each user's interactions are split into k parts.", min: 2))]),
             ("user_crossfold", [("k", int("Number of user groups.", min: 2)), ("test_fraction", fraction("Share of a test user's interactions held out."))]),
+            ("cold_users", [("k", int("Number of user groups.", min: 2)), ("max_train", int("A test user keeps 1…max_train interactions for training (default 5).", min: 1))]),
             ("holdout", [("test_fraction", fraction("Share held out for testing.")), ("per_user", bool("Hold out per user (default) or globally.")),
                          ("validation_fraction", fraction("Share of the training part kept for validation."))]),
             ("temporal", [("cutoff", int("Unix time; later interactions are test.", min: 0)), ("test_fraction", fraction("Latest share held out.")),

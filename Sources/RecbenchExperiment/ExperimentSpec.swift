@@ -57,7 +57,7 @@ public enum SplitSpec: Sendable {
         case let .predefined(_, _, n): return n
         case let .method(m):
             switch m {
-            case let .kFold(k), let .userKFold(k), let .userCrossfold(k, _): return k
+            case let .kFold(k), let .userKFold(k), let .userCrossfold(k, _), let .coldUsers(k, _): return k
             default: return 1
             }
         }

@@ -1,0 +1,161 @@
+import RecbenchCore
+
+/// Kernels shared by the factor models (ALS, BPR, PureSVD): small dense vector helpers, the Gram
+/// matrix, the weighted ridge normal-equation solvers (exact Cholesky and warm-started conjugate
+/// gradient) and early stopping on the trial's validation metric.
+enum FactorKernels {
+    /// x · y over n floats, eight lanes at a time (a plain loop would not vectorise: strict FP order).
+    @inline(__always)
+    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        var k = 0
+        let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
+        while k + 8 <= n {
+            acc += rx.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self)
+                * ry.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self)
+            k += 8
+        }
+        var s = acc.sum()
+        while k < n { s += x[k] * y[k]; k += 1 }
+        return s
+    }
+
+    /// y += a · x
+    @inline(__always)
+    static func axpy(_ n: Int, _ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        for k in 0..<n { y[k] += a * x[k] }
+    }
+
+    /// YᵀY + ridge·I for a row-major rows × d matrix, through ssyrk (level-3 BLAS).
+    static func gram(_ y: UnsafePointer<Float>, rows: Int, d: Int, ridge: Float) -> [Float] {
+        var g = [Float](repeating: 0, count: d * d)
+        g.withUnsafeMutableBufferPointer { gp in
+            if rows > 0 { BLAS.ssyrkTransposed(n: d, rows: rows, a: y, lda: d, c: gp.baseAddress!, ldc: d) }
+            for i in 0..<d { gp[i * d + i] += ridge }
+        }
+        return g
+    }
+
+    static func sumOfSquares(_ v: [Float]) -> Double {
+        v.withUnsafeBufferPointer { p in Double(p.isEmpty ? 0 : dot(p.baseAddress!, p.baseAddress!, p.count)) }
+    }
+}
+
+/// Per-thread scratch for the normal-equation solvers (allocated once per block of rows, not per row).
+final class NormalEquationScratch {
+    let k: Int
+    private(set) var capacity: Int
+    var a: UnsafeMutablePointer<Float>      // k × k system matrix
+    var rows: UnsafeMutablePointer<Float>   // gathered, scaled rows (capacity × k)
+    var t: UnsafeMutablePointer<Float>      // per-row targets / weights (capacity)
+    var w: UnsafeMutablePointer<Float>      // per-row weights (capacity)
+    let r: UnsafeMutablePointer<Float>, p: UnsafeMutablePointer<Float>, ap: UnsafeMutablePointer<Float>
+
+    init(k: Int, capacity: Int = 256) {
+        self.k = k; self.capacity = max(1, capacity)
+        a = .allocate(capacity: k * k)
+        rows = .allocate(capacity: self.capacity * k)
+        t = .allocate(capacity: self.capacity); w = .allocate(capacity: self.capacity)
+        r = .allocate(capacity: k); p = .allocate(capacity: k); ap = .allocate(capacity: k)
+    }
+
+    /// Makes room for n gathered rows (contents are not kept).
+    func reserve(_ n: Int) {
+        guard n > capacity else { return }
+        rows.deallocate(); t.deallocate(); w.deallocate()
+        capacity = max(n, capacity * 2)
+        rows = .allocate(capacity: capacity * k)
+        t = .allocate(capacity: capacity); w = .allocate(capacity: capacity)
+    }
+
+    deinit { a.deallocate(); rows.deallocate(); t.deallocate(); w.deallocate(); r.deallocate(); p.deallocate(); ap.deallocate() }
+}
+
+/// Weighted ridge least squares for one row of a factor matrix:
+///     (G + Σ_j w_j z_j z_jᵀ) x = Σ_j t_j z_j
+/// where z_j are the n gathered rows in `scratch.rows`, w_j in `scratch.w`, t_j in `scratch.t`,
+/// and G is a base matrix (the shared YᵀY + λI of implicit ALS) or ridge·I.
+enum NormalEquations {
+    /// Exact solve: forms the k × k matrix (rank-n update by ssyrk on √w-scaled rows) and
+    /// factorises it with LAPACK's Cholesky. Overwrites the gathered rows.
+    /// `lastRidge`, when given, replaces `ridge` on the last coordinate (ExplicitALS's bias).
+    static func solveCholesky(base: UnsafePointer<Float>?, ridge: Float, lastRidge: Float? = nil, n: Int,
+                              scratch s: NormalEquationScratch, x: UnsafeMutablePointer<Float>) throws {
+        let k = s.k
+        // Right-hand side first, while the rows are unscaled: x = Zᵀ t.
+        for c in 0..<k { x[c] = 0 }
+        for j in 0..<n { FactorKernels.axpy(k, s.t[j], s.rows + j * k, x) }
+        if let base { s.a.update(from: base, count: k * k) } else { s.a.update(repeating: 0, count: k * k) }
+        for c in 0..<k { s.a[c * k + c] += ridge }
+        if let lastRidge { s.a[k * k - 1] += lastRidge - ridge }
+        if n > 0 {
+            for j in 0..<n {
+                let sw = s.w[j].squareRoot()
+                if sw != 1 { for c in 0..<k { s.rows[j * k + c] *= sw } }
+            }
+            BLAS.ssyrkTransposed(n: k, rows: n, a: s.rows, lda: k, beta: 1, c: s.a, ldc: k)
+        }
+        try LAPACK.choleskySolve(n: k, a: s.a, b: x)
+    }
+
+    /// Conjugate gradient on the same system without forming it: A·p = G·p + Σ_j w_j (z_j·p) z_j.
+    /// Warm-started from the current x (the previous sweep's factors), so a few steps per sweep
+    /// suffice, as in Takács et al. and the implicit library. G must include the ridge.
+    static func solveCG(base: UnsafePointer<Float>, n: Int, steps: Int, scratch s: NormalEquationScratch,
+                        x: UnsafeMutablePointer<Float>) {
+        let k = s.k
+        let r = s.r, p = s.p, ap = s.ap
+        // r = b − A x
+        applyA(base: base, n: n, s: s, v: x, out: ap)
+        for c in 0..<k { r[c] = -ap[c] }
+        for j in 0..<n { FactorKernels.axpy(k, s.t[j], s.rows + j * k, r) }
+        var rsOld = FactorKernels.dot(r, r, k)
+        if rsOld < 1e-20 { return }
+        p.update(from: r, count: k)
+        for _ in 0..<steps {
+            applyA(base: base, n: n, s: s, v: p, out: ap)
+            let pAp = FactorKernels.dot(p, ap, k)
+            if pAp <= 0 { return }
+            let alpha = rsOld / pAp
+            FactorKernels.axpy(k, alpha, p, x)
+            FactorKernels.axpy(k, -alpha, ap, r)
+            let rsNew = FactorKernels.dot(r, r, k)
+            if rsNew < 1e-20 { return }
+            let beta = rsNew / rsOld
+            for c in 0..<k { p[c] = r[c] + beta * p[c] }
+            rsOld = rsNew
+        }
+    }
+
+    @inline(__always)
+    private static func applyA(base: UnsafePointer<Float>, n: Int, s: NormalEquationScratch,
+                               v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        let k = s.k
+        BLAS.sgemv(m: k, n: k, a: base, lda: k, x: v, y: out)
+        for j in 0..<n {
+            let z = s.rows + j * k
+            let coef = s.w[j] * FactorKernels.dot(z, v, k)
+            if coef != 0 { FactorKernels.axpy(k, coef, z, out) }
+        }
+    }
+}
+
+/// Early stopping on the trial's validation metric (higher is better): remembers the best
+/// iteration's state and says when `patience` iterations have passed without improvement.
+struct EarlyStopping<State> {
+    let patience: Int
+    private(set) var best: (iteration: Int, metric: Double, state: State)?
+    private var sinceBest = 0
+
+    init(patience: Int) { self.patience = patience }
+
+    /// Records one iteration; returns true when training should stop.
+    mutating func update(iteration: Int, metric: Double, state: @autoclosure () -> State) -> Bool {
+        if best == nil || metric > best!.metric {
+            best = (iteration, metric, state()); sinceBest = 0
+        } else {
+            sinceBest += 1
+        }
+        return patience > 0 && sinceBest >= patience
+    }
+}

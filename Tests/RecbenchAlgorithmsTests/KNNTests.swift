@@ -1,0 +1,177 @@
+import Testing
+import RecbenchCore
+import RecbenchAlgorithms
+
+/// A 5 users × 6 items rating matrix (0 = missing). Expected values below were worked out by
+/// hand from the definitions (checked with a throwaway numpy script, not with this code).
+///        i0 i1 i2 i3 i4 i5
+///   u0:   5  3  .  1  .  4
+///   u1:   4  .  .  1  2  .
+///   u2:   1  1  .  5  .  .
+///   u3:   .  .  5  4  .  2
+///   u4:   .  1  5  4  3  .
+enum Toy {
+    static let dense: [[Float]] = [[5, 3, 0, 1, 0, 4], [4, 0, 0, 1, 2, 0], [1, 1, 0, 5, 0, 0], [0, 0, 5, 4, 0, 2], [0, 1, 5, 4, 3, 0]]
+    static func matrix(_ rows: [[Float]] = dense) -> InteractionMatrix {
+        var u = [Int32](), i = [Int32](), v = [Float]()
+        for (r, row) in rows.enumerated() { for (c, x) in row.enumerated() where x != 0 { u.append(Int32(r)); i.append(Int32(c)); v.append(x) } }
+        return InteractionMatrix(userCount: rows.count, itemCount: rows[0].count, users: u, items: i, values: v)
+    }
+    /// Keeps every neighbour, negative ones included (above -1), so raw similarities are visible.
+    static let all: [String: ParameterValue] = ["neighbors_kept": .int(10), "min_similarity": .real(-1)]
+
+    static func item(_ o: [String: ParameterValue], task: Task, data: InteractionMatrix = matrix(), threads: Int = 1) throws -> ItemKNN {
+        let m = ItemKNN(config: .init(ParameterValues(specs: ItemKNN.Config.parameters, overrides: o)))
+        try m.fit(TrainingData(task: task, interactions: task == .rating ? data : data.binarized()), context: FitContext(threads: threads))
+        return m
+    }
+    static func user(_ o: [String: ParameterValue], task: Task, data: InteractionMatrix = matrix(), threads: Int = 1) throws -> UserKNN {
+        let m = UserKNN(config: .init(ParameterValues(specs: UserKNN.Config.parameters, overrides: o)))
+        try m.fit(TrainingData(task: task, interactions: task == .rating ? data : data.binarized()), context: FitContext(threads: threads))
+        return m
+    }
+    static func with(_ o: [String: ParameterValue], _ extra: [String: ParameterValue]) -> [String: ParameterValue] { o.merging(extra) { $1 } }
+}
+
+func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs(Double($0) - b) < tol } ?? false }
+
+@Suite struct KNNSimilarityTests {
+    @Test func itemSimilaritiesMatchHandValues() throws {
+        let cos = try Toy.item(Toy.all, task: .rating).neighbors
+        #expect(close(cos.weight(0, 1), 0.7443874) && close(cos.weight(3, 2), 0.7364597) && close(cos.weight(1, 5), 0.8090398))
+        #expect(cos.weight(0, 2) == nil)  // no common user
+        let adj = try Toy.item(Toy.with(Toy.all, ["similarity": .text("adjusted_cosine")]), task: .rating).neighbors
+        #expect(close(adj.weight(0, 1), 0.184825) && close(adj.weight(0, 3), -0.9204182) && close(adj.weight(1, 4), 0.5138328))
+        let pea = try Toy.item(Toy.with(Toy.all, ["similarity": .text("pearson")]), task: .rating).neighbors
+        #expect(close(pea.weight(0, 1), 0.8837879) && close(pea.weight(0, 3), -0.9152086) && close(pea.weight(3, 4), 0.9486833))
+        let jac = try Toy.item(Toy.with(Toy.all, ["similarity": .text("jaccard")]), task: .rating).neighbors
+        #expect(close(jac.weight(0, 3), 0.6) && close(jac.weight(2, 4), 1.0 / 3) && close(jac.weight(1, 2), 0.25))
+        let bin = try Toy.item(Toy.all, task: .ranking).neighbors
+        #expect(close(bin.weight(0, 3), 0.7745967) && close(bin.weight(2, 3), 0.6324555) && close(bin.weight(0, 1), 2.0 / 3))
+    }
+
+    @Test func baselinePearsonCorrelatesBiasResiduals() throws {
+        let pea = try Toy.item(Toy.with(Toy.all, ["similarity": .text("pearson"), "variant": .text("baseline")]), task: .rating).neighbors
+        #expect(close(pea.weight(0, 1), 0.8276266, 1e-4) && close(pea.weight(1, 3), -0.7480282, 1e-4) && close(pea.weight(3, 4), 0.9064996, 1e-4))
+    }
+
+    @Test func userSimilaritiesMatchHandValues() throws {
+        let cos = try Toy.user(Toy.all, task: .rating).neighbors
+        #expect(close(cos.weight(0, 1), 0.6416889) && close(cos.weight(3, 4), 0.8558399))
+        let adj = try Toy.user(Toy.with(Toy.all, ["similarity": .text("adjusted_cosine")]), task: .rating).neighbors
+        #expect(close(adj.weight(0, 1), 0.7631242) && close(adj.weight(2, 4), 0.5971628) && close(adj.weight(0, 2), -0.9029898))
+        let pea = try Toy.user(Toy.with(Toy.all, ["similarity": .text("pearson")]), task: .rating).neighbors
+        #expect(close(pea.weight(0, 1), 0.9725115) && close(pea.weight(3, 4), 0.9872411) && close(pea.weight(2, 4), 0.7071068))
+        let jac = try Toy.user(Toy.with(Toy.all, ["similarity": .text("jaccard")]), task: .ranking).neighbors
+        #expect(close(jac.weight(0, 2), 0.75) && close(jac.weight(1, 3), 0.2))
+        let bin = try Toy.user(Toy.all, task: .ranking).neighbors
+        #expect(close(bin.weight(0, 2), 0.8660254) && close(bin.weight(1, 2), 2.0 / 3))
+    }
+
+    @Test func listsAreSortedAndTruncatedToM() throws {
+        let m = try Toy.item(["neighbors_kept": .int(2)], task: .rating).neighbors
+        // Item 3's cosine neighbours: i2 0.736, i4 0.506, i1 0.471, … → the first two, best first.
+        #expect(Array(m.neighbors[m.range(3)]) == [2, 4])
+        for r in 0..<m.rows { #expect(m.range(r).count <= 2) }
+        // Default min_similarity 0 keeps only positive weights.
+        let adj = try Toy.item(["similarity": .text("adjusted_cosine")], task: .rating).neighbors
+        #expect(adj.weights.allSatisfy { $0 > 0 })
+    }
+
+    @Test func shrinkageExponentAndMinSupport() throws {
+        // cos(i0, i3) = 0.2812402 on 3 common users: shrunk by 3 / (3 + 2).
+        let shrunk = try Toy.item(Toy.with(Toy.all, ["shrinkage": .real(2)]), task: .rating).neighbors
+        #expect(close(shrunk.weight(0, 3), 0.2812402 * 3 / 5))
+        let amp = try Toy.item(Toy.with(Toy.all, ["exponent": .real(2)]), task: .rating).neighbors
+        #expect(close(amp.weight(0, 3), 0.2812402 * 0.2812402))
+        // min_support 3: only pairs with ≥ 3 common users survive: (i0,i3) and (i1,i3).
+        let sup = try Toy.item(Toy.with(Toy.all, ["min_support": .int(3)]), task: .rating).neighbors
+        #expect(sup.count == 4 && sup.weight(0, 3) != nil && sup.weight(1, 3) != nil && sup.weight(0, 1) == nil)
+        // min_support above every support empties the model; λ = 0 leaves values untouched.
+        #expect(try Toy.item(["min_support": .int(6)], task: .rating).neighbors.count == 0)
+        let none = try Toy.item(Toy.with(Toy.all, ["shrinkage": .real(0)]), task: .rating).neighbors
+        #expect(close(none.weight(0, 3), 0.2812402))
+        // min_similarity is strict.
+        let strict = try Toy.item(["min_similarity": .real(0.74)], task: .rating).neighbors
+        #expect(strict.weight(3, 2) == nil && close(strict.weight(1, 5), 0.8090398))
+    }
+
+    @Test func centringSimilaritiesAreRejectedForRanking() {
+        #expect(throws: RecbenchError.self) { try Toy.item(["similarity": .text("pearson")], task: .ranking) }
+        #expect(throws: RecbenchError.self) { try Toy.user(["similarity": .text("adjusted_cosine")], task: .ranking) }
+    }
+}
+
+@Suite struct KNNPredictionTests {
+    @Test func explicitItemPredictions() throws {
+        // u1 rated i0, i3, i4; i1's cosine neighbours among them: i3 0.471, i0 0.744(best), i4 0.251.
+        let k2 = try Toy.item(["k": .int(2)], task: .rating)
+        #expect(close(k2.predict(users: [1], items: [1])[0], 1.2998626))
+        let k1 = try Toy.item(["k": .int(1)], task: .rating)
+        #expect(close(k1.predict(users: [1], items: [1])[0], 2.3333333))  // μ_1 + (4 − μ_0)
+        let base = try Toy.item(["k": .int(2), "variant": .text("baseline")], task: .rating)
+        #expect(close(base.predict(users: [1], items: [1])[0], 2.4740931, 1e-4))
+        // The dense scoring path gives the same predictions.
+        var s = [Float](repeating: 0, count: 6)
+        s.withUnsafeMutableBufferPointer { k2.score(users: [1], into: $0) }
+        #expect(close(s[1], 1.2998626))
+    }
+
+    @Test func explicitUserPredictions() throws {
+        let mc = try Toy.user(["k": .int(2)], task: .rating)
+        #expect(close(mc.predict(users: [1], items: [1])[0], 1.6817640))
+        let base = try Toy.user(["k": .int(2), "variant": .text("baseline")], task: .rating)
+        #expect(close(base.predict(users: [1], items: [2])[0], 4.8208891, 1e-4))
+    }
+
+    @Test func implicitScores() throws {
+        let item = try Toy.item(["k": .int(2)], task: .ranking)
+        var s = [Float](repeating: 0, count: 6)
+        s.withUnsafeMutableBufferPointer { item.score(users: [1], into: $0) }
+        for (got, want) in zip(s, [0.7745967, 1.4412633, 0.5, 1.4070522, 0, 0]) { #expect(close(got, want)) }
+        let all = try Toy.item(["k": .int(10)], task: .ranking)
+        s.withUnsafeMutableBufferPointer { all.score(users: [1], into: $0) }
+        for (got, want) in zip(s, [1.182845, 1.8495116, 1.1324555, 1.4070522, 1.0407038, 1.0407038]) { #expect(close(got, want)) }
+        let user = try Toy.user(["k": .int(2)], task: .ranking)
+        s.withUnsafeMutableBufferPointer { user.score(users: [1], into: $0) }
+        for (got, want) in zip(s, [1.2440169, 1.2440169, 0, 1.2440169, 0, 0.5773503]) { #expect(close(got, want)) }
+        // normalize: u1's two neighbours (u2 0.667, u0 0.577) become a weighted vote in [0, 1].
+        let norm = try Toy.user(["k": .int(2), "normalize": .bool(true)], task: .ranking)
+        s.withUnsafeMutableBufferPointer { norm.score(users: [1], into: $0) }
+        #expect(close(s[0], 1) && close(s[5], 0.5773503 / 1.2440169))
+    }
+
+    @Test func userWithoutNeighboursFallsBack() throws {
+        // u5 has no ratings: rating predictions are the bias baseline, ranking is by popularity.
+        var rows = Toy.dense; rows.append([0, 0, 0, 0, 0, 0])
+        let data = Toy.matrix(rows)
+        let bias = BiasBaseline(config: .init(ParameterValues(specs: BiasBaseline.Config.parameters)))
+        try bias.fit(TrainingData(task: .rating, interactions: data), context: FitContext())
+        for model in [try Toy.item([:], task: .rating, data: data) as any Recommender, try Toy.user([:], task: .rating, data: data)] {
+            let p = model.predict(users: [5, 5], items: [0, 2])
+            #expect(p == bias.predict(users: [5, 5], items: [0, 2]))
+        }
+        for model in [try Toy.item([:], task: .ranking, data: data) as any Recommender, try Toy.user([:], task: .ranking, data: data)] {
+            var s = [Float](repeating: .nan, count: 6)
+            s.withUnsafeMutableBufferPointer { model.score(users: [5], into: $0) }
+            #expect(s == [3, 3, 2, 5, 2, 2].map { Float($0) / 5 })  // item counts / max
+        }
+        // Too few neighbours (min_neighbors above k) also falls back to the baseline.
+        let strict = try Toy.item(["k": .int(2), "min_neighbors": .int(3)], task: .rating, data: data)
+        #expect(strict.predict(users: [1], items: [1]) == bias.predict(users: [1], items: [1]))
+    }
+
+    @Test func identicalAtOneAndTwoThreads() throws {
+        var rng = RandomSource(seed: 7, stream: "knn-threads")
+        var rows = [[Float]](repeating: [Float](repeating: 0, count: 120), count: 200)
+        for u in 0..<200 { for i in 0..<120 where rng.nextDouble() < 0.08 { rows[u][i] = Float(1 + Int(rng.nextDouble() * 5)) } }
+        let data = Toy.matrix(rows)
+        for sim in ["cosine", "pearson", "adjusted_cosine", "jaccard"] {
+            let o: [String: ParameterValue] = ["similarity": .text(sim), "neighbors_kept": .int(15), "shrinkage": .real(5)]
+            let a = try Toy.item(o, task: .rating, data: data, threads: 1), b = try Toy.item(o, task: .rating, data: data, threads: 2)
+            #expect(a.neighbors == b.neighbors && a.neighbors.count > 0)
+            let c = try Toy.user(o, task: .rating, data: data, threads: 1), d = try Toy.user(o, task: .rating, data: data, threads: 2)
+            #expect(c.neighbors == d.neighbors && c.neighbors.count > 0)
+        }
+    }
+}

@@ -1,0 +1,289 @@
+import Testing
+import RecbenchCore
+@testable import RecbenchAlgorithms
+
+/// Small dense reference: solves A x = b (Double, Gaussian elimination with partial pivoting).
+private func denseSolve(_ a: [[Double]], _ b: [Double]) -> [Double] {
+    let n = b.count
+    var m = a, v = b
+    for c in 0..<n {
+        let p = (c..<n).max { abs(m[$0][c]) < abs(m[$1][c]) }!
+        m.swapAt(c, p); v.swapAt(c, p)
+        for r in (c + 1)..<n {
+            let f = m[r][c] / m[c][c]
+            for k in c..<n { m[r][k] -= f * m[c][k] }
+            v[r] -= f * v[c]
+        }
+    }
+    var x = [Double](repeating: 0, count: n)
+    for r in stride(from: n - 1, through: 0, by: -1) {
+        var s = v[r]
+        for k in (r + 1)..<n { s -= m[r][k] * x[k] }
+        x[r] = s / m[r][r]
+    }
+    return x
+}
+
+/// Users × items with a planted rank-`rank` structure: each user's positives are the `perUser`
+/// items of highest planted score; values are 1...5 ratings derived from that score.
+private func planted(users: Int, items: Int, rank: Int, perUser: Int, seed: UInt64) -> (u: [Int32], i: [Int32], r: [Float]) {
+    var rng = RandomSource(seed: seed)
+    let a = (0..<(users * rank)).map { _ in rng.nextGaussian() }, b = (0..<(items * rank)).map { _ in rng.nextGaussian() }
+    var us = [Int32](), its = [Int32](), rs = [Float]()
+    for u in 0..<users {
+        let s = (0..<items).map { i in (0..<rank).reduce(0.0) { $0 + a[u * rank + $1] * b[i * rank + $1] } }
+        let top = (0..<items).sorted { s[$0] > s[$1] }.prefix(perUser)
+        for i in top { us.append(Int32(u)); its.append(Int32(i)); rs.append(Float(min(5, max(1, (3 + s[i]).rounded())))) }
+    }
+    return (us, its, rs)
+}
+
+private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterValue]) -> C {
+    C(ParameterValues(specs: C.parameters, overrides: o))
+}
+
+@Suite struct ImplicitALSTests {
+    let data = planted(users: 30, items: 20, rank: 3, perUser: 6, seed: 7)
+    var matrix: InteractionMatrix { InteractionMatrix(userCount: 30, itemCount: 20, users: data.u, items: data.i, values: data.r) }
+
+    /// One user's exact solve equals (YᵀY + λI + Σ (c−1) y yᵀ)⁻¹ Σ c y solved densely.
+    @Test func userSolveMatchesDenseSolve() throws {
+        let d = 3, lambda = 0.5, alpha = 2.0
+        let model = ImplicitALS(config: values(ImplicitALS.Config.self, ["factors": .int(d), "solver": .text("cholesky"),
+                                                                          "regularization": .real(lambda), "alpha": .real(alpha)]))
+        let m = matrix
+        var rng = RandomSource(seed: 1)
+        var y = DenseMatrix(rows: 20, columns: d); y.randomize(std: 1, rng: &rng)
+        var x = DenseMatrix(rows: 30, columns: d)
+        let conf = m.byUser.values.map(model.confidence)
+        try model.sweep(&x, fixed: y, csr: m.byUser, conf: conf, threads: 1)
+        for u in [0, 17] {
+            var a = [[Double]](repeating: [Double](repeating: 0, count: d), count: d), b = [Double](repeating: 0, count: d)
+            for i in 0..<20 { for p in 0..<d { for q in 0..<d { a[p][q] += Double(y[i, p]) * Double(y[i, q]) } } }
+            for p in 0..<d { a[p][p] += lambda }
+            for i in m.items(of: u).map(Int.init) {
+                let c = 1 + alpha
+                for p in 0..<d {
+                    b[p] += c * Double(y[i, p])
+                    for q in 0..<d { a[p][q] += (c - 1) * Double(y[i, p]) * Double(y[i, q]) }
+                }
+            }
+            let ref = denseSolve(a, b)
+            for p in 0..<d { #expect(abs(Double(x[u, p]) - ref[p]) < 1e-4) }
+        }
+    }
+
+    /// Exact ALS minimises the objective block by block, so the loss never rises.
+    @Test func exactALSLossDecreasesMonotonically() throws {
+        let model = ImplicitALS(config: values(ImplicitALS.Config.self, ["factors": .int(4), "solver": .text("cholesky"), "iterations": .int(12)]))
+        let ctx = FitContext(seed: 3)
+        try model.fit(TrainingData(task: .ranking, interactions: matrix), context: ctx)
+        let loss = ctx.curve.map { $0.values["loss"]! }
+        #expect(loss.count == 12)
+        for k in 1..<loss.count { #expect(loss[k] <= loss[k - 1] * (1 + 1e-5)) }
+        #expect(loss.last! < loss.first!)
+    }
+
+    /// CG with as many steps as dimensions solves the d × d system exactly (up to rounding).
+    @Test func cgWithEnoughStepsMatchesCholesky() throws {
+        let d = 5
+        let exact = ImplicitALS(config: values(ImplicitALS.Config.self, ["factors": .int(d), "solver": .text("cholesky")]))
+        let cg = ImplicitALS(config: values(ImplicitALS.Config.self, ["factors": .int(d), "solver": .text("cg"), "cg_steps": .int(3 * d)]))
+        let m = matrix
+        var rng = RandomSource(seed: 2)
+        var y = DenseMatrix(rows: 20, columns: d); y.randomize(std: 1, rng: &rng)
+        var x1 = DenseMatrix(rows: 30, columns: d), x2 = DenseMatrix(rows: 30, columns: d)
+        x2.randomize(std: 1, rng: &rng) // CG warm start from elsewhere
+        let conf = m.byUser.values.map(exact.confidence)
+        try exact.sweep(&x1, fixed: y, csr: m.byUser, conf: conf, threads: 1)
+        try cg.sweep(&x2, fixed: y, csr: m.byUser, conf: conf, threads: 1)
+        let maxDiff = zip(x1.values, x2.values).map { abs($0 - $1) }.max()!
+        #expect(maxDiff < 1e-3)
+        // and 1 step from a random start does not (the check above is not vacuous)
+        let oneStep = ImplicitALS(config: values(ImplicitALS.Config.self, ["factors": .int(d), "cg_steps": .int(1)]))
+        var x3 = DenseMatrix(rows: 30, columns: d); var r2 = RandomSource(seed: 9); x3.randomize(std: 1, rng: &r2)
+        try oneStep.sweep(&x3, fixed: y, csr: m.byUser, conf: conf, threads: 1)
+        #expect(zip(x1.values, x3.values).map { abs($0 - $1) }.max()! > 1e-2)
+    }
+
+    @Test func parallelSweepEqualsSerial() throws {
+        let config = values(ImplicitALS.Config.self, ["factors": .int(8), "iterations": .int(3)])
+        let m = matrix
+        let a = ImplicitALS(config: config), b = ImplicitALS(config: config)
+        try a.fit(TrainingData(task: .ranking, interactions: m), context: FitContext(threads: 1, seed: 5))
+        try b.fit(TrainingData(task: .ranking, interactions: m), context: FitContext(threads: 2, seed: 5))
+        #expect(a.userFactors == b.userFactors && a.itemFactors == b.itemFactors)
+    }
+}
+
+@Suite struct ExplicitALSTests {
+    let data = planted(users: 30, items: 20, rank: 3, perUser: 8, seed: 11)
+    var matrix: InteractionMatrix { InteractionMatrix(userCount: 30, itemCount: 20, users: data.u, items: data.i, values: data.r) }
+
+    /// One user's (factors, bias) solve equals the dense solve of the augmented ridge system.
+    @Test func userSolveMatchesDenseSolve() throws {
+        let d = 3, lambda = 0.3, lambdaB = 2.0
+        let model = ExplicitALS(config: values(ExplicitALS.Config.self, ["factors": .int(d), "iterations": .int(1),
+                                                                          "regularization": .real(lambda), "bias_regularization": .real(lambdaB)]))
+        let m = matrix
+        try model.fit(TrainingData(task: .rating, interactions: m), context: FitContext(seed: 1))
+        // Re-solve users against the fitted items, then check against a dense solve.
+        var x = model.userFactors, bu = model.userBias
+        let y = model.itemFactors, bi = model.itemBias, mu = Double(model.globalMean)
+        try model.sweep(&x, &bu, fixed: y, fixedBias: bi, csr: m.byUser, threads: 1)
+        for u in [0, 29] {
+            let k = d + 1
+            var a = [[Double]](repeating: [Double](repeating: 0, count: k), count: k), b = [Double](repeating: 0, count: k)
+            let items = m.items(of: u).map(Int.init), ratings = Array(m.byUser.rowValues(u))
+            for (j, i) in items.enumerated() {
+                let z = (0..<d).map { Double(y[i, $0]) } + [1]
+                let t = Double(ratings[j]) - mu - Double(bi[i])
+                for p in 0..<k { b[p] += t * z[p]; for q in 0..<k { a[p][q] += z[p] * z[q] } }
+            }
+            for p in 0..<d { a[p][p] += lambda * Double(items.count) }
+            a[d][d] += lambdaB
+            let ref = denseSolve(a, b)
+            for p in 0..<d { #expect(abs(Double(x[u, p]) - ref[p]) < 1e-4) }
+            #expect(abs(Double(bu[u]) - ref[d]) < 1e-4)
+        }
+    }
+
+    @Test func lossDecreasesMonotonically() throws {
+        let model = ExplicitALS(config: values(ExplicitALS.Config.self, ["factors": .int(4), "iterations": .int(10)]))
+        let ctx = FitContext(seed: 3)
+        try model.fit(TrainingData(task: .rating, interactions: matrix), context: ctx)
+        let loss = ctx.curve.map { $0.values["loss"]! }
+        for k in 1..<loss.count { #expect(loss[k] <= loss[k - 1] * (1 + 1e-5)) }
+        #expect(loss.last! < 0.9 * loss.first!)
+        // predictions stay in the training range
+        let p = model.predict(users: [0, 1, 2], items: [0, 5, 19])
+        #expect(p.allSatisfy { (1...5).contains($0) })
+    }
+}
+
+@Suite struct BPRTests {
+    /// Planted rank-3 preferences: held-out positives must outrank non-interacted items (AUC > 0.9).
+    @Test func plantedLowRankAUC() throws {
+        let users = 200, items = 100
+        let all = planted(users: users, items: items, rank: 3, perUser: 25, seed: 21)
+        var rng = RandomSource(seed: 4)
+        var train: [(Int32, Int32)] = [], test: [(Int32, Int32)] = []
+        for k in all.u.indices { (rng.nextDouble() < 0.8 ? { train.append((all.u[k], all.i[k])) } : { test.append((all.u[k], all.i[k])) })() }
+        let m = InteractionMatrix(userCount: users, itemCount: items, users: train.map(\.0), items: train.map(\.1),
+                                  values: [Float](repeating: 1, count: train.count))
+        let positives = Set(all.u.indices.map { Int(all.u[$0]) * items + Int(all.i[$0]) })
+        func auc(_ model: BPR) -> Double {
+            var scores = [Float](repeating: 0, count: users * items)
+            scores.withUnsafeMutableBufferPointer { model.score(users: (0..<users).map(Int32.init), into: $0) }
+            var good = 0.0, total = 0.0
+            for (u, i) in test {
+                for j in 0..<items where !positives.contains(Int(u) * items + j) {
+                    let a = scores[Int(u) * items + Int(i)], b = scores[Int(u) * items + j]
+                    good += a > b ? 1 : (a == b ? 0.5 : 0); total += 1
+                }
+            }
+            return good / total
+        }
+        let untrained = BPR(config: values(BPR.Config.self, ["factors": .int(16), "epochs": .int(1), "learning_rate": .real(1e-6)]))
+        try untrained.fit(TrainingData(task: .ranking, interactions: m), context: FitContext(seed: 1))
+        #expect(auc(untrained) < 0.7)
+        let model = BPR(config: values(BPR.Config.self, ["factors": .int(16), "epochs": .int(40)]))
+        let ctx = FitContext(seed: 1)
+        try model.fit(TrainingData(task: .ranking, interactions: m), context: ctx)
+        #expect(auc(model) > 0.9)
+        #expect(ctx.curve.count == 40 && ctx.curve.last!.values["loss"]! < ctx.curve.first!.values["loss"]!)
+    }
+
+    @Test func negativeVerificationBinarySearch() {
+        let row: [Int32] = [2, 5, 9, 14]
+        row.withUnsafeBufferPointer { p in
+            for j in 0..<16 { #expect(BPR.contains(p, 0, 4, Int32(j)) == row.contains(Int32(j))) }
+            #expect(!BPR.contains(p, 1, 3, 2) && !BPR.contains(p, 1, 3, 14) && BPR.contains(p, 1, 3, 9))
+        }
+    }
+}
+
+@Suite struct EASETests {
+    /// 6 items: B from a dense Gauss–Jordan reference; zero diagonal; scores = X·B.
+    @Test func zeroDiagonalAndDenseReference() throws {
+        let rows: [[Int32]] = [[0, 1, 2], [1, 2], [0, 3, 4], [2, 4, 5], [0, 5], [1, 3, 5], [0, 1, 2, 3], [4]]
+        var us = [Int32](), its = [Int32]()
+        for (u, r) in rows.enumerated() { for i in r { us.append(Int32(u)); its.append(i) } }
+        let m = InteractionMatrix(userCount: rows.count, itemCount: 6, users: us, items: its, values: [Float](repeating: 1, count: us.count))
+        let lambda = 2.0
+        let model = EASE(config: values(EASE.Config.self, ["regularization": .real(lambda)]))
+        try model.fit(TrainingData(task: .ranking, interactions: m), context: FitContext())
+        // Reference: P = (XᵀX + λI)⁻¹ column by column through dense solves.
+        var g = [[Double]](repeating: [Double](repeating: 0, count: 6), count: 6)
+        for r in rows { for a in r { for b in r { g[Int(a)][Int(b)] += 1 } } }
+        for i in 0..<6 { g[i][i] += lambda }
+        var p = [[Double]](repeating: [Double](repeating: 0, count: 6), count: 6)
+        for j in 0..<6 {
+            let col = denseSolve(g, (0..<6).map { $0 == j ? 1 : 0 })
+            for i in 0..<6 { p[i][j] = col[i] }
+        }
+        for i in 0..<6 {
+            #expect(model.weights[i, i] == 0)
+            for j in 0..<6 where j != i { #expect(abs(Double(model.weights[i, j]) + p[i][j] / p[j][j]) < 1e-5) }
+        }
+        var scores = [Float](repeating: 0, count: 2 * 6)
+        scores.withUnsafeMutableBufferPointer { model.score(users: [6, 2], into: $0) }
+        for (r, u) in [6, 2].enumerated() {
+            for j in 0..<6 {
+                let ref = rows[u].reduce(Float(0)) { $0 + model.weights[Int($1), j] }
+                #expect(abs(scores[r * 6 + j] - ref) < 1e-5)
+            }
+        }
+    }
+}
+
+@Suite struct PureSVDTests {
+    /// On an exactly rank-3 matrix, both solvers reconstruct it with 3 factors.
+    @Test func randomizedMatchesLAPACKOnLowRank() throws {
+        let users = 40, items = 25
+        var rng = RandomSource(seed: 8)
+        let a = (0..<(users * 3)).map { _ in Float(rng.nextGaussian()) }, b = (0..<(items * 3)).map { _ in Float(rng.nextGaussian()) }
+        var us = [Int32](), its = [Int32](), vs = [Float]()
+        for u in 0..<users { for i in 0..<items {
+            us.append(Int32(u)); its.append(Int32(i)); vs.append((0..<3).reduce(Float(0)) { $0 + a[u * 3 + $1] * b[i * 3 + $1] })
+        } }
+        let m = InteractionMatrix(userCount: users, itemCount: items, users: us, items: its, values: vs)
+        func reconstruction(_ solver: String) throws -> [Float] {
+            let model = PureSVD(config: values(PureSVD.Config.self, ["factors": .int(3), "solver": .text(solver), "binary": .bool(false)]))
+            try model.fit(TrainingData(task: .ranking, interactions: m), context: FitContext(seed: 3))
+            var s = [Float](repeating: 0, count: users * items)
+            s.withUnsafeMutableBufferPointer { model.score(users: (0..<users).map(Int32.init), into: $0) }
+            return s
+        }
+        let l = try reconstruction("lapack"), r = try reconstruction("randomized")
+        #expect(zip(l, vs).map { abs($0 - $1) }.max()! < 1e-3)
+        #expect(zip(r, vs).map { abs($0 - $1) }.max()! < 1e-3)
+    }
+}
+
+@Suite struct SeededReproducibilityTests {
+    let m: InteractionMatrix = {
+        let d = planted(users: 40, items: 30, rank: 3, perUser: 7, seed: 5)
+        return InteractionMatrix(userCount: 40, itemCount: 30, users: d.u, items: d.i, values: d.r)
+    }()
+
+    private func factors<R: Recommender>(_ make: () -> R, seed: UInt64, task: Task = .ranking, threads: Int = 1) throws -> [Float] {
+        let model = make()
+        try model.fit(TrainingData(task: task, interactions: m), context: FitContext(threads: threads, seed: seed))
+        let f = model.factors!
+        return f.users.values + f.items.values + (f.itemBias ?? [])
+    }
+
+    @Test func sameSeedSameModel() throws {
+        let ials = { ImplicitALS(config: values(ImplicitALS.Config.self, ["factors": .int(6), "iterations": .int(3)])) }
+        let eals = { ExplicitALS(config: values(ExplicitALS.Config.self, ["factors": .int(6), "iterations": .int(3)])) }
+        let bpr = { BPR(config: values(BPR.Config.self, ["factors": .int(8), "epochs": .int(5)])) }
+        let svd = { PureSVD(config: values(PureSVD.Config.self, ["factors": .int(4), "solver": .text("randomized")])) }
+        #expect(try factors(ials, seed: 1) == factors(ials, seed: 1))
+        #expect(try factors(ials, seed: 1) != factors(ials, seed: 2))
+        #expect(try factors(eals, seed: 1, task: .rating) == factors(eals, seed: 1, task: .rating))
+        #expect(try factors(bpr, seed: 1) == factors(bpr, seed: 1))
+        #expect(try factors(bpr, seed: 1) != factors(bpr, seed: 2))
+        #expect(try factors(svd, seed: 1) == factors(svd, seed: 1))
+    }
+}
