@@ -5,7 +5,8 @@ import RecbenchEval
 /// `report.html`: one self-contained page per run (inline SVG and CSS, no scripts, no network).
 /// Written as XHTML-compatible markup so an XML parser can check it.
 public enum Report {
-    static let palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
+    static let palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+                          "#1b9e77", "#7570b3", "#d95f02", "#66a61e", "#e7298a", "#a6761d"]
 
     public static func escape(_ s: String) -> String {
         var out = ""

@@ -3,8 +3,35 @@ import Foundation
 @testable import RecbenchExperiment
 import RecbenchEval
 
-/// One quickstart run (synthetic data, 3 folds, 4 configurations) shared by the tests below.
-private let quickstart: Result<RunResult, Error> = Result { try runExperiment("quickstart.json", dataDir: nil) }
+/// The statistics tests' own experiment (independent of experiments/quickstart.json, which changes):
+/// synthetic data, 3 folds, 4 configurations, recall at two cutoffs for the metric@K curve.
+let statsFixture = """
+{
+  "name": "stats-fixture",
+  "seed": 42,
+  "task": "ranking",
+  "datasets": [{ "name": "synthetic-small",
+                 "synthetic": { "users": 600, "items": 400, "interactions": 30000, "factors": 8, "popularity_skew": 1.0, "seed": 7 } }],
+  "split": { "method": "kfold", "k": 3 },
+  "algorithms": [
+    { "name": "Random" },
+    { "name": "MostPopular" },
+    { "name": "Bias", "params": { "item_reg": [5, 25] } }
+  ],
+  "metrics": ["ndcg@10", "recall@[10,20]", "precision@10", "map@10", "mrr@10", "hitrate@10", "auc", "coverage@10", "novelty@10"]
+}
+"""
+
+/// Runs the fixture into a fresh temporary folder (left there: tests read the files).
+func runStatsFixture() throws -> RunResult {
+    let env = try dataEnvironment(dataDir: nil)
+    let spec = try ExperimentLoader(registry: env.registry).load(text: statsFixture, file: "stats-fixture.json")
+    return try ExperimentRun.execute(spec: spec, data: env, progress: SilentProgress(),
+                                     outputRoot: NSTemporaryDirectory() + "/recbench-stats-\(UUID().uuidString)")
+}
+
+/// One fixture run shared by the tests below.
+private let quickstart: Result<RunResult, Error> = Result { try runStatsFixture() }
 
 @Test func compareAgainstBaselineWithinRun() throws {
     let r = try quickstart.get()
@@ -80,7 +107,7 @@ private func planted(_ r: RunResult, configuration: String, metric: String, fact
     #expect(baseline.results.count == r.trials.count / 3 * r.spec.metrics.count)
     // The same run and a fresh rerun pass.
     #expect(Baseline.check(r, against: baseline).exitCode == 0)
-    let rerun = try runExperiment("quickstart.json", dataDir: nil)
+    let rerun = try runStatsFixture()
     let rerunReport = Baseline.check(rerun, against: baseline)
     #expect(rerunReport.exitCode == 0, "\(rerunReport.summary())")
     // A 20 % NDCG drop of MostPopular fails, naming exactly that value.

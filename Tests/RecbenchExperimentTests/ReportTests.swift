@@ -16,7 +16,7 @@ private final class ElementCounter: NSObject, XMLParserDelegate {
 }
 
 @Test func reportIsWellFormedWithOneChartPerMetric() throws {
-    let r = try runExperiment("quickstart.json", dataDir: nil)
+    let r = try runStatsFixture()
     let html = try String(contentsOfFile: r.directory + "/report.html", encoding: .utf8)
     let parser = XMLParser(data: Data(html.utf8))
     let counter = ElementCounter()
@@ -36,7 +36,7 @@ private final class ElementCounter: NSObject, XMLParserDelegate {
 }
 
 @Test func latexSummaryMarksBestAndSignificance() throws {
-    let r = try runExperiment("quickstart.json", dataDir: nil)
+    let r = try runStatsFixture()
     let tex = try String(contentsOfFile: r.directory + "/summary.tex", encoding: .utf8)
     #expect(tex.contains("\\toprule") && tex.contains("\\midrule") && tex.contains("\\bottomrule"))
     let body = tex.components(separatedBy: "\\midrule\n")[1].components(separatedBy: "\\bottomrule")[0]
