@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Runs body(chunk) for chunks of 0..<count on up to `threads` threads. Chunks are contiguous
 /// and fixed by (count, threads) alone, so per-chunk work (and its random stream) is
@@ -29,12 +30,25 @@ public func parallelFor(count: Int, threads: Int, grain: Int = 64, _ body: (Int)
     BLAS.setThreads(1)
     defer { BLAS.setThreads(saved) }
     let blocks = (count + grain - 1) / grain
+    // Exactly t workers pull blocks from a shared counter, so `threads` is honoured (one
+    // concurrentPerform iteration per block would run on every core).
+    let next = BlockCounter()
     withoutActuallyEscaping(body) { body in
         let box = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: blocks) { b in
-            for i in (b * grain)..<min(count, (b + 1) * grain) { box.value(i) }
+        DispatchQueue.concurrentPerform(iterations: t) { _ in
+            while true {
+                let b = next.take()
+                if b >= blocks { return }
+                for i in (b * grain)..<min(count, (b + 1) * grain) { box.value(i) }
+            }
         }
     }
+}
+
+private final class BlockCounter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func take() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value - 1 }
 }
 
 /// Wraps a value the caller guarantees is used safely across threads (disjoint writes).
