@@ -16,6 +16,9 @@ public enum AlgorithmRegistry {
         AlgorithmDescriptor(EASE.self),
         AlgorithmDescriptor(PureSVD.self),
         AlgorithmDescriptor(FactorizationMachine.self),
+        AlgorithmDescriptor(SASRec.self),
+        AlgorithmDescriptor(BERT4Rec.self),
+        AlgorithmDescriptor(NeuMF.self),
     ]
 
     public static func descriptor(named name: String) -> AlgorithmDescriptor? { all.first { $0.name == name } }

@@ -1,0 +1,138 @@
+import RecbenchCore
+import RecbenchAlgorithms
+import Dispatch
+
+/// NeuMF (He et al. 2017): a generalised matrix factorisation branch (p_u ⊙ q_i) and an MLP
+/// tower over [p'_u ‖ q'_i] with separate embeddings, joined by one output unit; trained with
+/// binary cross-entropy on each interaction and `negatives` sampled non-interacted items.
+public final class NeuMF: Recommender {
+    public struct Config: AlgorithmConfig {
+        public static let parameters: [ParameterSpec] = [
+            .integer("embedding_size", default: 32, min: 1, max: 4096, "GMF factor size; the MLP embeddings are the same size."),
+            .integer("mlp_layers", default: 3, min: 1, max: 8, "Hidden ReLU layers of the tower: 2E → E → E/2 → … (halving)."),
+            .real("dropout", default: 0, min: 0, max: 0.95, "Dropout after each hidden layer."),
+            .real("learning_rate", default: 1e-3, exclusiveMin: true, "Adam step size."),
+            .real("weight_decay", default: 0, "Decoupled weight decay (AdamW) when > 0."),
+            .integer("batch_size", default: 256, min: 1, max: 1 << 20, "Interactions per step (each with its negatives)."),
+            .integer("epochs", default: 30, min: 1, max: 100_000, "Most passes over the interactions."),
+            .integer("negatives", default: 4, min: 1, max: 1000, "Sampled negatives per interaction."),
+            .integer("patience", default: 5, min: 0, max: 100_000, "Epochs without validation gain before stopping (0 = never stop early)."),
+        ]
+        public var embeddingSize: Int, mlpLayers: Int, dropout: Double, learningRate: Double, weightDecay: Double
+        public var batchSize: Int, epochs: Int, negatives: Int, patience: Int
+        public init(_ v: ParameterValues) {
+            embeddingSize = v.int("embedding_size"); mlpLayers = v.int("mlp_layers"); dropout = v.real("dropout")
+            learningRate = v.real("learning_rate"); weightDecay = v.real("weight_decay"); batchSize = v.int("batch_size")
+            epochs = v.int("epochs"); negatives = v.int("negatives"); patience = v.int("patience")
+        }
+        public init(_ overrides: [String: ParameterValue] = [:]) {
+            self.init(ParameterValues(specs: Self.parameters, overrides: overrides))
+        }
+    }
+    public static let name = "NeuMF"
+    public static let summary = "Neural matrix factorisation: GMF and an MLP tower over user and item embeddings."
+    public static let tasks: Set<Task> = [.ranking, .sequential]
+
+    public let config: Config
+    let state = SequenceState()
+    let graphs = GraphCache()
+    var userGMF: Parameter!, itemGMF: Parameter!, userMLP: Parameter!, itemMLP: Parameter!
+    var tower: [Linear] = []
+    var head: Linear!
+    var parameters: [Parameter] = []
+
+    public init(config: Config) { self.config = config }
+
+    func build(users: Int, items: Int, seed: UInt64) {
+        var rng = RandomSource(seed: seed, stream: "neumf-init")
+        let e = config.embeddingSize
+        userGMF = Parameter("user.gmf", Shape(users, e)); itemGMF = Parameter("item.gmf", Shape(items, e))
+        userMLP = Parameter("user.mlp", Shape(users, e)); itemMLP = Parameter("item.mlp", Shape(items, e))
+        for p in [userGMF!, itemGMF!, userMLP!, itemMLP!] { p.fillNormal(std: 0.01, rng: &rng) }
+        var width = 2 * e
+        tower = (0..<config.mlpLayers).map { k in
+            let out = max(1, width / 2)
+            defer { width = out }
+            return Linear("mlp\(k)", width, out, rng: &rng)
+        }
+        head = Linear("head", e + width, 1, rng: &rng)
+        parameters = [userGMF, itemGMF, userMLP, itemMLP] + tower.flatMap(\.parameters) + head.parameters
+    }
+
+    /// Logits for pairs (users[k], items[k]).
+    func forward(_ g: Graph, users: UnsafeBufferPointer<Int32>, items: UnsafeBufferPointer<Int32>) -> Tensor {
+        let n = users.count, e = config.embeddingSize
+        let gmf = g.mul(g.gatherRows(g.parameter(userGMF), users, shape: Shape(n, e)),
+                        g.gatherRows(g.parameter(itemGMF), items, shape: Shape(n, e)))
+        var h = g.concat(g.gatherRows(g.parameter(userMLP), users, shape: Shape(n, e)),
+                         g.gatherRows(g.parameter(itemMLP), items, shape: Shape(n, e)))
+        for layer in tower { h = g.dropout(g.relu(layer(g, h)), Float(config.dropout)) }
+        return head(g, g.concat(gmf, h))
+    }
+
+    public func fit(_ data: TrainingData, context: FitContext) throws {
+        state.load(data)
+        let m = data.interactions, k = config.negatives
+        build(users: data.userCount, items: data.itemCount, seed: context.seed)
+        var positives: [(Int32, Int32)] = []
+        for u in 0..<m.userCount { for i in m.items(of: u) { positives.append((Int32(u), i)) } }
+        guard !positives.isEmpty else { return }
+        let noDecay = Set(tower.flatMap(\.noDecay).map(ObjectIdentifier.init) + head.noDecay.map(ObjectIdentifier.init))
+        let adam = Adam(parameters: parameters, learningRate: Float(config.learningRate), weightDecay: Float(config.weightDecay),
+                        decoupledWeightDecay: config.weightDecay > 0, noDecay: noDecay)
+        let sampler = NegativeSampler(histories: state.training, itemCount: data.itemCount)
+        let g = Graph(training: true, threads: context.threads, seed: context.seed)
+        var rng = context.random("neumf-batches")
+        var us = [Int32](), its = [Int32](), ys = [Float](), ws = [Float]()
+        var stopper = EarlyStopping(patience: config.patience)
+        let validating = state.hasValidation || context.validate != nil
+        for epoch in 1...config.epochs {
+            if context.isCancelled { throw RecbenchError.cancelled }
+            let start = DispatchTime.now().uptimeNanoseconds
+            rng.shuffle(&positives)
+            var lossSum = 0.0, steps = 0
+            for first in stride(from: 0, to: positives.count, by: config.batchSize) {
+                us.removeAll(keepingCapacity: true); its.removeAll(keepingCapacity: true)
+                ys.removeAll(keepingCapacity: true); ws.removeAll(keepingCapacity: true)
+                for (u, i) in positives[first..<min(positives.count, first + config.batchSize)] {
+                    us.append(u); its.append(i); ys.append(1); ws.append(1)
+                    for _ in 0..<k { us.append(u); its.append(sampler.draw(for: Int(u), rng: &rng)); ys.append(0); ws.append(1) }
+                }
+                g.reset()
+                let logits = us.withUnsafeBufferPointer { u in its.withUnsafeBufferPointer { forward(g, users: u, items: $0) } }
+                let loss = g.binaryCrossEntropy(logits: logits, targets: ys, weights: ws)
+                g.backward(loss)
+                adam.update()
+                lossSum += Double(g.scalar(loss)); steps += 1
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            var point: [String: Double] = ["loss": lossSum / Double(max(1, steps)), "epoch_seconds": seconds]
+            var stop = false
+            if validating {
+                let metric: Double
+                if let validate = context.validate { metric = validate(self); point["validation"] = metric }
+                else { metric = state.validationNDCG(self); point["val_ndcg10"] = metric }
+                stop = stopper.observe(metric, epoch: epoch, parameters: parameters)
+            }
+            context.record(iteration: epoch, point)
+            context.progress(Double(epoch) / Double(config.epochs))
+            if stop { break }
+        }
+        stopper.restoreBest(parameters)
+    }
+
+    /// All items for each user: one batched forward over users × items pairs per block of users.
+    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
+        let n = state.itemCount, block = max(1, 32_768 / max(1, n))
+        for first in stride(from: 0, to: users.count, by: block) {
+            let part = users[first..<min(users.count, first + block)]
+            var us = [Int32](), its = [Int32]()
+            us.reserveCapacity(part.count * n); its.reserveCapacity(part.count * n)
+            for u in part { for i in 0..<n { us.append(u); its.append(Int32(i)) } }
+            graphs.withGraph { g in
+                let logits = us.withUnsafeBufferPointer { u in its.withUnsafeBufferPointer { forward(g, users: u, items: $0) } }
+                (scores.baseAddress! + first * n).update(from: g.value(logits), count: part.count * n)
+            }
+        }
+    }
+}

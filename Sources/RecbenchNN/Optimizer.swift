@@ -1,0 +1,61 @@
+import RecbenchCore
+
+/// Adam (Kingma & Ba 2015), or AdamW (Loshchilov & Hutter 2019) when `decoupledWeightDecay`:
+/// the decay shrinks weights directly instead of being added to the gradient. Optional clipping
+/// of the global gradient norm before each step. Gradients are zeroed after the step.
+public final class Adam {
+    public var learningRate: Float
+    public let beta1: Float, beta2: Float, epsilon: Float
+    public var weightDecay: Float
+    public let decoupledWeightDecay: Bool
+    /// Global L2 norm above which gradients are rescaled; 0 disables clipping.
+    public var clipNorm: Float
+    public let parameters: [Parameter]
+    /// Parameters (by identity) exempt from weight decay: biases, layer-norm gains and shifts.
+    private let decays: [Bool]
+    private var m: [UnsafeMutablePointer<Float>], v: [UnsafeMutablePointer<Float>]
+    public private(set) var step = 0
+    /// The gradient norm seen by the last step (before clipping).
+    public private(set) var lastGradientNorm: Float = 0
+
+    public init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false, clipNorm: Float = 0,
+                noDecay: Set<ObjectIdentifier> = []) {
+        self.parameters = parameters; self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2
+        self.epsilon = epsilon; self.weightDecay = weightDecay; self.decoupledWeightDecay = decoupledWeightDecay
+        self.clipNorm = clipNorm
+        decays = parameters.map { !noDecay.contains(ObjectIdentifier($0)) }
+        m = parameters.map { let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, $0.count)); p.initialize(repeating: 0, count: max(1, $0.count)); return p }
+        v = parameters.map { let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, $0.count)); p.initialize(repeating: 0, count: max(1, $0.count)); return p }
+    }
+    deinit { for p in m { p.deallocate() }; for p in v { p.deallocate() } }
+
+    public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+
+    /// One update from the accumulated gradients, then zeroes them.
+    public func update() {
+        var sq: Double = 0
+        for p in parameters { let g = p.grad; var s: Float = 0; for i in 0..<p.count { s += g[i] * g[i] }; sq += Double(s) }
+        lastGradientNorm = Float(sq.squareRoot())
+        let clip: Float = (clipNorm > 0 && lastGradientNorm > clipNorm) ? clipNorm / lastGradientNorm : 1
+        step += 1
+        let c1 = 1 - powf(beta1, Float(step)), c2 = 1 - powf(beta2, Float(step))
+        let lr = learningRate * c2.squareRoot() / c1
+        for (k, p) in parameters.enumerated() {
+            let w = p.value, g = p.grad, mk = m[k], vk = v[k]
+            let l2: Float = (!decoupledWeightDecay && decays[k]) ? weightDecay : 0
+            let shrink: Float = (decoupledWeightDecay && decays[k]) ? 1 - learningRate * weightDecay : 1
+            for i in 0..<p.count {
+                let gi = g[i] * clip + l2 * w[i]
+                mk[i] = beta1 * mk[i] + (1 - beta1) * gi
+                vk[i] = beta2 * vk[i] + (1 - beta2) * gi * gi
+                w[i] = w[i] * shrink - lr * mk[i] / (vk[i].squareRoot() + epsilon * c2.squareRoot())
+            }
+            p.zeroGrad()
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,162 @@
+import RecbenchCore
+import RecbenchAlgorithms
+import Dispatch
+
+/// The hyper-parameters SASRec and BERT4Rec share.
+struct SequenceSettings {
+    var embeddingSize: Int, blocks: Int, heads: Int, innerSize: Int, maxLength: Int
+    var dropout: Float, learningRate: Float, weightDecay: Float, clipNorm: Float
+    var batchSize: Int, epochs: Int, loss: String, negatives: Int, patience: Int, validateEvery: Int
+}
+
+/// Item + positional embeddings, a transformer encoder and the shared-embedding output layer,
+/// with the training loop both sequential models use. A model supplies how one training row is
+/// filled (inputs, targets, padding) and which window `score` continues.
+final class TransformerSequenceModel: @unchecked Sendable {
+    let settings: SequenceSettings
+    let causal: Bool
+    /// Extra embedding rows after the items (BERT4Rec's mask token).
+    let extraTokens: Int
+    let name: String
+    var itemCount = 0
+    var itemEmbedding: Parameter!
+    var positionEmbedding: Parameter!
+    var encoder: TransformerEncoder!
+    var parameters: [Parameter] = []
+    let graphs = GraphCache()
+
+    init(name: String, settings: SequenceSettings, causal: Bool, extraTokens: Int) {
+        self.name = name; self.settings = settings; self.causal = causal; self.extraTokens = extraTokens
+    }
+
+    func build(itemCount: Int, seed: UInt64) {
+        self.itemCount = itemCount
+        var rng = RandomSource(seed: seed, stream: "\(name)-init")
+        let d = settings.embeddingSize
+        itemEmbedding = Parameter("item", Shape(itemCount + extraTokens, d)); itemEmbedding.fillNormal(std: 0.02, rng: &rng)
+        positionEmbedding = Parameter("position", Shape(settings.maxLength, d)); positionEmbedding.fillNormal(std: 0.02, rng: &rng)
+        encoder = TransformerEncoder(dim: d, blocks: settings.blocks, heads: settings.heads, innerSize: settings.innerSize,
+                                     dropout: settings.dropout, rng: &rng)
+        parameters = [itemEmbedding, positionEmbedding] + encoder.parameters
+    }
+
+    /// Hidden states B × L × D for left-padded windows (−1 = padding).
+    func encode(_ g: Graph, items: UnsafeBufferPointer<Int32>, keyValid: UnsafeBufferPointer<Int32>, batch: Int) -> Tensor {
+        let l = settings.maxLength, d = settings.embeddingSize
+        var x = g.gatherRows(g.parameter(itemEmbedding), items, shape: Shape(batch, l, d))
+        x = g.dropout(g.addBias(x, g.parameter(positionEmbedding)), settings.dropout)
+        return encoder(g, x, keyValid: keyValid, causal: causal)
+    }
+
+    /// Fills row `row` (L slots starting at inputs/targets) for sample `sample`: inputs −1 for
+    /// padding, targets −1 where no loss is taken. Returns the user (for negative sampling).
+    typealias Filler = (_ sample: Int, _ inputs: UnsafeMutablePointer<Int32>, _ targets: UnsafeMutablePointer<Int32>,
+                        _ rng: inout RandomSource) -> Int
+
+    func train(samples sampleCount: Int, state: SequenceState, context: FitContext, model: any Recommender, fill: Filler) throws {
+        let s = settings, l = s.maxLength, d = s.embeddingSize, nItems = itemCount
+        if s.loss == "bce" && s.negatives == 0 { throw RecbenchError.invalid("\(name): loss \"bce\" needs negatives ≥ 1") }
+        guard sampleCount > 0 else { return }
+        var noDecay = Set(encoder.noDecay.map(ObjectIdentifier.init)); noDecay.insert(ObjectIdentifier(positionEmbedding))
+        let adam = Adam(parameters: parameters, learningRate: s.learningRate, weightDecay: s.weightDecay,
+                        decoupledWeightDecay: s.weightDecay > 0, clipNorm: s.clipNorm, noDecay: noDecay)
+        let g = Graph(training: true, threads: context.threads, seed: context.seed)
+        var rng = context.random("\(name)-batches")
+        let sampler = NegativeSampler(histories: state.training, itemCount: nItems)
+        let bs = s.batchSize, k = s.negatives
+        var order = Array(0..<sampleCount)
+        var inputs = [Int32](repeating: -1, count: bs * l), targets = [Int32](repeating: -1, count: bs * l)
+        var keyValid = [Int32](repeating: 0, count: bs * l), owner = [Int](repeating: 0, count: bs)
+        var rows = [Int32](), compactTargets = [Int32](), candidates = [Int32](), zeros = [Int32]()
+        var bceTargets = [Float](), bceWeights = [Float]()
+        var stopper = EarlyStopping(patience: s.patience)
+        let validating = state.hasValidation || context.validate != nil
+
+        for epoch in 1...s.epochs {
+            if context.isCancelled { throw RecbenchError.cancelled }
+            let start = DispatchTime.now().uptimeNanoseconds
+            rng.shuffle(&order)
+            var lossSum = 0.0, steps = 0
+            for first in stride(from: 0, to: sampleCount, by: bs) {
+                let b = min(bs, sampleCount - first)
+                rows.removeAll(keepingCapacity: true); compactTargets.removeAll(keepingCapacity: true)
+                inputs.withUnsafeMutableBufferPointer { inp in targets.withUnsafeMutableBufferPointer { tg in
+                    for r in 0..<b {
+                        owner[r] = fill(order[first + r], inp.baseAddress! + r * l, tg.baseAddress! + r * l, &rng)
+                    }
+                } }
+                for slot in 0..<(b * l) {
+                    keyValid[slot] = inputs[slot] >= 0 ? 1 : 0
+                    if targets[slot] >= 0 { rows.append(Int32(slot)); compactTargets.append(targets[slot]) }
+                }
+                let nv = rows.count
+                if nv == 0 { continue }
+                g.reset()
+                let hidden = inputs.withUnsafeBufferPointer { inp in keyValid.withUnsafeBufferPointer { kv in
+                    encode(g, items: UnsafeBufferPointer(rebasing: inp[0..<(b * l)]),
+                           keyValid: UnsafeBufferPointer(rebasing: kv[0..<(b * l)]), batch: b)
+                } }
+                // Only positions with a target reach the output layer.
+                let hv = g.gatherRows(hidden, rows, shape: Shape(nv, d))
+                let table = g.parameter(itemEmbedding)
+                let loss: Tensor
+                if s.loss == "softmax" && k == 0 {
+                    loss = g.softmaxCrossEntropy(logits: g.matmul(hv, table, transposeB: true, bRows: nItems), targets: compactTargets)
+                } else {
+                    candidates.removeAll(keepingCapacity: true)
+                    for (j, slot) in rows.enumerated() {
+                        candidates.append(compactTargets[j])
+                        let u = owner[Int(slot) / l]
+                        for _ in 0..<k { candidates.append(sampler.draw(for: u, rng: &rng)) }
+                    }
+                    let logits = g.gatherDot(hv, table, candidates, perRow: 1 + k)
+                    if s.loss == "softmax" {
+                        if zeros.count < nv { zeros = [Int32](repeating: 0, count: nv) }
+                        loss = zeros.withUnsafeBufferPointer { g.softmaxCrossEntropy(logits: logits, targets: UnsafeBufferPointer(rebasing: $0[0..<nv])) }
+                    } else {
+                        bceTargets.removeAll(keepingCapacity: true); bceWeights.removeAll(keepingCapacity: true)
+                        for _ in 0..<nv {
+                            bceTargets.append(1); bceWeights.append(1)
+                            for _ in 0..<k { bceTargets.append(0); bceWeights.append(1) }
+                        }
+                        loss = g.binaryCrossEntropy(logits: logits, targets: bceTargets, weights: bceWeights)
+                    }
+                }
+                g.backward(loss)
+                adam.update()
+                lossSum += Double(g.scalar(loss)); steps += 1
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            var point: [String: Double] = ["loss": lossSum / Double(max(1, steps)), "epoch_seconds": seconds]
+            var stop = false
+            if validating && (epoch % s.validateEvery == 0 || epoch == s.epochs) {
+                let metric: Double
+                if let validate = context.validate { metric = validate(model); point["validation"] = metric }
+                else { metric = state.validationNDCG(model); point["val_ndcg10"] = metric }
+                stop = stopper.observe(metric, epoch: epoch, parameters: parameters)
+            }
+            context.record(iteration: epoch, point)
+            context.progress(Double(epoch) / Double(s.epochs))
+            if stop { break }
+        }
+        stopper.restoreBest(parameters)
+    }
+
+    /// Scores of every item for each user from the encoder's last position over `window(user)`
+    /// (at most L items, most recent last): one inference pass and one sgemm per call.
+    func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>, window: (Int) -> [Int32]) {
+        let l = settings.maxLength, d = settings.embeddingSize, n = itemCount
+        guard !users.isEmpty else { return }
+        var items = [Int32](repeating: -1, count: users.count * l), valid = [Int32](repeating: 0, count: users.count * l)
+        for (r, u) in users.enumerated() {
+            let h = window(Int(u)), w = min(l, h.count)
+            for s in 0..<w { items[r * l + l - w + s] = h[h.count - w + s]; valid[r * l + l - w + s] = 1 }
+        }
+        graphs.withGraph { g in
+            let hidden = items.withUnsafeBufferPointer { it in valid.withUnsafeBufferPointer { encode(g, items: it, keyValid: $0, batch: users.count) } }
+            let last = g.gatherRows(hidden, (0..<users.count).map { Int32($0 * l + l - 1) }, shape: Shape(users.count, d))
+            BLAS.sgemm(transB: true, m: users.count, n: n, k: d, a: g.value(last), lda: d, b: itemEmbedding.value, ldb: d,
+                       c: scores.baseAddress!, ldc: n)
+        }
+    }
+}
