@@ -1,17 +1,20 @@
 # Recbench — `make demo` and `make test` set up what is missing, build and run.
 SWIFT ?= swift
 CONFIG ?= release
-BIN = .build/$(CONFIG)/recbench
+# BUILD_DIR: the SwiftPM scratch folder (helpers sharing a machine use their own).
+BUILD_DIR ?= .build
+BIN = $(BUILD_DIR)/$(CONFIG)/recbench
 APT_PACKAGES = libopenblas-dev libgsl-dev pkg-config curl zip unzip
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # CI and local runs find MovieLens beside the clone when it is there (never committed).
 export RECBENCH_DATA_DIR ?= $(shell [ -d ../shared/datasets ] && cd ../shared/datasets && pwd)
 
-.PHONY: deps build demo test test-slurm baselines schema clean help
+.PHONY: deps build demo test regression test-slurm baselines schema clean help
 
 help:
 	@echo "make demo       install dependencies, build (release), run experiments/quickstart.json"
-	@echo "make test       install dependencies and run the whole test suite"
+	@echo "make test       install dependencies, run the whole test suite, then the quality regression gate"
+	@echo "make regression run experiments/ci-regression.json and check it against results/baselines/ (needs MovieLens 100K)"
 	@echo "make test-slurm start a one-node Slurm (root; installs slurm-wlm, munge), run a 4-shard array, compare with one process"
 	@echo "make baselines  run experiments/ml100k-baselines.json (needs MovieLens 100K)"
 	@echo "make schema     regenerate experiments/schema.json"
@@ -25,7 +28,7 @@ deps:
 	fi
 
 build: deps
-	$(SWIFT) build -c $(CONFIG) --product recbench
+	$(SWIFT) build -c $(CONFIG) --scratch-path $(BUILD_DIR) --product recbench
 
 demo: build
 	$(BIN) run experiments/quickstart.json
@@ -34,8 +37,21 @@ baselines: build
 	$(BIN) run experiments/ml100k-baselines.json
 
 test: deps
-	$(SWIFT) build -c $(CONFIG) --product recbench
-	$(SWIFT) test -c $(CONFIG)
+	$(SWIFT) build -c $(CONFIG) --scratch-path $(BUILD_DIR) --product recbench
+	$(SWIFT) test -c $(CONFIG) --scratch-path $(BUILD_DIR)
+	@$(MAKE) --no-print-directory regression
+
+# A quality regression (metric drop beyond tolerance and significant) fails the build; exit 2 = data/split mismatch.
+regression:
+	@if [ -n "$(RECBENCH_DATA_DIR)" ] && [ -f "$(RECBENCH_DATA_DIR)/ml-100k/u.data" ]; then \
+	  $(SWIFT) build -c $(CONFIG) --scratch-path $(BUILD_DIR) --product recbench >/dev/null && \
+	  out=$$(mktemp -d) && \
+	  $(BIN) run experiments/ci-regression.json --output $$out --quiet --no-cache && \
+	  $(BIN) check $$out/ci-regression/latest --baseline results/baselines/ci-regression.json; \
+	  status=$$?; rm -rf "$$out"; exit $$status; \
+	else \
+	  echo "skipped: MovieLens 100K not found (set RECBENCH_DATA_DIR to the folder holding ml-100k/)"; \
+	fi
 
 test-slurm: build
 	RECBENCH_BIN=$(CURDIR)/$(BIN) scripts/slurm/test-slurm.sh
@@ -44,4 +60,4 @@ schema: build
 	$(BIN) schema > experiments/schema.json
 
 clean:
-	rm -rf .build
+	rm -rf $(BUILD_DIR)

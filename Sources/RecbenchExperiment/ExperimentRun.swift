@@ -108,7 +108,15 @@ public enum ExperimentRun {
         if r.spec.outputs.perUser { try put("per_user.csv", Writers.perUserCSV(r)) }
         try put("profile.csv", Writers.profileCSV(r))
         try put("summary.md", Writers.summaryMarkdown(r))
-        try put("manifest.json", Writers.manifest(r))
+        let manifest = Writers.manifest(r)
+        try put("manifest.json", manifest)
+        // Significance against each data set's best configuration feeds both the report and the LaTeX
+        // table. A shard holds only some trials; the merged run gets the report.
+        if r.shard == nil {
+            let significance = Report.significance(r)
+            try put("report.html", Report.html(r, significance: significance, manifest: manifest))
+            if r.spec.outputs.latex { try put("summary.tex", LaTeX.summary(r, significance: significance)) }
+        }
         if fm.fileExists(atPath: r.directory) { try fm.removeItem(atPath: r.directory) }
         try fm.moveItem(atPath: partial, toPath: r.directory)
         // A stable pointer to the newest complete run of this experiment (a shard is not one).

@@ -1,0 +1,216 @@
+import Foundation
+import RecbenchCore
+import RecbenchEval
+
+/// A stored reference result that later runs are checked against (`recbench baseline save` /
+/// `recbench check`). Holds per-metric means and fold values, the data and split fingerprints,
+/// per-metric tolerances and, optionally, per-user values so a drop can be tested for significance.
+public struct BaselineFile: Codable, Sendable, Equatable {
+    public var format = 1
+    public var experiment: String
+    public var runID: String
+    public var configHash: String
+    /// How tolerances are read; kept in the file so whoever edits it knows.
+    public var note: String
+    /// A drop counts only when the paired Wilcoxon p-value over (fold, user) is below this (where per-user values exist).
+    public var significanceLevel: Double
+    public var datasets: [DatasetEntry]
+    /// Per metric label; metrics not listed use `defaultTolerance`.
+    public var tolerances: [String: Tolerance]
+    public var defaultTolerance: Tolerance
+    public var results: [Entry]
+    /// Evaluated users per (data set, fold), which per-user values in `results` follow.
+    public var users: [UserList]?
+
+    public struct DatasetEntry: Codable, Sendable, Equatable {
+        public var label: String
+        public var dataFingerprint: String
+        public var splitFingerprint: String
+        public var folds: Int
+    }
+
+    /// Allowed drop: the larger of `absolute` and `relative` × |baseline mean| (each optional).
+    public struct Tolerance: Codable, Sendable, Equatable {
+        public var absolute: Double?
+        public var relative: Double?
+        public init(absolute: Double? = nil, relative: Double? = nil) { self.absolute = absolute; self.relative = relative }
+        public func allowedDrop(from mean: Double) -> Double { max(absolute ?? 0, (relative ?? 0) * abs(mean)) }
+    }
+
+    public struct Entry: Codable, Sendable, Equatable {
+        public var dataset: String
+        public var configuration: String
+        public var metric: String
+        public var higherIsBetter: Bool
+        public var mean: Double
+        public var folds: [Double]
+        /// Per fold, aligned with `users` of that (data set, fold).
+        public var perUser: [[Double]]?
+    }
+
+    public struct UserList: Codable, Sendable, Equatable {
+        public var dataset: String
+        public var fold: Int
+        public var users: [String]
+    }
+}
+
+/// What `recbench check` found for one (data set, configuration, metric).
+public struct CheckFinding: Sendable, Equatable {
+    public var dataset: String
+    public var configuration: String
+    public var metric: String
+    public var baselineMean: Double
+    public var currentMean: Double
+    /// Positive = worse than the baseline (respecting the metric's direction).
+    public var drop: Double
+    public var allowedDrop: Double
+    /// Wilcoxon p over (fold, user) pairs; nil where per-user values are missing on either side.
+    public var p: Double?
+    public var regressed: Bool
+
+    public var line: String {
+        var s = "\(dataset) \(configuration) \(metric): \(Writers.fixed(baselineMean)) → \(Writers.fixed(currentMean)) "
+        s += "(drop \(String(format: "%.4f", drop)), tolerance \(String(format: "%.4f", allowedDrop))"
+        s += p.map { ", Wilcoxon p = \(ComparisonTable.pValue($0)))" } ?? ", no per-user values)"
+        return s
+    }
+}
+
+public struct CheckReport: Sendable {
+    public var findings: [CheckFinding]
+    /// Set when the run cannot be compared with the baseline (different data, splits or missing results).
+    public var mismatch: [String]
+    public var regressions: [CheckFinding] { findings.filter(\.regressed) }
+    /// 0 = no regression, 1 = regression, 2 = mismatched data, splits or results.
+    public var exitCode: Int32 { !mismatch.isEmpty ? 2 : regressions.isEmpty ? 0 : 1 }
+
+    public func summary() -> String {
+        if !mismatch.isEmpty { return mismatch.map { "mismatch: " + $0 }.joined(separator: "\n") + "\n" }
+        var out = ""
+        for f in regressions { out += "REGRESSION " + f.line + "\n" }
+        let ok = findings.count - regressions.count
+        out += regressions.isEmpty ? "ok: \(findings.count) metric values within tolerance of the baseline\n"
+            : "\(regressions.count) regression(s); \(ok) metric value(s) within tolerance\n"
+        return out
+    }
+}
+
+public enum Baseline {
+    /// Metrics where smaller is better: errors, and concentration of exposure (Gini, ARP).
+    public static func higherIsBetter(_ metric: String) -> Bool {
+        let name = metric.split(separator: "@").first.map(String.init) ?? metric
+        return !["rmse", "mae", "gini", "arp"].contains(name)
+    }
+
+    public static let note = "A metric regresses when it moves in its worse direction by more than max(absolute, relative * |baseline mean|) "
+        + "AND, where per-user values exist, a paired Wilcoxon signed-rank test over (fold, user) gives p < significanceLevel. "
+        + "tolerances override defaultTolerance per metric label. Results are deterministic on one machine; tolerances absorb "
+        + "floating-point differences between machines and BLAS builds."
+
+    /// Six significant digits for means and folds; four for per-user values (only the significance test reads them).
+    static func rounded(_ x: Double) -> Double { x.isFinite ? Double(String(format: "%.6g", x))! : x }
+    static func roundedPerUser(_ x: Double) -> Double { x.isFinite ? Double(String(format: "%.4g", x))! : x }
+
+    public static func make(from r: RunResult, perUser: Bool = true, defaultTolerance: BaselineFile.Tolerance = .init(absolute: 0.001, relative: 0.02),
+                            tolerances: [String: BaselineFile.Tolerance] = [:], significanceLevel: Double = 0.05) -> BaselineFile {
+        var entries = [BaselineFile.Entry](), users = [BaselineFile.UserList]()
+        for d in r.datasets {
+            for c in r.plan.configurations {
+                let ts = r.trials.filter { $0.dataset == d.label && $0.configuration == c.label }.sorted { $0.fold < $1.fold }
+                guard let first = ts.first else { continue }
+                for (m, metric) in first.metricLabels.enumerated() {
+                    let folds = ts.map { $0.values[m] }
+                    let hasPerUser = perUser && ts.allSatisfy { $0.perUser[m] != nil }
+                    entries.append(.init(dataset: d.label, configuration: c.label, metric: metric, higherIsBetter: higherIsBetter(metric),
+                                         mean: rounded(folds.reduce(0, +) / Double(folds.count)), folds: folds.map(rounded),
+                                         perUser: hasPerUser ? ts.map { $0.perUser[m]!.map(roundedPerUser) } : nil))
+                }
+            }
+            if perUser {
+                // Every configuration evaluates the same users of a fold; store them once.
+                for f in 1...max(1, d.folds) {
+                    if let t = r.trials.first(where: { $0.dataset == d.label && $0.fold == f }) { users.append(.init(dataset: d.label, fold: f, users: t.users)) }
+                }
+            }
+        }
+        return BaselineFile(experiment: r.spec.name, runID: r.runID, configHash: r.spec.configHash, note: note,
+                            significanceLevel: significanceLevel,
+                            datasets: r.datasets.map { .init(label: $0.label, dataFingerprint: $0.dataFingerprint, splitFingerprint: $0.splitFingerprint, folds: $0.folds) },
+                            tolerances: tolerances, defaultTolerance: defaultTolerance, results: entries, users: perUser ? users : nil)
+    }
+
+    public static func encode(_ b: BaselineFile) throws -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .prettyPrinted]
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var text = String(decoding: try enc.encode(b), as: UTF8.self)
+        // Pretty printing puts every number of a per-user array on its own line; fold them back.
+        text = foldNumberArrays(text)
+        return text + "\n"
+    }
+
+    /// Joins arrays that hold only numbers (or "nan") onto one line.
+    static func foldNumberArrays(_ s: String) -> String {
+        let num = #"(?:-?[0-9][0-9.eE+-]*|"nan"|"inf"|"-inf")"#
+        let regex = try! NSRegularExpression(pattern: #"\[\s*"# + num + #"(?:\s*,\s*"# + num + #")*\s*\]"#)
+        let ns = s as NSString
+        var out = "", last = 0
+        for m in regex.matches(in: s, range: NSRange(location: 0, length: ns.length)) {
+            out += ns.substring(with: NSRange(location: last, length: m.range.location - last))
+            out += ns.substring(with: m.range).components(separatedBy: .whitespacesAndNewlines).filter { !$0.isEmpty }.joined(separator: " ")
+                .replacingOccurrences(of: "[ ", with: "[").replacingOccurrences(of: " ]", with: "]")
+            last = m.range.location + m.range.length
+        }
+        out += ns.substring(from: last)
+        return out
+    }
+
+    public static func load(path: String) throws -> BaselineFile {
+        guard let data = FileManager.default.contents(atPath: path) else { throw RecbenchError.io(path, "cannot read the baseline file") }
+        let dec = JSONDecoder()
+        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { return try dec.decode(BaselineFile.self, from: data) } catch { throw RecbenchError.io(path, "not a baseline file (\(error))") }
+    }
+
+    /// Compares a run with a baseline: every (data set, configuration, metric) of the baseline must
+    /// be in the run, on identical data and splits.
+    public static func check(_ r: RunResult, against b: BaselineFile) -> CheckReport {
+        var mismatch = [String]()
+        for d in b.datasets {
+            guard let e = r.datasets.first(where: { $0.label == d.label }) else { mismatch.append("the run has no data set \"\(d.label)\""); continue }
+            if e.dataFingerprint != d.dataFingerprint { mismatch.append("data set \"\(d.label)\": the data differ from the baseline's (fingerprint \(e.dataFingerprint.prefix(12))… vs \(d.dataFingerprint.prefix(12))…)") }
+            if e.splitFingerprint != d.splitFingerprint { mismatch.append("data set \"\(d.label)\": the split differs from the baseline's (fingerprint \(e.splitFingerprint.prefix(12))… vs \(d.splitFingerprint.prefix(12))…)") }
+        }
+        var findings = [CheckFinding]()
+        for entry in b.results {
+            let ts = r.trials.filter { $0.dataset == entry.dataset && $0.configuration == entry.configuration }.sorted { $0.fold < $1.fold }
+            guard !ts.isEmpty, let m = ts[0].metricLabels.firstIndex(of: entry.metric), ts.count == entry.folds.count else {
+                mismatch.append("the run has no \(entry.metric) for \(entry.configuration) on \(entry.dataset) over \(entry.folds.count) fold(s)")
+                continue
+            }
+            let current = ts.map { $0.values[m] }.reduce(0, +) / Double(ts.count)
+            let drop = entry.higherIsBetter ? entry.mean - current : current - entry.mean
+            let allowed = (b.tolerances[entry.metric] ?? b.defaultTolerance).allowedDrop(from: entry.mean)
+            var p: Double?
+            if let base = entry.perUser, let lists = b.users, ts.allSatisfy({ $0.perUser[m] != nil }) {
+                var xs = [Double](), ys = [Double]()
+                for (f, t) in ts.enumerated() {
+                    guard let list = lists.first(where: { $0.dataset == entry.dataset && $0.fold == t.fold }), f < base.count else { continue }
+                    var index = [String: Int](minimumCapacity: t.users.count)
+                    for (k, u) in t.users.enumerated() { index[u] = k }
+                    let cur = t.perUser[m]!
+                    for (k, u) in list.users.enumerated() where k < base[f].count {
+                        guard let j = index[u], !base[f][k].isNaN, !cur[j].isNaN else { continue }
+                        xs.append(base[f][k]); ys.append(cur[j])
+                    }
+                }
+                if !xs.isEmpty { p = Statistics.wilcoxonSignedRank(ys, xs).p }
+            }
+            let regressed = drop > allowed && (p.map { $0 < b.significanceLevel } ?? true)
+            findings.append(CheckFinding(dataset: entry.dataset, configuration: entry.configuration, metric: entry.metric,
+                                         baselineMean: entry.mean, currentMean: current, drop: drop, allowedDrop: allowed, p: p, regressed: regressed))
+        }
+        return CheckReport(findings: findings, mismatch: mismatch)
+    }
+}
