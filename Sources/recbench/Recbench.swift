@@ -22,7 +22,7 @@ struct Recbench: ParsableCommand {
         parameters; `recbench metrics` lists the metrics and their formulas.
         """,
         version: SystemInfo.recbenchVersion,
-        subcommands: [Run.self, Validate.self, PlanCommand.self, Datasets.self, Algorithms.self, Metrics.self, Schema.self, Version.self]
+        subcommands: [Run.self, Validate.self, PlanCommand.self, Datasets.self, Algorithms.self, Metrics.self, Schema.self, Bench.self, Version.self]
     )
 }
 
