@@ -68,26 +68,30 @@ struct TopKHeap {
                 continue
             }
             var threshold = self.scores[0]
-            if let bias {
-                while j < end {
-                    let s = tile[j] + bias[j]
-                    if s > threshold {
-                        self.scores[0] = s; items[0] = Int32(firstItem + j)
+            // Eight scores per step: one vector compare rejects the common case; a hit falls back
+            // to the scalar offer for those eight, in index order (so ties still go to the lower index).
+            var limit = SIMD8<Float>(repeating: threshold)
+            while j + 8 <= end {
+                var v = UnsafeRawPointer(tile + j).loadUnaligned(as: SIMD8<Float>.self)
+                if let bias { v += UnsafeRawPointer(bias + j).loadUnaligned(as: SIMD8<Float>.self) }
+                if any(v .> limit) {
+                    for q in 0..<8 where v[q] > threshold {
+                        self.scores[0] = v[q]; items[0] = Int32(firstItem + j + q)
                         siftDown(0)
                         threshold = self.scores[0]
                     }
-                    j += 1
+                    limit = SIMD8<Float>(repeating: threshold)
                 }
-            } else {
-                while j < end {
-                    let s = tile[j]
-                    if s > threshold {
-                        self.scores[0] = s; items[0] = Int32(firstItem + j)
-                        siftDown(0)
-                        threshold = self.scores[0]
-                    }
-                    j += 1
+                j += 8
+            }
+            while j < end {
+                let s = score(j)
+                if s > threshold {
+                    self.scores[0] = s; items[0] = Int32(firstItem + j)
+                    siftDown(0)
+                    threshold = self.scores[0]
                 }
+                j += 1
             }
         }
     }
