@@ -7,11 +7,12 @@ SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # CI and local runs find MovieLens beside the clone when it is there (never committed).
 export RECBENCH_DATA_DIR ?= $(shell [ -d ../shared/datasets ] && cd ../shared/datasets && pwd)
 
-.PHONY: deps build demo test baselines schema clean help
+.PHONY: deps build demo test test-slurm baselines schema clean help
 
 help:
 	@echo "make demo       install dependencies, build (release), run experiments/quickstart.json"
 	@echo "make test       install dependencies and run the whole test suite"
+	@echo "make test-slurm start a one-node Slurm (root; installs slurm-wlm, munge), run a 4-shard array, compare with one process"
 	@echo "make baselines  run experiments/ml100k-baselines.json (needs MovieLens 100K)"
 	@echo "make schema     regenerate experiments/schema.json"
 
@@ -33,7 +34,11 @@ baselines: build
 	$(BIN) run experiments/ml100k-baselines.json
 
 test: deps
+	$(SWIFT) build -c $(CONFIG) --product recbench
 	$(SWIFT) test -c $(CONFIG)
+
+test-slurm: build
+	RECBENCH_BIN=$(CURDIR)/$(BIN) scripts/slurm/test-slurm.sh
 
 schema: build
 	$(BIN) schema > experiments/schema.json

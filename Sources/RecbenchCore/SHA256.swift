@@ -20,14 +20,19 @@ public struct SHA256Hasher {
 
     public mutating func update<D: DataProtocol>(_ data: D) {
         length &+= UInt64(data.count)
-        buffer.append(contentsOf: data)
-        let whole = buffer.count / 64 * 64
-        if whole > 0 {
-            buffer.withUnsafeBufferPointer { p in
+        for region in data.regions {
+            region.withUnsafeBytes { raw in
+                let p = raw.bindMemory(to: UInt8.self)
                 var o = 0
-                while o < whole { compress(p, o); o += 64 }
+                // Top up a partial block first, then hash whole blocks in place (no copy).
+                if !buffer.isEmpty {
+                    let take = min(64 - buffer.count, p.count)
+                    buffer.append(contentsOf: p[0..<take]); o = take
+                    if buffer.count == 64 { buffer.withUnsafeBufferPointer { compress($0, 0) }; buffer.removeAll(keepingCapacity: true) }
+                }
+                while o + 64 <= p.count { compress(p, o); o += 64 }
+                if o < p.count { buffer.append(contentsOf: p[o...]) }
             }
-            buffer.removeFirst(whole)
         }
     }
 
@@ -49,7 +54,8 @@ public struct SHA256Hasher {
 
     private mutating func compress(_ p: UnsafeBufferPointer<UInt8>, _ o: Int) {
         @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
-        var w = [UInt32](repeating: 0, count: 64)
+        // The message schedule lives on the stack: this runs once per 64 bytes.
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
         for i in 0..<16 {
             w[i] = UInt32(p[o + 4 * i]) << 24 | UInt32(p[o + 4 * i + 1]) << 16 | UInt32(p[o + 4 * i + 2]) << 8 | UInt32(p[o + 4 * i + 3])
         }
@@ -65,6 +71,7 @@ public struct SHA256Hasher {
             hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
         }
         h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+        }
     }
 
     public static func hex<D: DataProtocol>(_ data: D) -> String { var s = SHA256Hasher(); s.update(data); return s.finalize() }

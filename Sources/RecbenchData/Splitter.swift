@@ -34,7 +34,8 @@ public enum SplitMethod: Sendable, Hashable {
     /// globally or per user.
     case temporal(cutoff: Int64?, testFraction: Double, perUser: Bool)
     /// Per user: last by (timestamp, file position) → test, second-to-last → validation.
-    /// Users with too few interactions stay train-only.
+    /// Users with too few interactions stay train-only (fewer than 2, or fewer than 3 with
+    /// validation), so every evaluated user keeps at least one training interaction.
     case leaveLastOut(validation: Bool)
     /// Files whose lines are matched to dataset positions by (external user, external item).
     case predefined(files: [PredefinedPair])
@@ -209,12 +210,13 @@ public enum Splitter {
             forEachLine(b) { lineNo, line in
                 guard problem == nil else { return }
                 // Fields end at tab, comma, colon or space; the first two are user and item.
+                @inline(__always) func isSeparator(_ c: UInt8) -> Bool { c == 9 || c == 32 || c == 44 || c == 58 }
                 var fields: [Range<Int>] = []
                 var i = line.lowerBound
                 while fields.count < 2 && i < line.upperBound {
-                    while i < line.upperBound && [9, 32, 44, 58].contains(b[i]) { i += 1 }
+                    while i < line.upperBound && isSeparator(b[i]) { i += 1 }
                     let s = i
-                    while i < line.upperBound && ![9, 32, 44, 58].contains(b[i]) { i += 1 }
+                    while i < line.upperBound && !isSeparator(b[i]) { i += 1 }
                     if i > s { fields.append(s..<i) }
                 }
                 guard fields.count == 2 else {

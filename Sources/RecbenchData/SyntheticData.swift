@@ -176,12 +176,13 @@ public enum SyntheticData {
     }
 }
 
-/// Vose's alias method: O(1) draws from a fixed discrete distribution.
-struct AliasTable: Sendable {
+/// Vose's alias method: O(1) draws from a fixed discrete distribution (also useful for
+/// popularity-weighted negative sampling).
+public struct AliasTable: Sendable {
     private let probability: [Double]
     private let alias: [Int32]
 
-    init(weights: [Double]) {
+    public init(weights: [Double]) {
         let n = weights.count
         let sum = weights.reduce(0, +)
         var p = weights.map { $0 * Double(n) / (sum > 0 ? sum : 1) }
@@ -199,7 +200,9 @@ struct AliasTable: Sendable {
         probability = p; alias = a
     }
 
-    func sample(_ r: inout RandomSource) -> Int {
+    public var count: Int { probability.count }
+
+    public func sample(_ r: inout RandomSource) -> Int {
         let i = r.nextInt(below: probability.count)
         return r.nextDouble() < probability[i] ? i : Int(alias[i])
     }

@@ -56,12 +56,15 @@ public struct Plan: Sendable {
         self.init(spec: spec, foldCounts: spec.datasets.map { _ in spec.split.foldCount ?? 1 })
     }
 
-    public func describe() -> String {
+    /// The numbered trials; with `shards`, each line also names the shard that runs it.
+    public func describe(shards: Int? = nil) -> String {
         var lines = ["\(spec.name): \(trials.count) trials = \(spec.datasets.count) data set(s) × folds × \(configurations.count) configuration(s)",
-                     "task \(spec.task.rawValue), metrics \(spec.metrics.map(\.label).joined(separator: ", ")), candidates: \(spec.candidates.label)"]
+                     "task \(spec.task.rawValue), metrics \(spec.metrics.map(\.label).joined(separator: ", ")), candidates: \(spec.candidates.label)",
+                     "plan \(fingerprint.prefix(16))"]
         for t in trials {
             let n = String(t.index + 1)
-            lines.append(String(repeating: " ", count: max(0, 5 - n.count)) + n + "  \(spec.datasets[t.datasetIndex].label)  fold \(t.fold)  \(t.configuration.label)")
+            let shard = shards.map { "  shard \(Shard.of(trial: t.index, count: $0))/\($0)" } ?? ""
+            lines.append(String(repeating: " ", count: max(0, 5 - n.count)) + n + shard + "  \(spec.datasets[t.datasetIndex].label)  fold \(t.fold)  \(t.configuration.label)")
         }
         return lines.joined(separator: "\n")
     }

@@ -69,4 +69,11 @@ public struct RunResult: Sendable {
     public var aggregates: [Aggregate]
     public var startedAt: String
     public var wallSeconds: Double
+    /// The part of the plan this run holds (`--shard i/n`); nil for a whole run or a merge.
+    public var shard: Shard? = nil
+    /// `Plan.fingerprint` of the plan the run was made from (as recorded in results.json).
+    public var planFingerprint: String = ""
+    /// Trials taken from the trial cache instead of computed, and cache entries found corrupt (recomputed).
+    public var cachedTrials = 0
+    public var recomputedCorruptEntries = 0
 }

@@ -12,6 +12,8 @@ public enum RunFolder {
         var configHash: String
         var startedAt: String
         var wallSeconds: Double
+        var planFingerprint: String?
+        var shard: Shard?
         var datasets: [DatasetRecord]
         var trials: [TrialResult]
     }
@@ -22,7 +24,7 @@ public enum RunFolder {
         // Per-user AUC, novelty or ARP can be NaN (no negatives, empty list); JSON has no NaN.
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let stored = Stored(runID: r.runID, experiment: r.spec.name, configHash: r.spec.configHash, startedAt: r.startedAt,
-                            wallSeconds: r.wallSeconds, datasets: r.datasets, trials: r.trials)
+                            wallSeconds: r.wallSeconds, planFingerprint: r.planFingerprint, shard: r.shard, datasets: r.datasets, trials: r.trials)
         return String(decoding: try enc.encode(stored), as: UTF8.self) + "\n"
     }
 
@@ -46,6 +48,7 @@ public enum RunFolder {
         let spec = try ExperimentLoader(registry: nil).load(text: text, file: dir + "/experiment.json")
         let plan = Plan(spec: spec)
         return RunResult(spec: spec, plan: plan, runID: stored.runID, directory: dir, datasets: stored.datasets, trials: stored.trials,
-                         aggregates: Runner.aggregate(stored.trials, plan: plan), startedAt: stored.startedAt, wallSeconds: stored.wallSeconds)
+                         aggregates: Runner.aggregate(stored.trials, plan: plan), startedAt: stored.startedAt, wallSeconds: stored.wallSeconds,
+                         shard: stored.shard, planFingerprint: stored.planFingerprint ?? plan.fingerprint)
     }
 }

@@ -36,6 +36,11 @@ public final class Runner: @unchecked Sendable {
     public let progress: ProgressReporter
     private let lock = NSLock()
     private var cancelled = false
+    /// Finished trials are looked up here before running and stored here as they finish.
+    public var cache: TrialCache?
+    /// Trials taken from the cache, and cache entries that failed their checks (recomputed), in the last `run`.
+    public private(set) var cacheHits = 0
+    public private(set) var corruptEntries = 0
 
     public init(spec: ExperimentSpec, data: DataEnvironment, progress: ProgressReporter = SilentProgress()) {
         self.spec = spec; self.data = data; self.progress = progress
@@ -217,14 +222,40 @@ public final class Runner: @unchecked Sendable {
         var done = 0
         progress.start(total: total)
         defer { progress.finish() }
+        cacheHits = 0; corruptEntries = 0
         for (d, ds) in spec.datasets.enumerated() {
             let trials = plan.trials.filter { $0.datasetIndex == d && include($0) }
             let prepared = try prepare(ds)
             records.append(prepared.record)
             guard !trials.isEmpty else { continue }
+            let datasetKey = cache.map { _ in TrialCache.datasetKey(prepared) } ?? ""
             for fold in 1...prepared.folds.count {
-                let foldTrials = trials.filter { $0.fold == fold }
+                var foldTrials = trials.filter { $0.fold == fold }
                 guard !foldTrials.isEmpty else { continue }
+                if isCancelled { throw RecbenchError.cancelled }
+                // Cached trials are answered before the fold's matrices are built.
+                var keys = [Int: String]()
+                if let cache {
+                    let foldKey = TrialCache.foldKey(prepared.folds[fold - 1])
+                    foldTrials = foldTrials.filter { t in
+                        let key = TrialCache.key(t, spec: spec, datasetKey: datasetKey, foldKey: foldKey)
+                        keys[t.index] = key
+                        switch cache.load(key) {
+                        case var .hit(r):
+                            // Labels are not part of the key; the current plan names the trial.
+                            r.trial = t.index; r.dataset = ds.label; r.configuration = t.configuration.label
+                            results[t.index] = r
+                            cacheHits += 1
+                            onResult(r)
+                            progress.trialFinished(index: t.index)
+                            return false
+                        case .corrupt: corruptEntries += 1; return true
+                        case .miss: return true
+                        }
+                    }
+                    guard !foldTrials.isEmpty else { continue }
+                }
+                let trialKeys = keys
                 let data = foldData(prepared, fold: fold)
                 let jobs = max(1, min(spec.jobs, foldTrials.count))
                 let threadsPerTrial = max(1, spec.threads / jobs)
@@ -246,6 +277,7 @@ public final class Runner: @unchecked Sendable {
                         box.value.progress.trialStarted(index: t.index, label: "\(ds.label) fold \(fold) \(t.configuration.label)")
                         do {
                             let r = try box.value.runTrial(t, prepared: prepared, fold: data, threads: threadsPerTrial)
+                            if let cache = box.value.cache, let key = trialKeys[t.index] { try cache.store(r, key: key) }
                             sink.value[i] = r
                             onResult(r)
                         } catch {
@@ -258,8 +290,9 @@ public final class Runner: @unchecked Sendable {
                     let w = UncheckedSendable(work)
                     DispatchQueue.concurrentPerform(iterations: jobs) { _ in w.value() }
                 }
-                if let failure { throw failure }
+                // A trial stopped by cancel() may surface as its own error; report the cancellation.
                 if isCancelled { throw RecbenchError.cancelled }
+                if let failure { throw failure }
                 for (i, t) in foldTrials.enumerated() { results[t.index] = sink.value[i] }
                 done += foldTrials.count
             }

@@ -7,8 +7,8 @@ struct Datasets: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, inspect, verify, fetch and export registered data sets.",
         discussion: """
-        A data set's folder is found, in order: an explicit --path, $RECBENCH_DATA_DIR/<name>,
-        then the cache (.cache/datasets/<name>, or --cache / $RECBENCH_CACHE). `fetch` downloads
+        A data set's folder is found, in order: an explicit --path, $RECBENCH_DATA_DIR/<name>, \
+        then the cache (.cache/datasets/<name>, or --cache / $RECBENCH_CACHE). `fetch` downloads \
         into the cache and refuses files whose SHA-256 differs from the registry entry.
         """,
         subcommands: [List.self, Info.self, Verify.self, Fetch.self, Export.self])

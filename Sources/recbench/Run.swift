@@ -7,11 +7,20 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run an experiment file and write its results.",
         discussion: """
-        Expands parameter grids into trials (data set × fold × configuration), fits, scores and
-        evaluates each, aggregates mean, standard deviation and 95 % interval over folds, prints a
-        table and writes results/<experiment>/<run-id>/ (metrics.csv, per_user.csv, profile.csv,
+        Expands parameter grids into trials (data set × fold × configuration), fits, scores and \
+        evaluates each, aggregates mean, standard deviation and 95 % interval over folds, prints a \
+        table and writes results/<experiment>/<run-id>/ (metrics.csv, per_user.csv, profile.csv, \
         summary.md, manifest.json); results/<experiment>/latest points at the newest run.
-        Exit status: 0 on success, 1 when a trial fails, 2 when the file is invalid.
+
+        Every finished trial is kept in results/<experiment>/cache/, keyed by everything that
+        determines it (data, fold, algorithm and parameters, seed, metrics, Recbench version), so
+        a rerun after an edit computes only what changed and a rerun after an interruption
+        resumes. Ctrl-C stops after the trials in flight (a second Ctrl-C aborts at once).
+
+        --shard i/n runs only trials whose 0-based plan index mod n is i-1 (see `recbench plan
+        FILE --shards n`) and writes <run-id>-shard<i>of<n>/; `recbench merge` joins the shards.
+        Exit status: 0 on success, 1 when a trial fails, 2 when the file is invalid, 130 when
+        interrupted.
         """)
 
     @Argument(help: "The experiment file (JSON).") var file: String
@@ -22,22 +31,95 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Folder for results (default: the file's outputs.directory, else results).", valueName: "dir"))
     var output: String?
     @Flag(help: "No progress bar and no table.") var quiet = false
+    @Option(help: ArgumentHelp("Run only shard i of n (1 ≤ i ≤ n): the trials whose plan index mod n is i-1.", valueName: "i/n"))
+    var shard: String?
+    @Flag(help: "Recompute every trial, replacing its cache entry.") var force = false
+    @Flag(help: "Neither read nor write the trial cache.") var noCache = false
+    @Option(help: ArgumentHelp("Trial cache folder (default: <output>/<experiment>/cache); experiments may share one.", valueName: "dir"))
+    var cacheDir: String?
 
     func run() throws {
         var spec = loadSpec(file, data)
         if let threads { guard threads > 0 else { fail(CLIError.usage("--threads must be positive")) }; spec.threads = threads }
         if let jobs { guard jobs > 0 else { fail(CLIError.usage("--jobs must be positive")) }; spec.jobs = jobs }
-        if dryRun { print(Plan(spec: spec).describe()); return }
+        var part: Shard?
+        if let shard { do { part = try Shard(parsing: shard) } catch { fail(CLIError.usage(String(describing: error))) } }
+        if force && noCache { fail(CLIError.usage("--force and --no-cache exclude each other")) }
+        if dryRun { print(Plan(spec: spec).describe(shards: part?.count)); return }
         let registry: RecbenchData.DatasetRegistry?
         do { registry = try data.loadRegistry(near: file) } catch { fail(error) }
         let env = DataEnvironment(registry: registry, cacheDirectory: data.cacheDirectory,
                                   baseDirectory: (file as NSString).deletingLastPathComponent.isEmpty ? "." : (file as NSString).deletingLastPathComponent)
         let progress: ProgressReporter = !quiet && TerminalProgress.isInteractive() ? TerminalProgress() : SilentProgress()
+        let runner = Runner(spec: spec, data: env, progress: progress)
+        let interrupt = InterruptHandler { runner.cancel() }
+        defer { withExtendedLifetime(interrupt) {} }
         do {
-            let result = try ExperimentRun.execute(spec: spec, data: env, progress: progress, outputRoot: output)
+            let result = try ExperimentRun.execute(spec: spec, data: env, progress: progress, outputRoot: output, runner: runner,
+                                                   shard: part, cache: noCache ? .off : force ? .refresh : .use, cacheDirectory: cacheDir)
             if !quiet { print(Writers.console(result), terminator: "") }
+            if result.cachedTrials > 0 || result.recomputedCorruptEntries > 0 {
+                var line = "cache: reused \(result.cachedTrials) of \(result.trials.count) trials"
+                if result.recomputedCorruptEntries > 0 { line += ", recomputed \(result.recomputedCorruptEntries) corrupt entr\(result.recomputedCorruptEntries == 1 ? "y" : "ies")" }
+                print(line)
+            }
             print("results: \(result.directory)  (\(String(format: "%.1f", result.wallSeconds)) s)")
-        } catch { fail(error, code: 1) }
+        } catch {
+            if case RecbenchError.cancelled = error {
+                let note = noCache ? "interrupted (--no-cache: nothing kept)" : "interrupted: finished trials are cached; run the same command again to resume"
+                FileHandle.standardError.write(Data((note + "\n").utf8))
+                Foundation.exit(130)
+            }
+            fail(error, code: 1)
+        }
+    }
+}
+
+/// First Ctrl-C: cancel the run (trials in flight stop at their next check, finished ones are
+/// cached). Second Ctrl-C: exit at once. Signals are taken off the main thread, which is busy running.
+final class InterruptHandler: @unchecked Sendable {
+    private let source: DispatchSourceSignal
+    private let lock = NSLock()
+    private var count = 0
+
+    init(onFirst: @escaping @Sendable () -> Void) {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue.global())
+        source.setEventHandler { [unowned self] in
+            self.lock.lock(); self.count += 1; let n = self.count; self.lock.unlock()
+            if n == 1 {
+                FileHandle.standardError.write(Data("\nstopping after the trials in flight… (Ctrl-C again to abort)\n".utf8))
+                onFirst()
+            } else {
+                Foundation.exit(130)
+            }
+        }
+        source.resume()
+    }
+
+    deinit { source.cancel() }
+}
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Combine the run folders of shards (recbench run --shard i/n) into one run.",
+        discussion: """
+        Writes results/<experiment>/<run-id>/ with the same outputs as running the whole plan on
+        one machine (timing columns aside). Refuses folders of a different plan, experiment file
+        or data, and a set of folders that misses a trial or holds one twice.
+        """)
+
+    @Argument(help: "The shards' run folders.") var folders: [String]
+    @Option(help: ArgumentHelp("Folder for results (default: the experiment's outputs.directory, else results).", valueName: "dir"))
+    var output: String?
+    @Flag(help: "No table.") var quiet = false
+
+    func run() throws {
+        do {
+            let result = try ExperimentRun.merge(folders, outputRoot: output)
+            if !quiet { print(Writers.console(result), terminator: "") }
+            print("merged \(folders.count) folder(s), \(result.trials.count) trials: \(result.directory)")
+        } catch { fail(error) }
     }
 }
 
@@ -70,7 +152,11 @@ struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "plan", abstract: "Print the numbered trials of an experiment file.")
     @Argument(help: "The experiment file.") var file: String
     @OptionGroup var data: DataOptions
-    func run() throws { print(Plan(spec: loadSpec(file, data)).describe()) }
+    @Option(help: "Also show which of n shards runs each trial (recbench run --shard i/n).") var shards: Int?
+    func run() throws {
+        if let shards, shards < 1 { fail(CLIError.usage("--shards must be positive")) }
+        print(Plan(spec: loadSpec(file, data)).describe(shards: shards))
+    }
 }
 
 struct Version: ParsableCommand {

@@ -1,0 +1,163 @@
+import Foundation
+import RecbenchCore
+import RecbenchData
+
+/// Finished trials on disk, one file per trial, named by a key over everything that determines
+/// the result (data, fold, algorithm and resolved parameters, seed, evaluation settings,
+/// Recbench version). A rerun after an edit, or after an interruption, recomputes only the
+/// trials whose key is new.
+///
+/// An entry is a header line `recbench-trial 1 <bytes> <sha256>` followed by the JSON of one
+/// `TrialResult`. Entries are written to a temporary file and renamed into place; the header still
+/// guards against torn or corrupted files (a file system without rename ordering, a bad disk, a
+/// hand edit): an entry that does not match its header is treated as missing and recomputed.
+public struct TrialCache: Sendable {
+    public enum Mode: Sendable, Equatable {
+        /// Neither read nor written.
+        case off
+        /// Read hits, store new results.
+        case use
+        /// Recompute everything (`--force`), storing the new results over the old ones.
+        case refresh
+    }
+
+    public enum Lookup: Sendable, Equatable {
+        case hit(TrialResult)
+        case miss
+        /// A file exists but fails its checks; it will be recomputed and overwritten.
+        case corrupt
+    }
+
+    public let directory: String
+    public let mode: Mode
+    let faults: FaultInjection?
+
+    public init(directory: String, mode: Mode = .use, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.directory = directory; self.mode = mode
+        faults = FaultInjection(environment["RECBENCH_FAULT_KILL"])
+    }
+
+    /// `<output root>/<experiment>/cache`, beside the experiment's run folders.
+    public static func directory(outputRoot: String, experiment: String) -> String {
+        (outputRoot as NSString).appendingPathComponent(experiment + "/cache")
+    }
+
+    static let magic = "recbench-trial 1"
+
+    // MARK: keys
+
+    /// What a data set contributes to every key: its content fingerprint and its side features.
+    public static func datasetKey(_ p: PreparedDataset) -> String {
+        var h = SHA256Hasher()
+        h.update("data=" + p.record.dataFingerprint)
+        for (side, table) in [("user", p.dataset.userFeatures), ("item", p.dataset.itemFeatures)] {
+            for g in table.groups {
+                h.update("|\(side) feature \(g.name) \(g.kind.rawValue) \(g.matrix.rows)x\(g.matrix.columns):")
+                h.update(g.columnNames.joined(separator: "\u{1f}"))
+                g.matrix.offsets.withUnsafeBytes { h.update($0) }
+                g.matrix.indices.withUnsafeBytes { h.update($0) }
+                g.matrix.values.withUnsafeBytes { h.update($0) }
+            }
+        }
+        return h.finalize()
+    }
+
+    /// What a fold contributes: the exact train, validation and test positions.
+    public static func foldKey(_ f: Fold) -> String {
+        var h = SHA256Hasher()
+        h.update("fold \(f.index)|train:"); f.train.withUnsafeBytes { h.update($0) }
+        h.update("|validation:"); f.validation.withUnsafeBytes { h.update($0) }
+        h.update("|test:"); f.test.withUnsafeBytes { h.update($0) }
+        return h.finalize()
+    }
+
+    /// The key of one trial. Thread counts are left out on purpose: results do not depend on them
+    /// (the runner's tests check one thread equals two), so shards on different machines share entries.
+    public static func key(_ t: Trial, spec: ExperimentSpec, datasetKey: String, foldKey: String) -> String {
+        let parts = [
+            magic, "recbench=" + SystemInfo.recbenchVersion,
+            "task=" + spec.task.rawValue, "metrics=" + spec.metrics.map(\.label).joined(separator: ","),
+            "candidates=" + spec.candidates.label,
+            "dataset=" + datasetKey, "fold=\(t.fold)", "split=" + foldKey,
+            "algorithm=" + t.configuration.descriptor.name, "parameters=" + t.configuration.values.canonical,
+            "seed=\(t.seed)",
+        ]
+        return SHA256Hasher.hex(parts.joined(separator: "\n"))
+    }
+
+    func path(_ key: String) -> String { (directory as NSString).appendingPathComponent(key + ".json") }
+
+    // MARK: read and write
+
+    public func load(_ key: String) -> Lookup {
+        guard mode == .use, let data = FileManager.default.contents(atPath: path(key)) else { return .miss }
+        return Self.decode(data).map(Lookup.hit) ?? .corrupt
+    }
+
+    public func store(_ r: TrialResult, key: String) throws {
+        guard mode != .off else { return }
+        let data = try Self.encode(r)
+        let point = faults?.next()
+        if point == .before { FaultInjection.die() }
+        if point == .during {
+            // A torn entry: half the bytes, written in place, then the process dies.
+            FileManager.default.createFile(atPath: path(key), contents: data.prefix(data.count / 2))
+            FaultInjection.die()
+        }
+        try AtomicFile.write(data, to: path(key))
+        if point == .after { FaultInjection.die() }
+    }
+
+    static func encoder() -> JSONEncoder {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return enc
+    }
+
+    static func encode(_ r: TrialResult) throws -> Data {
+        let body = try encoder().encode(r)
+        return Data("\(magic) \(body.count) \(SHA256Hasher.hex(body))\n".utf8) + body
+    }
+
+    /// The result, or nil when the header is missing or the body does not match its length and checksum.
+    static func decode(_ data: Data) -> TrialResult? {
+        guard let newline = data.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        let header = String(decoding: data[data.startIndex..<newline], as: UTF8.self).split(separator: " ")
+        let body = data[data.index(after: newline)...]
+        guard header.count == 4, header[0] + " " + header[1] == magic, Int(header[2]) == body.count,
+              String(header[3]) == SHA256Hasher.hex(body) else { return nil }
+        let dec = JSONDecoder()
+        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try? dec.decode(TrialResult.self, from: Data(body))
+    }
+}
+
+/// Test-only fault injection: `RECBENCH_FAULT_KILL=before:3` (or `during:3`, `after:3`) kills the
+/// process with SIGKILL at that point of its third cache write, so the resume tests can stop a run
+/// at exact moments that an outside `kill -9` would only hit by luck.
+final class FaultInjection: @unchecked Sendable {
+    enum Point: String { case before, during, after }
+    let point: Point
+    let write: Int
+    private var count = 0
+    private let lock = NSLock()
+
+    init?(_ setting: String?) {
+        guard let parts = setting?.split(separator: ":"), parts.count == 2,
+              let p = Point(rawValue: String(parts[0])), let n = Int(parts[1]), n > 0 else { return nil }
+        point = p; write = n
+    }
+
+    /// The fault to trigger at this write, if any.
+    func next() -> Point? {
+        lock.lock(); defer { lock.unlock() }
+        count += 1
+        return count == write ? point : nil
+    }
+
+    static func die() -> Never {
+        kill(getpid(), SIGKILL)
+        while true { pause() }
+    }
+}
