@@ -22,7 +22,7 @@ private func ml100kDirectory() -> String? {
     let here = URL(fileURLWithPath: #filePath)
     var dir = here
     for _ in 0..<5 { dir = dir.deletingLastPathComponent() }  // …/wt-x/Benchmarks/Benchmarks/RecbenchBenchmarks/x.swift → /work
-    let candidates = [ProcessInfo.processInfo.environment["RECBENCH_ML100K"],
+    let candidates: [String?] = [ProcessInfo.processInfo.environment["RECBENCH_ML100K"],
                       dir.appendingPathComponent("shared/datasets/ml-100k").path, "/work/shared/datasets/ml-100k"]
     return candidates.compactMap { $0 }.first { FileManager.default.fileExists(atPath: $0 + "/u.data") }
 }
