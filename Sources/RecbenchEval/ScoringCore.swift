@@ -21,9 +21,10 @@ public struct RankedLists: Sendable {
 
 /// Scores users in blocks, masks seen items, and selects each user's top K.
 public enum ScoringCore {
-    /// Scores users in blocks of `blockSize` (model.score(users:into:) into a reusable
-    /// block × items buffer or, when model.factors != nil, one sgemm of the block's user factors
-    /// against all item factors plus the item bias), masks every item in any `exclude` matrix's row
+    /// Models with `factors` go to `topK(factors:…)` (fused tiles of `tile`, never a users × items
+    /// buffer) unless AUC is asked for. Otherwise scores users in blocks of `blockSize`
+    /// (model.score(users:into:), or one sgemm against all item factors for AUC, into a reusable
+    /// block × items buffer: the path for models that produce their own score blocks), masks every item in any `exclude` matrix's row
     /// for that user (seen items), optionally restricts to the user's row of `candidates`
     /// (sampled-negatives protocol), and keeps the top K per row with a bounded heap (ties by
     /// ascending item index; NaN ranks last). Blocks run in parallel on `threads` threads with
@@ -36,11 +37,16 @@ public enum ScoringCore {
     /// or no non-test item gets NaN.
     public static func topK(model: any Recommender, users: [Int32], itemCount: Int, k: Int, exclude: [SparseMatrix],
                             candidates: SparseMatrix? = nil, aucTest: SparseMatrix? = nil, threads: Int,
-                            blockSize: Int = 512) -> RankedLists {
+                            blockSize: Int = 512, tile: ScoringTile? = nil) -> RankedLists {
         precondition(k >= 0 && blockSize > 0)
         let n = itemCount
         let factors = model.factors
         if let f = factors { precondition(f.items.rows == n, "factor table has \(f.items.rows) items, expected \(n)") }
+        // Factor models take the fused tiled path, except for AUC, which needs whole rows.
+        if let f = factors, aucTest == nil {
+            return topK(factors: f, users: users, k: k, exclude: exclude, candidates: candidates, threads: threads,
+                        tile: tile ?? ScoringTile())
+        }
         var items = [Int32](repeating: -1, count: users.count * k)
         var scores = [Float](repeating: -.infinity, count: users.count * k)
         var auc: [Double]? = aucTest == nil ? nil : [Double](repeating: .nan, count: users.count)

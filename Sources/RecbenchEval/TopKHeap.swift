@@ -47,24 +47,51 @@ struct TopKHeap {
     /// threshold: the common case of a full-catalogue scan.
     @inline(__always)
     mutating func scan(_ scores: UnsafeBufferPointer<Float>, _ range: Range<Int>) {
+        guard let base = scores.baseAddress else { return }
+        scan(base, bias: nil, firstItem: 0, range)
+    }
+
+    /// Offers the items firstItem + j for j in range, scored tile[j] (+ bias[j] when given), so a
+    /// tile of a larger row is scanned in place. Items must ascend across calls (see `offer`).
+    /// Once the heap is full the inner loop keeps the root's score in a register: one comparison
+    /// per item rejects everything that cannot enter. NaN scores fail `>` and so never enter a
+    /// full heap whose root is a number, which is exactly "NaN ranks last".
+    @inline(__always)
+    mutating func scan(_ tile: UnsafePointer<Float>, bias: UnsafePointer<Float>?, firstItem: Int, _ range: Range<Int>) {
         guard k > 0 else { return }
-        var i = range.lowerBound
+        var j = range.lowerBound
         let end = range.upperBound
-        while i < end {
+        @inline(__always) func score(_ j: Int) -> Float { bias.map { tile[j] + $0[j] } ?? tile[j] }
+        while j < end {
             if items.count < k || rootIsNaN {
-                offer(scores[i], Int32(i)); i += 1
+                offer(score(j), Int32(firstItem + j)); j += 1
                 continue
             }
             var threshold = self.scores[0]
-            while i < end {
-                let s = scores[i]
+            // Eight scores per step: one vector compare rejects the common case; a hit falls back
+            // to the scalar offer for those eight, in index order (so ties still go to the lower index).
+            var limit = SIMD8<Float>(repeating: threshold)
+            while j + 8 <= end {
+                var v = UnsafeRawPointer(tile + j).loadUnaligned(as: SIMD8<Float>.self)
+                if let bias { v += UnsafeRawPointer(bias + j).loadUnaligned(as: SIMD8<Float>.self) }
+                if any(v .> limit) {
+                    for q in 0..<8 where v[q] > threshold {
+                        self.scores[0] = v[q]; items[0] = Int32(firstItem + j + q)
+                        siftDown(0)
+                        threshold = self.scores[0]
+                    }
+                    limit = SIMD8<Float>(repeating: threshold)
+                }
+                j += 8
+            }
+            while j < end {
+                let s = score(j)
                 if s > threshold {
-                    self.scores[0] = s; items[0] = Int32(i)
+                    self.scores[0] = s; items[0] = Int32(firstItem + j)
                     siftDown(0)
                     threshold = self.scores[0]
-                    if threshold.isNaN { i += 1; break }
                 }
-                i += 1
+                j += 1
             }
         }
     }

@@ -116,6 +116,8 @@ public enum Writers {
                      ("parameters", .object(t.parameters.keys.sorted().map { ($0, .string(t.parameters[$0]!)) })),
                      ("fit_seconds", .number(t.fitSeconds)), ("score_seconds", .number(t.scoreSeconds)),
                      ("evaluate_seconds", .number(t.evaluateSeconds)),
+                     ("fit_interactions_per_second", .number(Double(t.trainInteractions) / max(t.fitSeconds, 1e-9))),
+                     ("score_users_per_second", .number(Double(t.users.count + t.skippedUsers) / max(t.scoreSeconds, 1e-9))),
                      ("peak_rss_bytes", t.peakResidentBytes.map { .int($0) } ?? .null), ("threads", .int(t.threads)),
                      ("curve", .array(t.curve.map { p in .object([("iteration", .int(p.iteration))] + p.values.keys.sorted().map { ($0, .number(p.values[$0]!)) }) }))])
         }
