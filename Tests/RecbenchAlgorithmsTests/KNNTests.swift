@@ -129,6 +129,20 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
         #expect(close(s[1], 1.2998626))
     }
 
+    /// Item-CF k=1: r̂(u2, i1) = μ_1 + (r_u2,0 − μ_0) = 4 + (5 − 11/3) = 5⅓, clipped to the top rating 5 by
+    /// `predict` (the ranking path keeps 5⅓). User-CF k=1: r̂(u1, i1) = μ_u1 + (r_u0,1 − μ_u0) = 5 + 0.5.
+    @Test func ratingPredictionsAreClippedToTheTrainingRange() throws {
+        let items = try Toy.item(["k": .int(1)], task: .rating, data: Toy.matrix([[5, 5], [1, 3], [5, 0]]))
+        #expect(items.predict(users: [2], items: [1]) == [5])
+        var s = [Float](repeating: 0, count: 2)
+        s.withUnsafeMutableBufferPointer { items.score(users: [2], into: $0) }
+        #expect(close(s[1], 16.0 / 3))
+        let users = try Toy.user(["k": .int(1)], task: .rating, data: Toy.matrix([[4, 5], [5, 0]]))
+        #expect(users.predict(users: [1], items: [1]) == [5])
+        s.withUnsafeMutableBufferPointer { users.score(users: [1], into: $0) }
+        #expect(close(s[1], 5.5))
+    }
+
     @Test func explicitUserPredictions() throws {
         let mc = try Toy.user(["k": .int(2)], task: .rating)
         #expect(close(mc.predict(users: [1], items: [1])[0], 1.6817640))
