@@ -5,7 +5,7 @@ import RecbenchCore
 /// Rating task: r̂(u,i) = base(u,i) + Σ_j s_ij · e_uj / Σ_j |s_ij| over the k items j most similar
 /// to i that u rated, where base/e are the item mean and r − μ_j ("mean_centered") or the bias
 /// baseline b_ui and r − b_uj ("baseline", Koren's KNNBaseline). Fewer than `min_neighbors`
-/// qualifying items fall back to the bias baseline.
+/// qualifying items fall back to the bias baseline. `predict` clips to the training ratings' range.
 ///
 /// Ranking task (every interaction counts 1): score(u,i) = Σ_{j ∈ I(u)} s_ji over the first k
 /// entries of each j's list (Deshpande & Karypis); with `normalize` each j's k weights sum to 1.
@@ -29,6 +29,9 @@ public final class ItemKNN: Recommender {
     private var itemMeans: [Double] = []
     private var bias: BiasBaseline?
     private var popularity: [Float] = []
+    /// The training ratings' range: rating predictions are clipped to it (as Surprise and
+    /// ExplicitALS do), since a prediction outside it is always further from any true rating.
+    private var ratingRange: ClosedRange<Float> = -Float.infinity...Float.infinity
 
     public init(config: Config) { self.config = config }
 
@@ -40,6 +43,7 @@ public final class ItemKNN: Recommender {
         byUser = m.byUser
         popularity = normalizedPopularity(m)
         if explicit {
+            if let lo = byUser.values.min(), let hi = byUser.values.max() { ratingRange = lo...hi }
             let b = try KNNSettings.fitBiases(data, context: context)
             bias = b
             itemMeans = Neighborhoods.rowMeans(m.byItem)
@@ -83,10 +87,12 @@ public final class ItemKNN: Recommender {
 
     public func predict(users: [Int32], items: [Int32]) -> [Float] {
         precondition(explicit, "ItemKNN was fitted for ranking, not rating prediction")
+        let lo = ratingRange.lowerBound, hi = ratingRange.upperBound
         return zip(users, items).map { u32, i32 in
             let u = Int(u32)
-            guard u < byUser.rows else { return Float(baseline(u, Int(i32))) }
-            return predict(u, Int(i32)) { j in byUser.position(row: u, column: j).map { residuals[$0] } }
+            let p = u < byUser.rows ? predict(u, Int(i32)) { j in byUser.position(row: u, column: j).map { residuals[$0] } }
+                : Float(baseline(u, Int(i32)))
+            return min(max(p, lo), hi)
         }
     }
 

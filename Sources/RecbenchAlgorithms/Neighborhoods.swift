@@ -18,9 +18,14 @@ public enum Similarity: String, Sendable, CaseIterable {
     case pearson
     /// |A ∩ B| / |A ∪ B| on the patterns (values ignored).
     case jaccard
+    /// Each vector centred as for `pearson` (on its own mean, or on the bias baseline in the
+    /// baseline variant), then plain cosine with norms over each *whole* centred vector, as in
+    /// LensKit's item-item and user-user. Unlike pearson, a pair with a thin overlap is damped
+    /// by the entries outside it, a built-in shrinkage towards 0.
+    case centeredCosine = "centered_cosine"
 
     /// Centring similarities carry no signal on all-ones (implicit) data.
-    public var needsRatings: Bool { self == .adjustedCosine || self == .pearson }
+    public var needsRatings: Bool { self == .adjustedCosine || self == .pearson || self == .centeredCosine }
 }
 
 /// Everything that turns raw similarities into a sparse neighbour model.
@@ -127,7 +132,7 @@ public enum Neighborhoods {
                             let b = Int(b32), support = Int(cnt[b])
                             let raw: Double
                             switch options.similarity {
-                            case .cosine, .adjustedCosine:
+                            case .cosine, .adjustedCosine, .centeredCosine:
                                 let d = (sq[a] * sq[b]).squareRoot(); raw = d > 0 ? dot[b] / d : 0
                             case .pearson:
                                 let d = (sqa[b] * sqb[b]).squareRoot(); raw = d > 0 ? dot[b] / d : 0
@@ -178,7 +183,7 @@ public enum Neighborhoods {
         var v = rows.values
         switch similarity {
         case .cosine, .jaccard: return rows
-        case .pearson:
+        case .pearson, .centeredCosine:
             for r in 0..<rows.rows { for k in rows.rowRange(r) { v[k] = Float(Double(v[k]) - centre(r, Int(rows.indices[k]))) } }
         case .adjustedCosine:
             let means = rowMeans(rows.transposed())
@@ -244,7 +249,7 @@ public struct KNNSettings: Sendable {
             .integer("k", default: k, min: 1, "Neighbours used per prediction (the k most similar that qualify)."),
             .integer("neighbors_kept", default: kept, min: 1, "M: neighbours stored per row of the sparse model (memory rows × M)."),
             .choice("similarity", Similarity.allCases.map(\.rawValue), default: similarity.rawValue,
-                    "cosine | adjusted_cosine | pearson (rating task only) | jaccard."),
+                    "cosine | adjusted_cosine | pearson | centered_cosine (these three: rating task only) | jaccard."),
             .real("shrinkage", default: shrinkage, "λ in s·n/(n+λ), n = common support (0 = off)."),
             .integer("min_support", default: minSupport, min: 1, "Pairs with fewer common entries are dropped."),
             .real("min_similarity", default: 0, min: -1, max: 1, "Only similarities strictly above this are kept."),

@@ -5,7 +5,7 @@ import RecbenchCore
 /// Rating task: r̂(u,i) = base(u,i) + Σ_v s_uv · e_vi / Σ_v |s_uv| over the k users v most similar
 /// to u who rated i, where base/e are the user mean and r − μ_v ("mean_centered") or the bias
 /// baseline b_ui and r − b_vi ("baseline"). Fewer than `min_neighbors` qualifying users fall
-/// back to the bias baseline.
+/// back to the bias baseline. `predict` clips to the training ratings' range.
 ///
 /// Ranking task (every interaction counts 1): score(u,i) = Σ_{v ∈ N_k(u)} s_uv · [v interacted
 /// with i] over u's k nearest users; `normalize` divides by Σ s_uv (a weighted vote in [0, 1]).
@@ -29,6 +29,9 @@ public final class UserKNN: Recommender {
     private var userMeans: [Double] = []
     private var bias: BiasBaseline?
     private var popularity: [Float] = []
+    /// The training ratings' range: rating predictions are clipped to it (as Surprise and
+    /// ExplicitALS do), since a prediction outside it is always further from any true rating.
+    private var ratingRange: ClosedRange<Float> = -Float.infinity...Float.infinity
 
     public init(config: Config) { self.config = config }
 
@@ -40,6 +43,7 @@ public final class UserKNN: Recommender {
         byUser = m.byUser
         popularity = normalizedPopularity(m)
         if explicit {
+            if let lo = byUser.values.min(), let hi = byUser.values.max() { ratingRange = lo...hi }
             let b = try KNNSettings.fitBiases(data, context: context)
             bias = b
             userMeans = Neighborhoods.rowMeans(m.byUser)
@@ -82,7 +86,8 @@ public final class UserKNN: Recommender {
 
     public func predict(users: [Int32], items: [Int32]) -> [Float] {
         precondition(explicit, "UserKNN was fitted for ranking, not rating prediction")
-        return zip(users, items).map { predict(Int($0), Int($1)) }
+        let lo = ratingRange.lowerBound, hi = ratingRange.upperBound
+        return zip(users, items).map { min(max(predict(Int($0), Int($1)), lo), hi) }
     }
 
     public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {

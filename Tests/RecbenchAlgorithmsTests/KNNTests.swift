@@ -55,6 +55,18 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
         #expect(close(pea.weight(0, 1), 0.8276266, 1e-4) && close(pea.weight(1, 3), -0.7480282, 1e-4) && close(pea.weight(3, 4), 0.9064996, 1e-4))
     }
 
+    /// Item 0 centred on its mean 10/3 is (5/3, 2/3, −7/3) over u0–u2, item 1 on 5/3 is (4/3, −2/3, −2/3)
+    /// over u0, u2, u4: dot over the common u0, u2 = 34/9, norms over whole vectors √78/3 and √24/3,
+    /// so s = 34/√1872 (pearson would use only the co-rated entries in the norms).
+    @Test func centeredCosineUsesWholeVectorNorms() throws {
+        let item = try Toy.item(Toy.with(Toy.all, ["similarity": .text("centered_cosine")]), task: .rating).neighbors
+        #expect(close(item.weight(0, 1), 34 / 1872.0.squareRoot()) && close(item.weight(0, 3), -0.8473185)
+                && close(item.weight(3, 4), 0.5669467) && close(item.weight(1, 5), 1 / 3.0.squareRoot()))
+        let user = try Toy.user(Toy.with(Toy.all, ["similarity": .text("centered_cosine")]), task: .rating).neighbors
+        #expect(close(user.weight(0, 1), 0.9259119) && close(user.weight(0, 2), -0.8280787) && close(user.weight(3, 4), 0.4042714))
+        #expect(throws: RecbenchError.self) { try Toy.item(["similarity": .text("centered_cosine")], task: .ranking) }
+    }
+
     @Test func userSimilaritiesMatchHandValues() throws {
         let cos = try Toy.user(Toy.all, task: .rating).neighbors
         #expect(close(cos.weight(0, 1), 0.6416889) && close(cos.weight(3, 4), 0.8558399))
@@ -117,6 +129,20 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
         #expect(close(s[1], 1.2998626))
     }
 
+    /// Item-CF k=1: r̂(u2, i1) = μ_1 + (r_u2,0 − μ_0) = 4 + (5 − 11/3) = 5⅓, clipped to the top rating 5 by
+    /// `predict` (the ranking path keeps 5⅓). User-CF k=1: r̂(u1, i1) = μ_u1 + (r_u0,1 − μ_u0) = 5 + 0.5.
+    @Test func ratingPredictionsAreClippedToTheTrainingRange() throws {
+        let items = try Toy.item(["k": .int(1)], task: .rating, data: Toy.matrix([[5, 5], [1, 3], [5, 0]]))
+        #expect(items.predict(users: [2], items: [1]) == [5])
+        var s = [Float](repeating: 0, count: 2)
+        s.withUnsafeMutableBufferPointer { items.score(users: [2], into: $0) }
+        #expect(close(s[1], 16.0 / 3))
+        let users = try Toy.user(["k": .int(1)], task: .rating, data: Toy.matrix([[4, 5], [5, 0]]))
+        #expect(users.predict(users: [1], items: [1]) == [5])
+        s.withUnsafeMutableBufferPointer { users.score(users: [1], into: $0) }
+        #expect(close(s[1], 5.5))
+    }
+
     @Test func explicitUserPredictions() throws {
         let mc = try Toy.user(["k": .int(2)], task: .rating)
         #expect(close(mc.predict(users: [1], items: [1])[0], 1.6817640))
@@ -166,7 +192,7 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
         var rows = [[Float]](repeating: [Float](repeating: 0, count: 120), count: 200)
         for u in 0..<200 { for i in 0..<120 where rng.nextDouble() < 0.08 { rows[u][i] = Float(1 + Int(rng.nextDouble() * 5)) } }
         let data = Toy.matrix(rows)
-        for sim in ["cosine", "pearson", "adjusted_cosine", "jaccard"] {
+        for sim in ["cosine", "pearson", "adjusted_cosine", "centered_cosine", "jaccard"] {
             let o: [String: ParameterValue] = ["similarity": .text(sim), "neighbors_kept": .int(15), "shrinkage": .real(5)]
             let a = try Toy.item(o, task: .rating, data: data, threads: 1), b = try Toy.item(o, task: .rating, data: data, threads: 2)
             #expect(a.neighbors == b.neighbors && a.neighbors.count > 0)

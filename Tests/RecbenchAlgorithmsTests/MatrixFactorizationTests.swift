@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import RecbenchCore
 @testable import RecbenchAlgorithms
@@ -120,11 +121,13 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
     let data = planted(users: 30, items: 20, rank: 3, perUser: 8, seed: 11)
     var matrix: InteractionMatrix { InteractionMatrix(userCount: 30, itemCount: 20, users: data.u, items: data.i, values: data.r) }
 
-    /// One user's (factors, bias) solve equals the dense solve of the augmented ridge system.
-    @Test func userSolveMatchesDenseSolve() throws {
+    /// One user's (factors, bias) solve equals the dense solve of the augmented ridge system,
+    /// with the factor ridge λ·n (weighted-λ) or λ·√n (regularization_exponent 0.5).
+    @Test(arguments: [1.0, 0.5]) func userSolveMatchesDenseSolve(nu: Double) throws {
         let d = 3, lambda = 0.3, lambdaB = 2.0
         let model = ExplicitALS(config: values(ExplicitALS.Config.self, ["factors": .int(d), "iterations": .int(1),
-                                                                          "regularization": .real(lambda), "bias_regularization": .real(lambdaB)]))
+                                                                          "regularization": .real(lambda), "bias_regularization": .real(lambdaB),
+                                                                          "regularization_exponent": .real(nu)]))
         let m = matrix
         try model.fit(TrainingData(task: .rating, interactions: m), context: FitContext(seed: 1))
         // Re-solve users against the fitted items, then check against a dense solve.
@@ -140,7 +143,7 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
                 let t = Double(ratings[j]) - mu - Double(bi[i])
                 for p in 0..<k { b[p] += t * z[p]; for q in 0..<k { a[p][q] += z[p] * z[q] } }
             }
-            for p in 0..<d { a[p][p] += lambda * Double(items.count) }
+            for p in 0..<d { a[p][p] += lambda * pow(Double(items.count), nu) }
             a[d][d] += lambdaB
             let ref = denseSolve(a, b)
             for p in 0..<d { #expect(abs(Double(x[u, p]) - ref[p]) < 1e-4) }
@@ -148,8 +151,10 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
         }
     }
 
-    @Test func lossDecreasesMonotonically() throws {
-        let model = ExplicitALS(config: values(ExplicitALS.Config.self, ["factors": .int(4), "iterations": .int(10)]))
+    /// The reported objective (which must use the same λ·n^ν as the solves) never rises.
+    @Test(arguments: [1.0, 0.5]) func lossDecreasesMonotonically(nu: Double) throws {
+        let model = ExplicitALS(config: values(ExplicitALS.Config.self, ["factors": .int(4), "iterations": .int(10),
+                                                                          "regularization_exponent": .real(nu)]))
         let ctx = FitContext(seed: 3)
         try model.fit(TrainingData(task: .rating, interactions: matrix), context: ctx)
         let loss = ctx.curve.map { $0.values["loss"]! }
