@@ -219,7 +219,6 @@ public final class Runner: @unchecked Sendable {
         var records = [DatasetRecord]()
         var results = [TrialResult?](repeating: nil, count: plan.trials.count)
         let total = plan.trials.filter(include).count
-        var done = 0
         progress.start(total: total)
         defer { progress.finish() }
         cacheHits = 0; corruptEntries = 0
@@ -294,10 +293,8 @@ public final class Runner: @unchecked Sendable {
                 if isCancelled { throw RecbenchError.cancelled }
                 if let failure { throw failure }
                 for (i, t) in foldTrials.enumerated() { results[t.index] = sink.value[i] }
-                done += foldTrials.count
             }
         }
-        _ = done
         return (records, results.compactMap { $0 })
     }
 
