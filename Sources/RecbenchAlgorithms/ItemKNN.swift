@@ -58,7 +58,8 @@ public final class ItemKNN: Recommender {
         let vectors = Neighborhoods.prepare(m.byItem, similarity: s.options.similarity, binary: !explicit) { i, u in
             s.variant == .baseline ? baseline(u, i) : itemMeans[i]
         }
-        neighbors = Neighborhoods.build(vectors, options: s.options, threads: context.threads)
+        neighbors = Neighborhoods.build(vectors, transposed: explicit ? nil : m.byUser, options: s.options,
+                                        threads: context.threads)
         context.progress(1)
     }
 

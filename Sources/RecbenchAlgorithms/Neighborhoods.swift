@@ -86,83 +86,113 @@ public struct NeighborLists: Sendable, Equatable {
 
 public enum Neighborhoods {
     /// Top-M neighbour lists between the rows of `vectors`, whose values the caller has already
-    /// prepared for the similarity (centred, or all ones). Each row is one sparse–sparse product
-    /// against the transposed matrix, accumulated in dense per-thread scratch of size `rows`; only
-    /// the M best survive, so peak memory is rows × (M + scratch per thread). Rows are
-    /// independent and every sum runs in a fixed order, so the result does not depend on `threads`.
-    public static func build(_ vectors: SparseMatrix, options: NeighborhoodOptions, threads: Int,
-                             progress: (Double) -> Void = { _ in }) -> NeighborLists {
-        let n = vectors.rows
-        let columns = vectors.transposed()
-        let kept = max(0, options.kept)
-        // Whole-vector sums of squares (cosine norms) and sizes (Jaccard).
-        var sq = [Double](repeating: 0, count: n)
-        for r in 0..<n { for k in vectors.rowRange(r) { let v = Double(vectors.values[k]); sq[r] += v * v } }
-
-        // Rows in chunks; each chunk writes its own lists, stitched together afterwards.
-        let chunkCount = max(1, min(n, threads * 8))
-        var chunkLists = [[(Int32, Float)]](repeating: [], count: chunkCount)
-        var chunkCounts = [[Int]](repeating: [], count: chunkCount)
-        let pearson = options.similarity == .pearson
-        chunkLists.withUnsafeMutableBufferPointer { listsBuf in chunkCounts.withUnsafeMutableBufferPointer { countsBuf in
-            let lists = UncheckedSendable(listsBuf), counts = UncheckedSendable(countsBuf)
-            parallelFor(count: chunkCount, threads: threads, grain: 1) { c in
-                let lo = n * c / chunkCount, hi = n * (c + 1) / chunkCount
-                var dot = [Double](repeating: 0, count: n), cnt = [Int32](repeating: 0, count: n)
-                var sqa = [Double](repeating: 0, count: pearson ? n : 0), sqb = sqa
-                var touched = [Int32](), heap = TopHeap(capacity: kept)
-                var out = [(Int32, Float)](), outCounts = [Int]()
-                vectors.offsets.withUnsafeBufferPointer { ro in vectors.indices.withUnsafeBufferPointer { ri in
-                vectors.values.withUnsafeBufferPointer { rv in columns.offsets.withUnsafeBufferPointer { co in
-                columns.indices.withUnsafeBufferPointer { ci in columns.values.withUnsafeBufferPointer { cv in
-                    for a in lo..<hi {
-                        for k in ro[a]..<ro[a + 1] {
-                            let col = Int(ri[k]), x = Double(rv[k])
-                            for k2 in co[col]..<co[col + 1] {
-                                let b = Int(ci[k2])
-                                if b == a { continue }
-                                if cnt[b] == 0 { touched.append(Int32(b)) }
-                                let y = Double(cv[k2])
-                                cnt[b] += 1; dot[b] += x * y
-                                if pearson { sqa[b] += x * x; sqb[b] += y * y }
-                            }
-                        }
-                        heap.removeAll()
-                        for b32 in touched {
-                            let b = Int(b32), support = Int(cnt[b])
-                            let raw: Double
-                            switch options.similarity {
-                            case .cosine, .adjustedCosine, .centeredCosine:
-                                let d = (sq[a] * sq[b]).squareRoot(); raw = d > 0 ? dot[b] / d : 0
-                            case .pearson:
-                                let d = (sqa[b] * sqb[b]).squareRoot(); raw = d > 0 ? dot[b] / d : 0
-                                sqa[b] = 0; sqb[b] = 0
-                            case .jaccard:
-                                let union = ro[a + 1] - ro[a] + ro[b + 1] - ro[b] - support
-                                raw = union > 0 ? Double(support) / Double(union) : 0
-                            }
-                            dot[b] = 0; cnt[b] = 0
-                            if let w = options.weight(raw: raw, support: support) { heap.offer(b32, w) }
-                        }
-                        touched.removeAll(keepingCapacity: true)
-                        let best = heap.sortedDescending()
-                        out.append(contentsOf: best); outCounts.append(best.count)
-                    }
-                } } } } } }
-                lists.value[c] = out; counts.value[c] = outCounts
-            }
-        } }
-        progress(1)
-        var offsets = [Int](repeating: 0, count: n + 1)
-        var neighbors = [Int32](), weights = [Float]()
-        neighbors.reserveCapacity(chunkLists.reduce(0) { $0 + $1.count }); weights.reserveCapacity(neighbors.capacity)
-        var r = 0
-        for c in 0..<chunkCount {
-            for len in chunkCounts[c] { offsets[r + 1] = offsets[r] + len; r += 1 }
-            for (b, w) in chunkLists[c] { neighbors.append(b); weights.append(w) }
-            chunkLists[c] = []
+    /// prepared for the similarity (centred, or all ones). Every similarity here is symmetric, so
+    /// each pair is computed once, from its lower row a: a sparse–sparse product of row a with the
+    /// entries *after* a in each of a's columns, accumulated in dense per-worker scratch, and the
+    /// result offered to both rows' bounded heaps. Peak memory is workers × rows × M plus scratch,
+    /// never rows². Each pair's value does not depend on who computes it and the final lists are
+    /// the top M under a total order (weight, then index), so the result does not depend on
+    /// `threads`. `transposed`, when the caller already holds it, saves the transpose (only its
+    /// pattern is read for all-ones vectors).
+    public static func build(_ vectors: SparseMatrix, transposed: SparseMatrix? = nil, options: NeighborhoodOptions,
+                             threads: Int, progress: (Double) -> Void = { _ in }) -> NeighborLists {
+        let n = vectors.rows, nnz = vectors.nnz
+        let columns = transposed ?? vectors.transposed()
+        precondition(columns.rows == vectors.columns && columns.nnz == nnz)
+        let kept = min(max(0, options.kept), max(0, n - 1))
+        // All-ones vectors (implicit feedback) need only co-occurrence counts: dot = support.
+        let binary = options.similarity != .pearson && vectors.values.allSatisfy { $0 == 1 }
+        // No shrinkage, exponent or support floor: the weight is the raw similarity, kept free of
+        // weight()'s branches in the loop over pairs.
+        let plain = options.shrinkage <= 0 && options.exponent == 1 && options.minSupport <= 1
+            && options.similarity != .pearson
+        // 1/‖row‖ for the cosine family (0 for an all-zero row, whose similarities are 0).
+        var inverseNorm = [Double](repeating: 0, count: n)
+        for r in 0..<n {
+            var sq = 0.0
+            for k in vectors.rowRange(r) { let v = Double(vectors.values[k]); sq += v * v }
+            inverseNorm[r] = sq > 0 ? 1 / sq.squareRoot() : 0
         }
-        return NeighborLists(rows: n, offsets: offsets, neighbors: neighbors, weights: weights)
+        // after[k]: where the rows following entry k's row start in its column's list (columns'
+        // lists are ascending by row, so they are filled in row order). Row a's cost is the
+        // number of later entries it visits; chunks get equal cost, since with upper-triangle
+        // work early and popular rows cost most.
+        var after = [Int](repeating: 0, count: nnz)
+        var cost = [Int](repeating: 0, count: n + 1)
+        do {
+            var next = Array(columns.offsets.dropLast())
+            for r in 0..<n {
+                var c = 0
+                for k in vectors.rowRange(r) {
+                    let col = Int(vectors.indices[k])
+                    next[col] += 1; after[k] = next[col]
+                    c += columns.offsets[col + 1] - next[col]
+                }
+                cost[r + 1] = cost[r] + c + 1
+            }
+        }
+        let chunkCount = max(1, min(n, threads * 16))
+        var bounds = [0]
+        for c in 1..<chunkCount {
+            let target = cost[n] / chunkCount * c
+            var lo = bounds[bounds.count - 1], hi = n
+            while lo < hi { let mid = (lo + hi) / 2; if cost[mid] < target { lo = mid + 1 } else { hi = mid } }
+            bounds.append(lo)
+        }
+        bounds.append(n)
+
+        let workers = parallelWorkerCount(count: chunkCount, threads: threads, grain: 1)
+        let heaps = (0..<workers).map { _ in RowHeaps(rows: n, capacity: kept) }
+        defer { heaps.forEach { $0.deallocate() } }
+        vectors.offsets.withUnsafeBufferPointer { ro in vectors.indices.withUnsafeBufferPointer { ri in
+        vectors.values.withUnsafeBufferPointer { rv in columns.offsets.withUnsafeBufferPointer { co in
+        columns.indices.withUnsafeBufferPointer { ci in columns.values.withUnsafeBufferPointer { cv in
+        inverseNorm.withUnsafeBufferPointer { inv in after.withUnsafeBufferPointer { start in
+            let m = UncheckedSendable((ro, ri, rv, co, ci, cv, inv, start, heaps))
+            let product = SparseProduct(ro: ro, ri: ri, rv: rv, co: co, ci: ci, cv: cv, after: start)
+            let shared = UncheckedSendable(product)
+            parallelForWorkers(count: chunkCount, threads: threads, grain: 1) { worker, c in
+                let (ro, _, _, _, _, _, inv, _, heaps) = m.value
+                let product = shared.value, heap = heaps[worker]
+                var scratch = PairScratch(rows: n, pearson: options.similarity == .pearson)
+                defer { scratch.deallocate() }
+                for a in bounds[c]..<bounds[c + 1] {
+                    let touched = binary ? product.countCooccurrences(row: a, into: scratch)
+                                         : product.accumulate(row: a, into: scratch)
+                    let degreeA = ro[a + 1] - ro[a], invA = inv[a]
+                    for t in 0..<touched {
+                        let b32 = scratch.touched[t], b = Int(b32)
+                        let support = Int(scratch.count[b])
+                        scratch.count[b] = 0
+                        let raw: Double
+                        switch options.similarity {
+                        case .cosine, .adjustedCosine, .centeredCosine:
+                            raw = (binary ? Double(support) : scratch.dot[b]) * invA * inv[b]
+                        case .pearson:
+                            let d = (scratch.squaresA[b] * scratch.squaresB[b]).squareRoot()
+                            raw = d > 0 ? scratch.dot[b] / d : 0
+                            scratch.squaresA[b] = 0; scratch.squaresB[b] = 0
+                        case .jaccard:
+                            let union = degreeA + ro[b + 1] - ro[b] - support
+                            raw = union > 0 ? Double(support) / Double(union) : 0
+                        }
+                        if !binary { scratch.dot[b] = 0 }
+                        let w: Float
+                        if plain {
+                            guard raw > options.minSimilarity else { continue }
+                            w = Float(raw)
+                        } else {
+                            guard let x = options.weight(raw: raw, support: support) else { continue }
+                            w = x
+                        }
+                        heap.offer(row: a, index: b32, weight: w)
+                        heap.offer(row: b, index: Int32(truncatingIfNeeded: a), weight: w)
+                    }
+                }
+            }
+        } } } } } } } }
+        progress(1)
+        return RowHeaps.merge(heaps, rows: n, capacity: kept, threads: threads)
     }
 
     /// Per-row means of a sparse matrix (0 for empty rows).
@@ -193,45 +223,155 @@ public enum Neighborhoods {
     }
 }
 
-/// A bounded min-heap keeping the `capacity` best (weight, then lower index) candidates.
-struct TopHeap {
-    let capacity: Int
-    private var items: [(Int32, Float)] = []
+/// One worker's bounded min-heaps, one per row, in flat storage: each keeps the `capacity` best
+/// (weight, then lower index) candidates offered to its row. `floor` caches each full heap's worst
+/// weight (−∞ until full), so most offers are rejected by one load from a small array.
+final class RowHeaps: @unchecked Sendable {
+    let rows: Int, capacity: Int
+    private let sizes: UnsafeMutablePointer<Int32>
+    private let floor: UnsafeMutablePointer<Float>
+    private let indices: UnsafeMutablePointer<Int32>
+    private let weights: UnsafeMutablePointer<Float>
 
-    init(capacity: Int) { self.capacity = capacity; items.reserveCapacity(capacity) }
+    init(rows: Int, capacity: Int) {
+        self.rows = rows; self.capacity = capacity
+        sizes = .allocate(capacity: rows); sizes.initialize(repeating: 0, count: rows)
+        floor = .allocate(capacity: rows); floor.initialize(repeating: -.infinity, count: rows)
+        indices = .allocate(capacity: rows * capacity); weights = .allocate(capacity: rows * capacity)
+    }
+
+    func deallocate() { sizes.deallocate(); floor.deallocate(); indices.deallocate(); weights.deallocate() }
 
     /// a ranks below b: smaller weight, or equal weight and larger index.
-    @inline(__always) private static func worse(_ a: (Int32, Float), _ b: (Int32, Float)) -> Bool {
-        a.1 < b.1 || (a.1 == b.1 && a.0 > b.0)
+    @inline(__always) private static func worse(_ wa: Float, _ ia: Int32, _ wb: Float, _ ib: Int32) -> Bool {
+        wa < wb || (wa == wb && ia > ib)
     }
 
-    mutating func removeAll() { items.removeAll(keepingCapacity: true) }
+    @inline(__always)
+    func offer(row r: Int, index: Int32, weight: Float) {
+        let f = floor[r]
+        // Ties are common (co-occurrence counts are small integers): settle them here too.
+        guard weight > f || (weight == f && index < indices[r * capacity]), capacity > 0 else { return }
+        insert(row: r, index: index, weight: weight)
+    }
 
-    mutating func offer(_ index: Int32, _ weight: Float) {
-        guard capacity > 0 else { return }
-        let e = (index, weight)
-        if items.count < capacity {
-            items.append(e)
-            var i = items.count - 1
+    private func insert(row r: Int, index: Int32, weight: Float) {
+        let base = r * capacity, idx = indices + base, w = weights + base
+        var size = Int(sizes[r])
+        if size < capacity {
+            var i = size
+            size += 1; sizes[r] = Int32(size)
             while i > 0 {
                 let p = (i - 1) / 2
-                if TopHeap.worse(items[i], items[p]) { items.swapAt(i, p); i = p } else { break }
+                guard RowHeaps.worse(weight, index, w[p], idx[p]) else { break }
+                idx[i] = idx[p]; w[i] = w[p]; i = p
             }
-        } else if TopHeap.worse(items[0], e) {
-            items[0] = e
+            idx[i] = index; w[i] = weight
+        } else {
+            guard RowHeaps.worse(w[0], idx[0], weight, index) else { return }
             var i = 0
             while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count && TopHeap.worse(items[l], items[m]) { m = l }
-                if r < items.count && TopHeap.worse(items[r], items[m]) { m = r }
-                if m == i { break }
-                items.swapAt(i, m); i = m
+                let l = 2 * i + 1, rr = l + 1
+                var m = -1, mw = weight, mi = index
+                if l < size && RowHeaps.worse(w[l], idx[l], mw, mi) { m = l; mw = w[l]; mi = idx[l] }
+                if rr < size && RowHeaps.worse(w[rr], idx[rr], mw, mi) { m = rr }
+                if m < 0 { break }
+                idx[i] = idx[m]; w[i] = w[m]; i = m
             }
+            idx[i] = index; w[i] = weight
         }
+        if size == capacity { floor[r] = w[0] }
     }
 
-    func sortedDescending() -> [(Int32, Float)] { items.sorted { TopHeap.worse($1, $0) } }
+    /// Each row's final list: the best `capacity` of all workers' candidates, most similar first.
+    static func merge(_ heaps: [RowHeaps], rows n: Int, capacity: Int, threads: Int) -> NeighborLists {
+        var offsets = [Int](repeating: 0, count: n + 1)
+        for r in 0..<n { offsets[r + 1] = offsets[r] + min(capacity, heaps.reduce(0) { $0 + Int($1.sizes[r]) }) }
+        var neighbors = [Int32](repeating: 0, count: offsets[n]), weights = [Float](repeating: 0, count: offsets[n])
+        neighbors.withUnsafeMutableBufferPointer { nb in weights.withUnsafeMutableBufferPointer { wb in
+            let out = UncheckedSendable((nb, wb))
+            parallelFor(count: n, threads: threads, grain: 256) { r in
+                var all = [(Int32, Float)]()
+                for h in heaps {
+                    let base = r * h.capacity
+                    for k in 0..<Int(h.sizes[r]) { all.append((h.indices[base + k], h.weights[base + k])) }
+                }
+                all.sort { RowHeaps.worse($1.1, $1.0, $0.1, $0.0) }
+                for (k, e) in all.prefix(offsets[r + 1] - offsets[r]).enumerated() {
+                    out.value.0[offsets[r] + k] = e.0; out.value.1[offsets[r] + k] = e.1
+                }
+            }
+        } }
+        return NeighborLists(rows: n, offsets: offsets, neighbors: neighbors, weights: weights)
+    }
+}
+
+/// The raw arrays of a row's product with the later rows of its columns.
+struct SparseProduct {
+    let ro: UnsafeBufferPointer<Int>, ri: UnsafeBufferPointer<Int32>, rv: UnsafeBufferPointer<Float>
+    let co: UnsafeBufferPointer<Int>, ci: UnsafeBufferPointer<Int32>, cv: UnsafeBufferPointer<Float>
+    let after: UnsafeBufferPointer<Int>
+
+    /// Co-occurrence counts of row a with every later row sharing a column.
+    @inline(__always)
+    func countCooccurrences(row a: Int, into s: PairScratch) -> Int {
+        var touchedCount = 0
+        for k in ro[a]..<ro[a + 1] {
+            let col = Int(ri[k])
+            for k2 in after[k]..<co[col + 1] {
+                let b = Int(ci[k2]), c = s.count[b]
+                // Branch-free first-touch bookkeeping: the branch would be mispredicted about
+                // half the time, which costs more than the unconditional store.
+                s.touched[touchedCount] = Int32(truncatingIfNeeded: b)
+                touchedCount &+= c == 0 ? 1 : 0
+                s.count[b] = c &+ 1
+            }
+        }
+        return touchedCount
+    }
+
+    /// Counts, dot products and (Pearson) co-support sums of squares of row a with every later
+    /// row sharing a column.
+    @inline(__always)
+    func accumulate(row a: Int, into s: PairScratch) -> Int {
+        var touchedCount = 0
+        for k in ro[a]..<ro[a + 1] {
+            let col = Int(ri[k]), x = Double(rv[k])
+            for k2 in after[k]..<co[col + 1] {
+                let b = Int(ci[k2]), c = s.count[b], y = Double(cv[k2])
+                s.touched[touchedCount] = Int32(truncatingIfNeeded: b)
+                touchedCount &+= c == 0 ? 1 : 0
+                s.count[b] = c &+ 1
+                s.dot[b] += x * y
+                if s.pearson { s.squaresA[b] += x * x; s.squaresB[b] += y * y }
+            }
+        }
+        return touchedCount
+    }
+}
+
+/// One worker's dense accumulators for a row's products. Every entry is back to zero after a row
+/// is consumed (the caller clears what it reads), so no per-row clearing of size `rows` is
+/// needed; `touched` lists the rows that received a contribution, in first-touch order.
+struct PairScratch {
+    let count: UnsafeMutablePointer<Int32>
+    let touched: UnsafeMutablePointer<Int32>
+    let dot: UnsafeMutablePointer<Double>
+    let squaresA: UnsafeMutablePointer<Double>
+    let squaresB: UnsafeMutablePointer<Double>
+    let pearson: Bool
+
+    init(rows: Int, pearson: Bool) {
+        self.pearson = pearson
+        count = .allocate(capacity: rows); count.initialize(repeating: 0, count: rows)
+        touched = .allocate(capacity: rows + 1)
+        dot = .allocate(capacity: rows); dot.initialize(repeating: 0, count: rows)
+        let p = pearson ? rows : 0
+        squaresA = .allocate(capacity: p); squaresA.initialize(repeating: 0, count: p)
+        squaresB = .allocate(capacity: p); squaresB.initialize(repeating: 0, count: p)
+    }
+
+    func deallocate() { count.deallocate(); touched.deallocate(); dot.deallocate(); squaresA.deallocate(); squaresB.deallocate() }
 }
 
 /// The parameters ItemKNN and UserKNN share, declared once with per-model defaults.

@@ -58,7 +58,8 @@ public final class UserKNN: Recommender {
         let vectors = Neighborhoods.prepare(m.byUser, similarity: s.options.similarity, binary: !explicit) { u, i in
             s.variant == .baseline ? baseline(u, i) : userMeans[u]
         }
-        neighbors = Neighborhoods.build(vectors, options: s.options, threads: context.threads)
+        neighbors = Neighborhoods.build(vectors, transposed: explicit ? nil : m.byItem, options: s.options,
+                                        threads: context.threads)
         context.progress(1)
     }
 

@@ -23,9 +23,20 @@ public func parallelChunks(count: Int, threads: Int, _ body: (_ chunk: Int, _ ra
 /// Runs body(i) for every i in 0..<count with dynamic scheduling in blocks of `grain`.
 /// For uneven work (per-user solves); results must be written to per-index slots.
 public func parallelFor(count: Int, threads: Int, grain: Int = 64, _ body: (Int) -> Void) {
+    parallelForWorkers(count: count, threads: threads, grain: grain) { _, i in body(i) }
+}
+
+/// How many workers `parallelForWorkers` runs for these arguments (per-worker scratch is sized by it).
+public func parallelWorkerCount(count: Int, threads: Int, grain: Int = 64) -> Int {
+    max(1, min(threads, (count + grain - 1) / max(1, grain)))
+}
+
+/// parallelFor that also tells the body which worker (0 ..< parallelWorkerCount) runs index i, so
+/// per-worker scratch can be reused across indices without locks.
+public func parallelForWorkers(count: Int, threads: Int, grain: Int = 64, _ body: (_ worker: Int, _ i: Int) -> Void) {
     guard count > 0 else { return }
-    let t = max(1, min(threads, (count + grain - 1) / grain))
-    if t == 1 { for i in 0..<count { body(i) }; return }
+    let t = parallelWorkerCount(count: count, threads: threads, grain: grain)
+    if t == 1 { for i in 0..<count { body(0, i) }; return }
     let saved = BLAS.threads
     BLAS.setThreads(1)
     defer { BLAS.setThreads(saved) }
@@ -35,11 +46,11 @@ public func parallelFor(count: Int, threads: Int, grain: Int = 64, _ body: (Int)
     let next = BlockCounter()
     withoutActuallyEscaping(body) { body in
         let box = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: t) { _ in
+        DispatchQueue.concurrentPerform(iterations: t) { worker in
             while true {
                 let b = next.take()
                 if b >= blocks { return }
-                for i in (b * grain)..<min(count, (b + 1) * grain) { box.value(i) }
+                for i in (b * grain)..<min(count, (b + 1) * grain) { box.value(worker, i) }
             }
         }
     }

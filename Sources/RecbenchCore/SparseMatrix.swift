@@ -60,10 +60,20 @@ public struct SparseMatrix: Sendable, Equatable {
         return lo < offsets[r + 1] && indices[lo] == target ? values[lo] : nil
     }
 
+    /// One counting pass: visiting rows in order leaves each output row's indices ascending.
     public func transposed() -> SparseMatrix {
-        var rowIdx = [Int32](repeating: 0, count: nnz)
-        for r in 0..<rows { for k in rowRange(r) { rowIdx[k] = Int32(r) } }
-        return SparseMatrix(rows: columns, columns: rows, rowIndices: indices, columnIndices: rowIdx, values: values)
+        var tOffsets = [Int](repeating: 0, count: columns + 1)
+        for c in indices { tOffsets[Int(c) + 1] += 1 }
+        for c in 0..<columns { tOffsets[c + 1] += tOffsets[c] }
+        var tIndices = [Int32](repeating: 0, count: nnz), tValues = [Float](repeating: 0, count: nnz)
+        var next = tOffsets
+        for r in 0..<rows {
+            for k in rowRange(r) {
+                let c = Int(indices[k]), p = next[c]
+                tIndices[p] = Int32(r); tValues[p] = values[k]; next[c] = p + 1
+            }
+        }
+        return SparseMatrix(rows: columns, columns: rows, offsets: tOffsets, indices: tIndices, values: tValues)
     }
 
     /// Same pattern, values replaced.
