@@ -113,11 +113,13 @@ public enum Neighborhoods {
             for k in vectors.rowRange(r) { let v = Double(vectors.values[k]); sq += v * v }
             inverseNorm[r] = sq > 0 ? 1 / sq.squareRoot() : 0
         }
-        // after[k]: where the rows following entry k's row start in its column's list (columns'
-        // lists are ascending by row, so they are filled in row order). Row a's cost is the
+        // span[k]: the part of entry k's column list holding the rows after k's row (lists are
+        // ascending by row, so they are filled in row order), stored beside k so the hot loop
+        // reads it sequentially instead of jumping into the column offsets. Row a's cost is the
         // number of later entries it visits; chunks get equal cost, since with upper-triangle
         // work early and popular rows cost most.
-        var after = [Int](repeating: 0, count: nnz)
+        precondition(nnz < Int(Int32.max), "more interactions than 32-bit positions")
+        var span = [SIMD2<Int32>](repeating: .zero, count: nnz)
         var cost = [Int](repeating: 0, count: n + 1)
         do {
             var next = Array(columns.offsets.dropLast())
@@ -125,7 +127,7 @@ public enum Neighborhoods {
                 var c = 0
                 for k in vectors.rowRange(r) {
                     let col = Int(vectors.indices[k])
-                    next[col] += 1; after[k] = next[col]
+                    next[col] += 1; span[k] = SIMD2(Int32(next[col]), Int32(columns.offsets[col + 1]))
                     c += columns.offsets[col + 1] - next[col]
                 }
                 cost[r + 1] = cost[r] + c + 1
@@ -147,14 +149,14 @@ public enum Neighborhoods {
         vectors.offsets.withUnsafeBufferPointer { ro in vectors.indices.withUnsafeBufferPointer { ri in
         vectors.values.withUnsafeBufferPointer { rv in columns.offsets.withUnsafeBufferPointer { co in
         columns.indices.withUnsafeBufferPointer { ci in columns.values.withUnsafeBufferPointer { cv in
-        inverseNorm.withUnsafeBufferPointer { inv in after.withUnsafeBufferPointer { start in
+        inverseNorm.withUnsafeBufferPointer { inv in span.withUnsafeBufferPointer { start in
             let m = UncheckedSendable((ro, ri, rv, co, ci, cv, inv, start, heaps))
-            let product = SparseProduct(ro: ro, ri: ri, rv: rv, co: co, ci: ci, cv: cv, after: start)
+            let product = SparseProduct(ro: ro, ri: ri, rv: rv, co: co, ci: ci, cv: cv, span: start)
             let shared = UncheckedSendable(product)
             parallelForWorkers(count: chunkCount, threads: threads, grain: 1) { worker, c in
                 let (ro, _, _, _, _, _, inv, _, heaps) = m.value
                 let product = shared.value, heap = heaps[worker]
-                var scratch = PairScratch(rows: n, pearson: options.similarity == .pearson)
+                let scratch = PairScratch(rows: n, pearson: options.similarity == .pearson)
                 defer { scratch.deallocate() }
                 for a in bounds[c]..<bounds[c + 1] {
                     let touched = binary ? product.countCooccurrences(row: a, into: scratch)
@@ -224,63 +226,71 @@ public enum Neighborhoods {
 }
 
 /// One worker's bounded min-heaps, one per row, in flat storage: each keeps the `capacity` best
-/// (weight, then lower index) candidates offered to its row. `floor` caches each full heap's worst
-/// weight (−∞ until full), so most offers are rejected by one load from a small array.
+/// candidates offered to its row. A candidate is one UInt64 key that orders as (weight, then
+/// lower index), so every comparison is a single integer compare and a heap's entries share
+/// cache lines. `floor` holds each full heap's worst key (0 until full), so most offers are
+/// rejected by one load from a small array.
 final class RowHeaps: @unchecked Sendable {
     let rows: Int, capacity: Int
     private let sizes: UnsafeMutablePointer<Int32>
-    private let floor: UnsafeMutablePointer<Float>
-    private let indices: UnsafeMutablePointer<Int32>
-    private let weights: UnsafeMutablePointer<Float>
+    private let floor: UnsafeMutablePointer<UInt64>
+    private let keys: UnsafeMutablePointer<UInt64>
 
     init(rows: Int, capacity: Int) {
         self.rows = rows; self.capacity = capacity
         sizes = .allocate(capacity: rows); sizes.initialize(repeating: 0, count: rows)
-        floor = .allocate(capacity: rows); floor.initialize(repeating: -.infinity, count: rows)
-        indices = .allocate(capacity: rows * capacity); weights = .allocate(capacity: rows * capacity)
+        floor = .allocate(capacity: rows); floor.initialize(repeating: 0, count: rows)
+        keys = .allocate(capacity: rows * capacity)
     }
 
-    func deallocate() { sizes.deallocate(); floor.deallocate(); indices.deallocate(); weights.deallocate() }
+    func deallocate() { sizes.deallocate(); floor.deallocate(); keys.deallocate() }
 
-    /// a ranks below b: smaller weight, or equal weight and larger index.
-    @inline(__always) private static func worse(_ wa: Float, _ ia: Int32, _ wb: Float, _ ib: Int32) -> Bool {
-        wa < wb || (wa == wb && ia > ib)
+    /// Float bits mapped so that integer order is numeric order, above the complemented index
+    /// (so a lower index ranks higher among equal weights). Every finite weight's key is > 0.
+    @inline(__always) static func key(_ weight: Float, _ index: Int32) -> UInt64 {
+        let b = weight.bitPattern
+        let ordered = b & 0x8000_0000 != 0 ? ~b : b | 0x8000_0000
+        return UInt64(ordered) << 32 | UInt64(~UInt32(bitPattern: index))
+    }
+
+    @inline(__always) static func decode(_ key: UInt64) -> (Int32, Float) {
+        let ordered = UInt32(truncatingIfNeeded: key >> 32)
+        let b = ordered & 0x8000_0000 != 0 ? ordered & 0x7FFF_FFFF : ~ordered
+        return (Int32(bitPattern: ~UInt32(truncatingIfNeeded: key)), Float(bitPattern: b))
     }
 
     @inline(__always)
     func offer(row r: Int, index: Int32, weight: Float) {
-        let f = floor[r]
-        // Ties are common (co-occurrence counts are small integers): settle them here too.
-        guard weight > f || (weight == f && index < indices[r * capacity]), capacity > 0 else { return }
-        insert(row: r, index: index, weight: weight)
+        let k = RowHeaps.key(weight, index)
+        guard k > floor[r], capacity > 0 else { return }
+        insert(row: r, key: k)
     }
 
-    private func insert(row r: Int, index: Int32, weight: Float) {
-        let base = r * capacity, idx = indices + base, w = weights + base
+    private func insert(row r: Int, key: UInt64) {
+        let h = keys + r * capacity
         var size = Int(sizes[r])
         if size < capacity {
             var i = size
             size += 1; sizes[r] = Int32(size)
             while i > 0 {
                 let p = (i - 1) / 2
-                guard RowHeaps.worse(weight, index, w[p], idx[p]) else { break }
-                idx[i] = idx[p]; w[i] = w[p]; i = p
+                guard key < h[p] else { break }
+                h[i] = h[p]; i = p
             }
-            idx[i] = index; w[i] = weight
+            h[i] = key
+            if size == capacity { floor[r] = h[0] }
         } else {
-            guard RowHeaps.worse(w[0], idx[0], weight, index) else { return }
             var i = 0
             while true {
-                let l = 2 * i + 1, rr = l + 1
-                var m = -1, mw = weight, mi = index
-                if l < size && RowHeaps.worse(w[l], idx[l], mw, mi) { m = l; mw = w[l]; mi = idx[l] }
-                if rr < size && RowHeaps.worse(w[rr], idx[rr], mw, mi) { m = rr }
-                if m < 0 { break }
-                idx[i] = idx[m]; w[i] = w[m]; i = m
+                let l = 2 * i + 1
+                if l >= size { break }
+                let c = l + 1 < size && h[l + 1] < h[l] ? l + 1 : l
+                guard h[c] < key else { break }
+                h[i] = h[c]; i = c
             }
-            idx[i] = index; w[i] = weight
+            h[i] = key
+            floor[r] = h[0]
         }
-        if size == capacity { floor[r] = w[0] }
     }
 
     /// Each row's final list: the best `capacity` of all workers' candidates, most similar first.
@@ -291,14 +301,12 @@ final class RowHeaps: @unchecked Sendable {
         neighbors.withUnsafeMutableBufferPointer { nb in weights.withUnsafeMutableBufferPointer { wb in
             let out = UncheckedSendable((nb, wb))
             parallelFor(count: n, threads: threads, grain: 256) { r in
-                var all = [(Int32, Float)]()
-                for h in heaps {
-                    let base = r * h.capacity
-                    for k in 0..<Int(h.sizes[r]) { all.append((h.indices[base + k], h.weights[base + k])) }
-                }
-                all.sort { RowHeaps.worse($1.1, $1.0, $0.1, $0.0) }
-                for (k, e) in all.prefix(offsets[r + 1] - offsets[r]).enumerated() {
-                    out.value.0[offsets[r] + k] = e.0; out.value.1[offsets[r] + k] = e.1
+                var all = [UInt64]()
+                for h in heaps { all.append(contentsOf: UnsafeBufferPointer(start: h.keys + r * h.capacity, count: Int(h.sizes[r]))) }
+                all.sort(by: >)
+                for (k, key) in all.prefix(offsets[r + 1] - offsets[r]).enumerated() {
+                    let (index, weight) = decode(key)
+                    out.value.0[offsets[r] + k] = index; out.value.1[offsets[r] + k] = weight
                 }
             }
         } }
@@ -310,15 +318,14 @@ final class RowHeaps: @unchecked Sendable {
 struct SparseProduct {
     let ro: UnsafeBufferPointer<Int>, ri: UnsafeBufferPointer<Int32>, rv: UnsafeBufferPointer<Float>
     let co: UnsafeBufferPointer<Int>, ci: UnsafeBufferPointer<Int32>, cv: UnsafeBufferPointer<Float>
-    let after: UnsafeBufferPointer<Int>
+    let span: UnsafeBufferPointer<SIMD2<Int32>>
 
     /// Co-occurrence counts of row a with every later row sharing a column.
     @inline(__always)
     func countCooccurrences(row a: Int, into s: PairScratch) -> Int {
         var touchedCount = 0
         for k in ro[a]..<ro[a + 1] {
-            let col = Int(ri[k])
-            for k2 in after[k]..<co[col + 1] {
+            for k2 in Int(span[k].x)..<Int(span[k].y) {
                 let b = Int(ci[k2]), c = s.count[b]
                 // Branch-free first-touch bookkeeping: the branch would be mispredicted about
                 // half the time, which costs more than the unconditional store.
@@ -336,8 +343,8 @@ struct SparseProduct {
     func accumulate(row a: Int, into s: PairScratch) -> Int {
         var touchedCount = 0
         for k in ro[a]..<ro[a + 1] {
-            let col = Int(ri[k]), x = Double(rv[k])
-            for k2 in after[k]..<co[col + 1] {
+            let x = Double(rv[k])
+            for k2 in Int(span[k].x)..<Int(span[k].y) {
                 let b = Int(ci[k2]), c = s.count[b], y = Double(cv[k2])
                 s.touched[touchedCount] = Int32(truncatingIfNeeded: b)
                 touchedCount &+= c == 0 ? 1 : 0
