@@ -25,44 +25,26 @@ struct RatingsAccumulator {
         let guess = users.count + file.data.count / 20
         users.reserveCapacity(guess); items.reserveCapacity(guess); values.reserveCapacity(guess)
         if hasTimestamps { timestamps.reserveCapacity(guess) }
-        var fields = [Range<Int>]()
-        fields.reserveCapacity(16)
-        try file.data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
-            var first = true
-            try forEachLine(b) { lineNo, line in
-                if first && skipHeader { first = false; return }
-                first = false
-                guard splitter.split(b, line, into: &fields) else {
-                    return try report.malformed(file.name, lineNo, "unterminated quoted field", policy)
-                }
-                if let exact = exactFields, fields.count != exact {
-                    return try report.malformed(file.name, lineNo, "expected \(exact) \(splitter.label) fields, got \(fields.count)", policy)
-                }
-                if fields.count < minFields {
-                    return try report.malformed(file.name, lineNo, "expected at least \(minFields) \(splitter.label) fields, got \(fields.count)", policy)
-                }
-                var value: Float = 1
-                if let rc = columns.rating {
-                    guard let v = parseFloat(b, fields[rc]) else {
-                        return try report.malformed(file.name, lineNo, "rating '\(decodeText(b, fields[rc]))' is not a number", policy)
-                    }
-                    value = v
-                }
-                var ts: Int64 = 0
-                if hasTimestamps, let tc = columns.timestamp {
-                    guard let t = parseInt64(b, fields[tc]) else {
-                        return try report.malformed(file.name, lineNo, "timestamp '\(decodeText(b, fields[tc]))' is not an integer", policy)
-                    }
-                    ts = t
-                }
-                // IDs last, so a rejected line never registers an ID.
-                if trimmed(b, fields[columns.user]).isEmpty { return try report.malformed(file.name, lineNo, "empty user ID", policy) }
-                if trimmed(b, fields[columns.item]).isEmpty { return try report.malformed(file.name, lineNo, "empty item ID", policy) }
-                users.append(userIDs.index(b, fields[columns.user])!)
-                items.append(itemIDs.index(b, fields[columns.item])!)
-                values.append(value)
-                if hasTimestamps { timestamps.append(ts) }
+        try readRecords(file, splitter: splitter, skipHeader: skipHeader, minFields: minFields, exactFields: exactFields,
+                        policy: policy, report: &report) { b, _, fields in
+            var value: Float = 1
+            if let rc = columns.rating {
+                guard let v = parseFloat(b, fields[rc]) else { return "rating '\(decodeText(b, fields[rc]))' is not a number" }
+                value = v
             }
+            var ts: Int64 = 0
+            if hasTimestamps, let tc = columns.timestamp {
+                guard let t = parseInt64(b, fields[tc]) else { return "timestamp '\(decodeText(b, fields[tc]))' is not an integer" }
+                ts = t
+            }
+            // IDs last, so a rejected line never registers an ID.
+            if trimmed(b, fields[columns.user]).isEmpty { return "empty user ID" }
+            if trimmed(b, fields[columns.item]).isEmpty { return "empty item ID" }
+            users.append(userIDs.index(b, fields[columns.user])!)
+            items.append(itemIDs.index(b, fields[columns.item])!)
+            values.append(value)
+            if hasTimestamps { timestamps.append(ts) }
+            return nil
         }
         sources.append(file.source)
     }
@@ -82,10 +64,13 @@ struct RatingsAccumulator {
 }
 
 /// Reads a side-information file line by line with the same policy handling as ratings files.
-func readRecords(_ file: MappedFile, splitter: FieldSplitter, skipHeader: Bool, minFields: Int,
+/// `body` returns what is wrong with a line (nil when it was taken); `exactFields`, when given, is
+/// checked before `minFields`.
+func readRecords(_ file: MappedFile, splitter: FieldSplitter, skipHeader: Bool, minFields: Int, exactFields: Int? = nil,
                  policy: MalformedLinePolicy, report: inout LoadReport,
                  _ body: (UnsafeRawBufferPointer, Int, [Range<Int>]) throws -> String?) throws {
     var fields = [Range<Int>]()
+    fields.reserveCapacity(16)
     try file.data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
         var first = true
         try forEachLine(b) { lineNo, line in
@@ -93,6 +78,9 @@ func readRecords(_ file: MappedFile, splitter: FieldSplitter, skipHeader: Bool, 
             first = false
             guard splitter.split(b, line, into: &fields) else {
                 return try report.malformed(file.name, lineNo, "unterminated quoted field", policy)
+            }
+            if let exact = exactFields, fields.count != exact {
+                return try report.malformed(file.name, lineNo, "expected \(exact) \(splitter.label) fields, got \(fields.count)", policy)
             }
             if fields.count < minFields {
                 return try report.malformed(file.name, lineNo, "expected at least \(minFields) \(splitter.label) fields, got \(fields.count)", policy)

@@ -75,10 +75,7 @@ public enum Splitter {
             try checkFraction(testFraction, "testFraction", open: true)
             guard k <= d.userCount else { throw RecbenchError.invalid("user crossfold: k = \(k) exceeds the \(d.userCount) users") }
             var r = RandomSource(seed: seed, stream: "split/user-crossfold")
-            var userOrder = Array(0..<d.userCount)
-            r.shuffle(&userOrder)
-            var group = [Int](repeating: 0, count: d.userCount)
-            for f in 0..<k { for j in (d.userCount * f / k)..<(d.userCount * (f + 1) / k) { group[userOrder[j]] = f } }
+            let group = userGroups(d.userCount, k, &r)
             // Which interactions a user would hold out when tested (decided once, per user).
             var heldOut = [Bool](repeating: false, count: n)
             forEachUser(d) { _, positions in
@@ -96,10 +93,7 @@ public enum Splitter {
             guard maxTrain >= 1 else { throw RecbenchError.invalid("cold users: maxTrain must be at least 1") }
             guard k <= d.userCount else { throw RecbenchError.invalid("cold users: k = \(k) exceeds the \(d.userCount) users") }
             var r = RandomSource(seed: seed, stream: "split/cold-users")
-            var userOrder = Array(0..<d.userCount)
-            r.shuffle(&userOrder)
-            var group = [Int](repeating: 0, count: d.userCount)
-            for f in 0..<k { for j in (d.userCount * f / k)..<(d.userCount * (f + 1) / k) { group[userOrder[j]] = f } }
+            let group = userGroups(d.userCount, k, &r)
             var heldOut = [Bool](repeating: false, count: n)
             forEachUser(d) { _, positions in
                 guard positions.count > maxTrain else { return }
@@ -196,6 +190,15 @@ public enum Splitter {
             throw RecbenchError.invalid("\(what) needs timestamps, but data set '\(d.name)' has none")
         }
         return ts
+    }
+
+    /// Each of `users` users' group 0..<k: a seeded shuffle cut into k near-equal parts.
+    static func userGroups(_ users: Int, _ k: Int, _ r: inout RandomSource) -> [Int] {
+        var order = Array(0..<users)
+        r.shuffle(&order)
+        var group = [Int](repeating: 0, count: users)
+        for f in 0..<k { for j in (users * f / k)..<(users * (f + 1) / k) { group[order[j]] = f } }
+        return group
     }
 
     /// Label 0 → train, 1 → test, 2 → validation, anything else → unused.

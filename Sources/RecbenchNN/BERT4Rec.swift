@@ -6,39 +6,14 @@ import RecbenchAlgorithms
 /// for the next item by appending [mask] after the history.
 public final class BERT4Rec: Recommender {
     public struct Config: AlgorithmConfig {
-        public static let parameters: [ParameterSpec] = [
-            .integer("embedding_size", default: 64, min: 1, max: 4096, "Item embedding and hidden size D."),
-            .integer("blocks", default: 2, min: 1, max: 64, "Transformer blocks."),
-            .integer("heads", default: 2, min: 1, max: 64, "Attention heads (must divide embedding_size)."),
-            .integer("inner_size", default: 256, min: 1, max: 65536, "Feed-forward hidden size."),
-            .integer("max_length", default: 50, min: 2, max: 4096, "Most recent items kept per sequence (the [mask] slot included at prediction)."),
-            .real("dropout", default: 0.2, min: 0, max: 0.95, "Dropout on embeddings, attention and residual branches."),
-            .real("mask_probability", default: 0.2, min: 0, max: 1, exclusiveMin: true, "Chance that a position is masked in a training sequence."),
-            .real("learning_rate", default: 1e-3, exclusiveMin: true, "Adam step size."),
-            .real("weight_decay", default: 0, "Decoupled weight decay (AdamW) when > 0."),
-            .real("clip_norm", default: 5, "Global gradient-norm clip; 0 disables."),
-            .integer("batch_size", default: 64, min: 1, max: 1 << 20, "Sequences per step."),
-            .integer("epochs", default: 200, min: 1, max: 100_000, "Most passes over the sequences."),
-            .choice("loss", ["bce", "softmax"], default: "softmax",
-                    "softmax: cross-entropy over all items (negatives = 0) or `negatives` sampled ones; bce: one positive and `negatives` sampled negatives per masked position."),
-            .integer("negatives", default: 0, min: 0, max: 100_000, "Sampled negatives per masked position (bce needs ≥ 1; 0 with softmax = full softmax)."),
-            .integer("patience", default: 20, min: 0, max: 100_000, "Epochs without validation gain before stopping (0 = never stop early)."),
-            .integer("validate_every", default: 1, min: 1, max: 100_000, "Epochs between validation evaluations."),
-            .boolean("sliding_window", default: false, "Also train on earlier max_length windows of longer histories."),
-        ]
-        public var embeddingSize: Int, blocks: Int, heads: Int, innerSize: Int, maxLength: Int
-        public var dropout: Double, maskProbability: Double, learningRate: Double, weightDecay: Double, clipNorm: Double
-        public var batchSize: Int, epochs: Int, loss: String, negatives: Int, patience: Int, validateEvery: Int
-        public var slidingWindow: Bool
-        public init(_ v: ParameterValues) {
-            embeddingSize = v.int("embedding_size"); blocks = v.int("blocks"); heads = v.int("heads")
-            innerSize = v.int("inner_size"); maxLength = v.int("max_length"); dropout = v.real("dropout")
-            maskProbability = v.real("mask_probability")
-            learningRate = v.real("learning_rate"); weightDecay = v.real("weight_decay"); clipNorm = v.real("clip_norm")
-            batchSize = v.int("batch_size"); epochs = v.int("epochs"); loss = v.text("loss")
-            negatives = v.int("negatives"); patience = v.int("patience"); validateEvery = v.int("validate_every")
-            slidingWindow = v.bool("sliding_window")
-        }
+        public static let parameters = SequenceSettings.parameters(
+            dropout: 0.2, batchSize: 64,
+            maxLengthHelp: "Most recent items kept per sequence (the [mask] slot included at prediction).",
+            lossHelp: "softmax: cross-entropy over all items (negatives = 0) or `negatives` sampled ones; bce: one positive and `negatives` sampled negatives per masked position.",
+            negativesHelp: "Sampled negatives per masked position (bce needs ≥ 1; 0 with softmax = full softmax).",
+            extra: [.real("mask_probability", default: 0.2, min: 0, max: 1, exclusiveMin: true, "Chance that a position is masked in a training sequence.")])
+        public var settings: SequenceSettings, maskProbability: Double
+        public init(_ v: ParameterValues) { settings = SequenceSettings(v); maskProbability = v.real("mask_probability") }
         public init(_ overrides: [String: ParameterValue] = [:]) {
             self.init(ParameterValues(specs: Self.parameters, overrides: overrides))
         }
@@ -53,12 +28,7 @@ public final class BERT4Rec: Recommender {
 
     public init(config: Config) {
         self.config = config
-        core = TransformerSequenceModel(name: "bert4rec", settings: SequenceSettings(
-            embeddingSize: config.embeddingSize, blocks: config.blocks, heads: config.heads, innerSize: config.innerSize,
-            maxLength: config.maxLength, dropout: Float(config.dropout), learningRate: Float(config.learningRate),
-            weightDecay: Float(config.weightDecay), clipNorm: Float(config.clipNorm), batchSize: config.batchSize,
-            epochs: config.epochs, loss: config.loss, negatives: config.negatives, patience: config.patience,
-            validateEvery: config.validateEvery), causal: false, extraTokens: 1)
+        core = TransformerSequenceModel(name: "bert4rec", settings: config.settings, causal: false, extraTokens: 1)
     }
 
     public func fit(_ data: TrainingData, context: FitContext) throws {
@@ -66,10 +36,10 @@ public final class BERT4Rec: Recommender {
         state.includeValidation = false
         defer { state.includeValidation = true }
         core.build(itemCount: data.itemCount, seed: context.seed)
-        let l = config.maxLength, mask = Int32(data.itemCount), p = config.maskProbability
+        let l = config.settings.maxLength, mask = Int32(data.itemCount), p = config.maskProbability
         var samples: [(user: Int, end: Int)] = []
         for (u, h) in state.training.enumerated() where !h.isEmpty {
-            if config.slidingWindow {
+            if config.settings.slidingWindow {
                 var end = h.count
                 while end > 0 { samples.append((u, end)); end -= l }
             } else { samples.append((u, h.count)) }
@@ -94,7 +64,7 @@ public final class BERT4Rec: Recommender {
     /// The history (training, plus validation once fitted) followed by [mask]; the mask slot's
     /// output scores the next item.
     public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        let mask = Int32(core.itemCount), l = config.maxLength
+        let mask = Int32(core.itemCount), l = config.settings.maxLength
         core.score(users: users, into: scores) { u in
             let h = self.state.scoringHistory(u)
             return Array(h.suffix(l - 1)) + [mask]

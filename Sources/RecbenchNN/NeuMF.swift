@@ -84,11 +84,8 @@ public final class NeuMF: Recommender {
         let g = Graph(training: true, threads: context.threads, seed: context.seed)
         var rng = context.random("neumf-batches")
         var us = [Int32](), its = [Int32](), ys = [Float](), ws = [Float]()
-        var stopper = EarlyStopping(patience: config.patience)
-        let validating = state.hasValidation || context.validate != nil
-        for epoch in 1...config.epochs {
-            if context.isCancelled { throw RecbenchError.cancelled }
-            let start = DispatchTime.now().uptimeNanoseconds
+        try trainEpochs(config.epochs, patience: config.patience, parameters: parameters, state: state,
+                        context: context, model: self) {
             rng.shuffle(&positives)
             var lossSum = 0.0, steps = 0
             for first in stride(from: 0, to: positives.count, by: config.batchSize) {
@@ -105,20 +102,8 @@ public final class NeuMF: Recommender {
                 adam.update()
                 lossSum += Double(g.scalar(loss)); steps += 1
             }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            var point: [String: Double] = ["loss": lossSum / Double(max(1, steps)), "epoch_seconds": seconds]
-            var stop = false
-            if validating {
-                let metric: Double
-                if let validate = context.validate { metric = validate(self); point["validation"] = metric }
-                else { metric = state.validationNDCG(self); point["val_ndcg10"] = metric }
-                stop = stopper.observe(metric, epoch: epoch, parameters: parameters)
-            }
-            context.record(iteration: epoch, point)
-            context.progress(Double(epoch) / Double(config.epochs))
-            if stop { break }
+            return lossSum / Double(max(1, steps))
         }
-        stopper.restoreBest(parameters)
     }
 
     /// All items for each user: one batched forward over users × items pairs per block of users.

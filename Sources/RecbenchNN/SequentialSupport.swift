@@ -1,5 +1,6 @@
 import RecbenchCore
 import RecbenchAlgorithms
+import Dispatch
 import Foundation
 
 /// What SASRec and BERT4Rec share: time-ordered histories, the validation item, early stopping on
@@ -118,6 +119,35 @@ struct EarlyStopping {
         return patience > 0 && epoch - bestEpoch >= patience
     }
     func restoreBest(_ parameters: [Parameter]) { snapshot?.restore(parameters) }
+}
+
+/// The epoch loop the neural models share: each epoch runs `pass` (one shuffled pass over the
+/// training samples, returning its mean loss), records the curve point (loss, epoch seconds and,
+/// every `validateEvery` epochs and at the last, the validation metric), reports progress and
+/// stops early after `patience` epochs without a validation gain; the best parameters are
+/// restored at the end.
+func trainEpochs(_ epochs: Int, patience: Int, validateEvery: Int = 1, parameters: [Parameter], state: SequenceState,
+                 context: FitContext, model: any Recommender, pass: () -> Double) throws {
+    var stopper = EarlyStopping(patience: patience)
+    let validating = state.hasValidation || context.validate != nil
+    for epoch in 1...epochs {
+        if context.isCancelled { throw RecbenchError.cancelled }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let loss = pass()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        var point: [String: Double] = ["loss": loss, "epoch_seconds": seconds]
+        var stop = false
+        if validating && (epoch % validateEvery == 0 || epoch == epochs) {
+            let metric: Double
+            if let validate = context.validate { metric = validate(model); point["validation"] = metric }
+            else { metric = state.validationNDCG(model); point["val_ndcg10"] = metric }
+            stop = stopper.observe(metric, epoch: epoch, parameters: parameters)
+        }
+        context.record(iteration: epoch, point)
+        context.progress(Double(epoch) / Double(epochs))
+        if stop { break }
+    }
+    stopper.restoreBest(parameters)
 }
 
 #if canImport(Glibc)

@@ -2,11 +2,46 @@ import RecbenchCore
 import RecbenchAlgorithms
 import Dispatch
 
-/// The hyper-parameters SASRec and BERT4Rec share.
-struct SequenceSettings {
-    var embeddingSize: Int, blocks: Int, heads: Int, innerSize: Int, maxLength: Int
-    var dropout: Float, learningRate: Float, weightDecay: Float, clipNorm: Float
-    var batchSize: Int, epochs: Int, loss: String, negatives: Int, patience: Int, validateEvery: Int
+/// The hyper-parameters SASRec and BERT4Rec share, declared once with per-model defaults.
+public struct SequenceSettings: Sendable {
+    public var embeddingSize: Int, blocks: Int, heads: Int, innerSize: Int, maxLength: Int
+    public var dropout: Float, learningRate: Float, weightDecay: Float, clipNorm: Float
+    public var batchSize: Int, epochs: Int, loss: String, negatives: Int, patience: Int, validateEvery: Int
+    public var slidingWindow: Bool
+
+    /// `extra` (a model's own parameters) follows dropout; the help texts name what the loss is
+    /// computed on (every position, or the masked ones).
+    static func parameters(dropout: Double, batchSize: Int, maxLengthHelp: String, lossHelp: String,
+                           negativesHelp: String, extra: [ParameterSpec] = []) -> [ParameterSpec] {
+        [
+            .integer("embedding_size", default: 64, min: 1, max: 4096, "Item embedding and hidden size D."),
+            .integer("blocks", default: 2, min: 1, max: 64, "Transformer blocks."),
+            .integer("heads", default: 2, min: 1, max: 64, "Attention heads (must divide embedding_size)."),
+            .integer("inner_size", default: 256, min: 1, max: 65536, "Feed-forward hidden size."),
+            .integer("max_length", default: 50, min: 2, max: 4096, maxLengthHelp),
+            .real("dropout", default: dropout, min: 0, max: 0.95, "Dropout on embeddings, attention and residual branches."),
+        ] + extra + [
+            .real("learning_rate", default: 1e-3, exclusiveMin: true, "Adam step size."),
+            .real("weight_decay", default: 0, "Decoupled weight decay (AdamW) when > 0."),
+            .real("clip_norm", default: 5, "Global gradient-norm clip; 0 disables."),
+            .integer("batch_size", default: batchSize, min: 1, max: 1 << 20, "Sequences per step."),
+            .integer("epochs", default: 200, min: 1, max: 100_000, "Most passes over the sequences."),
+            .choice("loss", ["bce", "softmax"], default: "softmax", lossHelp),
+            .integer("negatives", default: 0, min: 0, max: 100_000, negativesHelp),
+            .integer("patience", default: 20, min: 0, max: 100_000, "Epochs without validation gain before stopping (0 = never stop early)."),
+            .integer("validate_every", default: 1, min: 1, max: 100_000, "Epochs between validation evaluations."),
+            .boolean("sliding_window", default: false, "Also train on earlier max_length windows of longer histories."),
+        ]
+    }
+
+    public init(_ v: ParameterValues) {
+        embeddingSize = v.int("embedding_size"); blocks = v.int("blocks"); heads = v.int("heads")
+        innerSize = v.int("inner_size"); maxLength = v.int("max_length"); dropout = Float(v.real("dropout"))
+        learningRate = Float(v.real("learning_rate")); weightDecay = Float(v.real("weight_decay"))
+        clipNorm = Float(v.real("clip_norm")); batchSize = v.int("batch_size"); epochs = v.int("epochs")
+        loss = v.text("loss"); negatives = v.int("negatives"); patience = v.int("patience")
+        validateEvery = v.int("validate_every"); slidingWindow = v.bool("sliding_window")
+    }
 }
 
 /// Item + positional embeddings, a transformer encoder and the shared-embedding output layer,
@@ -69,12 +104,9 @@ final class TransformerSequenceModel: @unchecked Sendable {
         var keyValid = [Int32](repeating: 0, count: bs * l), owner = [Int](repeating: 0, count: bs)
         var rows = [Int32](), compactTargets = [Int32](), candidates = [Int32](), zeros = [Int32]()
         var bceTargets = [Float](), bceWeights = [Float]()
-        var stopper = EarlyStopping(patience: s.patience)
-        let validating = state.hasValidation || context.validate != nil
 
-        for epoch in 1...s.epochs {
-            if context.isCancelled { throw RecbenchError.cancelled }
-            let start = DispatchTime.now().uptimeNanoseconds
+        try trainEpochs(s.epochs, patience: s.patience, validateEvery: s.validateEvery, parameters: parameters,
+                        state: state, context: context, model: model) {
             rng.shuffle(&order)
             var lossSum = 0.0, steps = 0
             for first in stride(from: 0, to: sampleCount, by: bs) {
@@ -126,20 +158,8 @@ final class TransformerSequenceModel: @unchecked Sendable {
                 adam.update()
                 lossSum += Double(g.scalar(loss)); steps += 1
             }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            var point: [String: Double] = ["loss": lossSum / Double(max(1, steps)), "epoch_seconds": seconds]
-            var stop = false
-            if validating && (epoch % s.validateEvery == 0 || epoch == s.epochs) {
-                let metric: Double
-                if let validate = context.validate { metric = validate(model); point["validation"] = metric }
-                else { metric = state.validationNDCG(model); point["val_ndcg10"] = metric }
-                stop = stopper.observe(metric, epoch: epoch, parameters: parameters)
-            }
-            context.record(iteration: epoch, point)
-            context.progress(Double(epoch) / Double(s.epochs))
-            if stop { break }
+            return lossSum / Double(max(1, steps))
         }
-        stopper.restoreBest(parameters)
     }
 
     /// Scores of every item for each user from the encoder's last position over `window(user)`
