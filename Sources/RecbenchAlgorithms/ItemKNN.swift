@@ -2,16 +2,20 @@ import RecbenchCore
 
 /// Item-based neighbourhood CF over a sparse top-M item–item similarity model.
 ///
-/// Rating task: r̂(u,i) = base(u,i) + Σ_j s_ij · e_uj / Σ_j |s_ij| over the k items j most similar
-/// to i that u rated, where base/e are the item mean and r − μ_j ("mean_centered") or the bias
-/// baseline b_ui and r − b_uj ("baseline", Koren's KNNBaseline). Fewer than `min_neighbors`
-/// qualifying items fall back to the bias baseline. `predict` clips to the training ratings' range.
+/// Rating task: r̂(u,i) = base(u,i) + Σ_j s_ij · e_uj / (Σ_j |s_ij| + λ_d) over the k items j most
+/// similar to i that u rated, where base/e are the item mean and r − μ_j ("mean_centered"; means
+/// damped towards the global mean by `mean_damping`) or the bias baseline b_ui and r − b_uj
+/// ("baseline", Koren's KNNBaseline). λ_d (`damping`) acts as one more neighbour sitting exactly on
+/// the base, so a correction resting on little total similarity is shrunk. Fewer than
+/// `min_neighbors` qualifying items fall back to the bias baseline. `predict` clips to the
+/// training ratings' range.
 ///
 /// Ranking task (every interaction counts 1): score(u,i) = Σ_{j ∈ I(u)} s_ji over the first k
 /// entries of each j's list (Deshpande & Karypis); with `normalize` each j's k weights sum to 1.
 public final class ItemKNN: Recommender {
     public struct Config: AlgorithmConfig {
-        public static let parameters = KNNSettings.parameters(k: 20, kept: 500, similarity: .cosine, shrinkage: 0)
+        public static let parameters = KNNSettings.parameters(k: 20, kept: 500, similarity: .cosine, shrinkage: 0,
+                                                            meanDamping: 5, damping: 0)
         public var settings: KNNSettings
         public init(_ v: ParameterValues) { settings = KNNSettings(v) }
     }
@@ -44,9 +48,9 @@ public final class ItemKNN: Recommender {
         popularity = normalizedPopularity(m)
         if explicit {
             if let lo = byUser.values.min(), let hi = byUser.values.max() { ratingRange = lo...hi }
-            let b = try KNNSettings.fitBiases(data, context: context)
+            let b = try s.fitBiases(data, context: context)
             bias = b
-            itemMeans = Neighborhoods.rowMeans(m.byItem)
+            itemMeans = KNNSettings.dampedMeans(m.byItem, beta: s.meanDamping)
             residuals = [Float](repeating: 0, count: m.nnz)
             for u in 0..<m.userCount {
                 for k in byUser.rowRange(u) {
@@ -83,7 +87,7 @@ public final class ItemKNN: Recommender {
         }
         if used < s.minNeighbors || den == 0 { return Float(baseline(u, i)) }
         let base = s.variant == .baseline ? baseline(u, i) : itemMeans[i]
-        return Float(base + num / den)
+        return Float(base + num / (den + s.damping))
     }
 
     public func predict(users: [Int32], items: [Int32]) -> [Float] {

