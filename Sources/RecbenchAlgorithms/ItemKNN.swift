@@ -24,91 +24,49 @@ public final class ItemKNN: Recommender {
     public static let tasks: Set<Task> = [.rating, .ranking, .sequential]
 
     public let config: Config
+    private var state: NeighborhoodFit
     /// Row i: the items most similar to i, most similar first.
-    public private(set) var neighbors = NeighborLists(rows: 0, offsets: [0], neighbors: [], weights: [])
-    private var explicit = false
-    private var byUser = SparseMatrix(rows: 0, columns: 0, offsets: [0], indices: [], values: [])
-    /// Aligned with byUser's entries: r_uj − μ_j or r_uj − b_uj.
-    private var residuals: [Float] = []
-    private var itemMeans: [Double] = []
-    private var bias: BiasBaseline?
-    private var popularity: [Float] = []
-    /// The training ratings' range: rating predictions are clipped to it (as Surprise and
-    /// ExplicitALS do), since a prediction outside it is always further from any true rating.
-    private var ratingRange: ClosedRange<Float> = -Float.infinity...Float.infinity
+    public var neighbors: NeighborLists { state.neighbors }
 
-    public init(config: Config) { self.config = config }
+    public init(config: Config) { self.config = config; state = NeighborhoodFit(side: .items, settings: config.settings) }
 
     public func fit(_ data: TrainingData, context: FitContext) throws {
-        let s = config.settings
-        try s.checkTask(data.task, model: Self.name)
-        explicit = data.task == .rating
-        let m = data.interactions
-        byUser = m.byUser
-        popularity = normalizedPopularity(m)
-        if explicit {
-            if let lo = byUser.values.min(), let hi = byUser.values.max() { ratingRange = lo...hi }
-            let b = try s.fitBiases(data, context: context)
-            bias = b
-            itemMeans = KNNSettings.dampedMeans(m.byItem, beta: s.meanDamping)
-            residuals = [Float](repeating: 0, count: m.nnz)
-            for u in 0..<m.userCount {
-                for k in byUser.rowRange(u) {
-                    let j = Int(byUser.indices[k]), r = Double(byUser.values[k])
-                    residuals[k] = Float(s.variant == .baseline ? r - b.globalMean - b.userBias[u] - b.itemBias[j] : r - itemMeans[j])
-                }
-            }
-        }
-        let vectors = Neighborhoods.prepare(m.byItem, similarity: s.options.similarity, binary: !explicit) { i, u in
-            s.variant == .baseline ? baseline(u, i) : itemMeans[i]
-        }
-        neighbors = Neighborhoods.build(vectors, transposed: explicit ? nil : m.byUser, options: s.options,
-                                        threads: context.threads)
-        context.progress(1)
-    }
-
-    private func baseline(_ u: Int, _ i: Int) -> Double {
-        guard let b = bias else { return 0 }
-        let bu = u < b.userBias.count ? b.userBias[u] : 0, bi = i < b.itemBias.count ? b.itemBias[i] : 0
-        return b.globalMean + bu + bi
+        try state.fit(data, model: Self.name, context: context)
     }
 
     /// One explicit prediction; `rated(j)` gives u's residual on j, if u rated j.
     @inline(__always)
     private func predict(_ u: Int, _ i: Int, rated: (Int) -> Float?) -> Float {
-        let s = config.settings
-        guard i < neighbors.rows else { return Float(baseline(u, i)) }
+        let m = state.neighbors
+        guard i < m.rows else { return Float(state.baseline(u, i)) }
         var num = 0.0, den = 0.0, used = 0
-        for k in neighbors.range(i) {
-            guard let e = rated(Int(neighbors.neighbors[k])) else { continue }
-            let w = Double(neighbors.weights[k])
+        for k in m.range(i) {
+            guard let e = rated(Int(m.neighbors[k])) else { continue }
+            let w = Double(m.weights[k])
             num += w * Double(e); den += abs(w); used += 1
-            if used == s.k { break }
+            if used == config.settings.k { break }
         }
-        if used < s.minNeighbors || den == 0 { return Float(baseline(u, i)) }
-        let base = s.variant == .baseline ? baseline(u, i) : itemMeans[i]
-        return Float(base + num / (den + s.damping))
+        return state.prediction(u, i, num: num, den: den, used: used)
     }
 
     public func predict(users: [Int32], items: [Int32]) -> [Float] {
-        precondition(explicit, "ItemKNN was fitted for ranking, not rating prediction")
-        let lo = ratingRange.lowerBound, hi = ratingRange.upperBound
+        precondition(state.explicit, "ItemKNN was fitted for ranking, not rating prediction")
+        let byUser = state.byUser, residuals = state.residuals
         return zip(users, items).map { u32, i32 in
             let u = Int(u32)
-            let p = u < byUser.rows ? predict(u, Int(i32)) { j in byUser.position(row: u, column: j).map { residuals[$0] } }
-                : Float(baseline(u, Int(i32)))
-            return min(max(p, lo), hi)
+            return state.clipped(u < byUser.rows ? predict(u, Int(i32)) { j in byUser.position(row: u, column: j).map { residuals[$0] } }
+                : Float(state.baseline(u, Int(i32))))
         }
     }
 
     public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        let n = neighbors.rows, s = config.settings
-        if explicit {
+        let m = state.neighbors, n = m.rows, byUser = state.byUser
+        if state.explicit {
             // Predicted ratings of every item, with u's residuals spread into a dense lookup.
             var dense = [Float](repeating: .nan, count: n)
             for (r, u32) in users.enumerated() {
                 let u = Int(u32)
-                for k in byUser.rowRange(u) { dense[Int(byUser.indices[k])] = residuals[k] }
+                for k in byUser.rowRange(u) { dense[Int(byUser.indices[k])] = state.residuals[k] }
                 for i in 0..<n { scores[r * n + i] = predict(u, i) { j in dense[j].isNaN ? nil : dense[j] } }
                 for k in byUser.rowRange(u) { dense[Int(byUser.indices[k])] = .nan }
             }
@@ -118,17 +76,10 @@ public final class ItemKNN: Recommender {
             let row = UnsafeMutableBufferPointer(rebasing: scores[(r * n)..<((r + 1) * n)])
             row.update(repeating: 0)
             for j in byUser.rowIndices(Int(u32)) {
-                let range = neighbors.range(Int(j))
-                let top = range.lowerBound..<min(range.upperBound, range.lowerBound + s.k)
-                var scale: Float = 1
-                if s.normalize {
-                    var total: Float = 0
-                    for k in top { total += neighbors.weights[k] }
-                    if total > 0 { scale = 1 / total }
-                }
-                for k in top { row[Int(neighbors.neighbors[k])] += neighbors.weights[k] * scale }
+                let (top, scale) = state.topNeighbors(Int(j))
+                for k in top { row[Int(m.neighbors[k])] += m.weights[k] * scale }
             }
         }
-        fillEmptyRows(scores, rows: users.count, columns: n, popularity: popularity)
+        fillEmptyRows(scores, rows: users.count, columns: n, popularity: state.popularity)
     }
 }

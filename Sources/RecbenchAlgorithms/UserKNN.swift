@@ -24,80 +24,38 @@ public final class UserKNN: Recommender {
     public static let tasks: Set<Task> = [.rating, .ranking, .sequential]
 
     public let config: Config
+    private var state: NeighborhoodFit
     /// Row u: the users most similar to u, most similar first.
-    public private(set) var neighbors = NeighborLists(rows: 0, offsets: [0], neighbors: [], weights: [])
-    private var explicit = false
-    private var byUser = SparseMatrix(rows: 0, columns: 0, offsets: [0], indices: [], values: [])
-    /// Aligned with byUser's entries: r_vi − μ_v or r_vi − b_vi.
-    private var residuals: [Float] = []
-    private var userMeans: [Double] = []
-    private var bias: BiasBaseline?
-    private var popularity: [Float] = []
-    /// The training ratings' range: rating predictions are clipped to it (as Surprise and
-    /// ExplicitALS do), since a prediction outside it is always further from any true rating.
-    private var ratingRange: ClosedRange<Float> = -Float.infinity...Float.infinity
+    public var neighbors: NeighborLists { state.neighbors }
 
-    public init(config: Config) { self.config = config }
+    public init(config: Config) { self.config = config; state = NeighborhoodFit(side: .users, settings: config.settings) }
 
     public func fit(_ data: TrainingData, context: FitContext) throws {
-        let s = config.settings
-        try s.checkTask(data.task, model: Self.name)
-        explicit = data.task == .rating
-        let m = data.interactions
-        byUser = m.byUser
-        popularity = normalizedPopularity(m)
-        if explicit {
-            if let lo = byUser.values.min(), let hi = byUser.values.max() { ratingRange = lo...hi }
-            let b = try s.fitBiases(data, context: context)
-            bias = b
-            userMeans = KNNSettings.dampedMeans(m.byUser, beta: s.meanDamping)
-            residuals = [Float](repeating: 0, count: m.nnz)
-            for v in 0..<m.userCount {
-                for k in byUser.rowRange(v) {
-                    let i = Int(byUser.indices[k]), r = Double(byUser.values[k])
-                    residuals[k] = Float(s.variant == .baseline ? r - b.globalMean - b.userBias[v] - b.itemBias[i] : r - userMeans[v])
-                }
-            }
-        }
-        let vectors = Neighborhoods.prepare(m.byUser, similarity: s.options.similarity, binary: !explicit) { u, i in
-            s.variant == .baseline ? baseline(u, i) : userMeans[u]
-        }
-        neighbors = Neighborhoods.build(vectors, transposed: explicit ? nil : m.byItem, options: s.options,
-                                        threads: context.threads)
-        context.progress(1)
-    }
-
-    private func baseline(_ u: Int, _ i: Int) -> Double {
-        guard let b = bias else { return 0 }
-        let bu = u < b.userBias.count ? b.userBias[u] : 0, bi = i < b.itemBias.count ? b.itemBias[i] : 0
-        return b.globalMean + bu + bi
+        try state.fit(data, model: Self.name, context: context)
     }
 
     private func predict(_ u: Int, _ i: Int) -> Float {
-        let s = config.settings
-        guard u < neighbors.rows, i < byUser.columns else { return Float(baseline(u, i)) }
+        let m = state.neighbors, byUser = state.byUser
+        guard u < m.rows, i < byUser.columns else { return Float(state.baseline(u, i)) }
         var num = 0.0, den = 0.0, used = 0
-        for k in neighbors.range(u) {
-            let v = Int(neighbors.neighbors[k])
+        for k in m.range(u) {
+            let v = Int(m.neighbors[k])
             guard let p = byUser.position(row: v, column: i) else { continue }
-            let w = Double(neighbors.weights[k])
-            num += w * Double(residuals[p]); den += abs(w); used += 1
-            if used == s.k { break }
+            let w = Double(m.weights[k])
+            num += w * Double(state.residuals[p]); den += abs(w); used += 1
+            if used == config.settings.k { break }
         }
-        if used < s.minNeighbors || den == 0 { return Float(baseline(u, i)) }
-        let base = s.variant == .baseline ? baseline(u, i) : userMeans[u]
-        return Float(base + num / (den + s.damping))
+        return state.prediction(u, i, num: num, den: den, used: used)
     }
 
     public func predict(users: [Int32], items: [Int32]) -> [Float] {
-        precondition(explicit, "UserKNN was fitted for ranking, not rating prediction")
-        let lo = ratingRange.lowerBound, hi = ratingRange.upperBound
-        return zip(users, items).map { min(max(predict(Int($0), Int($1)), lo), hi) }
+        precondition(state.explicit, "UserKNN was fitted for ranking, not rating prediction")
+        return zip(users, items).map { state.clipped(predict(Int($0), Int($1))) }
     }
 
     public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        let n = byUser.columns, s = config.settings
-        if explicit {
+        let m = state.neighbors, byUser = state.byUser, n = byUser.columns
+        if state.explicit {
             for (r, u) in users.enumerated() { for i in 0..<n { scores[r * n + i] = predict(Int(u), i) } }
             return
         }
@@ -105,20 +63,13 @@ public final class UserKNN: Recommender {
             let row = UnsafeMutableBufferPointer(rebasing: scores[(r * n)..<((r + 1) * n)])
             row.update(repeating: 0)
             let u = Int(u32)
-            guard u < neighbors.rows else { continue }
-            let range = neighbors.range(u)
-            let top = range.lowerBound..<min(range.upperBound, range.lowerBound + s.k)
-            var scale: Float = 1
-            if s.normalize {
-                var total: Float = 0
-                for k in top { total += neighbors.weights[k] }
-                if total > 0 { scale = 1 / total }
-            }
+            guard u < m.rows else { continue }
+            let (top, scale) = state.topNeighbors(u)
             for k in top {
-                let w = neighbors.weights[k] * scale
-                for i in byUser.rowIndices(Int(neighbors.neighbors[k])) { row[Int(i)] += w }
+                let w = m.weights[k] * scale
+                for i in byUser.rowIndices(Int(m.neighbors[k])) { row[Int(i)] += w }
             }
         }
-        fillEmptyRows(scores, rows: users.count, columns: n, popularity: popularity)
+        fillEmptyRows(scores, rows: users.count, columns: n, popularity: state.popularity)
     }
 }
