@@ -145,19 +145,17 @@ public enum Neighborhoods {
 
         let workers = parallelWorkerCount(count: chunkCount, threads: threads, grain: 1)
         let heaps = (0..<workers).map { _ in RowHeaps(rows: n, capacity: kept) }
-        defer { heaps.forEach { $0.deallocate() } }
-        vectors.offsets.withUnsafeBufferPointer { ro in vectors.indices.withUnsafeBufferPointer { ri in
-        vectors.values.withUnsafeBufferPointer { rv in columns.offsets.withUnsafeBufferPointer { co in
+        let scratches = (0..<workers).map { _ in PairScratch(rows: n, pearson: options.similarity == .pearson) }
+        defer { heaps.forEach { $0.deallocate() }; scratches.forEach { $0.deallocate() } }
+        vectors.offsets.withUnsafeBufferPointer { ro in vectors.values.withUnsafeBufferPointer { rv in
         columns.indices.withUnsafeBufferPointer { ci in columns.values.withUnsafeBufferPointer { cv in
         inverseNorm.withUnsafeBufferPointer { inv in span.withUnsafeBufferPointer { start in
-            let m = UncheckedSendable((ro, ri, rv, co, ci, cv, inv, start, heaps))
-            let product = SparseProduct(ro: ro, ri: ri, rv: rv, co: co, ci: ci, cv: cv, span: start)
+            let m = UncheckedSendable((ro, inv, heaps, scratches))
+            let product = SparseProduct(ro: ro, rv: rv, ci: ci, cv: cv, span: start)
             let shared = UncheckedSendable(product)
             parallelForWorkers(count: chunkCount, threads: threads, grain: 1) { worker, c in
-                let (ro, _, _, _, _, _, inv, _, heaps) = m.value
-                let product = shared.value, heap = heaps[worker]
-                let scratch = PairScratch(rows: n, pearson: options.similarity == .pearson)
-                defer { scratch.deallocate() }
+                let (ro, inv, heaps, scratches) = m.value
+                let product = shared.value, heap = heaps[worker], scratch = scratches[worker]
                 for a in bounds[c]..<bounds[c + 1] {
                     let touched = binary ? product.countCooccurrences(row: a, into: scratch)
                                          : product.accumulate(row: a, into: scratch)
@@ -192,7 +190,7 @@ public enum Neighborhoods {
                     }
                 }
             }
-        } } } } } } } }
+        } } } } } }
         progress(1)
         return RowHeaps.merge(heaps, rows: n, capacity: kept, threads: threads)
     }
@@ -316,8 +314,8 @@ final class RowHeaps: @unchecked Sendable {
 
 /// The raw arrays of a row's product with the later rows of its columns.
 struct SparseProduct {
-    let ro: UnsafeBufferPointer<Int>, ri: UnsafeBufferPointer<Int32>, rv: UnsafeBufferPointer<Float>
-    let co: UnsafeBufferPointer<Int>, ci: UnsafeBufferPointer<Int32>, cv: UnsafeBufferPointer<Float>
+    let ro: UnsafeBufferPointer<Int>, rv: UnsafeBufferPointer<Float>
+    let ci: UnsafeBufferPointer<Int32>, cv: UnsafeBufferPointer<Float>
     let span: UnsafeBufferPointer<SIMD2<Int32>>
 
     /// Co-occurrence counts of row a with every later row sharing a column.
