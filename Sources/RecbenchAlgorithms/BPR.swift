@@ -95,28 +95,13 @@ public final class BPR: Recommender {
                                             let box = UncheckedSendable((xp, yp, bp, eu, ip, op, lp, cp))
                                             parallelChunks(count: threads, threads: threads) { chunk, _ in
                                                 let (xp, yp, bp, eu, ip, op, lp, cp) = box.value
-                                                var g = streams[chunk]
                                                 let n = samples * (chunk + 1) / threads - samples * chunk / threads
-                                                var loss = 0.0, done = 0
-                                                for _ in 0..<n {
-                                                    let e = g.nextInt(below: nnz)
-                                                    let u = Int(eu[e]), i = Int(ip[e])
-                                                    var j = g.nextInt(below: itemCount)
-                                                    if verify {
-                                                        let lo = op[u], hi = op[u + 1]
-                                                        var tries = 0
-                                                        while BPR.contains(ip, lo, hi, Int32(j)) && tries < 64 {
-                                                            j = g.nextInt(below: itemCount); tries += 1
-                                                        }
-                                                        if tries == 64 { continue } // the user has (almost) every item
-                                                    } else if j == i { continue }
-                                                    let margin = BPR.step(x: xp.baseAddress! + u * d, yi: yp.baseAddress! + i * d,
-                                                                          yj: yp.baseAddress! + j * d, bi: bp.baseAddress! + i,
-                                                                          bj: bp.baseAddress! + j, d: d, lr: eta, reg: reg)
-                                                    // −log σ(m), computed stably.
-                                                    loss += margin > 0 ? log1p(exp(-Double(margin))) : -Double(margin) + log1p(exp(Double(margin)))
-                                                    done += 1
-                                                }
+                                                var g = streams[chunk]
+                                                var sampler = TripleSampler(xp.baseAddress!, yp.baseAddress!, bp.baseAddress!,
+                                                                            eu.baseAddress!, ip.baseAddress!, op.baseAddress!,
+                                                                            d: d, nnz: nnz, items: itemCount, verify: verify,
+                                                                            lr: eta, reg: reg, seed: &g)
+                                                let (loss, done) = sampler.run(samples: n)
                                                 lp[chunk] = loss; cp[chunk] = done
                                             }
                                         }
@@ -149,6 +134,12 @@ public final class BPR: Recommender {
     /// Whether item j is in the sorted slice indices[lo..<hi].
     @inline(__always)
     static func contains(_ indices: UnsafeBufferPointer<Int32>, _ lo: Int, _ hi: Int, _ j: Int32) -> Bool {
+        guard let base = indices.baseAddress else { return false }
+        return contains(base, lo, hi, j)
+    }
+
+    @inline(__always)
+    static func contains(_ indices: UnsafePointer<Int32>, _ lo: Int, _ hi: Int, _ j: Int32) -> Bool {
         var a = lo, b = hi
         while a < b {
             let mid = (a + b) >> 1
@@ -205,3 +196,145 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// One thread's share of a BPR epoch. SGD on triples is bound by memory latency, not arithmetic:
+/// each triple reads an entry (user, positive), the user's row offsets, a few index entries for
+/// the negative check and three factor rows, all at random addresses, and done one after another
+/// those loads form a chain of cache misses. So triples are drawn in batches and run through a
+/// four-stage software pipeline, each stage prefetching what the next one reads for a later batch:
+///   1. draw entry e and negative j; prefetch the entry's user and item
+///   2. read (u, i); prefetch u's row offsets and the rows x_u, y_i, y_j and both biases
+///   3. read u's row bounds; prefetch the middle of u's item list (the binary search's first probe)
+///   4. verify j (redraw if it is one of u's items), then the SGD step.
+/// The triples, their order and the updates are exactly those of a one-at-a-time loop over the same
+/// random draws; only the draws' interleaving differs (all of a batch's e, j first, redraws later).
+struct TripleSampler {
+    static let batch = 16, depth = 4 // depth batches in flight, one per stage
+
+    let x: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>
+    let entryUser: UnsafePointer<Int32>, indices: UnsafePointer<Int32>, offsets: UnsafePointer<Int>
+    let d: Int, nnz: Int, items: Int, verify: Bool, lr: Float, reg: Float
+    var rng: FastRandom
+
+    init(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ bias: UnsafeMutablePointer<Float>,
+         _ entryUser: UnsafePointer<Int32>, _ indices: UnsafePointer<Int32>, _ offsets: UnsafePointer<Int>,
+         d: Int, nnz: Int, items: Int, verify: Bool, lr: Float, reg: Float, seed: inout RandomSource) {
+        self.x = x; self.y = y; self.bias = bias; self.entryUser = entryUser; self.indices = indices; self.offsets = offsets
+        self.d = d; self.nnz = nnz; self.items = items; self.verify = verify; self.lr = lr; self.reg = reg
+        rng = FastRandom(&seed)
+    }
+
+    @inline(__always)
+    private func prefetchRow(_ p: UnsafeMutablePointer<Float>) {
+        var o = 0
+        let bytes = d * 4
+        while o < bytes { Prefetch.write(UnsafeRawPointer(p) + o); o += 64 }
+    }
+
+    /// Runs `samples` triples; returns (Σ −log σ(margin) over the steps taken, steps taken).
+    mutating func run(samples: Int) -> (loss: Double, steps: Int) {
+        let B = TripleSampler.batch, ring = B * TripleSampler.depth
+        // Per slot: entry, negative, user, positive, row start, row end.
+        let slots = UnsafeMutablePointer<Int>.allocate(capacity: 6 * ring)
+        defer { slots.deallocate() }
+        let se = slots, sj = slots + ring, su = slots + 2 * ring, si = slots + 3 * ring, sl = slots + 4 * ring, sh = slots + 5 * ring
+        let batches = (samples + B - 1) / B
+        var loss = LogProduct(), steps = 0
+        let d = self.d
+        for t in 0..<(batches + TripleSampler.depth - 1) {
+            // Stage 4: the batch drawn three rounds ago.
+            if t >= 3 {
+                let b = t - 3, base = (b % TripleSampler.depth) * B
+                for s in base..<(base + min(B, samples - b * B)) {
+                    let u = su[s], i = si[s]
+                    var j = sj[s]
+                    if verify {
+                        var tries = 0
+                        while BPR.contains(indices, sl[s], sh[s], Int32(j)) && tries < 64 {
+                            j = rng.below(items); tries += 1
+                        }
+                        if tries == 64 { continue } // the user has (almost) every item
+                    } else if j == i { continue }
+                    let margin = BPR.step(x: x + u * d, yi: y + i * d, yj: y + j * d, bi: bias + i, bj: bias + j,
+                                          d: d, lr: lr, reg: reg)
+                    loss.add(margin: margin)
+                    steps += 1
+                }
+            }
+            // Stage 3: row bounds; the binary search starts in the middle of the row.
+            if t >= 2 && t - 2 < batches {
+                let b = t - 2, base = (b % TripleSampler.depth) * B
+                for s in base..<(base + min(B, samples - b * B)) {
+                    let lo = offsets[su[s]], hi = offsets[su[s] + 1]
+                    sl[s] = lo; sh[s] = hi
+                    Prefetch.read(UnsafeRawPointer(indices + ((lo + hi) >> 1)))
+                }
+            }
+            // Stage 2: the pair; everything the step touches.
+            if t >= 1 && t - 1 < batches {
+                let b = t - 1, base = (b % TripleSampler.depth) * B
+                for s in base..<(base + min(B, samples - b * B)) {
+                    let e = se[s], u = Int(entryUser[e]), i = Int(indices[e]), j = sj[s]
+                    su[s] = u; si[s] = i
+                    Prefetch.read(UnsafeRawPointer(offsets + u))
+                    prefetchRow(x + u * d); prefetchRow(y + i * d); prefetchRow(y + j * d)
+                    Prefetch.write(UnsafeRawPointer(bias + i)); Prefetch.write(UnsafeRawPointer(bias + j))
+                }
+            }
+            // Stage 1: the random draws.
+            if t < batches {
+                let base = (t % TripleSampler.depth) * B
+                for s in base..<(base + min(B, samples - t * B)) {
+                    let e = rng.below(nnz)
+                    se[s] = e; sj[s] = rng.below(items)
+                    Prefetch.read(UnsafeRawPointer(entryUser + e)); Prefetch.read(UnsafeRawPointer(indices + e))
+                }
+            }
+        }
+        return (loss.value, steps)
+    }
+}
+
+/// Σ −log σ(m) over many margins without a logarithm per term: σ(m) values are multiplied in a
+/// Double and the product's log taken only when it gets small. σ(m) below 1e-30 (m < −69) counts
+/// as 1e-30, a bounded underestimate of a loss that only reports progress.
+struct LogProduct {
+    private var product = 1.0, logs = 0.0
+    @inline(__always)
+    mutating func add(margin m: Float) {
+        // σ(m) = 1/(1 + e^−m), computed where it does not overflow.
+        let s: Float = m >= 0 ? 1 / (1 + expf(-m)) : max(1e-30, expf(m) / (1 + expf(m)))
+        product *= Double(s)
+        if product < 1e-200 { logs += log(product); product = 1 }
+    }
+    var value: Double { -(logs + log(product)) }
+}
+
+/// xoshiro256** inlined into the sampler (RandomSource lives in another module, so each draw
+/// would be a call), seeded from the thread's RandomSource stream.
+struct FastRandom {
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+    init(_ seed: inout RandomSource) {
+        s0 = seed.next(); s1 = seed.next(); s2 = seed.next(); s3 = seed.next()
+        if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
+    }
+    @inline(__always)
+    mutating func next() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t
+        s3 = (s3 << 45) | (s3 >> 19)
+        return result
+    }
+    /// Uniform in 0 ..< bound (Lemire's multiply-shift with rejection, unbiased).
+    @inline(__always)
+    mutating func below(_ bound: Int) -> Int {
+        let b = UInt64(bound)
+        var m = next().multipliedFullWidth(by: b)
+        if m.low < b {
+            let t = (0 &- b) % b
+            while m.low < t { m = next().multipliedFullWidth(by: b) }
+        }
+        return Int(m.high)
+    }
+}
