@@ -59,17 +59,16 @@ public final class BPR: Recommender {
     public func fit(_ data: TrainingData, context: FitContext) throws {
         let m = data.interactions, d = config.factors
         let nnz = m.nnz, itemCount = m.itemCount
-        var rng = context.random("bpr-init")
-        userFactors = DenseMatrix(rows: m.userCount, columns: d)
-        itemFactors = DenseMatrix(rows: itemCount, columns: d)
-        userFactors.randomize(std: Float(config.initStd), rng: &rng)
-        itemFactors.randomize(std: Float(config.initStd), rng: &rng)
+        let std = Float(config.initStd)
+        userFactors = FactorKernels.gaussianFactors(rows: m.userCount, d: d, std: std, context: context, stream: "bpr-init-users")
+        itemFactors = FactorKernels.gaussianFactors(rows: itemCount, d: d, std: std, context: context, stream: "bpr-init-items")
         itemBias = [Float](repeating: 0, count: itemCount)
         guard nnz > 0, itemCount > 1 else { return }
 
-        // The user of each CSR entry, so a uniform entry index gives a (user, positive) pair.
-        var entryUser = [Int32](repeating: 0, count: nnz)
-        for u in 0..<m.userCount { for k in m.byUser.rowRange(u) { entryUser[k] = Int32(u) } }
+        // (user, item) of each CSR entry side by side, so a uniform entry index gives a (user,
+        // positive) pair from one cache line.
+        var entryPair = [Int32](repeating: 0, count: 2 * nnz)
+        for u in 0..<m.userCount { for k in m.byUser.rowRange(u) { entryPair[2 * k] = Int32(u); entryPair[2 * k + 1] = m.byUser.indices[k] } }
         let samples = config.samplesPerEpoch > 0 ? config.samplesPerEpoch : nnz
         let threads = max(1, min(context.threads, samples))
         let reg = Float(config.regularization), verify = config.verifyNegatives
@@ -87,7 +86,7 @@ public final class BPR: Recommender {
             userFactors.values.withUnsafeMutableBufferPointer { xp in
                 itemFactors.values.withUnsafeMutableBufferPointer { yp in
                     itemBias.withUnsafeMutableBufferPointer { bp in
-                        entryUser.withUnsafeBufferPointer { eu in
+                        entryPair.withUnsafeBufferPointer { eu in
                             m.byUser.indices.withUnsafeBufferPointer { ip in
                                 m.byUser.offsets.withUnsafeBufferPointer { op in
                                     partialLoss.withUnsafeMutableBufferPointer { lp in
@@ -200,26 +199,28 @@ import Darwin
 /// One thread's share of a BPR epoch. SGD on triples is bound by memory latency, not arithmetic:
 /// each triple reads an entry (user, positive), the user's row offsets, a few index entries for
 /// the negative check and three factor rows, all at random addresses, and done one after another
-/// those loads form a chain of cache misses. So triples are drawn in batches and run through a
-/// four-stage software pipeline, each stage prefetching what the next one reads for a later batch:
-///   1. draw entry e and negative j; prefetch the entry's user and item
-///   2. read (u, i); prefetch u's row offsets and the rows x_u, y_i, y_j and both biases
-///   3. read u's row bounds; prefetch the middle of u's item list (the binary search's first probe)
-///   4. verify j (redraw if it is one of u's items), then the SGD step.
-/// The triples, their order and the updates are exactly those of a one-at-a-time loop over the same
-/// random draws; only the draws' interleaving differs (all of a batch's e, j first, redraws later).
+/// those loads form a chain of cache misses. So the triples run through a four-stage software
+/// pipeline, stage k + 1 working `lag` triples behind stage k, each stage prefetching what the
+/// next reads:
+///   1. draw entry e and negative j; prefetch the entry's (user, item)
+///   2. read (u, i); prefetch u's row offsets, the rows x_u, y_i, y_j and both biases
+///   3. read u's row bounds; prefetch u's item list (ends and middle: the binary search's probes)
+///   4. verify j (redraw while it is one of u's items), then the SGD step.
+/// One triple per stage per turn spreads the prefetches evenly (bursts overflow the miss buffers).
+/// The triples and the order of their updates are exactly those of a one-at-a-time loop; only the
+/// interleaving of random draws differs (a triple's e and j are drawn early, redraws late).
 struct TripleSampler {
-    static let batch = 16, depth = 4 // depth batches in flight, one per stage
+    static let lag = 8, ring = 32 // ring ≥ 4·lag slots, a power of two
 
     let x: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>
-    let entryUser: UnsafePointer<Int32>, indices: UnsafePointer<Int32>, offsets: UnsafePointer<Int>
+    let entryPair: UnsafePointer<Int32>, indices: UnsafePointer<Int32>, offsets: UnsafePointer<Int>
     let d: Int, nnz: Int, items: Int, verify: Bool, lr: Float, reg: Float
     var rng: FastRandom
 
     init(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ bias: UnsafeMutablePointer<Float>,
-         _ entryUser: UnsafePointer<Int32>, _ indices: UnsafePointer<Int32>, _ offsets: UnsafePointer<Int>,
+         _ entryPair: UnsafePointer<Int32>, _ indices: UnsafePointer<Int32>, _ offsets: UnsafePointer<Int>,
          d: Int, nnz: Int, items: Int, verify: Bool, lr: Float, reg: Float, seed: inout RandomSource) {
-        self.x = x; self.y = y; self.bias = bias; self.entryUser = entryUser; self.indices = indices; self.offsets = offsets
+        self.x = x; self.y = y; self.bias = bias; self.entryPair = entryPair; self.indices = indices; self.offsets = offsets
         self.d = d; self.nnz = nnz; self.items = items; self.verify = verify; self.lr = lr; self.reg = reg
         rng = FastRandom(&seed)
     }
@@ -233,62 +234,55 @@ struct TripleSampler {
 
     /// Runs `samples` triples; returns (Σ −log σ(margin) over the steps taken, steps taken).
     mutating func run(samples: Int) -> (loss: Double, steps: Int) {
-        let B = TripleSampler.batch, ring = B * TripleSampler.depth
+        let lag = TripleSampler.lag, ring = TripleSampler.ring, mask = ring - 1
         // Per slot: entry, negative, user, positive, row start, row end.
         let slots = UnsafeMutablePointer<Int>.allocate(capacity: 6 * ring)
         defer { slots.deallocate() }
         let se = slots, sj = slots + ring, su = slots + 2 * ring, si = slots + 3 * ring, sl = slots + 4 * ring, sh = slots + 5 * ring
-        let batches = (samples + B - 1) / B
         var loss = LogProduct(), steps = 0
         let d = self.d
-        for t in 0..<(batches + TripleSampler.depth - 1) {
-            // Stage 4: the batch drawn three rounds ago.
-            if t >= 3 {
-                let b = t - 3, base = (b % TripleSampler.depth) * B
-                for s in base..<(base + min(B, samples - b * B)) {
-                    let u = su[s], i = si[s]
-                    var j = sj[s]
-                    if verify {
-                        var tries = 0
-                        while BPR.contains(indices, sl[s], sh[s], Int32(j)) && tries < 64 {
-                            j = rng.below(items); tries += 1
-                        }
-                        if tries == 64 { continue } // the user has (almost) every item
-                    } else if j == i { continue }
-                    let margin = BPR.step(x: x + u * d, yi: y + i * d, yj: y + j * d, bi: bias + i, bj: bias + j,
-                                          d: d, lr: lr, reg: reg)
-                    loss.add(margin: margin)
-                    steps += 1
-                }
-            }
-            // Stage 3: row bounds; the binary search starts in the middle of the row.
-            if t >= 2 && t - 2 < batches {
-                let b = t - 2, base = (b % TripleSampler.depth) * B
-                for s in base..<(base + min(B, samples - b * B)) {
-                    let lo = offsets[su[s]], hi = offsets[su[s] + 1]
-                    sl[s] = lo; sh[s] = hi
-                    Prefetch.read(UnsafeRawPointer(indices + ((lo + hi) >> 1)))
-                }
+        for t in 0..<(samples + 3 * lag) {
+            // Stage 1: triple t's random draws.
+            if t < samples {
+                let s = t & mask, e = rng.below(nnz)
+                se[s] = e; sj[s] = rng.below(items)
+                Prefetch.read(UnsafeRawPointer(entryPair + 2 * e))
             }
             // Stage 2: the pair; everything the step touches.
-            if t >= 1 && t - 1 < batches {
-                let b = t - 1, base = (b % TripleSampler.depth) * B
-                for s in base..<(base + min(B, samples - b * B)) {
-                    let e = se[s], u = Int(entryUser[e]), i = Int(indices[e]), j = sj[s]
-                    su[s] = u; si[s] = i
-                    Prefetch.read(UnsafeRawPointer(offsets + u))
-                    prefetchRow(x + u * d); prefetchRow(y + i * d); prefetchRow(y + j * d)
-                    Prefetch.write(UnsafeRawPointer(bias + i)); Prefetch.write(UnsafeRawPointer(bias + j))
+            let t2 = t - lag
+            if t2 >= 0 && t2 < samples {
+                let s = t2 & mask, e = se[s], u = Int(entryPair[2 * e]), i = Int(entryPair[2 * e + 1]), j = sj[s]
+                su[s] = u; si[s] = i
+                Prefetch.read(UnsafeRawPointer(offsets + u))
+                prefetchRow(x + u * d); prefetchRow(y + i * d); prefetchRow(y + j * d)
+                Prefetch.write(UnsafeRawPointer(bias + i)); Prefetch.write(UnsafeRawPointer(bias + j))
+            }
+            // Stage 3: row bounds.
+            let t3 = t2 - lag
+            if verify && t3 >= 0 && t3 < samples {
+                let s = t3 & mask, lo = offsets[su[s]], hi = offsets[su[s] + 1]
+                sl[s] = lo; sh[s] = hi
+                if hi > lo {
+                    Prefetch.read(UnsafeRawPointer(indices + lo)); Prefetch.read(UnsafeRawPointer(indices + ((lo + hi) >> 1)))
+                    Prefetch.read(UnsafeRawPointer(indices + (hi - 1)))
                 }
             }
-            // Stage 1: the random draws.
-            if t < batches {
-                let base = (t % TripleSampler.depth) * B
-                for s in base..<(base + min(B, samples - t * B)) {
-                    let e = rng.below(nnz)
-                    se[s] = e; sj[s] = rng.below(items)
-                    Prefetch.read(UnsafeRawPointer(entryUser + e)); Prefetch.read(UnsafeRawPointer(indices + e))
-                }
+            // Stage 4: verify and step.
+            let t4 = t3 - lag
+            if t4 >= 0 {
+                let s = t4 & mask, u = su[s], i = si[s]
+                var j = sj[s]
+                if verify {
+                    var tries = 0
+                    while BPR.contains(indices, sl[s], sh[s], Int32(j)) && tries < 64 {
+                        j = rng.below(items); tries += 1
+                    }
+                    if tries == 64 { continue } // the user has (almost) every item
+                } else if j == i { continue }
+                let margin = BPR.step(x: x + u * d, yi: y + i * d, yj: y + j * d, bi: bias + i, bj: bias + j,
+                                      d: d, lr: lr, reg: reg)
+                loss.add(margin: margin)
+                steps += 1
             }
         }
         return (loss.value, steps)

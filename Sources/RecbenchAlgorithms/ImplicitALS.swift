@@ -59,11 +59,9 @@ public final class ImplicitALS: Recommender {
     public func fit(_ data: TrainingData, context: FitContext) throws {
         let m = data.interactions, d = config.factors
         let userConf = m.byUser.values.map(confidence), itemConf = m.byItem.values.map(confidence)
-        var rng = context.random("implicit-als-init")
-        userFactors = DenseMatrix(rows: m.userCount, columns: d)
-        itemFactors = DenseMatrix(rows: m.itemCount, columns: d)
-        userFactors.randomize(std: Float(config.initStd), rng: &rng)
-        itemFactors.randomize(std: Float(config.initStd), rng: &rng)
+        let std = Float(config.initStd)
+        userFactors = FactorKernels.gaussianFactors(rows: m.userCount, d: d, std: std, context: context, stream: "implicit-als-init-users")
+        itemFactors = FactorKernels.gaussianFactors(rows: m.itemCount, d: d, std: std, context: context, stream: "implicit-als-init-items")
         var stopper = EarlyStopping<(DenseMatrix, DenseMatrix)>(patience: config.patience)
 
         for it in 0..<config.iterations {
@@ -90,7 +88,7 @@ public final class ImplicitALS: Recommender {
     func sweep(_ target: inout DenseMatrix, fixed: DenseMatrix, csr: SparseMatrix, conf: [Float], threads: Int) throws {
         let d = config.factors, rows = target.rows
         let g = fixed.values.withUnsafeBufferPointer {
-            FactorKernels.gram($0.baseAddress!, rows: fixed.rows, d: d, ridge: Float(config.regularization))
+            FactorKernels.gram($0.baseAddress!, rows: fixed.rows, d: d, ridge: Float(config.regularization), threads: threads)
         }
         // Small blocks: per-row cost varies with the row's count, and 128-row blocks left one
         // thread idle at the end of each half-sweep on small data sets.
@@ -111,12 +109,14 @@ public final class ImplicitALS: Recommender {
                                         if !cholesky {
                                             let work = ImplicitCG.Work(k: d)
                                             for u in rowRange {
-                                                let lo = op[u]
+                                                let lo = op[u], hi = op[u + 1]
+                                                let next = u + 1 < rows ? op[u + 2] : hi // the next row's entries: hi..<next
                                                 // An empty row is fine: its optimum (G x = 0) is reached by CG.
                                                 ImplicitCG.solve(base: gp.baseAddress!, fixed: fp.baseAddress!, k: d,
                                                                  cols: ip.baseAddress! + lo, conf: cp.baseAddress! + lo,
-                                                                 n: op[u + 1] - lo, steps: steps, work: work,
-                                                                 x: tp.baseAddress! + u * d)
+                                                                 n: hi - lo, steps: steps, work: work,
+                                                                 x: tp.baseAddress! + u * d,
+                                                                 ahead: ip.baseAddress! + hi, aheadCount: next - hi)
                                             }
                                             return
                                         }
@@ -149,8 +149,8 @@ public final class ImplicitALS: Recommender {
     /// tr(XᵀX·YᵀY); observed pairs then correct it: c(1 − s)² − s².
     func loss(_ m: InteractionMatrix, userConf: [Float], threads: Int) -> Double {
         let d = config.factors
-        let gx = userFactors.values.withUnsafeBufferPointer { FactorKernels.gram($0.baseAddress!, rows: userFactors.rows, d: d, ridge: 0) }
-        let gy = itemFactors.values.withUnsafeBufferPointer { FactorKernels.gram($0.baseAddress!, rows: itemFactors.rows, d: d, ridge: 0) }
+        let gx = userFactors.values.withUnsafeBufferPointer { FactorKernels.gram($0.baseAddress!, rows: userFactors.rows, d: d, ridge: 0, threads: threads) }
+        let gy = itemFactors.values.withUnsafeBufferPointer { FactorKernels.gram($0.baseAddress!, rows: itemFactors.rows, d: d, ridge: 0, threads: threads) }
         var total = 0.0
         for k in 0..<(d * d) { total += Double(gx[k]) * Double(gy[k]) }
         let chunks = max(1, threads)
