@@ -137,14 +137,20 @@ public final class BPR: Recommender {
         return contains(base, lo, hi, j)
     }
 
+    /// Branch-free search: the probe's outcome only moves `base` (a conditional move), so the loop
+    /// runs ⌈log₂ n⌉ times with no data-dependent branch to mispredict (on a user with a hundred
+    /// items, half of the seven probes of a branching search mispredict).
     @inline(__always)
     static func contains(_ indices: UnsafePointer<Int32>, _ lo: Int, _ hi: Int, _ j: Int32) -> Bool {
-        var a = lo, b = hi
-        while a < b {
-            let mid = (a + b) >> 1
-            if indices[mid] < j { a = mid + 1 } else { b = mid }
+        var base = lo, n = hi - lo
+        guard n > 0 else { return false }
+        // Invariant: if j is in indices[lo..<hi], it is in indices[base..<base + n].
+        while n > 1 {
+            let half = n >> 1
+            base = indices[base + half] <= j ? base + half : base
+            n -= half
         }
-        return a < hi && indices[a] == j
+        return indices[base] == j
     }
 
     /// One SGD step on the triple; returns the margin s(u,i) − s(u,j) before the step.
