@@ -137,7 +137,7 @@ public final class BPR: Recommender {
         return contains(base, lo, hi, j)
     }
 
-    /// Branch-free search: the probe's outcome only moves `base` (a conditional move), so the loop
+    /// Branch-free search: the probe's outcome only moves `base` (by a mask), so the loop
     /// runs ⌈log₂ n⌉ times with no data-dependent branch to mispredict (on a user with a hundred
     /// items, half of the seven probes of a branching search mispredict).
     @inline(__always)
@@ -147,8 +147,11 @@ public final class BPR: Recommender {
         // Invariant: if j is in indices[lo..<hi], it is in indices[base..<base + n].
         while n > 1 {
             let half = n >> 1
-            base = indices[base + half] <= j ? base + half : base
-            n -= half
+            // Arithmetic select (the compiler made a ternary a branch): −1 when the probe > j, else 0.
+            // Item indices are non-negative Int32, so j − probe does not overflow.
+            let above = Int((j &- indices[base &+ half]) >> 31)
+            base &+= half & ~above
+            n &-= half
         }
         return indices[base] == j
     }
