@@ -59,17 +59,16 @@ public final class BPR: Recommender {
     public func fit(_ data: TrainingData, context: FitContext) throws {
         let m = data.interactions, d = config.factors
         let nnz = m.nnz, itemCount = m.itemCount
-        var rng = context.random("bpr-init")
-        userFactors = DenseMatrix(rows: m.userCount, columns: d)
-        itemFactors = DenseMatrix(rows: itemCount, columns: d)
-        userFactors.randomize(std: Float(config.initStd), rng: &rng)
-        itemFactors.randomize(std: Float(config.initStd), rng: &rng)
+        let std = Float(config.initStd)
+        userFactors = FactorKernels.gaussianFactors(rows: m.userCount, d: d, std: std, context: context, stream: "bpr-init-users")
+        itemFactors = FactorKernels.gaussianFactors(rows: itemCount, d: d, std: std, context: context, stream: "bpr-init-items")
         itemBias = [Float](repeating: 0, count: itemCount)
         guard nnz > 0, itemCount > 1 else { return }
 
-        // The user of each CSR entry, so a uniform entry index gives a (user, positive) pair.
-        var entryUser = [Int32](repeating: 0, count: nnz)
-        for u in 0..<m.userCount { for k in m.byUser.rowRange(u) { entryUser[k] = Int32(u) } }
+        // (user, item) of each CSR entry side by side, so a uniform entry index gives a (user,
+        // positive) pair from one cache line.
+        var entryPair = [Int32](repeating: 0, count: 2 * nnz)
+        for u in 0..<m.userCount { for k in m.byUser.rowRange(u) { entryPair[2 * k] = Int32(u); entryPair[2 * k + 1] = m.byUser.indices[k] } }
         let samples = config.samplesPerEpoch > 0 ? config.samplesPerEpoch : nnz
         let threads = max(1, min(context.threads, samples))
         let reg = Float(config.regularization), verify = config.verifyNegatives
@@ -87,7 +86,7 @@ public final class BPR: Recommender {
             userFactors.values.withUnsafeMutableBufferPointer { xp in
                 itemFactors.values.withUnsafeMutableBufferPointer { yp in
                     itemBias.withUnsafeMutableBufferPointer { bp in
-                        entryUser.withUnsafeBufferPointer { eu in
+                        entryPair.withUnsafeBufferPointer { eu in
                             m.byUser.indices.withUnsafeBufferPointer { ip in
                                 m.byUser.offsets.withUnsafeBufferPointer { op in
                                     partialLoss.withUnsafeMutableBufferPointer { lp in
@@ -95,28 +94,13 @@ public final class BPR: Recommender {
                                             let box = UncheckedSendable((xp, yp, bp, eu, ip, op, lp, cp))
                                             parallelChunks(count: threads, threads: threads) { chunk, _ in
                                                 let (xp, yp, bp, eu, ip, op, lp, cp) = box.value
-                                                var g = streams[chunk]
                                                 let n = samples * (chunk + 1) / threads - samples * chunk / threads
-                                                var loss = 0.0, done = 0
-                                                for _ in 0..<n {
-                                                    let e = g.nextInt(below: nnz)
-                                                    let u = Int(eu[e]), i = Int(ip[e])
-                                                    var j = g.nextInt(below: itemCount)
-                                                    if verify {
-                                                        let lo = op[u], hi = op[u + 1]
-                                                        var tries = 0
-                                                        while BPR.contains(ip, lo, hi, Int32(j)) && tries < 64 {
-                                                            j = g.nextInt(below: itemCount); tries += 1
-                                                        }
-                                                        if tries == 64 { continue } // the user has (almost) every item
-                                                    } else if j == i { continue }
-                                                    let margin = BPR.step(x: xp.baseAddress! + u * d, yi: yp.baseAddress! + i * d,
-                                                                          yj: yp.baseAddress! + j * d, bi: bp.baseAddress! + i,
-                                                                          bj: bp.baseAddress! + j, d: d, lr: eta, reg: reg)
-                                                    // −log σ(m), computed stably.
-                                                    loss += margin > 0 ? log1p(exp(-Double(margin))) : -Double(margin) + log1p(exp(Double(margin)))
-                                                    done += 1
-                                                }
+                                                var g = streams[chunk]
+                                                var sampler = TripleSampler(xp.baseAddress!, yp.baseAddress!, bp.baseAddress!,
+                                                                            eu.baseAddress!, ip.baseAddress!, op.baseAddress!,
+                                                                            d: d, nnz: nnz, items: itemCount, verify: verify,
+                                                                            lr: eta, reg: reg, seed: &g)
+                                                let (loss, done) = sampler.run(samples: n)
                                                 lp[chunk] = loss; cp[chunk] = done
                                             }
                                         }
@@ -149,12 +133,27 @@ public final class BPR: Recommender {
     /// Whether item j is in the sorted slice indices[lo..<hi].
     @inline(__always)
     static func contains(_ indices: UnsafeBufferPointer<Int32>, _ lo: Int, _ hi: Int, _ j: Int32) -> Bool {
-        var a = lo, b = hi
-        while a < b {
-            let mid = (a + b) >> 1
-            if indices[mid] < j { a = mid + 1 } else { b = mid }
+        guard let base = indices.baseAddress else { return false }
+        return contains(base, lo, hi, j)
+    }
+
+    /// Branch-free search: the probe's outcome only moves `base` (by a mask), so the loop
+    /// runs ⌈log₂ n⌉ times with no data-dependent branch to mispredict (on a user with a hundred
+    /// items, half of the seven probes of a branching search mispredict).
+    @inline(__always)
+    static func contains(_ indices: UnsafePointer<Int32>, _ lo: Int, _ hi: Int, _ j: Int32) -> Bool {
+        var base = lo, n = hi - lo
+        guard n > 0 else { return false }
+        // Invariant: if j is in indices[lo..<hi], it is in indices[base..<base + n].
+        while n > 1 {
+            let half = n >> 1
+            // Arithmetic select (the compiler made a ternary a branch): −1 when the probe > j, else 0.
+            // Item indices are non-negative Int32, so j − probe does not overflow.
+            let above = Int((j &- indices[base &+ half]) >> 31)
+            base &+= half & ~above
+            n &-= half
         }
-        return a < hi && indices[a] == j
+        return indices[base] == j
     }
 
     /// One SGD step on the triple; returns the margin s(u,i) − s(u,j) before the step.
@@ -205,3 +204,140 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// One thread's share of a BPR epoch. SGD on triples is bound by memory latency, not arithmetic:
+/// each triple reads an entry (user, positive), the user's row offsets, a few index entries for
+/// the negative check and three factor rows, all at random addresses, and done one after another
+/// those loads form a chain of cache misses. So the triples run through a four-stage software
+/// pipeline, stage k + 1 working `lag` triples behind stage k, each stage prefetching what the
+/// next reads:
+///   1. draw entry e and negative j; prefetch the entry's (user, item)
+///   2. read (u, i); prefetch u's row offsets, the rows x_u, y_i, y_j and both biases
+///   3. read u's row bounds; prefetch u's item list (ends and middle: the binary search's probes)
+///   4. verify j (redraw while it is one of u's items), then the SGD step.
+/// One triple per stage per turn spreads the prefetches evenly (bursts overflow the miss buffers).
+/// The triples and the order of their updates are exactly those of a one-at-a-time loop; only the
+/// interleaving of random draws differs (a triple's e and j are drawn early, redraws late).
+struct TripleSampler {
+    static let lag = 8, ring = 32 // ring ≥ 4·lag slots, a power of two
+
+    let x: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>
+    let entryPair: UnsafePointer<Int32>, indices: UnsafePointer<Int32>, offsets: UnsafePointer<Int>
+    let d: Int, nnz: Int, items: Int, verify: Bool, lr: Float, reg: Float
+    var rng: FastRandom
+
+    init(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ bias: UnsafeMutablePointer<Float>,
+         _ entryPair: UnsafePointer<Int32>, _ indices: UnsafePointer<Int32>, _ offsets: UnsafePointer<Int>,
+         d: Int, nnz: Int, items: Int, verify: Bool, lr: Float, reg: Float, seed: inout RandomSource) {
+        self.x = x; self.y = y; self.bias = bias; self.entryPair = entryPair; self.indices = indices; self.offsets = offsets
+        self.d = d; self.nnz = nnz; self.items = items; self.verify = verify; self.lr = lr; self.reg = reg
+        rng = FastRandom(&seed)
+    }
+
+    @inline(__always)
+    private func prefetchRow(_ p: UnsafeMutablePointer<Float>) {
+        var o = 0
+        let bytes = d * 4
+        while o < bytes { Prefetch.write(UnsafeRawPointer(p) + o); o += 64 }
+    }
+
+    /// Runs `samples` triples; returns (Σ −log σ(margin) over the steps taken, steps taken).
+    mutating func run(samples: Int) -> (loss: Double, steps: Int) {
+        let lag = TripleSampler.lag, ring = TripleSampler.ring, mask = ring - 1
+        // Per slot: entry, negative, user, positive, row start, row end.
+        let slots = UnsafeMutablePointer<Int>.allocate(capacity: 6 * ring)
+        defer { slots.deallocate() }
+        let se = slots, sj = slots + ring, su = slots + 2 * ring, si = slots + 3 * ring, sl = slots + 4 * ring, sh = slots + 5 * ring
+        var loss = LogProduct(), steps = 0
+        let d = self.d
+        for t in 0..<(samples + 3 * lag) {
+            // Stage 1: triple t's random draws.
+            if t < samples {
+                let s = t & mask, e = rng.below(nnz)
+                se[s] = e; sj[s] = rng.below(items)
+                Prefetch.read(UnsafeRawPointer(entryPair + 2 * e))
+            }
+            // Stage 2: the pair; everything the step touches.
+            let t2 = t - lag
+            if t2 >= 0 && t2 < samples {
+                let s = t2 & mask, e = se[s], u = Int(entryPair[2 * e]), i = Int(entryPair[2 * e + 1]), j = sj[s]
+                su[s] = u; si[s] = i
+                Prefetch.read(UnsafeRawPointer(offsets + u))
+                prefetchRow(x + u * d); prefetchRow(y + i * d); prefetchRow(y + j * d)
+                Prefetch.write(UnsafeRawPointer(bias + i)); Prefetch.write(UnsafeRawPointer(bias + j))
+            }
+            // Stage 3: row bounds.
+            let t3 = t2 - lag
+            if verify && t3 >= 0 && t3 < samples {
+                let s = t3 & mask, lo = offsets[su[s]], hi = offsets[su[s] + 1]
+                sl[s] = lo; sh[s] = hi
+                if hi > lo {
+                    Prefetch.read(UnsafeRawPointer(indices + lo)); Prefetch.read(UnsafeRawPointer(indices + ((lo + hi) >> 1)))
+                    Prefetch.read(UnsafeRawPointer(indices + (hi - 1)))
+                }
+            }
+            // Stage 4: verify and step.
+            let t4 = t3 - lag
+            if t4 >= 0 {
+                let s = t4 & mask, u = su[s], i = si[s]
+                var j = sj[s]
+                if verify {
+                    var tries = 0
+                    while BPR.contains(indices, sl[s], sh[s], Int32(j)) && tries < 64 {
+                        j = rng.below(items); tries += 1
+                    }
+                    if tries == 64 { continue } // the user has (almost) every item
+                } else if j == i { continue }
+                let margin = BPR.step(x: x + u * d, yi: y + i * d, yj: y + j * d, bi: bias + i, bj: bias + j,
+                                      d: d, lr: lr, reg: reg)
+                loss.add(margin: margin)
+                steps += 1
+            }
+        }
+        return (loss.value, steps)
+    }
+}
+
+/// Σ −log σ(m) over many margins without a logarithm per term: σ(m) values are multiplied in a
+/// Double and the product's log taken only when it gets small. σ(m) below 1e-30 (m < −69) counts
+/// as 1e-30, a bounded underestimate of a loss that only reports progress.
+struct LogProduct {
+    private var product = 1.0, logs = 0.0
+    @inline(__always)
+    mutating func add(margin m: Float) {
+        // σ(m) = 1/(1 + e^−m), computed where it does not overflow.
+        let s: Float = m >= 0 ? 1 / (1 + expf(-m)) : max(1e-30, expf(m) / (1 + expf(m)))
+        product *= Double(s)
+        if product < 1e-200 { logs += log(product); product = 1 }
+    }
+    var value: Double { -(logs + log(product)) }
+}
+
+/// xoshiro256** inlined into the sampler (RandomSource lives in another module, so each draw
+/// would be a call), seeded from the thread's RandomSource stream.
+struct FastRandom {
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+    init(_ seed: inout RandomSource) {
+        s0 = seed.next(); s1 = seed.next(); s2 = seed.next(); s3 = seed.next()
+        if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
+    }
+    @inline(__always)
+    mutating func next() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t
+        s3 = (s3 << 45) | (s3 >> 19)
+        return result
+    }
+    /// Uniform in 0 ..< bound (Lemire's multiply-shift with rejection, unbiased).
+    @inline(__always)
+    mutating func below(_ bound: Int) -> Int {
+        let b = UInt64(bound)
+        var m = next().multipliedFullWidth(by: b)
+        if m.low < b {
+            let t = (0 &- b) % b
+            while m.low < t { m = next().multipliedFullWidth(by: b) }
+        }
+        return Int(m.high)
+    }
+}

@@ -59,11 +59,9 @@ public final class ImplicitALS: Recommender {
     public func fit(_ data: TrainingData, context: FitContext) throws {
         let m = data.interactions, d = config.factors
         let userConf = m.byUser.values.map(confidence), itemConf = m.byItem.values.map(confidence)
-        var rng = context.random("implicit-als-init")
-        userFactors = DenseMatrix(rows: m.userCount, columns: d)
-        itemFactors = DenseMatrix(rows: m.itemCount, columns: d)
-        userFactors.randomize(std: Float(config.initStd), rng: &rng)
-        itemFactors.randomize(std: Float(config.initStd), rng: &rng)
+        let std = Float(config.initStd)
+        userFactors = FactorKernels.gaussianFactors(rows: m.userCount, d: d, std: std, context: context, stream: "implicit-als-init-users")
+        itemFactors = FactorKernels.gaussianFactors(rows: m.itemCount, d: d, std: std, context: context, stream: "implicit-als-init-items")
         var stopper = EarlyStopping<(DenseMatrix, DenseMatrix)>(patience: config.patience)
 
         for it in 0..<config.iterations {
@@ -90,23 +88,40 @@ public final class ImplicitALS: Recommender {
     func sweep(_ target: inout DenseMatrix, fixed: DenseMatrix, csr: SparseMatrix, conf: [Float], threads: Int) throws {
         let d = config.factors, rows = target.rows
         let g = fixed.values.withUnsafeBufferPointer {
-            FactorKernels.gram($0.baseAddress!, rows: fixed.rows, d: d, ridge: Float(config.regularization))
+            FactorKernels.gram($0.baseAddress!, rows: fixed.rows, d: d, ridge: Float(config.regularization), threads: threads)
         }
-        let block = 128, blocks = (rows + block - 1) / block
+        // Small blocks: per-row cost varies with the row's count, and 128-row blocks left one
+        // thread idle at the end of each half-sweep on small data sets.
+        let block = 16, blocks = (rows + block - 1) / block
         var failed = [Bool](repeating: false, count: blocks)
         let cholesky = config.useCholesky, steps = config.cgSteps
         try target.values.withUnsafeMutableBufferPointer { tp in
             try fixed.values.withUnsafeBufferPointer { fp in
                 try g.withUnsafeBufferPointer { gp in
-                    try conf.withUnsafeBufferPointer { cp in
-                        try csr.indices.withUnsafeBufferPointer { ip in
+                    try (conf.isEmpty ? [0] : conf).withUnsafeBufferPointer { cp in // non-nil base pointers
+                        try (csr.indices.isEmpty ? [0] : csr.indices).withUnsafeBufferPointer { ip in
                             try csr.offsets.withUnsafeBufferPointer { op in
                                 try failed.withUnsafeMutableBufferPointer { fl in
                                     let box = UncheckedSendable((tp, fp, gp, cp, ip, op, fl))
                                     parallelFor(count: blocks, threads: threads, grain: 1) { b in
                                         let (tp, fp, gp, cp, ip, op, fl) = box.value
+                                        let rowRange = (b * block)..<min(rows, (b + 1) * block)
+                                        if !cholesky {
+                                            let work = ImplicitCG.Work(k: d)
+                                            for u in rowRange {
+                                                let lo = op[u], hi = op[u + 1]
+                                                let next = u + 1 < rows ? op[u + 2] : hi // the next row's entries: hi..<next
+                                                // An empty row is fine: its optimum (G x = 0) is reached by CG.
+                                                ImplicitCG.solve(base: gp.baseAddress!, fixed: fp.baseAddress!, k: d,
+                                                                 cols: ip.baseAddress! + lo, conf: cp.baseAddress! + lo,
+                                                                 n: hi - lo, steps: steps, work: work,
+                                                                 x: tp.baseAddress! + u * d,
+                                                                 ahead: ip.baseAddress! + hi, aheadCount: next - hi)
+                                            }
+                                            return
+                                        }
                                         let s = NormalEquationScratch(k: d)
-                                        for u in (b * block)..<min(rows, (b + 1) * block) {
+                                        for u in rowRange {
                                             let lo = op[u], n = op[u + 1] - lo
                                             s.reserve(n)
                                             for j in 0..<n {
@@ -114,13 +129,8 @@ public final class ImplicitALS: Recommender {
                                                 (s.rows + j * d).update(from: fp.baseAddress! + Int(ip[lo + j]) * d, count: d)
                                                 s.w[j] = c - 1; s.t[j] = c
                                             }
-                                            let x = tp.baseAddress! + u * d
-                                            if cholesky {
-                                                do { try NormalEquations.solveCholesky(base: gp.baseAddress!, ridge: 0, n: n, scratch: s, x: x) }
-                                                catch { fl[b] = true }
-                                            } else {
-                                                NormalEquations.solveCG(base: gp.baseAddress!, n: n, steps: steps, scratch: s, x: x)
-                                            }
+                                            do { try NormalEquations.solveCholesky(base: gp.baseAddress!, ridge: 0, n: n, scratch: s, x: tp.baseAddress! + u * d) }
+                                            catch { fl[b] = true }
                                         }
                                     }
                                     if fl.contains(true) {
@@ -139,8 +149,8 @@ public final class ImplicitALS: Recommender {
     /// tr(XᵀX·YᵀY); observed pairs then correct it: c(1 − s)² − s².
     func loss(_ m: InteractionMatrix, userConf: [Float], threads: Int) -> Double {
         let d = config.factors
-        let gx = userFactors.values.withUnsafeBufferPointer { FactorKernels.gram($0.baseAddress!, rows: userFactors.rows, d: d, ridge: 0) }
-        let gy = itemFactors.values.withUnsafeBufferPointer { FactorKernels.gram($0.baseAddress!, rows: itemFactors.rows, d: d, ridge: 0) }
+        let gx = userFactors.values.withUnsafeBufferPointer { FactorKernels.gram($0.baseAddress!, rows: userFactors.rows, d: d, ridge: 0, threads: threads) }
+        let gy = itemFactors.values.withUnsafeBufferPointer { FactorKernels.gram($0.baseAddress!, rows: itemFactors.rows, d: d, ridge: 0, threads: threads) }
         var total = 0.0
         for k in 0..<(d * d) { total += Double(gx[k]) * Double(gy[k]) }
         let chunks = max(1, threads)
