@@ -294,17 +294,32 @@ final class RowHeaps: @unchecked Sendable {
     /// Each row's final list: the best `capacity` of all workers' candidates, most similar first.
     static func merge(_ heaps: [RowHeaps], rows n: Int, capacity: Int, threads: Int) -> NeighborLists {
         var offsets = [Int](repeating: 0, count: n + 1)
-        for r in 0..<n { offsets[r + 1] = offsets[r] + min(capacity, heaps.reduce(0) { $0 + Int($1.sizes[r]) }) }
+        for r in 0..<n {
+            var c = 0
+            for h in heaps { c += Int(h.sizes[r]) }
+            offsets[r + 1] = offsets[r] + min(capacity, c)
+        }
         var neighbors = [Int32](repeating: 0, count: offsets[n]), weights = [Float](repeating: 0, count: offsets[n])
+        let workers = parallelWorkerCount(count: n, threads: threads, grain: 256)
+        // One reusable buffer per worker: a per-row allocation would contend in malloc.
+        let buffers = (0..<workers).map { _ in UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, heaps.count * capacity)) }
+        defer { buffers.forEach { $0.deallocate() } }
         neighbors.withUnsafeMutableBufferPointer { nb in weights.withUnsafeMutableBufferPointer { wb in
-            let out = UncheckedSendable((nb, wb))
-            parallelFor(count: n, threads: threads, grain: 256) { r in
-                var all = [UInt64]()
-                for h in heaps { all.append(contentsOf: UnsafeBufferPointer(start: h.keys + r * h.capacity, count: Int(h.sizes[r]))) }
-                all.sort(by: >)
-                for (k, key) in all.prefix(offsets[r + 1] - offsets[r]).enumerated() {
-                    let (index, weight) = decode(key)
-                    out.value.0[offsets[r] + k] = index; out.value.1[offsets[r] + k] = weight
+            let out = UncheckedSendable((nb, wb, buffers))
+            parallelForWorkers(count: n, threads: threads, grain: 256) { worker, r in
+                let (nb, wb, buffers) = out.value
+                let all = buffers[worker]
+                var count = 0
+                for h in heaps {
+                    let size = Int(h.sizes[r])
+                    (all + count).update(from: h.keys + r * h.capacity, count: size)
+                    count += size
+                }
+                var keys = UnsafeMutableBufferPointer(start: all, count: count)
+                keys.sort(by: >)
+                for k in 0..<(offsets[r + 1] - offsets[r]) {
+                    let (index, weight) = decode(keys[k])
+                    nb[offsets[r] + k] = index; wb[offsets[r] + k] = weight
                 }
             }
         } }
