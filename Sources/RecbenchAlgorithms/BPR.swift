@@ -224,14 +224,14 @@ struct TripleSampler {
     let x: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>
     let entryPair: UnsafePointer<Int32>, indices: UnsafePointer<Int32>, offsets: UnsafePointer<Int>
     let d: Int, nnz: Int, items: Int, verify: Bool, lr: Float, reg: Float
-    var rng: FastRandom
+    var rng: RandomSource
 
     init(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ bias: UnsafeMutablePointer<Float>,
          _ entryPair: UnsafePointer<Int32>, _ indices: UnsafePointer<Int32>, _ offsets: UnsafePointer<Int>,
          d: Int, nnz: Int, items: Int, verify: Bool, lr: Float, reg: Float, seed: inout RandomSource) {
         self.x = x; self.y = y; self.bias = bias; self.entryPair = entryPair; self.indices = indices; self.offsets = offsets
         self.d = d; self.nnz = nnz; self.items = items; self.verify = verify; self.lr = lr; self.reg = reg
-        rng = FastRandom(&seed)
+        rng = RandomSource(splitting: &seed)
     }
 
     @inline(__always)
@@ -253,8 +253,8 @@ struct TripleSampler {
         for t in 0..<(samples + 3 * lag) {
             // Stage 1: triple t's random draws.
             if t < samples {
-                let s = t & mask, e = rng.below(nnz)
-                se[s] = e; sj[s] = rng.below(items)
+                let s = t & mask, e = rng.nextInt(below: nnz)
+                se[s] = e; sj[s] = rng.nextInt(below: items)
                 Prefetch.read(UnsafeRawPointer(entryPair + 2 * e))
             }
             // Stage 2: the pair; everything the step touches.
@@ -284,7 +284,7 @@ struct TripleSampler {
                 if verify {
                     var tries = 0
                     while BPR.contains(indices, sl[s], sh[s], Int32(j)) && tries < 64 {
-                        j = rng.below(items); tries += 1
+                        j = rng.nextInt(below: items); tries += 1
                     }
                     if tries == 64 { continue } // the user has (almost) every item
                 } else if j == i { continue }
@@ -311,33 +311,4 @@ struct LogProduct {
         if product < 1e-200 { logs += log(product); product = 1 }
     }
     var value: Double { -(logs + log(product)) }
-}
-
-/// xoshiro256** inlined into the sampler (RandomSource lives in another module, so each draw
-/// would be a call), seeded from the thread's RandomSource stream.
-struct FastRandom {
-    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
-    init(_ seed: inout RandomSource) {
-        s0 = seed.next(); s1 = seed.next(); s2 = seed.next(); s3 = seed.next()
-        if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
-    }
-    @inline(__always)
-    mutating func next() -> UInt64 {
-        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
-        let t = s1 << 17
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t
-        s3 = (s3 << 45) | (s3 >> 19)
-        return result
-    }
-    /// Uniform in 0 ..< bound (Lemire's multiply-shift with rejection, unbiased).
-    @inline(__always)
-    mutating func below(_ bound: Int) -> Int {
-        let b = UInt64(bound)
-        var m = next().multipliedFullWidth(by: b)
-        if m.low < b {
-            let t = (0 &- b) % b
-            while m.low < t { m = next().multipliedFullWidth(by: b) }
-        }
-        return Int(m.high)
-    }
 }

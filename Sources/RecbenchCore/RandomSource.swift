@@ -2,7 +2,8 @@
 /// derived from the experiment seed and a stream name, so results never depend on thread timing
 /// or on the order in which unrelated components consume randomness.
 public struct RandomSource: RandomNumberGenerator, Sendable {
-    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+    // Visible to inlinable code so hot loops in other modules (BPR's sampler) draw without a call.
+    @usableFromInline var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     public init(seed: UInt64) {
         var sm = seed
@@ -23,6 +24,13 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
         self.init(seed: seed ^ h)
     }
 
+    /// A child stream whose state is four draws of `parent` (for per-thread generators).
+    public init(splitting parent: inout RandomSource) {
+        s0 = parent.next(); s1 = parent.next(); s2 = parent.next(); s3 = parent.next()
+        if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
+    }
+
+    @inlinable
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
@@ -36,6 +44,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     public mutating func nextFloat() -> Float { Float(next() >> 40) * 0x1.0p-24 }
 
     /// Uniform integer in 0 ..< bound (Lemire's multiply-shift, unbiased).
+    @inlinable
     public mutating func nextInt(below bound: Int) -> Int {
         precondition(bound > 0)
         let b = UInt64(bound)
