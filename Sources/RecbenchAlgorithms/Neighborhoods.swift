@@ -315,10 +315,11 @@ final class RowHeaps: @unchecked Sendable {
                     (all + count).update(from: h.keys + r * h.capacity, count: size)
                     count += size
                 }
+                // Ascending sort (no comparison closure: twice as fast), read from the top.
                 var keys = UnsafeMutableBufferPointer(start: all, count: count)
-                keys.sort(by: >)
+                keys.sort()
                 for k in 0..<(offsets[r + 1] - offsets[r]) {
-                    let (index, weight) = decode(keys[k])
+                    let (index, weight) = decode(keys[count - 1 - k])
                     nb[offsets[r] + k] = index; wb[offsets[r] + k] = weight
                 }
             }
