@@ -16,11 +16,13 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .systemLibrary(name: "CGSL", providers: [.apt(["libgsl-dev"]), .brew(["gsl"])]),
+        // Header-only compiler intrinsics (no library to link).
+        .systemLibrary(name: "CPrefetch"),
 
         .target(name: "RecbenchCore", dependencies: ["CBLAS"]),
         .target(name: "RecbenchGSL", dependencies: ["CGSL"]),
         .target(name: "RecbenchData", dependencies: ["RecbenchCore"]),
-        .target(name: "RecbenchAlgorithms", dependencies: ["RecbenchCore", "RecbenchGSL"]),
+        .target(name: "RecbenchAlgorithms", dependencies: ["RecbenchCore", "RecbenchGSL", "CPrefetch"]),
         .target(name: "RecbenchNN", dependencies: ["RecbenchCore", "RecbenchAlgorithms"]),
         .target(name: "RecbenchEval", dependencies: ["RecbenchCore", "RecbenchAlgorithms", "RecbenchGSL"]),
         .target(name: "RecbenchExperiment", dependencies: [

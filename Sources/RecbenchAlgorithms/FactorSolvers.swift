@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import RecbenchCore
+internal import CPrefetch
 
 /// Kernels shared by the factor models (ALS, BPR, PureSVD): small dense vector helpers, the Gram
 /// matrix, the weighted ridge normal-equation solvers (exact Cholesky and warm-started conjugate
@@ -96,16 +97,12 @@ extension FactorKernels {
     }
 }
 
-/// Software prefetch hints. No Swift API exposes them, so LLVM's prefetch intrinsic is declared
-/// by name (arguments: address, 0 read / 1 write, locality 3 = keep in all cache levels, 1 = data).
-/// The constant arguments must stay literals at each call: LLVM requires immediates there.
+/// Software prefetch hints (keep in all cache levels). No Swift API exposes them; the CPrefetch
+/// header wraps the compiler builtin, which inlines to one instruction.
 enum Prefetch {
-    @inline(__always) static func read(_ p: UnsafeRawPointer) { llvmPrefetch(p, 0, 3, 1) }
-    @inline(__always) static func write(_ p: UnsafeRawPointer) { llvmPrefetch(p, 1, 3, 1) }
+    @inline(__always) static func read(_ p: UnsafeRawPointer) { recbench_prefetch_read(p) }
+    @inline(__always) static func write(_ p: UnsafeRawPointer) { recbench_prefetch_write(p) }
 }
-
-@_silgen_name("llvm.prefetch.p0")
-private func llvmPrefetch(_ address: UnsafeRawPointer, _ rw: Int32, _ locality: Int32, _ cacheType: Int32)
 
 /// Per-thread scratch for the normal-equation solvers (allocated once per block of rows, not per row).
 final class NormalEquationScratch {

@@ -101,7 +101,7 @@ public struct TrialCache: Sendable {
         if point == .before { FaultInjection.die() }
         if point == .during {
             // A torn entry: half the bytes, written in place, then the process dies.
-            FileManager.default.createFile(atPath: path(key), contents: data.prefix(data.count / 2))
+            _ = FileManager.default.createFile(atPath: path(key), contents: data.prefix(data.count / 2))
             FaultInjection.die()
         }
         try AtomicFile.write(data, to: path(key))
