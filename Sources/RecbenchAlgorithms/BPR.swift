@@ -15,7 +15,9 @@ import RecbenchCore
 /// the others' item updates one epoch late). So a seed gives a bit-identical model at a given
 /// thread count; different thread counts give different models of the same quality (NDCG@10 on
 /// ML-100K u1–u5: 0.4527 at 1 thread, 0.4512 at 2). One thread works on the model itself. The
-/// replicas cost threads × items × d floats.
+/// replicas cost threads × items × (d + 1, rounded up to 16) floats. Summing changes made from
+/// stale rows could overshoot with many threads; at the 2–8 threads of a workstation an epoch's
+/// staleness is small against the ~nnz/items updates each item gets.
 public final class BPR: Recommender {
     public struct Config: AlgorithmConfig {
         public static let parameters: [ParameterSpec] = [
@@ -69,7 +71,7 @@ public final class BPR: Recommender {
         itemBias = [Float](repeating: 0, count: itemCount)
         guard nnz > 0, itemCount > 1 else { return }
 
-        let seen = SeenItems(m.byUser, items: itemCount, bitset: negativeBitset)
+        let seen = SeenItems(m.byUser, items: itemCount, bitset: config.verifyNegatives ? negativeBitset : false)
         let samples = config.samplesPerEpoch > 0 ? config.samplesPerEpoch : nnz
         let threads = max(1, min(context.threads, samples, m.userCount, itemCount))
         var cut = context.random("bpr-user-parts")
@@ -196,7 +198,7 @@ public final class BPR: Recommender {
         }
         bi.pointee = shrink * bi.pointee + a
         bj.pointee = shrink * bj.pointee - a
-        return em.isFinite ? em * z : 1
+        return em == .infinity ? 1 : em * z   // NaN stays NaN (a diverged model shows as a huge loss)
     }
 }
 
@@ -215,7 +217,8 @@ import Darwin
 /// next reads:
 ///   1. draw entry e and negative j; prefetch the entry's (user, item)
 ///   2. read (u, i); prefetch u's row offsets and the rows x_u, y_i, y_j (with their biases)
-///   3. read u's row bounds; prefetch u's item list (ends and middle: the binary search's probes)
+///   3. prefetch the bitset word of (u, j); without the bitset, read u's row bounds and prefetch
+///      u's item list (ends and middle: the binary search's probes)
 ///   4. verify j (redraw while it is one of u's items), then the SGD step.
 /// One triple per stage per turn spreads the prefetches evenly (bursts overflow the miss buffers).
 /// The triples and the order of their updates are exactly those of a one-at-a-time loop; only the
@@ -226,7 +229,7 @@ struct TripleSampler {
     let x: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, xStride: Int, yStride: Int
     let entryPair: UnsafePointer<Int32>, indices: UnsafePointer<Int32>, offsets: UnsafePointer<Int>
     let seen: UnsafePointer<UInt64>?
-    let d: Int, nnz: Int, items: Int, verify: Bool, lr: Float, reg: Float
+    let d: Int, pairs: Int, items: Int, verify: Bool, lr: Float, reg: Float
     var rng: RandomSource
 
     /// Samples from `pairs` (user, item) pairs at `entryPair`; `items` is the catalogue size.
@@ -236,7 +239,7 @@ struct TripleSampler {
         self.x = x.data; self.y = y.data; xStride = x.stride; yStride = y.stride
         self.entryPair = entryPair; self.indices = indices; self.offsets = offsets
         self.seen = seen
-        self.d = d; self.nnz = pairs; self.items = items; self.verify = verify; self.lr = lr; self.reg = reg
+        self.d = d; self.pairs = pairs; self.items = items; self.verify = verify; self.lr = lr; self.reg = reg
         rng = RandomSource(splitting: &seed)
     }
 
@@ -259,14 +262,15 @@ struct TripleSampler {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: 6 * ring * 8, alignment: 64)
         defer { raw.deallocate() }
         let slots = raw.bindMemory(to: Int.self, capacity: 6 * ring)
+        slots.initialize(repeating: 0, count: 6 * ring)
         let se = slots, sj = slots + ring, su = slots + 2 * ring, si = slots + 3 * ring, sl = slots + 4 * ring, sh = slots + 5 * ring
         var loss = LogProduct(), steps = 0
         let d = self.d
-        guard nnz > 0 else { return (0, 0) }
+        guard pairs > 0 else { return (0, 0) }
         for t in 0..<(samples + 3 * lag) {
             // Stage 1: triple t's random draws.
             if t < samples {
-                let s = t & mask, e = rng.nextInt(below: nnz)
+                let s = t & mask, e = rng.nextInt(below: pairs)
                 se[s] = e; sj[s] = rng.nextInt(below: items)
                 Prefetch.read(UnsafeRawPointer(entryPair + 2 * e))
             }
@@ -275,7 +279,7 @@ struct TripleSampler {
             if t2 >= 0 && t2 < samples {
                 let s = t2 & mask, e = se[s], u = Int(entryPair[2 * e]), i = Int(entryPair[2 * e + 1]), j = sj[s]
                 su[s] = u; si[s] = i
-                Prefetch.read(UnsafeRawPointer(offsets + u))
+                if seen == nil { Prefetch.read(UnsafeRawPointer(offsets + u)) }
                 prefetchRow(x + u * xStride, floats: d); prefetchRow(y + i * yStride, floats: d + 1)
                 prefetchRow(y + j * yStride, floats: d + 1)
             }
@@ -317,16 +321,16 @@ struct TripleSampler {
 /// order, into parts of about equal interaction counts, so no two threads write the same user row.
 /// With one part the pairs are in CSR order.
 final class UserBlocks: @unchecked Sendable {
-    let parts: Int, nnz: Int
+    let nnz: Int
     private let pairData: UnsafeMutablePointer<Int32>   // (user, item) per pair, grouped by part
-    private var partStart: [Int]                       // parts + 1, in pairs
+    private let partStart: [Int]                       // parts + 1, in pairs
 
     init(_ m: InteractionMatrix, parts: Int, random: inout RandomSource) {
-        self.parts = parts; nnz = m.nnz
+        nnz = m.nnz
         pairData = .allocate(capacity: max(1, 2 * nnz))
         var order = Array(0..<m.userCount)
         if parts > 1 { random.shuffle(&order) }
-        partStart = [0]
+        var partStart = [0]
         var at = 0
         for u in order {
             // Part p starts at the first user reached once p/parts of the pairs are placed.
@@ -334,6 +338,7 @@ final class UserBlocks: @unchecked Sendable {
             for k in m.byUser.rowRange(u) { pairData[2 * at] = Int32(u); pairData[2 * at + 1] = m.byUser.indices[k]; at += 1 }
         }
         while partStart.count <= parts { partStart.append(nnz) }
+        self.partStart = partStart
     }
 
     deinit { pairData.deallocate() }
@@ -381,17 +386,15 @@ final class PaddedRows: @unchecked Sendable {
     /// Adds every replica's change since the last merge to `shared` (y ← y + Σ_t (y_t − y)), then
     /// resets each replica to the result.
     static func merge(_ shared: PaddedRows, _ replicas: [PaddedRows], threads: Int) {
-        let stride = shared.stride
+        let stride = shared.stride, copies = UncheckedSendable(replicas.map(\.data))
         parallelChunks(count: shared.rows, threads: threads) { _, rows in
-            for r in rows {
-                let base = shared.data + r * stride
-                for k in 0..<stride {
-                    let old = base[k]
-                    var v = old
-                    for rep in replicas { v += rep.data[r * stride + k] - old }
-                    base[k] = v
-                    for rep in replicas { rep.data[r * stride + k] = v }
-                }
+            let copies = copies.value
+            for k in (rows.lowerBound * stride)..<(rows.upperBound * stride) {
+                let old = shared.data[k]
+                var v = old
+                for c in copies { v += c[k] - old }
+                shared.data[k] = v
+                for c in copies { c[k] = v }
             }
         }
     }
@@ -414,7 +417,10 @@ final class PaddedRows: @unchecked Sendable {
 final class SeenItems {
     let bits: UnsafeMutablePointer<UInt64>?
 
-    static func bitsetFits(rows: Int, items: Int, nnz: Int) -> Bool { rows.multipliedReportingOverflow(by: items).partialValue <= 64 * nnz }
+    static func bitsetFits(rows: Int, items: Int, nnz: Int) -> Bool {
+        let (bits, overflow) = rows.multipliedReportingOverflow(by: items)
+        return !overflow && bits <= 64 * nnz
+    }
 
     /// `bitset`: nil chooses by `bitsetFits`.
     init(_ byUser: SparseMatrix, items: Int, bitset: Bool? = nil) {
@@ -439,7 +445,7 @@ struct LogProduct {
     private var product = 1.0, logs = 0.0
     @inline(__always)
     mutating func add(sigma s: Float) {
-        product *= Double(max(1e-30, s))
+        product *= s.isNaN ? .nan : Double(max(1e-30, s))   // a diverged model's NaN stays visible
         if product < 1e-200 { logs += log(product); product = 1 }
     }
     var value: Double { -(logs + log(product)) }

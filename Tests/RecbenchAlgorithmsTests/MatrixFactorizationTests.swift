@@ -213,7 +213,9 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
         let pairs = Set(zip(d.u, d.i).map { Int($0) * items + Int($1) })
         for bit in 0..<(users * items) { #expect((seen.bits![bit >> 6] >> UInt64(bit & 63)) & 1 == (pairs.contains(bit) ? 1 : 0)) }
         #expect(SeenItems.bitsetFits(rows: users, items: items, nnz: m.nnz))   // density 8/20 ≥ 1/64
+        #expect(SeenItems.bitsetFits(rows: 64, items: 100, nnz: 100))          // exactly 1/64
         #expect(!SeenItems.bitsetFits(rows: 1000, items: 1000, nnz: 15_000))   // density 1.5 % < 1/64
+        #expect(!SeenItems.bitsetFits(rows: Int.max / 2, items: 4, nnz: 1))    // the product overflows
         func fitted(_ bitset: Bool) throws -> [Float] {
             let model = BPR(config: values(BPR.Config.self, ["factors": .int(8), "epochs": .int(5)]))
             model.negativeBitset = bitset
@@ -244,12 +246,20 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
         #expect(seenPairs.count == m.nnz && seenPairs.values.allSatisfy { $0 == 1 })
         #expect((0..<3).map { blocks.samples(in: $0, of: 1001) }.reduce(0, +) == 1001)
 
-        // y = [1, 2]; replica A moved the first value by +1, replica B the second by +3.
-        let shared = PaddedRows([1, 2], rows: 1, d: 2)
-        let a = shared.copy(), b = shared.copy()
-        a.data[0] = 2; b.data[1] = 5
+        // Two item rows of d = 2 plus the bias (stride 16). Replica A moves y₀₀ by +1 and row 1's
+        // bias by −0.5; replica B moves y₀₀ by +2 and y₁₁ by +3. Changes add up: y₀₀ = 1 + 1 + 2.
+        let shared = PaddedRows([1, 2, 3, 4], rows: 2, d: 2, bias: [10, 20])
+        let a = shared.copy(), b = shared.copy(), st = shared.stride
+        a.data[0] = 2; a.data[st + 2] = 19.5
+        b.data[0] = 3; b.data[st + 1] = 7
         PaddedRows.merge(shared, [a, b], threads: 2)
-        #expect([shared.data[0], shared.data[1], a.data[0], a.data[1], b.data[0], b.data[1]] == [2, 5, 2, 5, 2, 5])
+        for rows in [shared, a, b] {
+            #expect([rows.data[0], rows.data[1], rows.data[2], rows.data[st], rows.data[st + 1], rows.data[st + 2]]
+                    == [4, 2, 10, 3, 7, 19.5])
+        }
+        var y = [Float](repeating: 0, count: 4), bias = [Float](repeating: 0, count: 2)
+        shared.store(into: &y, bias: &bias)
+        #expect(y == [4, 2, 3, 7] && bias == [10, 19.5])
 
         func fitted() throws -> [Float] {
             let model = BPR(config: values(BPR.Config.self, ["factors": .int(8), "epochs": .int(5)]))
@@ -257,6 +267,24 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
             return model.userFactors.values + model.itemFactors.values + model.itemBias
         }
         #expect(try fitted() == fitted())
+    }
+
+    /// The step returns σ(m) for its margin, exact at the extremes; the loss counts −log σ, with
+    /// σ = 0 clamped to 1e-30 and a diverged (NaN) margin kept visible.
+    @Test func stepSigmaAndLoss() {
+        func sigma(_ xu: Float, _ yi: Float, _ yj: Float) -> Float {
+            var x = [xu], i = [yi], j = [yj], bi: Float = 0, bj: Float = 0
+            return BPR.step(x: &x, yi: &i, yj: &j, bi: &bi, bj: &bj, d: 1, lr: 0.01, reg: 0)
+        }
+        #expect(abs(sigma(2, 1, 0) - 1 / (1 + expf(-2))) < 1e-6)    // m = 2
+        #expect(abs(sigma(1, 0, 3) - 1 / (1 + expf(3))) < 1e-6)     // m = −3
+        #expect(sigma(100, 1, 0) == 1 && sigma(-200, 1, 0) == 0)    // e^m overflows / underflows
+        #expect(sigma(.nan, 1, 0).isNaN)
+        var loss = LogProduct()
+        loss.add(sigma: 0.5); loss.add(sigma: 0.25); loss.add(sigma: 0)
+        #expect(abs(loss.value - (log(2) + log(4) + 30 * log(10))) < 1e-6)   // 1e-30 as a Float
+        loss.add(sigma: .nan)
+        #expect(loss.value.isNaN)
     }
 
     @Test func negativeVerificationBinarySearch() {
