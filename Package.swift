@@ -17,12 +17,12 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .systemLibrary(name: "CGSL", providers: [.apt(["libgsl-dev"]), .brew(["gsl"])]),
         // Header-only compiler intrinsics (no library to link).
-        .systemLibrary(name: "CPrefetch"),
+        .systemLibrary(name: "CIntrinsics"),
 
         .target(name: "RecbenchCore", dependencies: ["CBLAS"]),
         .target(name: "RecbenchGSL", dependencies: ["CGSL"]),
         .target(name: "RecbenchData", dependencies: ["RecbenchCore"]),
-        .target(name: "RecbenchAlgorithms", dependencies: ["RecbenchCore", "RecbenchGSL", "CPrefetch"]),
+        .target(name: "RecbenchAlgorithms", dependencies: ["RecbenchCore", "RecbenchGSL", "CIntrinsics"]),
         .target(name: "RecbenchNN", dependencies: ["RecbenchCore", "RecbenchAlgorithms"]),
         .target(name: "RecbenchEval", dependencies: ["RecbenchCore", "RecbenchAlgorithms", "RecbenchGSL"]),
         .target(name: "RecbenchExperiment", dependencies: [

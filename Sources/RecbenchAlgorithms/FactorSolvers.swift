@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 import RecbenchCore
-internal import CPrefetch
+internal import CIntrinsics
 
 /// Kernels shared by the factor models (ALS, BPR, PureSVD): small dense vector helpers, the Gram
 /// matrix, the weighted ridge normal-equation solvers (exact Cholesky and warm-started conjugate
@@ -97,7 +97,7 @@ extension FactorKernels {
     }
 }
 
-/// Software prefetch hints (keep in all cache levels). No Swift API exposes them; the CPrefetch
+/// Software prefetch hints (keep in all cache levels). No Swift API exposes them; the CIntrinsics
 /// header wraps the compiler builtin, which inlines to one instruction.
 enum Prefetch {
     @inline(__always) static func read(_ p: UnsafeRawPointer) { recbench_prefetch_read(p) }

@@ -1,4 +1,5 @@
 import RecbenchCore
+internal import CIntrinsics
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -144,19 +145,25 @@ public enum Neighborhoods {
         bounds.append(n)
 
         let workers = parallelWorkerCount(count: chunkCount, threads: threads, grain: 1)
-        let heaps = (0..<workers).map { _ in RowHeaps(rows: n, capacity: kept) }
+        let published = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, n))
+        published.initialize(repeating: 0, count: max(1, n))
+        let heaps = (0..<workers).map { _ in RowHeaps(rows: n, capacity: kept, published: published) }
         let scratches = (0..<workers).map { _ in PairScratch(rows: n, pearson: options.similarity == .pearson) }
-        defer { heaps.forEach { $0.deallocate() }; scratches.forEach { $0.deallocate() } }
+        defer { heaps.forEach { $0.deallocate() }; scratches.forEach { $0.deallocate() }; published.deallocate() }
         vectors.offsets.withUnsafeBufferPointer { ro in vectors.values.withUnsafeBufferPointer { rv in
         columns.indices.withUnsafeBufferPointer { ci in columns.values.withUnsafeBufferPointer { cv in
         inverseNorm.withUnsafeBufferPointer { inv in span.withUnsafeBufferPointer { start in
             let m = UncheckedSendable((ro, inv, heaps, scratches))
             let product = SparseProduct(ro: ro, rv: rv, ci: ci, cv: cv, span: start)
             let shared = UncheckedSendable(product)
-            parallelForWorkers(count: chunkCount, threads: threads, grain: 1) { worker, c in
+            // Rows run from the last down (chunks and the rows in them), so a pair's offer to its
+            // upper row b meets b's published floor: b has already kept the best M of its own
+            // later partners, and most such offers are rejected without touching a heap.
+            parallelForWorkers(count: chunkCount, threads: threads, grain: 1) { worker, index in
                 let (ro, inv, heaps, scratches) = m.value
                 let product = shared.value, heap = heaps[worker], scratch = scratches[worker]
-                for a in bounds[c]..<bounds[c + 1] {
+                let c = chunkCount - 1 - index
+                for a in (bounds[c]..<bounds[c + 1]).reversed() {
                     let touched = binary ? product.countCooccurrences(row: a, into: scratch)
                                          : product.accumulate(row: a, into: scratch)
                     let degreeA = ro[a + 1] - ro[a], invA = inv[a]
@@ -188,6 +195,7 @@ public enum Neighborhoods {
                         heap.offer(row: a, index: b32, weight: w)
                         heap.offer(row: b, index: Int32(truncatingIfNeeded: a), weight: w)
                     }
+                    heap.publish(row: a)
                 }
             }
         } } } } } }
@@ -227,15 +235,20 @@ public enum Neighborhoods {
 /// candidates offered to its row. A candidate is one UInt64 key that orders as (weight, then
 /// lower index), so every comparison is a single integer compare and a heap's entries share
 /// cache lines. `floor` holds each full heap's worst key (0 until full), so most offers are
-/// rejected by one load from a small array.
+/// rejected by one load from a small array. `published`, shared by all workers, holds a row's
+/// floor once a worker has offered it all of the row's own pairs (`publish`): a key at or below
+/// it can never be in the row's final top M (that worker holds M better ones), so every worker
+/// rejects it. Published values are written once and read with relaxed atomics; a reader that
+/// sees the old 0 only filters less, so the result does not depend on timing.
 final class RowHeaps: @unchecked Sendable {
     let rows: Int, capacity: Int
     private let sizes: UnsafeMutablePointer<Int32>
     private let floor: UnsafeMutablePointer<UInt64>
     private let keys: UnsafeMutablePointer<UInt64>
+    private let published: UnsafeMutablePointer<UInt64>
 
-    init(rows: Int, capacity: Int) {
-        self.rows = rows; self.capacity = capacity
+    init(rows: Int, capacity: Int, published: UnsafeMutablePointer<UInt64>) {
+        self.rows = rows; self.capacity = capacity; self.published = published
         sizes = .allocate(capacity: rows); sizes.initialize(repeating: 0, count: rows)
         floor = .allocate(capacity: rows); floor.initialize(repeating: 0, count: rows)
         keys = .allocate(capacity: rows * capacity)
@@ -260,8 +273,14 @@ final class RowHeaps: @unchecked Sendable {
     @inline(__always)
     func offer(row r: Int, index: Int32, weight: Float) {
         let k = RowHeaps.key(weight, index)
-        guard k > floor[r], capacity > 0 else { return }
+        guard k > floor[r], k > recbench_load_relaxed(published + r), capacity > 0 else { return }
         insert(row: r, key: k)
+    }
+
+    /// Makes row r's floor every worker's filter (call once the row's own pairs are all offered).
+    @inline(__always)
+    func publish(row r: Int) {
+        if Int(sizes[r]) == capacity { recbench_store_relaxed(published + r, floor[r]) }
     }
 
     private func insert(row r: Int, key: UInt64) {
