@@ -15,7 +15,7 @@ import RecbenchCore
 /// the others' item updates one epoch late). So a seed gives a bit-identical model at a given
 /// thread count; different thread counts give different models of the same quality (NDCG@10 on
 /// ML-100K u1–u5: 0.4527 at 1 thread, 0.4512 at 2). One thread works on the model itself. The
-/// replicas cost threads × items × (d + 1, rounded up to 16) floats. Summing changes made from
+/// replicas cost threads × items × (d rounded up to 16, + 1) floats. Summing changes made from
 /// stale rows could overshoot with many threads; at the 2–8 threads of a workstation an epoch's
 /// staleness is small against the ~nnz/items updates each item gets.
 public final class BPR: Recommender {
@@ -216,7 +216,7 @@ import Darwin
 /// pipeline, stage k + 1 working `lag` triples behind stage k, each stage prefetching what the
 /// next reads:
 ///   1. draw entry e and negative j; prefetch the entry's (user, item)
-///   2. read (u, i); prefetch u's row offsets and the rows x_u, y_i, y_j (with their biases)
+///   2. read (u, i); prefetch u's row offsets and the rows x_u, y_i, y_j
 ///   3. prefetch the bitset word of (u, j); without the bitset, read u's row bounds and prefetch
 ///      u's item list (ends and middle: the binary search's probes)
 ///   4. verify j (redraw while it is one of u's items), then the SGD step.
@@ -226,7 +226,8 @@ import Darwin
 struct TripleSampler {
     static let lag = 8, ring = 32 // ring ≥ 4·lag slots, a power of two
 
-    let x: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, xStride: Int, yStride: Int
+    let x: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>
+    let xStride: Int, yStride: Int
     let entryPair: UnsafePointer<Int32>, indices: UnsafePointer<Int32>, offsets: UnsafePointer<Int>
     let seen: UnsafePointer<UInt64>?
     let d: Int, pairs: Int, items: Int, verify: Bool, lr: Float, reg: Float
@@ -236,7 +237,7 @@ struct TripleSampler {
     init(x: PaddedRows, y: PaddedRows,
          _ entryPair: UnsafePointer<Int32>, _ indices: UnsafePointer<Int32>, _ offsets: UnsafePointer<Int>,
          seen: UnsafePointer<UInt64>?, d: Int, pairs: Int, items: Int, verify: Bool, lr: Float, reg: Float, seed: inout RandomSource) {
-        self.x = x.data; self.y = y.data; xStride = x.stride; yStride = y.stride
+        self.x = x.data; self.y = y.data; bias = y.bias; xStride = x.stride; yStride = y.stride
         self.entryPair = entryPair; self.indices = indices; self.offsets = offsets
         self.seen = seen
         self.d = d; self.pairs = pairs; self.items = items; self.verify = verify; self.lr = lr; self.reg = reg
@@ -280,8 +281,8 @@ struct TripleSampler {
                 let s = t2 & mask, e = se[s], u = Int(entryPair[2 * e]), i = Int(entryPair[2 * e + 1]), j = sj[s]
                 su[s] = u; si[s] = i
                 if seen == nil { Prefetch.read(UnsafeRawPointer(offsets + u)) }
-                prefetchRow(x + u * xStride, floats: d); prefetchRow(y + i * yStride, floats: d + 1)
-                prefetchRow(y + j * yStride, floats: d + 1)
+                prefetchRow(x + u * xStride, floats: d); prefetchRow(y + i * yStride, floats: d)
+                prefetchRow(y + j * yStride, floats: d)
             }
             // Stage 3: the negative's bit, or the row bounds for the search.
             let t3 = t2 - lag
@@ -308,7 +309,7 @@ struct TripleSampler {
                     if tries == 64 { continue } // the user has (almost) every item
                 } else if j == i { continue }
                 let yi = y + i * yStride, yj = y + j * yStride
-                let sigma = BPR.step(x: x + u * xStride, yi: yi, yj: yj, bi: yi + d, bj: yj + d, d: d, lr: lr, reg: reg)
+                let sigma = BPR.step(x: x + u * xStride, yi: yi, yj: yj, bi: bias + i, bj: bias + j, d: d, lr: lr, reg: reg)
                 loss.add(sigma: sigma)
                 steps += 1
             }
@@ -354,48 +355,56 @@ final class UserBlocks: @unchecked Sendable {
 }
 
 /// Factor rows while BPR trains: each row starts on a cache line (the stride is rounded up to 16
-/// floats) and an item's bias is stored after its d factors. So rows written by different threads
-/// never share a line, and a triple's biases arrive with its rows.
+/// floats), so rows written by different threads never share a line; item biases follow the
+/// rows as one block (a row with its bias inline would take a fifth line at d = 64, while the
+/// block of biases stays in L1).
 final class PaddedRows: @unchecked Sendable {
     let stride: Int, rows: Int, d: Int
     let data: UnsafeMutablePointer<Float>
+    /// rows × stride factors, then `rows` biases when there are biases.
+    private let count: Int
 
     init(_ values: [Float], rows: Int, d: Int, bias: [Float]? = nil) {
         self.rows = rows; self.d = d
-        stride = (d + (bias == nil ? 0 : 1) + 15) / 16 * 16
-        data = UnsafeMutableRawPointer.allocate(byteCount: max(1, rows * stride) * 4, alignment: 64)
-            .bindMemory(to: Float.self, capacity: max(1, rows * stride))
-        data.initialize(repeating: 0, count: max(1, rows * stride))
-        for r in 0..<rows {
-            for k in 0..<d { data[r * stride + k] = values[r * d + k] }
-            if let bias { data[r * stride + d] = bias[r] }
-        }
+        stride = (d + 15) / 16 * 16
+        count = max(1, rows * stride + (bias == nil ? 0 : rows))
+        data = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
+        data.initialize(repeating: 0, count: count)
+        for r in 0..<rows { for k in 0..<d { data[r * stride + k] = values[r * d + k] } }
+        if let bias { for r in 0..<rows { data[rows * stride + r] = bias[r] } }
     }
 
     private init(copying other: PaddedRows) {
-        rows = other.rows; d = other.d; stride = other.stride
-        data = UnsafeMutableRawPointer.allocate(byteCount: max(1, rows * stride) * 4, alignment: 64)
-            .bindMemory(to: Float.self, capacity: max(1, rows * stride))
-        data.initialize(from: other.data, count: max(1, rows * stride))
+        rows = other.rows; d = other.d; stride = other.stride; count = other.count
+        data = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
+        data.initialize(from: other.data, count: count)
     }
 
     func copy() -> PaddedRows { PaddedRows(copying: self) }
 
     deinit { data.deallocate() }
 
+    /// The biases (row r's at bias[r]); meaningful only when built with biases.
+    var bias: UnsafeMutablePointer<Float> { data + rows * stride }
+
     /// Adds every replica's change since the last merge to `shared` (y ← y + Σ_t (y_t − y)), then
     /// resets each replica to the result.
     static func merge(_ shared: PaddedRows, _ replicas: [PaddedRows], threads: Int) {
-        let stride = shared.stride, copies = UncheckedSendable(replicas.map(\.data))
+        let stride = shared.stride, biases = shared.count > shared.rows * stride
+        let copies = UncheckedSendable(replicas.map(\.data))
         parallelChunks(count: shared.rows, threads: threads) { _, rows in
             let copies = copies.value
-            for k in (rows.lowerBound * stride)..<(rows.upperBound * stride) {
-                let old = shared.data[k]
-                var v = old
-                for c in copies { v += c[k] - old }
-                shared.data[k] = v
-                for c in copies { c[k] = v }
+            @inline(__always) func add(_ range: Range<Int>) {
+                for k in range {
+                    let old = shared.data[k]
+                    var v = old
+                    for c in copies { v += c[k] - old }
+                    shared.data[k] = v
+                    for c in copies { c[k] = v }
+                }
             }
+            add((rows.lowerBound * stride)..<(rows.upperBound * stride))
+            if biases { add((shared.rows * stride + rows.lowerBound)..<(shared.rows * stride + rows.upperBound)) }
         }
     }
 
@@ -405,7 +414,7 @@ final class PaddedRows: @unchecked Sendable {
 
     func store(into values: inout [Float], bias: inout [Float]) {
         store(into: &values)
-        for r in 0..<rows { bias[r] = data[r * stride + d] }
+        for r in 0..<rows { bias[r] = self.bias[r] }
     }
 }
 

@@ -246,15 +246,16 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
         #expect(seenPairs.count == m.nnz && seenPairs.values.allSatisfy { $0 == 1 })
         #expect((0..<3).map { blocks.samples(in: $0, of: 1001) }.reduce(0, +) == 1001)
 
-        // Two item rows of d = 2 plus the bias (stride 16). Replica A moves y₀₀ by +1 and row 1's
+        // Two item rows of d = 2 (stride 16) with biases. Replica A moves y₀₀ by +1 and row 1's
         // bias by −0.5; replica B moves y₀₀ by +2 and y₁₁ by +3. Changes add up: y₀₀ = 1 + 1 + 2.
         let shared = PaddedRows([1, 2, 3, 4], rows: 2, d: 2, bias: [10, 20])
         let a = shared.copy(), b = shared.copy(), st = shared.stride
-        a.data[0] = 2; a.data[st + 2] = 19.5
+        #expect(st == 16)
+        a.data[0] = 2; a.bias[1] = 19.5
         b.data[0] = 3; b.data[st + 1] = 7
         PaddedRows.merge(shared, [a, b], threads: 2)
         for rows in [shared, a, b] {
-            #expect([rows.data[0], rows.data[1], rows.data[2], rows.data[st], rows.data[st + 1], rows.data[st + 2]]
+            #expect([rows.data[0], rows.data[1], rows.bias[0], rows.data[st], rows.data[st + 1], rows.bias[1]]
                     == [4, 2, 10, 3, 7, 19.5])
         }
         var y = [Float](repeating: 0, count: 4), bias = [Float](repeating: 0, count: 2)
