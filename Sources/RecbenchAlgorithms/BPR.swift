@@ -86,40 +86,34 @@ public final class BPR: Recommender {
 
         for epoch in 0..<config.epochs {
             if context.isCancelled { break }
-            var partialLoss = [Double](repeating: 0, count: threads)
-            var partialCount = [Int](repeating: 0, count: threads)
-            var streams = (0..<threads).map { context.random("bpr-epoch-\(epoch)-thread-\($0)") }
+            var results = [(loss: Double, steps: Int)](repeating: (0, 0), count: threads)
             let eta = Float(lr)
             let start = DispatchTime.now().uptimeNanoseconds
             m.byUser.indices.withUnsafeBufferPointer { ip in
                 m.byUser.offsets.withUnsafeBufferPointer { op in
-                    streams.withUnsafeMutableBufferPointer { gp in
-                        partialLoss.withUnsafeMutableBufferPointer { lp in
-                            partialCount.withUnsafeMutableBufferPointer { cp in
-                                let box = UncheckedSendable((ip, op, gp, lp, cp))
-                                parallelChunks(count: threads, threads: threads) { t, _ in
-                                    let (ip, op, gp, lp, cp) = box.value
-                                    var sampler = TripleSampler(x: x, y: replicas[t], blocks.pairs(t), ip.baseAddress!, op.baseAddress!,
-                                                                seen: seen.bits.map { UnsafePointer($0) }, d: d,
-                                                                pairs: blocks.count(t), items: itemCount, verify: verify,
-                                                                lr: eta, reg: reg, seed: &gp[t])
-                                    (lp[t], cp[t]) = sampler.run(samples: blocks.samples(in: t, of: samples))
-                                }
-                            }
+                    results.withUnsafeMutableBufferPointer { rp in
+                        let box = UncheckedSendable((ip, op, rp))
+                        parallelChunks(count: threads, threads: threads) { t, _ in
+                            let (ip, op, rp) = box.value
+                            var stream = context.random("bpr-epoch-\(epoch)-thread-\(t)")
+                            var sampler = TripleSampler(x: x, y: replicas[t], blocks.pairs(t), ip.baseAddress!, op.baseAddress!,
+                                                        seen: seen.bits.map { UnsafePointer($0) }, d: d,
+                                                        pairs: blocks.count(t), items: itemCount, verify: verify,
+                                                        lr: eta, reg: reg, seed: &stream)
+                            rp[t] = sampler.run(samples: blocks.samples(in: t, of: samples))
                         }
                     }
                 }
             }
             if threads > 1 { PaddedRows.merge(y, replicas, threads: threads) }
-            x.store(into: &userFactors.values)
-            y.store(into: &itemFactors.values, bias: &itemBias)
             totalTime += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            let count = partialCount.reduce(0, +)
+            let count = results.reduce(0) { $0 + $1.steps }
             totalSamples += count
-            var point = ["loss": partialLoss.reduce(0, +) / Double(max(1, count)), "learning_rate": lr]
+            var point = ["loss": results.reduce(0) { $0 + $1.loss } / Double(max(1, count)), "learning_rate": lr]
             lr *= config.lrDecay
             var stop = false
             if let validate = context.validate {
+                storeFactors(x, y)
                 let metric = validate(self)
                 point["validation"] = metric
                 stop = stopper.update(iteration: epoch + 1, metric: metric, state: (userFactors, itemFactors, itemBias))
@@ -128,9 +122,16 @@ public final class BPR: Recommender {
             context.progress(Double(epoch + 1) / Double(config.epochs))
             if stop { break }
         }
-        withExtendedLifetime((seen, blocks, x, replicas)) {}
+        storeFactors(x, y)
+        withExtendedLifetime((seen, blocks, replicas)) {}
         samplesPerSecond = totalTime > 0 ? Double(totalSamples) / totalTime : 0
         if let best = stopper.best { (userFactors, itemFactors, itemBias) = best.state }
+    }
+
+    /// The training rows back into the model's matrices (for a validation pass, and at the end).
+    private func storeFactors(_ x: PaddedRows, _ y: PaddedRows) {
+        x.store(into: &userFactors.values)
+        y.store(into: &itemFactors.values, bias: &itemBias)
     }
 
     /// Whether item j is in the sorted slice indices[lo..<hi].
@@ -368,7 +369,7 @@ final class PaddedRows: @unchecked Sendable {
         self.rows = rows; self.d = d
         stride = (d + 15) / 16 * 16
         count = max(1, rows * stride + (bias == nil ? 0 : rows))
-        data = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
+        data = PaddedRows.allocate(count)
         data.initialize(repeating: 0, count: count)
         for r in 0..<rows { for k in 0..<d { data[r * stride + k] = values[r * d + k] } }
         if let bias { for r in 0..<rows { data[rows * stride + r] = bias[r] } }
@@ -376,8 +377,12 @@ final class PaddedRows: @unchecked Sendable {
 
     private init(copying other: PaddedRows) {
         rows = other.rows; d = other.d; stride = other.stride; count = other.count
-        data = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
+        data = PaddedRows.allocate(count)
         data.initialize(from: other.data, count: count)
+    }
+
+    private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
     }
 
     func copy() -> PaddedRows { PaddedRows(copying: self) }
