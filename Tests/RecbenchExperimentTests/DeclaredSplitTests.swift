@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import RecbenchExperiment
+import RecbenchConfig
+import RecbenchRunner
 import RecbenchCore
 import RecbenchData
 
