@@ -15,6 +15,7 @@ public enum AlgorithmRegistry {
         AlgorithmDescriptor(BPR.self),
         AlgorithmDescriptor(EASE.self),
         AlgorithmDescriptor(SLIM.self),
+        AlgorithmDescriptor(RP3Beta.self),
         AlgorithmDescriptor(PureSVD.self),
         AlgorithmDescriptor(FactorizationMachine.self),
         AlgorithmDescriptor(SASRec.self),
