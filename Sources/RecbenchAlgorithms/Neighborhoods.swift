@@ -482,7 +482,7 @@ public struct KNNSettings: Sendable {
         }
     }
 
-    func checkTask(_ task: Task, model: String) throws {
+    func checkTask(_ task: RecommendationTask, model: String) throws {
         if task != .rating && options.similarity.needsRatings {
             throw RecbenchError.unsupported("\(model): similarity \"\(options.similarity.rawValue)\" centres values and is empty on implicit (all-ones) data; use cosine or jaccard for \(task.rawValue)")
         }

@@ -134,8 +134,8 @@ struct Validation {
         let seed = integer(top["seed"], "seed", default: 42, min: 0)
         let threads = integer(top["threads"], "threads", default: ProcessInfo.processInfo.activeProcessorCount, min: 1, max: 1024)
         let jobs = integer(top["jobs"], "jobs", default: 1, min: 1, max: 1024)
-        let taskName = choice(top["task"], "task", Task.allCases.map(\.rawValue), default: nil)
-        let task = taskName.flatMap(Task.init(rawValue:))
+        let taskName = choice(top["task"], "task", RecommendationTask.allCases.map(\.rawValue), default: nil)
+        let task = taskName.flatMap(RecommendationTask.init(rawValue:))
 
         var datasets = [DatasetSpec]()
         if let list = list(top["datasets"], "datasets") {
@@ -274,7 +274,7 @@ struct Validation {
         "predefined": ["base", "test", "folds"],
     ]
 
-    mutating func splitSpec(_ node: JSONNode, _ path: String, task: Task?) -> SplitSpec? {
+    mutating func splitSpec(_ node: JSONNode, _ path: String, task: RecommendationTask?) -> SplitSpec? {
         guard case let .object(raw) = node.value else { fail(node, path, "expected an object such as {\"method\": \"kfold\", \"k\": 5}, got \(node.brief)"); return nil }
         let methods = Self.splitKeys.keys.sorted()
         guard let method = choice(raw.first { $0.key == "method" }?.value, "\(path).method", methods, default: nil) else { return nil }
@@ -314,7 +314,7 @@ struct Validation {
         return spec
     }
 
-    mutating func algorithm(_ node: JSONNode, _ path: String, task: Task?) -> AlgorithmSpec? {
+    mutating func algorithm(_ node: JSONNode, _ path: String, task: RecommendationTask?) -> AlgorithmSpec? {
         guard let m = members(node, path, allowed: ["name", "label", "params"]) else { return nil }
         guard let name = string(m["name"], "\(path).name") else { return nil }
         guard let d = AlgorithmRegistry.descriptor(named: name) else {

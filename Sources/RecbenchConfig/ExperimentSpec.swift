@@ -13,7 +13,7 @@ public struct ExperimentSpec: Sendable {
     public var threads: Int
     /// Trials run at the same time (each gets threads / jobs threads).
     public var jobs: Int
-    public var task: Task
+    public var task: RecommendationTask
     public var datasets: [DatasetSpec]
     public var split: SplitSpec
     public var algorithms: [AlgorithmSpec]

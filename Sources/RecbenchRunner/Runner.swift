@@ -169,10 +169,14 @@ public final class Runner: @unchecked Sendable {
         let evaluation: EvaluationResult
         var scoreSeconds = 0.0
         if spec.task == .rating {
+            // The loader admits only algorithms whose tasks include rating, and those are predictors.
+            guard let predictor = model as? any RatingPredictor else {
+                throw RecbenchError.unsupported("\(c.descriptor.name) does not predict ratings")
+            }
             let test = data.test.byUser
             var users = [Int32](repeating: 0, count: test.nnz)
             for u in 0..<test.rows { for k in test.rowRange(u) { users[k] = Int32(u) } }
-            let predictions = model.predict(users: users, items: test.indices)
+            let predictions = predictor.predict(users: users, items: test.indices)
             scoreSeconds = clock.lap()
             evaluation = Evaluator.rating(predictions: predictions, test: data.test, metrics: spec.metrics)
         } else {
