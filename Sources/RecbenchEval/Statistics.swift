@@ -1,8 +1,9 @@
 import RecbenchCore
 import RecbenchGSL
 
-/// Paired significance tests, bootstrap intervals and multiple-comparison corrections over
-/// per-user (or per-fold) metric values. Pure functions; the distribution functions come from GSL.
+/// Paired significance tests, bootstrap intervals and effect sizes over per-user (or per-fold)
+/// metric values. Pure functions; the distribution functions come from GSL. The randomization
+/// test, multiple-testing corrections and the noncentral t live in their own files.
 public enum Statistics {
     public struct TTestResult: Sendable, Equatable {
         public var n: Int
@@ -112,20 +113,6 @@ public enum Statistics {
         means.sort()
         let alpha = (1 - level) / 2
         return (quantile(sorted: means, alpha), quantile(sorted: means, 1 - alpha))
-    }
-
-    /// Holm–Bonferroni step-down adjusted p-values, in the input order. NaN entries stay NaN
-    /// and do not count towards the family size.
-    public static func holmBonferroni(_ p: [Double]) -> [Double] {
-        let idx = p.indices.filter { !p[$0].isNaN }.sorted { p[$0] < p[$1] }
-        let m = idx.count
-        var out = [Double](repeating: .nan, count: p.count)
-        var running = 0.0
-        for (rank, i) in idx.enumerated() {
-            running = max(running, min(1, Double(m - rank) * p[i]))
-            out[i] = running
-        }
-        return out
     }
 
     /// Cohen's d for paired samples (d_z): mean difference over the standard deviation of the differences.
