@@ -92,34 +92,45 @@ extension Statistics {
         return count
     }
 
-    /// B random sign patterns. A pattern is a stream of random bits; bit j moved to the sign bit and
-    /// XOR-ed into dⱼ flips it without a branch, four lanes at a time (four partial sums also break
-    /// the addition chain).
+    /// B random sign patterns, 64 random bits per 64 differences. The differences are taken in
+    /// groups of four and each group's 16 signed sums are tabulated once, so a pattern costs one
+    /// table look-up per four differences (a nibble of random bits picks the entry); four partial
+    /// sums break the addition chain. The table (32 bytes per difference) stays in cache up to
+    /// tens of thousands of pairs.
     static func monteCarloExceedances(_ d: [Double], threshold: Double, permutations: Int, rng: inout RandomSource) -> Int {
         let m = d.count
-        let lanes = (m + 3) / 4
-        // Differences as bit patterns in groups of four, zero-padded (a flipped zero adds nothing).
-        var packed = [SIMD4<UInt64>](repeating: .zero, count: lanes)
-        for (i, x) in d.enumerated() { packed[i / 4][i % 4] = x.bitPattern }
-        let shifts = SIMD4<UInt64>(0, 1, 2, 3)
+        let groups = (m + 3) / 4
+        var table = [Double](repeating: 0, count: groups * 16)
+        for g in 0..<groups {
+            for mask in 0..<16 {
+                var s = 0.0
+                for k in 0..<4 where g * 4 + k < m { s += (mask >> k) & 1 == 1 ? -d[g * 4 + k] : d[g * 4 + k] }
+                table[g * 16 + mask] = s
+            }
+        }
         var count = 0
-        packed.withUnsafeBufferPointer { p in
+        table.withUnsafeBufferPointer { t in
             for _ in 0..<permutations {
-                var acc = SIMD4<Double>.zero
+                var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
                 var g = 0
-                while g < lanes {
-                    // One 64-bit draw covers 16 groups of four.
-                    let bits = SIMD4<UInt64>(repeating: rng.next())
-                    let end = min(g + 16, lanes)
-                    var shift = shifts
+                while g < groups {
+                    var bits = rng.next() // 16 nibbles: signs for the next 16 groups
+                    let end = min(g + 16, groups)
+                    while g + 4 <= end {
+                        a0 += t[g &* 16 &+ Int(bits & 15)]
+                        a1 += t[(g &+ 1) &* 16 &+ Int((bits >> 4) & 15)]
+                        a2 += t[(g &+ 2) &* 16 &+ Int((bits >> 8) & 15)]
+                        a3 += t[(g &+ 3) &* 16 &+ Int((bits >> 12) & 15)]
+                        bits >>= 16
+                        g += 4
+                    }
                     while g < end {
-                        let signs = (bits &>> shift) &<< 63
-                        acc += unsafeBitCast(p[g] ^ signs, to: SIMD4<Double>.self)
-                        shift &+= 4
+                        a0 += t[g &* 16 &+ Int(bits & 15)]
+                        bits >>= 4
                         g += 1
                     }
                 }
-                if abs(acc.sum()) >= threshold { count += 1 }
+                if abs((a0 + a1) + (a2 + a3)) >= threshold { count += 1 }
             }
         }
         return count
