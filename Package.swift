@@ -6,7 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "recbench", targets: ["recbench"]),
-        .library(name: "RecbenchExperiment", targets: ["RecbenchExperiment"]),
+        .library(name: "RecbenchReport", targets: ["RecbenchReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,11 +25,21 @@ let package = Package(
         .target(name: "RecbenchAlgorithms", dependencies: ["RecbenchCore", "RecbenchGSL", "CIntrinsics"]),
         .target(name: "RecbenchNN", dependencies: ["RecbenchCore", "RecbenchAlgorithms"]),
         .target(name: "RecbenchEval", dependencies: ["RecbenchCore", "RecbenchAlgorithms", "RecbenchGSL"]),
-        .target(name: "RecbenchExperiment", dependencies: [
-            "RecbenchCore", "RecbenchData", "RecbenchAlgorithms", "RecbenchNN", "RecbenchEval", "RecbenchGSL",
+        // The experiment layer, one target per job: the file language, running trials, reading runs
+        // back and comparing them, and writing a run's outputs.
+        .target(name: "RecbenchConfig", dependencies: [
+            "RecbenchCore", "RecbenchData", "RecbenchAlgorithms", "RecbenchNN", "RecbenchEval",
+        ]),
+        .target(name: "RecbenchRunner", dependencies: [
+            "RecbenchConfig", "RecbenchCore", "RecbenchData", "RecbenchAlgorithms", "RecbenchEval", "RecbenchGSL",
+        ]),
+        .target(name: "RecbenchAnalysis", dependencies: ["RecbenchRunner", "RecbenchConfig", "RecbenchCore", "RecbenchEval"]),
+        .target(name: "RecbenchReport", dependencies: [
+            "RecbenchAnalysis", "RecbenchRunner", "RecbenchConfig", "RecbenchCore", "RecbenchEval", "RecbenchGSL",
         ]),
         .executableTarget(name: "recbench", dependencies: [
-            "RecbenchExperiment", "RecbenchCore", "RecbenchData", "RecbenchAlgorithms", "RecbenchEval", "RecbenchGSL",
+            "RecbenchReport", "RecbenchAnalysis", "RecbenchRunner", "RecbenchConfig",
+            "RecbenchCore", "RecbenchData", "RecbenchAlgorithms", "RecbenchEval", "RecbenchGSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -38,6 +48,8 @@ let package = Package(
         .testTarget(name: "RecbenchAlgorithmsTests", dependencies: ["RecbenchAlgorithms", "RecbenchData", "RecbenchEval"]),
         .testTarget(name: "RecbenchNNTests", dependencies: ["RecbenchNN", "RecbenchData", "RecbenchEval"]),
         .testTarget(name: "RecbenchEvalTests", dependencies: ["RecbenchEval", "RecbenchAlgorithms", "RecbenchCore"]),
-        .testTarget(name: "RecbenchExperimentTests", dependencies: ["RecbenchExperiment"]),
+        .testTarget(name: "RecbenchExperimentTests", dependencies: [
+            "RecbenchConfig", "RecbenchRunner", "RecbenchAnalysis", "RecbenchReport", "RecbenchCore", "RecbenchEval",
+        ]),
     ]
 )

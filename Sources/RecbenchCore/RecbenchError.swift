@@ -5,13 +5,16 @@ public enum RecbenchError: Error, CustomStringConvertible, Equatable {
     case io(String, String)
     case invalid(String)
     case unsupported(String)
+    /// A model's training produced non-finite values ("non-finite loss at epoch 3"): the trial
+    /// failed, the input was valid.
+    case diverged(String)
     case cancelled
 
     public var description: String {
         switch self {
         case let .input(file, line, message): return line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)"
         case let .io(path, message): return "\(path): \(message)"
-        case let .invalid(m), let .unsupported(m): return m
+        case let .invalid(m), let .unsupported(m), let .diverged(m): return m
         case .cancelled: return "cancelled"
         }
     }

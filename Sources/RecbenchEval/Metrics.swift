@@ -35,6 +35,8 @@ public struct MetricEntry: Sendable {
     public let needsCutoff: Bool
     public let kind: MetricKind
     public let help: String
+    /// Whether a larger value is better; false for errors and for concentration of exposure.
+    public var higherIsBetter: Bool { !["rmse", "mae", "gini", "arp"].contains(name) }
 }
 
 /// A metric string that could not be understood; `message` is one line, meant to follow a field path.
@@ -74,6 +76,12 @@ public enum MetricCatalog {
         MetricEntry(name: "arp", aliases: [], needsCutoff: true, kind: .beyondAccuracy,
                     help: "ARP@K = mean over the list of n_i, the number of training users of item i"),
     ]
+
+    /// The direction of a metric given by its label ("ndcg@10", "rmse"); unknown names count as higher-is-better.
+    public static func higherIsBetter(_ label: String) -> Bool {
+        let name = label.split(separator: "@").first.map(String.init) ?? label
+        return entry(named: name)?.higherIsBetter ?? true
+    }
 
     public static func entry(named name: String) -> MetricEntry? {
         let n = name.lowercased()

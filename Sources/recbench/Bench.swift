@@ -4,7 +4,8 @@ import RecbenchCore
 import RecbenchData
 import RecbenchAlgorithms
 import RecbenchEval
-import RecbenchExperiment
+import RecbenchReport
+import RecbenchConfig
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import RecbenchAlgorithms
 import RecbenchEval
-import RecbenchExperiment
+import RecbenchReport
+import RecbenchConfig
 
 struct Algorithms: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List algorithms, their tasks and parameters (with defaults).")

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import RecbenchCore
-import RecbenchExperiment
+import RecbenchReport
+import RecbenchRunner
+import RecbenchAnalysis
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(

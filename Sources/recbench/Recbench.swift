@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import RecbenchCore
 import RecbenchData
-import RecbenchExperiment
+import RecbenchReport
+import RecbenchConfig
 
 @main
 struct Recbench: ParsableCommand {

@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
 import RecbenchCore
-import RecbenchExperiment
+import RecbenchReport
+import RecbenchConfig
+import RecbenchRunner
+import RecbenchData
+import RecbenchGSL
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -123,7 +127,6 @@ struct Merge: ParsableCommand {
     }
 }
 
-import RecbenchData
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -168,4 +171,3 @@ struct Version: ParsableCommand {
         print("gsl \(RecbenchGSL.GSL.version)")
     }
 }
-import RecbenchGSL

@@ -54,3 +54,11 @@ import Testing
         #expect(MetricCatalog.editDistance(Array("ndgc"), Array("ndcg")) == 1)
     }
 }
+
+/// The catalogue is the one place that knows a metric's direction (reports, LaTeX, `check` ask it).
+@Test func catalogueKnowsEachMetricsDirection() {
+    #expect(MetricCatalog.higherIsBetter("ndcg@10") && MetricCatalog.higherIsBetter("coverage@20"))
+    #expect(MetricCatalog.higherIsBetter("hr@10"), "aliases resolve to their metric")
+    #expect(!MetricCatalog.higherIsBetter("rmse") && !MetricCatalog.higherIsBetter("mae"))
+    #expect(!MetricCatalog.higherIsBetter("gini@10") && !MetricCatalog.higherIsBetter("arp@10"))
+}

@@ -1,6 +1,9 @@
 import Testing
 import Foundation
-@testable import RecbenchExperiment
+@testable import RecbenchConfig
+@testable import RecbenchRunner
+@testable import RecbenchAnalysis
+@testable import RecbenchReport
 
 private func run(_ spec: ExperimentSpec, out: String, cache: TrialCache.Mode = .use) throws -> RunResult {
     try ExperimentRun.execute(spec: spec, data: syntheticEnvironment, progress: SilentProgress(), outputRoot: out, cache: cache)

@@ -1,6 +1,9 @@
 import Testing
 import Foundation
-@testable import RecbenchExperiment
+@testable import RecbenchConfig
+@testable import RecbenchRunner
+@testable import RecbenchAnalysis
+@testable import RecbenchReport
 import RecbenchData
 
 /// The package root, from this file's location (tests may run from any working directory).

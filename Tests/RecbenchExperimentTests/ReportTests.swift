@@ -3,7 +3,10 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-@testable import RecbenchExperiment
+@testable import RecbenchConfig
+@testable import RecbenchRunner
+@testable import RecbenchAnalysis
+@testable import RecbenchReport
 
 /// Counts elements by name and records whether the document parsed.
 private final class ElementCounter: NSObject, XMLParserDelegate {

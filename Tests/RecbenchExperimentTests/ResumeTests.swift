@@ -1,6 +1,9 @@
 import Testing
 import Foundation
-@testable import RecbenchExperiment
+@testable import RecbenchConfig
+@testable import RecbenchRunner
+@testable import RecbenchAnalysis
+@testable import RecbenchReport
 
 private struct Outcome { var status: Int32; var signalled: Bool; var stdout: String; var stderr: String }
 

@@ -1,5 +1,8 @@
 import Foundation
-@testable import RecbenchExperiment
+@testable import RecbenchConfig
+@testable import RecbenchRunner
+@testable import RecbenchAnalysis
+@testable import RecbenchReport
 
 /// A small synthetic suite: 2 folds × (Random, MostPopular, Bias × `itemReg`) trials, one thread,
 /// one trial at a time (so fault-injection write counts follow plan order).

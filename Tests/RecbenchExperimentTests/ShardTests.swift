@@ -1,6 +1,9 @@
 import Testing
 import Foundation
-@testable import RecbenchExperiment
+@testable import RecbenchConfig
+@testable import RecbenchRunner
+@testable import RecbenchAnalysis
+@testable import RecbenchReport
 
 @Test func shardAssignmentIsStableAndCoversEveryTrialOnce() throws {
     let plan = Plan(spec: try tinySpec())

@@ -3,7 +3,10 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import RecbenchExperiment
+@testable import RecbenchConfig
+@testable import RecbenchRunner
+@testable import RecbenchAnalysis
+@testable import RecbenchReport
 
 /// The bar's text never exceeds `columns - 1` characters (a full-width line makes the terminal
 /// wrap, leaving a copy per redraw) and its fill is clamped, whatever the counts say.

@@ -1,5 +1,8 @@
 import Testing
-@testable import RecbenchExperiment
+@testable import RecbenchConfig
+@testable import RecbenchRunner
+@testable import RecbenchAnalysis
+@testable import RecbenchReport
 import RecbenchAlgorithms
 
 /// A valid file to mutate: each bad case changes one thing.

@@ -1,6 +1,9 @@
 import Foundation
 import RecbenchCore
 import RecbenchEval
+import RecbenchConfig
+import RecbenchRunner
+import RecbenchAnalysis
 
 /// `report.html`: one self-contained page per run (inline SVG and CSS, no scripts, no network).
 /// Written as XHTML-compatible markup so an XML parser can check it.
@@ -23,26 +26,6 @@ public enum Report {
     }
 
     static func f(_ x: Double) -> String { String(format: "%.1f", x) }
-
-    /// The reference configuration of a data set for significance marks: the best on the file's first metric.
-    public static func reference(_ r: RunResult, dataset: String) -> String? {
-        guard let metric = r.spec.metrics.first?.label else { return nil }
-        let higher = Baseline.higherIsBetter(metric)
-        let aggs = r.aggregates.filter { $0.dataset == dataset && $0.metric == metric && $0.mean.isFinite }
-        return (higher ? aggs.max { $0.mean < $1.mean } : aggs.min { $0.mean < $1.mean })?.configuration
-    }
-
-    /// Every configuration against each data set's reference, Holm-adjusted over the whole table.
-    public static func significance(_ r: RunResult, resamples: Int = 1000) -> ComparisonTable {
-        var pairs = [(dataset: String, reference: Comparison.Arm, candidate: Comparison.Arm)]()
-        for d in r.datasets {
-            guard let ref = reference(r, dataset: d.label) else { continue }
-            let arms = Comparison.arms(r, dataset: d.label, prefix: "")
-            guard let refArm = arms.first(where: { $0.label == ref }) else { continue }
-            for a in arms where a.label != ref { pairs.append((d.label, refArm, a)) }
-        }
-        return Comparison.table(pairs: pairs, metrics: r.spec.metrics.map(\.label), seed: r.spec.seed, resamples: resamples, legend: [])
-    }
 
     // MARK: charts
 
@@ -74,12 +57,12 @@ public enum Report {
                     let cy = y + row / 2 - 1
                     s += "<path d=\"M\(f(x(a.mean - a.ci95))) \(f(cy))H\(f(x(a.mean + a.ci95)))M\(f(x(a.mean - a.ci95))) \(f(cy - 5))v10M\(f(x(a.mean + a.ci95))) \(f(cy - 5))v10\" class=\"whisker\"/>\n"
                 }
-                s += "<text x=\"\(f(labelWidth + plotWidth + 8))\" y=\"\(f(y + 15))\">\(Writers.fixed(a.mean))</text>\n"
+                s += "<text x=\"\(f(labelWidth + plotWidth + 8))\" y=\"\(f(y + 15))\">\(TextFormat.fixed(a.mean))</text>\n"
             }
             for v in fs { s += "<circle cx=\"\(f(x(v)))\" cy=\"\(f(y + row / 2 - 1))\" r=\"2.5\" class=\"fold\"/>\n" }
         }
-        s += "<text x=\"\(f(x(lo)))\" y=\"\(f(height - 6))\" class=\"tick\">\(Writers.fixed(lo, 3))</text>"
-        s += "<text x=\"\(f(x(hi)))\" y=\"\(f(height - 6))\" text-anchor=\"end\" class=\"tick\">\(Writers.fixed(hi, 3))</text>\n"
+        s += "<text x=\"\(f(x(lo)))\" y=\"\(f(height - 6))\" class=\"tick\">\(TextFormat.fixed(lo, 3))</text>"
+        s += "<text x=\"\(f(x(hi)))\" y=\"\(f(height - 6))\" text-anchor=\"end\" class=\"tick\">\(TextFormat.fixed(hi, 3))</text>\n"
         return s + "</svg>\n"
     }
 
@@ -100,8 +83,8 @@ public enum Report {
         s += "<title>\(escape(title))</title>\n<text x=\"4\" y=\"16\" class=\"h\">\(escape(title))</text>\n"
         s += "<path d=\"M\(f(left)) \(f(top))V\(f(height - bottom))H\(f(width - right))\" class=\"axis\"/>\n"
         s += "<text x=\"\(f((left + width - right) / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\" class=\"tick\">\(escape(xLabel))</text>\n"
-        s += "<text x=\"\(f(left - 4))\" y=\"\(f(top + 4))\" text-anchor=\"end\" class=\"tick\">\(Writers.fixed(y1, 3))</text>"
-        s += "<text x=\"\(f(left - 4))\" y=\"\(f(height - bottom))\" text-anchor=\"end\" class=\"tick\">\(Writers.fixed(y0, 3))</text>\n"
+        s += "<text x=\"\(f(left - 4))\" y=\"\(f(top + 4))\" text-anchor=\"end\" class=\"tick\">\(TextFormat.fixed(y1, 3))</text>"
+        s += "<text x=\"\(f(left - 4))\" y=\"\(f(height - bottom))\" text-anchor=\"end\" class=\"tick\">\(TextFormat.fixed(y0, 3))</text>\n"
         s += "<text x=\"\(f(left + 6))\" y=\"\(f(top + 4))\" class=\"tick\">\(escape(yLabel))</text>\n"
         let xs = Set(pts.map(\.0)).sorted()
         for v in xs.count <= 8 ? xs : [xs.first!, xs.last!] {
@@ -170,7 +153,7 @@ public enum Report {
                     let mark = row.wilcoxonPHolm < 0.05 ? " class=\"sig\"" : ""
                     s += "<tr><td>\(escape(row.metric))</td><td>\(escape(row.candidate))</td><td>\(String(format: "%+.4f", row.difference))</td>"
                     s += "<td>[\(String(format: "%+.4f", row.ciLow)), \(String(format: "%+.4f", row.ciHigh))]</td><td>\(ComparisonTable.pValue(row.tP))</td>"
-                    s += "<td>\(ComparisonTable.pValue(row.wilcoxonP))</td><td>\(Writers.fixed(row.effectSize, 3))</td><td>\(row.n) \(row.unit)</td>"
+                    s += "<td>\(ComparisonTable.pValue(row.wilcoxonP))</td><td>\(TextFormat.fixed(row.effectSize, 3))</td><td>\(row.n) \(row.unit)</td>"
                     s += "<td\(mark)>\(ComparisonTable.pValue(row.wilcoxonPHolm))\(ComparisonTable.stars(row.wilcoxonPHolm))</td></tr>\n"
                 }
                 s += "</table>\n<p>diff = configuration − reference over (fold, user) pairs (folds for aggregate-only metrics); "

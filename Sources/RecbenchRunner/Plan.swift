@@ -1,5 +1,6 @@
 import RecbenchCore
 import RecbenchAlgorithms
+import RecbenchConfig
 
 /// One configuration: an algorithm entry at one point of its grid.
 public struct Configuration: Sendable {

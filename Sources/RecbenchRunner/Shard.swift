@@ -1,4 +1,5 @@
 import RecbenchCore
+import RecbenchConfig
 
 /// One of `count` parts of a plan, numbered from 1. Trial i (0-based plan index) belongs to
 /// shard `i mod count + 1`: the assignment depends only on the plan, every trial lands in exactly

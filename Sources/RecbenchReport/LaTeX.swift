@@ -1,5 +1,8 @@
 import Foundation
 import RecbenchEval
+import RecbenchConfig
+import RecbenchRunner
+import RecbenchAnalysis
 
 /// `summary.tex`: one booktabs table per data set, ready to paste into a paper (needs
 /// \usepackage{booktabs}). Best value per column in bold (respecting the metric's direction);
@@ -30,14 +33,14 @@ public enum LaTeX {
             var best = [String: Double]()
             for m in metrics {
                 let vs = configs.compactMap { mean($0, m) }.filter(\.isFinite)
-                best[m] = Baseline.higherIsBetter(m) ? vs.max() : vs.min()
+                best[m] = MetricCatalog.higherIsBetter(m) ? vs.max() : vs.min()
             }
             out += "\\begin{table}[t]\n\\centering\n"
             out += "\\caption{\(escape(d.label)): mean over \(d.folds) fold(s), \(escape(r.spec.candidates.label))."
             if let reference { out += " $^\\dagger$: significantly different from \(escape(reference)) (Wilcoxon signed-rank over users, Holm-adjusted $p<0.05$)." }
             out += "}\n\\label{tab:\(escape(r.spec.name))-\(escape(d.label))}\n"
             out += "\\begin{tabular}{l" + String(repeating: "r", count: metrics.count) + "}\n\\toprule\n"
-            out += "Configuration & " + metrics.map { escape($0) + (Baseline.higherIsBetter($0) ? " $\\uparrow$" : " $\\downarrow$") }.joined(separator: " & ") + " \\\\\n\\midrule\n"
+            out += "Configuration & " + metrics.map { escape($0) + (MetricCatalog.higherIsBetter($0) ? " $\\uparrow$" : " $\\downarrow$") }.joined(separator: " & ") + " \\\\\n\\midrule\n"
             for c in configs {
                 var cells = [escape(c) + (c == reference ? " (ref.)" : "")]
                 for m in metrics {

@@ -1,5 +1,7 @@
 import Foundation
 import RecbenchCore
+import RecbenchConfig
+import RecbenchRunner
 
 /// Reads a finished run folder back into a `RunResult`: the experiment file's copy gives the spec
 /// and plan, `results.json` the data-set records and every trial (with per-user values). Compare,

@@ -1,5 +1,8 @@
 import Foundation
 import RecbenchCore
+import RecbenchConfig
+import RecbenchRunner
+import RecbenchAnalysis
 
 /// `recbench run` and `recbench merge`: plan, run (or gather shards), aggregate, and write the run
 /// folder. Both end in `finish`, one writer. The folder is assembled as `<run-id>.partial` and
@@ -113,7 +116,7 @@ public enum ExperimentRun {
         // Significance against each data set's best configuration feeds both the report and the LaTeX
         // table. A shard holds only some trials; the merged run gets the report.
         if r.shard == nil {
-            let significance = Report.significance(r)
+            let significance = Comparison.againstReference(r)
             try put("report.html", Report.html(r, significance: significance, manifest: manifest))
             if r.spec.outputs.latex { try put("summary.tex", LaTeX.summary(r, significance: significance)) }
         }

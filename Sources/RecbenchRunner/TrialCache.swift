@@ -1,6 +1,7 @@
 import Foundation
 import RecbenchCore
 import RecbenchData
+import RecbenchConfig
 
 /// Finished trials on disk, one file per trial, named by a key over everything that determines
 /// the result (data, fold, algorithm and resolved parameters, seed, evaluation settings,

@@ -1,4 +1,5 @@
 import RecbenchCore
+import RecbenchConfig
 
 /// Everything one trial produced. Codable, so a trial can be cached, resumed or merged from shards.
 public struct TrialResult: Codable, Sendable, Equatable {
@@ -76,4 +77,13 @@ public struct RunResult: Sendable {
     /// Trials taken from the trial cache instead of computed, and cache entries found corrupt (recomputed).
     public var cachedTrials = 0
     public var recomputedCorruptEntries = 0
+
+    package init(spec: ExperimentSpec, plan: Plan, runID: String, directory: String, datasets: [DatasetRecord],
+                 trials: [TrialResult], aggregates: [Aggregate], startedAt: String, wallSeconds: Double,
+                 shard: Shard? = nil, planFingerprint: String = "", cachedTrials: Int = 0, recomputedCorruptEntries: Int = 0) {
+        self.spec = spec; self.plan = plan; self.runID = runID; self.directory = directory; self.datasets = datasets
+        self.trials = trials; self.aggregates = aggregates; self.startedAt = startedAt; self.wallSeconds = wallSeconds
+        self.shard = shard; self.planFingerprint = planFingerprint; self.cachedTrials = cachedTrials
+        self.recomputedCorruptEntries = recomputedCorruptEntries
+    }
 }

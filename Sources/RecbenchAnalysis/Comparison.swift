@@ -1,6 +1,8 @@
 import Foundation
 import RecbenchCore
 import RecbenchEval
+import RecbenchConfig
+import RecbenchRunner
 
 /// One row of a comparison table: candidate versus reference on one metric of one data set.
 public struct ComparisonRow: Sendable, Equatable {
@@ -41,17 +43,17 @@ public struct ComparisonTable: Sendable {
          String(r.n), r.unit, p(r.tPHolm), p(r.wilcoxonPHolm)]
     }
 
-    static func pValue(_ p: Double) -> String {
+    package static func pValue(_ p: Double) -> String {
         guard p.isFinite else { return "–" }
         return p < 1e-4 ? String(format: "%.1e", p) : String(format: "%.4f", p)
     }
 
-    static func stars(_ p: Double) -> String { p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : "" }
+    package static func stars(_ p: Double) -> String { p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : "" }
 
     public func csv() -> String {
-        var out = Writers.csvLine(Self.header.map { $0.lowercased().replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "%", with: "")
+        var out = TextFormat.csvLine(Self.header.map { $0.lowercased().replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "%", with: "")
             .replacingOccurrences(of: "(", with: "").replacingOccurrences(of: ")", with: "") })
-        for r in rows { out += Writers.csvLine(cells(r, format: Writers.number, p: Writers.number)) }
+        for r in rows { out += TextFormat.csvLine(cells(r, format: TextFormat.number, p: TextFormat.number)) }
         return out
     }
 
@@ -60,7 +62,7 @@ public struct ComparisonTable: Sendable {
         if !legend.isEmpty { out += "\n" }
         out += "| " + Self.header.joined(separator: " | ") + " |\n|" + Self.header.indices.map { $0 < 4 || $0 == 13 ? "---" : "---:" }.joined(separator: "|") + "|\n"
         for r in rows {
-            var c = cells(r, format: { Writers.fixed($0) }, p: Self.pValue)
+            var c = cells(r, format: { TextFormat.fixed($0) }, p: Self.pValue)
             c[15] += Self.stars(r.wilcoxonPHolm)
             out += "| " + c.joined(separator: " | ") + " |\n"
         }
@@ -70,9 +72,9 @@ public struct ComparisonTable: Sendable {
     public func console() -> String {
         let header = ["dataset", "metric", "reference", "candidate", "ref", "cand", "diff", "95% CI", "t p", "W p", "d", "n", "W p Holm"]
         let body = rows.map { r in
-            [r.dataset, r.metric, r.reference, r.candidate, Writers.fixed(r.referenceMean), Writers.fixed(r.candidateMean),
+            [r.dataset, r.metric, r.reference, r.candidate, TextFormat.fixed(r.referenceMean), TextFormat.fixed(r.candidateMean),
              String(format: "%+.4f", r.difference), "[\(String(format: "%+.4f", r.ciLow)), \(String(format: "%+.4f", r.ciHigh))]",
-             Self.pValue(r.tP), Self.pValue(r.wilcoxonP), Writers.fixed(r.effectSize, 3), "\(r.n) \(r.unit)",
+             Self.pValue(r.tP), Self.pValue(r.wilcoxonP), TextFormat.fixed(r.effectSize, 3), "\(r.n) \(r.unit)",
              Self.pValue(r.wilcoxonPHolm) + Self.stars(r.wilcoxonPHolm)]
         }
         let widths = header.indices.map { c in ([header[c]] + body.map { $0[c] }).map(\.count).max()! }

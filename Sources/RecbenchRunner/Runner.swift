@@ -5,6 +5,7 @@ import RecbenchData
 import RecbenchAlgorithms
 import RecbenchEval
 import RecbenchGSL
+import RecbenchConfig
 
 /// Where the runner finds data: the registry, the environment (RECBENCH_DATA_DIR) and the cache.
 public struct DataEnvironment: Sendable {

@@ -1,6 +1,8 @@
 import Foundation
 import RecbenchCore
 import RecbenchEval
+import RecbenchConfig
+import RecbenchRunner
 
 /// A stored reference result that later runs are checked against (`recbench baseline save` /
 /// `recbench check`). Holds per-metric means and fold values, the data and split fingerprints,
@@ -70,7 +72,7 @@ public struct CheckFinding: Sendable, Equatable {
     public var regressed: Bool
 
     public var line: String {
-        var s = "\(dataset) \(configuration) \(metric): \(Writers.fixed(baselineMean)) → \(Writers.fixed(currentMean)) "
+        var s = "\(dataset) \(configuration) \(metric): \(TextFormat.fixed(baselineMean)) → \(TextFormat.fixed(currentMean)) "
         s += "(drop \(String(format: "%.4f", drop)), tolerance \(String(format: "%.4f", allowedDrop))"
         s += p.map { ", Wilcoxon p = \(ComparisonTable.pValue($0)))" } ?? ", no per-user values)"
         return s
@@ -97,12 +99,6 @@ public struct CheckReport: Sendable {
 }
 
 public enum Baseline {
-    /// Metrics where smaller is better: errors, and concentration of exposure (Gini, ARP).
-    public static func higherIsBetter(_ metric: String) -> Bool {
-        let name = metric.split(separator: "@").first.map(String.init) ?? metric
-        return !["rmse", "mae", "gini", "arp"].contains(name)
-    }
-
     public static let note = "A metric regresses when it moves in its worse direction by more than max(absolute, relative * |baseline mean|) "
         + "AND, where per-user values exist, a paired Wilcoxon signed-rank test over (fold, user) gives p < significanceLevel. "
         + "tolerances override defaultTolerance per metric label. Results are deterministic on one machine; tolerances absorb "
@@ -122,7 +118,7 @@ public enum Baseline {
                 for (m, metric) in first.metricLabels.enumerated() {
                     let folds = ts.map { $0.values[m] }
                     let hasPerUser = perUser && ts.allSatisfy { $0.perUser[m] != nil }
-                    entries.append(.init(dataset: d.label, configuration: c.label, metric: metric, higherIsBetter: higherIsBetter(metric),
+                    entries.append(.init(dataset: d.label, configuration: c.label, metric: metric, higherIsBetter: MetricCatalog.higherIsBetter(metric),
                                          mean: rounded(folds.reduce(0, +) / Double(folds.count)), folds: folds.map(rounded),
                                          perUser: hasPerUser ? ts.map { $0.perUser[m]!.map(roundedPerUser) } : nil))
                 }

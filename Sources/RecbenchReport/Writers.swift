@@ -1,15 +1,12 @@
 import Foundation
 import RecbenchCore
 import RecbenchGSL
+import RecbenchConfig
+import RecbenchRunner
+import RecbenchAnalysis
 
 /// The files of a run folder, each rendered from a `RunResult`.
 public enum Writers {
-    static func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
-    static func csvLine(_ fields: [String]) -> String { fields.map(csvField).joined(separator: ",") + "\n" }
-    static func number(_ x: Double) -> String { x.isFinite ? String(format: "%.6g", x) : "" }
-    static func fixed(_ x: Double, _ digits: Int = 4) -> String { x.isFinite ? String(format: "%.\(digits)f", x) : "–" }
 
     /// Every parameter name of every configuration, sorted: the parameter columns of metrics.csv.
     static func parameterNames(_ r: RunResult) -> [String] {
@@ -19,10 +16,10 @@ public enum Writers {
     /// Tidy: one row per data set × fold × configuration × metric, parameters as columns.
     public static func metricsCSV(_ r: RunResult) -> String {
         let params = parameterNames(r)
-        var out = csvLine(["dataset", "fold", "configuration", "algorithm", "metric", "value", "users", "skipped_users"] + params)
+        var out = TextFormat.csvLine(["dataset", "fold", "configuration", "algorithm", "metric", "value", "users", "skipped_users"] + params)
         for t in r.trials {
             for (m, label) in t.metricLabels.enumerated() {
-                out += csvLine([t.dataset, String(t.fold), t.configuration, t.algorithm, label, number(t.values[m]),
+                out += TextFormat.csvLine([t.dataset, String(t.fold), t.configuration, t.algorithm, label, TextFormat.number(t.values[m]),
                                 String(t.users.count), String(t.skippedUsers)] + params.map { t.parameters[$0] ?? "" })
             }
         }
@@ -31,11 +28,11 @@ public enum Writers {
 
     /// One row per data set × fold × configuration × user × per-user metric (for paired tests).
     public static func perUserCSV(_ r: RunResult) -> String {
-        var out = csvLine(["dataset", "fold", "configuration", "user", "metric", "value"])
+        var out = TextFormat.csvLine(["dataset", "fold", "configuration", "user", "metric", "value"])
         for t in r.trials {
             for (m, label) in t.metricLabels.enumerated() {
                 guard let values = t.perUser[m] else { continue }
-                for (u, v) in zip(t.users, values) { out += csvLine([t.dataset, String(t.fold), t.configuration, u, label, number(v)]) }
+                for (u, v) in zip(t.users, values) { out += TextFormat.csvLine([t.dataset, String(t.fold), t.configuration, u, label, TextFormat.number(v)]) }
             }
         }
         return out
@@ -43,20 +40,20 @@ public enum Writers {
 
     /// Phase timings, throughput and memory per trial, plus the data preparation phases.
     public static func profileCSV(_ r: RunResult) -> String {
-        var out = csvLine(["dataset", "fold", "configuration", "phase", "seconds", "throughput", "throughput_unit", "peak_rss_mib", "threads"])
+        var out = TextFormat.csvLine(["dataset", "fold", "configuration", "phase", "seconds", "throughput", "throughput_unit", "peak_rss_mib", "threads"])
         for d in r.datasets {
-            out += csvLine([d.label, "", "", "load", number(d.loadSeconds), number(Double(d.interactions) / max(d.loadSeconds, 1e-9)), "interactions/s", "", ""])
-            out += csvLine([d.label, "", "", "filter", number(d.filterSeconds), "", "", "", ""])
-            out += csvLine([d.label, "", "", "split", number(d.splitSeconds), "", "", "", ""])
+            out += TextFormat.csvLine([d.label, "", "", "load", TextFormat.number(d.loadSeconds), TextFormat.number(Double(d.interactions) / max(d.loadSeconds, 1e-9)), "interactions/s", "", ""])
+            out += TextFormat.csvLine([d.label, "", "", "filter", TextFormat.number(d.filterSeconds), "", "", "", ""])
+            out += TextFormat.csvLine([d.label, "", "", "split", TextFormat.number(d.splitSeconds), "", "", "", ""])
         }
         for t in r.trials {
-            let rss = t.peakResidentBytes.map { number(Double($0) / 1048576) } ?? ""
+            let rss = t.peakResidentBytes.map { TextFormat.number(Double($0) / 1048576) } ?? ""
             let users = Double(t.users.count + t.skippedUsers)
-            out += csvLine([t.dataset, String(t.fold), t.configuration, "fit", number(t.fitSeconds),
-                            number(Double(t.trainInteractions) / max(t.fitSeconds, 1e-9)), "interactions/s", rss, String(t.threads)])
-            out += csvLine([t.dataset, String(t.fold), t.configuration, "score", number(t.scoreSeconds),
-                            number(users / max(t.scoreSeconds, 1e-9)), "users/s", rss, String(t.threads)])
-            out += csvLine([t.dataset, String(t.fold), t.configuration, "evaluate", number(t.evaluateSeconds), "", "", rss, String(t.threads)])
+            out += TextFormat.csvLine([t.dataset, String(t.fold), t.configuration, "fit", TextFormat.number(t.fitSeconds),
+                            TextFormat.number(Double(t.trainInteractions) / max(t.fitSeconds, 1e-9)), "interactions/s", rss, String(t.threads)])
+            out += TextFormat.csvLine([t.dataset, String(t.fold), t.configuration, "score", TextFormat.number(t.scoreSeconds),
+                            TextFormat.number(users / max(t.scoreSeconds, 1e-9)), "users/s", rss, String(t.threads)])
+            out += TextFormat.csvLine([t.dataset, String(t.fold), t.configuration, "evaluate", TextFormat.number(t.evaluateSeconds), "", "", rss, String(t.threads)])
         }
         return out
     }
@@ -71,8 +68,8 @@ public enum Writers {
             guard !aggs.isEmpty else { continue }
             let fit = r.trials.filter { $0.dataset == dataset && $0.configuration == c.label }.map(\.fitSeconds)
             rows.append([c.label] + metrics.map { m in
-                aggs.first { $0.metric == m }.map { $0.folds > 1 ? "\(fixed($0.mean)) ± \(fixed($0.std))" : fixed($0.mean) } ?? "–"
-            } + [fixed(fit.reduce(0, +) / Double(max(1, fit.count)), 3)])
+                aggs.first { $0.metric == m }.map { $0.folds > 1 ? "\(TextFormat.fixed($0.mean)) ± \(TextFormat.fixed($0.std))" : TextFormat.fixed($0.mean) } ?? "–"
+            } + [TextFormat.fixed(fit.reduce(0, +) / Double(max(1, fit.count)), 3)])
         }
         return (header, rows)
     }

@@ -1,0 +1,21 @@
+import Foundation
+
+/// Number and CSV formatting shared by every output (tables, CSV files, reports, comparisons), so
+/// one value prints the same everywhere.
+public enum TextFormat {
+    /// RFC 4180 quoting: only fields holding a comma, quote or line break are quoted.
+    public static func csvField(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    public static func csvLine(_ fields: [String]) -> String { fields.map(csvField).joined(separator: ",") + "\n" }
+
+    /// Six significant digits for files read by programs; empty for a non-finite value.
+    public static func number(_ x: Double) -> String { x.isFinite ? String(format: "%.6g", x) : "" }
+
+    /// Fixed decimals for tables read by people; "–" for a non-finite value.
+    public static func fixed(_ x: Double, _ digits: Int = 4) -> String {
+        x.isFinite ? String(format: "%.\(digits)f", x) : "–"
+    }
+}
