@@ -97,16 +97,33 @@ public enum Statistics {
         return bootstrapMeanCI(d, level: level, resamples: resamples, seed: seed)
     }
 
-    /// Percentile bootstrap interval for the mean of `x`.
+    /// Percentile bootstrap interval for the mean of `x`. Each 64-bit draw gives two resampling
+    /// indices (Lemire's multiply-shift on each 32-bit half, with rejection, so unbiased): the
+    /// generator is the cost of a resample.
     public static func bootstrapMeanCI(_ x: [Double], level: Double = 0.95, resamples: Int = 2000, seed: UInt64) -> (low: Double, high: Double) {
         let n = x.count
         guard n > 0 else { return (.nan, .nan) }
+        precondition(n < 1 << 32, "bootstrap of 2^32 values or more")
         var rng = RandomSource(seed: seed, stream: "bootstrap")
         var means = [Double](repeating: 0, count: resamples)
+        let b = UInt64(n)
+        // Products whose low half falls below this would over-represent some indices: drawn again.
+        let reject = UInt32(truncatingIfNeeded: ((1 << 32) - b) % b)
         x.withUnsafeBufferPointer { xs in
             for r in 0..<resamples {
-                var s = 0.0
-                for _ in 0..<n { s += xs[rng.nextInt(below: n)] }
+                var s = 0.0, k = 0
+                while k < n {
+                    let w = rng.next()
+                    var m = (w & 0xFFFF_FFFF) &* b
+                    while UInt32(truncatingIfNeeded: m) < reject { m = (rng.next() & 0xFFFF_FFFF) &* b }
+                    s += xs[Int(m >> 32)]
+                    if k + 1 < n {
+                        var m2 = (w >> 32) &* b
+                        while UInt32(truncatingIfNeeded: m2) < reject { m2 = (rng.next() >> 32) &* b }
+                        s += xs[Int(m2 >> 32)]
+                    }
+                    k += 2
+                }
                 means[r] = s / Double(n)
             }
         }
