@@ -67,10 +67,11 @@ struct BaselineCommand: ParsableCommand {
         @Option(help: "Default allowed relative drop.") var relative = 0.02
         @Option(help: "Default allowed absolute drop.") var absolute = 0.001
         @OptionGroup var tests: TestOptions
-        @Option(help: ArgumentHelp("Keep the tolerances of an existing baseline file (e.g. the one being replaced).", valueName: "file"))
+        @Option(help: ArgumentHelp("Keep the tolerances, level and test of an existing baseline file (e.g. the one being replaced).", valueName: "file"))
         var keepTolerances: String?
 
         func run() throws {
+            tests.check()
             do {
                 let r = try RunFolder.load(folder)
                 var b = Baseline.make(from: r, perUser: perUser, defaultTolerance: .init(absolute: absolute, relative: relative), significanceLevel: tests.alpha,

@@ -51,6 +51,7 @@ struct Compare: ParsableCommand {
     func run() throws {
         guard runs.count == 1 || runs.count == 2 else { fail(CLIError.usage("give one or two run folders")) }
         guard resamples >= 100 else { fail(CLIError.usage("--resamples must be at least 100")) }
+        tests.check()
         guard permutations >= 1000 else { fail(CLIError.usage("--permutations must be at least 1000")) }
         guard power > tests.alpha && power < 1 else { fail(CLIError.usage("--power must be between --alpha and 1")) }
         guard threads >= 1 else { fail(CLIError.usage("--threads must be at least 1")) }
