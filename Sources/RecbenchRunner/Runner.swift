@@ -56,6 +56,7 @@ public final class Runner: @unchecked Sendable {
     public func prepare(_ ds: DatasetSpec) throws -> PreparedDataset {
         var clock = Stopwatch()
         var dataset: Dataset, report = LoadReport(skippedLines: 0, problems: []), directory: String?
+        var splitLayout = SplitFileLayout.pairs
         switch ds.source {
         case let .synthetic(config):
             dataset = SyntheticData.generate(config)
@@ -70,6 +71,7 @@ public final class Runner: @unchecked Sendable {
             let dir = try registry.resolve(name, explicitPath: explicit.map(resolve), environment: data.environment, cacheDirectory: data.cacheDirectory)
             (dataset, report) = try DatasetRegistry.load(entry, directory: dir, policy: ds.malformed)
             directory = dir
+            if entry.format == "adjacency" { splitLayout = .adjacency }
         }
         let loadSeconds = clock.lap()
 
@@ -84,13 +86,15 @@ public final class Runner: @unchecked Sendable {
         let method: SplitMethod
         switch spec.split {
         case let .method(m): method = m
-        case let .predefined(base, test, folds):
+        case let .predefined(base, test, validation, folds):
             guard let directory else {
                 throw RecbenchError.invalid("data set \"\(ds.label)\": a predefined split needs a data set read from a folder, not generated data")
             }
             method = .predefined(files: (1...folds).map { f in
-                PredefinedPair(base: (directory as NSString).appendingPathComponent(base.replacingOccurrences(of: "{fold}", with: String(f))),
-                               test: (directory as NSString).appendingPathComponent(test.replacingOccurrences(of: "{fold}", with: String(f))))
+                func path(_ name: String) -> String {
+                    (directory as NSString).appendingPathComponent(name.replacingOccurrences(of: "{fold}", with: String(f)))
+                }
+                return PredefinedPair(base: path(base), test: path(test), validation: validation.map(path), layout: splitLayout)
             })
         }
         let folds = try Splitter.folds(dataset, method: method, seed: Self.derivedSeed(spec.seed, "split|\(ds.label)"))
