@@ -180,6 +180,17 @@ func decodeText(_ b: UnsafeRawBufferPointer, _ r: Range<Int>, unescapeQuotes: Bo
     return s
 }
 
+/// A field as an error message shows it: quoted, control characters escaped, at most 40 characters.
+func quotedField(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> String {
+    let text = decodeText(b, r)
+    var shown = ""
+    for (n, c) in text.unicodeScalars.enumerated() {
+        if n == 40 { shown += "…"; break }
+        shown += c.value < 0x20 || c.value == 0x7f ? String(format: "\\x%02x", c.value) : String(c)
+    }
+    return "'" + shown + "'"
+}
+
 /// Assigns provisional indices to external IDs in first-seen order, then maps them to IDMap's
 /// sorted indices. Canonical integers (the common case) are keyed by value, avoiding a String
 /// per line; anything else is keyed by its text.

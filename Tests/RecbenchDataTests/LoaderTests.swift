@@ -54,8 +54,8 @@ func rows(_ d: Dataset) -> [String] {
         #expect(rows(d) == ["1 1 3.0 100", "2 4 1.0 7"])
         #expect(report.skippedLines == 3)
         #expect(report.problems == ["u.data:2: expected 4 tab-separated fields, got 3",
-                                    "u.data:3: rating 'x' is not a number",
-                                    "u.data:4: timestamp 't' is not an integer"])
+                                    "u.data:3: rating: 'x' is not a number",
+                                    "u.data:4: timestamp: 't' is not an integer"])
         // Rejected lines register no IDs: item 2 and 3 only appeared on bad lines… item 3 is absent.
         #expect(d.itemIDs.externalIDs == ["1", "4"])
     }
@@ -154,7 +154,7 @@ func rows(_ d: Dataset) -> [String] {
         let dir = try makeTempDir(["x.tsv": text("u\ti\n1\t2\n3\n")])
         let bad = DelimitedFormat(separator: "\t", header: true, user: "u", item: "item")
         #expect(thrownMessage { _ = try DelimitedLoader.load(path: dir + "/x.tsv", format: bad, name: "x") }
-                == "x.tsv:1: no item column 'item'; header has u, i")
+                == "x.tsv:1: item: no column 'item'; header has u, i")
         let ok = DelimitedFormat(separator: "\t", header: true, user: "u", item: "i")
         #expect(thrownMessage { _ = try DelimitedLoader.load(path: dir + "/x.tsv", format: ok, name: "x") }
                 == "x.tsv:3: expected 2 tab-separated fields, got 1")
