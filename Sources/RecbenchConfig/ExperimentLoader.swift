@@ -25,6 +25,10 @@ public struct ExperimentLoader {
     public init(registry: DatasetRegistry?) { self.registry = registry }
 
     public func load(path: String) throws -> ExperimentSpec {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw SpecErrors(issues: [SpecIssue(file: path, line: 0, path: "", message: "is a folder, not an experiment file")])
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SpecErrors(issues: [SpecIssue(file: path, line: 0, path: "", message: "cannot read the file")])
         }

@@ -33,9 +33,11 @@ struct MappedFile {
     let data: Data
 
     init(_ path: String) throws {
-        guard FileManager.default.fileExists(atPath: path) else { throw RecbenchError.io(path, "file not found") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw RecbenchError.io(path, "file not found") }
+        if isDirectory.boolValue { throw RecbenchError.io(path, "is a folder, not a data file") }
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw RecbenchError.io(path, "cannot read: \(error.localizedDescription)")
+            throw RecbenchError.io(path, "cannot read: \(SystemError.describe(error))")
         }
         self.path = path
         name = (path as NSString).lastPathComponent

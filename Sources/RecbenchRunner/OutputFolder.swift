@@ -14,7 +14,7 @@ public enum OutputFolder {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             if isDirectory.boolValue { return }
-            throw RecbenchError.io(path, "cannot create a folder here: \(SystemError.text(EEXIST)) (it is a file)")
+            throw RecbenchError.io(path, "cannot create a folder here: \(SystemError.text(EEXIST)) (it is not a folder)")
         }
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty && parent != path { try create(parent) }

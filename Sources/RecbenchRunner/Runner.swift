@@ -107,8 +107,8 @@ public final class Runner: @unchecked Sendable {
         let folds = try Splitter.folds(dataset, method: method, seed: Self.derivedSeed(spec.seed, "split|\(ds.label)"))
         let splitSeconds = clock.lap()
         // A fold without test interactions has no user to evaluate: every metric would be blank.
-        if let empty = folds.first(where: { $0.test.isEmpty }) {
-            throw RecbenchError.invalid("fold \(empty.index) of \(folds.count) has no test interactions, so no user can be "
+        if let empty = folds.firstIndex(where: { $0.test.isEmpty }) {
+            throw RecbenchError.invalid("fold \(empty + 1) of \(folds.count) has no test interactions, so no user can be "
                                         + "evaluated (\(dataset.count) interactions of \(dataset.userCount) users)")
         }
 

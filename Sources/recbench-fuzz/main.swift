@@ -1,0 +1,49 @@
+import Foundation
+import RecbenchCore
+import RecbenchData
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// recbench-fuzz: a seeded mutation fuzzer for the experiment-file parser and validator and for
+// the data loaders (`make fuzz`; not part of CI).
+//
+//   recbench-fuzz experiment|data [--seconds N] [--seed S] [--crashes DIR]
+//
+// The command supervises a worker process (the same binary with --worker) that runs inputs in a
+// loop. A trap or fatal signal in the worker writes the input that caused it to DIR (default
+// fuzz-crashes/<target>/) from a signal handler; an input that runs for over 10 s is saved as a
+// hang. The supervisor restarts the worker after a crash and prints executions and crashes.
+
+let arguments = CommandLine.arguments
+func option(_ name: String) -> String? { arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } }
+guard arguments.count >= 2, ["experiment", "data"].contains(arguments[1]) else {
+    FileHandle.standardError.write(Data("usage: recbench-fuzz experiment|data [--seconds N] [--seed S] [--crashes DIR]\n".utf8))
+    exit(2)
+}
+let targetName = arguments[1]
+let seconds = Double(option("--seconds") ?? "60") ?? 60
+let seed = UInt64(option("--seed") ?? "1") ?? 1
+let crashes = option("--crashes") ?? "fuzz-crashes/\(targetName)"
+let root = option("--root") ?? FileManager.default.currentDirectoryPath
+
+func makeTarget() -> FuzzTarget {
+    if targetName == "experiment" {
+        let registry = try? DatasetRegistry(directory: root + "/datasets")
+        return ExperimentTarget(registry: registry, seedFolders: [root + "/experiments", root + "/Tests/Corpus/experiments",
+                                                                  root + "/Tests/Corpus/data", root + "/Tests/Corpus"])
+    }
+    let folder = NSTemporaryDirectory() + "/recbench-fuzz-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    var seeds = [root + "/Tests/Corpus/data"]
+    for dir in (try? FileManager.default.contentsOfDirectory(atPath: root + "/Tests/Corpus/splits")) ?? [] {
+        seeds.append(root + "/Tests/Corpus/splits/" + dir)
+    }
+    return DataTarget(folder: folder, seedFolders: seeds)
+}
+
+if arguments.contains("--worker") {
+    Worker.run(target: makeTarget(), seconds: seconds, seed: seed, crashes: crashes)
+} else {
+    exit(Supervisor.run(seconds: seconds, seed: seed, crashes: crashes))
+}
