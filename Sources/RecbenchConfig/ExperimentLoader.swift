@@ -272,7 +272,7 @@ struct Validation {
                 func column(_ key: String, _ d: String?) -> String? {
                     guard let n = fo[key] else { return d }
                     if case .null = n.value { return nil }
-                    if case let .number(x, _) = n.value, x >= 0, x == x.rounded() { return String(Int(x)) }
+                    if case let .number(x, _) = n.value, x >= 0, x == x.rounded(), x < 1_000_000 { return String(Int(x)) }
                     if case let .string(s) = n.value, !s.isEmpty {
                         if !format.header, Int(s) == nil { fail(n, "\(p).\(key)", "a column name needs \"header\": true; without a header give a 0-based column number") }
                         return s

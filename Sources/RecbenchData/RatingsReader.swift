@@ -20,7 +20,8 @@ struct RatingsAccumulator {
     mutating func read(_ file: MappedFile, splitter: FieldSplitter, skipHeader: Bool, columns: RatingColumns,
                        exactFields: Int?, policy: MalformedLinePolicy, report: inout LoadReport) throws {
         hasTimestamps = hasTimestamps && columns.timestamp != nil
-        let minFields = exactFields ?? (columns.maxIndex + 1)
+        // Both: a header may name fewer columns than a fixed layout reads (ratings.csv with another header).
+        let minFields = max(exactFields ?? 0, columns.maxIndex + 1)
         // A rough capacity guess (≈ 20 bytes a line) avoids most regrowth on big files.
         let guess = users.count + file.data.count / 20
         users.reserveCapacity(guess); items.reserveCapacity(guess); values.reserveCapacity(guess)

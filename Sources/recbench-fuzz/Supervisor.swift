@@ -15,6 +15,7 @@ enum Supervisor {
                 if let i = args.firstIndex(of: name) { args.removeSubrange(i...min(i + 1, args.count - 1)) }
             }
             p.arguments = args + ["--worker", "--seconds", String(format: "%.1f", remaining), "--seed", String(seed &+ round * 7919)]
+                + (round > 0 ? ["--mutate-only"] : [])
             var env = ProcessInfo.processInfo.environment
             env["SWIFT_BACKTRACE"] = "enable=no"
             p.environment = env
@@ -41,7 +42,9 @@ enum Supervisor {
                 let kind = status == 99 ? "hang" : "crash"
                 let note = crashes + "/seed\(seed &+ round * 7919)-\(kind)-\(status).txt"
                 try? message.write(toFile: note, atomically: true, encoding: .utf8)
-                print("\(kind) (status \(status)), input saved under \(crashes)/: \(message.split(separator: "\n").first ?? "")")
+                if crashCount + hangs <= 10 {
+                    print("\(kind) (status \(status)), input saved under \(crashes)/: \(message.split(separator: "\n").first ?? "")")
+                }
             }
             round += 1
         }

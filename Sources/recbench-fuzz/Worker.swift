@@ -47,7 +47,8 @@ enum Worker {
         var mutator = Mutator(seed: seed, dictionary: target.dictionary)
         let end = Date().addingTimeInterval(seconds)
         var lastReport = Date()
-        var i = 0
+        // After a restart the seeds have all run once already: go straight to mutations.
+        var i = CommandLine.arguments.contains("--mutate-only") ? pool.count : 0
         while Date() < end {
             let base = i < pool.count ? pool[i] : pool[mutator.below(pool.count)]
             let input = i < pool.count ? base : mutator.mutate(base, other: pool[mutator.below(pool.count)])

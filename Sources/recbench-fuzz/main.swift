@@ -9,6 +9,7 @@ import Glibc
 // the data loaders (`make fuzz`; not part of CI).
 //
 //   recbench-fuzz experiment|data [--seconds N] [--seed S] [--crashes DIR]
+//   recbench-fuzz experiment|data --replay FILE      (runs one saved input, to see its trap)
 //
 // The command supervises a worker process (the same binary with --worker) that runs inputs in a
 // loop. A trap or fatal signal in the worker writes the input that caused it to DIR (default
@@ -42,6 +43,12 @@ func makeTarget() -> FuzzTarget {
     return DataTarget(folder: folder, seedFolders: seeds)
 }
 
+if let file = option("--replay") {
+    // One saved input, in this process, with the runtime's own crash report.
+    let input = Array(FileManager.default.contents(atPath: file) ?? Data())
+    print(makeTarget().run(input))
+    exit(0)
+}
 if arguments.contains("--worker") {
     Worker.run(target: makeTarget(), seconds: seconds, seed: seed, crashes: crashes)
 } else {

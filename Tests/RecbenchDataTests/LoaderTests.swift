@@ -125,6 +125,21 @@ func rows(_ d: Dataset) -> [String] {
         #expect(skipped.count == 1 && report.skippedLines == 1)
     }
 
+    /// A ratings.csv whose header names fewer columns than the layout reads is refused line by line
+    /// (found by recbench-fuzz: the short header made the loader index past the fields and trap).
+    @Test func csvWithAShortHeaderIsAnErrorNotATrap() throws {
+        let dir = try makeTempDir(["ratings.csv": text("a\nb\nc\n")])
+        #expect(thrownMessage { _ = try GroupLens.loadCSV(directory: dir) } == "ratings.csv:2: expected at least 4 comma-separated fields, got 1")
+        let message = thrownMessage { _ = try GroupLens.loadCSV(directory: dir, policy: .skip) }
+        #expect(message == "ratings.csv: no interactions: all 2 data lines are malformed (skipped)")
+    }
+
+    /// An empty ratings file is named as such, not reported later as an empty data set.
+    @Test func emptyRatingsFileIsNamed() throws {
+        let dir = try makeTempDir(["u.data": []])
+        #expect(thrownMessage { _ = try GroupLens.loadML100K(directory: dir) } == "u.data: no interactions: the file is empty")
+    }
+
     @Test func missingRatingsFileIsAClearError() throws {
         let dir = try makeTempDir([:])
         let message = try #require(thrownMessage { _ = try GroupLens.loadML100K(directory: dir) })
