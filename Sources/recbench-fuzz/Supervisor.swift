@@ -32,6 +32,10 @@ enum Supervisor {
                 if f.count >= 6, f[0] == "execs", let n = Int(f[1]) { lastCount = n; outcomes = max(outcomes, Int(f[5]) ?? 0) }
             }
             p.waitUntilExit()
+            // The worker's scratch folder (see makeTarget), which a crash leaves behind.
+            for dir in ["/dev/shm", NSTemporaryDirectory()] {
+                try? FileManager.default.removeItem(atPath: dir + "/recbench-fuzz-\(p.processIdentifier)")
+            }
             total += lastCount
             let status = p.terminationStatus
             if status != 0 {

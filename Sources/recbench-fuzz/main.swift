@@ -34,7 +34,9 @@ func makeTarget() -> FuzzTarget {
         return ExperimentTarget(registry: registry, seedFolders: [root + "/experiments", root + "/Tests/Corpus/experiments",
                                                                   root + "/Tests/Corpus/data", root + "/Tests/Corpus"])
     }
-    let folder = NSTemporaryDirectory() + "/recbench-fuzz-\(getpid())"
+    // In memory when the system has a tmpfs at /dev/shm: every execution writes its files.
+    let scratch = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+    let folder = scratch + "/recbench-fuzz-\(getpid())"
     try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     var seeds = [root + "/Tests/Corpus/data"]
     for dir in (try? FileManager.default.contentsOfDirectory(atPath: root + "/Tests/Corpus/splits")) ?? [] {
