@@ -23,7 +23,9 @@ public struct ParameterConstraint: Sendable {
     /// The product of the integer parameters `factors` (a name may repeat, for a square) must not
     /// exceed `limit`; `what` says what the product measures. Computed without overflow.
     public static func product(_ factors: [String], atMost limit: Int, _ what: String) -> ParameterConstraint {
-        ParameterConstraint(parameters: Array(Set(factors)).sorted { factors.firstIndex(of: $0)! < factors.firstIndex(of: $1)! }) { v in
+        var names: [String] = []
+        for f in factors where !names.contains(f) { names.append(f) }
+        return ParameterConstraint(parameters: names) { v in
             var product = 1, overflow = false
             for name in factors {
                 let (p, o) = product.multipliedReportingOverflow(by: max(0, v.int(name)))

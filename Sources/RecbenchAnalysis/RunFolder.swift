@@ -28,8 +28,8 @@ public enum RunFolder {
         // Per-user AUC, novelty or ARP can be NaN (no negatives, empty list); JSON has no NaN.
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let stored = Stored(runID: r.runID, experiment: r.spec.name, configHash: r.spec.configHash, startedAt: r.startedAt,
-                            wallSeconds: r.wallSeconds, planFingerprint: r.planFingerprint, shard: r.shard, datasets: r.datasets, trials: r.trials,
-                            failures: r.failures.isEmpty ? nil : r.failures)
+                            wallSeconds: r.wallSeconds, planFingerprint: r.planFingerprint, shard: r.shard,
+                            datasets: r.datasets, trials: r.trials, failures: r.failures.isEmpty ? nil : r.failures)
         return String(decoding: try enc.encode(stored), as: UTF8.self) + "\n"
     }
 
@@ -52,9 +52,11 @@ public enum RunFolder {
         }
         let spec = try ExperimentLoader(registry: nil).load(text: text, file: dir + "/experiment.json")
         let plan = Plan(spec: spec)
-        var result = RunResult(spec: spec, plan: plan, runID: stored.runID, directory: dir, datasets: stored.datasets, trials: stored.trials,
-                         aggregates: Runner.aggregate(stored.trials, plan: plan, failures: stored.failures ?? []), startedAt: stored.startedAt, wallSeconds: stored.wallSeconds,
-                         shard: stored.shard, planFingerprint: stored.planFingerprint ?? plan.fingerprint)
+        var result = RunResult(spec: spec, plan: plan, runID: stored.runID, directory: dir, datasets: stored.datasets,
+                               trials: stored.trials,
+                               aggregates: Runner.aggregate(stored.trials, plan: plan, failures: stored.failures ?? []),
+                               startedAt: stored.startedAt, wallSeconds: stored.wallSeconds,
+                               shard: stored.shard, planFingerprint: stored.planFingerprint ?? plan.fingerprint)
         result.failures = stored.failures ?? []
         return result
     }

@@ -27,7 +27,8 @@ public struct ExperimentLoader {
     public func load(path: String) throws -> ExperimentSpec {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw SpecErrors(issues: [SpecIssue(file: path, line: 0, path: "", message: "is a folder, not an experiment file")])
+            throw SpecErrors(issues: [SpecIssue(file: path, line: 0, path: "",
+                                                message: "is a folder, not an experiment file")])
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SpecErrors(issues: [SpecIssue(file: path, line: 0, path: "", message: "cannot read the file")])
@@ -214,19 +215,22 @@ struct Validation {
     mutating func checkPlanSize(_ algorithms: [AlgorithmSpec], datasets: Int, folds: Int, node: JSONNode?) {
         var configurations: Int? = 0
         for a in algorithms {
-            guard let c = configurations, let p = Limits.product(a.grid.map { $0.values.count }) else { configurations = nil; break }
+            guard let c = configurations, let p = Limits.product(a.grid.map { $0.values.count }) else {
+                configurations = nil; break
+            }
             let (sum, overflow) = c.addingReportingOverflow(p)
             configurations = overflow ? nil : sum
         }
         if configurations == nil || configurations! > Limits.configurations {
-            fail(node, "algorithms", "the grids have \(Limits.shown(configurations)) configurations together, above the limit of "
-                 + "\(Limits.configurations) per experiment")
+            fail(node, "algorithms", "the grids have \(Limits.shown(configurations)) configurations together, "
+                 + "above the limit of \(Limits.configurations) per experiment")
             return
         }
         let trials = Limits.product([configurations!, max(1, datasets), max(1, folds)])
         if trials == nil || trials! > Limits.trials {
-            fail(node, "algorithms", "\(configurations!) configurations × \(max(1, datasets)) data set(s) × \(max(1, folds)) fold(s) = "
-                 + "\(Limits.shown(trials)) trials, above the limit of \(Limits.trials) per experiment")
+            fail(node, "algorithms", "\(configurations!) configurations × \(max(1, datasets)) data set(s) × "
+                 + "\(max(1, folds)) fold(s) = \(Limits.shown(trials)) trials, above the limit of "
+                 + "\(Limits.trials) per experiment")
         }
     }
 
@@ -257,8 +261,8 @@ struct Validation {
             }
             let model = Limits.product([c.users + c.items, c.factors])
             if model == nil || model! > Limits.syntheticModelFloats {
-                fail(s["factors"] ?? syn, "\(p).factors", "(users + items) × factors = \(Limits.shown(model)) floats of the "
-                     + "generating model, above the limit of \(Limits.syntheticModelFloats)")
+                fail(s["factors"] ?? syn, "\(p).factors", "(users + items) × factors = \(Limits.shown(model)) floats "
+                     + "of the generating model, above the limit of \(Limits.syntheticModelFloats)")
             }
             return DatasetSpec(label: name, source: .synthetic(c), filters: filters, malformed: malformed)
         }
@@ -272,7 +276,9 @@ struct Validation {
                 func column(_ key: String, _ d: String?) -> String? {
                     guard let n = fo[key] else { return d }
                     if case .null = n.value { return nil }
-                    if case let .number(x, _) = n.value, x >= 0, x == x.rounded(), x < 1_000_000 { return String(Int(x)) }
+                    if case let .number(x, _) = n.value, x >= 0, x == x.rounded(), x < 1_000_000 {
+                        return String(Int(x))
+                    }
                     if case let .string(s) = n.value, !s.isEmpty {
                         if !format.header, Int(s) == nil { fail(n, "\(p).\(key)", "a column name needs \"header\": true; without a header give a 0-based column number") }
                         return s
@@ -391,7 +397,9 @@ struct Validation {
                     guard let v = scalar(n).flatMap(spec.check) else {
                         fail(n, ppath, "expected \(spec.expectation) or a list of them, got \(n.brief)"); continue
                     }
-                    if seen.insert(v).inserted { values.append(v) } else { fail(n, ppath, "\(v) appears twice in the grid") }
+                    if seen.insert(v).inserted { values.append(v) } else {
+                        fail(n, ppath, "\(v) appears twice in the grid")
+                    }
                 }
                 grid.append((key, values))
                 lines[key] = value.line
@@ -401,8 +409,8 @@ struct Validation {
         let points = Limits.product(grid.map { $0.values.count })
         if points == nil || points! > Limits.configurations {
             let sizes = grid.map { String($0.values.count) }.joined(separator: " × ")
-            fail(m["params"], "\(path).params", "the grid has \(sizes) = \(Limits.shown(points)) points, above the limit of "
-                 + "\(Limits.configurations) configurations per experiment")
+            fail(m["params"], "\(path).params", "the grid has \(sizes) = \(Limits.shown(points)) points, "
+                 + "above the limit of \(Limits.configurations) configurations per experiment")
             return nil
         }
         checkConstraints(algorithm, path, node: m["params"] ?? node, lines: lines)
@@ -415,7 +423,8 @@ struct Validation {
         for rule in a.descriptor.constraints {
             guard let problem = a.configurations.lazy.compactMap({ rule.violation($0.values) }).first else { continue }
             if let name = rule.parameters.first(where: { lines[$0] != nil }) {
-                issues.append(SpecIssue(file: file, line: lines[name]!, path: "\(path).params.\(name)", message: problem))
+                issues.append(SpecIssue(file: file, line: lines[name]!, path: "\(path).params.\(name)",
+                                        message: problem))
             } else {
                 fail(node, "\(path).params", problem)
             }

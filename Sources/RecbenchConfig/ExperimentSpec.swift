@@ -32,7 +32,8 @@ public struct ExperimentSpec: Sendable {
     public func issue(_ path: String, _ message: String) -> SpecErrors {
         var p = Substring(path)
         while fieldLines[String(p)] == nil, let cut = p.lastIndex(where: { $0 == "." || $0 == "[" }) { p = p[..<cut] }
-        return SpecErrors(issues: [SpecIssue(file: file, line: fieldLines[String(p)] ?? 0, path: path, message: message)])
+        let line = fieldLines[String(p)] ?? 0
+        return SpecErrors(issues: [SpecIssue(file: file, line: line, path: path, message: message)])
     }
 }
 

@@ -31,12 +31,16 @@ struct RatingsAccumulator {
                         policy: policy, report: &report) { b, _, fields in
             var value: Float = 1
             if let rc = columns.rating {
-                guard let v = parseFloat(b, fields[rc]) else { return "rating: \(quotedField(b, fields[rc])) is not a number" }
+                guard let v = parseFloat(b, fields[rc]) else {
+                    return "rating: \(quotedField(b, fields[rc])) is not a number"
+                }
                 value = v
             }
             var ts: Int64 = 0
             if hasTimestamps, let tc = columns.timestamp {
-                guard let t = parseInt64(b, fields[tc]) else { return "timestamp: \(quotedField(b, fields[tc])) is not an integer" }
+                guard let t = parseInt64(b, fields[tc]) else {
+                    return "timestamp: \(quotedField(b, fields[tc])) is not an integer"
+                }
                 ts = t
             }
             // IDs last, so a rejected line never registers an ID.

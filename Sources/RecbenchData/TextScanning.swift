@@ -34,7 +34,9 @@ struct MappedFile {
 
     init(_ path: String) throws {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw RecbenchError.io(path, "file not found") }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw RecbenchError.io(path, "file not found")
+        }
         if isDirectory.boolValue { throw RecbenchError.io(path, "is a folder, not a data file") }
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
             throw RecbenchError.io(path, "cannot read: \(SystemError.describe(error))")

@@ -125,7 +125,8 @@ public enum MetricCatalog {
             let s = piece.trimmingSpaces()
             guard let k = Int(s), k > 0 else {
                 if !s.isEmpty, s.allSatisfy({ ("0"..."9").contains($0) }), s.contains(where: { $0 != "0" }) {
-                    return .failure(MetricParseError("cutoff \(s) in \"\(trimmed)\" is above the limit of \(maxCutoff)"))
+                    return .failure(MetricParseError("cutoff \(s) in \"\(trimmed)\" is above the limit of "
+                                                     + "\(maxCutoff)"))
                 }
                 return .failure(MetricParseError("cutoff \"\(s)\" in \"\(trimmed)\" must be a positive integer"))
             }

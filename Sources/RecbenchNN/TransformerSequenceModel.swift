@@ -40,7 +40,8 @@ public struct SequenceSettings: Sendable {
     static let constraints: [ParameterConstraint] = [
         .multiple("embedding_size", of: "heads"),
         ParameterConstraint(parameters: ["negatives", "loss"]) { v in
-            v.text("loss") == "bce" && v.int("negatives") == 0 ? "negatives 0 with loss \"bce\": the binary loss needs at least 1" : nil
+            v.text("loss") == "bce" && v.int("negatives") == 0
+                ? "negatives 0 with loss \"bce\": the binary loss needs at least 1" : nil
         },
         .product(["batch_size", "max_length", "embedding_size"], atMost: 1 << 28, "floats in a layer's activations"),
         .product(["batch_size", "max_length", "inner_size"], atMost: 1 << 28, "floats in the feed-forward activations"),

@@ -24,14 +24,16 @@ public enum ExperimentRun {
         defer { lock.release() }
         lock.removeStalePartials()
         if cache != .off {
-            runner.cache = TrialCache(directory: cacheDirectory ?? TrialCache.directory(outputRoot: root, experiment: spec.name), mode: cache)
+            let directory = cacheDirectory ?? TrialCache.directory(outputRoot: root, experiment: spec.name)
+            runner.cache = TrialCache(directory: directory, mode: cache)
             try OutputFolder.checkWritable(runner.cache!.directory)
         }
         // Fold counts are known only after splitting for some methods; the plan uses the split's own count.
         let plan = Plan(spec: spec)
         let (datasets, trials) = try runner.run(plan: plan, include: { shard?.contains($0) ?? true })
         var result = try finish(spec: spec, plan: plan, datasets: datasets, trials: trials, failures: runner.failures,
-                                started: started, wallSeconds: Date().timeIntervalSince(started), shard: shard, outputRoot: root)
+                                started: started, wallSeconds: Date().timeIntervalSince(started), shard: shard,
+                                outputRoot: root)
         result.cachedTrials = runner.cacheHits
         result.recomputedCorruptEntries = runner.corruptEntries
         return result
@@ -62,7 +64,9 @@ public enum ExperimentRun {
         var owner = [Int: String](), trials = [TrialResult](), failures = [TrialFailure]()
         for (p, dir) in zip(parts, folders) {
             for f in p.failures {
-                if let other = owner[f.trial] { throw RecbenchError.invalid("merge: trial \(f.trial + 1) is in both \(other) and \(dir)") }
+                if let other = owner[f.trial] {
+                    throw RecbenchError.invalid("merge: trial \(f.trial + 1) is in both \(other) and \(dir)")
+                }
                 owner[f.trial] = dir
                 failures.append(f)
             }
@@ -96,7 +100,8 @@ public enum ExperimentRun {
         defer { lock.release() }
         lock.removeStalePartials()
         return try finish(spec: first.spec, plan: plan, datasets: first.datasets, trials: trials, failures: failures,
-                          started: started, wallSeconds: parts.map(\.wallSeconds).max() ?? 0, shard: nil, outputRoot: root)
+                          started: started, wallSeconds: parts.map(\.wallSeconds).max() ?? 0, shard: nil,
+                          outputRoot: root)
     }
 
     /// Names the run, aggregates and writes its folder: the one writer of `run` and `merge`.
@@ -106,11 +111,12 @@ public enum ExperimentRun {
         // Shards start in the same second on a cluster, and so may two runs of one file: the name
         // is reserved (see RunID), never shared.
         let experimentDirectory = (root as NSString).appendingPathComponent(spec.name)
-        let (runID, partial) = try RunID.reserve(base: RunID.base(started: started, configHash: spec.configHash, shard: shard),
-                                                 in: experimentDirectory)
+        let base = RunID.base(started: started, configHash: spec.configHash, shard: shard)
+        let (runID, partial) = try RunID.reserve(base: base, in: experimentDirectory)
         let dir = (experimentDirectory as NSString).appendingPathComponent(runID)
         var result = RunResult(spec: spec, plan: plan, runID: runID, directory: dir, datasets: datasets, trials: trials,
-                               aggregates: Runner.aggregate(trials, plan: plan, failures: failures), startedAt: ISO8601DateFormatter().string(from: started),
+                               aggregates: Runner.aggregate(trials, plan: plan, failures: failures),
+                               startedAt: ISO8601DateFormatter().string(from: started),
                                wallSeconds: wallSeconds, shard: shard, planFingerprint: plan.fingerprint)
         result.failures = failures
         do { try write(&result, partial: partial) } catch {

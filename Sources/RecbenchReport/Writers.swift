@@ -112,10 +112,12 @@ public enum Writers {
             out += "\n"
         }
         if !r.failures.isEmpty {
-            out += "## Failed trials\n\nThese trials produced no results; their configurations have no summary above.\n\n"
+            out += "## Failed trials\n\n"
+            out += "These trials produced no results; their configurations have no summary above.\n\n"
             out += "| data set | fold | configuration | reason |\n|---|---:|---|---|\n"
             for f in r.failures {
-                out += "| \(f.dataset) | \(f.fold) | \(f.configuration) | \(f.reason.replacingOccurrences(of: "|", with: "\\|")) |\n"
+                let reason = f.reason.replacingOccurrences(of: "|", with: "\\|")
+                out += "| \(f.dataset) | \(f.fold) | \(f.configuration) | \(reason) |\n"
             }
             out += "\n"
         }

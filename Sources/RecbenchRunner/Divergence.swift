@@ -10,7 +10,9 @@ enum Divergence {
     /// The first training-curve point whose loss is not finite.
     static func curve(_ points: [CurvePoint]) -> RecbenchError? {
         for p in points {
-            if let loss = p.values["loss"], !loss.isFinite { return .diverged("non-finite loss at epoch \(p.iteration)") }
+            if let loss = p.values["loss"], !loss.isFinite {
+                return .diverged("non-finite loss at epoch \(p.iteration)")
+            }
         }
         return nil
     }
@@ -18,9 +20,10 @@ enum Divergence {
     /// Non-finite factors or biases of a latent-factor model.
     static func factors(_ f: LatentFactors?) -> RecbenchError? {
         guard let f else { return nil }
-        if let bad = firstNonFinite(f.users.values) { return .diverged("non-finite user factor (\(bad)) after training") }
-        if let bad = firstNonFinite(f.items.values) { return .diverged("non-finite item factor (\(bad)) after training") }
-        if let bias = f.itemBias, let bad = firstNonFinite(bias) { return .diverged("non-finite item bias (\(bad)) after training") }
+        let parts = [("user factor", f.users.values), ("item factor", f.items.values), ("item bias", f.itemBias ?? [])]
+        for (what, values) in parts {
+            if let bad = firstNonFinite(values) { return .diverged("non-finite \(what) (\(bad)) after training") }
+        }
         return nil
     }
 

@@ -30,7 +30,8 @@ extension Runner {
             }
             return spec.issue(field, message)
         case .filter:
-            return spec.issue(spec.fieldLines[at + ".filters"] == nil ? at : at + ".filters", "data set \"\(ds.label)\": \(message)")
+            let field = spec.fieldLines[at + ".filters"] == nil ? at : at + ".filters"
+            return spec.issue(field, "data set \"\(ds.label)\": \(message)")
         case .split:
             return spec.issue("split", "data set \"\(ds.label)\": \(message)")
         }

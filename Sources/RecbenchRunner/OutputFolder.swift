@@ -14,7 +14,8 @@ public enum OutputFolder {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             if isDirectory.boolValue { return }
-            throw RecbenchError.io(path, "cannot create a folder here: \(SystemError.text(EEXIST)) (it is not a folder)")
+            throw RecbenchError.io(path, "cannot create a folder here: \(SystemError.text(EEXIST)) "
+                                   + "(it is not a folder)")
         }
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty && parent != path { try create(parent) }
@@ -26,7 +27,8 @@ public enum OutputFolder {
     /// Checks that files can be created in `path` (made if missing) by creating and removing one.
     public static func checkWritable(_ path: String) throws {
         try create(path)
-        let probe = (path as NSString).appendingPathComponent(".write-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let name = ".write-check-\(getpid())-\(UInt32.random(in: .min ... .max))"
+        let probe = (path as NSString).appendingPathComponent(name)
         let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else { throw RecbenchError.io(path, "cannot write here: \(SystemError.text(errno))") }
         close(fd)

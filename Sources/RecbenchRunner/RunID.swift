@@ -84,8 +84,11 @@ public enum RunID {
            FileManager.default.fileExists(atPath: (experimentDirectory as NSString).appendingPathComponent(current)) {
             return
         }
-        let tmp = (experimentDirectory as NSString).appendingPathComponent(".latest-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        guard symlink(id, tmp) == 0 else { throw RecbenchError.io(latest, "cannot create the link: \(SystemError.text(errno))") }
+        let tmp = (experimentDirectory as NSString)
+            .appendingPathComponent(".latest-\(getpid())-\(UInt32.random(in: .min ... .max))")
+        guard symlink(id, tmp) == 0 else {
+            throw RecbenchError.io(latest, "cannot create the link: \(SystemError.text(errno))")
+        }
         if rename(tmp, latest) != 0 {
             let reason = SystemError.text(errno)
             unlink(tmp)

@@ -28,10 +28,12 @@ public final class RunLock: @unchecked Sendable {
         let registry = (experimentDirectory as NSString).appendingPathComponent(Self.folderName)
         try OutputFolder.create(registry)
         let host = ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || $0 == "-" }
-        path = (registry as NSString).appendingPathComponent("\(host)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).lock")
+        let name = "\(host)-\(getpid())-\(UInt32.random(in: .min ... .max)).lock"
+        path = (registry as NSString).appendingPathComponent(name)
         fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else {
-            throw RecbenchError.io(experimentDirectory, "cannot write the run's outputs here: \(SystemError.text(errno))")
+            let reason = SystemError.text(errno)
+            throw RecbenchError.io(experimentDirectory, "cannot write the run's outputs here: \(reason)")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let reason = SystemError.text(errno)

@@ -88,7 +88,9 @@ public final class Runner: @unchecked Sendable {
         if ds.filters.minUserInteractions > 0 || ds.filters.minItemInteractions > 0 {
             dataset = Filters.kCore(dataset, minUserInteractions: ds.filters.minUserInteractions, minItemInteractions: ds.filters.minItemInteractions)
         }
-        guard dataset.count > 0 else { throw RecbenchError.invalid("no interactions left after filtering (\(loaded) loaded)") }
+        guard dataset.count > 0 else {
+            throw RecbenchError.invalid("no interactions left after filtering (\(loaded) loaded)")
+        }
         let filterSeconds = clock.lap()
         phase = .split
 
@@ -108,8 +110,8 @@ public final class Runner: @unchecked Sendable {
         let splitSeconds = clock.lap()
         // A fold without test interactions has no user to evaluate: every metric would be blank.
         if let empty = folds.firstIndex(where: { $0.test.isEmpty }) {
-            throw RecbenchError.invalid("fold \(empty + 1) of \(folds.count) has no test interactions, so no user can be "
-                                        + "evaluated (\(dataset.count) interactions of \(dataset.userCount) users)")
+            throw RecbenchError.invalid("fold \(empty + 1) of \(folds.count) has no test interactions, so no user can "
+                                        + "be evaluated (\(dataset.count) interactions of \(dataset.userCount) users)")
         }
 
         var fp = SHA256Hasher()
@@ -203,8 +205,9 @@ public final class Runner: @unchecked Sendable {
                 candidates = CandidateSampler.sampled(test: data.test, train: data.train, negatives: n,
                                                       seed: Self.derivedSeed(trial.seed, "candidates"))
             }
-            if model.factors == nil, let diverged = Divergence.scores(model, users: users, itemCount: data.train.itemCount) {
-                throw diverged
+            if model.factors == nil {
+                let probe = Divergence.scores(model, users: users, itemCount: data.train.itemCount)
+                if let probe { throw probe }
             }
             let needsAUC = spec.metrics.contains { $0.name == "auc" }
             let lists = ScoringCore.topK(model: model, users: users, itemCount: data.train.itemCount, k: k, exclude: exclude,

@@ -14,7 +14,8 @@ enum Supervisor {
             for name in ["--seconds", "--seed"] {
                 if let i = args.firstIndex(of: name) { args.removeSubrange(i...min(i + 1, args.count - 1)) }
             }
-            p.arguments = args + ["--worker", "--seconds", String(format: "%.1f", remaining), "--seed", String(seed &+ round * 7919)]
+            p.arguments = args + ["--worker", "--seconds", String(format: "%.1f", remaining),
+                                  "--seed", String(seed &+ round * 7919)]
                 + (round > 0 ? ["--mutate-only"] : [])
             var env = ProcessInfo.processInfo.environment
             env["SWIFT_BACKTRACE"] = "enable=no"
@@ -27,9 +28,12 @@ enum Supervisor {
             let errText = ErrorText()
             let reader = Thread { errText.set(err.fileHandleForReading.readDataToEndOfFile()) }
             reader.start()
-            for line in String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n") {
+            let lines = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            for line in lines.split(separator: "\n") {
                 let f = line.split(separator: " ")
-                if f.count >= 6, f[0] == "execs", let n = Int(f[1]) { lastCount = n; outcomes = max(outcomes, Int(f[5]) ?? 0) }
+                if f.count >= 6, f[0] == "execs", let n = Int(f[1]) {
+                    lastCount = n; outcomes = max(outcomes, Int(f[5]) ?? 0)
+                }
             }
             p.waitUntilExit()
             // The worker's scratch folder (see makeTarget), which a crash leaves behind.
@@ -47,12 +51,14 @@ enum Supervisor {
                 let note = crashes + "/seed\(seed &+ round * 7919)-\(kind)-\(status).txt"
                 try? message.write(toFile: note, atomically: true, encoding: .utf8)
                 if crashCount + hangs <= 10 {
-                    print("\(kind) (status \(status)), input saved under \(crashes)/: \(message.split(separator: "\n").first ?? "")")
+                    let first = message.split(separator: "\n").first ?? ""
+                    print("\(kind) (status \(status)), input saved under \(crashes)/: \(first)")
                 }
             }
             round += 1
         }
-        print("fuzz \(CommandLine.arguments[1]): \(total) executions in \(Int(seconds)) s, \(crashCount) crashes, \(hangs) hangs, "
+        print("fuzz \(CommandLine.arguments[1]): \(total) executions in \(Int(seconds)) s, \(crashCount) crashes, "
+              + "\(hangs) hangs, "
               + "\(outcomes) distinct outcomes")
         return crashCount + hangs > 0 ? 1 : 0
     }

@@ -42,22 +42,25 @@ struct ExperimentTarget: FuzzTarget {
     func seeds() -> [[UInt8]] {
         var out: [[UInt8]] = []
         for dir in seedFolders {
-            for f in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() where f.hasSuffix(".json") {
-                if let d = FileManager.default.contents(atPath: dir + "/" + f), d.count < 1 << 16 { out.append(Array(d)) }
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+            for f in files where f.hasSuffix(".json") {
+                guard let d = FileManager.default.contents(atPath: dir + "/" + f), d.count < 1 << 16 else { continue }
+                out.append(Array(d))
             }
         }
         return out.isEmpty ? [Array("{}".utf8)] : out
     }
 
     var dictionary: [String] {
-        var words = ["{", "}", "[", "]", "\"", ",", ":", "null", "true", "false", "-1", "0", "1", "2", "1e308", "-0", "0.5",
-                     "9007199254740993", "99999999999999999999", "1e-320", "\\u0000", "\\ud800", "@", "@[", "@0", "@1000", "@1001",
-                     "{fold}", "ranking", "rating", "sequential", "kfold", "predefined", "leave_last_out", "temporal",
-                     "user_crossfold", "cold_users", "holdout", "user_kfold", "synthetic", "file", "path", "format", "filters",
-                     "users", "items", "interactions", "factors", "seed", "k", "folds", "base", "test", "cutoff", "negatives",
-                     "protocol", "sampled", "outputs", "directory", "params", "label", "name", "metrics", "split", "datasets",
-                     "algorithms", "threads", "jobs", "task", "min_rating", "binarize", "malformed", "skip", "header",
-                     "separator", "ndcg@10", "recall@[5,10]", "auc", "rmse", "coverage@10"]
+        var words = ["{", "}", "[", "]", "\"", ",", ":", "null", "true", "false", "-1", "0", "1", "2", "1e308", "-0",
+                     "0.5", "9007199254740993", "99999999999999999999", "1e-320", "\\u0000", "\\ud800", "@", "@[", "@0",
+                     "@1000", "@1001", "{fold}", "ranking", "rating", "sequential", "kfold", "predefined",
+                     "leave_last_out", "temporal", "user_crossfold", "cold_users", "holdout", "user_kfold", "synthetic",
+                     "file", "path", "format", "filters", "users", "items", "interactions", "factors", "seed", "k",
+                     "folds", "base", "test", "cutoff", "negatives", "protocol", "sampled", "outputs", "directory",
+                     "params", "label", "name", "metrics", "split", "datasets", "algorithms", "threads", "jobs", "task",
+                     "min_rating", "binarize", "malformed", "skip", "header", "separator", "ndcg@10", "recall@[5,10]",
+                     "auc", "rmse", "coverage@10"]
         for d in AlgorithmRegistry.all { words.append(d.name); words += d.parameters.map(\.name) }
         return words.map { "\"\($0)\"" } + words
     }
@@ -98,20 +101,23 @@ struct DataTarget: FuzzTarget {
         let user = "1|24|M|technician|85711\n2|53|F|other|94043\n"
         let item = "1|Toy Story (1995)|01-Jan-1995||http://x|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
         let dat = "1::1::5::978300760\n1::2::3::978302109\n2::1::4::978301968\n"
-        let csv = "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,2,4.0,964981247\n2,1,3.5,1445714835\n"
-        let movies = "movieId,title,genres\n1,\"Toy Story, The (1995)\",Adventure|Animation\n2,Jumanji (1995),Adventure\n"
+        let csv = "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,2,4.0,964981247\n"
+            + "2,1,3.5,1445714835\n"
+        let movies = "movieId,title,genres\n1,\"Toy Story, The (1995)\",Adventure|Animation\n"
+            + "2,Jumanji (1995),Adventure\n"
         out.append([0] + Array(ml.utf8))
         out.append([1] + Array((ml + "\0" + user + "\0" + item).utf8))
-        out.append([2] + Array((dat + "\0" + "1::F::1::10::48067\n" + "\0" + "1::Toy Story (1995)::Animation|Comedy\n").utf8))
+        let users = "1::F::1::10::48067\n", titles = "1::Toy Story (1995)::Animation|Comedy\n"
+        out.append([2] + Array((dat + "\0" + users + "\0" + titles).utf8))
         out.append([3] + Array((csv + "\0" + movies).utf8))
         out.append([4] + Array(("1\t1\n1\t2\n" + "\0" + "2\t1\n").utf8))
         return out
     }
 
     var dictionary: [String] {
-        ["\t", ",", "::", "|", "\n", "\r\n", "\"", "\"\"", "\0", "-", "1e999", "nan", "inf", "-0", "99999999999999999999",
-         "9223372036854775807", "-9223372036854775808", "1.5", "(1995)", "01-Jan-1995", "userId", "movieId", "rating",
-         "timestamp", "title", "genres", "(no genres listed)", "\u{FEFF}", "\u{E9}"]
+        ["\t", ",", "::", "|", "\n", "\r\n", "\"", "\"\"", "\0", "-", "1e999", "nan", "inf", "-0",
+         "99999999999999999999", "9223372036854775807", "-9223372036854775808", "1.5", "(1995)", "01-Jan-1995",
+         "userId", "movieId", "rating", "timestamp", "title", "genres", "(no genres listed)", "\u{FEFF}", "\u{E9}"]
     }
 
     /// Plain open/write/close: Foundation's createFile writes atomically (a temporary file and a
@@ -127,8 +133,8 @@ struct DataTarget: FuzzTarget {
         guard let mode = input.first else { return "empty" }
         let body = input.dropFirst()
         let parts = body.split(separator: 0, maxSplits: 3, omittingEmptySubsequences: false)
-        for f in ["data.txt", "u.data", "u.user", "u.item", "u.genre", "ratings.dat", "users.dat", "movies.dat", "ratings.csv",
-                  "movies.csv", "base", "test"] { unlink(folder + "/" + f) }
+        for f in ["data.txt", "u.data", "u.user", "u.item", "u.genre", "ratings.dat", "users.dat", "movies.dat",
+                  "ratings.csv", "movies.csv", "base", "test"] { unlink(folder + "/" + f) }
         do {
             let d: Dataset
             switch mode % 6 {
@@ -156,16 +162,20 @@ struct DataTarget: FuzzTarget {
                 // Split files against a fixed small data set.
                 write("base", parts.first ?? []); write("test", parts.count > 1 ? parts[1] : [])
                 let fixed = SyntheticData.generate(SyntheticConfig(users: 5, items: 4, interactions: 12, seed: 1))
-                let folds = try Splitter.folds(fixed, method: .predefined(files: [PredefinedPair(base: folder + "/base", test: folder + "/test")]),
-                                               seed: 1)
+                let pair = PredefinedPair(base: folder + "/base", test: folder + "/test")
+                let folds = try Splitter.folds(fixed, method: .predefined(files: [pair]), seed: 1)
                 return "split ok \(folds.count)"
             }
             var f = Filters.deduplicate(d, policy: .mean)
             f = Filters.kCore(f, minUserInteractions: 2, minItemInteractions: 1)
             var splits = 0
-            for method in [SplitMethod.kFold(k: 2), .leaveLastOut(validation: true), .temporal(cutoff: nil, testFraction: 0.3, perUser: true),
-                           .userCrossfold(k: 2, testFraction: 0.5), .holdout(testFraction: 0.2, perUser: true, validationFraction: 0.1),
-                           .coldUsers(k: 2, maxTrain: 1)] {
+            let methods: [SplitMethod] = [
+                .kFold(k: 2), .leaveLastOut(validation: true), .temporal(cutoff: nil, testFraction: 0.3, perUser: true),
+                .userCrossfold(k: 2, testFraction: 0.5),
+                .holdout(testFraction: 0.2, perUser: true, validationFraction: 0.1),
+                .coldUsers(k: 2, maxTrain: 1),
+            ]
+            for method in methods {
                 if let folds = try? Splitter.folds(f, method: method, seed: 3) {
                     splits += folds.count
                     for fold in folds { _ = f.matrix(positions: fold.train) }

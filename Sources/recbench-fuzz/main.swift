@@ -17,9 +17,12 @@ import Glibc
 // hang. The supervisor restarts the worker after a crash and prints executions and crashes.
 
 let arguments = CommandLine.arguments
-func option(_ name: String) -> String? { arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } }
+func option(_ name: String) -> String? {
+    arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+}
 guard arguments.count >= 2, ["experiment", "data"].contains(arguments[1]) else {
-    FileHandle.standardError.write(Data("usage: recbench-fuzz experiment|data [--seconds N] [--seed S] [--crashes DIR]\n".utf8))
+    let usage = "usage: recbench-fuzz experiment|data [--seconds N] [--seed S] [--crashes DIR] [--replay FILE]\n"
+    FileHandle.standardError.write(Data(usage.utf8))
     exit(2)
 }
 let targetName = arguments[1]
@@ -31,8 +34,9 @@ let root = option("--root") ?? FileManager.default.currentDirectoryPath
 func makeTarget() -> FuzzTarget {
     if targetName == "experiment" {
         let registry = try? DatasetRegistry(directory: root + "/datasets")
-        return ExperimentTarget(registry: registry, seedFolders: [root + "/experiments", root + "/Tests/Corpus/experiments",
-                                                                  root + "/Tests/Corpus/data", root + "/Tests/Corpus"])
+        let seeds = ["/experiments", "/Tests/Corpus/experiments", "/Tests/Corpus/data", "/Tests/Corpus"]
+            .map { root + $0 }
+        return ExperimentTarget(registry: registry, seedFolders: seeds)
     }
     // In memory when the system has a tmpfs at /dev/shm: every execution writes its files.
     let scratch = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()

@@ -186,11 +186,15 @@ struct Bench: ParsableCommand {
                 overrides[spec.name] = v
             }
             let values = ParameterValues(specs: descriptor.parameters, overrides: overrides)
-            for rule in descriptor.constraints { if let problem = rule.violation(values) { fail(CLIError.usage("--param: \(problem)")) } }
+            for rule in descriptor.constraints {
+                if let problem = rule.violation(values) { fail(CLIError.usage("--param: \(problem)")) }
+            }
             let format = DelimitedFormat(separator: "\t", header: true, user: "user", item: "item", rating: "rating")
             var dataset: Dataset?
             let loadSeconds = Bench.time {
-                do { dataset = try DelimitedLoader.load(path: data, format: format, name: "bench").0 } catch { fail(error) }
+                do { dataset = try DelimitedLoader.load(path: data, format: format, name: "bench").0 } catch {
+                    fail(error)
+                }
             }
             let d = dataset!
             let train = d.matrix()

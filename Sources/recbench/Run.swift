@@ -63,8 +63,10 @@ struct Run: ParsableCommand {
         defer { withExtendedLifetime(interrupt) {} }
         let result: RunResult
         do {
-            result = try ExperimentRun.execute(spec: spec, data: env, progress: progress, outputRoot: output, runner: runner,
-                                               shard: part, cache: noCache ? .off : force ? .refresh : .use, cacheDirectory: cacheDir)
+            result = try ExperimentRun.execute(spec: spec, data: env, progress: progress, outputRoot: output,
+                                               runner: runner, shard: part,
+                                               cache: noCache ? .off : (force ? .refresh : .use),
+                                               cacheDirectory: cacheDir)
         } catch {
             if case RecbenchError.cancelled = error {
                 let note = noCache ? "interrupted (--no-cache: nothing kept)" : "interrupted: finished trials are cached; run the same command again to resume"
@@ -77,7 +79,8 @@ struct Run: ParsableCommand {
         if !quiet { print(Writers.console(result), terminator: "") }
         if result.cachedTrials > 0 || result.recomputedCorruptEntries > 0 {
             var line = "cache: reused \(result.cachedTrials) of \(result.trials.count) trials"
-            if result.recomputedCorruptEntries > 0 { line += ", recomputed \(result.recomputedCorruptEntries) corrupt entr\(result.recomputedCorruptEntries == 1 ? "y" : "ies")" }
+            let corrupt = result.recomputedCorruptEntries
+            if corrupt > 0 { line += ", recomputed \(corrupt) corrupt entr\(corrupt == 1 ? "y" : "ies")" }
             print(line)
         }
         print("results: \(result.directory)  (\(String(format: "%.1f", result.wallSeconds)) s)")

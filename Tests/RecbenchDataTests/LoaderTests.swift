@@ -129,7 +129,8 @@ func rows(_ d: Dataset) -> [String] {
     /// (found by recbench-fuzz: the short header made the loader index past the fields and trap).
     @Test func csvWithAShortHeaderIsAnErrorNotATrap() throws {
         let dir = try makeTempDir(["ratings.csv": text("a\nb\nc\n")])
-        #expect(thrownMessage { _ = try GroupLens.loadCSV(directory: dir) } == "ratings.csv:2: expected at least 4 comma-separated fields, got 1")
+        #expect(thrownMessage { _ = try GroupLens.loadCSV(directory: dir) }
+                == "ratings.csv:2: expected at least 4 comma-separated fields, got 1")
         let message = thrownMessage { _ = try GroupLens.loadCSV(directory: dir, policy: .skip) }
         #expect(message == "ratings.csv: no interactions: all 2 data lines are malformed (skipped)")
     }
@@ -137,7 +138,8 @@ func rows(_ d: Dataset) -> [String] {
     /// An empty ratings file is named as such, not reported later as an empty data set.
     @Test func emptyRatingsFileIsNamed() throws {
         let dir = try makeTempDir(["u.data": []])
-        #expect(thrownMessage { _ = try GroupLens.loadML100K(directory: dir) } == "u.data: no interactions: the file is empty")
+        #expect(thrownMessage { _ = try GroupLens.loadML100K(directory: dir) }
+                == "u.data: no interactions: the file is empty")
     }
 
     @Test func missingRatingsFileIsAClearError() throws {

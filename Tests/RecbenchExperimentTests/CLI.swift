@@ -30,15 +30,18 @@ final class CLIProcess: @unchecked Sendable {
         try process.run()
         // Both pipes drained while the process runs, so a chatty process never blocks on a full pipe.
         let o = out.fileHandleForReading, e = err.fileHandleForReading
-        group.enter(); DispatchQueue.global().async { let d = o.readDataToEndOfFile(); self.collected.0 = d; self.group.leave() }
-        group.enter(); DispatchQueue.global().async { let d = e.readDataToEndOfFile(); self.collected.1 = d; self.group.leave() }
+        group.enter()
+        DispatchQueue.global().async { let d = o.readDataToEndOfFile(); self.collected.0 = d; self.group.leave() }
+        group.enter()
+        DispatchQueue.global().async { let d = e.readDataToEndOfFile(); self.collected.1 = d; self.group.leave() }
     }
 
     func wait() -> CLIOutcome {
         group.wait()
         process.waitUntilExit()
         return CLIOutcome(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
-                          stdout: String(decoding: collected.0, as: UTF8.self), stderr: String(decoding: collected.1, as: UTF8.self),
+                          stdout: String(decoding: collected.0, as: UTF8.self),
+                          stderr: String(decoding: collected.1, as: UTF8.self),
                           command: command)
     }
 }
@@ -55,5 +58,6 @@ func crashMarks(_ text: String) -> [String] {
 
 /// Marks of a raw system error dump instead of a one-line reason.
 func dumpMarks(_ text: String) -> [String] {
-    ["Error Domain=", "UserInfo=", "NSCocoaErrorDomain", "NSPOSIXErrorDomain", "Optional(", "DecodingError"].filter { text.contains($0) }
+    ["Error Domain=", "UserInfo=", "NSCocoaErrorDomain", "NSPOSIXErrorDomain", "Optional(", "DecodingError"]
+        .filter { text.contains($0) }
 }

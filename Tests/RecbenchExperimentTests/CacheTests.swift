@@ -66,7 +66,8 @@ private func withoutTimings(_ ts: [TrialResult]) -> [TrialResult] {
     // The recomputed entries were rewritten whole.
     let cache = TrialCache(directory: cacheDir)
     for e in entries {
-        #expect(TrialCache.decode(try Data(contentsOf: URL(fileURLWithPath: cacheDir + "/" + e)), key: String(e.dropLast(5))) != nil, "\(e)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: cacheDir + "/" + e))
+        #expect(TrialCache.decode(data, key: String(e.dropLast(5))) != nil, "\(e)")
     }
     #expect(cache.load(String(entries[0].dropLast(5))) != .miss)
 }

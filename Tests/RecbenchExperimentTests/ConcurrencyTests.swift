@@ -23,7 +23,9 @@ func concurrentRunsOnOneFolderKeepEveryOutput(_ processes: Int) throws {
     #expect(reference.status == 0, "\(reference.stderr)")
 
     let out = dir + "/shared"
-    let started = try (0..<processes).map { _ in try CLIProcess(recbenchBinary()!, ["run", file, "--output", out, "--quiet"]) }
+    let started = try (0..<processes).map { _ in
+        try CLIProcess(recbenchBinary()!, ["run", file, "--output", out, "--quiet"])
+    }
     let outcomes = started.map { $0.wait() }
     for o in outcomes { #expect(o.status == 0 && !o.signalled, "\(o.status): \(o.stderr)") }
     let exp = out + "/tiny-suite"
@@ -31,12 +33,14 @@ func concurrentRunsOnOneFolderKeepEveryOutput(_ processes: Int) throws {
     #expect(folders.count == processes, "\(folders)")
     // Each process names its own folder.
     let named = Set(outcomes.compactMap { o in
-        o.stdout.split(separator: "\n").first { $0.hasPrefix("results: ") }.map { String($0.dropFirst(9).prefix { $0 != " " }) }
+        o.stdout.split(separator: "\n").first { $0.hasPrefix("results: ") }
+            .map { String($0.dropFirst(9).prefix { $0 != " " }) }
     })
     #expect(named == Set(folders.map { exp + "/" + $0 }), "\(named)")
     for f in folders {
         #expect(try differingOutputs(dir + "/reference/tiny-suite/latest", exp + "/" + f).isEmpty, "\(f)")
-        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: exp + "/" + f + "/results.json")))
+        let data = try Data(contentsOf: URL(fileURLWithPath: exp + "/" + f + "/results.json"))
+        let results = try JSONSerialization.jsonObject(with: data)
         #expect((results as? [String: Any])?["runID"] as? String == f)
     }
     let latest = try FileManager.default.destinationOfSymbolicLink(atPath: exp + "/latest")
@@ -67,7 +71,9 @@ func divergedRunExitsOneWithItsOutputs() throws {
     """.write(toFile: file, atomically: true, encoding: .utf8)
     let o = try runCLI(["run", file, "--output", dir + "/out", "--no-cache"])
     #expect(o.status == 1 && !o.signalled, "\(o.status) \(o.stderr)")
-    #expect(o.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("error: trial ") && $0.contains("ExplicitALS: non-finite") },
+    #expect(o.stderr.split(separator: "\n").allSatisfy {
+                $0.hasPrefix("error: trial ") && $0.contains("ExplicitALS: non-finite")
+            },
             "\(o.stderr)")
     #expect(o.stdout.contains("ExplicitALS") && o.stdout.contains("failed"))
     #expect(FileManager.default.fileExists(atPath: dir + "/out/diverging/latest/summary.md"))
@@ -99,8 +105,8 @@ func aFullDiskKeepsItsReason() throws {
     try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
     let script = "mount -t tmpfs -o size=64k tmpfs \"$1\" && \"$2\" run \"$3\" --output \"$1\" --quiet --no-cache; "
         + "echo \"status=$?\" >&2; ls -A \"$1/tiny-suite\" >&2"
-    let o = try runCLI(["--mount", "--propagation", "private", "sh", "-c", script, "sh", mount, recbenchBinary()!, file],
-                       executable: "/usr/bin/unshare")
+    let o = try runCLI(["--mount", "--propagation", "private", "sh", "-c", script, "sh", mount, recbenchBinary()!,
+                        file], executable: "/usr/bin/unshare")
     #expect(o.stderr.contains("status=2"), "\(o.stderr)")
     let lines = o.stderr.split(separator: "\n")
     #expect(lines.contains { $0.hasPrefix("error: ") && $0.hasSuffix("No space left on device") }, "\(o.stderr)")

@@ -36,12 +36,17 @@ private let corpusCopy: String = {
 @Test func corpusManifestIsComplete() throws {
     let cases = corpusCases()
     let text = try String(contentsOfFile: corpusRoot + "/manifest.tsv", encoding: .utf8)
-    #expect(cases.count == text.split(separator: "\n").filter { !$0.hasPrefix("#") }.count, "a manifest line did not parse")
+    let lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+    #expect(cases.count == lines.count, "a manifest line did not parse")
     #expect(cases.count >= 60)
     #expect(Set(cases.map(\.id)).count == cases.count)
-    let kinds = Dictionary(grouping: cases) { c in c.id.hasPrefix("data-") ? "data" : c.id.hasPrefix("split-") ? "split"
-        : c.id.hasPrefix("cli-") ? "command line" : c.id.contains("output") || c.id.contains("cache") ? "output" : "experiment" }
-    for kind in ["data", "split", "command line", "output", "experiment"] { #expect((kinds[kind]?.count ?? 0) >= 5, "\(kind)") }
+    let kinds = Dictionary(grouping: cases) { c in
+        c.id.hasPrefix("data-") ? "data" : c.id.hasPrefix("split-") ? "split" : c.id.hasPrefix("cli-") ? "command line"
+            : c.id.contains("output") || c.id.contains("cache") ? "output" : "experiment"
+    }
+    for kind in ["data", "split", "command line", "output", "experiment"] {
+        #expect((kinds[kind]?.count ?? 0) >= 5, "\(kind)")
+    }
     let mentioned = cases.flatMap(\.arguments).joined(separator: " ")
     for f in try FileManager.default.contentsOfDirectory(atPath: corpusRoot + "/experiments") {
         #expect(mentioned.contains("experiments/" + f), "\(f) is in no case")
@@ -49,7 +54,10 @@ private let corpusCopy: String = {
     for f in try FileManager.default.contentsOfDirectory(atPath: corpusRoot + "/data") where f.hasSuffix(".json") {
         #expect(mentioned.contains("data/" + f), "\(f) is in no case")
     }
-    for c in cases where c.id.hasPrefix("data-") || c.id.hasPrefix("split-") || kinds["experiment"]!.contains(where: { $0.id == c.id }) {
+    let fileCases = cases.filter { c in
+        c.id.hasPrefix("data-") || c.id.hasPrefix("split-") || kinds["experiment"]!.contains { $0.id == c.id }
+    }
+    for c in fileCases {
         // FILE:LINE: field: message, or FILE: message for a problem of the whole file.
         let place = c.expected.prefix { $0 != " " }
         #expect(place.hasSuffix(":") && (place.contains(".json") || place.contains(".tsv") || place.contains(".csv")
@@ -74,7 +82,8 @@ func malformedInputIsReportedNotCrashedOn(_ c: CorpusCase) throws {
         #expect(!line.isEmpty && !line.hasPrefix(" ") && !line.hasPrefix("\t") && line.count < 600, "\(c.id): \(line)")
     }
     let messages = lines.map { $0.hasPrefix("error: ") ? String($0.dropFirst(7)) : $0 }
-    let found = c.expected.hasSuffix("…") ? messages.contains { $0.hasPrefix(c.expected.dropLast()) } : messages.contains(c.expected)
+    let found = c.expected.hasSuffix("…") ? messages.contains { $0.hasPrefix(c.expected.dropLast()) }
+        : messages.contains(c.expected)
     #expect(found, "\(c.id): expected \(c.expected), got \(o.stderr)")
     // Nothing that looks like a finished run is left by a refused input.
     let leftovers = (try? FileManager.default.subpathsOfDirectory(atPath: out)) ?? []

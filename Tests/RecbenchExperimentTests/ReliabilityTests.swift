@@ -49,8 +49,9 @@ private func bprSuite(threads: Int) -> String {
     let bias = plan.trials.first { $0.configuration.descriptor.name == "Bias" }!
     let bprTrial = plan.trials.first { $0.configuration.descriptor.name == "BPR" }!
     let s1 = try spec(bprSuite(threads: 1)), s2 = try spec(bprSuite(threads: 2))
-    #expect(TrialCache.key(bias, spec: s1, datasetKey: "d", foldKey: "f") == TrialCache.key(bias, spec: s2, datasetKey: "d", foldKey: "f"))
-    #expect(TrialCache.key(bprTrial, spec: s1, datasetKey: "d", foldKey: "f") != TrialCache.key(bprTrial, spec: s2, datasetKey: "d", foldKey: "f"))
+    let key = { (t: Trial, s: ExperimentSpec) in TrialCache.key(t, spec: s, datasetKey: "d", foldKey: "f") }
+    #expect(key(bias, s1) == key(bias, s2))
+    #expect(key(bprTrial, s1) != key(bprTrial, s2))
 }
 
 /// Two entry files swapped on disk are both refused (their headers name other keys) and
@@ -87,7 +88,8 @@ private func bprSuite(threads: Int) -> String {
     #expect(r.failures.map(\.fold) == [1, 2])
     #expect(r.failures.allSatisfy { $0.reason.contains("non-finite") }, "\(r.failures.map(\.reason))")
     #expect(!r.aggregates.contains { $0.configuration.contains("1e+308") })
-    #expect(r.aggregates.filter { $0.configuration == "ExplicitALS(init_std=0.1)" }.allSatisfy { $0.mean.isFinite && $0.folds == 2 })
+    let fine = r.aggregates.filter { $0.configuration == "ExplicitALS(init_std=0.1)" }
+    #expect(fine.count == 2 && fine.allSatisfy { $0.mean.isFinite && $0.folds == 2 })
     let summary = try String(contentsOfFile: r.directory + "/summary.md", encoding: .utf8)
     #expect(summary.contains("## Failed trials"))
     #expect(summary.contains("| syn | 2 | ExplicitALS(init_std=1e+308) | \(r.failures[1].reason) |"))
@@ -121,8 +123,8 @@ private final class RecordingProgress: ProgressReporter, @unchecked Sendable {
     for (out, cacheDir) in [(blocker + "/out", nil), (dir + "/out", blocker + "/cache")] as [(String, String?)] {
         let progress = RecordingProgress()
         do {
-            _ = try ExperimentRun.execute(spec: try tinySpec(), data: syntheticEnvironment, progress: progress, outputRoot: out,
-                                          cacheDirectory: cacheDir)
+            _ = try ExperimentRun.execute(spec: try tinySpec(), data: syntheticEnvironment, progress: progress,
+                                          outputRoot: out, cacheDirectory: cacheDir)
             Issue.record("\(out): the run succeeded")
         } catch {
             let message = String(describing: error)
@@ -142,7 +144,9 @@ private final class RecordingProgress: ProgressReporter, @unchecked Sendable {
     #expect(SystemError.text(ENOSPC) == "No space left on device")
     // Foundation's wrapping of the same failure reads back as the reason, on one line.
     let wrapped = NSError(domain: NSCocoaErrorDomain, code: 640, userInfo: [
-        NSFilePathErrorKey: "/x/results.json", NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(ENOSPC))])
+        NSFilePathErrorKey: "/x/results.json",
+        NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(ENOSPC)),
+    ])
     #expect(SystemError.describe(wrapped) == "/x/results.json: No space left on device")
 }
 
@@ -153,7 +157,9 @@ private final class RecordingProgress: ProgressReporter, @unchecked Sendable {
     let names = UncheckedSendable(UnsafeMutableBufferPointer<String>.allocate(capacity: 16))
     names.value.initialize(repeating: "")
     defer { names.value.deinitialize(); names.value.deallocate() }
-    DispatchQueue.concurrentPerform(iterations: 16) { i in names.value[i] = (try? RunID.reserve(base: base, in: dir).id) ?? "failed" }
+    DispatchQueue.concurrentPerform(iterations: 16) { i in
+        names.value[i] = (try? RunID.reserve(base: base, in: dir).id) ?? "failed"
+    }
     let taken = Array(names.value)
     #expect(Set(taken).count == 16 && !taken.contains("failed"), "\(taken)")
     #expect(taken.contains(base) && taken.contains(base + "-16"))
@@ -167,7 +173,9 @@ private final class RecordingProgress: ProgressReporter, @unchecked Sendable {
 /// `latest` is replaced by a rename (never missing) and never moves back to an earlier run.
 @Test func latestOnlyMovesForward() throws {
     let dir = temporaryFolder("latest")
-    for id in ["20240101-000000-aaaaaaaa", "20240101-000000-aaaaaaaa-9", "20240101-000000-aaaaaaaa-10", "20240101-000001-bbbbbbbb"] {
+    let ids = ["20240101-000000-aaaaaaaa", "20240101-000000-aaaaaaaa-9", "20240101-000000-aaaaaaaa-10",
+               "20240101-000001-bbbbbbbb"]
+    for id in ids {
         try FileManager.default.createDirectory(atPath: dir + "/" + id, withIntermediateDirectories: true)
     }
     try RunID.publishLatest("20240101-000000-aaaaaaaa-9", in: dir)
@@ -219,13 +227,17 @@ private func setModified(_ path: String, _ iso: String) throws {
 
     let r = try execute(s, out: out, cache: .off)
     let after = Set(try fm.contentsOfDirectory(atPath: exp))
-    #expect(!after.contains("20200101-000000-deadbeef.partial") && !after.contains("20200101-000000-deadbeef-2.partial"))
-    #expect(after.isSuperset(of: ["20210601-000000-deadbeef.partial", "notes.partial", "20200101-000000-cafebabe.partial",
-                                  "20200101-000000-cafebabe", (r.directory as NSString).lastPathComponent, "latest"]), "\(after)")
+    #expect(!after.contains("20200101-000000-deadbeef.partial"))
+    #expect(!after.contains("20200101-000000-deadbeef-2.partial"))
+    let kept: Set = ["20210601-000000-deadbeef.partial", "notes.partial", "20200101-000000-cafebabe.partial",
+                     "20200101-000000-cafebabe", (r.directory as NSString).lastPathComponent, "latest"]
+    #expect(after.isSuperset(of: kept), "\(after)")
     #expect(fm.fileExists(atPath: out + "/other-experiment/20200101-000000-deadbeef.partial"))
     #expect(!fm.fileExists(atPath: dead), "the dead registration is removed")
     #expect(fm.fileExists(atPath: live))
-    #expect(try fm.contentsOfDirectory(atPath: running).filter { $0.hasSuffix(".lock") && $0 != "latest.lock" } == ["other-host-1-1.lock"])
+    let registrations = try fm.contentsOfDirectory(atPath: running)
+        .filter { $0.hasSuffix(".lock") && $0 != "latest.lock" }
+    #expect(registrations == ["other-host-1-1.lock"])
 
     // Once the live process is gone, its era's folder is stale too.
     close(holder)
@@ -248,7 +260,7 @@ private func setModified(_ path: String, _ iso: String) throws {
         _ = try execute(try spec(text, file: "no-test.json"), out: temporaryFolder("no-test"), cache: .off)
         Issue.record("ran")
     } catch let e as SpecErrors {
-        #expect(e.description == "no-test.json:3: split: data set \"syn\": fold 1 of 1 has no test interactions, so no user can be "
-                + "evaluated (200 interactions of 30 users)")
+        #expect(e.description == "no-test.json:3: split: data set \"syn\": fold 1 of 1 has no test interactions, "
+                + "so no user can be evaluated (200 interactions of 30 users)")
     }
 }

@@ -59,7 +59,8 @@ private func runCLI(_ bin: String, _ args: [String], fault: String? = nil) throw
         let entries = cacheEntries(cacheDir)
         #expect(entries.count == finished + torn, "\(fault): \(entries.count) entries")
         let valid = entries.filter {
-            TrialCache.decode(FileManager.default.contents(atPath: cacheDir + "/" + $0) ?? Data(), key: String($0.dropLast(5))) != nil
+            let data = FileManager.default.contents(atPath: cacheDir + "/" + $0) ?? Data()
+            return TrialCache.decode(data, key: String($0.dropLast(5))) != nil
         }
         #expect(valid.count == finished, "\(fault)")
 

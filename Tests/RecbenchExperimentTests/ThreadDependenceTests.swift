@@ -11,11 +11,13 @@ private let quick: [String: ParameterValue] = [
 ]
 
 /// What a fitted model says about every user (scores of all items) or every training pair (ratings).
-private func outputs(_ d: AlgorithmDescriptor, _ values: ParameterValues, task: Task, data: Dataset, threads: Int) throws -> [Float] {
+private func outputs(_ d: AlgorithmDescriptor, _ values: ParameterValues, task: Task, data: Dataset,
+                     threads: Int) throws -> [Float] {
     let model = d.make(values)
     let train = data.matrix()
-    try model.fit(TrainingData(task: task, interactions: train, userFeatures: data.userFeatures, itemFeatures: data.itemFeatures),
-                  context: FitContext(threads: threads, seed: 7))
+    let training = TrainingData(task: task, interactions: train, userFeatures: data.userFeatures,
+                                itemFeatures: data.itemFeatures)
+    try model.fit(training, context: FitContext(threads: threads, seed: 7))
     if task == .rating {
         let byUser = train.byUser
         var users = [Int32]()
@@ -38,7 +40,8 @@ func threadDependenceIsDeclaredTruthfully(_ name: String) throws {
     let data = SyntheticData.generate(SyntheticConfig(users: 60, items: 50, interactions: 900, factors: 4, seed: 3))
     var differs: [String] = []
     for task in d.tasks.sorted(by: { $0.rawValue < $1.rawValue }) {
-        let solvers: [ParameterValue?] = d.parameters.contains { $0.name == "solver" } ? [.text("mcmc"), .text("als"), .text("sgd")] : [nil]
+        let hasSolvers = d.parameters.contains { $0.name == "solver" }
+        let solvers: [ParameterValue?] = hasSolvers ? [.text("mcmc"), .text("als"), .text("sgd")] : [nil]
         for solver in solvers {
             var overrides = quick.filter { k, v in d.parameters.first { $0.name == k }?.check(v) != nil }
             if let solver { overrides["solver"] = solver }
@@ -46,8 +49,11 @@ func threadDependenceIsDeclaredTruthfully(_ name: String) throws {
             let one = try outputs(d, values, task: task, data: data, threads: 1)
             let three = try outputs(d, values, task: task, data: data, threads: 3)
             #expect(!one.isEmpty)
-            if one.map(\.bitPattern) != three.map(\.bitPattern) { differs.append("\(task.rawValue) \(solver?.description ?? "")") }
+            if one.map(\.bitPattern) != three.map(\.bitPattern) {
+                differs.append("\(task.rawValue) \(solver?.description ?? "")")
+            }
         }
     }
-    #expect(d.threadDependent == !differs.isEmpty, "\(name): declared \(d.threadDependent), differs at 1 vs 3 threads in \(differs)")
+    #expect(d.threadDependent == !differs.isEmpty,
+            "\(name): declared \(d.threadDependent), differs at 1 vs 3 threads in \(differs)")
 }
