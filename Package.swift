@@ -42,6 +42,10 @@ let package = Package(
             "RecbenchCore", "RecbenchData", "RecbenchAlgorithms", "RecbenchEval", "RecbenchGSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Seeded mutation fuzzer of the experiment-file validator and the data loaders (`make fuzz`).
+        .executableTarget(name: "recbench-fuzz", dependencies: [
+            "RecbenchConfig", "RecbenchRunner", "RecbenchData", "RecbenchCore",
+        ]),
 
         .testTarget(name: "RecbenchCoreTests", dependencies: ["RecbenchCore", "RecbenchGSL"]),
         .testTarget(name: "RecbenchDataTests", dependencies: ["RecbenchData"]),

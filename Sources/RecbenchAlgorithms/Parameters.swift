@@ -134,5 +134,11 @@ public struct ParameterValues: Hashable, Sendable {
 /// A typed algorithm configuration built from validated parameters.
 public protocol AlgorithmConfig: Sendable {
     static var parameters: [ParameterSpec] { get }
+    /// Rules that involve several parameters (one parameter's range is in its `ParameterSpec`).
+    static var constraints: [ParameterConstraint] { get }
     init(_ values: ParameterValues)
+}
+
+extension AlgorithmConfig {
+    public static var constraints: [ParameterConstraint] { [] }
 }

@@ -87,6 +87,10 @@ public protocol Recommender: AnyObject, SendableMetatype {
     static var summary: String { get }
     /// The tasks it serves; `.rating` only for a `RatingPredictor` (the conformance tests check).
     static var tasks: Set<RecommendationTask> { get }
+    /// True when the fitted model (and so every metric) depends on `FitContext.threads`, e.g. SGD
+    /// whose threads each own a random stream and a share of the updates. The trial cache keys such
+    /// algorithms on the thread count, so a result is never reused under another one. Default false.
+    static var threadDependent: Bool { get }
 
     init(config: Config)
     func fit(_ data: TrainingData, context: FitContext) throws
@@ -99,6 +103,10 @@ public protocol Recommender: AnyObject, SendableMetatype {
 public protocol RatingPredictor: Recommender {
     /// Rating predictions for the pairs (users[k], items[k]).
     func predict(users: [Int32], items: [Int32]) -> [Float]
+}
+
+extension Recommender {
+    public static var threadDependent: Bool { false }
 }
 
 /// A model whose scores are a factor product, score(u, i) = users[u] · items[i] + itemBias[i]: the
@@ -132,10 +140,15 @@ public struct AlgorithmDescriptor: Sendable {
     public let summary: String
     public let tasks: Set<RecommendationTask>
     public let parameters: [ParameterSpec]
+    /// Rules over several parameters (checked at validation for every grid point).
+    public let constraints: [ParameterConstraint]
+    /// See `Recommender.threadDependent`.
+    public let threadDependent: Bool
     public let make: @Sendable (ParameterValues) -> any Recommender
 
     public init<R: Recommender>(_ type: R.Type) {
         name = R.name; summary = R.summary; tasks = R.tasks; parameters = R.Config.parameters
+        constraints = R.Config.constraints; threadDependent = R.threadDependent
         make = { R(config: R.Config($0)) }
     }
 }

@@ -35,6 +35,20 @@ public struct SequenceSettings: Sendable {
         ]
     }
 
+    /// Rules over several settings: attention splits the width evenly over the heads, the binary
+    /// loss needs negatives, and one step's activations (batch × length × width, and the attention
+    /// scores batch × heads × length²) must stay below 2²⁸ floats (1 GiB) each.
+    static let constraints: [ParameterConstraint] = [
+        .multiple("embedding_size", of: "heads"),
+        ParameterConstraint(parameters: ["negatives", "loss"]) { v in
+            v.text("loss") == "bce" && v.int("negatives") == 0
+                ? "negatives 0 with loss \"bce\": the binary loss needs at least 1" : nil
+        },
+        .product(["batch_size", "max_length", "embedding_size"], atMost: 1 << 28, "floats in a layer's activations"),
+        .product(["batch_size", "max_length", "inner_size"], atMost: 1 << 28, "floats in the feed-forward activations"),
+        .product(["batch_size", "heads", "max_length", "max_length"], atMost: 1 << 28, "attention scores"),
+    ]
+
     public init(_ v: ParameterValues) {
         embeddingSize = v.int("embedding_size"); blocks = v.int("blocks"); heads = v.int("heads")
         innerSize = v.int("inner_size"); maxLength = v.int("max_length"); dropout = Float(v.real("dropout"))
