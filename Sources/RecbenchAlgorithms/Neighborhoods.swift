@@ -459,17 +459,21 @@ public struct KNNSettings: Sendable {
     public static func parameters(k: Int, kept: Int, similarity: Similarity, shrinkage: Double,
                                   minSupport: Int = 1, meanDamping: Double = 0, damping: Double = 0) -> [ParameterSpec] {
         [
-            .integer("k", default: k, min: 1, "Neighbours used per prediction (the k most similar that qualify)."),
-            .integer("neighbors_kept", default: kept, min: 1, "M: neighbours stored per row of the sparse model (memory rows × M)."),
+            .integer("k", default: k, min: 1, max: 100_000,
+                     "Neighbours used per prediction (the k most similar that qualify)."),
+            .integer("neighbors_kept", default: kept, min: 1, max: 100_000,
+                     "M: neighbours stored per row of the sparse model (memory rows × M)."),
             .choice("similarity", Similarity.allCases.map(\.rawValue), default: similarity.rawValue,
                     "cosine | adjusted_cosine | pearson | centered_cosine (these three: rating task only) | jaccard."),
             .real("shrinkage", default: shrinkage, "λ in s·n/(n+λ), n = common support (0 = off)."),
-            .integer("min_support", default: minSupport, min: 1, "Pairs with fewer common entries are dropped."),
+            .integer("min_support", default: minSupport, min: 1, max: 1_000_000_000,
+                     "Pairs with fewer common entries are dropped."),
             .real("min_similarity", default: 0, min: -1, max: 1, "Only similarities strictly above this are kept."),
             .real("exponent", default: 1, min: 0, exclusiveMin: true, "Case amplification: s ↦ s^α."),
             .choice("variant", [Variant.meanCentered.rawValue, Variant.baseline.rawValue], default: Variant.meanCentered.rawValue,
                     "Rating task: average of mean-centred neighbour ratings, or of residuals after user/item biases (KNNBaseline)."),
-            .integer("min_neighbors", default: 1, min: 1, "Rating task: fewer qualifying neighbours than this falls back to the bias baseline."),
+            .integer("min_neighbors", default: 1, min: 1, max: 100_000,
+                     "Rating task: fewer qualifying neighbours than this falls back to the bias baseline."),
             .boolean("normalize", default: false, "Ranking task: divide each neighbour list's contributions by the sum of its k weights."),
             .real("damping", default: damping, "Rating task: λ_d in Σ s·e / (Σ|s| + λ_d), a neighbour at the base with weight λ_d: corrections resting on little similarity shrink towards the base."),
             .real("mean_damping", default: meanDamping, "Rating task, mean_centered: β in (Σ r + β·μ) / (n + β), row means damped towards the global mean μ."),
@@ -510,7 +514,7 @@ public struct KNNSettings: Sendable {
         }
     }
 
-    func checkTask(_ task: Task, model: String) throws {
+    func checkTask(_ task: RecommendationTask, model: String) throws {
         if task != .rating && options.similarity.needsRatings {
             throw RecbenchError.unsupported("\(model): similarity \"\(options.similarity.rawValue)\" centres values and is empty on implicit (all-ones) data; use cosine or jaccard for \(task.rawValue)")
         }

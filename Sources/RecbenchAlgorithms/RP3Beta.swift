@@ -29,7 +29,7 @@ public final class RP3Beta: Recommender {
     }
     public static let name = "RP3beta"
     public static let summary = "Random-walk item–item model with popularity penalty β (Paudel et al. 2017)."
-    public static let tasks: Set<Task> = [.ranking]
+    public static let tasks: Set<RecommendationTask> = [.ranking]
 
     public let config: Config
     /// Row i: the items i's walk reaches with the largest weights, largest first.

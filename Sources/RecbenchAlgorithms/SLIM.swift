@@ -36,7 +36,7 @@ public final class SLIM: Recommender {
     }
     public static let name = "SLIM"
     public static let summary = "Sparse linear item–item model, ElasticNet with non-negative weights (Ning & Karypis 2011)."
-    public static let tasks: Set<Task> = [.ranking]
+    public static let tasks: Set<RecommendationTask> = [.ranking]
 
     public let config: Config
     /// Row i holds W's row i (the weights i gives to other items): scores = Σ_{i ∈ I(u)} x_ui · row i.

@@ -13,7 +13,7 @@ public struct ExperimentSpec: Sendable {
     public var threads: Int
     /// Trials run at the same time (each gets threads / jobs threads).
     public var jobs: Int
-    public var task: Task
+    public var task: RecommendationTask
     public var datasets: [DatasetSpec]
     public var split: SplitSpec
     public var algorithms: [AlgorithmSpec]
@@ -24,6 +24,17 @@ public struct ExperimentSpec: Sendable {
     public var configHash: String
     /// The file's text, copied into every run folder so a run can be re-read and reproduced.
     public var sourceText: String = ""
+    /// The line of every field ("split.k", "datasets[0].file"), so a problem found only while
+    /// loading data can still be reported as FILE:LINE: field: message.
+    public var fieldLines: [String: Int] = [:]
+
+    /// A problem with the field at `path` (or its nearest given ancestor) found after validation.
+    public func issue(_ path: String, _ message: String) -> SpecErrors {
+        var p = Substring(path)
+        while fieldLines[String(p)] == nil, let cut = p.lastIndex(where: { $0 == "." || $0 == "[" }) { p = p[..<cut] }
+        let line = fieldLines[String(p)] ?? 0
+        return SpecErrors(issues: [SpecIssue(file: file, line: line, path: path, message: message)])
+    }
 }
 
 public struct DatasetSpec: Sendable {

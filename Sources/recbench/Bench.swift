@@ -187,6 +187,10 @@ struct Bench: ParsableCommand {
                 }
                 overrides[spec.name] = v
             }
+            let values = ParameterValues(specs: descriptor.parameters, overrides: overrides)
+            for rule in descriptor.constraints {
+                if let problem = rule.violation(values) { fail(CLIError.usage("--param: \(problem)")) }
+            }
             guard ["tsv", "adjacency"].contains(format) else { fail(CLIError.usage("--format must be tsv or adjacency, got \(format)")) }
             let tsv = DelimitedFormat(separator: "\t", header: true, user: "user", item: "item", rating: "rating")
             var dataset: Dataset?
@@ -194,7 +198,7 @@ struct Bench: ParsableCommand {
                 do {
                     dataset = format == "adjacency" ? try AdjacencyLoader.load(paths: [data], name: "bench", ordered: true).0
                         : try DelimitedLoader.load(path: data, format: tsv, name: "bench").0
-                } catch { fail(error, code: 1) }
+                } catch { fail(error) }
             }
             let d = dataset!
             let train = d.matrix()

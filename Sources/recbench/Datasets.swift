@@ -45,7 +45,7 @@ struct Datasets: ParsableCommand {
                 if !d.userFeatures.isEmpty { print("user features: \(d.userFeatures.groups.map(\.name).joined(separator: ", "))") }
                 if !d.itemFeatures.isEmpty { print("item features: \(d.itemFeatures.groups.map(\.name).joined(separator: ", "))") }
                 if report.skippedLines > 0 { print("malformed lines skipped: \(report.skippedLines)") }
-            } catch { fail(error, code: 1) }
+            } catch { fail(error) }
         }
     }
 
@@ -108,7 +108,7 @@ struct Datasets: ParsableCommand {
                 do {
                     let dir = try registry.resolve(name, explicitPath: path, environment: ProcessInfo.processInfo.environment, cacheDirectory: data.cacheDirectory)
                     dataset = try DatasetRegistry.load(entry, directory: dir, policy: .fail).0
-                } catch { fail(error, code: 1) }
+                } catch { fail(error) }
             }
             do { try DatasetExport.writeTSV(dataset, to: output) } catch { fail(error, code: 1) }
             print("\(output): \(dataset.count) interactions, \(dataset.userCount) users, \(dataset.itemCount) items")
