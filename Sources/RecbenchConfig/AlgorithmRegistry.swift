@@ -17,6 +17,7 @@ public enum AlgorithmRegistry {
         AlgorithmDescriptor(SLIM.self),
         AlgorithmDescriptor(RP3Beta.self),
         AlgorithmDescriptor(LightGCN.self),
+        AlgorithmDescriptor(MultVAE.self),
         AlgorithmDescriptor(PureSVD.self),
         AlgorithmDescriptor(FactorizationMachine.self),
         AlgorithmDescriptor(SASRec.self),

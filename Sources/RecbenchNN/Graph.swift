@@ -88,6 +88,7 @@ struct Node {
 enum Op {
     case matmul, add, addBias, mul, scale, concat, gatherRows, gatherDot, layerNorm, gelu, relu, sigmoid, dropout
     case attentionScores, maskedSoftmax, attentionApply, bceWithLogits, softmaxCrossEntropy
+    case embeddingBag, tanh, reparameterize, gaussianKL, multinomialNLL
 }
 
 /// One recorded op: output, up to three inputs, integer/real parameters and scratch saved for backward.
@@ -100,6 +101,7 @@ struct Record {
     var ints: UnsafeMutablePointer<Int32>? = nil
     var floats: UnsafeMutablePointer<Float>? = nil
     var floats2: UnsafeMutablePointer<Float>? = nil
+    var ints2: UnsafeMutablePointer<Int32>? = nil
 }
 
 /// A tape-based reverse-mode autodiff graph over Float32 tensors. Build the forward pass with the
@@ -215,6 +217,11 @@ public final class Graph {
         case .attentionApply: attentionApplyBackward(r)
         case .bceWithLogits: bceBackward(r)
         case .softmaxCrossEntropy: softmaxCrossEntropyBackward(r)
+        case .embeddingBag: embeddingBagBackward(r)
+        case .tanh: tanhBackward(r)
+        case .reparameterize: reparameterizeBackward(r)
+        case .gaussianKL: gaussianKLBackward(r)
+        case .multinomialNLL: multinomialNLLBackward(r)
         }
     }
 }

@@ -22,7 +22,7 @@ private func outputs(_ d: AlgorithmDescriptor, _ values: ParameterValues, task: 
         let byUser = train.byUser
         var users = [Int32]()
         for u in 0..<byUser.rows { for _ in byUser.rowRange(u) { users.append(Int32(u)) } }
-        return model.predict(users: users, items: byUser.indices)
+        return try #require(model as? any RatingPredictor).predict(users: users, items: byUser.indices)
     }
     let users = (0..<Int32(train.userCount)).map { $0 }
     var scores = [Float](repeating: 0, count: users.count * train.itemCount)
