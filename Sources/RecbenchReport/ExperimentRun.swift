@@ -118,7 +118,8 @@ public enum ExperimentRun {
         // Significance against each data set's best configuration feeds both the report and the LaTeX
         // table. A shard holds only some trials; the merged run gets the report.
         if r.shard == nil {
-            let significance = Comparison.againstReference(r, options: ComparisonOptions(resamples: 1000, threads: r.spec.threads))
+            let options = ComparisonOptions(resamples: 1000, threads: r.spec.threads)
+            let significance = Comparison.againstReference(r, options: options)
             try put("report.html", Report.html(r, significance: significance, tied: tied, manifest: manifest))
             if r.spec.outputs.latex { try put("summary.tex", LaTeX.summary(r, significance: significance, tied: tied)) }
         }

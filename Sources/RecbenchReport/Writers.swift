@@ -107,7 +107,8 @@ public enum Writers {
             let groups = tied.filter { $0.dataset == d.label }
             for row in rows {
                 var cells = row
-                for (j, m) in metrics.enumerated() where groups.first(where: { $0.metric == m })?.contains(row[0]) == true {
+                for (j, m) in metrics.enumerated() {
+                    guard groups.first(where: { $0.metric == m })?.contains(row[0]) ?? false else { continue }
                     cells[j + 1] = "**\(cells[j + 1])**"
                 }
                 out += "| " + cells.joined(separator: " | ") + " |\n"
