@@ -64,6 +64,11 @@ public enum Writers {
         let header = ["configuration"] + metrics + ["fit s"]
         var rows = [[String]]()
         for c in r.plan.configurations {
+            let failed = r.failures.filter { $0.dataset == dataset && $0.configuration == c.label }.count
+            if failed > 0 {
+                rows.append([c.label] + metrics.map { _ in "failed" } + ["–"])
+                continue
+            }
             let aggs = r.aggregates.filter { $0.dataset == dataset && $0.configuration == c.label }
             guard !aggs.isEmpty else { continue }
             let fit = r.trials.filter { $0.dataset == dataset && $0.configuration == c.label }.map(\.fitSeconds)
@@ -87,6 +92,9 @@ public enum Writers {
             out += line(header) + "\n" + widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ") + "\n"
             for row in rows { out += line(row) + "\n" }
             out += "\n"
+        }
+        if !r.failures.isEmpty {
+            out += "\(r.failures.count) trial(s) failed:\n" + r.failures.map { "  " + $0.line + "\n" }.joined() + "\n"
         }
         return out
     }
@@ -115,6 +123,16 @@ public enum Writers {
             }
             out += "\n"
             if !groups.isEmpty { out += TiedGroupText.markdown(groups) + "\n" }
+        }
+        if !r.failures.isEmpty {
+            out += "## Failed trials\n\n"
+            out += "These trials produced no results; their configurations have no summary above.\n\n"
+            out += "| data set | fold | configuration | reason |\n|---|---:|---|---|\n"
+            for f in r.failures {
+                let reason = f.reason.replacingOccurrences(of: "|", with: "\\|")
+                out += "| \(f.dataset) | \(f.fold) | \(f.configuration) | \(reason) |\n"
+            }
+            out += "\n"
         }
         return out
     }
@@ -160,6 +178,11 @@ public enum Writers {
                          ("split_seconds", .number(d.splitSeconds))])
             })),
             ("trial_results", .array(r.trials.map(trialJSON))),
+            ("failures", .array(r.failures.map { f in
+                .object([("trial", .int(f.trial)), ("dataset", .string(f.dataset)), ("fold", .int(f.fold)),
+                         ("configuration", .string(f.configuration)), ("algorithm", .string(f.algorithm)),
+                         ("reason", .string(f.reason))])
+            })),
         ])
         return doc.rendered() + "\n"
     }

@@ -24,6 +24,22 @@ struct Recbench: ParsableCommand {
                       Check.self, BaselineCommand.self, Datasets.self, Algorithms.self, Metrics.self, Schema.self,
                       Bench.self, Version.self]
     )
+
+    /// ArgumentParser's own entry point, except that a bad command line exits 2 (invalid input)
+    /// with one line, like every other invalid input, instead of 64 with the usage text.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                let message = self.message(for: error).split(whereSeparator: \.isNewline).joined(separator: "; ")
+                FileHandle.standardError.write(Data("error: \(message) (see recbench help)\n".utf8))
+                Foundation.exit(ExitStatus.invalidInput)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options shared by the commands that read experiment files or data sets.
@@ -61,9 +77,9 @@ enum CLIError: Error, CustomStringConvertible {
     var description: String { switch self { case let .usage(m): return m } }
 }
 
-/// Prints a user-facing error as one line per problem and exits with `code` (2 = bad input).
-func fail(_ error: Error, code: Int32 = 2) -> Never {
-    FileHandle.standardError.write(Data(("error: " + String(describing: error).replacingOccurrences(of: "\n", with: "\nerror: ") + "\n").utf8))
+/// Prints a user-facing error as one line per problem and exits with `code` (see `ExitStatus`).
+func fail(_ error: Error, code: Int32 = ExitStatus.invalidInput) -> Never {
+    FileHandle.standardError.write(Data(ExitStatus.lines(error).map { "error: " + $0 + "\n" }.joined().utf8))
     Foundation.exit(code)
 }
 
