@@ -125,7 +125,7 @@ struct DataTarget: FuzzTarget {
     func write(_ name: String, _ bytes: ArraySlice<UInt8>) {
         let fd = open(folder + "/" + name, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { return }
-        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        _ = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
         close(fd)
     }
 
@@ -185,3 +185,9 @@ struct DataTarget: FuzzTarget {
         } catch { return signature(error) }
     }
 }
+
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+private let systemWrite = Darwin.write
+#endif
