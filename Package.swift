@@ -52,6 +52,9 @@ let package = Package(
         .testTarget(name: "RecbenchAlgorithmsTests", dependencies: ["RecbenchAlgorithms", "RecbenchData", "RecbenchEval"]),
         .testTarget(name: "RecbenchNNTests", dependencies: ["RecbenchNN", "RecbenchData", "RecbenchEval"]),
         .testTarget(name: "RecbenchEvalTests", dependencies: ["RecbenchEval", "RecbenchAlgorithms", "RecbenchCore"]),
+        .testTarget(name: "RecbenchConformanceTests", dependencies: [
+            "RecbenchConfig", "RecbenchAlgorithms", "RecbenchData", "RecbenchEval", "RecbenchCore",
+        ]),
         .testTarget(name: "RecbenchExperimentTests", dependencies: [
             "RecbenchConfig", "RecbenchRunner", "RecbenchAnalysis", "RecbenchReport", "RecbenchCore", "RecbenchEval",
         ]),

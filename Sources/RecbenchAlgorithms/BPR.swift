@@ -18,7 +18,7 @@ import RecbenchCore
 /// replicas cost threads × items × (d rounded up to 16, + 1) floats. Summing changes made from
 /// stale rows could overshoot with many threads; at the 2–8 threads of a workstation an epoch's
 /// staleness is small against the ~nnz/items updates each item gets.
-public final class BPR: Recommender {
+public final class BPR: FactorModel {
     public struct Config: AlgorithmConfig {
         public static let parameters: [ParameterSpec] = [
             .integer("factors", default: 64, min: 1, max: 4096, "Latent dimensions d (plus the item bias)."),
@@ -46,7 +46,7 @@ public final class BPR: Recommender {
     }
     public static let name = "BPR"
     public static let summary = "Pairwise ranking matrix factorisation trained by SGD on sampled triples (Rendle et al. 2009)."
-    public static let tasks: Set<Task> = [.ranking]
+    public static let tasks: Set<RecommendationTask> = [.ranking]
     /// Each thread samples its own users' triples from its own stream (see above).
     public static let threadDependent = true
 
@@ -62,11 +62,8 @@ public final class BPR: Recommender {
 
     public init(config: Config) { self.config = config }
 
-    public var factors: LatentFactors? { LatentFactors(users: userFactors, items: itemFactors, itemBias: itemBias) }
+    public var factors: LatentFactors { LatentFactors(users: userFactors, items: itemFactors, itemBias: itemBias) }
 
-    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        scoreFromFactors(users: users, into: scores)
-    }
 
     public func fit(_ data: TrainingData, context: FitContext) throws {
         let m = data.interactions, d = config.factors

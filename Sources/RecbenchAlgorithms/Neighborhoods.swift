@@ -62,6 +62,17 @@ public struct NeighborhoodOptions: Sendable {
 }
 
 
+/// Per-row factors of a scaled product (see `Neighborhoods.build`): the weight row a gives b is
+/// dot(a, b) · row[a] · column[b].
+public struct PairScales: Sendable {
+    public let row: [Double]
+    public let column: [Double]
+    public init(row: [Double], column: [Double]) {
+        precondition(row.count == column.count)
+        self.row = row; self.column = column
+    }
+}
+
 /// A sparse top-M neighbour model: row r's neighbours, most similar first (ties by ascending
 /// index), with their weights. Memory is rows × M, never rows².
 public struct NeighborLists: Sendable, Equatable {
@@ -95,8 +106,14 @@ public enum Neighborhoods {
     /// the top M under a total order (weight, then index), so the result does not depend on
     /// `threads`. `transposed`, when the caller already holds it, saves the transpose (only its
     /// pattern is read for all-ones vectors).
+    ///
+    /// With `scales` the weight is not a similarity but a scaled dot product, asymmetric though
+    /// computed once per pair: row a gets dot(a, b) · row[a] · column[b] for b (and row b gets
+    /// dot · row[b] · column[a]); only `minSimilarity` and `kept` apply (RP3β's walk
+    /// probabilities). `options.similarity` must not be pearson then.
     public static func build(_ vectors: SparseMatrix, transposed: SparseMatrix? = nil, options: NeighborhoodOptions,
-                             threads: Int, progress: (Double) -> Void = { _ in }) -> NeighborLists {
+                             scales: PairScales? = nil, threads: Int, progress: (Double) -> Void = { _ in }) -> NeighborLists {
+        precondition(scales == nil || options.similarity != .pearson, "scaled products use plain dot products")
         let n = vectors.rows, nnz = vectors.nnz
         let columns = transposed ?? vectors.transposed()
         precondition(columns.rows == vectors.columns && columns.nnz == nnz)
@@ -150,6 +167,7 @@ public enum Neighborhoods {
         let heaps = (0..<workers).map { _ in RowHeaps(rows: n, capacity: kept, published: published) }
         let scratches = (0..<workers).map { _ in PairScratch(rows: n, pearson: options.similarity == .pearson) }
         defer { heaps.forEach { $0.deallocate() }; scratches.forEach { $0.deallocate() }; published.deallocate() }
+        let scaled = scales
         vectors.offsets.withUnsafeBufferPointer { ro in vectors.values.withUnsafeBufferPointer { rv in
         columns.indices.withUnsafeBufferPointer { ci in columns.values.withUnsafeBufferPointer { cv in
         inverseNorm.withUnsafeBufferPointer { inv in span.withUnsafeBufferPointer { start in
@@ -171,6 +189,16 @@ public enum Neighborhoods {
                         let b32 = scratch.touched[t], b = Int(b32)
                         let support = Int(scratch.count[b])
                         scratch.count[b] = 0
+                        if let sc = scaled {
+                            let dot = binary ? Double(support) : scratch.dot[b]
+                            if !binary { scratch.dot[b] = 0 }
+                            let wa = dot * sc.row[a] * sc.column[b], wb = dot * sc.row[b] * sc.column[a]
+                            if wa > options.minSimilarity { heap.offer(row: a, index: b32, weight: Float(wa)) }
+                            if wb > options.minSimilarity {
+                                heap.offer(row: b, index: Int32(truncatingIfNeeded: a), weight: Float(wb))
+                            }
+                            continue
+                        }
                         let raw: Double
                         switch options.similarity {
                         case .cosine, .adjustedCosine, .centeredCosine:
@@ -486,7 +514,7 @@ public struct KNNSettings: Sendable {
         }
     }
 
-    func checkTask(_ task: Task, model: String) throws {
+    func checkTask(_ task: RecommendationTask, model: String) throws {
         if task != .rating && options.similarity.needsRatings {
             throw RecbenchError.unsupported("\(model): similarity \"\(options.similarity.rawValue)\" centres values and is empty on implicit (all-ones) data; use cosine or jaccard for \(task.rawValue)")
         }

@@ -50,6 +50,11 @@ public struct ParameterSpec: Sendable {
     public static func choice(_ name: String, _ choices: [String], default d: String, _ help: String) -> ParameterSpec {
         ParameterSpec(name, .choice(choices), default: .text(d), help)
     }
+    /// A choice whose values are an enum's cases, so configs hold the enum, never a string to compare.
+    public static func choice<E: RawRepresentable & CaseIterable>(_ name: String, default d: E, _ help: String) -> ParameterSpec
+    where E.RawValue == String {
+        ParameterSpec(name, .choice(E.allCases.map(\.rawValue)), default: .text(d.rawValue), help)
+    }
     public static func boolean(_ name: String, default d: Bool, _ help: String) -> ParameterSpec {
         ParameterSpec(name, .boolean, default: .bool(d), help)
     }
@@ -111,6 +116,11 @@ public struct ParameterValues: Hashable, Sendable {
     public func text(_ name: String) -> String {
         guard case let .text(x)? = values[name] else { fatalError("parameter \(name) is not a validated choice") }
         return x
+    }
+    /// A validated choice as the enum its declaration named.
+    public func choice<E: RawRepresentable>(_ name: String) -> E where E.RawValue == String {
+        guard let e = E(rawValue: text(name)) else { fatalError("parameter \(name) is not one of its declared cases") }
+        return e
     }
     public func bool(_ name: String) -> Bool {
         guard case let .bool(x)? = values[name] else { fatalError("parameter \(name) is not a validated boolean") }

@@ -140,8 +140,8 @@ struct Validation {
         let seed = integer(top["seed"], "seed", default: 42, min: 0)
         let threads = integer(top["threads"], "threads", default: ProcessInfo.processInfo.activeProcessorCount, min: 1, max: 1024)
         let jobs = integer(top["jobs"], "jobs", default: 1, min: 1, max: 1024)
-        let taskName = choice(top["task"], "task", Task.allCases.map(\.rawValue), default: nil)
-        let task = taskName.flatMap(Task.init(rawValue:))
+        let taskName = choice(top["task"], "task", RecommendationTask.allCases.map(\.rawValue), default: nil)
+        let task = taskName.flatMap(RecommendationTask.init(rawValue:))
 
         var datasets = [DatasetSpec]()
         if let list = list(top["datasets"], "datasets") {
@@ -149,7 +149,11 @@ struct Validation {
             let labels = datasets.map(\.label)
             if Set(labels).count != labels.count { fail(top["datasets"], "datasets", "two data sets share a name; give each a distinct \"name\"") }
         }
-        let split = top["split"].flatMap { splitSpec($0, "split", task: task) }
+        let declared = datasets.map { ds -> DeclaredSplit? in
+            guard case let .registry(name, _) = ds.source else { return nil }
+            return registry?.entry(named: name)?.split
+        }
+        let split = top["split"].flatMap { splitSpec($0, "split", task: task, declared: declared) }
         if top["split"] == nil { fail(nil, "split", "is required (e.g. {\"method\": \"kfold\", \"k\": 5})") }
 
         var algorithms = [AlgorithmSpec]()
@@ -319,10 +323,12 @@ struct Validation {
         "kfold": ["k"], "user_kfold": ["k"], "user_crossfold": ["k", "test_fraction"], "cold_users": ["k", "max_train"],
         "holdout": ["test_fraction", "per_user", "validation_fraction"],
         "temporal": ["cutoff", "test_fraction", "per_user"], "leave_last_out": ["validation"],
-        "predefined": ["base", "test", "folds"],
+        "predefined": ["base", "test", "validation", "folds"],
     ]
 
-    mutating func splitSpec(_ node: JSONNode, _ path: String, task: Task?) -> SplitSpec? {
+    /// `declared`: each data set's own predefined split from the registry (nil when it has none),
+    /// used by `{"method": "predefined"}` when the file names no files.
+    mutating func splitSpec(_ node: JSONNode, _ path: String, task: RecommendationTask?, declared: [DeclaredSplit?] = []) -> SplitSpec? {
         guard case let .object(raw) = node.value else { fail(node, path, "expected an object such as {\"method\": \"kfold\", \"k\": 5}, got \(node.brief)"); return nil }
         let methods = Self.splitKeys.keys.sorted()
         guard let method = choice(raw.first { $0.key == "method" }?.value, "\(path).method", methods, default: nil) else { return nil }
@@ -347,13 +353,22 @@ struct Validation {
             spec = .method(.temporal(cutoff: cutoff, testFraction: fraction(&self, "test_fraction", 0.2), perUser: boolean(m["per_user"], "\(path).per_user", default: false)))
         case "leave_last_out": spec = .method(.leaveLastOut(validation: boolean(m["validation"], "\(path).validation", default: true)))
         default:
-            let base = string(m["base"], "\(path).base", default: "u{fold}.base") ?? ""
-            let test = string(m["test"], "\(path).test", default: "u{fold}.test") ?? ""
-            let folds = integer(m["folds"], "\(path).folds", default: 5, min: 1, max: 1000)
-            for (key, t) in [("base", base), ("test", test)] where folds > 1 && !t.contains("{fold}") {
+            // No file named: the data sets' own declared split (all must declare the same one),
+            // else ML-100K's u{fold}.base / u{fold}.test.
+            var fallback = DeclaredSplit(base: "u{fold}.base", test: "u{fold}.test", folds: 5)
+            if m["base"] == nil && m["test"] == nil && m["validation"] == nil, let first = declared.first, let d = first {
+                if declared.allSatisfy({ $0 == d }) { fallback = d } else {
+                    fail(node, path, "the data sets declare different predefined splits; name the files (\"base\", \"test\", \"validation\")")
+                }
+            }
+            let base = string(m["base"], "\(path).base", default: fallback.base) ?? ""
+            let test = string(m["test"], "\(path).test", default: fallback.test) ?? ""
+            let validation = m["validation"].map { string($0, "\(path).validation") ?? "" } ?? (m["base"] == nil ? fallback.validation : nil)
+            let folds = integer(m["folds"], "\(path).folds", default: fallback.folds ?? 1, min: 1, max: 1000)
+            for (key, t) in [("base", base), ("test", test), ("validation", validation ?? "{fold}")] where folds > 1 && !t.contains("{fold}") {
                 fail(m[key] ?? node, "\(path).\(key)", "with \(folds) folds the file name must contain {fold}, got \"\(t)\"")
             }
-            spec = .predefined(base: base, test: test, folds: folds)
+            spec = .predefined(base: base, test: test, validation: validation, folds: folds)
         }
         if task == .sequential, case .method(let sm) = spec {
             switch sm { case .leaveLastOut, .temporal: break
@@ -362,7 +377,7 @@ struct Validation {
         return spec
     }
 
-    mutating func algorithm(_ node: JSONNode, _ path: String, task: Task?) -> AlgorithmSpec? {
+    mutating func algorithm(_ node: JSONNode, _ path: String, task: RecommendationTask?) -> AlgorithmSpec? {
         guard let m = members(node, path, allowed: ["name", "label", "params"]) else { return nil }
         guard let name = string(m["name"], "\(path).name") else { return nil }
         guard let d = AlgorithmRegistry.descriptor(named: name) else {

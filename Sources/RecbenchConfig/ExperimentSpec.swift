@@ -13,7 +13,7 @@ public struct ExperimentSpec: Sendable {
     public var threads: Int
     /// Trials run at the same time (each gets threads / jobs threads).
     public var jobs: Int
-    public var task: Task
+    public var task: RecommendationTask
     public var datasets: [DatasetSpec]
     public var split: SplitSpec
     public var algorithms: [AlgorithmSpec]
@@ -60,12 +60,13 @@ public struct FilterSpec: Sendable, Equatable {
 
 public enum SplitSpec: Sendable {
     case method(SplitMethod)
-    /// File pairs relative to the data set's folder, `{fold}` replaced by 1...folds.
-    case predefined(base: String, test: String, folds: Int)
+    /// Files relative to the data set's folder, `{fold}` replaced by 1...folds; the optional
+    /// validation file becomes each fold's validation part.
+    case predefined(base: String, test: String, validation: String?, folds: Int)
 
     public var foldCount: Int? {
         switch self {
-        case let .predefined(_, _, n): return n
+        case let .predefined(_, _, _, n): return n
         case let .method(m):
             switch m {
             case let .kFold(k), let .userKFold(k), let .userCrossfold(k, _), let .coldUsers(k, _): return k

@@ -21,7 +21,7 @@ public final class BERT4Rec: Recommender {
     }
     public static let name = "BERT4Rec"
     public static let summary = "Bidirectional transformer trained by masked-item (cloze) prediction."
-    public static let tasks: Set<Task> = [.sequential]
+    public static let tasks: Set<RecommendationTask> = [.sequential]
 
     public let config: Config
     let state = SequenceState()

@@ -36,7 +36,7 @@ public final class NeuMF: Recommender {
     }
     public static let name = "NeuMF"
     public static let summary = "Neural matrix factorisation: GMF and an MLP tower over user and item embeddings."
-    public static let tasks: Set<Task> = [.ranking, .sequential]
+    public static let tasks: Set<RecommendationTask> = [.ranking, .sequential]
 
     public let config: Config
     let state = SequenceState()

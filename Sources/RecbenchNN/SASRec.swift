@@ -20,7 +20,7 @@ public final class SASRec: Recommender {
     }
     public static let name = "SASRec"
     public static let summary = "Self-attentive sequential recommendation (causal transformer over item histories)."
-    public static let tasks: Set<Task> = [.sequential]
+    public static let tasks: Set<RecommendationTask> = [.sequential]
 
     public let config: Config
     let state = SequenceState()

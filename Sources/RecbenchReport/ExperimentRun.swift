@@ -134,15 +134,17 @@ public enum ExperimentRun {
         try put("metrics.csv", Writers.metricsCSV(r))
         if r.spec.outputs.perUser { try put("per_user.csv", Writers.perUserCSV(r)) }
         try put("profile.csv", Writers.profileCSV(r))
-        try put("summary.md", Writers.summaryMarkdown(r))
+        // Tied-with-the-best groups need every trial: a shard's summary goes without them.
+        let tied = r.shard == nil ? Comparison.tiedWithBest(r, options: ComparisonOptions(threads: r.spec.threads)) : []
+        try put("summary.md", Writers.summaryMarkdown(r, tied: tied))
         let manifest = Writers.manifest(r)
         try put("manifest.json", manifest)
         // Significance against each data set's best configuration feeds both the report and the LaTeX
         // table. A shard holds only some trials; the merged run gets the report.
         if r.shard == nil {
-            let significance = Comparison.againstReference(r)
-            try put("report.html", Report.html(r, significance: significance, manifest: manifest))
-            if r.spec.outputs.latex { try put("summary.tex", LaTeX.summary(r, significance: significance)) }
+            let significance = Comparison.againstReference(r, options: ComparisonOptions(resamples: 1000, threads: r.spec.threads))
+            try put("report.html", Report.html(r, significance: significance, tied: tied, manifest: manifest))
+            if r.spec.outputs.latex { try put("summary.tex", LaTeX.summary(r, significance: significance, tied: tied)) }
         }
         try RunID.publish(partial: partial, as: r.directory)
         // A stable pointer to the newest complete run of this experiment (a shard is not one).

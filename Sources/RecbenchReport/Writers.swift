@@ -99,17 +99,29 @@ public enum Writers {
         return out
     }
 
-    public static func summaryMarkdown(_ r: RunResult) -> String {
+    /// `tied`: the run's tied-with-the-best groups (empty for a shard); their cells are bold and
+    /// each data set lists them under its table.
+    public static func summaryMarkdown(_ r: RunResult, tied: [TiedGroup] = []) -> String {
         var out = "# \(r.spec.name)\n\n"
         if !r.spec.description.isEmpty { out += r.spec.description + "\n\n" }
         out += "Run `\(r.runID)`, task **\(r.spec.task.rawValue)**, candidates: \(r.spec.candidates.label). "
-        out += "Cells are mean ± sample standard deviation over folds.\n\n"
+        out += "Cells are mean ± sample standard deviation over folds"
+        out += tied.isEmpty ? ".\n\n" : "; bold: tied with the best (see below each table).\n\n"
+        let metrics = r.spec.metrics.map(\.label)
         for d in r.datasets {
             out += "## \(d.label)\n\n\(d.users) users, \(d.items) items, \(d.interactions) interactions, \(d.folds) fold(s).\n\n"
             let (header, rows) = table(r, dataset: d.label)
             out += "| " + header.joined(separator: " | ") + " |\n|" + header.indices.map { $0 == 0 ? "---" : "---:" }.joined(separator: "|") + "|\n"
-            for row in rows { out += "| " + row.joined(separator: " | ") + " |\n" }
+            let groups = tied.filter { $0.dataset == d.label }
+            for row in rows {
+                var cells = row
+                for (j, m) in metrics.enumerated() where groups.first(where: { $0.metric == m })?.contains(row[0]) == true {
+                    cells[j + 1] = "**\(cells[j + 1])**"
+                }
+                out += "| " + cells.joined(separator: " | ") + " |\n"
+            }
             out += "\n"
+            if !groups.isEmpty { out += TiedGroupText.markdown(groups) + "\n" }
         }
         if !r.failures.isEmpty {
             out += "## Failed trials\n\n"

@@ -64,6 +64,7 @@ public final class Runner: @unchecked Sendable {
     func prepare(_ ds: DatasetSpec, phase: inout PreparePhase) throws -> PreparedDataset {
         var clock = Stopwatch()
         var dataset: Dataset, report = LoadReport(skippedLines: 0, problems: []), directory: String?
+        var splitLayout = SplitFileLayout.pairs
         switch ds.source {
         case let .synthetic(config):
             dataset = SyntheticData.generate(config)
@@ -78,6 +79,7 @@ public final class Runner: @unchecked Sendable {
             let dir = try registry.resolve(name, explicitPath: explicit.map(resolve), environment: data.environment, cacheDirectory: data.cacheDirectory)
             (dataset, report) = try DatasetRegistry.load(entry, directory: dir, policy: ds.malformed)
             directory = dir
+            if entry.format == "adjacency" { splitLayout = .adjacency }
         }
         let loadSeconds = clock.lap()
         phase = .filter
@@ -97,13 +99,15 @@ public final class Runner: @unchecked Sendable {
         let method: SplitMethod
         switch spec.split {
         case let .method(m): method = m
-        case let .predefined(base, test, folds):
+        case let .predefined(base, test, validation, folds):
             guard let directory else {
                 throw RecbenchError.invalid("data set \"\(ds.label)\": a predefined split needs a data set read from a folder, not generated data")
             }
             method = .predefined(files: (1...folds).map { f in
-                PredefinedPair(base: (directory as NSString).appendingPathComponent(base.replacingOccurrences(of: "{fold}", with: String(f))),
-                               test: (directory as NSString).appendingPathComponent(test.replacingOccurrences(of: "{fold}", with: String(f))))
+                func path(_ name: String) -> String {
+                    (directory as NSString).appendingPathComponent(name.replacingOccurrences(of: "{fold}", with: String(f)))
+                }
+                return PredefinedPair(base: path(base), test: path(test), validation: validation.map(path), layout: splitLayout)
             })
         }
         let folds = try Splitter.folds(dataset, method: method, seed: Self.derivedSeed(spec.seed, "split|\(ds.label)"))
@@ -182,16 +186,20 @@ public final class Runner: @unchecked Sendable {
             throw RecbenchError.invalid("\(c.label) on \(p.spec.label) fold \(trial.fold): fit failed: \(error)")
         }
         if isCancelled { throw RecbenchError.cancelled }
-        if let diverged = Divergence.curve(context.curve) ?? Divergence.factors(model.factors) { throw diverged }
+        if let diverged = Divergence.curve(context.curve) ?? Divergence.factors((model as? any FactorModel)?.factors) { throw diverged }
         let fitSeconds = clock.lap()
 
         let evaluation: EvaluationResult
         var scoreSeconds = 0.0
         if spec.task == .rating {
+            // The loader admits only algorithms whose tasks include rating, and those are predictors.
+            guard let predictor = model as? any RatingPredictor else {
+                throw RecbenchError.unsupported("\(c.descriptor.name) does not predict ratings")
+            }
             let test = data.test.byUser
             var users = [Int32](repeating: 0, count: test.nnz)
             for u in 0..<test.rows { for k in test.rowRange(u) { users[k] = Int32(u) } }
-            let predictions = model.predict(users: users, items: test.indices)
+            let predictions = predictor.predict(users: users, items: test.indices)
             if let diverged = Divergence.predictions(predictions) { throw diverged }
             scoreSeconds = clock.lap()
             evaluation = Evaluator.rating(predictions: predictions, test: data.test, metrics: spec.metrics)
@@ -205,7 +213,7 @@ public final class Runner: @unchecked Sendable {
                 candidates = CandidateSampler.sampled(test: data.test, train: data.train, negatives: n,
                                                       seed: Self.derivedSeed(trial.seed, "candidates"))
             }
-            if model.factors == nil {
+            if !(model is any FactorModel) {
                 let probe = Divergence.scores(model, users: users, itemCount: data.train.itemCount)
                 if let probe { throw probe }
             }

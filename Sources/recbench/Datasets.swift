@@ -33,7 +33,8 @@ struct Datasets: ParsableCommand {
         @OptionGroup var data: DataOptions
         func run() throws {
             let (registry, entry) = try lookup(name, data)
-            print("name:     \(entry.name)\nformat:   \(entry.format)\nsource:   \(entry.url)\nlicence:  \(entry.licence)\nfiles:    \(entry.files.keys.sorted().joined(separator: ", "))")
+            let source = entry.url.isEmpty ? "no download (place the files in $RECBENCH_DATA_DIR/\(entry.name))" : entry.url
+            print("name:     \(entry.name)\nformat:   \(entry.format)\nsource:   \(source)\nlicence:  \(entry.licence)\nfiles:    \(entry.files.keys.sorted().joined(separator: ", "))")
             guard let dir = try? registry.resolve(name, explicitPath: path, environment: ProcessInfo.processInfo.environment, cacheDirectory: data.cacheDirectory) else {
                 print("folder:   not present (recbench datasets fetch \(name))"); return
             }

@@ -11,7 +11,7 @@ private let quick: [String: ParameterValue] = [
 ]
 
 /// What a fitted model says about every user (scores of all items) or every training pair (ratings).
-private func outputs(_ d: AlgorithmDescriptor, _ values: ParameterValues, task: Task, data: Dataset,
+private func outputs(_ d: AlgorithmDescriptor, _ values: ParameterValues, task: RecommendationTask, data: Dataset,
                      threads: Int) throws -> [Float] {
     let model = d.make(values)
     let train = data.matrix()
