@@ -195,7 +195,9 @@ struct Validation {
         var candidates = CandidateProtocol.full
         if let c = top["candidates"], let m = members(c, "candidates", allowed: ["protocol", "negatives"]) {
             if choice(m["protocol"], "candidates.protocol", ["full", "sampled"], default: "full") == "sampled" {
-                candidates = .sampled(negatives: integer(m["negatives"], "candidates.negatives", default: 100, min: 1))
+                // Each evaluated user keeps its test items and negatives in memory at once.
+                candidates = .sampled(negatives: integer(m["negatives"], "candidates.negatives", default: 100, min: 1,
+                                                         max: 100_000))
             } else if m["negatives"] != nil {
                 fail(m["negatives"], "candidates.negatives", "only applies to \"protocol\": \"sampled\"")
             }

@@ -150,6 +150,6 @@ public enum ExperimentRun {
         try RunID.publish(partial: partial, as: r.directory)
         // A stable pointer to the newest complete run of this experiment (a shard is not one).
         guard r.shard == nil else { return }
-        try RunID.publishLatest(r.runID, in: (r.directory as NSString).deletingLastPathComponent)
+        try RunID.publishLatest(r.runID, in: PathText.parent(r.directory))
     }
 }

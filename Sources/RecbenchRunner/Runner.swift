@@ -71,7 +71,7 @@ public final class Runner: @unchecked Sendable {
             dataset.name = ds.label
         case let .file(path, format):
             (dataset, report) = try DelimitedLoader.load(path: resolve(path), format: format, name: ds.label, policy: ds.malformed)
-            directory = (resolve(path) as NSString).deletingLastPathComponent
+            directory = PathText.folder(of: resolve(path))
         case let .registry(name, explicit):
             guard let registry = data.registry, let entry = registry.entry(named: name) else {
                 throw RecbenchError.invalid("data set \"\(name)\" is not in the registry")

@@ -87,8 +87,7 @@ struct BaselineCommand: ParsableCommand {
                     b.test = old.test ?? tests.test
                 }
                 let path = output ?? "results/baselines/\(r.spec.name).json"
-                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
-                                                        withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: PathText.folder(of: path), withIntermediateDirectories: true)
                 try AtomicFile.write(try Baseline.encode(b), to: path)
                 print("baseline: \(path) (\(b.results.count) metric values from run \(r.runID))")
             } catch { fail(error) }

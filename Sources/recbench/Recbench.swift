@@ -55,7 +55,7 @@ struct DataOptions: ParsableArguments {
         let env = ProcessInfo.processInfo.environment
         var candidates = [registry, env["RECBENCH_REGISTRY"], "datasets"].compactMap { $0 }
         if let file {
-            let parent = ((file as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+            let parent = PathText.parent(PathText.parent(file))
             candidates.append((parent.isEmpty ? "." : parent) + "/datasets")
         }
         return candidates.first { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && d.boolValue }

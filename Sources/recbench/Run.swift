@@ -56,7 +56,7 @@ struct Run: ParsableCommand {
         let registry: RecbenchData.DatasetRegistry?
         do { registry = try data.loadRegistry(near: file) } catch { fail(error) }
         let env = DataEnvironment(registry: registry, cacheDirectory: data.cacheDirectory,
-                                  baseDirectory: (file as NSString).deletingLastPathComponent.isEmpty ? "." : (file as NSString).deletingLastPathComponent)
+                                  baseDirectory: PathText.folder(of: file))
         let progress: ProgressReporter = !quiet && TerminalProgress.isInteractive() ? TerminalProgress() : SilentProgress()
         let runner = Runner(spec: spec, data: env, progress: progress)
         let interrupt = InterruptHandler { runner.cancel() }
