@@ -20,6 +20,7 @@ import RecbenchCore
 /// staleness is small against the ~nnz/items updates each item gets.
 public final class BPR: Recommender {
     public struct Config: AlgorithmConfig {
+        public static let budgetParameter: String? = "epochs"
         public static let parameters: [ParameterSpec] = [
             .integer("factors", default: 64, min: 1, max: 4096, "Latent dimensions d (plus the item bias)."),
             .integer("epochs", default: 100, min: 1, max: 100_000, "Passes of samples_per_epoch triples."),
@@ -80,7 +81,7 @@ public final class BPR: Recommender {
         let y = PaddedRows(itemFactors.values, rows: itemCount, d: d, bias: itemBias)
         let replicas = threads > 1 ? (0..<threads).map { _ in y.copy() } : [y]
         let reg = Float(config.regularization), verify = config.verifyNegatives
-        var stopper = EarlyStopping<(DenseMatrix, DenseMatrix, [Float])>(patience: config.patience)
+        var stopper = EarlyStopping<(DenseMatrix, DenseMatrix, [Float])>(patience: context.patience ?? config.patience)
         var lr = config.learningRate
         var totalSamples = 0, totalTime = 0.0
 

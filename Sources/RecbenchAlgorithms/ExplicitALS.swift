@@ -21,6 +21,7 @@ import Darwin
 /// so the default λ = 1.25 sits in the middle of that plateau rather than at its edge.
 public final class ExplicitALS: Recommender {
     public struct Config: AlgorithmConfig {
+        public static let budgetParameter: String? = "iterations"
         public static let parameters: [ParameterSpec] = [
             .integer("factors", default: 100, min: 1, max: 4096, "Latent dimensions d."),
             .integer("iterations", default: 15, min: 1, max: 10_000, "Alternating sweeps (users then items)."),
@@ -83,7 +84,7 @@ public final class ExplicitALS: Recommender {
         itemFactors.randomize(std: Float(config.initStd), rng: &rng)
         userBias = [Float](repeating: 0, count: m.userCount)
         itemBias = [Float](repeating: 0, count: m.itemCount)
-        var stopper = EarlyStopping<(DenseMatrix, DenseMatrix, [Float], [Float])>(patience: config.patience)
+        var stopper = EarlyStopping<(DenseMatrix, DenseMatrix, [Float], [Float])>(patience: context.patience ?? config.patience)
 
         for it in 0..<config.iterations {
             if context.isCancelled { break }

@@ -9,6 +9,7 @@ import RecbenchCore
 /// O(n_u·d + d²) per CG step. Solves run in parallel over users, then over items.
 public final class ImplicitALS: Recommender {
     public struct Config: AlgorithmConfig {
+        public static let budgetParameter: String? = "iterations"
         public static let parameters: [ParameterSpec] = [
             .integer("factors", default: 64, min: 1, max: 4096, "Latent dimensions d."),
             .integer("iterations", default: 15, min: 1, max: 10_000, "Alternating sweeps (users then items)."),
@@ -62,7 +63,7 @@ public final class ImplicitALS: Recommender {
         let std = Float(config.initStd)
         userFactors = FactorKernels.gaussianFactors(rows: m.userCount, d: d, std: std, context: context, stream: "implicit-als-init-users")
         itemFactors = FactorKernels.gaussianFactors(rows: m.itemCount, d: d, std: std, context: context, stream: "implicit-als-init-items")
-        var stopper = EarlyStopping<(DenseMatrix, DenseMatrix)>(patience: config.patience)
+        var stopper = EarlyStopping<(DenseMatrix, DenseMatrix)>(patience: context.patience ?? config.patience)
 
         for it in 0..<config.iterations {
             if context.isCancelled { break }

@@ -124,5 +124,13 @@ public struct ParameterValues: Hashable, Sendable {
 /// A typed algorithm configuration built from validated parameters.
 public protocol AlgorithmConfig: Sendable {
     static var parameters: [ParameterSpec] { get }
+    /// The integer parameter that measures training effort (epochs, sweeps), for searches that
+    /// spend budgets (successive halving); nil for closed-form models, which are budgeted by
+    /// training sample size instead.
+    static var budgetParameter: String? { get }
     init(_ values: ParameterValues)
+}
+
+extension AlgorithmConfig {
+    public static var budgetParameter: String? { nil }
 }

@@ -128,7 +128,7 @@ struct EarlyStopping {
 /// restored at the end.
 func trainEpochs(_ epochs: Int, patience: Int, validateEvery: Int = 1, parameters: [Parameter], state: SequenceState,
                  context: FitContext, model: any Recommender, pass: () -> Double) throws {
-    var stopper = EarlyStopping(patience: patience)
+    var stopper = EarlyStopping(patience: context.patience ?? patience)
     let validating = state.hasValidation || context.validate != nil
     for epoch in 1...epochs {
         if context.isCancelled { throw RecbenchError.cancelled }

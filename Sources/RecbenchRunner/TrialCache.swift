@@ -82,7 +82,7 @@ public struct TrialCache: Sendable {
             "dataset=" + datasetKey, "fold=\(t.fold)", "split=" + foldKey,
             "algorithm=" + t.configuration.descriptor.name, "parameters=" + t.configuration.values.canonical,
             "seed=\(t.seed)",
-        ]
+        ] + spec.selectionKey(t.configuration, dataset: t.datasetIndex)
         return SHA256Hasher.hex(parts.joined(separator: "\n"))
     }
 
