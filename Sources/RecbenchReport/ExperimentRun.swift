@@ -111,6 +111,7 @@ public enum ExperimentRun {
         if r.spec.outputs.perUser { try put("per_user.csv", Writers.perUserCSV(r)) }
         try put("profile.csv", Writers.profileCSV(r))
         try put("summary.md", Writers.summaryMarkdown(r))
+        if r.trials.contains(where: { $0.search != nil }) { try put("search.csv", SearchReport.csv(r)) }
         let manifest = Writers.manifest(r)
         try put("manifest.json", manifest)
         // Significance against each data set's best configuration feeds both the report and the LaTeX

@@ -22,8 +22,6 @@ public struct SearchRecord: Codable, Sendable, Equatable {
         public var curve: [TrialResult.CurveRecord]
         /// Why the fit failed (the value is then NaN).
         public var failure: String?
-        /// Taken from the trial cache rather than computed in this run.
-        public var cached: Bool
     }
 
     public var strategy: String

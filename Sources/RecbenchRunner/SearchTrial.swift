@@ -78,7 +78,7 @@ extension Runner {
                                        parameters: Dictionary(uniqueKeysWithValues: e.candidate.searched.map { ($0.0, $0.1.description) }),
                                        budget: e.candidate.budget, value: e.outcome.value, fitSeconds: e.outcome.fitSeconds,
                                        validationSeconds: e.outcome.validationSeconds, bestIteration: e.outcome.bestIteration,
-                                       curve: e.outcome.curve, failure: e.outcome.failure, cached: e.cached)
+                                       curve: e.outcome.curve, failure: e.outcome.failure)
             },
             chosen: outcome.chosen, trainInteractions: searchFold.train.nnz, validationInteractions: searchFold.validation.nnz,
             stoppedByTime: outcome.stoppedByTime)
