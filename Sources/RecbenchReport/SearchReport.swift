@@ -61,8 +61,9 @@ public enum SearchReport {
                     let s = t.search!, c = s.chosenCandidate
                     var line = "  fold \(t.fold): " + c.parameters.keys.sorted().map { "\($0)=\(c.parameters[$0]!)" }.joined(separator: ", ")
                     if let name = s.budgetName, name != "sample fraction", let b = t.parameters[name] { line += ", \(name)=\(b)" }
-                    line += "  (validation \(s.select) \(TextFormat.fixed(c.value)); \(s.candidates.count) candidates, "
-                        + "\(String(format: "%.1f", s.seconds)) s" + (s.stoppedByTime ? ", stopped by max_seconds" : "") + ")"
+                    // No timings here: summary.md must reproduce exactly (search.csv and profile.csv have them).
+                    line += "  (validation \(s.select) \(TextFormat.fixed(c.value)); \(s.candidates.count) candidates"
+                        + (s.stoppedByTime ? ", stopped by max_seconds" : "") + ")"
                     lines.append(line)
                 }
             } else if r.spec.selectedOnTest(algorithm: a), let primary {

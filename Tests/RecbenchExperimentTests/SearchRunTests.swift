@@ -213,7 +213,7 @@ func killedSearchResumesToTheSameSelection() throws {
     #expect(reference.status == 0)
     // Cache writes in order: MostPopular's trial (1), ItemKNN's three candidates (2–4) and its
     // trial (5), EASE's candidates (6–9)…; (fault, candidates reused on resume).
-    for (fault, reused) in [("after:7", 2), ("during:8", 2), ("after:12", 1)] {
+    for (fault, reused) in [("after:7", 2), ("during:8", 2), ("after:11", 1)] {
         let out = dir + "/" + fault.replacingOccurrences(of: ":", with: "-")
         let args = ["run", file, "--output", out, "--quiet"]
         let killed = try runCLI(bin, args, fault: fault)
