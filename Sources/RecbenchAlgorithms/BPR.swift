@@ -26,19 +26,18 @@ public final class BPR: Recommender {
             .integer("epochs", default: 100, min: 1, max: 100_000, "Passes of samples_per_epoch triples."),
             .integer("samples_per_epoch", default: 0, min: 0, "Triples per epoch (0 = number of training interactions)."),
             .real("learning_rate", default: 0.1, exclusiveMin: true, "Initial SGD step η."),
-            .real("lr_decay", default: 0.97, min: 0, max: 1, exclusiveMin: true, "η is multiplied by this after every epoch."),
+            .learningRateDecay(default: 0.97),
             .real("regularization", default: 0.02, "λ on the factors and biases touched by each step."),
             .real("init_std", default: 0.1, "Standard deviation of the Gaussian initial factors."),
             .boolean("verify_negatives", default: true, "Redraw a negative that is one of the user's items."),
-            .integer("early_stopping_patience", default: 0, min: 0, max: 100_000,
-                     "With a validation part: stop after this many epochs without improvement and keep the best (0 = off)."),
+            .patience(default: 0, unit: "epochs"),
         ]
         public var factors: Int, epochs: Int, samplesPerEpoch: Int, learningRate: Double, lrDecay: Double
         public var regularization: Double, initStd: Double, verifyNegatives: Bool, patience: Int
         public init(_ v: ParameterValues) {
             factors = v.int("factors"); epochs = v.int("epochs"); samplesPerEpoch = v.int("samples_per_epoch")
-            learningRate = v.real("learning_rate"); lrDecay = v.real("lr_decay"); regularization = v.real("regularization")
-            initStd = v.real("init_std"); verifyNegatives = v.bool("verify_negatives"); patience = v.int("early_stopping_patience")
+            learningRate = v.real("learning_rate"); lrDecay = v.real("learning_rate_decay"); regularization = v.real("regularization")
+            initStd = v.real("init_std"); verifyNegatives = v.bool("verify_negatives"); patience = v.int("patience")
         }
     }
     public static let name = "BPR"
@@ -81,12 +80,17 @@ public final class BPR: Recommender {
         let y = PaddedRows(itemFactors.values, rows: itemCount, d: d, bias: itemBias)
         let replicas = threads > 1 ? (0..<threads).map { _ in y.copy() } : [y]
         let reg = Float(config.regularization), verify = config.verifyNegatives
-        var stopper = EarlyStopping<(DenseMatrix, DenseMatrix, [Float])>(patience: context.patience ?? config.patience)
         var lr = config.learningRate
         var totalSamples = 0, totalTime = 0.0
+        // Validation scores the model's own matrices, so the training rows are copied back first.
+        let validation = context.validate.map { v in { self.storeFactors(x, y); return v(self) } }
+        var bestRestored = false
 
-        for epoch in 0..<config.epochs {
-            if context.isCancelled { break }
+        try TrainingLoop(iterations: config.epochs, patience: config.patience, unit: "epoch").run(
+            context: context, model: self, validation: validation,
+            snapshot: { (userFactors, itemFactors, itemBias) }, restore: { (userFactors, itemFactors, itemBias) = $0; bestRestored = true }
+        ) { iteration in
+            let epoch = iteration - 1
             var results = [(loss: Double, steps: Int)](repeating: (0, 0), count: threads)
             let eta = Float(lr)
             let start = DispatchTime.now().uptimeNanoseconds
@@ -110,23 +114,15 @@ public final class BPR: Recommender {
             totalTime += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let count = results.reduce(0) { $0 + $1.steps }
             totalSamples += count
-            var point = ["loss": results.reduce(0) { $0 + $1.loss } / Double(max(1, count)), "learning_rate": lr]
+            let point = ["loss": results.reduce(0) { $0 + $1.loss } / Double(max(1, count)), "learning_rate": lr]
             lr *= config.lrDecay
-            var stop = false
-            if let validate = context.validate {
-                storeFactors(x, y)
-                let metric = validate(self)
-                point["validation"] = metric
-                stop = stopper.update(iteration: epoch + 1, metric: metric, state: (userFactors, itemFactors, itemBias))
-            }
-            context.record(iteration: epoch + 1, point)
-            context.progress(Double(epoch + 1) / Double(config.epochs))
-            if stop { break }
+            return point
         }
-        storeFactors(x, y)
+        // The training rows hold the last epoch; the best validated epoch, when earlier, was restored
+        // into the model's matrices by the loop.
+        if !bestRestored { storeFactors(x, y) }
         withExtendedLifetime((seen, blocks, replicas)) {}
         samplesPerSecond = totalTime > 0 ? Double(totalSamples) / totalTime : 0
-        if let best = stopper.best { (userFactors, itemFactors, itemBias) = best.state }
     }
 
     /// The training rows back into the model's matrices (for a validation pass, and at the end).

@@ -30,14 +30,13 @@ public final class ExplicitALS: Recommender {
                   "ν in λ·n^ν: 1 = ALS-WR's weighted-λ, 0 = plain ridge; in between (Rendle et al. 2022, revisiting iALS) regularises heavy rows less than in proportion."),
             .real("bias_regularization", default: 1, "λ_b: damping of user and item biases (not scaled by counts)."),
             .real("init_std", default: 0.1, "Standard deviation of the Gaussian initial item factors."),
-            .integer("early_stopping_patience", default: 0, min: 0, max: 10_000,
-                     "With a validation part: stop after this many sweeps without improvement and keep the best (0 = off)."),
+            .patience(default: 0),
         ]
         public var factors: Int, iterations: Int, regularization: Double, regularizationExponent: Double, biasRegularization: Double, initStd: Double, patience: Int
         public init(_ v: ParameterValues) {
             factors = v.int("factors"); iterations = v.int("iterations"); regularization = v.real("regularization")
             regularizationExponent = v.real("regularization_exponent")
-            biasRegularization = v.real("bias_regularization"); initStd = v.real("init_std"); patience = v.int("early_stopping_patience")
+            biasRegularization = v.real("bias_regularization"); initStd = v.real("init_std"); patience = v.int("patience")
         }
     }
     public static let name = "ExplicitALS"
@@ -84,25 +83,16 @@ public final class ExplicitALS: Recommender {
         itemFactors.randomize(std: Float(config.initStd), rng: &rng)
         userBias = [Float](repeating: 0, count: m.userCount)
         itemBias = [Float](repeating: 0, count: m.itemCount)
-        var stopper = EarlyStopping<(DenseMatrix, DenseMatrix, [Float], [Float])>(patience: context.patience ?? config.patience)
-
-        for it in 0..<config.iterations {
-            if context.isCancelled { break }
+        try TrainingLoop(iterations: config.iterations, patience: config.patience).run(
+            context: context, model: self,
+            snapshot: { (userFactors, itemFactors, userBias, itemBias) },
+            restore: { (userFactors, itemFactors, userBias, itemBias) = $0 }
+        ) { _ in
             try sweep(&userFactors, &userBias, fixed: itemFactors, fixedBias: itemBias, csr: m.byUser, threads: context.threads)
             try sweep(&itemFactors, &itemBias, fixed: userFactors, fixedBias: userBias, csr: m.byItem, threads: context.threads)
             let (objective, rmse) = loss(m)
-            var point = ["loss": objective, "train_rmse": rmse]
-            var stop = false
-            if let validate = context.validate {
-                let metric = validate(self)
-                point["validation"] = metric
-                stop = stopper.update(iteration: it + 1, metric: metric, state: (userFactors, itemFactors, userBias, itemBias))
-            }
-            context.record(iteration: it + 1, point)
-            context.progress(Double(it + 1) / Double(config.iterations))
-            if stop { break }
+            return ["loss": objective, "train_rmse": rmse]
         }
-        if let best = stopper.best { (userFactors, itemFactors, userBias, itemBias) = best.state }
     }
 
     /// Solves each row's (factors, bias) given the other side: z_j = [y_j, 1], target r − μ − b_j,

@@ -281,23 +281,3 @@ enum ImplicitCG {
         }
     }
 }
-
-/// Early stopping on the trial's validation metric (higher is better): remembers the best
-/// iteration's state and says when `patience` iterations have passed without improvement.
-struct EarlyStopping<State> {
-    let patience: Int
-    private(set) var best: (iteration: Int, metric: Double, state: State)?
-    private var sinceBest = 0
-
-    init(patience: Int) { self.patience = patience }
-
-    /// Records one iteration; returns true when training should stop.
-    mutating func update(iteration: Int, metric: Double, state: @autoclosure () -> State) -> Bool {
-        if best == nil || metric > best!.metric {
-            best = (iteration, metric, state()); sinceBest = 0
-        } else {
-            sinceBest += 1
-        }
-        return patience > 0 && sinceBest >= patience
-    }
-}

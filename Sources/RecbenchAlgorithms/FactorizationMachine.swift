@@ -21,7 +21,7 @@ public final class FactorizationMachine: Recommender {
                      "MCMC: at most this many post-burn-in samples are kept (evenly thinned); memory is (users + items) · k · samples floats."),
             .real("init_std", default: 0.1, min: 0, "Standard deviation of the initial factors."),
             .real("learning_rate", default: 0.01, min: 0, exclusiveMin: true, "SGD step size η0."),
-            .real("learning_rate_decay", default: 0.98, min: 0, max: 1, exclusiveMin: true, "SGD: η_t = η0 · decay^epoch."),
+            .learningRateDecay(default: 0.98),
             .real("regularization", default: 0.05, min: 0, exclusiveMin: true,
                   "L2 strength of every parameter group (ALS, SGD); MCMC samples its own per group."),
             .boolean("user_attributes", default: false, "Add every user feature group of the data set."),
@@ -85,16 +85,15 @@ public final class FactorizationMachine: Recommender {
             let sgd = FMSGD(design: design, k: k, learningRate: config.learningRate, decay: config.learningRateDecay,
                             regularization: config.regularization)
             var srng = context.random("fm-sgd")
-            let report: (Int, Double) -> Bool = { epoch, loss in
-                context.record(iteration: epoch + 1, [bpr ? "bpr_loss" : "train_rmse": loss])
-                context.progress(Double(epoch + 1) / Double(self.config.iterations))
-                return !context.isCancelled
-            }
-            if bpr {
-                sgd.fitBPR(m, params: &params, epochs: config.iterations, rng: &srng, report: report)
-            } else {
-                if !m.byUser.values.isEmpty { params.w0 = m.byUser.values.reduce(0.0) { $0 + Double($1) } / Double(m.nnz) }
-                sgd.fitRegression(FMExamples(m), params: &params, epochs: config.iterations, rng: &srng, report: report)
+            let examples = FMExamples(m)
+            var order = Array(0..<examples.count)
+            if !bpr, !m.byUser.values.isEmpty { params.w0 = m.byUser.values.reduce(0.0) { $0 + Double($1) } / Double(m.nnz) }
+            // FM is scorable only once its parameters are summarised, so the loop does not validate.
+            try TrainingLoop(iterations: config.iterations, unit: "epoch", validating: false).run(
+                context: context, model: self, snapshot: {}, restore: { _ in }
+            ) { iteration in
+                bpr ? ["loss": sgd.bprEpoch(iteration - 1, m, params: &params, rng: &srng)]
+                    : ["train_rmse": sgd.regressionEpoch(iteration - 1, examples, order: &order, params: &params, rng: &srng)]
             }
             // One "sample": the final parameters.
             let solver = FMCoordinateSolver(design: design, examples: FMExamples(m), params: params, sampling: false,
@@ -108,16 +107,17 @@ public final class FactorizationMachine: Recommender {
             let solver = FMCoordinateSolver(design: design, examples: FMExamples(m), params: params, sampling: sampling,
                                             regularization: config.regularization, threads: context.threads,
                                             seed: context.seed ^ 0x464D_4D43_4D43)
-            for it in 0..<config.iterations {
+            try TrainingLoop(iterations: config.iterations, validating: false).run(
+                context: context, model: self, snapshot: {}, restore: { _ in }
+            ) { iteration in
                 solver.iterate()
                 let rmse = (solver.squaredError / Double(max(1, m.nnz))).squareRoot()
-                context.record(iteration: it + 1, sampling ? ["train_rmse": rmse, "alpha": solver.alpha] : ["train_rmse": rmse, "objective": solver.objective()])
-                context.progress(Double(it + 1) / Double(config.iterations))
                 if sampling {
-                    let after = it - config.burnIn
+                    let after = iteration - 1 - config.burnIn
                     if after >= 0 && after % thin == 0 && acc.count < acc.capacity { acc.add(solver) }
+                    return ["train_rmse": rmse, "alpha": solver.alpha]
                 }
-                if context.isCancelled { break }
+                return ["train_rmse": rmse, "loss": solver.objective()]
             }
             if !sampling || acc.count == 0 { acc.add(solver) }
         }

@@ -22,8 +22,7 @@ public final class ImplicitALS: Recommender {
             .integer("cg_steps", default: 3, min: 1, max: 1000, "CG steps per row per sweep."),
             .real("init_std", default: 0.01, "Standard deviation of the Gaussian initial factors."),
             .boolean("training_loss", default: true, "Compute the objective after every sweep (one extra pass over the data)."),
-            .integer("early_stopping_patience", default: 0, min: 0, max: 10_000,
-                     "With a validation part: stop after this many sweeps without improvement and keep the best (0 = off)."),
+            .patience(default: 0),
         ]
         public var factors: Int, iterations: Int, regularization: Double, alpha: Double
         public var logConfidence: Bool, epsilon: Double, binary: Bool
@@ -32,7 +31,7 @@ public final class ImplicitALS: Recommender {
             factors = v.int("factors"); iterations = v.int("iterations"); regularization = v.real("regularization")
             alpha = v.real("alpha"); logConfidence = v.text("confidence") == "log"; epsilon = v.real("epsilon")
             binary = v.bool("binary"); useCholesky = v.text("solver") == "cholesky"; cgSteps = v.int("cg_steps")
-            initStd = v.real("init_std"); trainingLoss = v.bool("training_loss"); patience = v.int("early_stopping_patience")
+            initStd = v.real("init_std"); trainingLoss = v.bool("training_loss"); patience = v.int("patience")
         }
     }
     public static let name = "ImplicitALS"
@@ -63,25 +62,14 @@ public final class ImplicitALS: Recommender {
         let std = Float(config.initStd)
         userFactors = FactorKernels.gaussianFactors(rows: m.userCount, d: d, std: std, context: context, stream: "implicit-als-init-users")
         itemFactors = FactorKernels.gaussianFactors(rows: m.itemCount, d: d, std: std, context: context, stream: "implicit-als-init-items")
-        var stopper = EarlyStopping<(DenseMatrix, DenseMatrix)>(patience: context.patience ?? config.patience)
-
-        for it in 0..<config.iterations {
-            if context.isCancelled { break }
+        try TrainingLoop(iterations: config.iterations, patience: config.patience).run(
+            context: context, model: self,
+            snapshot: { (userFactors, itemFactors) }, restore: { (userFactors, itemFactors) = $0 }
+        ) { _ in
             try sweep(&userFactors, fixed: itemFactors, csr: m.byUser, conf: userConf, threads: context.threads)
             try sweep(&itemFactors, fixed: userFactors, csr: m.byItem, conf: itemConf, threads: context.threads)
-            var point = [String: Double]()
-            if config.trainingLoss { point["loss"] = loss(m, userConf: userConf, threads: context.threads) }
-            var stop = false
-            if let validate = context.validate {
-                let metric = validate(self)
-                point["validation"] = metric
-                stop = stopper.update(iteration: it + 1, metric: metric, state: (userFactors, itemFactors))
-            }
-            context.record(iteration: it + 1, point)
-            context.progress(Double(it + 1) / Double(config.iterations))
-            if stop { break }
+            return config.trainingLoss ? ["loss": loss(m, userConf: userConf, threads: context.threads)] : [:]
         }
-        if let best = stopper.best { (userFactors, itemFactors) = best.state }
     }
 
     /// Re-solves every row of `target` with `fixed` held: the shared YᵀY + λI is formed once,

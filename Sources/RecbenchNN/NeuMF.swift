@@ -17,7 +17,7 @@ public final class NeuMF: Recommender {
             .integer("batch_size", default: 256, min: 1, max: 1 << 20, "Interactions per step (each with its negatives)."),
             .integer("epochs", default: 30, min: 1, max: 100_000, "Most passes over the interactions."),
             .integer("negatives", default: 4, min: 1, max: 1000, "Sampled negatives per interaction."),
-            .integer("patience", default: 5, min: 0, max: 100_000, "Epochs without validation gain before stopping (0 = never stop early)."),
+            .patience(default: 5, unit: "epochs"),
         ]
         public var embeddingSize: Int, mlpLayers: Int, dropout: Double, learningRate: Double, weightDecay: Double
         public var batchSize: Int, epochs: Int, negatives: Int, patience: Int

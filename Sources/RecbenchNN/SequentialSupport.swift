@@ -108,46 +108,20 @@ struct NegativeSampler {
     }
 }
 
-/// Per-epoch bookkeeping for early stopping on a validation metric.
-struct EarlyStopping {
-    let patience: Int
-    var best = -Double.infinity, bestEpoch = 0, snapshot: ParameterSnapshot? = nil
-    init(patience: Int) { self.patience = patience }
-    /// Records the metric; returns true when training should stop.
-    mutating func observe(_ metric: Double, epoch: Int, parameters: [Parameter]) -> Bool {
-        if metric > best { best = metric; bestEpoch = epoch; snapshot = ParameterSnapshot(parameters) }
-        return patience > 0 && epoch - bestEpoch >= patience
-    }
-    func restoreBest(_ parameters: [Parameter]) { snapshot?.restore(parameters) }
-}
-
-/// The epoch loop the neural models share: each epoch runs `pass` (one shuffled pass over the
-/// training samples, returning its mean loss), records the curve point (loss, epoch seconds and,
-/// every `validateEvery` epochs and at the last, the validation metric), reports progress and
-/// stops early after `patience` epochs without a validation gain; the best parameters are
-/// restored at the end.
+/// The neural models' epoch loop: the shared `TrainingLoop` over one shuffled pass per epoch
+/// (`pass` returns its mean loss), with the epoch's seconds in the curve. It validates with the
+/// runner's metric when there is one, else with NDCG@10 of each user's own validation item.
 func trainEpochs(_ epochs: Int, patience: Int, validateEvery: Int = 1, parameters: [Parameter], state: SequenceState,
                  context: FitContext, model: any Recommender, pass: () -> Double) throws {
-    var stopper = EarlyStopping(patience: context.patience ?? patience)
-    let validating = state.hasValidation || context.validate != nil
-    for epoch in 1...epochs {
-        if context.isCancelled { throw RecbenchError.cancelled }
+    let own: (() -> Double)? = state.hasValidation ? { state.validationNDCG(model) } : nil
+    try TrainingLoop(iterations: epochs, patience: patience, validateEvery: validateEvery, unit: "epoch").run(
+        context: context, model: model, validation: context.validate.map { v in { v(model) } } ?? own,
+        snapshot: { ParameterSnapshot(parameters) }, restore: { $0.restore(parameters) }
+    ) { _ in
         let start = DispatchTime.now().uptimeNanoseconds
         let loss = pass()
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        var point: [String: Double] = ["loss": loss, "epoch_seconds": seconds]
-        var stop = false
-        if validating && (epoch % validateEvery == 0 || epoch == epochs) {
-            let metric: Double
-            if let validate = context.validate { metric = validate(model); point["validation"] = metric }
-            else { metric = state.validationNDCG(model); point["val_ndcg10"] = metric }
-            stop = stopper.observe(metric, epoch: epoch, parameters: parameters)
-        }
-        context.record(iteration: epoch, point)
-        context.progress(Double(epoch) / Double(epochs))
-        if stop { break }
+        return ["loss": loss, "epoch_seconds": Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9]
     }
-    stopper.restoreBest(parameters)
 }
 
 #if canImport(Glibc)

@@ -28,7 +28,7 @@ public struct SequenceSettings: Sendable {
             .integer("epochs", default: 200, min: 1, max: 100_000, "Most passes over the sequences."),
             .choice("loss", ["bce", "softmax"], default: "softmax", lossHelp),
             .integer("negatives", default: 0, min: 0, max: 100_000, negativesHelp),
-            .integer("patience", default: 20, min: 0, max: 100_000, "Epochs without validation gain before stopping (0 = never stop early)."),
+            .patience(default: 20, unit: "epochs"),
             .integer("validate_every", default: 1, min: 1, max: 100_000, "Epochs between validation evaluations."),
             .boolean("sliding_window", default: false, "Also train on earlier max_length windows of longer histories."),
         ]

@@ -128,7 +128,7 @@ func hitRateAtOne(_ model: any Recommender, _ data: TrainingData, next: (Int32) 
         let model = SASRec(config: .init(o))
         let context = FitContext(seed: 1)
         try model.fit(data, context: context)
-        #expect(context.curve.contains { ($0.values["val_ndcg10"] ?? 0) > 0.9 })
+        #expect(context.curve.contains { ($0.values["validation"] ?? 0) > 0.9 })
         // After fit the model predicts the item after the validation item.
         var scores = [Float](repeating: 0, count: 100 * 40)
         scores.withUnsafeMutableBufferPointer { model.score(users: (0..<100).map { Int32($0) }, into: $0) }
