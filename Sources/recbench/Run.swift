@@ -148,6 +148,7 @@ struct Validate: ParsableCommand {
             do {
                 let spec = try ExperimentLoader(registry: try data.loadRegistry(near: file)).load(path: file)
                 print("\(file): ok (\(Plan(spec: spec).trials.count) trials)")
+                fflush(stdout)
                 for w in spec.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
             } catch {
                 bad = true
