@@ -28,9 +28,9 @@ public struct SearchSpec: Sendable {
     public var refit: Bool
     /// Successive halving: the kept share 1/eta and budget growth eta per rung.
     public var eta: Int
-    /// Successive halving: the budget of the first and last rung, in units of the algorithm's
-    /// budget parameter, or as a training-sample fraction for algorithms without one. Nil: the
-    /// last rung gets the full budget, the first the full budget / eta^(rungs − 1).
+    /// Successive halving: the smallest budget of any rung and the full budget of the last, in
+    /// units of the algorithm's budget parameter, or as a training-sample fraction for algorithms
+    /// without one. Rung r of R gets max(min, full / eta^(R − 1 − r)).
     public var minBudget: Double?
     public var maxBudget: Double?
     /// The search block's canonical JSON: part of every cache key of the search.

@@ -61,7 +61,7 @@ extension ExperimentSchema {
             ("seed", int("Seed of the proposals (default: derived from the experiment seed and label).", min: 0)),
             ("refit", bool("Refit the choice on training + validation before testing (default true).")),
             ("eta", int("successive_halving: keep 1/eta per rung, budget × eta (default 3).", min: 2)),
-            ("min_budget", .object([("type", .string("number")), ("exclusiveMinimum", .int(0)), ("description", .string("successive_halving: first rung's budget (\(budget))."))])),
+            ("min_budget", .object([("type", .string("number")), ("exclusiveMinimum", .int(0)), ("description", .string("successive_halving: the smallest budget of any rung (\(budget)); smaller rungs are raised to it."))])),
             ("max_budget", .object([("type", .string("number")), ("exclusiveMinimum", .int(0)), ("description", .string("successive_halving: last rung's budget (\(budget)); default the full budget."))])),
         ], required: ["strategy"])
     }

@@ -234,10 +234,8 @@ extension Validation {
                 }
             }
             if spec.maxBudget == nil { spec.maxBudget = Double(full) }
-            // Each rung must at least grow the budget, or the halving compares equal work.
-            if let lo = spec.minBudget, let hi = spec.maxBudget, lo * Double(spec.eta) > hi {
-                fail(m["max_budget"] ?? m["min_budget"] ?? m["eta"], "\(path)",
-                     "budget \(formatReal(lo))…\(formatReal(hi)) \(name) leaves room for no rung: max_budget must be at least eta × min_budget")
+            if let lo = spec.minBudget, let hi = spec.maxBudget, lo >= hi {
+                fail(m["min_budget"], "\(path).min_budget", "the first rung's \(formatReal(lo)) \(name) must be below the full budget of \(formatReal(hi))")
             }
         } else {
             for (key, value) in [("min_budget", spec.minBudget), ("max_budget", spec.maxBudget)] {
@@ -246,9 +244,8 @@ extension Validation {
                 }
             }
             if spec.maxBudget == nil { spec.maxBudget = 1 }
-            if let lo = spec.minBudget, let hi = spec.maxBudget, lo * Double(spec.eta) > hi {
-                fail(m["min_budget"] ?? m["eta"], "\(path).min_budget",
-                     "sample fractions \(formatReal(lo))…\(formatReal(hi)) leave room for no rung: max_budget must be at least eta × min_budget")
+            if let lo = spec.minBudget, let hi = spec.maxBudget, lo >= hi {
+                fail(m["min_budget"], "\(path).min_budget", "the first rung's sample fraction \(formatReal(lo)) must be below the full \(formatReal(hi))")
             }
         }
     }

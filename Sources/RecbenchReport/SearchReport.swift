@@ -60,7 +60,8 @@ public enum SearchReport {
                 for t in trials {
                     let s = t.search!, c = s.chosenCandidate
                     var line = "  fold \(t.fold): " + c.parameters.keys.sorted().map { "\($0)=\(c.parameters[$0]!)" }.joined(separator: ", ")
-                    if let name = s.budgetName, name != "sample fraction", let b = t.parameters[name] { line += ", \(name)=\(b)" }
+                    // The budget the test model trained for (a refit stops where the choice validated best).
+                    if let name = alg.descriptor.budgetParameter, let b = t.parameters[name] { line += ", \(name)=\(b)" }
                     // No timings here: summary.md must reproduce exactly (search.csv and profile.csv have them).
                     line += "  (validation \(s.select) \(TextFormat.fixed(c.value)); \(s.candidates.count) candidates"
                         + (s.stoppedByTime ? ", stopped by max_seconds" : "") + ")"

@@ -81,14 +81,14 @@ public struct SearchDriver {
     }
 
     /// Successive-halving rungs: (candidates, budget) per rung, the last at the full budget and
-    /// with at least eta candidates (so the final choice compares fully trained models).
+    /// with at least eta candidates (so the final choice compares fully trained models). Budgets
+    /// grow by eta per rung; `min_budget` raises the small ones (a model that learns slowly is
+    /// not judged after too little training).
     public func rungs(candidates n: Int) -> [(count: Int, budget: Double)] {
         let eta = Double(spec.eta), full = spec.maxBudget ?? 1
         let integral = descriptor.budgetParameter != nil
         var r = 1
         while Double(n) / pow(eta, Double(r)) >= eta { r += 1 }
-        let smallest = spec.minBudget ?? (integral ? 1 : 0)
-        while r > 1 && full / pow(eta, Double(r - 1)) < smallest { r -= 1 }
         return (0..<r).map { i in
             var b = full / pow(eta, Double(r - 1 - i))
             if integral { b = max(1, b.rounded()) }

@@ -147,8 +147,8 @@ struct Validate: ParsableCommand {
         for file in files {
             do {
                 let spec = try ExperimentLoader(registry: try data.loadRegistry(near: file)).load(path: file)
-                print("\(file): ok (\(Plan(spec: spec).trials.count) trials)")
-                fflush(stdout)
+                // Unbuffered, so the line precedes its warnings on a shared terminal.
+                FileHandle.standardOutput.write(Data("\(file): ok (\(Plan(spec: spec).trials.count) trials)\n".utf8))
                 for w in spec.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
             } catch {
                 bad = true

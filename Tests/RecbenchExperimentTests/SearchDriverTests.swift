@@ -49,6 +49,10 @@ private func outcome(_ value: Double, seconds: Double = 0) -> CandidateOutcome {
                          higherIsBetter: true)
     #expect(d.rungs(candidates: 27).map { "\($0.count)@\(Int($0.budget))" } == ["27@3", "9@9", "3@27"])
     #expect(d.rungs(candidates: 40).map { "\($0.count)@\(Int($0.budget))" } == ["40@3", "13@9", "4@27"])
+    // min_budget raises small rungs without dropping any.
+    var raised = s; raised.minBudget = 5
+    #expect(SearchDriver(spec: raised, descriptor: als, base: ParameterValues(d.base),
+                         higherIsBetter: true).rungs(candidates: 27).map { "\($0.count)@\(Int($0.budget))" } == ["27@5", "9@9", "3@27"])
     // Validation score = alpha (so the ranking is known), except that budget 3 scores are noisy:
     // the candidate with the largest alpha is made to look worst at the first rung.
     let points = d.proposals()
