@@ -9,7 +9,7 @@ SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # CI and local runs find MovieLens beside the clone when it is there (never committed).
 export RECBENCH_DATA_DIR ?= $(shell [ -d ../shared/datasets ] && cd ../shared/datasets && pwd)
 
-.PHONY: deps build demo test regression test-slurm baselines schema clean help
+.PHONY: deps build demo test regression test-slurm baselines schema fuzz clean help
 
 help:
 	@echo "make demo       install dependencies, build (release), run experiments/quickstart.json"
@@ -18,6 +18,7 @@ help:
 	@echo "make test-slurm start a one-node Slurm (root; installs slurm-wlm, munge), run a 4-shard array, compare with one process"
 	@echo "make baselines  run experiments/ml100k-baselines.json (needs MovieLens 100K)"
 	@echo "make schema     regenerate experiments/schema.json"
+	@echo "make fuzz       fuzz the experiment-file validator and the data loaders, FUZZ_SECONDS (600) each (not in CI)"
 
 deps:
 	@if [ "$$(uname)" = Darwin ]; then \
@@ -58,6 +59,14 @@ test-slurm: build
 
 schema: build
 	$(BIN) schema > experiments/schema.json
+
+# Seeded mutation fuzzing; inputs that trap or hang are saved under fuzz-crashes/<target>/.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	$(SWIFT) build -c $(CONFIG) --scratch-path $(BUILD_DIR) --product recbench-fuzz
+	$(BUILD_DIR)/$(CONFIG)/recbench-fuzz experiment --seconds $(FUZZ_SECONDS); a=$$?; \
+	$(BUILD_DIR)/$(CONFIG)/recbench-fuzz data --seconds $(FUZZ_SECONDS); b=$$?; \
+	exit $$(( a || b ))
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -42,12 +42,19 @@ let package = Package(
             "RecbenchCore", "RecbenchData", "RecbenchAlgorithms", "RecbenchEval", "RecbenchGSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Seeded mutation fuzzer of the experiment-file validator and the data loaders (`make fuzz`).
+        .executableTarget(name: "recbench-fuzz", dependencies: [
+            "RecbenchConfig", "RecbenchRunner", "RecbenchData", "RecbenchCore",
+        ]),
 
         .testTarget(name: "RecbenchCoreTests", dependencies: ["RecbenchCore", "RecbenchGSL"]),
         .testTarget(name: "RecbenchDataTests", dependencies: ["RecbenchData"]),
         .testTarget(name: "RecbenchAlgorithmsTests", dependencies: ["RecbenchAlgorithms", "RecbenchData", "RecbenchEval"]),
         .testTarget(name: "RecbenchNNTests", dependencies: ["RecbenchNN", "RecbenchData", "RecbenchEval"]),
         .testTarget(name: "RecbenchEvalTests", dependencies: ["RecbenchEval", "RecbenchAlgorithms", "RecbenchCore"]),
+        .testTarget(name: "RecbenchConformanceTests", dependencies: [
+            "RecbenchConfig", "RecbenchAlgorithms", "RecbenchData", "RecbenchEval", "RecbenchCore",
+        ]),
         .testTarget(name: "RecbenchExperimentTests", dependencies: [
             "RecbenchConfig", "RecbenchRunner", "RecbenchAnalysis", "RecbenchReport", "RecbenchCore", "RecbenchEval",
         ]),

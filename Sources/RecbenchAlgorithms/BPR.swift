@@ -18,19 +18,24 @@ import RecbenchCore
 /// replicas cost threads × items × (d rounded up to 16, + 1) floats. Summing changes made from
 /// stale rows could overshoot with many threads; at the 2–8 threads of a workstation an epoch's
 /// staleness is small against the ~nnz/items updates each item gets.
-public final class BPR: Recommender {
+public final class BPR: FactorModel {
     public struct Config: AlgorithmConfig {
         public static let budgetParameter: String? = "epochs"
         public static let parameters: [ParameterSpec] = [
             .integer("factors", default: 64, min: 1, max: 4096, "Latent dimensions d (plus the item bias)."),
             .integer("epochs", default: 100, min: 1, max: 100_000, "Passes of samples_per_epoch triples."),
-            .integer("samples_per_epoch", default: 0, min: 0, "Triples per epoch (0 = number of training interactions)."),
+            .integer("samples_per_epoch", default: 0, min: 0, max: 1_000_000_000,
+                     "Triples per epoch (0 = number of training interactions)."),
             .real("learning_rate", default: 0.1, exclusiveMin: true, "Initial SGD step η."),
             .learningRateDecay(default: 0.97),
             .real("regularization", default: 0.02, "λ on the factors and biases touched by each step."),
             .real("init_std", default: 0.1, "Standard deviation of the Gaussian initial factors."),
             .boolean("verify_negatives", default: true, "Redraw a negative that is one of the user's items."),
             .patience(default: 0, unit: "epochs"),
+        ]
+        /// About 10¹¹ SGD steps is hours of one core; more would make the trial practically endless.
+        public static let constraints: [ParameterConstraint] = [
+            .product(["epochs", "samples_per_epoch"], atMost: 100_000_000_000, "SGD steps"),
         ]
         public var factors: Int, epochs: Int, samplesPerEpoch: Int, learningRate: Double, lrDecay: Double
         public var regularization: Double, initStd: Double, verifyNegatives: Bool, patience: Int
@@ -42,7 +47,9 @@ public final class BPR: Recommender {
     }
     public static let name = "BPR"
     public static let summary = "Pairwise ranking matrix factorisation trained by SGD on sampled triples (Rendle et al. 2009)."
-    public static let tasks: Set<Task> = [.ranking]
+    public static let tasks: Set<RecommendationTask> = [.ranking]
+    /// Each thread samples its own users' triples from its own stream (see above).
+    public static let threadDependent = true
 
     public let config: Config
     public private(set) var userFactors = DenseMatrix(rows: 0, columns: 0)
@@ -56,11 +63,8 @@ public final class BPR: Recommender {
 
     public init(config: Config) { self.config = config }
 
-    public var factors: LatentFactors? { LatentFactors(users: userFactors, items: itemFactors, itemBias: itemBias) }
+    public var factors: LatentFactors { LatentFactors(users: userFactors, items: itemFactors, itemBias: itemBias) }
 
-    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        scoreFromFactors(users: users, into: scores)
-    }
 
     public func fit(_ data: TrainingData, context: FitContext) throws {
         let m = data.interactions, d = config.factors

@@ -3,7 +3,7 @@ import RecbenchCore
 /// r̂(u, i) = μ + b_u + b_i, with biases fitted by alternating regularised least squares:
 /// b_i = Σ_u (r − μ − b_u) / (λ_i + n_i), b_u = Σ_i (r − μ − b_i) / (λ_u + n_u).
 /// The rating baseline that neighbourhood and factor models are measured against.
-public final class BiasBaseline: Recommender {
+public final class BiasBaseline: RatingPredictor {
     public struct Config: AlgorithmConfig {
         public static let parameters: [ParameterSpec] = [
             .real("item_reg", default: 10, "λ_i: shrinks item biases towards 0 (a damping count)."),
@@ -15,7 +15,7 @@ public final class BiasBaseline: Recommender {
     }
     public static let name = "Bias"
     public static let summary = "Global mean plus regularised user and item biases."
-    public static let tasks: Set<Task> = [.rating, .ranking]
+    public static let tasks: Set<RecommendationTask> = [.rating, .ranking]
 
     public let config: Config
     public private(set) var globalMean: Double = 0
@@ -30,7 +30,10 @@ public final class BiasBaseline: Recommender {
         globalMean = values.isEmpty ? 0 : values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
         userBias = [Double](repeating: 0, count: m.userCount)
         itemBias = [Double](repeating: 0, count: m.itemCount)
-        for it in 0..<config.iterations {
+        // Closed-form sweeps; nothing to validate between them.
+        try TrainingLoop(iterations: config.iterations, validating: false).run(
+            context: context, model: self, snapshot: {}, restore: { _ in }
+        ) { _ in
             for i in 0..<m.itemCount {
                 var s = 0.0
                 for k in m.byItem.rowRange(i) { s += Double(m.byItem.values[k]) - globalMean - userBias[Int(m.byItem.indices[k])] }
@@ -41,8 +44,19 @@ public final class BiasBaseline: Recommender {
                 for k in m.byUser.rowRange(u) { s += Double(m.byUser.values[k]) - globalMean - itemBias[Int(m.byUser.indices[k])] }
                 userBias[u] = s / (config.userReg + Double(m.byUser.rowCount(u)))
             }
-            context.progress(Double(it + 1) / Double(config.iterations))
+            return ["train_rmse": trainingRMSE(m)]
         }
+    }
+
+    private func trainingRMSE(_ m: InteractionMatrix) -> Double {
+        var squared = 0.0
+        for u in 0..<m.userCount {
+            for k in m.byUser.rowRange(u) {
+                let e = Double(m.byUser.values[k]) - globalMean - userBias[u] - itemBias[Int(m.byUser.indices[k])]
+                squared += e * e
+            }
+        }
+        return (squared / Double(max(1, m.nnz))).squareRoot()
     }
 
     public func predict(users: [Int32], items: [Int32]) -> [Float] {

@@ -17,7 +17,7 @@ public final class EASE: Recommender {
     }
     public static let name = "EASE"
     public static let summary = "Closed-form item–item linear autoencoder with zero diagonal (Steck 2019)."
-    public static let tasks: Set<Task> = [.ranking]
+    public static let tasks: Set<RecommendationTask> = [.ranking]
 
     public let config: Config
     /// items × items, row-major: scores = X·B.

@@ -19,7 +19,7 @@ import Darwin
 /// whose best ML-100K RMSE is 0.912 (λ 0.07–0.3, d 20–200); at ν = 0.5 every λ in 1.1–1.4 gives
 /// 0.9094–0.9101. Too large a λ zeroes every factor (the model falls back to the biases, 0.942),
 /// so the default λ = 1.25 sits in the middle of that plateau rather than at its edge.
-public final class ExplicitALS: Recommender {
+public final class ExplicitALS: FactorModel, RatingPredictor {
     public struct Config: AlgorithmConfig {
         public static let budgetParameter: String? = "iterations"
         public static let parameters: [ParameterSpec] = [
@@ -41,7 +41,7 @@ public final class ExplicitALS: Recommender {
     }
     public static let name = "ExplicitALS"
     public static let summary = "Biased matrix factorisation for ratings by ALS with count-scaled (λ·n^ν) regularisation."
-    public static let tasks: Set<Task> = [.rating, .ranking]
+    public static let tasks: Set<RecommendationTask> = [.rating, .ranking]
 
     public let config: Config
     public private(set) var globalMean: Float = 0
@@ -54,11 +54,8 @@ public final class ExplicitALS: Recommender {
     public init(config: Config) { self.config = config }
 
     /// μ and b_u do not change a user's ranking, so the factor form carries b_i only.
-    public var factors: LatentFactors? { LatentFactors(users: userFactors, items: itemFactors, itemBias: itemBias) }
+    public var factors: LatentFactors { LatentFactors(users: userFactors, items: itemFactors, itemBias: itemBias) }
 
-    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        scoreFromFactors(users: users, into: scores)
-    }
 
     /// Predictions clipped to the training ratings' range (a prediction outside it is always worse).
     public func predict(users: [Int32], items: [Int32]) -> [Float] {

@@ -9,11 +9,11 @@ import RecbenchCore
 /// base_u + base_i + ⟨A_u, A_i⟩ / S where A_u, A_i concatenate the S samples' a vectors. The fitted
 /// model keeps those (per user and per item, k·S numbers each), so ranking is one sgemm through
 /// the scoring core's factor path and a rating prediction is one dot product.
-public final class FactorizationMachine: Recommender {
+public final class FactorizationMachine: FactorModel, RatingPredictor {
     public struct Config: AlgorithmConfig {
         public static let parameters: [ParameterSpec] = [
             .integer("factors", default: 10, min: 1, max: 1024, "k: dimension of the pairwise-interaction factors."),
-            .choice("solver", ["mcmc", "als", "sgd"], default: "mcmc",
+            .choice("solver", default: Solver.mcmc,
                     "mcmc: Gibbs sampling with hyper-priors (no learning rate or regularisation to tune); als: coordinate descent; sgd: stochastic gradient. The BPR loss always uses SGD."),
             .integer("iterations", default: 200, min: 1, max: 100_000, "MCMC samples / ALS sweeps / SGD epochs."),
             .integer("burn_in", default: 50, min: 0, max: 100_000, "MCMC samples discarded before averaging predictions."),
@@ -28,22 +28,24 @@ public final class FactorizationMachine: Recommender {
             .boolean("item_attributes", default: false, "Add every item feature group of the data set."),
             .boolean("implicit_history", default: false, "Add the user's training items, each weighted 1/√n (SVD++-style)."),
             .boolean("time_features", default: false, "Add deciles of the user's and the item's first training timestamp."),
-            .choice("loss", ["auto", "regression", "bpr"], default: "auto",
+            .choice("loss", default: Loss.auto,
                     "auto: regression for the rating task, BPR (pairwise, sampled negatives) for ranking."),
         ]
-        public var factors: Int, solver: String, iterations: Int, burnIn: Int, maxSamples: Int
+        public enum Solver: String, CaseIterable, Sendable { case mcmc, als, sgd }
+        public enum Loss: String, CaseIterable, Sendable { case auto, regression, bpr }
+        public var factors: Int, solver: Solver, iterations: Int, burnIn: Int, maxSamples: Int
         public var initStd: Double, learningRate: Double, learningRateDecay: Double, regularization: Double
         public var features: FMFeatureOptions
-        public var loss: String
+        public var loss: Loss
 
         public init(_ v: ParameterValues) {
-            factors = v.int("factors"); solver = v.text("solver"); iterations = v.int("iterations")
+            factors = v.int("factors"); solver = v.choice("solver"); iterations = v.int("iterations")
             burnIn = v.int("burn_in"); maxSamples = v.int("max_samples"); initStd = v.real("init_std")
             learningRate = v.real("learning_rate"); learningRateDecay = v.real("learning_rate_decay")
             regularization = v.real("regularization")
             features = FMFeatureOptions(userAttributes: v.bool("user_attributes"), itemAttributes: v.bool("item_attributes"),
                                         implicitHistory: v.bool("implicit_history"), timeFeatures: v.bool("time_features"))
-            loss = v.text("loss")
+            loss = v.choice("loss")
         }
 
         /// Defaults with the given overrides (for code and tests).
@@ -54,7 +56,7 @@ public final class FactorizationMachine: Recommender {
 
     public static let name = "FM"
     public static let summary = "Factorization machine (degree 2) with side features; MCMC, ALS or SGD solvers."
-    public static let tasks: Set<Task> = [.rating, .ranking]
+    public static let tasks: Set<RecommendationTask> = [.rating, .ranking]
 
     public let config: Config
     public init(config: Config) { self.config = config }
@@ -78,10 +80,10 @@ public final class FactorizationMachine: Recommender {
         var params = FMParams(featureCount: design.featureCount, k: k)
         var rng = context.random("fm-init")
         for i in params.v.indices { params.v[i] = Float(rng.nextGaussian() * config.initStd) }
-        let bpr = config.loss == "bpr" || (config.loss == "auto" && data.task != .rating)
+        let bpr = config.loss == .bpr || (config.loss == .auto && data.task != .rating)
         var acc = Accumulator(users: m.userCount, items: m.itemCount, k: k, capacity: 1)
 
-        if bpr || config.solver == "sgd" {
+        if bpr || config.solver == .sgd {
             let sgd = FMSGD(design: design, k: k, learningRate: config.learningRate, decay: config.learningRateDecay,
                             regularization: config.regularization)
             var srng = context.random("fm-sgd")
@@ -100,7 +102,7 @@ public final class FactorizationMachine: Recommender {
                                             regularization: config.regularization, threads: context.threads, seed: context.seed)
             acc.add(solver)
         } else {
-            let sampling = config.solver == "mcmc"
+            let sampling = config.solver == .mcmc
             let kept = sampling ? max(0, config.iterations - config.burnIn) : 1
             let thin = max(1, (kept + config.maxSamples - 1) / config.maxSamples)
             acc = Accumulator(users: m.userCount, items: m.itemCount, k: k, capacity: max(1, (kept + thin - 1) / thin))
@@ -141,13 +143,10 @@ public final class FactorizationMachine: Recommender {
 
     /// The user's own terms do not change the order of their items, so ranking scores are
     /// ⟨A_u, A_i⟩/S + base_i: the scoring core's fused sgemm path.
-    public var factors: LatentFactors? {
+    public var factors: LatentFactors {
         LatentFactors(users: userVectors, items: itemVectors, itemBias: itemBase)
     }
 
-    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        scoreFromFactors(users: users, into: scores)
-    }
 
     /// Sums of the per-entity terms over samples, and the concatenated a-vectors.
     private struct Accumulator {

@@ -7,7 +7,7 @@ import RecbenchCore
 /// (or 1 + α·log(1 + r_ui/ε)); unobserved pairs have c = 1, p = 0. The all-pairs term is handled
 /// through the shared YᵀY (computed once per half-sweep with ssyrk), so each user's solve costs
 /// O(n_u·d + d²) per CG step. Solves run in parallel over users, then over items.
-public final class ImplicitALS: Recommender {
+public final class ImplicitALS: FactorModel {
     public struct Config: AlgorithmConfig {
         public static let budgetParameter: String? = "iterations"
         public static let parameters: [ParameterSpec] = [
@@ -17,28 +17,30 @@ public final class ImplicitALS: Recommender {
             // (experiments/ml100k-selection.json); λ = 5, α = 2 gave test NDCG@10 0.401, these 0.477.
             .real("regularization", default: 20, "λ on ‖X‖² + ‖Y‖²."),
             .real("alpha", default: 1, "Confidence scale α."),
-            .choice("confidence", ["linear", "log"], default: "linear", "c = 1 + α·r, or c = 1 + α·log(1 + r/ε)."),
+            .choice("confidence", default: Confidence.linear, "c = 1 + α·r, or c = 1 + α·log(1 + r/ε)."),
             .real("epsilon", default: 1, exclusiveMin: true, "ε of the log confidence."),
             .boolean("binary", default: true, "Treat every interaction as r = 1 (ignore rating values)."),
-            .choice("solver", ["cg", "cholesky"], default: "cg", "Per-row solve: warm-started conjugate gradient, or exact Cholesky."),
+            .choice("solver", default: Solver.cg, "Per-row solve: warm-started conjugate gradient, or exact Cholesky."),
             .integer("cg_steps", default: 3, min: 1, max: 1000, "CG steps per row per sweep."),
             .real("init_std", default: 0.01, "Standard deviation of the Gaussian initial factors."),
             .boolean("training_loss", default: true, "Compute the objective after every sweep (one extra pass over the data)."),
             .patience(default: 0),
         ]
         public var factors: Int, iterations: Int, regularization: Double, alpha: Double
-        public var logConfidence: Bool, epsilon: Double, binary: Bool
-        public var useCholesky: Bool, cgSteps: Int, initStd: Double, trainingLoss: Bool, patience: Int
+        public enum Confidence: String, CaseIterable, Sendable { case linear, log }
+        public enum Solver: String, CaseIterable, Sendable { case cg, cholesky }
+        public var confidence: Confidence, epsilon: Double, binary: Bool
+        public var solver: Solver, cgSteps: Int, initStd: Double, trainingLoss: Bool, patience: Int
         public init(_ v: ParameterValues) {
             factors = v.int("factors"); iterations = v.int("iterations"); regularization = v.real("regularization")
-            alpha = v.real("alpha"); logConfidence = v.text("confidence") == "log"; epsilon = v.real("epsilon")
-            binary = v.bool("binary"); useCholesky = v.text("solver") == "cholesky"; cgSteps = v.int("cg_steps")
+            alpha = v.real("alpha"); confidence = v.choice("confidence"); epsilon = v.real("epsilon")
+            binary = v.bool("binary"); solver = v.choice("solver"); cgSteps = v.int("cg_steps")
             initStd = v.real("init_std"); trainingLoss = v.bool("training_loss"); patience = v.int("patience")
         }
     }
     public static let name = "ImplicitALS"
     public static let summary = "Implicit-feedback matrix factorisation by weighted ALS (Hu, Koren & Volinsky 2008)."
-    public static let tasks: Set<Task> = [.ranking]
+    public static let tasks: Set<RecommendationTask> = [.ranking]
 
     public let config: Config
     public private(set) var userFactors = DenseMatrix(rows: 0, columns: 0)
@@ -46,16 +48,13 @@ public final class ImplicitALS: Recommender {
 
     public init(config: Config) { self.config = config }
 
-    public var factors: LatentFactors? { LatentFactors(users: userFactors, items: itemFactors) }
+    public var factors: LatentFactors { LatentFactors(users: userFactors, items: itemFactors) }
 
-    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        scoreFromFactors(users: users, into: scores)
-    }
 
     /// Confidence of one raw value.
     func confidence(_ r: Float) -> Float {
         let v = config.binary ? 1 : Double(r)
-        return Float(config.logConfidence ? 1 + config.alpha * log1p(v / config.epsilon) : 1 + config.alpha * v)
+        return Float(config.confidence == .log ? 1 + config.alpha * log1p(v / config.epsilon) : 1 + config.alpha * v)
     }
 
     public func fit(_ data: TrainingData, context: FitContext) throws {
@@ -85,7 +84,7 @@ public final class ImplicitALS: Recommender {
         // thread idle at the end of each half-sweep on small data sets.
         let block = 16, blocks = (rows + block - 1) / block
         var failed = [Bool](repeating: false, count: blocks)
-        let cholesky = config.useCholesky, steps = config.cgSteps
+        let cholesky = config.solver == .cholesky, steps = config.cgSteps
         try target.values.withUnsafeMutableBufferPointer { tp in
             try fixed.values.withUnsafeBufferPointer { fp in
                 try g.withUnsafeBufferPointer { gp in

@@ -12,7 +12,7 @@ import RecbenchCore
 ///
 /// Ranking task (every interaction counts 1): score(u,i) = Σ_{j ∈ I(u)} s_ji over the first k
 /// entries of each j's list (Deshpande & Karypis); with `normalize` each j's k weights sum to 1.
-public final class ItemKNN: Recommender {
+public final class ItemKNN: RatingPredictor {
     public struct Config: AlgorithmConfig {
         public static let parameters = KNNSettings.parameters(k: 20, kept: 500, similarity: .cosine, shrinkage: 0,
                                                             meanDamping: 5, damping: 0)
@@ -21,7 +21,7 @@ public final class ItemKNN: Recommender {
     }
     public static let name = "ItemKNN"
     public static let summary = "Item-based k-nearest-neighbour CF (rating prediction and top-N)."
-    public static let tasks: Set<Task> = [.rating, .ranking, .sequential]
+    public static let tasks: Set<RecommendationTask> = [.rating, .ranking, .sequential]
 
     public let config: Config
     private var state: NeighborhoodFit

@@ -8,7 +8,7 @@ public final class MostPopular: Recommender {
     }
     public static let name = "MostPopular"
     public static let summary = "Ranks items by number of training interactions."
-    public static let tasks: Set<Task> = [.ranking, .sequential]
+    public static let tasks: Set<RecommendationTask> = [.ranking, .sequential]
 
     private var popularity: [Float] = []
 

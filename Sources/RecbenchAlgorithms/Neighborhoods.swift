@@ -62,6 +62,17 @@ public struct NeighborhoodOptions: Sendable {
 }
 
 
+/// Per-row factors of a scaled product (see `Neighborhoods.build`): the weight row a gives b is
+/// dot(a, b) · row[a] · column[b].
+public struct PairScales: Sendable {
+    public let row: [Double]
+    public let column: [Double]
+    public init(row: [Double], column: [Double]) {
+        precondition(row.count == column.count)
+        self.row = row; self.column = column
+    }
+}
+
 /// A sparse top-M neighbour model: row r's neighbours, most similar first (ties by ascending
 /// index), with their weights. Memory is rows × M, never rows².
 public struct NeighborLists: Sendable, Equatable {
@@ -95,8 +106,14 @@ public enum Neighborhoods {
     /// the top M under a total order (weight, then index), so the result does not depend on
     /// `threads`. `transposed`, when the caller already holds it, saves the transpose (only its
     /// pattern is read for all-ones vectors).
+    ///
+    /// With `scales` the weight is not a similarity but a scaled dot product, asymmetric though
+    /// computed once per pair: row a gets dot(a, b) · row[a] · column[b] for b (and row b gets
+    /// dot · row[b] · column[a]); only `minSimilarity` and `kept` apply (RP3β's walk
+    /// probabilities). `options.similarity` must not be pearson then.
     public static func build(_ vectors: SparseMatrix, transposed: SparseMatrix? = nil, options: NeighborhoodOptions,
-                             threads: Int, progress: (Double) -> Void = { _ in }) -> NeighborLists {
+                             scales: PairScales? = nil, threads: Int, progress: (Double) -> Void = { _ in }) -> NeighborLists {
+        precondition(scales == nil || options.similarity != .pearson, "scaled products use plain dot products")
         let n = vectors.rows, nnz = vectors.nnz
         let columns = transposed ?? vectors.transposed()
         precondition(columns.rows == vectors.columns && columns.nnz == nnz)
@@ -150,6 +167,7 @@ public enum Neighborhoods {
         let heaps = (0..<workers).map { _ in RowHeaps(rows: n, capacity: kept, published: published) }
         let scratches = (0..<workers).map { _ in PairScratch(rows: n, pearson: options.similarity == .pearson) }
         defer { heaps.forEach { $0.deallocate() }; scratches.forEach { $0.deallocate() }; published.deallocate() }
+        let scaled = scales
         vectors.offsets.withUnsafeBufferPointer { ro in vectors.values.withUnsafeBufferPointer { rv in
         columns.indices.withUnsafeBufferPointer { ci in columns.values.withUnsafeBufferPointer { cv in
         inverseNorm.withUnsafeBufferPointer { inv in span.withUnsafeBufferPointer { start in
@@ -171,6 +189,16 @@ public enum Neighborhoods {
                         let b32 = scratch.touched[t], b = Int(b32)
                         let support = Int(scratch.count[b])
                         scratch.count[b] = 0
+                        if let sc = scaled {
+                            let dot = binary ? Double(support) : scratch.dot[b]
+                            if !binary { scratch.dot[b] = 0 }
+                            let wa = dot * sc.row[a] * sc.column[b], wb = dot * sc.row[b] * sc.column[a]
+                            if wa > options.minSimilarity { heap.offer(row: a, index: b32, weight: Float(wa)) }
+                            if wb > options.minSimilarity {
+                                heap.offer(row: b, index: Int32(truncatingIfNeeded: a), weight: Float(wb))
+                            }
+                            continue
+                        }
                         let raw: Double
                         switch options.similarity {
                         case .cosine, .adjustedCosine, .centeredCosine:
@@ -431,17 +459,21 @@ public struct KNNSettings: Sendable {
     public static func parameters(k: Int, kept: Int, similarity: Similarity, shrinkage: Double,
                                   minSupport: Int = 1, meanDamping: Double = 0, damping: Double = 0) -> [ParameterSpec] {
         [
-            .integer("k", default: k, min: 1, "Neighbours used per prediction (the k most similar that qualify)."),
-            .integer("neighbors_kept", default: kept, min: 1, "M: neighbours stored per row of the sparse model (memory rows × M)."),
+            .integer("k", default: k, min: 1, max: 100_000,
+                     "Neighbours used per prediction (the k most similar that qualify)."),
+            .integer("neighbors_kept", default: kept, min: 1, max: 100_000,
+                     "M: neighbours stored per row of the sparse model (memory rows × M)."),
             .choice("similarity", Similarity.allCases.map(\.rawValue), default: similarity.rawValue,
                     "cosine | adjusted_cosine | pearson | centered_cosine (these three: rating task only) | jaccard."),
             .real("shrinkage", default: shrinkage, "λ in s·n/(n+λ), n = common support (0 = off)."),
-            .integer("min_support", default: minSupport, min: 1, "Pairs with fewer common entries are dropped."),
+            .integer("min_support", default: minSupport, min: 1, max: 1_000_000_000,
+                     "Pairs with fewer common entries are dropped."),
             .real("min_similarity", default: 0, min: -1, max: 1, "Only similarities strictly above this are kept."),
             .real("exponent", default: 1, min: 0, exclusiveMin: true, "Case amplification: s ↦ s^α."),
             .choice("variant", [Variant.meanCentered.rawValue, Variant.baseline.rawValue], default: Variant.meanCentered.rawValue,
                     "Rating task: average of mean-centred neighbour ratings, or of residuals after user/item biases (KNNBaseline)."),
-            .integer("min_neighbors", default: 1, min: 1, "Rating task: fewer qualifying neighbours than this falls back to the bias baseline."),
+            .integer("min_neighbors", default: 1, min: 1, max: 100_000,
+                     "Rating task: fewer qualifying neighbours than this falls back to the bias baseline."),
             .boolean("normalize", default: false, "Ranking task: divide each neighbour list's contributions by the sum of its k weights."),
             .real("damping", default: damping, "Rating task: λ_d in Σ s·e / (Σ|s| + λ_d), a neighbour at the base with weight λ_d: corrections resting on little similarity shrink towards the base."),
             .real("mean_damping", default: meanDamping, "Rating task, mean_centered: β in (Σ r + β·μ) / (n + β), row means damped towards the global mean μ."),
@@ -482,7 +514,7 @@ public struct KNNSettings: Sendable {
         }
     }
 
-    func checkTask(_ task: Task, model: String) throws {
+    func checkTask(_ task: RecommendationTask, model: String) throws {
         if task != .rating && options.similarity.needsRatings {
             throw RecbenchError.unsupported("\(model): similarity \"\(options.similarity.rawValue)\" centres values and is empty on implicit (all-ones) data; use cosine or jaccard for \(task.rawValue)")
         }

@@ -50,6 +50,11 @@ public struct ParameterSpec: Sendable {
     public static func choice(_ name: String, _ choices: [String], default d: String, _ help: String) -> ParameterSpec {
         ParameterSpec(name, .choice(choices), default: .text(d), help)
     }
+    /// A choice whose values are an enum's cases, so configs hold the enum, never a string to compare.
+    public static func choice<E: RawRepresentable & CaseIterable>(_ name: String, default d: E, _ help: String) -> ParameterSpec
+    where E.RawValue == String {
+        ParameterSpec(name, .choice(E.allCases.map(\.rawValue)), default: .text(d.rawValue), help)
+    }
     public static func boolean(_ name: String, default d: Bool, _ help: String) -> ParameterSpec {
         ParameterSpec(name, .boolean, default: .bool(d), help)
     }
@@ -112,6 +117,11 @@ public struct ParameterValues: Hashable, Sendable {
         guard case let .text(x)? = values[name] else { fatalError("parameter \(name) is not a validated choice") }
         return x
     }
+    /// A validated choice as the enum its declaration named.
+    public func choice<E: RawRepresentable>(_ name: String) -> E where E.RawValue == String {
+        guard let e = E(rawValue: text(name)) else { fatalError("parameter \(name) is not one of its declared cases") }
+        return e
+    }
     public func bool(_ name: String) -> Bool {
         guard case let .bool(x)? = values[name] else { fatalError("parameter \(name) is not a validated boolean") }
         return x
@@ -124,6 +134,8 @@ public struct ParameterValues: Hashable, Sendable {
 /// A typed algorithm configuration built from validated parameters.
 public protocol AlgorithmConfig: Sendable {
     static var parameters: [ParameterSpec] { get }
+    /// Rules that involve several parameters (one parameter's range is in its `ParameterSpec`).
+    static var constraints: [ParameterConstraint] { get }
     /// The integer parameter that measures training effort (epochs, sweeps), for searches that
     /// spend budgets (successive halving); nil for closed-form models, which are budgeted by
     /// training sample size instead.
@@ -132,5 +144,6 @@ public protocol AlgorithmConfig: Sendable {
 }
 
 extension AlgorithmConfig {
+    public static var constraints: [ParameterConstraint] { [] }
     public static var budgetParameter: String? { nil }
 }

@@ -9,25 +9,26 @@ import RecbenchCore
 /// most a quarter of min(users, items) — with 10 subspace iterations it matches LAPACK's top-k
 /// (ML-100K, k = 20: NDCG@10 0.4604 vs 0.4605) at a tenth of the time — and LAPACK otherwise,
 /// while the dense matrix stays below 2²⁸ entries.
-public final class PureSVD: Recommender {
+public final class PureSVD: FactorModel {
     public struct Config: AlgorithmConfig {
         public static let parameters: [ParameterSpec] = [
             .integer("factors", default: 20, min: 1, max: 4096, "Rank k of the truncated SVD."),
-            .choice("solver", ["auto", "lapack", "randomized"], default: "auto",
+            .choice("solver", default: Solver.auto,
                     "Dense LAPACK SVD, seeded randomised SVD, or auto: randomised when 4·(factors + oversampling) ≤ min(users, items), else LAPACK."),
             .integer("oversampling", default: 10, min: 0, max: 10_000, "Randomised SVD: extra range dimensions beyond k."),
             .integer("power_iterations", default: 10, min: 0, max: 100, "Randomised SVD: subspace iterations (sharpen the spectrum)."),
             .boolean("binary", default: true, "Treat every interaction as 1 (ignore rating values)."),
         ]
-        public var factors: Int, solver: String, oversampling: Int, powerIterations: Int, binary: Bool
+        public enum Solver: String, CaseIterable, Sendable { case auto, lapack, randomized }
+        public var factors: Int, solver: Solver, oversampling: Int, powerIterations: Int, binary: Bool
         public init(_ v: ParameterValues) {
-            factors = v.int("factors"); solver = v.text("solver"); oversampling = v.int("oversampling")
+            factors = v.int("factors"); solver = v.choice("solver"); oversampling = v.int("oversampling")
             powerIterations = v.int("power_iterations"); binary = v.bool("binary")
         }
     }
     public static let name = "PureSVD"
     public static let summary = "Truncated SVD of the user–item matrix (Cremonesi et al. 2010)."
-    public static let tasks: Set<Task> = [.ranking]
+    public static let tasks: Set<RecommendationTask> = [.ranking]
 
     public let config: Config
     public private(set) var userFactors = DenseMatrix(rows: 0, columns: 0)
@@ -36,18 +37,15 @@ public final class PureSVD: Recommender {
 
     public init(config: Config) { self.config = config }
 
-    public var factors: LatentFactors? { LatentFactors(users: userFactors, items: itemFactors) }
+    public var factors: LatentFactors { LatentFactors(users: userFactors, items: itemFactors) }
 
-    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        scoreFromFactors(users: users, into: scores)
-    }
 
     public func fit(_ data: TrainingData, context: FitContext) throws {
         let m = config.binary ? data.interactions.binarized() : data.interactions
         let rows = m.userCount, cols = m.itemCount
         let k = min(config.factors, rows, cols)
         let lowRank = 4 * (k + config.oversampling) <= min(rows, cols)
-        let useLAPACK = config.solver == "lapack" || (config.solver == "auto" && !lowRank && rows * cols < 1 << 28)
+        let useLAPACK = config.solver == .lapack || (config.solver == .auto && !lowRank && rows * cols < 1 << 28)
         let (u, s, vt, r): ([Float], [Float], [Float], Int)   // u: rows × r, vt: r × cols
         if useLAPACK {
             var a = [Float](repeating: 0, count: rows * cols)

@@ -9,7 +9,7 @@ public final class RandomRecommender: Recommender {
     }
     public static let name = "Random"
     public static let summary = "Uniformly random ranking (a sanity floor)."
-    public static let tasks: Set<Task> = [.ranking, .sequential]
+    public static let tasks: Set<RecommendationTask> = [.ranking, .sequential]
 
     private var seed: UInt64 = 0
     private var itemCount = 0

@@ -1,7 +1,7 @@
 import RecbenchCore
 
 /// What a trial asks of a model.
-public enum Task: String, Sendable, CaseIterable, Codable {
+public enum RecommendationTask: String, Sendable, CaseIterable, Codable {
     /// Predict held-out ratings (RMSE, MAE).
     case rating
     /// Rank unseen items for each user (top-N metrics).
@@ -14,13 +14,13 @@ public enum Task: String, Sendable, CaseIterable, Codable {
 /// time-ordered histories through `interactions.histories()`), side features for factorization
 /// machines, and an optional validation part for early stopping.
 public struct TrainingData: Sendable {
-    public let task: Task
+    public let task: RecommendationTask
     public let interactions: InteractionMatrix
     public let userFeatures: FeatureTable
     public let itemFeatures: FeatureTable
     public let validation: InteractionMatrix?
 
-    public init(task: Task, interactions: InteractionMatrix, userFeatures: FeatureTable = FeatureTable(),
+    public init(task: RecommendationTask, interactions: InteractionMatrix, userFeatures: FeatureTable = FeatureTable(),
                 itemFeatures: FeatureTable = FeatureTable(), validation: InteractionMatrix? = nil) {
         self.task = task; self.interactions = interactions; self.userFeatures = userFeatures
         self.itemFeatures = itemFeatures; self.validation = validation
@@ -81,37 +81,47 @@ public struct LatentFactors: Sendable {
 
 /// The one contract every algorithm implements. A model is fitted once per trial, then asked for
 /// scores of all items for batches of users (the scoring core masks seen items and selects the
-/// top K) and, for the rating task, for predictions of (user, item) pairs. `score` and `predict`
-/// must be safe to call concurrently after `fit`.
+/// top K). What a model can do beyond that is a type: `RatingPredictor` for the rating task,
+/// `FactorModel` for the fused GEMM + top-K path. `score` must be safe to call concurrently after `fit`.
 public protocol Recommender: AnyObject, SendableMetatype {
     associatedtype Config: AlgorithmConfig
     /// The name used in experiment files.
     static var name: String { get }
     static var summary: String { get }
-    static var tasks: Set<Task> { get }
+    /// The tasks it serves; `.rating` only for a `RatingPredictor` (the conformance tests check).
+    static var tasks: Set<RecommendationTask> { get }
+    /// True when the fitted model (and so every metric) depends on `FitContext.threads`, e.g. SGD
+    /// whose threads each own a random stream and a share of the updates. The trial cache keys such
+    /// algorithms on the thread count, so a result is never reused under another one. Default false.
+    static var threadDependent: Bool { get }
 
     init(config: Config)
     func fit(_ data: TrainingData, context: FitContext) throws
 
     /// Scores of every item for each user, row-major users.count × itemCount.
     func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>)
+}
+
+/// A model that predicts ratings (the rating task). Safe to call concurrently after `fit`.
+public protocol RatingPredictor: Recommender {
     /// Rating predictions for the pairs (users[k], items[k]).
     func predict(users: [Int32], items: [Int32]) -> [Float]
-    /// Non-nil when scores are a factor product (enables the fused scoring path).
-    var factors: LatentFactors? { get }
 }
 
 extension Recommender {
-    public var factors: LatentFactors? { nil }
+    public static var threadDependent: Bool { false }
+}
 
-    public func predict(users: [Int32], items: [Int32]) -> [Float] {
-        fatalError("\(Self.name) does not predict ratings (the experiment validator prevents this call)")
-    }
+/// A model whose scores are a factor product, score(u, i) = users[u] · items[i] + itemBias[i]: the
+/// scoring core fuses GEMM with top-K selection for it, and `score` comes free.
+public protocol FactorModel: Recommender {
+    var factors: LatentFactors { get }
+}
 
-    /// Default dense scoring from the factor form.
-    public func scoreFromFactors(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        guard let f = factors else { fatalError("\(Self.name) has neither score() nor factors") }
-        let d = f.users.columns, n = f.items.rows
+extension FactorModel {
+    /// Dense scores from the factor form: one sgemm of the users' rows against every item.
+    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
+        let f = factors, d = f.users.columns, n = f.items.rows
         var block = [Float](repeating: 0, count: users.count * d)
         for (r, u) in users.enumerated() {
             for c in 0..<d { block[r * d + c] = f.users.values[Int(u) * d + c] }
@@ -131,14 +141,19 @@ extension Recommender {
 public struct AlgorithmDescriptor: Sendable {
     public let name: String
     public let summary: String
-    public let tasks: Set<Task>
+    public let tasks: Set<RecommendationTask>
     public let parameters: [ParameterSpec]
+    /// Rules over several parameters (checked at validation for every grid point).
+    public let constraints: [ParameterConstraint]
+    /// See `Recommender.threadDependent`.
+    public let threadDependent: Bool
     /// See `AlgorithmConfig.budgetParameter`.
     public let budgetParameter: String?
     public let make: @Sendable (ParameterValues) -> any Recommender
 
     public init<R: Recommender>(_ type: R.Type) {
         name = R.name; summary = R.summary; tasks = R.tasks; parameters = R.Config.parameters
+        constraints = R.Config.constraints; threadDependent = R.threadDependent
         budgetParameter = R.Config.budgetParameter
         make = { R(config: R.Config($0)) }
     }

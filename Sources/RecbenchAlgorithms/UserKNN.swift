@@ -12,7 +12,7 @@ import RecbenchCore
 ///
 /// Ranking task (every interaction counts 1): score(u,i) = Σ_{v ∈ N_k(u)} s_uv · [v interacted
 /// with i] over u's k nearest users; `normalize` divides by Σ s_uv (a weighted vote in [0, 1]).
-public final class UserKNN: Recommender {
+public final class UserKNN: RatingPredictor {
     public struct Config: AlgorithmConfig {
         public static let parameters = KNNSettings.parameters(k: 50, kept: 500, similarity: .cosine, shrinkage: 0,
                                                             meanDamping: 20, damping: 0.3)
@@ -21,7 +21,7 @@ public final class UserKNN: Recommender {
     }
     public static let name = "UserKNN"
     public static let summary = "User-based k-nearest-neighbour CF (rating prediction and top-N)."
-    public static let tasks: Set<Task> = [.rating, .ranking, .sequential]
+    public static let tasks: Set<RecommendationTask> = [.rating, .ranking, .sequential]
 
     public let config: Config
     private var state: NeighborhoodFit

@@ -14,8 +14,12 @@ public struct BaselineFile: Codable, Sendable, Equatable {
     public var configHash: String
     /// How tolerances are read; kept in the file so whoever edits it knows.
     public var note: String
-    /// A drop counts only when the paired Wilcoxon p-value over (fold, user) is below this (where per-user values exist).
+    /// A drop counts only when the paired test's p-value over (fold, user) is below this (where per-user values exist).
     public var significanceLevel: Double
+    /// That test. Absent in files written before the choice existed, which used Wilcoxon.
+    public var test: SignificanceTest?
+    /// The test a check applies: the file's, or Wilcoxon for files that predate the field.
+    public var effectiveTest: SignificanceTest { test ?? .wilcoxon }
     public var datasets: [DatasetEntry]
     /// Per metric label; metrics not listed use `defaultTolerance`.
     public var tolerances: [String: Tolerance]
@@ -67,49 +71,61 @@ public struct CheckFinding: Sendable, Equatable {
     /// Positive = worse than the baseline (respecting the metric's direction).
     public var drop: Double
     public var allowedDrop: Double
-    /// Wilcoxon p over (fold, user) pairs; nil where per-user values are missing on either side.
+    /// The paired test's p over (fold, user) pairs; nil where per-user values are missing on either side.
     public var p: Double?
+    public var test: SignificanceTest
     public var regressed: Bool
 
     public var line: String {
         var s = "\(dataset) \(configuration) \(metric): \(TextFormat.fixed(baselineMean)) → \(TextFormat.fixed(currentMean)) "
         s += "(drop \(String(format: "%.4f", drop)), tolerance \(String(format: "%.4f", allowedDrop))"
-        s += p.map { ", Wilcoxon p = \(ComparisonTable.pValue($0)))" } ?? ", no per-user values)"
+        s += p.map { ", \(test.rawValue) p \(ComparisonTable.pRelation($0)))" } ?? ", no per-user values)"
         return s
     }
 }
 
 public struct CheckReport: Sendable {
     public var findings: [CheckFinding]
+    /// Changes of the tied-with-the-best groups (where the baseline compares several configurations).
+    public var groupChanges: [GroupChange] = []
     /// Set when the run cannot be compared with the baseline (different data, splits or missing results).
     public var mismatch: [String]
     public var regressions: [CheckFinding] { findings.filter(\.regressed) }
+    public var groupRegressions: [GroupChange] { groupChanges.filter(\.regressed) }
     /// 0 = no regression, 1 = regression, 2 = mismatched data, splits or results.
-    public var exitCode: Int32 { !mismatch.isEmpty ? 2 : regressions.isEmpty ? 0 : 1 }
+    public var exitCode: Int32 { !mismatch.isEmpty ? 2 : regressions.isEmpty && groupRegressions.isEmpty ? 0 : 1 }
 
     public func summary() -> String {
         if !mismatch.isEmpty { return mismatch.map { "mismatch: " + $0 }.joined(separator: "\n") + "\n" }
         var out = ""
         for f in regressions { out += "REGRESSION " + f.line + "\n" }
+        for g in groupRegressions { out += "REGRESSION " + g.line + "\n" }
+        for g in groupChanges where !g.regressed { out += "note: " + g.line + "\n" }
         let ok = findings.count - regressions.count
         out += regressions.isEmpty ? "ok: \(findings.count) metric values within tolerance of the baseline\n"
             : "\(regressions.count) regression(s); \(ok) metric value(s) within tolerance\n"
+        if !groupRegressions.isEmpty {
+            out += "\(groupRegressions.count) configuration(s) no longer tied with the best\n"
+        }
         return out
     }
 }
 
 public enum Baseline {
     public static let note = "A metric regresses when it moves in its worse direction by more than max(absolute, relative * |baseline mean|) "
-        + "AND, where per-user values exist, a paired Wilcoxon signed-rank test over (fold, user) gives p < significanceLevel. "
-        + "tolerances override defaultTolerance per metric label. Results are deterministic on one machine; tolerances absorb "
-        + "floating-point differences between machines and BLAS builds."
+        + "AND, where per-user values exist, the paired test named by `test` (t, randomization or wilcoxon; files without it "
+        + "used wilcoxon) over (fold, user) gives p < significanceLevel. Where several configurations have per-user values, "
+        + "a configuration that was tied with the best of a metric (not significantly worse after Holm) and no longer is, "
+        + "is a regression too. tolerances override defaultTolerance per metric label. Results are deterministic on one "
+        + "machine; tolerances absorb floating-point differences between machines and BLAS builds."
 
     /// Six significant digits for means and folds; four for per-user values (only the significance test reads them).
     static func rounded(_ x: Double) -> Double { x.isFinite ? Double(String(format: "%.6g", x))! : x }
-    static func roundedPerUser(_ x: Double) -> Double { x.isFinite ? Double(String(format: "%.4g", x))! : x }
+    package static func roundedPerUser(_ x: Double) -> Double { x.isFinite ? Double(String(format: "%.4g", x))! : x }
 
     public static func make(from r: RunResult, perUser: Bool = true, defaultTolerance: BaselineFile.Tolerance = .init(absolute: 0.001, relative: 0.02),
-                            tolerances: [String: BaselineFile.Tolerance] = [:], significanceLevel: Double = 0.05) -> BaselineFile {
+                            tolerances: [String: BaselineFile.Tolerance] = [:], significanceLevel: Double = 0.05,
+                            test: SignificanceTest = .default) -> BaselineFile {
         var entries = [BaselineFile.Entry](), users = [BaselineFile.UserList]()
         for d in r.datasets {
             for c in r.plan.configurations {
@@ -131,7 +147,7 @@ public enum Baseline {
             }
         }
         return BaselineFile(experiment: r.spec.name, runID: r.runID, configHash: r.spec.configHash, note: note,
-                            significanceLevel: significanceLevel,
+                            significanceLevel: significanceLevel, test: test,
                             datasets: r.datasets.map { .init(label: $0.label, dataFingerprint: $0.dataFingerprint, splitFingerprint: $0.splitFingerprint, folds: $0.folds) },
                             tolerances: tolerances, defaultTolerance: defaultTolerance, results: entries, users: perUser ? users : nil)
     }
@@ -170,8 +186,9 @@ public enum Baseline {
     }
 
     /// Compares a run with a baseline: every (data set, configuration, metric) of the baseline must
-    /// be in the run, on identical data and splits.
-    public static func check(_ r: RunResult, against b: BaselineFile) -> CheckReport {
+    /// be in the run, on identical data and splits. `test` overrides the file's test.
+    public static func check(_ r: RunResult, against b: BaselineFile, test: SignificanceTest? = nil) -> CheckReport {
+        let test = test ?? b.effectiveTest
         var mismatch = [String]()
         for d in b.datasets {
             guard let e = r.datasets.first(where: { $0.label == d.label }) else { mismatch.append("the run has no data set \"\(d.label)\""); continue }
@@ -201,12 +218,28 @@ public enum Baseline {
                         xs.append(base[f][k]); ys.append(cur[j])
                     }
                 }
-                if !xs.isEmpty { p = Statistics.wilcoxonSignedRank(ys, xs).p }
+                if !xs.isEmpty { p = pValue(ys.indices.map { ys[$0] - xs[$0] }, test: test,
+                                                 seed: "\(b.runID)|\(entry.dataset)|\(entry.configuration)|\(entry.metric)") }
             }
             let regressed = drop > allowed && (p.map { $0 < b.significanceLevel } ?? true)
             findings.append(CheckFinding(dataset: entry.dataset, configuration: entry.configuration, metric: entry.metric,
-                                         baselineMean: entry.mean, currentMean: current, drop: drop, allowedDrop: allowed, p: p, regressed: regressed))
+                                         baselineMean: entry.mean, currentMean: current, drop: drop, allowedDrop: allowed, p: p,
+                                         test: test, regressed: regressed))
         }
-        return CheckReport(findings: findings, mismatch: mismatch)
+        let groups = mismatch.isEmpty ? groupChanges(r, against: b, test: test) : []
+        return CheckReport(findings: findings, groupChanges: groups, mismatch: mismatch)
+    }
+
+    /// Two-sided p of the paired differences under `test`; the randomization test's stream is
+    /// seeded from the baseline, so a check is repeatable.
+    static func pValue(_ d: [Double], test: SignificanceTest, seed: String) -> Double {
+        let zero = [Double](repeating: 0, count: d.count)
+        switch test {
+        case .t: return Statistics.pairedTTest(d, zero).p
+        case .wilcoxon: return Statistics.wilcoxonSignedRank(d, zero).p
+        case .randomization:
+            var rng = RandomSource(seed: 0, stream: "check|" + seed)
+            return Statistics.randomizationTest(differences: d, seed: rng.next()).p
+        }
     }
 }

@@ -12,8 +12,8 @@ extension Comparison {
         return (higher ? aggs.max { $0.mean < $1.mean } : aggs.min { $0.mean < $1.mean })?.configuration
     }
 
-    /// Every configuration against each data set's reference, Holm-adjusted over the whole table.
-    public static func againstReference(_ r: RunResult, resamples: Int = 1000) -> ComparisonTable {
+    /// Every configuration against each data set's reference, adjusted over the whole table.
+    public static func againstReference(_ r: RunResult, options: ComparisonOptions = ComparisonOptions(resamples: 1000)) -> ComparisonTable {
         var pairs = [(dataset: String, reference: Arm, candidate: Arm)]()
         for d in r.datasets {
             guard let ref = reference(r, dataset: d.label) else { continue }
@@ -21,6 +21,6 @@ extension Comparison {
             guard let refArm = arms.first(where: { $0.label == ref }) else { continue }
             for a in arms where a.label != ref { pairs.append((d.label, refArm, a)) }
         }
-        return table(pairs: pairs, metrics: r.spec.metrics.map(\.label), seed: r.spec.seed, resamples: resamples, legend: [])
+        return table(pairs: pairs, metrics: r.spec.metrics.map(\.label), seed: r.spec.seed, options: options, legend: [])
     }
 }

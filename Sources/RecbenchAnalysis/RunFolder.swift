@@ -18,6 +18,8 @@ public enum RunFolder {
         var shard: Shard?
         var datasets: [DatasetRecord]
         var trials: [TrialResult]
+        /// Trials that diverged or threw (absent in folders written before failures were kept).
+        var failures: [TrialFailure]?
     }
 
     public static func encode(_ r: RunResult) throws -> String {
@@ -26,7 +28,8 @@ public enum RunFolder {
         // Per-user AUC, novelty or ARP can be NaN (no negatives, empty list); JSON has no NaN.
         enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let stored = Stored(runID: r.runID, experiment: r.spec.name, configHash: r.spec.configHash, startedAt: r.startedAt,
-                            wallSeconds: r.wallSeconds, planFingerprint: r.planFingerprint, shard: r.shard, datasets: r.datasets, trials: r.trials)
+                            wallSeconds: r.wallSeconds, planFingerprint: r.planFingerprint, shard: r.shard,
+                            datasets: r.datasets, trials: r.trials, failures: r.failures.isEmpty ? nil : r.failures)
         return String(decoding: try enc.encode(stored), as: UTF8.self) + "\n"
     }
 
@@ -42,15 +45,19 @@ public enum RunFolder {
         let dec = JSONDecoder()
         dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do { stored = try dec.decode(Stored.self, from: data) } catch {
-            throw RecbenchError.io(dir + "/results.json", "unreadable (\(error))")
+            throw RecbenchError.io(dir + "/results.json", "unreadable: \(SystemError.describe(error))")
         }
         guard let text = try? String(contentsOfFile: dir + "/experiment.json", encoding: .utf8) else {
             throw RecbenchError.io(dir, "the run folder has no experiment.json")
         }
         let spec = try ExperimentLoader(registry: nil).load(text: text, file: dir + "/experiment.json")
         let plan = Plan(spec: spec)
-        return RunResult(spec: spec, plan: plan, runID: stored.runID, directory: dir, datasets: stored.datasets, trials: stored.trials,
-                         aggregates: Runner.aggregate(stored.trials, plan: plan), startedAt: stored.startedAt, wallSeconds: stored.wallSeconds,
-                         shard: stored.shard, planFingerprint: stored.planFingerprint ?? plan.fingerprint)
+        var result = RunResult(spec: spec, plan: plan, runID: stored.runID, directory: dir, datasets: stored.datasets,
+                               trials: stored.trials,
+                               aggregates: Runner.aggregate(stored.trials, plan: plan, failures: stored.failures ?? []),
+                               startedAt: stored.startedAt, wallSeconds: stored.wallSeconds,
+                               shard: stored.shard, planFingerprint: stored.planFingerprint ?? plan.fingerprint)
+        result.failures = stored.failures ?? []
+        return result
     }
 }

@@ -14,6 +14,8 @@ public enum AlgorithmRegistry {
         AlgorithmDescriptor(ImplicitALS.self),
         AlgorithmDescriptor(BPR.self),
         AlgorithmDescriptor(EASE.self),
+        AlgorithmDescriptor(SLIM.self),
+        AlgorithmDescriptor(RP3Beta.self),
         AlgorithmDescriptor(PureSVD.self),
         AlgorithmDescriptor(FactorizationMachine.self),
         AlgorithmDescriptor(SASRec.self),

@@ -25,6 +25,11 @@ public struct ExperimentLoader {
     public init(registry: DatasetRegistry?) { self.registry = registry }
 
     public func load(path: String) throws -> ExperimentSpec {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw SpecErrors(issues: [SpecIssue(file: path, line: 0, path: "",
+                                                message: "is a folder, not an experiment file")])
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SpecErrors(issues: [SpecIssue(file: path, line: 0, path: "", message: "cannot read the file")])
         }
@@ -43,6 +48,7 @@ public struct ExperimentLoader {
         let spec = v.experiment(root, registry: registry)
         guard v.issues.isEmpty, var spec else { throw SpecErrors(issues: v.issues) }
         spec.sourceText = text
+        spec.fieldLines = root.fieldLines()
         return spec
     }
 }
@@ -134,8 +140,8 @@ struct Validation {
         let seed = integer(top["seed"], "seed", default: 42, min: 0)
         let threads = integer(top["threads"], "threads", default: ProcessInfo.processInfo.activeProcessorCount, min: 1, max: 1024)
         let jobs = integer(top["jobs"], "jobs", default: 1, min: 1, max: 1024)
-        let taskName = choice(top["task"], "task", Task.allCases.map(\.rawValue), default: nil)
-        let task = taskName.flatMap(Task.init(rawValue:))
+        let taskName = choice(top["task"], "task", RecommendationTask.allCases.map(\.rawValue), default: nil)
+        let task = taskName.flatMap(RecommendationTask.init(rawValue:))
 
         var datasets = [DatasetSpec]()
         var datasetNodes = [(node: JSONNode, path: String)]()
@@ -146,7 +152,11 @@ struct Validation {
             let labels = datasets.map(\.label)
             if Set(labels).count != labels.count { fail(top["datasets"], "datasets", "two data sets share a name; give each a distinct \"name\"") }
         }
-        let split = top["split"].flatMap { splitSpec($0, "split", task: task) }
+        let declared = datasets.map { ds -> DeclaredSplit? in
+            guard case let .registry(name, _) = ds.source else { return nil }
+            return registry?.entry(named: name)?.split
+        }
+        let split = top["split"].flatMap { splitSpec($0, "split", task: task, declared: declared) }
         if top["split"] == nil { fail(nil, "split", "is required (e.g. {\"method\": \"kfold\", \"k\": 5})") }
 
         var algorithms = [AlgorithmSpec]()
@@ -157,6 +167,15 @@ struct Validation {
             let labels = algorithms.map(\.label)
             for (i, l) in labels.enumerated() where labels[..<i].contains(l) {
                 fail(list[i], "algorithms[\(i)].label", "\"\(l)\" is used by an earlier algorithm; give each entry a distinct \"label\"")
+            }
+            checkPlanSize(algorithms, datasets: datasets.count, folds: split?.foldCount ?? 1, node: top["algorithms"])
+        }
+        if case .predefined = split {
+            for (i, d) in datasets.enumerated() {
+                if case .synthetic = d.source {
+                    fail(top["split"], "split.method", "a predefined split reads split files beside the data, and "
+                         + "datasets[\(i)] (\"\(d.label)\") is generated; give it a \"file\" or a registry name")
+                }
             }
         }
 
@@ -212,6 +231,29 @@ struct Validation {
         return spec
     }
 
+    /// All grid points together, and the trials they make, within `Limits`.
+    mutating func checkPlanSize(_ algorithms: [AlgorithmSpec], datasets: Int, folds: Int, node: JSONNode?) {
+        var configurations: Int? = 0
+        for a in algorithms {
+            guard let c = configurations, let p = Limits.product(a.grid.map { $0.values.count }) else {
+                configurations = nil; break
+            }
+            let (sum, overflow) = c.addingReportingOverflow(p)
+            configurations = overflow ? nil : sum
+        }
+        if configurations == nil || configurations! > Limits.configurations {
+            fail(node, "algorithms", "the grids have \(Limits.shown(configurations)) configurations together, "
+                 + "above the limit of \(Limits.configurations) per experiment")
+            return
+        }
+        let trials = Limits.product([configurations!, max(1, datasets), max(1, folds)])
+        if trials == nil || trials! > Limits.trials {
+            fail(node, "algorithms", "\(configurations!) configurations × \(max(1, datasets)) data set(s) × "
+                 + "\(max(1, folds)) fold(s) = \(Limits.shown(trials)) trials, above the limit of "
+                 + "\(Limits.trials) per experiment")
+        }
+    }
+
     mutating func dataset(_ node: JSONNode, _ path: String, registry: DatasetRegistry?) -> DatasetSpec? {
         guard let m = members(node, path, allowed: ["name", "path", "file", "format", "synthetic", "filters", "malformed", "validation"]) else { return nil }
         guard let name = string(m["name"], "\(path).name") else { return nil }
@@ -225,15 +267,23 @@ struct Validation {
             guard let s = members(syn, "\(path).synthetic", allowed: ["users", "items", "interactions", "factors", "popularity_skew", "rating_noise", "seed", "features"]) else { return nil }
             let p = "\(path).synthetic"
             var c = SyntheticConfig(users: 1000, items: 500, interactions: 50000)
-            c.users = integer(s["users"], "\(p).users", default: c.users, min: 1)
-            c.items = integer(s["items"], "\(p).items", default: c.items, min: 1)
-            c.interactions = integer(s["interactions"], "\(p).interactions", default: c.interactions, min: 1)
+            c.users = integer(s["users"], "\(p).users", default: c.users, min: 1, max: Limits.syntheticEntities)
+            c.items = integer(s["items"], "\(p).items", default: c.items, min: 1, max: Limits.syntheticEntities)
+            c.interactions = integer(s["interactions"], "\(p).interactions", default: c.interactions, min: 1,
+                                     max: Limits.syntheticInteractions)
             c.factors = integer(s["factors"], "\(p).factors", default: c.factors, min: 1, max: 1024)
             c.popularitySkew = number(s["popularity_skew"], "\(p).popularity_skew", default: c.popularitySkew, range: 0...5, what: "a number in [0, 5]")
             c.ratingNoise = number(s["rating_noise"], "\(p).rating_noise", default: c.ratingNoise, range: 0...10, what: "a number in [0, 10]")
             c.seed = UInt64(integer(s["seed"], "\(p).seed", default: Int(c.seed), min: 0))
             c.withFeatures = boolean(s["features"], "\(p).features", default: c.withFeatures)
-            if c.interactions > c.users * c.items { fail(s["interactions"] ?? syn, "\(p).interactions", "cannot exceed users × items = \(c.users * c.items)") }
+            if let cells = Limits.product([c.users, c.items]), c.interactions > cells {
+                fail(s["interactions"] ?? syn, "\(p).interactions", "cannot exceed users × items = \(cells)")
+            }
+            let model = Limits.product([c.users + c.items, c.factors])
+            if model == nil || model! > Limits.syntheticModelFloats {
+                fail(s["factors"] ?? syn, "\(p).factors", "(users + items) × factors = \(Limits.shown(model)) floats "
+                     + "of the generating model, above the limit of \(Limits.syntheticModelFloats)")
+            }
             return DatasetSpec(label: name, source: .synthetic(c), filters: filters, malformed: malformed)
         }
         if let f = m["file"] {
@@ -246,7 +296,9 @@ struct Validation {
                 func column(_ key: String, _ d: String?) -> String? {
                     guard let n = fo[key] else { return d }
                     if case .null = n.value { return nil }
-                    if case let .number(x, _) = n.value, x >= 0, x == x.rounded() { return String(Int(x)) }
+                    if case let .number(x, _) = n.value, x >= 0, x == x.rounded(), x < 1_000_000 {
+                        return String(Int(x))
+                    }
                     if case let .string(s) = n.value, !s.isEmpty {
                         if !format.header, Int(s) == nil { fail(n, "\(p).\(key)", "a column name needs \"header\": true; without a header give a 0-based column number") }
                         return s
@@ -287,10 +339,12 @@ struct Validation {
         "kfold": ["k"], "user_kfold": ["k"], "user_crossfold": ["k", "test_fraction"], "cold_users": ["k", "max_train"],
         "holdout": ["test_fraction", "per_user", "validation_fraction"],
         "temporal": ["cutoff", "test_fraction", "per_user"], "leave_last_out": ["validation"],
-        "predefined": ["base", "test", "folds"],
+        "predefined": ["base", "test", "validation", "folds"],
     ]
 
-    mutating func splitSpec(_ node: JSONNode, _ path: String, task: Task?) -> SplitSpec? {
+    /// `declared`: each data set's own predefined split from the registry (nil when it has none),
+    /// used by `{"method": "predefined"}` when the file names no files.
+    mutating func splitSpec(_ node: JSONNode, _ path: String, task: RecommendationTask?, declared: [DeclaredSplit?] = []) -> SplitSpec? {
         guard case let .object(raw) = node.value else { fail(node, path, "expected an object such as {\"method\": \"kfold\", \"k\": 5}, got \(node.brief)"); return nil }
         let methods = Self.splitKeys.keys.sorted()
         guard let method = choice(raw.first { $0.key == "method" }?.value, "\(path).method", methods, default: nil) else { return nil }
@@ -315,13 +369,22 @@ struct Validation {
             spec = .method(.temporal(cutoff: cutoff, testFraction: fraction(&self, "test_fraction", 0.2), perUser: boolean(m["per_user"], "\(path).per_user", default: false)))
         case "leave_last_out": spec = .method(.leaveLastOut(validation: boolean(m["validation"], "\(path).validation", default: true)))
         default:
-            let base = string(m["base"], "\(path).base", default: "u{fold}.base") ?? ""
-            let test = string(m["test"], "\(path).test", default: "u{fold}.test") ?? ""
-            let folds = integer(m["folds"], "\(path).folds", default: 5, min: 1, max: 1000)
-            for (key, t) in [("base", base), ("test", test)] where folds > 1 && !t.contains("{fold}") {
+            // No file named: the data sets' own declared split (all must declare the same one),
+            // else ML-100K's u{fold}.base / u{fold}.test.
+            var fallback = DeclaredSplit(base: "u{fold}.base", test: "u{fold}.test", folds: 5)
+            if m["base"] == nil && m["test"] == nil && m["validation"] == nil, let first = declared.first, let d = first {
+                if declared.allSatisfy({ $0 == d }) { fallback = d } else {
+                    fail(node, path, "the data sets declare different predefined splits; name the files (\"base\", \"test\", \"validation\")")
+                }
+            }
+            let base = string(m["base"], "\(path).base", default: fallback.base) ?? ""
+            let test = string(m["test"], "\(path).test", default: fallback.test) ?? ""
+            let validation = m["validation"].map { string($0, "\(path).validation") ?? "" } ?? (m["base"] == nil ? fallback.validation : nil)
+            let folds = integer(m["folds"], "\(path).folds", default: fallback.folds ?? 1, min: 1, max: 1000)
+            for (key, t) in [("base", base), ("test", test), ("validation", validation ?? "{fold}")] where folds > 1 && !t.contains("{fold}") {
                 fail(m[key] ?? node, "\(path).\(key)", "with \(folds) folds the file name must contain {fold}, got \"\(t)\"")
             }
-            spec = .predefined(base: base, test: test, folds: folds)
+            spec = .predefined(base: base, test: test, validation: validation, folds: folds)
         }
         if task == .sequential, case .method(let sm) = spec {
             switch sm { case .leaveLastOut, .temporal: break
@@ -330,7 +393,7 @@ struct Validation {
         return spec
     }
 
-    mutating func algorithm(_ node: JSONNode, _ path: String, task: Task?, seed: UInt64) -> AlgorithmSpec? {
+    mutating func algorithm(_ node: JSONNode, _ path: String, task: RecommendationTask?, seed: UInt64) -> AlgorithmSpec? {
         guard let m = members(node, path, allowed: ["name", "label", "params", "search"]) else { return nil }
         guard let name = string(m["name"], "\(path).name") else { return nil }
         guard let d = AlgorithmRegistry.descriptor(named: name) else {
@@ -344,6 +407,7 @@ struct Validation {
         }
         let label = string(m["label"], "\(path).label", default: d.name) ?? d.name
         var grid: [(name: String, values: [ParameterValue])] = []
+        var lines = [String: Int]()
         if let p = m["params"] {
             guard case let .object(params) = p.value else { fail(p, "\(path).params", "expected an object of parameters, got \(p.brief)"); return nil }
             for (key, value) in params {
@@ -359,18 +423,44 @@ struct Validation {
                     if a.isEmpty { fail(value, ppath, "an empty list gives no configurations; give \(spec.expectation) or a non-empty list of them"); continue }
                     nodes = a
                 } else { nodes = [value] }
-                var values = [ParameterValue]()
+                var values = [ParameterValue](), seen = Set<ParameterValue>()
                 for n in nodes {
                     guard let v = scalar(n).flatMap(spec.check) else {
                         fail(n, ppath, "expected \(spec.expectation) or a list of them, got \(n.brief)"); continue
                     }
-                    if values.contains(v) { fail(n, ppath, "\(v) appears twice in the grid") } else { values.append(v) }
+                    if seen.insert(v).inserted { values.append(v) } else {
+                        fail(n, ppath, "\(v) appears twice in the grid")
+                    }
                 }
                 grid.append((key, values))
+                lines[key] = value.line
             }
         }
         let search = m["search"].flatMap { searchSpec($0, "\(path).search", descriptor: d, grid: &grid, experimentSeed: seed, label: label) }
-        return AlgorithmSpec(label: label, descriptor: d, grid: grid, search: search)
+        let algorithm = AlgorithmSpec(label: label, descriptor: d, grid: grid, search: search)
+        let points = Limits.product(grid.map { $0.values.count })
+        if points == nil || points! > Limits.configurations {
+            let sizes = grid.map { String($0.values.count) }.joined(separator: " × ")
+            fail(m["params"], "\(path).params", "the grid has \(sizes) = \(Limits.shown(points)) points, "
+                 + "above the limit of \(Limits.configurations) configurations per experiment")
+            return nil
+        }
+        checkConstraints(algorithm, path, node: m["params"] ?? node, lines: lines)
+        return algorithm
+    }
+
+    /// Every grid point against the algorithm's cross-parameter rules; each broken rule is reported
+    /// once, at the first of its parameters the file gives (the others keep their defaults).
+    mutating func checkConstraints(_ a: AlgorithmSpec, _ path: String, node: JSONNode, lines: [String: Int]) {
+        for rule in a.descriptor.constraints {
+            guard let problem = a.configurations.lazy.compactMap({ rule.violation($0.values) }).first else { continue }
+            if let name = rule.parameters.first(where: { lines[$0] != nil }) {
+                issues.append(SpecIssue(file: file, line: lines[name]!, path: "\(path).params.\(name)",
+                                        message: problem))
+            } else {
+                fail(node, "\(path).params", problem)
+            }
+        }
     }
 
     func scalar(_ n: JSONNode) -> ParameterValue? {

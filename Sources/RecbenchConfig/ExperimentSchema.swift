@@ -54,8 +54,10 @@ public enum ExperimentSchema {
             ("temporal", [("cutoff", int("Unix time; later interactions are test.", min: 0)), ("test_fraction", fraction("Latest share held out.")),
                           ("per_user", bool("Each user's latest share (default: global)."))]),
             ("leave_last_out", [("validation", bool("Also hold out the second-to-last item for validation (default true)."))]),
-            ("predefined", [("base", str("Training file name in the data set's folder; {fold} is replaced by 1…folds.")),
-                            ("test", str("Test file name; {fold} is replaced by 1…folds.")), ("folds", int("Number of file pairs.", min: 1))]),
+            ("predefined", [("base", str("Training file name in the data set's folder; {fold} is replaced by 1…folds. Without base, test and validation: the data set's own declared split (registry), else u{fold}.base / u{fold}.test × 5.")),
+                            ("test", str("Test file name; {fold} is replaced by 1…folds.")),
+                            ("validation", str("Validation file name (early stopping and model selection); {fold} is replaced by 1…folds.")),
+                            ("folds", int("Number of file pairs.", min: 1))]),
         ]
         return .object([("type", .string("object")), ("required", .array([.string("method")])),
                         ("properties", .object([("method", enumeration(methods.map(\.0), "How interactions are split into train and test."))])),

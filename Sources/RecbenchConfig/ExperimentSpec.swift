@@ -13,7 +13,7 @@ public struct ExperimentSpec: Sendable {
     public var threads: Int
     /// Trials run at the same time (each gets threads / jobs threads).
     public var jobs: Int
-    public var task: Task
+    public var task: RecommendationTask
     public var datasets: [DatasetSpec]
     public var split: SplitSpec
     public var algorithms: [AlgorithmSpec]
@@ -30,6 +30,17 @@ public struct ExperimentSpec: Sendable {
     public var sourceText: String = ""
     /// Problems that do not stop a run (a grid selected on test), as `file:line: path: warning: …`.
     public var warnings: [SpecIssue] = []
+    /// The line of every field ("split.k", "datasets[0].file"), so a problem found only while
+    /// loading data can still be reported as FILE:LINE: field: message.
+    public var fieldLines: [String: Int] = [:]
+
+    /// A problem with the field at `path` (or its nearest given ancestor) found after validation.
+    public func issue(_ path: String, _ message: String) -> SpecErrors {
+        var p = Substring(path)
+        while fieldLines[String(p)] == nil, let cut = p.lastIndex(where: { $0 == "." || $0 == "[" }) { p = p[..<cut] }
+        let line = fieldLines[String(p)] ?? 0
+        return SpecErrors(issues: [SpecIssue(file: file, line: line, path: path, message: message)])
+    }
 }
 
 public struct DatasetSpec: Sendable {
@@ -57,12 +68,13 @@ public struct FilterSpec: Sendable, Equatable {
 
 public enum SplitSpec: Sendable {
     case method(SplitMethod)
-    /// File pairs relative to the data set's folder, `{fold}` replaced by 1...folds.
-    case predefined(base: String, test: String, folds: Int)
+    /// Files relative to the data set's folder, `{fold}` replaced by 1...folds; the optional
+    /// validation file becomes each fold's validation part.
+    case predefined(base: String, test: String, validation: String?, folds: Int)
 
     public var foldCount: Int? {
         switch self {
-        case let .predefined(_, _, n): return n
+        case let .predefined(_, _, _, n): return n
         case let .method(m):
             switch m {
             case let .kFold(k), let .userKFold(k), let .userCrossfold(k, _), let .coldUsers(k, _): return k

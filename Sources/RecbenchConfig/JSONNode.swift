@@ -46,6 +46,21 @@ public struct JSONNode: Sendable, Equatable {
         }
     }
 
+    /// The line of every member and element below this node, by field path ("split.k", "datasets[0]").
+    public func fieldLines(prefix: String = "") -> [String: Int] {
+        var out = [String: Int]()
+        func walk(_ n: JSONNode, _ path: String) {
+            if !path.isEmpty { out[path] = n.line }
+            switch n.value {
+            case let .object(m): for (k, v) in m { walk(v, path.isEmpty ? k : "\(path).\(k)") }
+            case let .array(a): for (i, v) in a.enumerated() { walk(v, "\(path)[\(i)]") }
+            default: break
+            }
+        }
+        walk(self, prefix)
+        return out
+    }
+
     /// Canonical compact JSON (keys sorted), for hashing a configuration.
     public var canonical: String {
         switch value {

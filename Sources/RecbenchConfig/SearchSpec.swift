@@ -124,7 +124,10 @@ extension ExperimentSpec {
 extension SplitSpec {
     /// Whether the outer split already sets a validation part aside.
     public var hasValidationPart: Bool {
-        guard case let .method(m) = self else { return false }
+        guard case let .method(m) = self else {
+            if case let .predefined(_, _, validation, _) = self { return validation != nil }
+            return false
+        }
         switch m {
         case let .holdout(_, _, v): return v > 0
         case let .leaveLastOut(v): return v

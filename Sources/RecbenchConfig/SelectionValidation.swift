@@ -8,11 +8,11 @@ import RecbenchEval
 /// with its line, so a search never fails half-way through a run on bad input.
 extension Validation {
     /// The default selection metric of a task: what early stopping used before `select` existed.
-    static func defaultSelect(_ task: Task?) -> MetricSpec {
+    static func defaultSelect(_ task: RecommendationTask?) -> MetricSpec {
         task == .rating ? MetricSpec(name: "rmse") : MetricSpec(name: "ndcg", k: 10)
     }
 
-    mutating func selectMetric(_ node: JSONNode?, task: Task?) -> MetricSpec {
+    mutating func selectMetric(_ node: JSONNode?, task: RecommendationTask?) -> MetricSpec {
         let fallback = Self.defaultSelect(task)
         guard let node else { return fallback }
         guard case let .string(s) = node.value else {
@@ -39,7 +39,7 @@ extension Validation {
         "predefined": ["valid"], "split": [],
     ]
 
-    mutating func validationSpec(_ node: JSONNode, _ path: String, task: Task?, split: SplitSpec?) -> ValidationSpec? {
+    mutating func validationSpec(_ node: JSONNode, _ path: String, task: RecommendationTask?, split: SplitSpec?) -> ValidationSpec? {
         guard case let .object(raw) = node.value else {
             fail(node, path, "expected an object such as {\"method\": \"holdout\", \"fraction\": 0.1, \"per_user\": true}, got \(node.brief)")
             return nil
@@ -153,6 +153,15 @@ extension Validation {
         case .grid:
             if let i = space.firstIndex(where: { $0.domain.choices == nil }) {
                 fail(m["space"] ?? node, "\(path).space.\(space[i].name)", "a grid takes choices; use \"strategy\": \"random\" to draw from a range")
+            } else if let points = spec.gridPoints {
+                // Cross-parameter rules over every point (random draws are checked as they are drawn).
+                let fixed = Dictionary(uniqueKeysWithValues: grid.compactMap { a in a.values.first.map { (a.name, $0) } })
+                for rule in d.constraints {
+                    let problem = points.lazy.compactMap { p in
+                        rule.violation(ParameterValues(specs: d.parameters, overrides: fixed.merging(p) { $1 }))
+                    }.first
+                    if let problem { fail(m["space"] ?? node, "\(path).space", problem) }
+                }
             }
         case .random:
             if spec.trials == nil && spec.maxSeconds == nil { fail(node, path, "give \"trials\" (and/or \"max_seconds\") to bound a random search") }

@@ -3,13 +3,13 @@ import RecbenchCore
 
 /// One entry of datasets/*.json.
 public struct DatasetEntry: Codable, Sendable, Equatable {
-    public static let formats = ["ml-100k", "movielens-dat", "movielens-csv", "delimited"]
+    public static let formats = ["ml-100k", "movielens-dat", "movielens-csv", "delimited", "adjacency"]
 
     public var name: String
     public var description: String
-    /// "ml-100k" | "movielens-dat" | "movielens-csv" | "delimited"
+    /// "ml-100k" | "movielens-dat" | "movielens-csv" | "delimited" | "adjacency"
     public var format: String
-    /// Zip archive to download.
+    /// Zip archive to download; "" when the data cannot be downloaded (users place their own copy).
     public var url: String
     /// Folder inside the zip that holds the files.
     public var archiveRoot: String
@@ -20,13 +20,34 @@ public struct DatasetEntry: Codable, Sendable, Equatable {
     /// For format "delimited": which file and how it is laid out.
     public var dataFile: String?
     public var delimited: DelimitedFormat?
+    /// For format "adjacency": the files read, merged in this order.
+    public var dataFiles: [String]?
+    /// For format "adjacency": each line lists the user's items oldest first (sequence data).
+    public var ordered: Bool?
+    /// The data set's own predefined split (file names in its folder), which an experiment's
+    /// `{"method": "predefined"}` without file names uses.
+    public var split: DeclaredSplit?
 
     public init(name: String, description: String, format: String, url: String, archiveRoot: String,
                 files: [String: String], licence: String, citation: String? = nil,
-                dataFile: String? = nil, delimited: DelimitedFormat? = nil) {
+                dataFile: String? = nil, delimited: DelimitedFormat? = nil, dataFiles: [String]? = nil,
+                ordered: Bool? = nil, split: DeclaredSplit? = nil) {
         self.name = name; self.description = description; self.format = format; self.url = url
         self.archiveRoot = archiveRoot; self.files = files; self.licence = licence; self.citation = citation
-        self.dataFile = dataFile; self.delimited = delimited
+        self.dataFile = dataFile; self.delimited = delimited; self.dataFiles = dataFiles; self.ordered = ordered
+        self.split = split
+    }
+}
+
+/// A registry entry's predefined split: training, optional validation and test files, with
+/// `{fold}` standing for 1...folds when there are several.
+public struct DeclaredSplit: Codable, Sendable, Equatable {
+    public var base: String
+    public var validation: String?
+    public var test: String
+    public var folds: Int?
+    public init(base: String, validation: String? = nil, test: String, folds: Int? = nil) {
+        self.base = base; self.validation = validation; self.test = test; self.folds = folds
     }
 }
 
@@ -74,6 +95,12 @@ public struct DatasetRegistry: Sendable {
             }
             if entry.format == "delimited" && (entry.dataFile == nil || entry.delimited == nil) {
                 throw RecbenchError.input(file: file, line: 0, message: "format \"delimited\" needs \"dataFile\" and \"delimited\"")
+            }
+            if entry.format == "adjacency" && (entry.dataFiles ?? []).isEmpty {
+                throw RecbenchError.input(file: file, line: 0, message: "format \"adjacency\" needs a non-empty \"dataFiles\" list")
+            }
+            if let split = entry.split, let folds = split.folds, folds < 1 {
+                throw RecbenchError.input(file: file, line: 0, message: "split.folds must be at least 1, got \(folds)")
             }
             for (f, sum) in entry.files where !sum.isEmpty && !(sum.count == 64 && sum.allSatisfy(\.isHexDigit)) {
                 throw RecbenchError.input(file: file, line: 0, message: "files[\"\(f)\"]: \"\(sum)\" is not a SHA-256 hex digest")
@@ -165,6 +192,10 @@ public struct DatasetRegistry: Sendable {
     /// Returns the final folder. An existing folder that already verifies is returned as is.
     public static func fetch(_ entry: DatasetEntry, into cacheDirectory: String, progress: (String) -> Void) throws -> String {
         let fm = FileManager.default
+        guard !entry.url.isEmpty else {
+            throw RecbenchError.invalid("\(entry.name): the registry has no download for this data set; place its files "
+                                        + "in $RECBENCH_DATA_DIR/\(entry.name) (see the entry's description)")
+        }
         let final = (cacheDirectory as NSString).appendingPathComponent(entry.name)
         if fm.fileExists(atPath: final) {
             let checks = verify(entry, directory: final)
@@ -232,6 +263,7 @@ public struct DatasetRegistry: Sendable {
     // MARK: loading
 
     /// Loads a resolved folder according to the entry's format; the Dataset is named after the entry.
+    /// A file read whose SHA-256 differs from the one the entry records is refused.
     public static func load(_ entry: DatasetEntry, directory: String, policy: MalformedLinePolicy) throws -> (Dataset, LoadReport) {
         var result: (Dataset, LoadReport)
         switch entry.format {
@@ -244,7 +276,19 @@ public struct DatasetRegistry: Sendable {
             }
             result = try DelimitedLoader.load(path: (directory as NSString).appendingPathComponent(file), format: format,
                                               name: entry.name, policy: policy)
+        case "adjacency":
+            guard let files = entry.dataFiles, !files.isEmpty else {
+                throw RecbenchError.invalid("\(entry.name): format \"adjacency\" needs \"dataFiles\"")
+            }
+            result = try AdjacencyLoader.load(paths: files.map { (directory as NSString).appendingPathComponent($0) },
+                                              name: entry.name, ordered: entry.ordered ?? false, policy: policy)
         default: throw RecbenchError.unsupported("\(entry.name): unknown format \"\(entry.format)\"")
+        }
+        for source in result.0.sources {
+            let file = (source.path as NSString).lastPathComponent
+            guard let expected = entry.files[file]?.lowercased(), !expected.isEmpty, expected != source.sha256 else { continue }
+            throw RecbenchError.input(file: source.path, line: 0, message: "SHA-256 \(source.sha256) differs from the registry's "
+                                      + "\(expected) for \(entry.name); refusing a changed or corrupt file")
         }
         result.0.name = entry.name
         return result

@@ -30,12 +30,14 @@ public enum DelimitedLoader {
             if let i = header.firstIndex(of: selector) { return i }
             if let i = Int(selector), i >= 0 {
                 if format.header && i >= header.count {
-                    throw RecbenchError.input(file: file.name, line: 1, message: "\(role) column \(i) is beyond the header's \(header.count) columns")
+                    let message = "\(role): column \(i) is beyond the header's \(header.count) columns"
+                    throw RecbenchError.input(file: file.name, line: 1, message: message)
                 }
                 return i
             }
             let known = format.header ? "; header has \(header.joined(separator: ", "))" : " (no header: use a 0-based index)"
-            throw RecbenchError.input(file: file.name, line: format.header ? 1 : 0, message: "no \(role) column '\(selector)'\(known)")
+            throw RecbenchError.input(file: file.name, line: format.header ? 1 : 0,
+                                      message: "\(role): no column '\(selector)'\(known)")
         }
         let columns = RatingColumns(user: try column(format.user, "user"), item: try column(format.item, "item"),
                                     rating: try format.rating.map { try column($0, "rating") },

@@ -35,7 +35,7 @@ public enum GroupLens {
                 let f = try MappedFile(path(directory, "u.user"))
                 var age = [String?](repeating: nil, count: um.count), gender = age, occupation = age
                 try readRecords(f, splitter: pipe, skipHeader: false, minFields: 4, policy: policy, report: &report) { b, _, fs in
-                    guard let a = parseInt64(b, fs[1]) else { return "age '\(decodeText(b, fs[1]))' is not an integer" }
+                    guard let a = parseInt64(b, fs[1]) else { return "age: \(quotedField(b, fs[1])) is not an integer" }
                     guard let u = um.index(of: decodeText(b, trimmed(b, fs[0]))) else { return nil } // user without ratings
                     age[Int(u)] = FeatureBuilder.ageBucket(Int(a))
                     gender[Int(u)] = decodeText(b, trimmed(b, fs[2]))
@@ -52,7 +52,9 @@ public enum GroupLens {
                     let g = try MappedFile(path(directory, "u.genre"))
                     var named: [(Int, String)] = []
                     try readRecords(g, splitter: pipe, skipHeader: false, minFields: 2, policy: policy, report: &report) { b, _, fs in
-                        guard let i = parseInt64(b, fs[1]) else { return "genre index '\(decodeText(b, fs[1]))' is not an integer" }
+                        guard let i = parseInt64(b, fs[1]) else {
+                            return "genre index: \(quotedField(b, fs[1])) is not an integer"
+                        }
                         named.append((Int(i), decodeText(b, fs[0])))
                         return nil
                     }
@@ -102,8 +104,10 @@ public enum GroupLens {
                 let f = try MappedFile(path(directory, "users.dat"))
                 var age = [String?](repeating: nil, count: um.count), gender = age, occupation = age
                 try readRecords(f, splitter: sep, skipHeader: false, minFields: 4, policy: policy, report: &report) { b, _, fs in
-                    guard let a = parseInt64(b, fs[2]) else { return "age '\(decodeText(b, fs[2]))' is not an integer" }
-                    guard let o = parseInt64(b, fs[3]) else { return "occupation '\(decodeText(b, fs[3]))' is not an integer" }
+                    guard let a = parseInt64(b, fs[2]) else { return "age: \(quotedField(b, fs[2])) is not an integer" }
+                    guard let o = parseInt64(b, fs[3]) else {
+                        return "occupation: \(quotedField(b, fs[3])) is not an integer"
+                    }
                     guard let u = um.index(of: decodeText(b, trimmed(b, fs[0]))) else { return nil }
                     gender[Int(u)] = decodeText(b, trimmed(b, fs[1]))
                     age[Int(u)] = FeatureBuilder.ageBucket(Int(a))

@@ -20,31 +20,44 @@ struct RatingsAccumulator {
     mutating func read(_ file: MappedFile, splitter: FieldSplitter, skipHeader: Bool, columns: RatingColumns,
                        exactFields: Int?, policy: MalformedLinePolicy, report: inout LoadReport) throws {
         hasTimestamps = hasTimestamps && columns.timestamp != nil
-        let minFields = exactFields ?? (columns.maxIndex + 1)
+        // Both: a header may name fewer columns than a fixed layout reads (ratings.csv with another header).
+        let minFields = max(exactFields ?? 0, columns.maxIndex + 1)
         // A rough capacity guess (≈ 20 bytes a line) avoids most regrowth on big files.
         let guess = users.count + file.data.count / 20
         users.reserveCapacity(guess); items.reserveCapacity(guess); values.reserveCapacity(guess)
         if hasTimestamps { timestamps.reserveCapacity(guess) }
+        let before = users.count, skippedBefore = report.skippedLines
         try readRecords(file, splitter: splitter, skipHeader: skipHeader, minFields: minFields, exactFields: exactFields,
                         policy: policy, report: &report) { b, _, fields in
             var value: Float = 1
             if let rc = columns.rating {
-                guard let v = parseFloat(b, fields[rc]) else { return "rating '\(decodeText(b, fields[rc]))' is not a number" }
+                guard let v = parseFloat(b, fields[rc]) else {
+                    return "rating: \(quotedField(b, fields[rc])) is not a number"
+                }
                 value = v
             }
             var ts: Int64 = 0
             if hasTimestamps, let tc = columns.timestamp {
-                guard let t = parseInt64(b, fields[tc]) else { return "timestamp '\(decodeText(b, fields[tc]))' is not an integer" }
+                guard let t = parseInt64(b, fields[tc]) else {
+                    return "timestamp: \(quotedField(b, fields[tc])) is not an integer"
+                }
                 ts = t
             }
             // IDs last, so a rejected line never registers an ID.
-            if trimmed(b, fields[columns.user]).isEmpty { return "empty user ID" }
-            if trimmed(b, fields[columns.item]).isEmpty { return "empty item ID" }
+            if trimmed(b, fields[columns.user]).isEmpty { return "user: empty ID" }
+            if trimmed(b, fields[columns.item]).isEmpty { return "item: empty ID" }
             users.append(userIDs.index(b, fields[columns.user])!)
             items.append(itemIDs.index(b, fields[columns.item])!)
             values.append(value)
             if hasTimestamps { timestamps.append(ts) }
             return nil
+        }
+        // Said here, with the file's name, rather than later as an empty data set.
+        if users.count == before {
+            let skipped = report.skippedLines - skippedBefore
+            let what = skipped > 0 ? "all \(skipped) data lines are malformed (skipped)"
+                : skipHeader ? "the file has no data lines after its header" : "the file is empty"
+            throw RecbenchError.input(file: file.name, line: 0, message: "no interactions: \(what)")
         }
         sources.append(file.source)
     }

@@ -13,11 +13,24 @@ public struct Fold: Sendable, Equatable {
     }
 }
 
-/// A predefined split's files, e.g. ML-100K's u1.base / u1.test (paths).
+/// How a predefined split's files list interactions.
+public enum SplitFileLayout: String, Sendable, Hashable, Codable {
+    /// One interaction a line; the first two fields are user and item (ML-100K's u1.base …).
+    case pairs
+    /// One user a line, `USER ITEM ITEM …` (the adjacency-list data sets' train/valid/test.txt).
+    case adjacency
+}
+
+/// A predefined split's files (paths), e.g. ML-100K's u1.base / u1.test, or a published
+/// train / valid / test split whose validation part feeds early stopping and model selection.
 public struct PredefinedPair: Sendable, Hashable, Codable {
     public var base: String
     public var test: String
-    public init(base: String, test: String) { self.base = base; self.test = test }
+    public var validation: String?
+    public var layout: SplitFileLayout
+    public init(base: String, test: String, validation: String? = nil, layout: SplitFileLayout = .pairs) {
+        self.base = base; self.test = test; self.validation = validation; self.layout = layout
+    }
 }
 
 public enum SplitMethod: Sendable, Hashable {
@@ -159,16 +172,20 @@ public enum Splitter {
             var lookup = [UInt64: Int](minimumCapacity: n)
             for p in stride(from: n - 1, through: 0, by: -1) { lookup[UInt64(UInt32(d.users[p])) << 32 | UInt64(UInt32(d.items[p]))] = p }
             return try files.enumerated().map { f, pair in
-                let base = try scanSplitFile(pair.base, d, lookup)
-                let test = try scanSplitFile(pair.test, d, lookup)
-                var label = [Int](repeating: -1, count: n)
-                for (p, _) in base { label[p] = 0 }
-                for (p, line) in test where label[p] == 0 {
-                    throw RecbenchError.input(file: (pair.test as NSString).lastPathComponent, line: line,
-                                              message: "interaction also in \((pair.base as NSString).lastPathComponent)")
+                // Label 0 train, 1 test, 2 validation; an interaction listed by two files is an error.
+                var label = [Int](repeating: -1, count: n), labelFile = ["", "", ""]
+                let parts = [(pair.base, 0), (pair.validation, 2), (pair.test, 1)]
+                for case let (path?, part) in parts {
+                    labelFile[part] = (path as NSString).lastPathComponent
+                    for (p, line) in try scanSplitFile(path, layout: pair.layout, d, lookup) {
+                        if label[p] >= 0 && label[p] != part {
+                            throw RecbenchError.input(file: labelFile[part], line: line,
+                                                      message: "interaction also in \(labelFile[label[p]])")
+                        }
+                        label[p] = part
+                    }
                 }
-                for (p, _) in test { label[p] = 1 }
-                return Fold(index: f, train: (0..<n).filter { label[$0] == 0 }, test: (0..<n).filter { label[$0] == 1 })
+                return byLabel(n, f) { label[$0] }
             }
         }
     }
@@ -236,35 +253,54 @@ public enum Splitter {
         positions.sorted { ts[$0] != ts[$1] ? ts[$0] < ts[$1] : $0 < $1 }
     }
 
-    /// Positions (and line numbers) of a split file's lines: the first two fields are user and item,
-    /// separated by tabs, commas, colons or spaces.
-    static func scanSplitFile(_ path: String, _ d: Dataset, _ lookup: [UInt64: Int]) throws -> [(position: Int, line: Int)] {
+    /// Positions (and line numbers) of a split file's interactions. `pairs`: the first two fields
+    /// of a line are user and item, separated by tabs, commas, colons or spaces. `adjacency`: a
+    /// line is a user followed by its items, separated by spaces or tabs.
+    static func scanSplitFile(_ path: String, layout: SplitFileLayout = .pairs, _ d: Dataset,
+                              _ lookup: [UInt64: Int]) throws -> [(position: Int, line: Int)] {
         let file = try MappedFile(path)
         var out: [(Int, Int)] = []
         var problem: RecbenchError?
         file.data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+            var fields: [Range<Int>] = []
             forEachLine(b) { lineNo, line in
                 guard problem == nil else { return }
-                // Fields end at tab, comma, colon or space; the first two are user and item.
-                @inline(__always) func isSeparator(_ c: UInt8) -> Bool { c == 9 || c == 32 || c == 44 || c == 58 }
-                var fields: [Range<Int>] = []
-                var i = line.lowerBound
-                while fields.count < 2 && i < line.upperBound {
-                    while i < line.upperBound && isSeparator(b[i]) { i += 1 }
-                    let s = i
-                    while i < line.upperBound && !isSeparator(b[i]) { i += 1 }
-                    if i > s { fields.append(s..<i) }
+                func position(_ user: String, _ u: Int32?, _ itemField: Range<Int>) -> Int? {
+                    let item = decodeText(b, itemField)
+                    guard let u, let it = d.itemIDs.index(of: item),
+                          let p = lookup[UInt64(UInt32(u)) << 32 | UInt64(UInt32(it))] else {
+                        problem = .input(file: file.name, line: lineNo, message: "user \(user), item \(item) is not in data set '\(d.name)'")
+                        return nil
+                    }
+                    return p
                 }
-                guard fields.count == 2 else {
-                    problem = .input(file: file.name, line: lineNo, message: "expected user and item fields"); return
+                switch layout {
+                case .adjacency:
+                    AdjacencyLoader.splitBlanks(b, line, into: &fields)
+                    guard let first = fields.first else { return }
+                    let user = decodeText(b, first), u = d.userIDs.index(of: user)
+                    for f in fields.dropFirst() {
+                        guard let p = position(user, u, f) else { return }
+                        out.append((p, lineNo))
+                    }
+                case .pairs:
+                    // Fields end at tab, comma, colon or space; the first two are user and item.
+                    @inline(__always) func isSeparator(_ c: UInt8) -> Bool { c == 9 || c == 32 || c == 44 || c == 58 }
+                    fields.removeAll(keepingCapacity: true)
+                    var i = line.lowerBound
+                    while fields.count < 2 && i < line.upperBound {
+                        while i < line.upperBound && isSeparator(b[i]) { i += 1 }
+                        let s = i
+                        while i < line.upperBound && !isSeparator(b[i]) { i += 1 }
+                        if i > s { fields.append(s..<i) }
+                    }
+                    guard fields.count == 2 else {
+                        problem = .input(file: file.name, line: lineNo, message: "expected user and item fields"); return
+                    }
+                    let user = decodeText(b, fields[0])
+                    guard let p = position(user, d.userIDs.index(of: user), fields[1]) else { return }
+                    out.append((p, lineNo))
                 }
-                let user = decodeText(b, fields[0]), item = decodeText(b, fields[1])
-                guard let u = d.userIDs.index(of: user), let it = d.itemIDs.index(of: item),
-                      let p = lookup[UInt64(UInt32(u)) << 32 | UInt64(UInt32(it))] else {
-                    problem = .input(file: file.name, line: lineNo, message: "user \(user), item \(item) is not in data set '\(d.name)'")
-                    return
-                }
-                out.append((p, lineNo))
             }
         }
         if let problem { throw problem }

@@ -33,9 +33,13 @@ struct MappedFile {
     let data: Data
 
     init(_ path: String) throws {
-        guard FileManager.default.fileExists(atPath: path) else { throw RecbenchError.io(path, "file not found") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw RecbenchError.io(path, "file not found")
+        }
+        if isDirectory.boolValue { throw RecbenchError.io(path, "is a folder, not a data file") }
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw RecbenchError.io(path, "cannot read: \(error.localizedDescription)")
+            throw RecbenchError.io(path, "cannot read: \(SystemError.describe(error))")
         }
         self.path = path
         name = (path as NSString).lastPathComponent
@@ -178,6 +182,17 @@ func decodeText(_ b: UnsafeRawBufferPointer, _ r: Range<Int>, unescapeQuotes: Bo
     }
     if unescapeQuotes && s.contains("\"\"") { s = s.replacingOccurrences(of: "\"\"", with: "\"") }
     return s
+}
+
+/// A field as an error message shows it: quoted, control characters escaped, at most 40 characters.
+func quotedField(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> String {
+    let text = decodeText(b, r)
+    var shown = ""
+    for (n, c) in text.unicodeScalars.enumerated() {
+        if n == 40 { shown += "…"; break }
+        shown += c.value < 0x20 || c.value == 0x7f ? String(format: "\\x%02x", c.value) : String(c)
+    }
+    return "'" + shown + "'"
 }
 
 /// Assigns provisional indices to external IDs in first-seen order, then maps them to IDMap's

@@ -48,6 +48,11 @@ public struct MetricParseError: Error, Equatable, Sendable, CustomStringConverti
 
 /// The metrics Recbench knows, and the parser for "name@K" strings. docs/METRICS.md holds the full definitions.
 public enum MetricCatalog {
+    /// The largest cutoff K a metric may ask for. The scoring core keeps K items for every
+    /// evaluated user at once (users × K entries), so an unbounded K is an unbounded allocation;
+    /// published protocols stay far below this.
+    public static let maxCutoff = 1000
+
     public static let entries: [MetricEntry] = [
         MetricEntry(name: "rmse", aliases: [], needsCutoff: false, kind: .rating,
                     help: "root mean squared error: sqrt(mean over test ratings of (prediction - rating)^2)"),
@@ -119,7 +124,14 @@ public enum MetricCatalog {
         for piece in cutoffText.split(separator: ",", omittingEmptySubsequences: false) {
             let s = piece.trimmingSpaces()
             guard let k = Int(s), k > 0 else {
+                if !s.isEmpty, s.allSatisfy({ ("0"..."9").contains($0) }), s.contains(where: { $0 != "0" }) {
+                    return .failure(MetricParseError("cutoff \(s) in \"\(trimmed)\" is above the limit of "
+                                                     + "\(maxCutoff)"))
+                }
                 return .failure(MetricParseError("cutoff \"\(s)\" in \"\(trimmed)\" must be a positive integer"))
+            }
+            guard k <= maxCutoff else {
+                return .failure(MetricParseError("cutoff \(k) in \"\(trimmed)\" is above the limit of \(maxCutoff)"))
             }
             if !cutoffs.contains(k) { cutoffs.append(k) }
         }

@@ -40,7 +40,7 @@ public enum ScoringCore {
                             blockSize: Int = 512, tile: ScoringTile? = nil) -> RankedLists {
         precondition(k >= 0 && blockSize > 0)
         let n = itemCount
-        let factors = model.factors
+        let factors = (model as? any FactorModel)?.factors
         if let f = factors { precondition(f.items.rows == n, "factor table has \(f.items.rows) items, expected \(n)") }
         // Factor models take the fused tiled path, except for AUC, which needs whole rows.
         if let f = factors, aucTest == nil {

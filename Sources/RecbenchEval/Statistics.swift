@@ -1,8 +1,9 @@
 import RecbenchCore
 import RecbenchGSL
 
-/// Paired significance tests, bootstrap intervals and multiple-comparison corrections over
-/// per-user (or per-fold) metric values. Pure functions; the distribution functions come from GSL.
+/// Paired significance tests, bootstrap intervals and effect sizes over per-user (or per-fold)
+/// metric values. Pure functions; the distribution functions come from GSL. The randomization
+/// test, multiple-testing corrections and the noncentral t live in their own files.
 public enum Statistics {
     public struct TTestResult: Sendable, Equatable {
         public var n: Int
@@ -96,36 +97,39 @@ public enum Statistics {
         return bootstrapMeanCI(d, level: level, resamples: resamples, seed: seed)
     }
 
-    /// Percentile bootstrap interval for the mean of `x`.
+    /// Percentile bootstrap interval for the mean of `x`. Each 64-bit draw gives two resampling
+    /// indices (Lemire's multiply-shift on each 32-bit half, with rejection, so unbiased): the
+    /// generator is the cost of a resample.
     public static func bootstrapMeanCI(_ x: [Double], level: Double = 0.95, resamples: Int = 2000, seed: UInt64) -> (low: Double, high: Double) {
         let n = x.count
         guard n > 0 else { return (.nan, .nan) }
+        precondition(n < 1 << 32, "bootstrap of 2^32 values or more")
         var rng = RandomSource(seed: seed, stream: "bootstrap")
         var means = [Double](repeating: 0, count: resamples)
+        let b = UInt64(n)
+        // Products whose low half falls below this would over-represent some indices: drawn again.
+        let reject = UInt32(truncatingIfNeeded: ((1 << 32) - b) % b)
         x.withUnsafeBufferPointer { xs in
             for r in 0..<resamples {
-                var s = 0.0
-                for _ in 0..<n { s += xs[rng.nextInt(below: n)] }
+                var s = 0.0, k = 0
+                while k < n {
+                    let w = rng.next()
+                    var m = (w & 0xFFFF_FFFF) &* b
+                    while UInt32(truncatingIfNeeded: m) < reject { m = (rng.next() & 0xFFFF_FFFF) &* b }
+                    s += xs[Int(m >> 32)]
+                    if k + 1 < n {
+                        var m2 = (w >> 32) &* b
+                        while UInt32(truncatingIfNeeded: m2) < reject { m2 = (rng.next() >> 32) &* b }
+                        s += xs[Int(m2 >> 32)]
+                    }
+                    k += 2
+                }
                 means[r] = s / Double(n)
             }
         }
         means.sort()
         let alpha = (1 - level) / 2
         return (quantile(sorted: means, alpha), quantile(sorted: means, 1 - alpha))
-    }
-
-    /// Holm–Bonferroni step-down adjusted p-values, in the input order. NaN entries stay NaN
-    /// and do not count towards the family size.
-    public static func holmBonferroni(_ p: [Double]) -> [Double] {
-        let idx = p.indices.filter { !p[$0].isNaN }.sorted { p[$0] < p[$1] }
-        let m = idx.count
-        var out = [Double](repeating: .nan, count: p.count)
-        var running = 0.0
-        for (rank, i) in idx.enumerated() {
-            running = max(running, min(1, Double(m - rank) * p[i]))
-            out[i] = running
-        }
-        return out
     }
 
     /// Cohen's d for paired samples (d_z): mean difference over the standard deviation of the differences.

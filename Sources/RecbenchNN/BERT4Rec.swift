@@ -13,6 +13,7 @@ public final class BERT4Rec: Recommender {
             lossHelp: "softmax: cross-entropy over all items (negatives = 0) or `negatives` sampled ones; bce: one positive and `negatives` sampled negatives per masked position.",
             negativesHelp: "Sampled negatives per masked position (bce needs ≥ 1; 0 with softmax = full softmax).",
             extra: [.real("mask_probability", default: 0.2, min: 0, max: 1, exclusiveMin: true, "Chance that a position is masked in a training sequence.")])
+        public static var constraints: [ParameterConstraint] { SequenceSettings.constraints }
         public var settings: SequenceSettings, maskProbability: Double
         public init(_ v: ParameterValues) { settings = SequenceSettings(v); maskProbability = v.real("mask_probability") }
         public init(_ overrides: [String: ParameterValue] = [:]) {
@@ -21,7 +22,7 @@ public final class BERT4Rec: Recommender {
     }
     public static let name = "BERT4Rec"
     public static let summary = "Bidirectional transformer trained by masked-item (cloze) prediction."
-    public static let tasks: Set<Task> = [.sequential]
+    public static let tasks: Set<RecommendationTask> = [.sequential]
 
     public let config: Config
     let state = SequenceState()

@@ -19,6 +19,11 @@ public final class NeuMF: Recommender {
             .integer("negatives", default: 4, min: 1, max: 1000, "Sampled negatives per interaction."),
             .patience(default: 5, unit: "epochs"),
         ]
+        /// One step's input rows are batch_size × (1 + negatives), each 2 × embedding_size wide.
+        public static let constraints: [ParameterConstraint] = [
+            .product(["batch_size", "negatives", "embedding_size"], atMost: 1 << 28,
+                     "floats in a step's embedding rows"),
+        ]
         public var embeddingSize: Int, mlpLayers: Int, dropout: Double, learningRate: Double, weightDecay: Double
         public var batchSize: Int, epochs: Int, negatives: Int, patience: Int
         public init(_ v: ParameterValues) {
@@ -32,7 +37,7 @@ public final class NeuMF: Recommender {
     }
     public static let name = "NeuMF"
     public static let summary = "Neural matrix factorisation: GMF and an MLP tower over user and item embeddings."
-    public static let tasks: Set<Task> = [.ranking, .sequential]
+    public static let tasks: Set<RecommendationTask> = [.ranking, .sequential]
 
     public let config: Config
     let state = SequenceState()

@@ -12,6 +12,7 @@ public final class SASRec: Recommender {
             dropout: 0.5, batchSize: 128, maxLengthHelp: "Most recent items kept per sequence.",
             lossHelp: "bce: binary cross-entropy, one positive and `negatives` sampled negatives per position; softmax: cross-entropy over all items (negatives = 0) or over `negatives` sampled ones.",
             negativesHelp: "Sampled negatives per position (bce needs ≥ 1; 0 with softmax = full softmax).")
+        public static var constraints: [ParameterConstraint] { SequenceSettings.constraints }
         public var settings: SequenceSettings
         public init(_ v: ParameterValues) { settings = SequenceSettings(v) }
         public init(_ overrides: [String: ParameterValue] = [:]) {
@@ -20,7 +21,7 @@ public final class SASRec: Recommender {
     }
     public static let name = "SASRec"
     public static let summary = "Self-attentive sequential recommendation (causal transformer over item histories)."
-    public static let tasks: Set<Task> = [.sequential]
+    public static let tasks: Set<RecommendationTask> = [.sequential]
 
     public let config: Config
     let state = SequenceState()

@@ -6,7 +6,8 @@ import Dispatch
 public struct SequenceSettings: Sendable {
     public var embeddingSize: Int, blocks: Int, heads: Int, innerSize: Int, maxLength: Int
     public var dropout: Float, learningRate: Float, weightDecay: Float, clipNorm: Float
-    public var batchSize: Int, epochs: Int, loss: String, negatives: Int, patience: Int, validateEvery: Int
+    public enum SequenceLoss: String, CaseIterable, Sendable { case bce, softmax }
+    public var batchSize: Int, epochs: Int, loss: SequenceLoss, negatives: Int, patience: Int, validateEvery: Int
     public var slidingWindow: Bool
 
     /// `extra` (a model's own parameters) follows dropout; the help texts name what the loss is
@@ -26,7 +27,7 @@ public struct SequenceSettings: Sendable {
             .real("clip_norm", default: 5, "Global gradient-norm clip; 0 disables."),
             .integer("batch_size", default: batchSize, min: 1, max: 1 << 20, "Sequences per step."),
             .integer("epochs", default: 200, min: 1, max: 100_000, "Most passes over the sequences."),
-            .choice("loss", ["bce", "softmax"], default: "softmax", lossHelp),
+            .choice("loss", default: SequenceLoss.softmax, lossHelp),
             .integer("negatives", default: 0, min: 0, max: 100_000, negativesHelp),
             .patience(default: 20, unit: "epochs"),
             .integer("validate_every", default: 1, min: 1, max: 100_000, "Epochs between validation evaluations."),
@@ -34,12 +35,26 @@ public struct SequenceSettings: Sendable {
         ]
     }
 
+    /// Rules over several settings: attention splits the width evenly over the heads, the binary
+    /// loss needs negatives, and one step's activations (batch × length × width, and the attention
+    /// scores batch × heads × length²) must stay below 2²⁸ floats (1 GiB) each.
+    static let constraints: [ParameterConstraint] = [
+        .multiple("embedding_size", of: "heads"),
+        ParameterConstraint(parameters: ["negatives", "loss"]) { v in
+            v.text("loss") == "bce" && v.int("negatives") == 0
+                ? "negatives 0 with loss \"bce\": the binary loss needs at least 1" : nil
+        },
+        .product(["batch_size", "max_length", "embedding_size"], atMost: 1 << 28, "floats in a layer's activations"),
+        .product(["batch_size", "max_length", "inner_size"], atMost: 1 << 28, "floats in the feed-forward activations"),
+        .product(["batch_size", "heads", "max_length", "max_length"], atMost: 1 << 28, "attention scores"),
+    ]
+
     public init(_ v: ParameterValues) {
         embeddingSize = v.int("embedding_size"); blocks = v.int("blocks"); heads = v.int("heads")
         innerSize = v.int("inner_size"); maxLength = v.int("max_length"); dropout = Float(v.real("dropout"))
         learningRate = Float(v.real("learning_rate")); weightDecay = Float(v.real("weight_decay"))
         clipNorm = Float(v.real("clip_norm")); batchSize = v.int("batch_size"); epochs = v.int("epochs")
-        loss = v.text("loss"); negatives = v.int("negatives"); patience = v.int("patience")
+        loss = v.choice("loss"); negatives = v.int("negatives"); patience = v.int("patience")
         validateEvery = v.int("validate_every"); slidingWindow = v.bool("sliding_window")
     }
 }
@@ -90,7 +105,7 @@ final class TransformerSequenceModel: @unchecked Sendable {
 
     func train(samples sampleCount: Int, state: SequenceState, context: FitContext, model: any Recommender, fill: Filler) throws {
         let s = settings, l = s.maxLength, d = s.embeddingSize, nItems = itemCount
-        if s.loss == "bce" && s.negatives == 0 { throw RecbenchError.invalid("\(name): loss \"bce\" needs negatives ≥ 1") }
+        if s.loss == .bce && s.negatives == 0 { throw RecbenchError.invalid("\(name): loss \"bce\" needs negatives ≥ 1") }
         guard sampleCount > 0 else { return }
         var noDecay = Set(encoder.noDecay.map(ObjectIdentifier.init)); noDecay.insert(ObjectIdentifier(positionEmbedding))
         let adam = Adam(parameters: parameters, learningRate: s.learningRate, weightDecay: s.weightDecay,
@@ -132,7 +147,7 @@ final class TransformerSequenceModel: @unchecked Sendable {
                 let hv = g.gatherRows(hidden, rows, shape: Shape(nv, d))
                 let table = g.parameter(itemEmbedding)
                 let loss: Tensor
-                if s.loss == "softmax" && k == 0 {
+                if s.loss == .softmax && k == 0 {
                     loss = g.softmaxCrossEntropy(logits: g.matmul(hv, table, transposeB: true, bRows: nItems), targets: compactTargets)
                 } else {
                     candidates.removeAll(keepingCapacity: true)
@@ -142,7 +157,7 @@ final class TransformerSequenceModel: @unchecked Sendable {
                         for _ in 0..<k { candidates.append(sampler.draw(for: u, rng: &rng)) }
                     }
                     let logits = g.gatherDot(hv, table, candidates, perRow: 1 + k)
-                    if s.loss == "softmax" {
+                    if s.loss == .softmax {
                         if zeros.count < nv { zeros = [Int32](repeating: 0, count: nv) }
                         loss = zeros.withUnsafeBufferPointer { g.softmaxCrossEntropy(logits: logits, targets: UnsafeBufferPointer(rebasing: $0[0..<nv])) }
                     } else {

@@ -18,12 +18,22 @@ public enum ExperimentRun {
         let started = Date()
         let runner = runner ?? Runner(spec: spec, data: data, progress: progress)
         let root = outputRoot ?? spec.outputs.directory
-        if cache != .off { runner.cache = TrialCache(directory: cacheDirectory ?? TrialCache.directory(outputRoot: root, experiment: spec.name), mode: cache) }
+        // Before any trial: the output (and cache) folders must be writable, and this process is
+        // registered so that other runs of the experiment leave its unfinished folder alone.
+        let lock = try RunLock(experimentDirectory: (root as NSString).appendingPathComponent(spec.name))
+        defer { lock.release() }
+        lock.removeStalePartials()
+        if cache != .off {
+            let directory = cacheDirectory ?? TrialCache.directory(outputRoot: root, experiment: spec.name)
+            runner.cache = TrialCache(directory: directory, mode: cache)
+            try OutputFolder.checkWritable(runner.cache!.directory)
+        }
         // Fold counts are known only after splitting for some methods; the plan uses the split's own count.
         let plan = Plan(spec: spec)
         let (datasets, trials) = try runner.run(plan: plan, include: { shard?.contains($0) ?? true })
-        var result = try finish(spec: spec, plan: plan, datasets: datasets, trials: trials, started: started,
-                                wallSeconds: Date().timeIntervalSince(started), shard: shard, outputRoot: root)
+        var result = try finish(spec: spec, plan: plan, datasets: datasets, trials: trials, failures: runner.failures,
+                                started: started, wallSeconds: Date().timeIntervalSince(started), shard: shard,
+                                outputRoot: root)
         result.cachedTrials = runner.cacheHits
         result.recomputedCorruptEntries = runner.corruptEntries
         return result
@@ -51,8 +61,15 @@ public enum ExperimentRun {
         guard plan.fingerprint == first.planFingerprint else {
             throw RecbenchError.invalid("merge: \(folders[0]) was written by a Recbench whose plan differs from this one; rerun the shards")
         }
-        var owner = [Int: String](), trials = [TrialResult]()
+        var owner = [Int: String](), trials = [TrialResult](), failures = [TrialFailure]()
         for (p, dir) in zip(parts, folders) {
+            for f in p.failures {
+                if let other = owner[f.trial] {
+                    throw RecbenchError.invalid("merge: trial \(f.trial + 1) is in both \(other) and \(dir)")
+                }
+                owner[f.trial] = dir
+                failures.append(f)
+            }
             for t in p.trials {
                 guard plan.trials.indices.contains(t.trial), plan.trials[t.trial].configuration.label == t.configuration,
                       plan.trials[t.trial].fold == t.fold else {
@@ -75,58 +92,64 @@ public enum ExperimentRun {
             throw RecbenchError.invalid("merge: \(missing.count) of \(plan.trials.count) trials are in none of the folders (trial \(shown))\(hint)")
         }
         trials.sort { $0.trial < $1.trial }
+        failures.sort { $0.trial < $1.trial }
         let iso = ISO8601DateFormatter()
         let started = parts.compactMap { iso.date(from: $0.startedAt) }.min() ?? Date()
-        return try finish(spec: first.spec, plan: plan, datasets: first.datasets, trials: trials, started: started,
-                          wallSeconds: parts.map(\.wallSeconds).max() ?? 0, shard: nil,
-                          outputRoot: outputRoot ?? first.spec.outputs.directory)
+        let root = outputRoot ?? first.spec.outputs.directory
+        let lock = try RunLock(experimentDirectory: (root as NSString).appendingPathComponent(first.spec.name))
+        defer { lock.release() }
+        lock.removeStalePartials()
+        return try finish(spec: first.spec, plan: plan, datasets: first.datasets, trials: trials, failures: failures,
+                          started: started, wallSeconds: parts.map(\.wallSeconds).max() ?? 0, shard: nil,
+                          outputRoot: root)
     }
 
     /// Names the run, aggregates and writes its folder: the one writer of `run` and `merge`.
-    static func finish(spec: ExperimentSpec, plan: Plan, datasets: [DatasetRecord], trials: [TrialResult], started: Date,
-                       wallSeconds: Double, shard: Shard?, outputRoot root: String) throws -> RunResult {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX"); formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        var runID = formatter.string(from: started) + "-" + String(spec.configHash.prefix(8))
-        // Shards start in the same second on a cluster; their folders must not collide.
-        if let shard { runID += "-shard\(shard.index)of\(shard.count)" }
-        let dir = (root as NSString).appendingPathComponent(spec.name + "/" + runID)
+    static func finish(spec: ExperimentSpec, plan: Plan, datasets: [DatasetRecord], trials: [TrialResult],
+                       failures: [TrialFailure] = [], started: Date, wallSeconds: Double, shard: Shard?,
+                       outputRoot root: String) throws -> RunResult {
+        // Shards start in the same second on a cluster, and so may two runs of one file: the name
+        // is reserved (see RunID), never shared.
+        let experimentDirectory = (root as NSString).appendingPathComponent(spec.name)
+        let base = RunID.base(started: started, configHash: spec.configHash, shard: shard)
+        let (runID, partial) = try RunID.reserve(base: base, in: experimentDirectory)
+        let dir = (experimentDirectory as NSString).appendingPathComponent(runID)
         var result = RunResult(spec: spec, plan: plan, runID: runID, directory: dir, datasets: datasets, trials: trials,
-                               aggregates: Runner.aggregate(trials, plan: plan), startedAt: ISO8601DateFormatter().string(from: started),
+                               aggregates: Runner.aggregate(trials, plan: plan, failures: failures),
+                               startedAt: ISO8601DateFormatter().string(from: started),
                                wallSeconds: wallSeconds, shard: shard, planFingerprint: plan.fingerprint)
-        try write(&result)
+        result.failures = failures
+        do { try write(&result, partial: partial) } catch {
+            // A failed write (a full disk) leaves nothing that looks like a run, and frees its space.
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
         return result
     }
 
-    static func write(_ r: inout RunResult) throws {
-        let fm = FileManager.default
-        let partial = r.directory + ".partial"
-        try? fm.removeItem(atPath: partial)
-        try fm.createDirectory(atPath: partial, withIntermediateDirectories: true)
+    static func write(_ r: inout RunResult, partial: String) throws {
         func put(_ name: String, _ contents: String) throws { try AtomicFile.write(contents, to: (partial as NSString).appendingPathComponent(name)) }
         try put("experiment.json", r.spec.sourceText)
         try put("results.json", try RunFolder.encode(r))
         try put("metrics.csv", Writers.metricsCSV(r))
         if r.spec.outputs.perUser { try put("per_user.csv", Writers.perUserCSV(r)) }
         try put("profile.csv", Writers.profileCSV(r))
-        try put("summary.md", Writers.summaryMarkdown(r))
+        // Tied-with-the-best groups need every trial: a shard's summary goes without them.
+        let tied = r.shard == nil ? Comparison.tiedWithBest(r, options: ComparisonOptions(threads: r.spec.threads)) : []
+        try put("summary.md", Writers.summaryMarkdown(r, tied: tied))
         if r.trials.contains(where: { $0.search != nil }) { try put("search.csv", SearchReport.csv(r)) }
         let manifest = Writers.manifest(r)
         try put("manifest.json", manifest)
         // Significance against each data set's best configuration feeds both the report and the LaTeX
         // table. A shard holds only some trials; the merged run gets the report.
         if r.shard == nil {
-            let significance = Comparison.againstReference(r)
-            try put("report.html", Report.html(r, significance: significance, manifest: manifest))
-            if r.spec.outputs.latex { try put("summary.tex", LaTeX.summary(r, significance: significance)) }
+            let significance = Comparison.againstReference(r, options: ComparisonOptions(resamples: 1000, threads: r.spec.threads))
+            try put("report.html", Report.html(r, significance: significance, tied: tied, manifest: manifest))
+            if r.spec.outputs.latex { try put("summary.tex", LaTeX.summary(r, significance: significance, tied: tied)) }
         }
-        if fm.fileExists(atPath: r.directory) { try fm.removeItem(atPath: r.directory) }
-        try fm.moveItem(atPath: partial, toPath: r.directory)
+        try RunID.publish(partial: partial, as: r.directory)
         // A stable pointer to the newest complete run of this experiment (a shard is not one).
         guard r.shard == nil else { return }
-        let latest = ((r.directory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("latest")
-        try? fm.removeItem(atPath: latest)
-        try? fm.createSymbolicLink(atPath: latest, withDestinationPath: (r.directory as NSString).lastPathComponent)
+        try RunID.publishLatest(r.runID, in: (r.directory as NSString).deletingLastPathComponent)
     }
 }

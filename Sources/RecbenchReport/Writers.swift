@@ -72,6 +72,11 @@ public enum Writers {
         let header = ["configuration"] + metrics + ["fit s"]
         var rows = [[String]]()
         for c in r.plan.configurations {
+            let failed = r.failures.filter { $0.dataset == dataset && $0.configuration == c.label }.count
+            if failed > 0 {
+                rows.append([c.label] + metrics.map { _ in "failed" } + ["–"])
+                continue
+            }
             let aggs = r.aggregates.filter { $0.dataset == dataset && $0.configuration == c.label }
             guard !aggs.isEmpty else { continue }
             let fit = r.trials.filter { $0.dataset == dataset && $0.configuration == c.label }.map(\.fitSeconds)
@@ -98,22 +103,47 @@ public enum Writers {
             if !selection.isEmpty { out += "\n" + selection.joined(separator: "\n") + "\n" }
             out += "\n"
         }
+        if !r.failures.isEmpty {
+            out += "\(r.failures.count) trial(s) failed:\n" + r.failures.map { "  " + $0.line + "\n" }.joined() + "\n"
+        }
         return out
     }
 
-    public static func summaryMarkdown(_ r: RunResult) -> String {
+    /// `tied`: the run's tied-with-the-best groups (empty for a shard); their cells are bold and
+    /// each data set lists them under its table.
+    public static func summaryMarkdown(_ r: RunResult, tied: [TiedGroup] = []) -> String {
         var out = "# \(r.spec.name)\n\n"
         if !r.spec.description.isEmpty { out += r.spec.description + "\n\n" }
         out += "Run `\(r.runID)`, task **\(r.spec.task.rawValue)**, candidates: \(r.spec.candidates.label). "
-        out += "Cells are mean ± sample standard deviation over folds.\n\n"
+        out += "Cells are mean ± sample standard deviation over folds"
+        out += tied.isEmpty ? ".\n\n" : "; bold: tied with the best (see below each table).\n\n"
+        let metrics = r.spec.metrics.map(\.label)
         for d in r.datasets {
             out += "## \(d.label)\n\n\(d.users) users, \(d.items) items, \(d.interactions) interactions, \(d.folds) fold(s).\n\n"
             let (header, rows) = table(r, dataset: d.label)
             out += "| " + header.joined(separator: " | ") + " |\n|" + header.indices.map { $0 == 0 ? "---" : "---:" }.joined(separator: "|") + "|\n"
-            for row in rows { out += "| " + row.joined(separator: " | ") + " |\n" }
+            let groups = tied.filter { $0.dataset == d.label }
+            for row in rows {
+                var cells = row
+                for (j, m) in metrics.enumerated() where groups.first(where: { $0.metric == m })?.contains(row[0]) == true {
+                    cells[j + 1] = "**\(cells[j + 1])**"
+                }
+                out += "| " + cells.joined(separator: " | ") + " |\n"
+            }
             out += "\n"
+            if !groups.isEmpty { out += TiedGroupText.markdown(groups) + "\n" }
             let selection = SearchReport.selectionLines(r, dataset: d.label)
             if !selection.isEmpty { out += "### Model selection\n\n```\n" + selection.joined(separator: "\n") + "\n```\n\n" }
+        }
+        if !r.failures.isEmpty {
+            out += "## Failed trials\n\n"
+            out += "These trials produced no results; their configurations have no summary above.\n\n"
+            out += "| data set | fold | configuration | reason |\n|---|---:|---|---|\n"
+            for f in r.failures {
+                let reason = f.reason.replacingOccurrences(of: "|", with: "\\|")
+                out += "| \(f.dataset) | \(f.fold) | \(f.configuration) | \(reason) |\n"
+            }
+            out += "\n"
         }
         return out
     }
@@ -159,6 +189,11 @@ public enum Writers {
                          ("split_seconds", .number(d.splitSeconds))])
             })),
             ("trial_results", .array(r.trials.map(trialJSON))),
+            ("failures", .array(r.failures.map { f in
+                .object([("trial", .int(f.trial)), ("dataset", .string(f.dataset)), ("fold", .int(f.fold)),
+                         ("configuration", .string(f.configuration)), ("algorithm", .string(f.algorithm)),
+                         ("reason", .string(f.reason))])
+            })),
         ])
         return doc.rendered() + "\n"
     }

@@ -1,6 +1,14 @@
 import Foundation
+import RecbenchCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Writes that never leave a half-written file: write a temporary sibling, then rename over.
+/// System calls rather than Foundation, so a failure keeps the system's reason ("No space left on
+/// device") and the temporary file is removed.
 public enum AtomicFile {
     public static func write(_ contents: String, to path: String) throws {
         try write(Data(contents.utf8), to: path)
@@ -8,25 +16,36 @@ public enum AtomicFile {
 
     public static func write(_ data: Data, to path: String) throws {
         let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        let tmp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
-        guard FileManager.default.createFile(atPath: tmp, contents: data) else {
-            throw RecbenchErrorIO.cannotWrite(path)
+        if !dir.isEmpty { try OutputFolder.create(dir) }
+        let tmp = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw RecbenchError.io(path, "cannot write: \(SystemError.text(errno))") }
+        var failure = writeAll(fd, data)
+        if close(fd) != 0, failure == nil { failure = errno }
+        if failure == nil, rename(tmp, path) != 0 { failure = errno }
+        if let failure {
+            unlink(tmp)
+            throw RecbenchError.io(path, "cannot write: \(SystemError.text(failure))")
         }
-        if rename(tmp, path) != 0 {
-            let err = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: tmp)
-            throw RecbenchErrorIO.rename(path, err)
+    }
+
+    /// Writes every byte to `fd`; the errno of the first failure, or nil.
+    static func writeAll(_ fd: Int32, _ data: Data) -> Int32? {
+        data.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Int32? in
+            var offset = 0
+            while offset < b.count {
+                let n = systemWrite(fd, b.baseAddress! + offset, b.count - offset)
+                if n < 0 { if errno == EINTR { continue }; return errno }
+                if n == 0 { return EIO }
+                offset += n
+            }
+            return nil
         }
     }
 }
 
-enum RecbenchErrorIO: Error, CustomStringConvertible {
-    case cannotWrite(String), rename(String, String)
-    var description: String {
-        switch self {
-        case let .cannotWrite(p): return "\(p): cannot write (check the folder exists and is writable)"
-        case let .rename(p, e): return "\(p): cannot move the finished file into place: \(e)"
-        }
-    }
-}
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+private let systemWrite = Darwin.write
+#endif

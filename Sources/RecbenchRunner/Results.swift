@@ -79,6 +79,8 @@ public struct RunResult: Sendable {
     /// Trials taken from the trial cache instead of computed, and cache entries found corrupt (recomputed).
     public var cachedTrials = 0
     public var recomputedCorruptEntries = 0
+    /// Trials that diverged or threw, in plan order: they have no results (and no aggregates).
+    public var failures: [TrialFailure] = []
 
     package init(spec: ExperimentSpec, plan: Plan, runID: String, directory: String, datasets: [DatasetRecord],
                  trials: [TrialResult], aggregates: [Aggregate], startedAt: String, wallSeconds: Double,

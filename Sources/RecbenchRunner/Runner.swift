@@ -42,6 +42,8 @@ public final class Runner: @unchecked Sendable {
     /// Trials taken from the cache, and cache entries that failed their checks (recomputed), in the last `run`.
     public private(set) var cacheHits = 0
     public private(set) var corruptEntries = 0
+    /// Trials of the last `run` that diverged or threw, in plan order; the rest of the plan ran on.
+    public private(set) var failures: [TrialFailure] = []
     /// Search candidates computed and taken from the cache in the last `run`.
     public let searchCounts = SearchCounts()
 
@@ -55,9 +57,16 @@ public final class Runner: @unchecked Sendable {
 
     // MARK: data
 
+    /// Problems of the data or the split surface as FILE:LINE: field: message (see `PreparePhase`).
     public func prepare(_ ds: DatasetSpec) throws -> PreparedDataset {
+        var phase = PreparePhase.load
+        do { return try prepare(ds, phase: &phase) } catch { throw locate(error, dataset: ds, phase: phase) }
+    }
+
+    func prepare(_ ds: DatasetSpec, phase: inout PreparePhase) throws -> PreparedDataset {
         var clock = Stopwatch()
         var dataset: Dataset, report = LoadReport(skippedLines: 0, problems: []), directory: String?
+        var splitLayout = SplitFileLayout.pairs
         switch ds.source {
         case let .synthetic(config):
             dataset = SyntheticData.generate(config)
@@ -72,31 +81,44 @@ public final class Runner: @unchecked Sendable {
             let dir = try registry.resolve(name, explicitPath: explicit.map(resolve), environment: data.environment, cacheDirectory: data.cacheDirectory)
             (dataset, report) = try DatasetRegistry.load(entry, directory: dir, policy: ds.malformed)
             directory = dir
+            if entry.format == "adjacency" { splitLayout = .adjacency }
         }
         let loadSeconds = clock.lap()
+        phase = .filter
+        let loaded = dataset.count
 
         dataset = Filters.deduplicate(dataset, policy: ds.filters.duplicates)
         if let min = ds.filters.minRating { dataset = Filters.ratingThreshold(dataset, minimum: min, binarize: ds.filters.binarize) }
         if ds.filters.minUserInteractions > 0 || ds.filters.minItemInteractions > 0 {
             dataset = Filters.kCore(dataset, minUserInteractions: ds.filters.minUserInteractions, minItemInteractions: ds.filters.minItemInteractions)
         }
-        guard dataset.count > 0 else { throw RecbenchError.invalid("data set \"\(ds.label)\": no interactions left after filtering") }
+        guard dataset.count > 0 else {
+            throw RecbenchError.invalid("no interactions left after filtering (\(loaded) loaded)")
+        }
         let filterSeconds = clock.lap()
+        phase = .split
 
         let method: SplitMethod
         switch spec.split {
         case let .method(m): method = m
-        case let .predefined(base, test, folds):
+        case let .predefined(base, test, validation, folds):
             guard let directory else {
                 throw RecbenchError.invalid("data set \"\(ds.label)\": a predefined split needs a data set read from a folder, not generated data")
             }
             method = .predefined(files: (1...folds).map { f in
-                PredefinedPair(base: (directory as NSString).appendingPathComponent(base.replacingOccurrences(of: "{fold}", with: String(f))),
-                               test: (directory as NSString).appendingPathComponent(test.replacingOccurrences(of: "{fold}", with: String(f))))
+                func path(_ name: String) -> String {
+                    (directory as NSString).appendingPathComponent(name.replacingOccurrences(of: "{fold}", with: String(f)))
+                }
+                return PredefinedPair(base: path(base), test: path(test), validation: validation.map(path), layout: splitLayout)
             })
         }
         let folds = try Splitter.folds(dataset, method: method, seed: Self.derivedSeed(spec.seed, "split|\(ds.label)"))
         let splitSeconds = clock.lap()
+        // A fold without test interactions has no user to evaluate: every metric would be blank.
+        if let empty = folds.firstIndex(where: { $0.test.isEmpty }) {
+            throw RecbenchError.invalid("fold \(empty + 1) of \(folds.count) has no test interactions, so no user can "
+                                        + "be evaluated (\(dataset.count) interactions of \(dataset.userCount) users)")
+        }
 
         var fp = SHA256Hasher()
         for f in folds {
@@ -165,15 +187,21 @@ public final class Runner: @unchecked Sendable {
             throw RecbenchError.invalid("\(c.label) on \(p.spec.label) fold \(trial.fold): fit failed: \(error)")
         }
         if isCancelled { throw RecbenchError.cancelled }
+        if let diverged = Divergence.curve(context.curve) ?? Divergence.factors((model as? any FactorModel)?.factors) { throw diverged }
         let fitSeconds = clock.lap()
 
         let evaluation: EvaluationResult
         var scoreSeconds = 0.0
         if spec.task == .rating {
+            // The loader admits only algorithms whose tasks include rating, and those are predictors.
+            guard let predictor = model as? any RatingPredictor else {
+                throw RecbenchError.unsupported("\(c.descriptor.name) does not predict ratings")
+            }
             let test = data.test.byUser
             var users = [Int32](repeating: 0, count: test.nnz)
             for u in 0..<test.rows { for k in test.rowRange(u) { users[k] = Int32(u) } }
-            let predictions = model.predict(users: users, items: test.indices)
+            let predictions = predictor.predict(users: users, items: test.indices)
+            if let diverged = Divergence.predictions(predictions) { throw diverged }
             scoreSeconds = clock.lap()
             evaluation = Evaluator.rating(predictions: predictions, test: data.test, metrics: spec.metrics)
         } else {
@@ -186,6 +214,10 @@ public final class Runner: @unchecked Sendable {
                 candidates = CandidateSampler.sampled(test: data.test, train: data.train, negatives: n,
                                                       seed: Self.derivedSeed(trial.seed, "candidates"))
             }
+            if !(model is any FactorModel) {
+                let probe = Divergence.scores(model, users: users, itemCount: data.train.itemCount)
+                if let probe { throw probe }
+            }
             let needsAUC = spec.metrics.contains { $0.name == "auc" }
             let lists = ScoringCore.topK(model: model, users: users, itemCount: data.train.itemCount, k: k, exclude: exclude,
                                          candidates: candidates, aucTest: needsAUC ? data.test.byUser : nil, threads: threads)
@@ -193,6 +225,8 @@ public final class Runner: @unchecked Sendable {
             evaluation = Evaluator.ranking(lists: lists, test: data.test, train: data.train, metrics: spec.metrics)
         }
         let evaluateSeconds = clock.lap()
+        if let diverged = Divergence.metrics(evaluation.metrics.map(\.spec), evaluation.metrics.map(\.value),
+                                             evaluatedUsers: evaluation.users.count) { throw diverged }
 
         return TrialResult(
             trial: trial.index, dataset: p.spec.label, fold: trial.fold, configuration: c.label, algorithm: c.descriptor.name,
@@ -215,7 +249,7 @@ public final class Runner: @unchecked Sendable {
         let total = plan.trials.filter(include).count
         progress.start(total: total)
         defer { progress.finish() }
-        cacheHits = 0; corruptEntries = 0; searchCounts.reset()
+        cacheHits = 0; corruptEntries = 0; failures = []; searchCounts.reset()
         for (d, ds) in spec.datasets.enumerated() {
             let trials = plan.trials.filter { $0.datasetIndex == d && include($0) }
             let prepared = try prepare(ds)
@@ -252,7 +286,9 @@ public final class Runner: @unchecked Sendable {
                 let data = foldData(prepared, fold: fold)
                 let jobs = max(1, min(spec.jobs, foldTrials.count))
                 let threadsPerTrial = max(1, spec.threads / jobs)
+                let fixedThreads = Self.fixedThreads(spec)
                 var failure: Error?
+                var failed = [TrialFailure]()
                 let box = UncheckedSendable(self)
                 let sink = UncheckedSendable(UnsafeMutableBufferPointer<TrialResult?>.allocate(capacity: foldTrials.count))
                 sink.value.initialize(repeating: nil)
@@ -268,10 +304,23 @@ public final class Runner: @unchecked Sendable {
                         if stop { return }
                         let t = foldTrials[i]
                         box.value.progress.trialStarted(index: t.index, label: "\(ds.label) fold \(fold) \(t.configuration.label)")
+                        // A thread-dependent model gets a count fixed by the spec alone (see `fixedThreads`).
+                        let threads = t.configuration.descriptor.threadDependent ? fixedThreads : threadsPerTrial
+                        let r: TrialResult
                         do {
-                            let r = t.configuration.search == nil
-                                ? try box.value.runTrial(t, prepared: prepared, fold: data, threads: threadsPerTrial)
-                                : try box.value.runSearchedTrial(t, prepared: prepared, fold: data, threads: threadsPerTrial)
+                            r = t.configuration.search == nil
+                                ? try box.value.runTrial(t, prepared: prepared, fold: data, threads: threads)
+                                : try box.value.runSearchedTrial(t, prepared: prepared, fold: data, threads: threads)
+                        } catch {
+                            // The trial failed (diverged or threw): record it and go on with the others.
+                            if !box.value.isCancelled, error as? RecbenchError != .cancelled {
+                                let f = TrialFailure(t, dataset: ds.label, reason: error)
+                                failureLock.lock(); failed.append(f); failureLock.unlock()
+                            }
+                            box.value.progress.trialFinished(index: t.index)
+                            continue
+                        }
+                        do {
                             if let cache = box.value.cache, let key = trialKeys[t.index] { try cache.store(r, key: key) }
                             sink.value[i] = r
                             onResult(r)
@@ -289,16 +338,26 @@ public final class Runner: @unchecked Sendable {
                 if isCancelled { throw RecbenchError.cancelled }
                 if let failure { throw failure }
                 for (i, t) in foldTrials.enumerated() { results[t.index] = sink.value[i] }
+                failures += failed
             }
         }
+        failures.sort { $0.trial < $1.trial }
         return (records, results.compactMap { $0 })
     }
 
+    /// Threads of a trial whose result depends on the count (`Recommender.threadDependent`):
+    /// threads / jobs from the spec alone, never from how many trials of a fold are left after
+    /// cache hits or sharding, so a resume, a shard and a whole run compute the same model.
+    public static func fixedThreads(_ spec: ExperimentSpec) -> Int { max(1, spec.threads / max(1, spec.jobs)) }
+
     /// Mean, standard deviation and 95 % interval over folds for each data set × configuration × metric.
-    public static func aggregate(_ trials: [TrialResult], plan: Plan) -> [Aggregate] {
+    /// A configuration with a failed fold gets none: a mean over the folds that happened to succeed
+    /// would not be comparable with the others'.
+    public static func aggregate(_ trials: [TrialResult], plan: Plan, failures: [TrialFailure] = []) -> [Aggregate] {
         var out = [Aggregate]()
         for ds in plan.spec.datasets {
             for c in plan.configurations {
+                if failures.contains(where: { $0.dataset == ds.label && $0.configuration == c.label }) { continue }
                 let rows = trials.filter { $0.dataset == ds.label && $0.configuration == c.label }
                 guard let first = rows.first else { continue }
                 for (m, metric) in first.metricLabels.enumerated() {

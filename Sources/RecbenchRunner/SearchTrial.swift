@@ -138,7 +138,8 @@ struct SearchSession {
             let seed = seed(for: c)
             let key = cache.map { _ in
                 TrialCache.candidateKey(spec: spec, datasetKey: datasetKey, fold: fold, searchData: fingerprint, candidate: c,
-                                        algorithm: descriptor.name, seed: seed, patience: patience)
+                                        algorithm: descriptor.name, seed: seed, patience: patience,
+                                        threads: descriptor.threadDependent ? threads : nil)
             }
             if let cache, let key, let hit = cache.loadCandidate(key) {
                 counts.count(cached: true)
@@ -159,6 +160,10 @@ struct SearchSession {
     /// Fits a candidate on `train` (the search's training part or a sample of it) and scores it on
     /// the validation part. A fit that fails (diverges, an unsolvable system) scores NaN and never wins.
     func evaluate(_ c: SearchCandidate, seed: UInt64, data: SearchFold, train: InteractionMatrix) throws -> CandidateOutcome {
+        // A drawn point that breaks a cross-parameter rule is not trained (a grid's points were checked at validation).
+        if let problem = descriptor.constraints.lazy.compactMap({ $0.violation(c.values) }).first {
+            return CandidateOutcome(value: .nan, fitSeconds: 0, validationSeconds: 0, bestIteration: nil, curve: [], failure: problem)
+        }
         let model = descriptor.make(c.values)
         var clock = Stopwatch()
         let validator = ValidationScore.validator(validation: data.validation, train: data.train, metric: spec.select,

@@ -8,10 +8,12 @@ import RecbenchConfig
 /// Recbench version). A rerun after an edit, or after an interruption, recomputes only the
 /// trials whose key is new.
 ///
-/// An entry is a header line `recbench-trial 1 <bytes> <sha256>` followed by the JSON of one
+/// An entry is a header line `recbench-trial 2 <key> <bytes> <sha256>` followed by the JSON of one
 /// `TrialResult`. Entries are written to a temporary file and renamed into place; the header still
 /// guards against torn or corrupted files (a file system without rename ordering, a bad disk, a
-/// hand edit): an entry that does not match its header is treated as missing and recomputed.
+/// hand edit): an entry that does not match its header is treated as missing and recomputed. The
+/// key in the header binds the entry to its file name, so an entry copied or renamed onto another
+/// key's file is refused too.
 public struct TrialCache: Sendable {
     public enum Mode: Sendable, Equatable {
         /// Neither read nor written.
@@ -43,7 +45,7 @@ public struct TrialCache: Sendable {
         (outputRoot as NSString).appendingPathComponent(experiment + "/cache")
     }
 
-    static let magic = "recbench-trial 1"
+    static let magic = "recbench-trial 2"
 
     // MARK: keys
 
@@ -72,10 +74,11 @@ public struct TrialCache: Sendable {
         return h.finalize()
     }
 
-    /// The key of one trial. Thread counts are left out on purpose: results do not depend on them
-    /// (the runner's tests check one thread equals two), so shards on different machines share entries.
+    /// The key of one trial. The thread count is part of it only for algorithms that declare
+    /// `threadDependent` (BPR): the others give the same result at every count (the runner's tests
+    /// check one thread equals two), so shards on machines of different sizes share their entries.
     public static func key(_ t: Trial, spec: ExperimentSpec, datasetKey: String, foldKey: String) -> String {
-        let parts = [
+        var parts = [
             magic, "recbench=" + SystemInfo.recbenchVersion,
             "task=" + spec.task.rawValue, "metrics=" + spec.metrics.map(\.label).joined(separator: ","),
             "candidates=" + spec.candidates.label,
@@ -83,6 +86,7 @@ public struct TrialCache: Sendable {
             "algorithm=" + t.configuration.descriptor.name, "parameters=" + t.configuration.values.canonical,
             "seed=\(t.seed)",
         ] + spec.selectionKey(t.configuration, dataset: t.datasetIndex)
+        if t.configuration.descriptor.threadDependent { parts.append("threads=\(Runner.fixedThreads(spec))") }
         return SHA256Hasher.hex(parts.joined(separator: "\n"))
     }
 
@@ -92,12 +96,12 @@ public struct TrialCache: Sendable {
 
     public func load(_ key: String) -> Lookup {
         guard mode == .use, let data = FileManager.default.contents(atPath: path(key)) else { return .miss }
-        return Self.decode(data).map(Lookup.hit) ?? .corrupt
+        return Self.decode(data, key: key).map(Lookup.hit) ?? .corrupt
     }
 
     public func store(_ r: TrialResult, key: String) throws {
         guard mode != .off else { return }
-        let data = try Self.encode(r)
+        let data = try Self.encode(r, key: key)
         let point = faults?.next()
         if point == .before { FaultInjection.die() }
         if point == .during {
@@ -116,18 +120,19 @@ public struct TrialCache: Sendable {
         return enc
     }
 
-    static func encode(_ r: TrialResult) throws -> Data {
+    static func encode(_ r: TrialResult, key: String) throws -> Data {
         let body = try encoder().encode(r)
-        return Data("\(magic) \(body.count) \(SHA256Hasher.hex(body))\n".utf8) + body
+        return Data("\(magic) \(key) \(body.count) \(SHA256Hasher.hex(body))\n".utf8) + body
     }
 
-    /// The result, or nil when the header is missing or the body does not match its length and checksum.
-    static func decode(_ data: Data) -> TrialResult? {
+    /// The result, or nil when the header is missing, names another key, or the body does not match
+    /// its length and checksum.
+    static func decode(_ data: Data, key: String) -> TrialResult? {
         guard let newline = data.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
         let header = String(decoding: data[data.startIndex..<newline], as: UTF8.self).split(separator: " ")
         let body = data[data.index(after: newline)...]
-        guard header.count == 4, header[0] + " " + header[1] == magic, Int(header[2]) == body.count,
-              String(header[3]) == SHA256Hasher.hex(body) else { return nil }
+        guard header.count == 5, header[0] + " " + header[1] == magic, header[2] == key, Int(header[3]) == body.count,
+              String(header[4]) == SHA256Hasher.hex(body) else { return nil }
         let dec = JSONDecoder()
         dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try? dec.decode(TrialResult.self, from: Data(body))

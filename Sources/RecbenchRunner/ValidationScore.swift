@@ -8,12 +8,13 @@ import RecbenchEval
 public enum ValidationScore {
     /// The metric's value in its own direction (an RMSE is an RMSE).
     public static func value(model: any Recommender, validation: InteractionMatrix, train: InteractionMatrix,
-                             metric: MetricSpec, task: Task, threads: Int) -> Double {
+                             metric: MetricSpec, task: RecommendationTask, threads: Int) -> Double {
         if task == .rating {
+            guard let predictor = model as? any RatingPredictor else { return .nan }
             let v = validation.byUser
             var users = [Int32](repeating: 0, count: v.nnz)
             for u in 0..<v.rows { for k in v.rowRange(u) { users[k] = Int32(u) } }
-            let predictions = model.predict(users: users, items: v.indices)
+            let predictions = predictor.predict(users: users, items: v.indices)
             return Evaluator.rating(predictions: predictions, test: validation, metrics: [metric]).metrics.first?.value ?? .nan
         }
         let users = (0..<validation.userCount).filter { validation.byUser.rowCount($0) > 0 }.map { Int32($0) }
@@ -29,7 +30,7 @@ public enum ValidationScore {
     }
 
     /// A `FitContext.validate` closure scoring on `validation`, or nil without validation data.
-    public static func validator(validation: InteractionMatrix?, train: InteractionMatrix, metric: MetricSpec, task: Task,
+    public static func validator(validation: InteractionMatrix?, train: InteractionMatrix, metric: MetricSpec, task: RecommendationTask,
                                  threads: Int) -> (@Sendable (any Recommender) -> Double)? {
         guard let validation, validation.nnz > 0 else { return nil }
         return { model in

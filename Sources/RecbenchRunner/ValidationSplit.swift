@@ -8,13 +8,13 @@ import RecbenchConfig
 /// inner training part and a validation part, and the side features. There is no test field:
 /// the search code receives only this type, so it cannot read a test interaction.
 public struct SearchFold: Sendable {
-    public let task: Task
+    public let task: RecommendationTask
     public let train: InteractionMatrix
     public let validation: InteractionMatrix
     public let userFeatures: FeatureTable
     public let itemFeatures: FeatureTable
 
-    public init(task: Task, train: InteractionMatrix, validation: InteractionMatrix,
+    public init(task: RecommendationTask, train: InteractionMatrix, validation: InteractionMatrix,
                 userFeatures: FeatureTable = FeatureTable(), itemFeatures: FeatureTable = FeatureTable()) {
         self.task = task; self.train = train; self.validation = validation
         self.userFeatures = userFeatures; self.itemFeatures = itemFeatures

@@ -156,11 +156,13 @@ struct Bench: ParsableCommand {
             abstract: "Fit one algorithm on a TSV file, then top-K for every user (seen items excluded).",
             discussion: """
             The file is what `recbench datasets export` writes (header `user item rating timestamp`,
-            tab-separated). All interactions train the model (no split): this measures speed, not
-            accuracy. Prints load, fit and scoring times, interactions/s and users/s.
+            tab-separated), or with `--format adjacency` an adjacency list (`USER ITEM ITEM …` a line,
+            as gowalla-lightgcn/train.txt). All interactions train the model (no split): this measures
+            speed, not accuracy. Prints load, fit and scoring times, interactions/s and users/s.
             """)
         @Argument(help: "Algorithm name (see `recbench algorithms`).") var algorithm: String
-        @Option(help: "TSV file from `recbench datasets export`.") var data: String
+        @Option(help: "TSV file from `recbench datasets export`, or an adjacency list with --format adjacency.") var data: String
+        @Option(help: "tsv | adjacency.") var format = "tsv"
         @Option(name: .customLong("param"), help: ArgumentHelp("A parameter, name=value (repeatable).", valueName: "name=value"))
         var params: [String] = []
         @Option(help: "Threads.") var threads = 1
@@ -185,10 +187,18 @@ struct Bench: ParsableCommand {
                 }
                 overrides[spec.name] = v
             }
-            let format = DelimitedFormat(separator: "\t", header: true, user: "user", item: "item", rating: "rating")
+            let values = ParameterValues(specs: descriptor.parameters, overrides: overrides)
+            for rule in descriptor.constraints {
+                if let problem = rule.violation(values) { fail(CLIError.usage("--param: \(problem)")) }
+            }
+            guard ["tsv", "adjacency"].contains(format) else { fail(CLIError.usage("--format must be tsv or adjacency, got \(format)")) }
+            let tsv = DelimitedFormat(separator: "\t", header: true, user: "user", item: "item", rating: "rating")
             var dataset: Dataset?
             let loadSeconds = Bench.time {
-                do { dataset = try DelimitedLoader.load(path: data, format: format, name: "bench").0 } catch { fail(error, code: 1) }
+                do {
+                    dataset = format == "adjacency" ? try AdjacencyLoader.load(paths: [data], name: "bench", ordered: true).0
+                        : try DelimitedLoader.load(path: data, format: tsv, name: "bench").0
+                } catch { fail(error) }
             }
             let d = dataset!
             let train = d.matrix()

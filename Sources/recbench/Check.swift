@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RecbenchCore
+import RecbenchEval
 import RecbenchReport
 import RecbenchRunner
 import RecbenchAnalysis
@@ -12,8 +13,12 @@ struct Check: ParsableCommand {
         Every (data set, configuration, metric) in the baseline file must be in the run, on the same
         data and splits. A metric regresses when it moves in its worse direction by more than its
         tolerance (absolute, or relative to the baseline mean, per metric in the baseline file) and,
-        where per-user values exist, a paired Wilcoxon signed-rank test over (fold, user) finds the
-        drop significant. Each regression is printed on its own line.
+        where per-user values exist, the baseline's paired test (its "test" field: t by default;
+        files without the field used Wilcoxon; --test overrides) over (fold, user) finds the drop
+        significant. Where the baseline compares several configurations, each metric's group of
+        configurations tied with the best (not significantly worse after Holm) is formed for the
+        baseline and for the run; a configuration that leaves the group is a regression too, one
+        that joins it is printed as a note. Each regression is printed on its own line.
 
           recbench check results/ci-regression/latest --baseline results/baselines/ci-regression.json
 
@@ -23,12 +28,14 @@ struct Check: ParsableCommand {
     @Argument(help: "The run folder to check.") var folder: String
     @Option(help: ArgumentHelp("The baseline file (written by `recbench baseline save`).", valueName: "file")) var baseline: String
     @Flag(help: "Also print metrics that stayed within tolerance.") var verbose = false
+    @Option(help: ArgumentHelp("Override the baseline's test (t, randomization, wilcoxon).", valueName: "test"))
+    var test: SignificanceTest?
 
     func run() throws {
         let report: CheckReport
         do {
             let r = try RunFolder.load(folder)
-            report = Baseline.check(r, against: try Baseline.load(path: baseline))
+            report = Baseline.check(r, against: try Baseline.load(path: baseline), test: test)
         } catch { fail(error) }
         if verbose { for f in report.findings where !f.regressed { print("ok " + f.line) } }
         print(report.summary(), terminator: "")
@@ -59,17 +66,22 @@ struct BaselineCommand: ParsableCommand {
         @Flag(inversion: .prefixedNo, help: "Store per-user values (for the significance test).") var perUser = true
         @Option(help: "Default allowed relative drop.") var relative = 0.02
         @Option(help: "Default allowed absolute drop.") var absolute = 0.001
-        @Option(help: "Significance level of the drop test.") var alpha = 0.05
-        @Option(help: ArgumentHelp("Keep the tolerances of an existing baseline file (e.g. the one being replaced).", valueName: "file"))
+        @OptionGroup var tests: TestOptions
+        @Option(help: ArgumentHelp("Keep the tolerances, level and test of an existing baseline file (e.g. the one being replaced).", valueName: "file"))
         var keepTolerances: String?
 
         func run() throws {
+            tests.check()
             do {
                 let r = try RunFolder.load(folder)
-                var b = Baseline.make(from: r, perUser: perUser, defaultTolerance: .init(absolute: absolute, relative: relative), significanceLevel: alpha)
+                var b = Baseline.make(from: r, perUser: perUser, defaultTolerance: .init(absolute: absolute, relative: relative), significanceLevel: tests.alpha,
+                                      test: tests.test)
                 if let keepTolerances {
                     let old = try Baseline.load(path: keepTolerances)
-                    b.tolerances = old.tolerances; b.defaultTolerance = old.defaultTolerance; b.significanceLevel = old.significanceLevel; b.note = old.note
+                    b.tolerances = old.tolerances; b.defaultTolerance = old.defaultTolerance; b.significanceLevel = old.significanceLevel
+                    // The old file's test when it names one (files from before the choice used Wilcoxon
+                    // without saying so: they get --test); the note always describes this version.
+                    b.test = old.test ?? tests.test
                 }
                 let path = output ?? "results/baselines/\(r.spec.name).json"
                 try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,

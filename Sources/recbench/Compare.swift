@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RecbenchCore
+import RecbenchEval
 import RecbenchReport
 import RecbenchRunner
 import RecbenchAnalysis
@@ -10,9 +11,15 @@ struct Compare: ParsableCommand {
         abstract: "Paired significance tests between configurations of one run, or between two runs on identical splits.",
         discussion: """
         For each metric and pair of configurations: mean difference (candidate − reference) with a
-        seeded bootstrap 95 % interval, paired t-test and Wilcoxon signed-rank p-values over
-        (fold, user) pairs (over folds for aggregate-only metrics such as coverage), Cohen's d for
-        paired data, and Holm–Bonferroni adjusted p-values over every row of the table.
+        seeded bootstrap 95 % interval; p-values of the paired t-test, the paired randomization test
+        (sign flips; exact up to 20 non-zero differences, else --permutations seeded Monte Carlo
+        patterns, p = (b+1)/(B+1)) and the Wilcoxon signed-rank test over (fold, user) pairs (over
+        folds for aggregate-only metrics such as coverage); Cohen's d over pairs; the minimum
+        detectable effect (MDE: the smallest difference the t-test finds with --power at --alpha);
+        and the --test p-value adjusted over every row (Holm, which decides the stars, and
+        Benjamini–Hochberg). The default test is the paired t-test: at recommender scale it and the
+        randomization test keep their false-positive rate, the Wilcoxon test does not (Ihemelandu &
+        Ekstrand, SIGIR 2023; docs/STATISTICS.md).
 
           recbench compare results/ml100k-baselines/latest
           recbench compare results/ml100k-baselines/latest --baseline MostPopular --csv cmp.csv
@@ -31,7 +38,12 @@ struct Compare: ParsableCommand {
     var baseline: String?
     @Option(parsing: .upToNextOption, help: "Only these metrics (labels such as ndcg@10).") var metrics: [String] = []
     @Option(parsing: .upToNextOption, help: "Only these configurations (one run).") var configurations: [String] = []
+    @OptionGroup var tests: TestOptions
+    @Option(help: "Power at which the minimum detectable effect is quoted.") var power = Power.defaultPower
     @Option(help: "Bootstrap resamples.") var resamples = 2000
+    @Option(help: "Monte Carlo sign patterns of the randomization test.") var permutations = Statistics.randomizationPermutations
+    @Option(help: "Threads (rows are tested in parallel; results do not depend on it).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: ArgumentHelp("Also write the table as CSV to this file.", valueName: "file")) var csv: String?
     @Option(help: ArgumentHelp("Also write the table as Markdown to this file.", valueName: "file")) var markdown: String?
     @Flag(help: "Print Markdown instead of the console table.") var printMarkdown = false
@@ -39,12 +51,19 @@ struct Compare: ParsableCommand {
     func run() throws {
         guard runs.count == 1 || runs.count == 2 else { fail(CLIError.usage("give one or two run folders")) }
         guard resamples >= 100 else { fail(CLIError.usage("--resamples must be at least 100")) }
+        tests.check()
+        guard permutations >= 1000 else { fail(CLIError.usage("--permutations must be at least 1000")) }
+        guard power > tests.alpha && power < 1 else { fail(CLIError.usage("--power must be between --alpha and 1")) }
+        guard threads >= 1 else { fail(CLIError.usage("--threads must be at least 1")) }
+        let options = ComparisonOptions(test: tests.test, alpha: tests.alpha, power: power, resamples: resamples,
+                                        permutations: permutations, threads: threads)
         do {
             let loaded = try runs.map(RunFolder.load)
             let table = loaded.count == 1
                 ? try Comparison.compare(run: loaded[0], baseline: baseline, configurations: configurations.isEmpty ? nil : configurations,
-                                         metrics: metrics.isEmpty ? nil : metrics, resamples: resamples)
-                : try Comparison.compare(runs: loaded[0], loaded[1], baseline: baseline, metrics: metrics.isEmpty ? nil : metrics, resamples: resamples)
+                                         metrics: metrics.isEmpty ? nil : metrics, options: options)
+                : try Comparison.compare(runs: loaded[0], loaded[1], baseline: baseline, metrics: metrics.isEmpty ? nil : metrics,
+                                         options: options)
             guard !table.rows.isEmpty else { fail(CLIError.usage("nothing to compare (need two configurations sharing a metric)")) }
             print(printMarkdown ? table.markdown() : table.console(), terminator: "")
             if let csv { try AtomicFile.write(table.csv(), to: csv) }

@@ -33,7 +33,8 @@ struct Datasets: ParsableCommand {
         @OptionGroup var data: DataOptions
         func run() throws {
             let (registry, entry) = try lookup(name, data)
-            print("name:     \(entry.name)\nformat:   \(entry.format)\nsource:   \(entry.url)\nlicence:  \(entry.licence)\nfiles:    \(entry.files.keys.sorted().joined(separator: ", "))")
+            let source = entry.url.isEmpty ? "no download (place the files in $RECBENCH_DATA_DIR/\(entry.name))" : entry.url
+            print("name:     \(entry.name)\nformat:   \(entry.format)\nsource:   \(source)\nlicence:  \(entry.licence)\nfiles:    \(entry.files.keys.sorted().joined(separator: ", "))")
             guard let dir = try? registry.resolve(name, explicitPath: path, environment: ProcessInfo.processInfo.environment, cacheDirectory: data.cacheDirectory) else {
                 print("folder:   not present (recbench datasets fetch \(name))"); return
             }
@@ -44,7 +45,7 @@ struct Datasets: ParsableCommand {
                 if !d.userFeatures.isEmpty { print("user features: \(d.userFeatures.groups.map(\.name).joined(separator: ", "))") }
                 if !d.itemFeatures.isEmpty { print("item features: \(d.itemFeatures.groups.map(\.name).joined(separator: ", "))") }
                 if report.skippedLines > 0 { print("malformed lines skipped: \(report.skippedLines)") }
-            } catch { fail(error, code: 1) }
+            } catch { fail(error) }
         }
     }
 
@@ -107,7 +108,7 @@ struct Datasets: ParsableCommand {
                 do {
                     let dir = try registry.resolve(name, explicitPath: path, environment: ProcessInfo.processInfo.environment, cacheDirectory: data.cacheDirectory)
                     dataset = try DatasetRegistry.load(entry, directory: dir, policy: .fail).0
-                } catch { fail(error, code: 1) }
+                } catch { fail(error) }
             }
             do { try DatasetExport.writeTSV(dataset, to: output) } catch { fail(error, code: 1) }
             print("\(output): \(dataset.count) interactions, \(dataset.userCount) users, \(dataset.itemCount) items")

@@ -20,8 +20,24 @@ struct Recbench: ParsableCommand {
         Results go to results/<experiment>/<run-id>/ (metrics.csv, per_user.csv, profile.csv, summary.md, manifest.json). `recbench algorithms` lists every algorithm with its parameters and defaults; `recbench metrics` lists the metrics with their formulas; `recbench schema` prints the JSON Schema of experiment files.
         """,
         version: SystemInfo.recbenchVersion,
-        subcommands: [Run.self, Validate.self, PlanCommand.self, Merge.self, Compare.self, Check.self, BaselineCommand.self, Datasets.self, Algorithms.self, Metrics.self, Schema.self, Bench.self, Version.self]
+        subcommands: [Run.self, Validate.self, PlanCommand.self, Merge.self, Compare.self, PowerCommand.self, Check.self, BaselineCommand.self, Datasets.self, Algorithms.self, Metrics.self, Schema.self, Bench.self, Version.self]
     )
+
+    /// ArgumentParser's own entry point, except that a bad command line exits 2 (invalid input)
+    /// with one line, like every other invalid input, instead of 64 with the usage text.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                let message = self.message(for: error).split(whereSeparator: \.isNewline).joined(separator: "; ")
+                FileHandle.standardError.write(Data("error: \(message) (see recbench help)\n".utf8))
+                Foundation.exit(ExitStatus.invalidInput)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options shared by the commands that read experiment files or data sets.
@@ -59,9 +75,9 @@ enum CLIError: Error, CustomStringConvertible {
     var description: String { switch self { case let .usage(m): return m } }
 }
 
-/// Prints a user-facing error as one line per problem and exits with `code` (2 = bad input).
-func fail(_ error: Error, code: Int32 = 2) -> Never {
-    FileHandle.standardError.write(Data(("error: " + String(describing: error).replacingOccurrences(of: "\n", with: "\nerror: ") + "\n").utf8))
+/// Prints a user-facing error as one line per problem and exits with `code` (see `ExitStatus`).
+func fail(_ error: Error, code: Int32 = ExitStatus.invalidInput) -> Never {
+    FileHandle.standardError.write(Data(ExitStatus.lines(error).map { "error: " + $0 + "\n" }.joined().utf8))
     Foundation.exit(code)
 }
 

@@ -23,8 +23,11 @@ struct Run: ParsableCommand {
 
         --shard i/n runs only trials whose 0-based plan index mod n is i-1 (see `recbench plan
         FILE --shards n`) and writes <run-id>-shard<i>of<n>/; `recbench merge` joins the shards.
-        Exit status: 0 on success, 1 when a trial fails, 2 when the file is invalid, 130 when
-        interrupted.
+        Processes may share an output folder and a cache: each run gets its own folder (a counter
+        follows the run ID when another run took the name), `latest` is replaced atomically, and
+        <run-id>.partial folders left by killed runs are removed by the next run of the experiment.
+
+        \(ExitStatus.help)
         """)
 
     @Argument(help: "The experiment file (JSON).") var file: String
@@ -59,27 +62,37 @@ struct Run: ParsableCommand {
         let runner = Runner(spec: spec, data: env, progress: progress)
         let interrupt = InterruptHandler { runner.cancel() }
         defer { withExtendedLifetime(interrupt) {} }
+        let result: RunResult
         do {
-            let result = try ExperimentRun.execute(spec: spec, data: env, progress: progress, outputRoot: output, runner: runner,
-                                                   shard: part, cache: noCache ? .off : force ? .refresh : .use, cacheDirectory: cacheDir)
-            if !quiet { print(Writers.console(result), terminator: "") }
-            if result.cachedTrials > 0 || result.recomputedCorruptEntries > 0 {
-                var line = "cache: reused \(result.cachedTrials) of \(result.trials.count) trials"
-                if result.recomputedCorruptEntries > 0 { line += ", recomputed \(result.recomputedCorruptEntries) corrupt entr\(result.recomputedCorruptEntries == 1 ? "y" : "ies")" }
-                print(line)
-            }
-            let search = runner.searchCounts
-            if search.reusedCandidates > 0 {
-                print("search: reused \(search.reusedCandidates) of \(search.reusedCandidates + search.computedCandidates) candidates from the cache")
-            }
-            print("results: \(result.directory)  (\(String(format: "%.1f", result.wallSeconds)) s)")
+            result = try ExperimentRun.execute(spec: spec, data: env, progress: progress, outputRoot: output,
+                                               runner: runner, shard: part,
+                                               cache: noCache ? .off : (force ? .refresh : .use),
+                                               cacheDirectory: cacheDir)
         } catch {
             if case RecbenchError.cancelled = error {
                 let note = noCache ? "interrupted (--no-cache: nothing kept)" : "interrupted: finished trials are cached; run the same command again to resume"
                 FileHandle.standardError.write(Data((note + "\n").utf8))
-                Foundation.exit(130)
+                Foundation.exit(ExitStatus.interrupted)
             }
-            fail(error, code: 1)
+            // Trials that fail are part of the result; what escapes is the input or the output location.
+            fail(error, code: ExitStatus.invalidInput)
+        }
+        if !quiet { print(Writers.console(result), terminator: "") }
+        if result.cachedTrials > 0 || result.recomputedCorruptEntries > 0 {
+            var line = "cache: reused \(result.cachedTrials) of \(result.trials.count) trials"
+            let corrupt = result.recomputedCorruptEntries
+            if corrupt > 0 { line += ", recomputed \(corrupt) corrupt entr\(corrupt == 1 ? "y" : "ies")" }
+            print(line)
+        }
+        let search = runner.searchCounts
+        if search.reusedCandidates > 0 {
+            print("search: reused \(search.reusedCandidates) of \(search.reusedCandidates + search.computedCandidates) candidates from the cache")
+        }
+        print("results: \(result.directory)  (\(String(format: "%.1f", result.wallSeconds)) s)")
+        if !result.failures.isEmpty {
+            let lines = result.failures.map { "error: trial \($0.trial + 1) failed: \($0.line)\n" }.joined()
+            FileHandle.standardError.write(Data(lines.utf8))
+            Foundation.exit(ExitStatus.trialFailed)
         }
     }
 }
@@ -152,10 +165,10 @@ struct Validate: ParsableCommand {
                 for w in spec.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
             } catch {
                 bad = true
-                FileHandle.standardError.write(Data((String(describing: error) + "\n").utf8))
+                FileHandle.standardError.write(Data(ExitStatus.lines(error).map { $0 + "\n" }.joined().utf8))
             }
         }
-        if bad { throw ExitCode(2) }
+        if bad { throw ExitCode(ExitStatus.invalidInput) }
     }
 }
 

@@ -220,7 +220,7 @@ private func sideFeatures(users: Int, items: Int) -> (FeatureTable, FeatureTable
         let (train, _, _, _) = planted(users: 30, items: 25, density: 0.5, k: 2, noise: 0.3, seed: 6)
         let fm = FactorizationMachine(config: .init(["iterations": .int(15), "burn_in": .int(5), "implicit_history": .bool(true)]))
         try fm.fit(TrainingData(task: .rating, interactions: train), context: FitContext(seed: 1))
-        #expect(fm.factors!.users.columns == 10 * 10) // k · kept samples
+        #expect(fm.factors.users.columns == 10 * 10) // k · kept samples
         var scores = [Float](repeating: 0, count: 3 * 25)
         scores.withUnsafeMutableBufferPointer { fm.score(users: [0, 7, 29], into: $0) }
         let lo = train.byUser.values.min()!, hi = train.byUser.values.max()!

@@ -25,12 +25,12 @@ enum Toy {
     static let classic: [String: ParameterValue] = ["mean_damping": .real(0), "damping": .real(0),
                                                     "baseline_item_reg": .real(10), "baseline_user_reg": .real(15)]
 
-    static func item(_ o: [String: ParameterValue], task: Task, data: InteractionMatrix = matrix(), threads: Int = 1) throws -> ItemKNN {
+    static func item(_ o: [String: ParameterValue], task: RecommendationTask, data: InteractionMatrix = matrix(), threads: Int = 1) throws -> ItemKNN {
         let m = ItemKNN(config: .init(ParameterValues(specs: ItemKNN.Config.parameters, overrides: classic.merging(o) { $1 })))
         try m.fit(TrainingData(task: task, interactions: task == .rating ? data : data.binarized()), context: FitContext(threads: threads))
         return m
     }
-    static func user(_ o: [String: ParameterValue], task: Task, data: InteractionMatrix = matrix(), threads: Int = 1) throws -> UserKNN {
+    static func user(_ o: [String: ParameterValue], task: RecommendationTask, data: InteractionMatrix = matrix(), threads: Int = 1) throws -> UserKNN {
         let m = UserKNN(config: .init(ParameterValues(specs: UserKNN.Config.parameters, overrides: classic.merging(o) { $1 })))
         try m.fit(TrainingData(task: task, interactions: task == .rating ? data : data.binarized()), context: FitContext(threads: threads))
         return m
@@ -178,7 +178,7 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
         let data = Toy.matrix(rows)
         let bias = BiasBaseline(config: .init(ParameterValues(specs: BiasBaseline.Config.parameters)))
         try bias.fit(TrainingData(task: .rating, interactions: data), context: FitContext())
-        for model in [try Toy.item([:], task: .rating, data: data) as any Recommender, try Toy.user([:], task: .rating, data: data)] {
+        for model in [try Toy.item([:], task: .rating, data: data) as any RatingPredictor, try Toy.user([:], task: .rating, data: data)] {
             let p = model.predict(users: [5, 5], items: [0, 2])
             #expect(p == bias.predict(users: [5, 5], items: [0, 2]))
         }

@@ -361,10 +361,10 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
         return InteractionMatrix(userCount: 40, itemCount: 30, users: d.u, items: d.i, values: d.r)
     }()
 
-    private func factors<R: Recommender>(_ make: () -> R, seed: UInt64, task: Task = .ranking, threads: Int = 1) throws -> [Float] {
+    private func factors<R: FactorModel>(_ make: () -> R, seed: UInt64, task: RecommendationTask = .ranking, threads: Int = 1) throws -> [Float] {
         let model = make()
         try model.fit(TrainingData(task: task, interactions: m), context: FitContext(threads: threads, seed: seed))
-        let f = model.factors!
+        let f = model.factors
         return f.users.values + f.items.values + (f.itemBias ?? [])
     }
 

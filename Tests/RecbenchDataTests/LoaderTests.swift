@@ -54,8 +54,8 @@ func rows(_ d: Dataset) -> [String] {
         #expect(rows(d) == ["1 1 3.0 100", "2 4 1.0 7"])
         #expect(report.skippedLines == 3)
         #expect(report.problems == ["u.data:2: expected 4 tab-separated fields, got 3",
-                                    "u.data:3: rating 'x' is not a number",
-                                    "u.data:4: timestamp 't' is not an integer"])
+                                    "u.data:3: rating: 'x' is not a number",
+                                    "u.data:4: timestamp: 't' is not an integer"])
         // Rejected lines register no IDs: item 2 and 3 only appeared on bad lines… item 3 is absent.
         #expect(d.itemIDs.externalIDs == ["1", "4"])
     }
@@ -125,6 +125,23 @@ func rows(_ d: Dataset) -> [String] {
         #expect(skipped.count == 1 && report.skippedLines == 1)
     }
 
+    /// A ratings.csv whose header names fewer columns than the layout reads is refused line by line
+    /// (found by recbench-fuzz: the short header made the loader index past the fields and trap).
+    @Test func csvWithAShortHeaderIsAnErrorNotATrap() throws {
+        let dir = try makeTempDir(["ratings.csv": text("a\nb\nc\n")])
+        #expect(thrownMessage { _ = try GroupLens.loadCSV(directory: dir) }
+                == "ratings.csv:2: expected at least 4 comma-separated fields, got 1")
+        let message = thrownMessage { _ = try GroupLens.loadCSV(directory: dir, policy: .skip) }
+        #expect(message == "ratings.csv: no interactions: all 2 data lines are malformed (skipped)")
+    }
+
+    /// An empty ratings file is named as such, not reported later as an empty data set.
+    @Test func emptyRatingsFileIsNamed() throws {
+        let dir = try makeTempDir(["u.data": []])
+        #expect(thrownMessage { _ = try GroupLens.loadML100K(directory: dir) }
+                == "u.data: no interactions: the file is empty")
+    }
+
     @Test func missingRatingsFileIsAClearError() throws {
         let dir = try makeTempDir([:])
         let message = try #require(thrownMessage { _ = try GroupLens.loadML100K(directory: dir) })
@@ -154,7 +171,7 @@ func rows(_ d: Dataset) -> [String] {
         let dir = try makeTempDir(["x.tsv": text("u\ti\n1\t2\n3\n")])
         let bad = DelimitedFormat(separator: "\t", header: true, user: "u", item: "item")
         #expect(thrownMessage { _ = try DelimitedLoader.load(path: dir + "/x.tsv", format: bad, name: "x") }
-                == "x.tsv:1: no item column 'item'; header has u, i")
+                == "x.tsv:1: item: no column 'item'; header has u, i")
         let ok = DelimitedFormat(separator: "\t", header: true, user: "u", item: "i")
         #expect(thrownMessage { _ = try DelimitedLoader.load(path: dir + "/x.tsv", format: ok, name: "x") }
                 == "x.tsv:3: expected 2 tab-separated fields, got 1")

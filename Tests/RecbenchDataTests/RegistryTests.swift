@@ -36,7 +36,7 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         #expect(thrownMessage { _ = try DatasetRegistry(directory: wrongType) } == "t.json: files.a: expected String")
         let format = try makeTempDir(["f.json": text(Self.entryJSON(format: "parquet"))])
         #expect(thrownMessage { _ = try DatasetRegistry(directory: format) }
-                == "f.json: unknown format \"parquet\" (expected one of ml-100k, movielens-dat, movielens-csv, delimited)")
+                == "f.json: unknown format \"parquet\" (expected one of ml-100k, movielens-dat, movielens-csv, delimited, adjacency)")
         let dup = try makeTempDir(["a.json": text(Self.entryJSON()), "b.json": text(Self.entryJSON())])
         #expect(thrownMessage { _ = try DatasetRegistry(directory: dup) } == "b.json: data set \"toy\" is already defined in a.json")
         let digest = try makeTempDir(["c.json": text(Self.entryJSON(files: #"{"u.data": "abc"}"#))])

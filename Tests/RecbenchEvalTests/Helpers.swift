@@ -18,7 +18,7 @@ final class TableModel: Recommender {
     typealias Config = NoConfig
     static let name = "Table"
     static let summary = "fixed scores"
-    static let tasks: Set<Task> = [.ranking]
+    static let tasks: Set<RecommendationTask> = [.ranking]
     var table: [Float] = []
     var itemCount = 0
     init(config: NoConfig) {}
@@ -40,7 +40,7 @@ final class FactorModel: Recommender {
     typealias Config = NoConfig
     static let name = "Factors"
     static let summary = "fixed factors"
-    static let tasks: Set<Task> = [.ranking]
+    static let tasks: Set<RecommendationTask> = [.ranking]
     var f: LatentFactors!
     var exposeFactors = true
     init(config: NoConfig) {}

@@ -59,18 +59,6 @@ private let sleep2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
     #expect(Statistics.pairedTTest([2, 3, 4], [1, 2, 3]).p == 0)
 }
 
-@Test func holmOnKnownSet() {
-    // By hand: sorted 0.005·4 = 0.02, 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 = 0.04 → monotone 0.06.
-    let adj = Statistics.holmBonferroni([0.01, 0.04, 0.03, 0.005])
-    let expected = [0.03, 0.06, 0.06, 0.02]
-    for (x, y) in zip(adj, expected) { #expect(abs(x - y) < 1e-12) }
-    // NaN ignored (family of 2): 0.2·2 = 0.4, 0.7·1 = 0.7.
-    let b = Statistics.holmBonferroni([0.7, .nan, 0.2])
-    #expect(abs(b[0] - 0.7) < 1e-12 && b[1].isNaN && abs(b[2] - 0.4) < 1e-12)
-    // Capped at 1 and monotone: 0.6·2 = 1.2 → 1, then max(1, 0.9) = 1.
-    #expect(Statistics.holmBonferroni([0.9, 0.6]) == [1, 1])
-}
-
 @Test func bootstrapIntervalCoversTrueMeanAtNominalRate() {
     // 400 synthetic paired samples (n = 60) whose differences have true mean 0.3; the 95 % percentile
     // interval must cover 0.3 about 95 % of the time (binomial sd ≈ 1.1 %, so 91.5–98.5 % is ±3 sd).

@@ -65,20 +65,24 @@ private func withoutTimings(_ ts: [TrialResult]) -> [TrialResult] {
     #expect(try differingOutputs(first.directory, again.directory).isEmpty)
     // The recomputed entries were rewritten whole.
     let cache = TrialCache(directory: cacheDir)
-    for e in entries { #expect(TrialCache.decode(try Data(contentsOf: URL(fileURLWithPath: cacheDir + "/" + e))) != nil, "\(e)") }
+    for e in entries {
+        let data = try Data(contentsOf: URL(fileURLWithPath: cacheDir + "/" + e))
+        #expect(TrialCache.decode(data, key: String(e.dropLast(5))) != nil, "\(e)")
+    }
     #expect(cache.load(String(entries[0].dropLast(5))) != .miss)
 }
 
 @Test func entryHeaderRejectsEveryTruncationAndBitFlip() throws {
     let r = try run(try tinySpec(), out: temporaryFolder("cache-format"), cache: .off).trials[1]
-    let data = try TrialCache.encode(r)
-    #expect(try encoded([#require(TrialCache.decode(data))]) == encoded([r]))
+    let key = String(repeating: "ab", count: 32)
+    let data = try TrialCache.encode(r, key: key)
+    #expect(try encoded([#require(TrialCache.decode(data, key: key))]) == encoded([r]))
     for cut in stride(from: 0, to: data.count, by: max(1, data.count / 97)) {
-        #expect(TrialCache.decode(data.prefix(cut)) == nil, "prefix \(cut) of \(data.count) accepted")
+        #expect(TrialCache.decode(data.prefix(cut), key: key) == nil, "prefix \(cut) of \(data.count) accepted")
     }
     for position in stride(from: 0, to: data.count, by: max(1, data.count / 31)) {
         var bad = data; bad[position] ^= 0x20
-        #expect(TrialCache.decode(bad) == nil, "flip at \(position) accepted")
+        #expect(TrialCache.decode(bad, key: key) == nil, "flip at \(position) accepted")
     }
 }
 

@@ -38,47 +38,70 @@ private let quickstart: Result<RunResult, Error> = Result { try runStatsFixture(
 
 @Test func compareAgainstBaselineWithinRun() throws {
     let r = try quickstart.get()
-    let table = try Comparison.compare(run: r, baseline: "MostPopular", resamples: 500)
+    let table = try Comparison.compare(run: r, baseline: "MostPopular", options: ComparisonOptions(resamples: 500))
     let metrics = r.spec.metrics.map(\.label)
     #expect(table.rows.count == (r.plan.configurations.count - 1) * metrics.count)
     #expect(table.rows.allSatisfy { $0.reference == "MostPopular" })
     // Random is far worse than MostPopular on NDCG: negative difference, interval excludes zero, tiny p.
     let row = try #require(table.rows.first { $0.candidate == "Random" && $0.metric == "ndcg@10" })
-    #expect(row.unit == "users")
+    #expect(row.unit == "pairs")
     #expect(row.difference < 0 && row.ciHigh < 0 && row.ciLow <= row.difference && row.difference <= row.ciHigh)
     #expect(row.wilcoxonP < 1e-6 && row.tP < 1e-6)
+    // Monte Carlo randomization test: no sign pattern reaches a difference this large, so p = 1 / (B + 1).
+    #expect(row.randomizationP == 1.0 / 10_001 && !row.randomizationExact)
     #expect(row.n == r.trials.filter { $0.configuration == "Random" }.reduce(0) { $0 + $1.users.count })
     // The row's numbers are exactly those of the statistics functions on (fold, user) pairs.
     let (b, a, _) = Comparison.paired(r.trials.filter { $0.configuration == "MostPopular" }, r.trials.filter { $0.configuration == "Random" }, metric: "ndcg@10")
     #expect(row.tP == Statistics.pairedTTest(a, b).p)
     #expect(row.wilcoxonP == Statistics.wilcoxonSignedRank(a, b).p)
     #expect(abs(row.difference - Statistics.mean(zip(a, b).map { $0 - $1 })) < 1e-12)
+    let d = zip(a, b).map { $0 - $1 }
+    #expect(row.effectSize == Statistics.cohensDPaired(a, b) && row.sdDifference == Statistics.standardDeviation(d))
+    #expect(row.minimumDetectableEffect == Power.minimumDetectableEffect(n: d.count, sd: row.sdDifference))
+    // The default test decides: p is the t-test's.
+    #expect(table.test == .t && row.p == row.tP)
     // Coverage has no per-user values: paired over folds.
     let cov = try #require(table.rows.first { $0.candidate == "Random" && $0.metric == "coverage@10" })
     #expect(cov.unit == "folds" && cov.n == 3)
-    // Holm: adjusted ≥ raw, and equal to the function applied to the whole column.
-    #expect(table.rows.allSatisfy { $0.wilcoxonPHolm >= $0.wilcoxonP && $0.tPHolm >= $0.tP })
-    #expect(table.rows.map(\.wilcoxonPHolm) == Statistics.holmBonferroni(table.rows.map(\.wilcoxonP)))
+    // No effect size over three fold means; three folds: exact randomization test, 2 of 8 patterns at best.
+    #expect(cov.effectSize.isNaN && cov.randomizationExact && cov.randomizationP == 0.25)
+    // Holm and BH: adjusted ≥ raw, BH ≤ Holm, each equal to the function applied to the whole column.
+    #expect(table.rows.allSatisfy { $0.pHolm >= $0.tP && $0.pBH >= $0.tP && $0.pBH <= $0.pHolm })
+    #expect(table.rows.map(\.pHolm) == Statistics.holmBonferroni(table.rows.map(\.tP)))
+    #expect(table.rows.map(\.pBH) == Statistics.benjaminiHochberg(table.rows.map(\.tP)))
+    // Another test decides when asked; the other columns stay the same.
+    let w = try Comparison.compare(run: r, baseline: "MostPopular", options: ComparisonOptions(test: .wilcoxon, resamples: 500))
+    #expect(w.rows.map(\.p) == w.rows.map(\.wilcoxonP) && w.rows.map(\.tP) == table.rows.map(\.tP))
+    #expect(w.rows.map(\.pHolm) == Statistics.holmBonferroni(w.rows.map(\.wilcoxonP)))
+    // Rows run in parallel with per-row streams: the thread count changes nothing.
+    let threaded = try Comparison.compare(run: r, baseline: "MostPopular", options: ComparisonOptions(resamples: 500, threads: 3))
+    #expect(String(describing: threaded.rows) == String(describing: table.rows)) // NaN ≠ NaN under ==
     // Same seed, same table.
-    let again = try Comparison.compare(run: r, baseline: "MostPopular", resamples: 500)
-    #expect(again.rows == table.rows)
+    let again = try Comparison.compare(run: r, baseline: "MostPopular", options: ComparisonOptions(resamples: 500))
+    #expect(String(describing: again.rows) == String(describing: table.rows))
     // Outputs: CSV has a header and one line per row; Markdown a table with a separator line.
     #expect(table.csv().split(separator: "\n").count == table.rows.count + 1)
     #expect(table.markdown().contains("|---|---|---|---|---:"))
-    #expect(table.console().contains("Random"))
+    #expect(table.console().contains("Random") && table.console().contains(" pairs"))
+    #expect(table.csv().hasPrefix("dataset,metric,reference,candidate,ref_mean,cand_mean,diff,ci95_low,ci95_high,t_p,randomization_p"))
     // All pairs without a baseline.
     let n = r.plan.configurations.count
-    #expect(try Comparison.compare(run: r, metrics: ["ndcg@10"], resamples: 200).rows.count == n * (n - 1) / 2)
+    #expect(try Comparison.compare(run: r, metrics: ["ndcg@10"], options: ComparisonOptions(resamples: 200)).rows.count == n * (n - 1) / 2)
     #expect(throws: (any Error).self) { try Comparison.compare(run: r, baseline: "NoSuchThing") }
+    // p below what a double difference supports prints as a bound, never as 0.0e+00.
+    #expect(ComparisonTable.pValue(0) == "< 1e-16" && ComparisonTable.pValue(5e-17) == "< 1e-16")
+    #expect(ComparisonTable.pValue(2.5e-5) == "2.5e-05" && ComparisonTable.pValue(0.01234) == "0.0123")
+    #expect(ComparisonTable.pRelation(0) == "< 1e-16" && ComparisonTable.pRelation(0.5) == "= 0.5000")
+    #expect(!table.console().contains("e+00") && table.console().contains("< 1e-16"))
 }
 
 @Test func compareTwoRunsRequiresIdenticalSplits() throws {
     let r = try quickstart.get()
     let reloaded = try RunFolder.load(r.directory)
-    let table = try Comparison.compare(runs: r, reloaded, metrics: ["ndcg@10"], resamples: 200)
+    let table = try Comparison.compare(runs: r, reloaded, metrics: ["ndcg@10"], options: ComparisonOptions(resamples: 200))
     // Same-named configurations are paired; identical results: zero difference, p = 1.
     #expect(table.rows.count == r.plan.configurations.count)
-    #expect(table.rows.allSatisfy { $0.reference.hasPrefix("A:") && $0.candidate.hasPrefix("B:") && $0.difference == 0 && $0.wilcoxonP == 1 })
+    #expect(table.rows.allSatisfy { $0.reference.hasPrefix("A:") && $0.candidate.hasPrefix("B:") && $0.difference == 0 && $0.wilcoxonP == 1 && $0.tP == 1 && $0.randomizationP == 1 })
     var other = reloaded
     other.datasets[0].splitFingerprint = String(repeating: "0", count: 64)
     do { _ = try Comparison.compare(runs: r, other); Issue.record("different splits must be refused") } catch {
@@ -118,6 +141,12 @@ private func planted(_ r: RunResult, configuration: String, metric: String, fact
     #expect(broken.exitCode == 1)
     #expect(broken.regressions.map { "\($0.configuration) \($0.metric)" } == ["MostPopular ndcg@10"])
     #expect(try #require(broken.regressions.first?.p) < 0.05)
+    #expect(baseline.test == .t && broken.regressions.first?.test == .t)
+    // Files from before the test was recorded were checked with Wilcoxon, and still are.
+    var old = baseline
+    old.test = nil
+    let oldReport = Baseline.check(planted(r, configuration: "MostPopular", metric: "ndcg@10", factor: 0.8), against: old)
+    #expect(oldReport.regressions.first?.test == .wilcoxon)
     #expect(broken.summary().contains("REGRESSION synthetic-small MostPopular ndcg@10"))
     // Within tolerance (0.5 % < 2 %): passes; an improvement passes.
     #expect(Baseline.check(planted(r, configuration: "MostPopular", metric: "ndcg@10", factor: 0.995), against: baseline).exitCode == 0)

@@ -58,7 +58,10 @@ private func runCLI(_ bin: String, _ args: [String], fault: String? = nil) throw
         #expect(!FileManager.default.fileExists(atPath: out + "/tiny-suite/latest"), "\(fault): a killed run left a finished folder")
         let entries = cacheEntries(cacheDir)
         #expect(entries.count == finished + torn, "\(fault): \(entries.count) entries")
-        let valid = entries.filter { TrialCache.decode(FileManager.default.contents(atPath: cacheDir + "/" + $0) ?? Data()) != nil }
+        let valid = entries.filter {
+            let data = FileManager.default.contents(atPath: cacheDir + "/" + $0) ?? Data()
+            return TrialCache.decode(data, key: String($0.dropLast(5))) != nil
+        }
         #expect(valid.count == finished, "\(fault)")
 
         let resumed = try runCLI(bin, args)
