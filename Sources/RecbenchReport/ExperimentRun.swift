@@ -137,6 +137,7 @@ public enum ExperimentRun {
         // Tied-with-the-best groups need every trial: a shard's summary goes without them.
         let tied = r.shard == nil ? Comparison.tiedWithBest(r, options: ComparisonOptions(threads: r.spec.threads)) : []
         try put("summary.md", Writers.summaryMarkdown(r, tied: tied))
+        if r.trials.contains(where: { $0.search != nil }) { try put("search.csv", SearchReport.csv(r)) }
         let manifest = Writers.manifest(r)
         try put("manifest.json", manifest)
         // Significance against each data set's best configuration feeds both the report and the LaTeX

@@ -49,6 +49,12 @@ public enum LaTeX {
                 out += "(\(escape(sig.test.title)) over (fold, user) pairs, Holm-adjusted over the run, "
                 out += "$p<\(sig.alpha)$)."
             }
+            if r.spec.algorithms.contains(where: { $0.search != nil }) {
+                out += " Searched configurations were selected in each fold on validation data (\(escape(r.spec.select.label)))."
+            }
+            if SearchReport.selectsOnTest(r) {
+                out += " Grid configurations were evaluated on test data: a best grid point is selected on test."
+            }
             out += "}\n\\label{tab:\(escape(r.spec.name))-\(escape(d.label))}\n"
             out += "\\begin{tabular}{l" + String(repeating: "r", count: metrics.count) + "}\n\\toprule\n"
             out += "Configuration & " + metrics.map { escape($0) + (MetricCatalog.higherIsBetter($0) ? " $\\uparrow$" : " $\\downarrow$") }.joined(separator: " & ") + " \\\\\n\\midrule\n"

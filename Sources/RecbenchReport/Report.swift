@@ -147,9 +147,11 @@ public enum Report {
                 s += lineChart(cssClass: "scatter-chart", title: "\(primary) versus mean fit time", xLabel: logX ? "fit seconds (log scale)" : "fit seconds",
                                yLabel: primary, series: series, connect: false, logX: logX)
             }
+            s += SearchReport.html(r, dataset: d.label)
             let rows = sig.rows.filter { $0.dataset == d.label }
             if let first = rows.first {
-                s += "<h3>Significance against \(escape(first.reference)) (best on \(escape(metrics[0])))</h3>\n"
+                let onTest = SearchReport.selectsOnTest(r) ? ", selected on test" : ""
+                s += "<h3>Significance against \(escape(first.reference)) (best on \(escape(metrics[0]))\(onTest))</h3>\n"
                 s += "<table>\n<tr><th>metric</th><th>configuration</th><th>diff</th><th>95 % CI</th><th>t p</th>"
                 s += "<th>randomization p</th><th>Wilcoxon p</th><th>d</th><th>n</th><th>p (Holm)</th><th>p (BH)</th>"
                 s += "<th>verdict</th></tr>\n"
