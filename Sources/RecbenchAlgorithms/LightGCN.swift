@@ -13,7 +13,7 @@ import RecbenchCore
 /// (1/(K+1)) Σ_k Âᵏ ∂L/∂E. Defaults follow RecBole's LightGCN (64 factors, 2 layers, Adam at
 /// 0.001, batches of 2048, λ = 1e-5, Xavier-normal initialisation, at most 300 epochs, early
 /// stopping after 10 epochs without a validation gain).
-public final class LightGCN: Recommender {
+public final class LightGCN: FactorModel {
     public struct Config: AlgorithmConfig {
         public static let parameters: [ParameterSpec] = [
             .integer("factors", default: 64, min: 1, max: 4096, "Embedding dimension d."),
@@ -38,7 +38,7 @@ public final class LightGCN: Recommender {
     }
     public static let name = "LightGCN"
     public static let summary = "Graph convolution without transforms: layer-mean embeddings over the user–item graph, BPR loss (He et al. 2020)."
-    public static let tasks: Set<Task> = [.ranking]
+    public static let tasks: Set<RecommendationTask> = [.ranking]
 
     public let config: Config
     public private(set) var userFactors = DenseMatrix(rows: 0, columns: 0)
@@ -46,11 +46,8 @@ public final class LightGCN: Recommender {
 
     public init(config: Config) { self.config = config }
 
-    public var factors: LatentFactors? { LatentFactors(users: userFactors, items: itemFactors) }
+    public var factors: LatentFactors { LatentFactors(users: userFactors, items: itemFactors) }
 
-    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        scoreFromFactors(users: users, into: scores)
-    }
 
     public func fit(_ data: TrainingData, context: FitContext) throws {
         let m = data.interactions.binarized(), d = config.factors, threads = context.threads
