@@ -133,7 +133,9 @@ extension Validation {
         // List-valued params are choices of the search.
         for axis in grid where axis.values.count > 1 { space.append((axis.name, .choices(axis.values))) }
         grid.removeAll { $0.values.count > 1 }
-        if space.isEmpty && issues.count == issuesBefore {
+        // An invalid list in params is reported there; an empty space then says nothing new.
+        let paramsPath = String(path.dropLast(".search".count)) + ".params"
+        if space.isEmpty && issues.count == issuesBefore && !issues.contains(where: { $0.path.hasPrefix(paramsPath) }) {
             fail(m["space"] ?? node, "\(path).space", "nothing to search: give domains in space (or lists in params)")
         }
 
