@@ -27,7 +27,7 @@ public final class RunLock: @unchecked Sendable {
         self.experimentDirectory = experimentDirectory
         let registry = (experimentDirectory as NSString).appendingPathComponent(Self.folderName)
         try OutputFolder.create(registry)
-        let host = ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || $0 == "-" }
+        let host = Self.hostName().filter { $0.isLetter || $0.isNumber || $0 == "-" }
         let name = "\(host)-\(getpid())-\(UInt32.random(in: .min ... .max)).lock"
         path = (registry as NSString).appendingPathComponent(name)
         fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0o644)
@@ -40,7 +40,14 @@ public final class RunLock: @unchecked Sendable {
             close(fd); unlink(path)
             throw RecbenchError.io(path, "cannot lock: \(reason)")
         }
-        _ = AtomicFile.writeAll(fd, Data("pid \(getpid()) on \(ProcessInfo.processInfo.hostName)\n".utf8))
+        _ = AtomicFile.writeAll(fd, Data("pid \(getpid()) on \(Self.hostName())\n".utf8))
+    }
+
+    /// gethostname(2), not ProcessInfo.hostName, which may wait for a name lookup.
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "host" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     deinit { release() }
@@ -61,8 +68,13 @@ public final class RunLock: @unchecked Sendable {
         var live: [Date] = []
         for name in names where name.hasSuffix(".lock") {
             let file = (registry as NSString).appendingPathComponent(name)
-            let other = open(file, O_RDWR)
-            guard other >= 0 else { continue }
+            // Read-only is enough for flock, and works on another user's file; a file that cannot
+            // be opened at all counts as live (never guess a process dead).
+            let other = open(file, O_RDONLY)
+            guard other >= 0 else {
+                if let date = OutputFolder.modified(file) { live.append(date) }
+                continue
+            }
             defer { close(other) }
             if flock(other, LOCK_EX | LOCK_NB) == 0 {
                 unlink(file)  // its process is gone: the lock was free
