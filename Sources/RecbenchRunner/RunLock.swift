@@ -30,17 +30,20 @@ public final class RunLock: @unchecked Sendable {
         let host = Self.hostName().filter { $0.isLetter || $0.isNumber || $0 == "-" }
         let name = "\(host)-\(getpid())-\(UInt32.random(in: .min ... .max)).lock"
         path = (registry as NSString).appendingPathComponent(name)
-        fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0o644)
+        // Made and locked under another name, then renamed: a registration is never seen unlocked
+        // (and so taken for a dead one) between its creation and its lock.
+        let pending = path + ".new"
+        fd = open(pending, O_RDWR | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else {
             let reason = SystemError.text(errno)
             throw RecbenchError.io(experimentDirectory, "cannot write the run's outputs here: \(reason)")
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            let reason = SystemError.text(errno)
-            close(fd); unlink(path)
-            throw RecbenchError.io(path, "cannot lock: \(reason)")
-        }
         _ = AtomicFile.writeAll(fd, Data("pid \(getpid()) on \(Self.hostName())\n".utf8))
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0, rename(pending, path) == 0 else {
+            let reason = SystemError.text(errno)
+            close(fd); unlink(pending)
+            throw RecbenchError.io(path, "cannot register the run: \(reason)")
+        }
     }
 
     /// gethostname(2), not ProcessInfo.hostName, which may wait for a name lookup.
