@@ -16,6 +16,7 @@ public enum AlgorithmRegistry {
         AlgorithmDescriptor(EASE.self),
         AlgorithmDescriptor(SLIM.self),
         AlgorithmDescriptor(RP3Beta.self),
+        AlgorithmDescriptor(LightGCN.self),
         AlgorithmDescriptor(PureSVD.self),
         AlgorithmDescriptor(FactorizationMachine.self),
         AlgorithmDescriptor(SASRec.self),

@@ -56,6 +56,7 @@ struct Run: ParsableCommand {
         if let shard { do { part = try Shard(parsing: shard) } catch { fail(CLIError.usage(String(describing: error))) } }
         if force && noCache { fail(CLIError.usage("--force and --no-cache exclude each other")) }
         if dryRun { print(Plan(spec: spec).describe(shards: part?.count)); return }
+        for w in spec.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
         let registry: RecbenchData.DatasetRegistry?
         do { registry = try data.loadRegistry(near: file) } catch { fail(error) }
         let env = DataEnvironment(registry: registry, cacheDirectory: data.cacheDirectory,
@@ -85,6 +86,10 @@ struct Run: ParsableCommand {
             let corrupt = result.recomputedCorruptEntries
             if corrupt > 0 { line += ", recomputed \(corrupt) corrupt entr\(corrupt == 1 ? "y" : "ies")" }
             print(line)
+        }
+        let search = runner.searchCounts
+        if search.reusedCandidates > 0 {
+            print("search: reused \(search.reusedCandidates) of \(search.reusedCandidates + search.computedCandidates) candidates from the cache")
         }
         print("results: \(result.directory)  (\(String(format: "%.1f", result.wallSeconds)) s)")
         if !result.failures.isEmpty {
@@ -147,7 +152,8 @@ struct Merge: ParsableCommand {
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check experiment files against the schema without running them.",
-        discussion: "Reports every problem as FILE:LINE: field.path: message and exits 2 when any file has one.")
+        discussion: "Reports every problem as FILE:LINE: field.path: message and exits 2 when any file has one. "
+            + "Warns (without failing) when a grid without \"search\" would pick its best point on test data.")
 
     @Argument(help: "Experiment files.") var files: [String]
     @OptionGroup var data: DataOptions
@@ -157,7 +163,9 @@ struct Validate: ParsableCommand {
         for file in files {
             do {
                 let spec = try ExperimentLoader(registry: try data.loadRegistry(near: file)).load(path: file)
-                print("\(file): ok (\(Plan(spec: spec).trials.count) trials)")
+                // Unbuffered, so the line precedes its warnings on a shared terminal.
+                FileHandle.standardOutput.write(Data("\(file): ok (\(Plan(spec: spec).trials.count) trials)\n".utf8))
+                for w in spec.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
             } catch {
                 bad = true
                 FileHandle.standardError.write(Data(ExitStatus.lines(error).map { $0 + "\n" }.joined().utf8))

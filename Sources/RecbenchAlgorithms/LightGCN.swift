@@ -1,0 +1,207 @@
+import Foundation
+import RecbenchCore
+
+/// LightGCN (He et al. 2020): user and item embeddings E⁰ propagated over the normalised
+/// bipartite graph Â = D^−1/2 A D^−1/2 without transforms or nonlinearities, the final embedding
+/// the mean of layers 0…K, E = (1/(K+1)) Σ_k Âᵏ E⁰, and scores e_u·e_i. Trained with the BPR loss
+/// on (user, positive, negative) triples, one uniformly drawn unseen negative per training
+/// interaction per epoch in shuffled mini-batches, plus λ/(2B) Σ ‖e⁰‖² over the batch's layer-0
+/// rows (RecBole's form), by Adam or SGD.
+///
+/// Every batch propagates the whole graph (K sparse products, multithreaded over rows) and, since
+/// E is linear in E⁰ and Â symmetric, maps the gradient back with the same K products: ∂L/∂E⁰ =
+/// (1/(K+1)) Σ_k Âᵏ ∂L/∂E. Defaults follow RecBole's LightGCN (64 factors, 2 layers, Adam at
+/// 0.001, batches of 2048, λ = 1e-5, Xavier-normal initialisation, at most 300 epochs, early
+/// stopping after 10 epochs without a validation gain).
+public final class LightGCN: FactorModel {
+    public struct Config: AlgorithmConfig {
+        public static let parameters: [ParameterSpec] = [
+            .integer("factors", default: 64, min: 1, max: 4096, "Embedding dimension d."),
+            .integer("layers", default: 2, min: 0, max: 16, "Propagation layers K (0 = matrix factorisation with BPR)."),
+            .integer("epochs", default: 300, min: 1, max: 100_000, "Passes over the training interactions."),
+            .integer("batch_size", default: 2048, min: 1, "Triples per gradient step (each step propagates the whole graph)."),
+            .real("learning_rate", default: 0.001, exclusiveMin: true, "Step size of the optimizer."),
+            .real("regularization", default: 1e-5, "λ on the batch's layer-0 embeddings: λ/(2B) Σ ‖e⁰‖²."),
+            .choice("optimizer", ["adam", "sgd"], default: "adam", "Adam (β = 0.9, 0.999, ε = 1e-8) or plain SGD."),
+            .real("init_std", default: 0, "Standard deviation of the initial embeddings (0 = Xavier normal, √(2/(rows + d)))."),
+            .patience(default: 10, unit: "epochs"),
+            .integer("validate_every", default: 1, min: 1, "Epochs between validation passes (with a validation part)."),
+        ]
+        public var factors: Int, layers: Int, epochs: Int, batchSize: Int, learningRate: Double, regularization: Double
+        public var adam: Bool, initStd: Double, patience: Int, validateEvery: Int
+        public init(_ v: ParameterValues) {
+            factors = v.int("factors"); layers = v.int("layers"); epochs = v.int("epochs"); batchSize = v.int("batch_size")
+            learningRate = v.real("learning_rate"); regularization = v.real("regularization")
+            adam = v.text("optimizer") == "adam"; initStd = v.real("init_std"); patience = v.int("patience")
+            validateEvery = v.int("validate_every")
+        }
+    }
+    public static let name = "LightGCN"
+    public static let summary = "Graph convolution without transforms: layer-mean embeddings over the user–item graph, BPR loss (He et al. 2020)."
+    public static let tasks: Set<RecommendationTask> = [.ranking]
+
+    public let config: Config
+    public private(set) var userFactors = DenseMatrix(rows: 0, columns: 0)
+    public private(set) var itemFactors = DenseMatrix(rows: 0, columns: 0)
+
+    public init(config: Config) { self.config = config }
+
+    public var factors: LatentFactors { LatentFactors(users: userFactors, items: itemFactors) }
+
+
+    public func fit(_ data: TrainingData, context: FitContext) throws {
+        let m = data.interactions.binarized(), d = config.factors, threads = context.threads
+        let graph = NormalizedGraph(m, threads: threads)
+        let users = m.userCount, items = m.itemCount, nodes = graph.nodes, nnz = m.nnz
+        func initial(_ rows: Int, _ stream: String) -> [Float] {
+            let std = config.initStd > 0 ? config.initStd : (2 / Double(rows + d)).squareRoot()
+            return FactorKernels.gaussianFactors(rows: rows, d: d, std: Float(std), context: context, stream: stream).values
+        }
+        let buffers = Buffers(count: nodes * d)
+        defer { buffers.deallocate() }
+        buffers.e0.initialize(from: initial(users, "lightgcn-init-users") + initial(items, "lightgcn-init-items"),
+                              count: nodes * d)
+        publish(graph, buffers, d: d, threads: threads)
+        guard nnz > 0, items > 1 else { return }
+
+        // Training interactions as (user node, item node), in byUser order.
+        let seen = m.byUser
+        var positives = [SIMD2<Int32>]()
+        positives.reserveCapacity(nnz)
+        for u in 0..<users { for i in seen.rowIndices(u) { positives.append(SIMD2(Int32(u), Int32(users) + i)) } }
+        let batch = min(config.batchSize, nnz)
+        var optimizer = Optimizer(adam: config.adam, learningRate: Float(config.learningRate), count: nodes * d)
+        defer { optimizer.deallocate() }
+        var triples = [SIMD3<Int32>](repeating: .zero, count: batch)
+
+        try TrainingLoop(iterations: config.epochs, patience: config.patience, validateEvery: config.validateEvery,
+                         unit: "epoch").run(
+            context: context, model: self,
+            snapshot: { (userFactors, itemFactors) }, restore: { (userFactors, itemFactors) = $0 }
+        ) { epoch in
+            var rng = context.random("lightgcn-epoch-\(epoch)")
+            var order = Array(0..<nnz)
+            rng.shuffle(&order)
+            var loss = 0.0, regLoss = 0.0
+            for start in stride(from: 0, to: nnz, by: batch) {
+                if context.isCancelled { throw RecbenchError.cancelled }
+                let count = min(batch, nnz - start)
+                for t in 0..<count {
+                    let p = positives[order[start + t]]
+                    let u = Int(p.x)
+                    var j = rng.nextInt(below: items), tries = 0
+                    while tries < 100 && seen.position(row: u, column: j) != nil { j = rng.nextInt(below: items); tries += 1 }
+                    triples[t] = SIMD3(p.x, p.y, Int32(users + j))
+                }
+                let (l, r) = triples.withUnsafeBufferPointer {
+                    Self.lossAndGradient(graph, buffers, triples: UnsafeBufferPointer(rebasing: $0[0..<count]), d: d,
+                                         layers: config.layers, regularization: Float(config.regularization), threads: threads)
+                }
+                loss += l * Double(count); regLoss += r * Double(count)
+                optimizer.step(buffers.e0, gradient: buffers.grad0, threads: threads)
+            }
+            publish(graph, buffers, d: d, threads: threads)
+            return ["loss": (loss + regLoss) / Double(nnz), "bpr_loss": loss / Double(nnz)]
+        }
+    }
+
+    /// The fit's n_nodes × d work buffers: E⁰, the layer mean, two propagation scratches, the
+    /// gradient with respect to the layer mean and the one with respect to E⁰.
+    final class Buffers: @unchecked Sendable {
+        let count: Int
+        let e0, mean, a, b, grad, grad0: UnsafeMutablePointer<Float>
+        init(count: Int) {
+            self.count = count
+            func make() -> UnsafeMutablePointer<Float> {
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count)); p.initialize(repeating: 0, count: count)
+                return p
+            }
+            e0 = make(); mean = make(); a = make(); b = make(); grad = make(); grad0 = make()
+        }
+        func deallocate() { [e0, mean, a, b, grad, grad0].forEach { $0.deallocate() } }
+    }
+
+    /// Propagates E⁰ and makes the layer mean the model's factors.
+    private func publish(_ graph: NormalizedGraph, _ s: Buffers, d: Int, threads: Int) {
+        graph.layerMean(s.e0, layers: config.layers, into: s.mean, scratch: (s.a, s.b), d: d, threads: threads)
+        userFactors = DenseMatrix(rows: graph.users, columns: d, values: Array(UnsafeBufferPointer(start: s.mean, count: graph.users * d)))
+        itemFactors = DenseMatrix(rows: graph.items, columns: d,
+                                  values: Array(UnsafeBufferPointer(start: s.mean + graph.users * d, count: graph.items * d)))
+    }
+
+    /// Mean BPR loss of the triples (user, positive, negative node indices) at the current E⁰ and
+    /// the mean regularisation term λ/2 Σ ‖e⁰‖²; leaves ∂(loss + reg)/∂E⁰ in `s.grad0`.
+    static func lossAndGradient(_ graph: NormalizedGraph, _ s: Buffers, triples: UnsafeBufferPointer<SIMD3<Int32>>, d: Int,
+                                layers: Int, regularization: Float, threads: Int) -> (loss: Double, reg: Double) {
+        graph.layerMean(s.e0, layers: layers, into: s.mean, scratch: (s.a, s.b), d: d, threads: threads)
+        s.grad.update(repeating: 0, count: s.count)
+        let scale = 1 / Float(triples.count)
+        var loss = 0.0, reg = 0.0
+        for t in triples {
+            let eu = s.mean + Int(t.x) * d, ei = s.mean + Int(t.y) * d, ej = s.mean + Int(t.z) * d
+            var x: Float = 0
+            for c in 0..<d { x += eu[c] * (ei[c] - ej[c]) }
+            // −log σ(x) = log(1 + e^−x), computed without overflow on either side.
+            loss += x > 0 ? Double(log1p(exp(-x))) : Double(-x + log1p(exp(x)))
+            let g = -scale / (1 + exp(x)) // ∂/∂x of the batch mean: (σ(x) − 1) / B
+            let gu = s.grad + Int(t.x) * d, gi = s.grad + Int(t.y) * d, gj = s.grad + Int(t.z) * d
+            for c in 0..<d {
+                let u = eu[c]
+                gu[c] += g * (ei[c] - ej[c]); gi[c] += g * u; gj[c] -= g * u
+            }
+        }
+        graph.layerMean(s.grad, layers: layers, into: s.grad0, scratch: (s.a, s.b), d: d, threads: threads)
+        if regularization > 0 {
+            let r = regularization * scale
+            for t in triples {
+                for node in [t.x, t.y, t.z] {
+                    let e = s.e0 + Int(node) * d, g = s.grad0 + Int(node) * d
+                    for c in 0..<d { g[c] += r * e[c]; reg += Double(e[c] * e[c]) }
+                }
+            }
+            reg *= Double(regularization) / 2
+        }
+        return (loss / Double(triples.count), reg / Double(triples.count))
+    }
+
+    /// Adam (Kingma & Ba) with bias correction, or SGD, over one flat parameter array.
+    struct Optimizer {
+        let adam: Bool, learningRate: Float, count: Int
+        let m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
+        var t = 0
+
+        init(adam: Bool, learningRate: Float, count: Int) {
+            self.adam = adam; self.learningRate = learningRate; self.count = count
+            let n = adam ? count : 0
+            m = .allocate(capacity: max(1, n)); m.initialize(repeating: 0, count: n)
+            v = .allocate(capacity: max(1, n)); v.initialize(repeating: 0, count: n)
+        }
+
+        func deallocate() { m.deallocate(); v.deallocate() }
+
+        mutating func step(_ x: UnsafeMutablePointer<Float>, gradient g: UnsafeMutablePointer<Float>, threads: Int) {
+            t += 1
+            let lr = learningRate
+            guard adam else {
+                let p = UncheckedSendable((x, g))
+                parallelChunks(count: count, threads: threads) { _, range in
+                    let (x, g) = p.value
+                    for k in range { x[k] -= lr * g[k] }
+                }
+                return
+            }
+            let b1: Float = 0.9, b2: Float = 0.999, eps: Float = 1e-8
+            let c1 = 1 - pow(b1, Float(t)), c2 = 1 - pow(b2, Float(t))
+            let p = UncheckedSendable((x, g, m, v))
+            parallelChunks(count: count, threads: threads) { _, range in
+                let (x, g, m, v) = p.value
+                for k in range {
+                    let gk = g[k]
+                    m[k] = b1 * m[k] + (1 - b1) * gk
+                    v[k] = b2 * v[k] + (1 - b2) * gk * gk
+                    x[k] -= lr * (m[k] / c1) / ((v[k] / c2).squareRoot() + eps)
+                }
+            }
+        }
+    }
+}
