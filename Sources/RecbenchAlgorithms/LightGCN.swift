@@ -22,17 +22,18 @@ public final class LightGCN: FactorModel {
             .integer("batch_size", default: 2048, min: 1, "Triples per gradient step (each step propagates the whole graph)."),
             .real("learning_rate", default: 0.001, exclusiveMin: true, "Step size of the optimizer."),
             .real("regularization", default: 1e-5, "λ on the batch's layer-0 embeddings: λ/(2B) Σ ‖e⁰‖²."),
-            .choice("optimizer", ["adam", "sgd"], default: "adam", "Adam (β = 0.9, 0.999, ε = 1e-8) or plain SGD."),
+            .choice("optimizer", default: OptimizerKind.adam, "Adam (β = 0.9, 0.999, ε = 1e-8) or plain SGD."),
             .real("init_std", default: 0, "Standard deviation of the initial embeddings (0 = Xavier normal, √(2/(rows + d)))."),
             .patience(default: 10, unit: "epochs"),
             .integer("validate_every", default: 1, min: 1, "Epochs between validation passes (with a validation part)."),
         ]
         public var factors: Int, layers: Int, epochs: Int, batchSize: Int, learningRate: Double, regularization: Double
-        public var adam: Bool, initStd: Double, patience: Int, validateEvery: Int
+        public enum OptimizerKind: String, CaseIterable, Sendable { case adam, sgd }
+        public var optimizer: OptimizerKind, initStd: Double, patience: Int, validateEvery: Int
         public init(_ v: ParameterValues) {
             factors = v.int("factors"); layers = v.int("layers"); epochs = v.int("epochs"); batchSize = v.int("batch_size")
             learningRate = v.real("learning_rate"); regularization = v.real("regularization")
-            adam = v.text("optimizer") == "adam"; initStd = v.real("init_std"); patience = v.int("patience")
+            optimizer = v.choice("optimizer"); initStd = v.real("init_std"); patience = v.int("patience")
             validateEvery = v.int("validate_every")
         }
     }
@@ -47,7 +48,6 @@ public final class LightGCN: FactorModel {
     public init(config: Config) { self.config = config }
 
     public var factors: LatentFactors { LatentFactors(users: userFactors, items: itemFactors) }
-
 
     public func fit(_ data: TrainingData, context: FitContext) throws {
         let m = data.interactions.binarized(), d = config.factors, threads = context.threads
@@ -70,7 +70,7 @@ public final class LightGCN: FactorModel {
         positives.reserveCapacity(nnz)
         for u in 0..<users { for i in seen.rowIndices(u) { positives.append(SIMD2(Int32(u), Int32(users) + i)) } }
         let batch = min(config.batchSize, nnz)
-        var optimizer = Optimizer(adam: config.adam, learningRate: Float(config.learningRate), count: nodes * d)
+        var optimizer = Optimizer(adam: config.optimizer == .adam, learningRate: Float(config.learningRate), count: nodes * d)
         defer { optimizer.deallocate() }
         var triples = [SIMD3<Int32>](repeating: .zero, count: batch)
 
@@ -79,6 +79,7 @@ public final class LightGCN: FactorModel {
             context: context, model: self,
             snapshot: { (userFactors, itemFactors) }, restore: { (userFactors, itemFactors) = $0 }
         ) { epoch in
+            let started = DispatchTime.now().uptimeNanoseconds
             var rng = context.random("lightgcn-epoch-\(epoch)")
             var order = Array(0..<nnz)
             rng.shuffle(&order)
@@ -101,7 +102,8 @@ public final class LightGCN: FactorModel {
                 optimizer.step(buffers.e0, gradient: buffers.grad0, threads: threads)
             }
             publish(graph, buffers, d: d, threads: threads)
-            return ["loss": (loss + regLoss) / Double(nnz), "bpr_loss": loss / Double(nnz)]
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            return ["loss": (loss + regLoss) / Double(nnz), "epoch_seconds": seconds]
         }
     }
 

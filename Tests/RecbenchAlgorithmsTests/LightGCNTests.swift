@@ -75,7 +75,7 @@ private func lightGCN(_ o: [String: ParameterValue]) -> LightGCN {
         let model = try p.fitted(LightGCN.self, ["epochs": .int(40), "batch_size": .int(256), "learning_rate": .real(0.01)])
         let ndcg = p.ndcg(model)
         #expect(ndcg > 2 * pop, "LightGCN \(ndcg) vs MostPopular \(pop)")
-        #expect(model.factors?.users.rows == 400 && model.factors?.items.columns == 64)
+        #expect(model.factors.users.rows == 400 && model.factors.items.columns == 64)
     }
 
     @Test func seedGivesTheSameModelAndLossFalls() throws {
