@@ -44,7 +44,7 @@ let badSearchCases: [(String, String, String)] = [
     // A choice outside the domain.
     ("{ \"log_uniform\": [1, 1000] }", "{ \"choices\": [10, -1] }",
      "s.json:10: algorithms[1].search.space.regularization: choice -1 is outside the domain of regularization: expected a positive number"),
-    ("\"k\": [10, 20]", "\"k\": [10, 0]", "s.json:9: algorithms[0].params.k: expected a positive integer or a list of them, got 0"),
+    ("\"k\": [10, 20]", "\"k\": [10, 0]", "s.json:9: algorithms[0].params.k: expected an integer in 1...100000 or a list of them, got 0"),
     // A range on a choice parameter.
     ("\"space\": { \"alpha\": { \"uniform\": [0.5, 4] } }", "\"space\": { \"solver\": { \"uniform\": [0, 1] } }",
      "s.json:11: algorithms[2].search.space.solver: solver takes one of \"cg\", \"cholesky\"; give {\"choices\": [...]} rather than a range"),
