@@ -237,7 +237,13 @@ struct Validation {
     mutating func checkPlanSize(_ algorithms: [AlgorithmSpec], datasets: Int, folds: Int, node: JSONNode?) {
         var configurations: Int? = 0
         for a in algorithms {
-            guard let c = configurations, let p = Limits.product(a.grid.map { $0.values.count }) else {
+            // A search counts its candidates (grid points or trials) in every fold.
+            var sizes = a.grid.map { $0.values.count }
+            if let s = a.search {
+                if s.strategy == .grid { sizes += s.space.map { $0.domain.choices?.count ?? 1 } }
+                else { sizes.append(s.trials ?? 1) }
+            }
+            guard let c = configurations, let p = Limits.product(sizes) else {
                 configurations = nil; break
             }
             let (sum, overflow) = c.addingReportingOverflow(p)

@@ -149,12 +149,19 @@ extension Validation {
         spec.seed = m["seed"].map { UInt64(integer($0, "\(path).seed", default: 0, min: 0)) }
             ?? { var r = RandomSource(seed: experimentSeed, stream: "search|\(label)"); return r.next() }()
         let sizes = space.map { entry -> Int? in if case let .choices(v) = entry.domain { return v.count } else { return nil } }
-        let finite = sizes.allSatisfy { $0 != nil } ? sizes.reduce(1) { $0 * $1! } : nil
+        // Overflow-safe: a product beyond Int is as good as infinite here.
+        let finite = sizes.allSatisfy { $0 != nil } ? Limits.product(sizes.map { $0! }) ?? Int.max : nil
 
         switch strategy {
         case .grid:
             if let i = space.firstIndex(where: { $0.domain.choices == nil }) {
                 fail(m["space"] ?? node, "\(path).space.\(space[i].name)", "a grid takes choices; use \"strategy\": \"random\" to draw from a range")
+            } else if let n = finite, n > Limits.configurations {
+                // Checked before the points are expanded (in memory).
+                let shown = sizes.map { String($0!) }.joined(separator: " × ")
+                let count = n == Int.max ? "more than \(Int.max)" : String(n)
+                fail(m["space"] ?? node, "\(path).space", "the search grid has \(shown) = \(count) points, above the "
+                     + "limit of \(Limits.configurations) configurations per experiment")
             } else if let points = spec.gridPoints {
                 // Cross-parameter rules over every point (random draws are checked as they are drawn).
                 let fixed = Dictionary(uniqueKeysWithValues: grid.compactMap { a in a.values.first.map { (a.name, $0) } })

@@ -7,7 +7,7 @@ import RecbenchConfig
 /// algorithm and complete parameters, the sample fraction, seed, selection metric and patience.
 /// An interrupted search resumes from its finished candidates.
 extension TrialCache {
-    static let candidateMagic = "recbench-candidate 1"
+    static let candidateMagic = "recbench-candidate 2"
 
     public static func candidateKey(spec: ExperimentSpec, datasetKey: String, fold: Int, searchData: String,
                                     candidate: SearchCandidate, algorithm: String, seed: UInt64, patience: Int?,
@@ -28,8 +28,9 @@ extension TrialCache {
         guard let newline = data.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
         let header = String(decoding: data[data.startIndex..<newline], as: UTF8.self).split(separator: " ")
         let body = data[data.index(after: newline)...]
-        guard header.count == 4, header[0] + " " + header[1] == Self.candidateMagic, Int(header[2]) == body.count,
-              String(header[3]) == SHA256Hasher.hex(body) else { return nil }
+        // Like a trial entry, a candidate names its key, so one copied onto another key's file is refused.
+        guard header.count == 5, header[0] + " " + header[1] == Self.candidateMagic, header[2] == key,
+              Int(header[3]) == body.count, String(header[4]) == SHA256Hasher.hex(body) else { return nil }
         let dec = JSONDecoder()
         dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try? dec.decode(CandidateOutcome.self, from: Data(body))
@@ -39,7 +40,7 @@ extension TrialCache {
     public func storeCandidate(_ o: CandidateOutcome, key: String) throws {
         guard mode != .off else { return }
         let body = try Self.encoder().encode(o)
-        let data = Data("\(Self.candidateMagic) \(body.count) \(SHA256Hasher.hex(body))\n".utf8) + body
+        let data = Data("\(Self.candidateMagic) \(key) \(body.count) \(SHA256Hasher.hex(body))\n".utf8) + body
         let point = faults?.next()
         if point == .before { FaultInjection.die() }
         if point == .during {

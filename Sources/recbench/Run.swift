@@ -16,16 +16,19 @@ struct Run: ParsableCommand {
         table and writes results/<experiment>/<run-id>/ (metrics.csv, per_user.csv, profile.csv, \
         summary.md, manifest.json); results/<experiment>/latest points at the newest run.
 
-        Every finished trial is kept in results/<experiment>/cache/, keyed by everything that
-        determines it (data, fold, algorithm and parameters, seed, metrics, Recbench version), so
-        a rerun after an edit computes only what changed and a rerun after an interruption
-        resumes. Ctrl-C stops after the trials in flight (a second Ctrl-C aborts at once).
+        Every finished trial is kept in results/<experiment>/cache/, keyed by everything that \
+        determines it (data, fold, algorithm and parameters, seed, metrics, Recbench version; the \
+        thread count for algorithms whose results depend on it), so a rerun after an edit computes \
+        only what changed and a rerun after an interruption resumes. Ctrl-C stops after the trials \
+        in flight (a second Ctrl-C aborts at once).
 
-        --shard i/n runs only trials whose 0-based plan index mod n is i-1 (see `recbench plan
+        --shard i/n runs only trials whose 0-based plan index mod n is i-1 (see `recbench plan \
         FILE --shards n`) and writes <run-id>-shard<i>of<n>/; `recbench merge` joins the shards.
-        Processes may share an output folder and a cache: each run gets its own folder (a counter
-        follows the run ID when another run took the name), `latest` is replaced atomically, and
-        <run-id>.partial folders left by killed runs are removed by the next run of the experiment.
+
+        Processes may share an output folder and a cache: each run gets its own folder (a counter \
+        follows the run ID when another run took the name), `latest` is replaced atomically, and \
+        <run-id>.partial folders left by killed runs are removed by the next run of the experiment. \
+        The output and cache folders are checked for writing before any trial runs.
 
         \(ExitStatus.help)
         """)
