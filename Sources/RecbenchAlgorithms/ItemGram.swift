@@ -28,9 +28,10 @@ enum ItemGram {
         } } } }
     }
 
-    /// Refuses, before allocating, a dense n × n model that cannot fit in this machine's memory.
-    static func checkFits(model: String, items n: Int, bytes: Int) throws {
-        let physical = Int(ProcessInfo.processInfo.physicalMemory)
+    /// Refuses, before allocating, a dense n × n model that cannot fit in this machine's memory
+    /// (`physical`: the machine's bytes; more than 90 % of it is refused).
+    static func checkFits(model: String, items n: Int, bytes: Int,
+                          physical: Int = Int(ProcessInfo.processInfo.physicalMemory)) throws {
         guard physical > 0, bytes > physical * 9 / 10 else { return }
         func gib(_ b: Int) -> String { String(format: "%.1f GiB", Double(b) / 1_073_741_824) }
         throw RecbenchError.unsupported("\(model) needs about \(gib(bytes)) for \(n) items (dense item × item matrices), "

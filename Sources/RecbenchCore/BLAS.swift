@@ -61,6 +61,32 @@ public enum LAPACK {
         if info != 0 { throw Failure(routine: "spotrs", info: Int(info)) }
     }
 
+    /// Inverts a symmetric positive-definite n × n Float matrix in place (spotrf/spotri; full matrix
+    /// filled on return, the mirror done in parallel tiles).
+    public static func symmetricInverse(n: Int, a: UnsafeMutablePointer<Float>, threads: Int) throws {
+        var uplo: CChar = 85, nn = Int32(n), lda = Int32(n), info: Int32 = 0
+        spotrf_(&uplo, &nn, a, &lda, &info)
+        if info != 0 { throw Failure(routine: "spotrf", info: Int(info)) }
+        spotri_(&uplo, &nn, a, &lda, &info)
+        if info != 0 { throw Failure(routine: "spotri", info: Int(info)) }
+        mirrorLowerToUpper(n: n, a: a, threads: threads)
+    }
+
+    /// Copies the lower triangle of a row-major n × n matrix onto its upper one, 64 × 64 tiles at a
+    /// time (a row-by-row mirror reads a column per row: one cache miss per element at large n).
+    public static func mirrorLowerToUpper<T>(n: Int, a: UnsafeMutablePointer<T>, threads: Int) {
+        let tile = 64, tiles = (n + tile - 1) / tile
+        let p = UncheckedSendable(a)
+        parallelFor(count: tiles, threads: threads, grain: 1) { bi in
+            let a = p.value
+            for bj in bi..<tiles {
+                for i in (bi * tile)..<min(n, (bi + 1) * tile) {
+                    for j in max(i + 1, bj * tile)..<max(i + 1, min(n, (bj + 1) * tile)) { a[i * n + j] = a[j * n + i] }
+                }
+            }
+        }
+    }
+
     /// Inverts a symmetric positive-definite n × n matrix in place (full matrix filled on return).
     public static func symmetricInverse(n: Int, a: UnsafeMutablePointer<Double>) throws {
         var uplo: CChar = 85, nn = Int32(n), lda = Int32(n), info: Int32 = 0

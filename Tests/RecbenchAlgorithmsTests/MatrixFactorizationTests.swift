@@ -298,15 +298,16 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
 }
 
 @Suite struct EASETests {
-    /// 6 items: B from a dense Gauss–Jordan reference; zero diagonal; scores = X·B.
-    @Test func zeroDiagonalAndDenseReference() throws {
+    /// 6 items: B from a dense Gauss–Jordan reference; zero diagonal; scores = X·B; in both precisions.
+    @Test(arguments: ["double", "single"]) func zeroDiagonalAndDenseReference(precision: String) throws {
         let rows: [[Int32]] = [[0, 1, 2], [1, 2], [0, 3, 4], [2, 4, 5], [0, 5], [1, 3, 5], [0, 1, 2, 3], [4]]
         var us = [Int32](), its = [Int32]()
         for (u, r) in rows.enumerated() { for i in r { us.append(Int32(u)); its.append(i) } }
         let m = InteractionMatrix(userCount: rows.count, itemCount: 6, users: us, items: its, values: [Float](repeating: 1, count: us.count))
         let lambda = 2.0
-        let model = EASE(config: values(EASE.Config.self, ["regularization": .real(lambda)]))
-        try model.fit(TrainingData(task: .ranking, interactions: m), context: FitContext())
+        let model = EASE(config: values(EASE.Config.self, ["regularization": .real(lambda), "precision": .text(precision)]))
+        try model.fit(TrainingData(task: .ranking, interactions: m), context: FitContext(threads: 2))
+        #expect(model.precisionUsed.rawValue == precision)
         // Reference: P = (XᵀX + λI)⁻¹ column by column through dense solves.
         var g = [[Double]](repeating: [Double](repeating: 0, count: 6), count: 6)
         for r in rows { for a in r { for b in r { g[Int(a)][Int(b)] += 1 } } }
@@ -328,6 +329,31 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
                 #expect(abs(scores[r * 6 + j] - ref) < 1e-5)
             }
         }
+    }
+}
+
+@Suite struct EASEPrecisionTests {
+    /// Single precision (spotrf/spotri in B's storage, tiled mirror over several 64-item tiles)
+    /// agrees with double on a 240-item problem, and `auto` keeps double at this size.
+    @Test func singleAgreesWithDouble() throws {
+        let p = PlantedClusters()
+        let single = try p.fitted(EASE.self, ["precision": .text("single"), "regularization": .real(20)])
+        let double = try p.fitted(EASE.self, ["regularization": .real(20)])
+        #expect(double.precisionUsed == .double && single.precisionUsed == .single)
+        let scale = double.weights.values.map(abs).max()!
+        let diff = zip(single.weights.values, double.weights.values).map { abs($0 - $1) }.max()!
+        #expect(scale > 0.01 && diff <= 1e-4 * scale, "max |Δ| \(diff) against max |B| \(scale)")
+        #expect(abs(p.ndcg(single) - p.ndcg(double)) < 1e-3)
+    }
+
+    @Test func memoryEstimateRefusesWhatCannotFit() throws {
+        #expect(EASE.estimatedBytes(items: 40_981, precision: .single) == 40_981 * 40_981 * 4)
+        let gib = 1 << 30
+        #expect(throws: Never.self) { try ItemGram.checkFits(model: "EASE", items: 40_981, bytes: 7 * gib, physical: 24 * gib) }
+        let message = thrownMessage { try ItemGram.checkFits(model: "EASE in double precision", items: 40_981,
+                                                             bytes: 20 * gib, physical: 16 * gib) }
+        #expect(message == "EASE in double precision needs about 20.0 GiB for 40981 items (dense item × item matrices), "
+                + "but this machine has 16.0 GiB")
     }
 }
 
@@ -380,4 +406,9 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
         #expect(try factors(bpr, seed: 1) != factors(bpr, seed: 2))
         #expect(try factors(svd, seed: 1) == factors(svd, seed: 1))
     }
+}
+
+/// Message of a thrown error, or nil when nothing was thrown.
+private func thrownMessage(_ body: () throws -> Void) -> String? {
+    do { try body(); return nil } catch { return "\(error)" }
 }
