@@ -4,7 +4,7 @@
 Usage: scripts/compare-runs.py RUN_A RUN_B   (exit 0 when equal, 1 with the differences otherwise)
 
 Compared: results.json without run id, start time and timings (load/filter/split/fit/score/evaluate
-seconds, peak RSS); metrics.csv and per_user.csv byte for byte; summary.md with the run id and
+seconds, a search candidate's validation seconds, peak RSS); metrics.csv and per_user.csv byte for byte; summary.md with the run id and
 fit-time column masked.
 """
 import json
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 TIMING = {"runID", "startedAt", "wallSeconds", "loadSeconds", "filterSeconds", "splitSeconds",
-          "fitSeconds", "scoreSeconds", "evaluateSeconds", "peakResidentBytes"}
+          "fitSeconds", "scoreSeconds", "evaluateSeconds", "peakResidentBytes", "validationSeconds"}
 
 
 def strip(node):

@@ -20,6 +20,7 @@ import RecbenchCore
 /// staleness is small against the ~nnz/items updates each item gets.
 public final class BPR: FactorModel {
     public struct Config: AlgorithmConfig {
+        public static let budgetParameter: String? = "epochs"
         public static let parameters: [ParameterSpec] = [
             .integer("factors", default: 64, min: 1, max: 4096, "Latent dimensions d (plus the item bias)."),
             .integer("epochs", default: 100, min: 1, max: 100_000, "Passes of samples_per_epoch triples."),

@@ -21,6 +21,7 @@ import Darwin
 /// so the default λ = 1.25 sits in the middle of that plateau rather than at its edge.
 public final class ExplicitALS: FactorModel, RatingPredictor {
     public struct Config: AlgorithmConfig {
+        public static let budgetParameter: String? = "iterations"
         public static let parameters: [ParameterSpec] = [
             .integer("factors", default: 100, min: 1, max: 4096, "Latent dimensions d."),
             .integer("iterations", default: 15, min: 1, max: 10_000, "Alternating sweeps (users then items)."),

@@ -15,6 +15,7 @@ import RecbenchCore
 /// stopping after 10 epochs without a validation gain).
 public final class LightGCN: FactorModel {
     public struct Config: AlgorithmConfig {
+        public static let budgetParameter: String? = "epochs"
         public static let parameters: [ParameterSpec] = [
             .integer("factors", default: 64, min: 1, max: 4096, "Embedding dimension d."),
             .integer("layers", default: 2, min: 0, max: 16, "Propagation layers K (0 = matrix factorisation with BPR)."),

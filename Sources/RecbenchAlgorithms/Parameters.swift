@@ -136,9 +136,14 @@ public protocol AlgorithmConfig: Sendable {
     static var parameters: [ParameterSpec] { get }
     /// Rules that involve several parameters (one parameter's range is in its `ParameterSpec`).
     static var constraints: [ParameterConstraint] { get }
+    /// The integer parameter that measures training effort (epochs, sweeps), for searches that
+    /// spend budgets (successive halving); nil for closed-form models, which are budgeted by
+    /// training sample size instead.
+    static var budgetParameter: String? { get }
     init(_ values: ParameterValues)
 }
 
 extension AlgorithmConfig {
     public static var constraints: [ParameterConstraint] { [] }
+    public static var budgetParameter: String? { nil }
 }

@@ -47,13 +47,16 @@ public final class FitContext: @unchecked Sendable {
     /// Given the model as fitted so far, returns the validation metric (higher is better), when
     /// the trial has a validation part. Iterative models may use it for early stopping.
     public let validate: (@Sendable (any Recommender) -> Double)?
+    /// Validation evaluations without improvement before an iterative model stops; set by the
+    /// experiment (`validation.patience`), it overrides the model's own patience parameter.
+    public let patience: Int?
     public private(set) var curve: [CurvePoint] = []
 
     public init(threads: Int = 1, seed: UInt64 = 42, progress: @escaping @Sendable (Double) -> Void = { _ in },
                 isCancelled: @escaping @Sendable () -> Bool = { false },
-                validate: (@Sendable (any Recommender) -> Double)? = nil) {
+                validate: (@Sendable (any Recommender) -> Double)? = nil, patience: Int? = nil) {
         self.threads = max(1, threads); self.seed = seed; onProgress = progress; cancelled = isCancelled
-        self.validate = validate
+        self.validate = validate; self.patience = patience
     }
 
     /// Fraction of the fit done, 0...1.
@@ -144,11 +147,14 @@ public struct AlgorithmDescriptor: Sendable {
     public let constraints: [ParameterConstraint]
     /// See `Recommender.threadDependent`.
     public let threadDependent: Bool
+    /// See `AlgorithmConfig.budgetParameter`.
+    public let budgetParameter: String?
     public let make: @Sendable (ParameterValues) -> any Recommender
 
     public init<R: Recommender>(_ type: R.Type) {
         name = R.name; summary = R.summary; tasks = R.tasks; parameters = R.Config.parameters
         constraints = R.Config.constraints; threadDependent = R.threadDependent
+        budgetParameter = R.Config.budgetParameter
         make = { R(config: R.Config($0)) }
     }
 }

@@ -10,6 +10,7 @@ import RecbenchCore
 /// - with a validation metric (higher is better) the loop validates every `validateEvery`
 ///   iterations and at the last, remembers the best iteration's state and stops once `patience`
 ///   iterations have passed without a gain (0 = never stop early); the best state is restored.
+///   The experiment's patience (`FitContext.patience`), when set, replaces the model's own.
 public struct TrainingLoop {
     public let iterations: Int
     public let patience: Int
@@ -33,6 +34,7 @@ public struct TrainingLoop {
                            snapshot: () -> State, restore: (State) -> Void,
                            step: (_ iteration: Int) throws -> [String: Double]) throws -> Int {
         let validate = validating ? validation ?? context.validate.map { v in { v(model) } } : nil
+        let patience = context.patience ?? self.patience
         var best: (iteration: Int, metric: Double, state: State)?
         var ran = 0
         for iteration in 1...max(1, iterations) {

@@ -113,17 +113,19 @@ public struct CheckReport: Sendable {
 
 public enum Baseline {
     public static let note = "A metric regresses when it moves in its worse direction by more than max(absolute, relative * |baseline mean|) "
-        + "AND, where per-user values exist, the paired test named by `test` (t, randomization or wilcoxon; files without it "
-        + "used wilcoxon) over (fold, user) gives p < significanceLevel. Where several configurations have per-user values, "
-        + "a configuration that was tied with the best of a metric (not significantly worse after Holm) and no longer is, "
-        + "is a regression too. tolerances override defaultTolerance per metric label. Results are deterministic on one "
-        + "machine; tolerances absorb floating-point differences between machines and BLAS builds."
+        + "AND, where per-user values exist, the paired test named by `test` (t, randomization or wilcoxon; "
+        + "files without it used wilcoxon) over (fold, user) gives p < significanceLevel. Where several "
+        + "configurations have per-user values, a configuration that was tied with the best of a metric (not "
+        + "significantly worse after Holm) and no longer is, is a regression too. tolerances override "
+        + "defaultTolerance per metric label. Results are deterministic on one machine; tolerances absorb "
+        + "floating-point differences between machines and BLAS builds."
 
     /// Six significant digits for means and folds; four for per-user values (only the significance test reads them).
     static func rounded(_ x: Double) -> Double { x.isFinite ? Double(String(format: "%.6g", x))! : x }
     package static func roundedPerUser(_ x: Double) -> Double { x.isFinite ? Double(String(format: "%.4g", x))! : x }
 
-    public static func make(from r: RunResult, perUser: Bool = true, defaultTolerance: BaselineFile.Tolerance = .init(absolute: 0.001, relative: 0.02),
+    public static func make(from r: RunResult, perUser: Bool = true,
+                            defaultTolerance: BaselineFile.Tolerance = .init(absolute: 0.001, relative: 0.02),
                             tolerances: [String: BaselineFile.Tolerance] = [:], significanceLevel: Double = 0.05,
                             test: SignificanceTest = .default) -> BaselineFile {
         var entries = [BaselineFile.Entry](), users = [BaselineFile.UserList]()
@@ -218,13 +220,15 @@ public enum Baseline {
                         xs.append(base[f][k]); ys.append(cur[j])
                     }
                 }
-                if !xs.isEmpty { p = pValue(ys.indices.map { ys[$0] - xs[$0] }, test: test,
-                                                 seed: "\(b.runID)|\(entry.dataset)|\(entry.configuration)|\(entry.metric)") }
+                if !xs.isEmpty {
+                    let stream = "\(b.runID)|\(entry.dataset)|\(entry.configuration)|\(entry.metric)"
+                    p = pValue(ys.indices.map { ys[$0] - xs[$0] }, test: test, seed: stream)
+                }
             }
             let regressed = drop > allowed && (p.map { $0 < b.significanceLevel } ?? true)
-            findings.append(CheckFinding(dataset: entry.dataset, configuration: entry.configuration, metric: entry.metric,
-                                         baselineMean: entry.mean, currentMean: current, drop: drop, allowedDrop: allowed, p: p,
-                                         test: test, regressed: regressed))
+            findings.append(CheckFinding(dataset: entry.dataset, configuration: entry.configuration,
+                                         metric: entry.metric, baselineMean: entry.mean, currentMean: current,
+                                         drop: drop, allowedDrop: allowed, p: p, test: test, regressed: regressed))
         }
         let groups = mismatch.isEmpty ? groupChanges(r, against: b, test: test) : []
         return CheckReport(findings: findings, groupChanges: groups, mismatch: mismatch)

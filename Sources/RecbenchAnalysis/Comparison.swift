@@ -59,14 +59,15 @@ public enum Comparison {
             let box = UncheckedSendable(out)
             parallelFor(count: jobs.count, threads: options.threads, grain: 1) { i in
                 let job = jobs[i]
-                box.value[i] = row(dataset: job.dataset, reference: job.reference, candidate: job.candidate, metric: job.metric,
-                                   seed: seed, options: options)
+                box.value[i] = row(dataset: job.dataset, reference: job.reference, candidate: job.candidate,
+                                   metric: job.metric, seed: seed, options: options)
             }
         }
         var rows = slots.compactMap { $0 }
         let holm = Statistics.holmBonferroni(rows.map(\.p)), bh = Statistics.benjaminiHochberg(rows.map(\.p))
         for i in rows.indices { rows[i].pHolm = holm[i]; rows[i].pBH = bh[i] }
-        return ComparisonTable(rows: rows, legend: legend, test: options.test, alpha: options.alpha, power: options.power)
+        return ComparisonTable(rows: rows, legend: legend, test: options.test, alpha: options.alpha,
+                               power: options.power)
     }
 
     /// One row: every test on the paired values, the bootstrap interval and the detectable effect.
@@ -87,13 +88,13 @@ public enum Comparison {
         }
         var row = ComparisonRow(dataset: dataset, metric: metric, reference: ref.label, candidate: cand.label,
                                 referenceMean: meanOf(ref), candidateMean: meanOf(cand), difference: Statistics.mean(d),
-                                ciLow: ci.low, ciHigh: ci.high, tP: t.p, randomizationP: perm.p, randomizationExact: perm.exact,
-                                wilcoxonP: w.p, wilcoxonExact: w.exact,
+                                ciLow: ci.low, ciHigh: ci.high, tP: t.p, randomizationP: perm.p,
+                                randomizationExact: perm.exact, wilcoxonP: w.p, wilcoxonExact: w.exact,
                                 // A standardised effect over a handful of fold means says nothing about users.
                                 effectSize: unit == "pairs" ? Statistics.cohensDPaired(a, b) : .nan,
                                 sdDifference: sd,
-                                minimumDetectableEffect: Power.minimumDetectableEffect(n: d.count, sd: sd, alpha: options.alpha,
-                                                                                       power: options.power),
+                                minimumDetectableEffect: Power.minimumDetectableEffect(
+                                    n: d.count, sd: sd, alpha: options.alpha, power: options.power),
                                 n: d.count, unit: unit, p: .nan, pHolm: .nan, pBH: .nan)
         switch options.test {
         case .t: row.p = t.p
@@ -112,10 +113,12 @@ public enum Comparison {
 
     /// Within one run: every configuration against `baseline` when given, else every pair (earlier
     /// configuration in the file as the reference). `configurations` restricts the table.
-    public static func compare(run r: RunResult, baseline: String? = nil, configurations: [String]? = nil, metrics: [String]? = nil,
+    public static func compare(run r: RunResult, baseline: String? = nil, configurations: [String]? = nil,
+                               metrics: [String]? = nil,
                                options: ComparisonOptions = ComparisonOptions()) throws -> ComparisonTable {
         let pairs = try pairs(run: r, baseline: baseline, configurations: configurations)
-        return table(pairs: pairs, metrics: metrics ?? r.spec.metrics.map(\.label), seed: r.spec.seed, options: options, legend: [])
+        return table(pairs: pairs, metrics: metrics ?? r.spec.metrics.map(\.label), seed: r.spec.seed, options: options,
+                     legend: [])
     }
 
     /// The (reference, candidate) pairs `compare(run:)` tests.

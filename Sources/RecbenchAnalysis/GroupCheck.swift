@@ -20,10 +20,10 @@ public struct GroupChange: Sendable, Equatable {
     public var line: String {
         let p = pAdjusted.map { ", \(test.rawValue) p (Holm) \(ComparisonTable.pRelation($0))" } ?? ""
         return regressed
-            ? "\(dataset) \(metric): \(configuration) was tied with the best (\(baselineBest)) in the baseline and is now "
-                + "significantly worse than \(currentBest)\(p)"
-            : "\(dataset) \(metric): \(configuration) was significantly worse than \(baselineBest) in the baseline and is now "
-                + "tied with the best (\(currentBest))\(p)"
+            ? "\(dataset) \(metric): \(configuration) was tied with the best (\(baselineBest)) in the baseline "
+                + "and is now significantly worse than \(currentBest)\(p)"
+            : "\(dataset) \(metric): \(configuration) was significantly worse than \(baselineBest) in the baseline "
+                + "and is now tied with the best (\(currentBest))\(p)"
     }
 }
 
@@ -38,7 +38,9 @@ extension Baseline {
         for d in b.datasets {
             let folds = lists.filter { $0.dataset == d.label }.sorted { $0.fold < $1.fold }
             var metrics = [String]()
-            for e in b.results where e.dataset == d.label && e.perUser != nil && !metrics.contains(e.metric) { metrics.append(e.metric) }
+            for e in b.results where e.dataset == d.label && e.perUser != nil && !metrics.contains(e.metric) {
+                metrics.append(e.metric)
+            }
             for metric in metrics {
                 let entries = b.results.filter { $0.dataset == d.label && $0.metric == metric && $0.perUser != nil }
                 guard entries.count >= 2 else { continue }
@@ -49,8 +51,11 @@ extension Baseline {
                     let ts = r.trials.filter { $0.dataset == d.label && $0.configuration == e.configuration }
                     var rows = [[Double]]()
                     for list in folds {
-                        guard let t = ts.first(where: { $0.fold == list.fold }), let m = t.metricLabels.firstIndex(of: metric),
-                              let values = t.perUser[m] else { rows.append([Double](repeating: .nan, count: list.users.count)); continue }
+                        guard let t = ts.first(where: { $0.fold == list.fold }),
+                              let m = t.metricLabels.firstIndex(of: metric), let values = t.perUser[m] else {
+                            rows.append([Double](repeating: .nan, count: list.users.count))
+                            continue
+                        }
                         var index = [String: Int](minimumCapacity: t.users.count)
                         for (k, u) in t.users.enumerated() { index[u] = k }
                         rows.append(list.users.map { u in index[u].map { roundedPerUser(values[$0]) } ?? .nan })
@@ -59,9 +64,11 @@ extension Baseline {
                     run[e.configuration] = rows
                     baseMeans.append((e.configuration, e.mean))
                     let current = ts.compactMap { $0.value(of: metric) }
-                    runMeans.append((e.configuration, current.isEmpty ? .nan : current.reduce(0, +) / Double(current.count)))
+                    let mean = current.isEmpty ? Double.nan : current.reduce(0, +) / Double(current.count)
+                    runMeans.append((e.configuration, mean))
                 }
-                func differences(_ table: [String: [[Double]]]) -> (String, String) -> (values: [Double], unit: String) {
+                typealias Differences = (String, String) -> (values: [Double], unit: String)
+                func differences(_ table: [String: [[Double]]]) -> Differences {
                     { best, other in
                         var out = [Double]()
                         for (x, y) in zip(table[other]!, table[best]!) {
@@ -71,17 +78,18 @@ extension Baseline {
                     }
                 }
                 let permutations = Statistics.randomizationPermutations
-                guard let before = TiedGroup.make(dataset: d.label, metric: metric, candidates: baseMeans, differences: differences(base),
-                                                  test: test, alpha: b.significanceLevel, permutations: permutations, seed: 0),
-                      let after = TiedGroup.make(dataset: d.label, metric: metric, candidates: runMeans, differences: differences(run),
-                                                 test: test, alpha: b.significanceLevel, permutations: permutations, seed: 0)
-                else { continue }
+                func group(_ means: [(label: String, mean: Double)], _ table: [String: [[Double]]]) -> TiedGroup? {
+                    TiedGroup.make(dataset: d.label, metric: metric, candidates: means, differences: differences(table),
+                                   test: test, alpha: b.significanceLevel, permutations: permutations, seed: 0)
+                }
+                guard let before = group(baseMeans, base), let after = group(runMeans, run) else { continue }
                 for e in entries {
                     let c = e.configuration
                     guard before.contains(c) != after.contains(c) else { continue }
                     let p = (after.members + after.worse).first { $0.label == c }?.pAdjusted
-                    changes.append(GroupChange(dataset: d.label, metric: metric, configuration: c, baselineBest: before.best,
-                                               currentBest: after.best, pAdjusted: p, test: test, regressed: before.contains(c)))
+                    changes.append(GroupChange(dataset: d.label, metric: metric, configuration: c,
+                                               baselineBest: before.best, currentBest: after.best, pAdjusted: p, test: test,
+                                               regressed: before.contains(c)))
                 }
             }
         }

@@ -41,12 +41,13 @@ extension Comparison {
                 guard !a.isEmpty else { continue }
                 let d = zip(a, b).map { $0 - $1 }
                 let sd = Statistics.standardDeviation(d)
-                rows.append(PowerRow(dataset: dataset, metric: metric, reference: ref.label, candidate: cand.label, n: d.count,
-                                     unit: unit, folds: folds, difference: Statistics.mean(d),
-                                     sdDifference: sd,
-                                     minimumDetectableEffect: Power.minimumDetectableEffect(n: d.count, sd: sd, alpha: alpha, power: power),
-                                     delta: delta, currentPower: Power.pairedT(n: Double(d.count), delta: delta, sd: sd, alpha: alpha),
-                                     pairsNeeded: Power.requiredPairs(delta: delta, sd: sd, alpha: alpha, power: power)))
+                let mde = Power.minimumDetectableEffect(n: d.count, sd: sd, alpha: alpha, power: power)
+                let now = Power.pairedT(n: Double(d.count), delta: delta, sd: sd, alpha: alpha)
+                let needed = Power.requiredPairs(delta: delta, sd: sd, alpha: alpha, power: power)
+                rows.append(PowerRow(dataset: dataset, metric: metric, reference: ref.label, candidate: cand.label,
+                                     n: d.count, unit: unit, folds: folds, difference: Statistics.mean(d),
+                                     sdDifference: sd, minimumDetectableEffect: mde, delta: delta, currentPower: now,
+                                     pairsNeeded: needed))
             }
         }
         return rows

@@ -40,7 +40,8 @@ extension TiedGroup {
                             test: SignificanceTest, alpha: Double, permutations: Int, seed: UInt64) -> TiedGroup? {
         let higher = MetricCatalog.higherIsBetter(metric)
         let finite = candidates.filter { $0.mean.isFinite }
-        guard let best = (higher ? finite.max { $0.mean < $1.mean } : finite.min { $0.mean < $1.mean }) else { return nil }
+        let ascending: ((label: String, mean: Double), (label: String, mean: Double)) -> Bool = { $0.mean < $1.mean }
+        guard let best = higher ? finite.max(by: ascending) : finite.min(by: ascending) else { return nil }
         var others = [Member]()
         for c in finite where c.label != best.label {
             let (d, unit) = differences(best.label, c.label)
@@ -54,14 +55,17 @@ extension TiedGroup {
             case .wilcoxon:
                 p = Statistics.wilcoxonSignedRank(d, [Double](repeating: 0, count: d.count)).p
             }
-            others.append(Member(label: c.label, mean: c.mean, p: d.isEmpty ? .nan : p, pAdjusted: nil, n: d.count, unit: unit))
+            others.append(Member(label: c.label, mean: c.mean, p: d.isEmpty ? .nan : p, pAdjusted: nil, n: d.count,
+                                 unit: unit))
         }
         let adjusted = Statistics.holmBonferroni(others.map { $0.p! })
         for i in others.indices { others[i].pAdjusted = adjusted[i] }
         let bestMember = Member(label: best.label, mean: best.mean, p: nil, pAdjusted: nil,
                                 n: others.first?.n ?? 0, unit: others.first?.unit ?? "pairs")
         // Worse means below the best by mean; NaN p (no shared values) keeps the configuration in the group.
-        let isWorse: (Member) -> Bool = { m in (m.pAdjusted ?? .nan) < alpha && (higher ? m.mean < best.mean : m.mean > best.mean) }
+        let isWorse: (Member) -> Bool = { m in
+            (m.pAdjusted ?? .nan) < alpha && (higher ? m.mean < best.mean : m.mean > best.mean)
+        }
         let order: (Member, Member) -> Bool = { higher ? $0.mean > $1.mean : $0.mean < $1.mean }
         return TiedGroup(dataset: dataset, metric: metric, test: test, alpha: alpha,
                          members: [bestMember] + others.filter { !isWorse($0) }.sorted(by: order),
@@ -82,10 +86,13 @@ extension Comparison {
                         .map { (arm.label, $0.mean) }
                 }
                 let byLabel = Dictionary(uniqueKeysWithValues: all.map { ($0.label, $0) })
-                let group = TiedGroup.make(dataset: d.label, metric: metric, candidates: candidates, differences: { best, other in
+                let differences: (String, String) -> (values: [Double], unit: String) = { best, other in
                     let (b, a, unit) = paired(byLabel[best]!.trials, byLabel[other]!.trials, metric: metric)
                     return (zip(a, b).map { $0 - $1 }, unit)
-                }, test: options.test, alpha: options.alpha, permutations: options.permutations, seed: r.spec.seed)
+                }
+                let group = TiedGroup.make(dataset: d.label, metric: metric, candidates: candidates,
+                                           differences: differences, test: options.test, alpha: options.alpha,
+                                           permutations: options.permutations, seed: r.spec.seed)
                 if let group { groups.append(group) }
             }
         }

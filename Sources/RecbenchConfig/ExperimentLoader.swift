@@ -130,7 +130,7 @@ struct Validation {
     // MARK: the document
 
     static let topKeys = ["name", "description", "seed", "threads", "jobs", "task", "datasets", "split",
-                          "algorithms", "metrics", "candidates", "outputs", "$schema"]
+                          "algorithms", "metrics", "select", "validation", "candidates", "outputs", "$schema"]
 
     mutating func experiment(_ root: JSONNode, registry: DatasetRegistry?) -> ExperimentSpec? {
         guard let top = members(root, "", allowed: Self.topKeys) else { return nil }
@@ -144,8 +144,11 @@ struct Validation {
         let task = taskName.flatMap(RecommendationTask.init(rawValue:))
 
         var datasets = [DatasetSpec]()
+        var datasetNodes = [(node: JSONNode, path: String)]()
         if let list = list(top["datasets"], "datasets") {
-            for (i, d) in list.enumerated() { if let ds = dataset(d, "datasets[\(i)]", registry: registry) { datasets.append(ds) } }
+            for (i, d) in list.enumerated() {
+                if let ds = dataset(d, "datasets[\(i)]", registry: registry) { datasets.append(ds); datasetNodes.append((d, "datasets[\(i)]")) }
+            }
             let labels = datasets.map(\.label)
             if Set(labels).count != labels.count { fail(top["datasets"], "datasets", "two data sets share a name; give each a distinct \"name\"") }
         }
@@ -158,7 +161,9 @@ struct Validation {
 
         var algorithms = [AlgorithmSpec]()
         if let list = list(top["algorithms"], "algorithms") {
-            for (i, a) in list.enumerated() { if let al = algorithm(a, "algorithms[\(i)]", task: task) { algorithms.append(al) } }
+            for (i, a) in list.enumerated() {
+                if let al = algorithm(a, "algorithms[\(i)]", task: task, seed: UInt64(seed)) { algorithms.append(al) }
+            }
             let labels = algorithms.map(\.label)
             for (i, l) in labels.enumerated() where labels[..<i].contains(l) {
                 fail(list[i], "algorithms[\(i)].label", "\"\(l)\" is used by an earlier algorithm; give each entry a distinct \"label\"")
@@ -192,10 +197,20 @@ struct Validation {
             }
         }
 
+        let select = selectMetric(top["select"], task: task)
+        let validation = top["validation"].flatMap { validationSpec($0, "validation", task: task, split: split) }
+        for (i, d) in datasetNodes.enumerated() {
+            if let v = d.node["validation"] { datasets[i].validation = validationSpec(v, "\(d.path).validation", task: task, split: split) }
+        }
+        checkSelection(algorithms: algorithms, algorithmNodes: top["algorithms"], datasets: datasets, datasetNodes: datasetNodes,
+                       validation: validation, split: split)
+
         var candidates = CandidateProtocol.full
         if let c = top["candidates"], let m = members(c, "candidates", allowed: ["protocol", "negatives"]) {
             if choice(m["protocol"], "candidates.protocol", ["full", "sampled"], default: "full") == "sampled" {
-                candidates = .sampled(negatives: integer(m["negatives"], "candidates.negatives", default: 100, min: 1))
+                // Each evaluated user keeps its test items and negatives in memory at once.
+                candidates = .sampled(negatives: integer(m["negatives"], "candidates.negatives", default: 100, min: 1,
+                                                         max: 100_000))
             } else if m["negatives"] != nil {
                 fail(m["negatives"], "candidates.negatives", "only applies to \"protocol\": \"sampled\"")
             }
@@ -210,16 +225,25 @@ struct Validation {
         }
 
         guard issues.isEmpty, let task, let split else { return nil }
-        return ExperimentSpec(file: file, name: name, description: description, seed: UInt64(seed), threads: threads, jobs: jobs,
-                              task: task, datasets: datasets, split: split, algorithms: algorithms, metrics: metrics,
-                              candidates: candidates, outputs: outputs, configHash: SHA256Hasher.hex(root.canonical))
+        var spec = ExperimentSpec(file: file, name: name, description: description, seed: UInt64(seed), threads: threads, jobs: jobs,
+                                  task: task, datasets: datasets, split: split, algorithms: algorithms, metrics: metrics,
+                                  select: select, validation: validation,
+                                  candidates: candidates, outputs: outputs, configHash: SHA256Hasher.hex(root.canonical))
+        spec.warnings = selectionWarnings(spec, algorithmNodes: top["algorithms"])
+        return spec
     }
 
     /// All grid points together, and the trials they make, within `Limits`.
     mutating func checkPlanSize(_ algorithms: [AlgorithmSpec], datasets: Int, folds: Int, node: JSONNode?) {
         var configurations: Int? = 0
         for a in algorithms {
-            guard let c = configurations, let p = Limits.product(a.grid.map { $0.values.count }) else {
+            // A search counts its candidates (grid points or trials) in every fold.
+            var sizes = a.grid.map { $0.values.count }
+            if let s = a.search {
+                if s.strategy == .grid { sizes += s.space.map { $0.domain.choices?.count ?? 1 } }
+                else { sizes.append(s.trials ?? 1) }
+            }
+            guard let c = configurations, let p = Limits.product(sizes) else {
                 configurations = nil; break
             }
             let (sum, overflow) = c.addingReportingOverflow(p)
@@ -239,7 +263,7 @@ struct Validation {
     }
 
     mutating func dataset(_ node: JSONNode, _ path: String, registry: DatasetRegistry?) -> DatasetSpec? {
-        guard let m = members(node, path, allowed: ["name", "path", "file", "format", "synthetic", "filters", "malformed"]) else { return nil }
+        guard let m = members(node, path, allowed: ["name", "path", "file", "format", "synthetic", "filters", "malformed", "validation"]) else { return nil }
         guard let name = string(m["name"], "\(path).name") else { return nil }
         let malformed = MalformedLinePolicy(rawValue: choice(m["malformed"], "\(path).malformed", ["fail", "skip"], default: "fail") ?? "fail") ?? .fail
         let filters = m["filters"].map { filterSpec($0, "\(path).filters") } ?? FilterSpec()
@@ -377,8 +401,8 @@ struct Validation {
         return spec
     }
 
-    mutating func algorithm(_ node: JSONNode, _ path: String, task: RecommendationTask?) -> AlgorithmSpec? {
-        guard let m = members(node, path, allowed: ["name", "label", "params"]) else { return nil }
+    mutating func algorithm(_ node: JSONNode, _ path: String, task: RecommendationTask?, seed: UInt64) -> AlgorithmSpec? {
+        guard let m = members(node, path, allowed: ["name", "label", "params", "search"]) else { return nil }
         guard let name = string(m["name"], "\(path).name") else { return nil }
         guard let d = AlgorithmRegistry.descriptor(named: name) else {
             let names = AlgorithmRegistry.all.map(\.name)
@@ -420,7 +444,8 @@ struct Validation {
                 lines[key] = value.line
             }
         }
-        let algorithm = AlgorithmSpec(label: label, descriptor: d, grid: grid)
+        let search = m["search"].flatMap { searchSpec($0, "\(path).search", descriptor: d, grid: &grid, experimentSeed: seed, label: label) }
+        let algorithm = AlgorithmSpec(label: label, descriptor: d, grid: grid, search: search)
         let points = Limits.product(grid.map { $0.values.count })
         if points == nil || points! > Limits.configurations {
             let sizes = grid.map { String($0.values.count) }.joined(separator: " × ")

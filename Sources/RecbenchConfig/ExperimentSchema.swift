@@ -39,7 +39,8 @@ public enum ExperimentSchema {
 
     static func algorithm(_ d: AlgorithmDescriptor) -> J {
         .object([("if", .object([("properties", .object([("name", .object([("const", .string(d.name))]))]))])),
-                 ("then", .object([("properties", .object([("params", obj(d.parameters.map { ($0.name, parameter($0)) }))]))]))])
+                 ("then", .object([("properties", .object([("params", obj(d.parameters.map { ($0.name, parameter($0)) })),
+                                                           ("search", search(d))]))]))])
     }
 
     static func split() -> J {
@@ -88,11 +89,13 @@ public enum ExperimentSchema {
                              ("min_rating", .object([("type", .string("number")), ("description", .string("Drop ratings below this."))])),
                              ("binarize", bool("Set kept ratings to 1 (needs min_rating)."))])),
             ("malformed", enumeration(["fail", "skip"], "Policy for malformed lines: stop with file:line, or skip and count.")),
+            ("validation", validation()),
         ], required: ["name"])
         let algorithm = J.object([("type", .string("object")), ("required", .array([.string("name")])),
                                   ("properties", .object([("name", enumeration(AlgorithmRegistry.all.map(\.name), "Algorithm (see `recbench algorithms`).")),
                                                           ("label", str("Name in tables (default: the algorithm's).")),
-                                                          ("params", .object([("type", .string("object"))]))])),
+                                                          ("params", .object([("type", .string("object"))])),
+                                                          ("search", .object([("type", .string("object"))]))])),
                                   ("additionalProperties", .bool(false)),
                                   ("allOf", .array(AlgorithmRegistry.all.map(algorithm)))])
         return .object([
@@ -116,6 +119,8 @@ public enum ExperimentSchema {
                 ("metrics", .object([("type", .string("array")), ("minItems", .int(1)),
                                      ("items", str("One of: \(metricNames.joined(separator: ", ")); K may be a list, e.g. \"recall@[5,10,20]\".",
                                                    [("pattern", .string("^[A-Za-z_]+(@([0-9]+|\\[[0-9]+(, *[0-9]+)*\\]))?$"))]))])),
+                ("select", select()),
+                ("validation", validation()),
                 ("candidates", obj([("protocol", enumeration(["full", "sampled"], "full: every item unseen in training; sampled: test items plus N sampled negatives (inflates scores).")),
                                     ("negatives", int("Sampled negatives per user.", min: 1))])),
                 ("outputs", obj([("directory", str("Root folder of results (default results).")), ("per_user", bool("Write per_user.csv (default true).")),

@@ -18,12 +18,18 @@ public struct ExperimentSpec: Sendable {
     public var split: SplitSpec
     public var algorithms: [AlgorithmSpec]
     public var metrics: [MetricSpec]
+    /// The metric searches select on and iterative models stop early on (`"select"`).
+    public var select: MetricSpec
+    /// Where searches take validation data from (`"validation"`); a data set may override it.
+    public var validation: ValidationSpec?
     public var candidates: CandidateProtocol
     public var outputs: OutputSpec
     /// SHA-256 of the file's canonical JSON (key order and whitespace do not matter).
     public var configHash: String
     /// The file's text, copied into every run folder so a run can be re-read and reproduced.
     public var sourceText: String = ""
+    /// Problems that do not stop a run (a grid selected on test), as `file:line: path: warning: …`.
+    public var warnings: [SpecIssue] = []
     /// The line of every field ("split.k", "datasets[0].file"), so a problem found only while
     /// loading data can still be reported as FILE:LINE: field: message.
     public var fieldLines: [String: Int] = [:]
@@ -48,6 +54,8 @@ public struct DatasetSpec: Sendable {
     public var source: Source
     public var filters: FilterSpec
     public var malformed: MalformedLinePolicy
+    /// Overrides the experiment's `validation` for this data set.
+    public var validation: ValidationSpec? = nil
 }
 
 public struct FilterSpec: Sendable, Equatable {
@@ -79,8 +87,10 @@ public enum SplitSpec: Sendable {
 public struct AlgorithmSpec: Sendable {
     public var label: String
     public var descriptor: AlgorithmDescriptor
-    /// Parameters given in the file, in file order; a list is a grid axis.
+    /// Parameters given in the file, in file order; a list is a grid axis. With a search, list
+    /// values move into the search's space and only fixed values stay here.
     public var grid: [(name: String, values: [ParameterValue])]
+    public var search: SearchSpec? = nil
 
     /// The grid's points, first axis slowest, each completed with defaults.
     public var configurations: [(values: ParameterValues, varied: [(String, ParameterValue)])] {

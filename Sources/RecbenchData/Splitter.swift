@@ -190,6 +190,14 @@ public enum Splitter {
         }
     }
 
+    /// The data set positions (and line numbers) of a file of (user, item) lines in the format of
+    /// predefined split files, e.g. a validation file beside u1.base.
+    public static func positions(ofFile path: String, in d: Dataset) throws -> [(position: Int, line: Int)] {
+        var lookup = [UInt64: Int](minimumCapacity: d.count)
+        for p in stride(from: d.count - 1, through: 0, by: -1) { lookup[UInt64(UInt32(d.users[p])) << 32 | UInt64(UInt32(d.items[p]))] = p }
+        return try scanSplitFile(path, d, lookup)
+    }
+
     // MARK: helpers
 
     static func checkK(_ k: Int) throws {

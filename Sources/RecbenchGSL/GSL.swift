@@ -16,7 +16,10 @@ public enum GSL {
     public static func normalQuantile(_ p: Double) -> Double { _ = handlerOff; return gsl_cdf_ugaussian_Pinv(p) }
     public static func chiSquaredUpper(_ x: Double, dof: Double) -> Double { _ = handlerOff; return gsl_cdf_chisq_Q(x, dof) }
     /// Regularised incomplete beta I_x(a, b) = P(X ≤ x) for X ~ Beta(a, b).
-    public static func betaCDF(_ x: Double, a: Double, b: Double) -> Double { _ = handlerOff; return gsl_cdf_beta_P(x, a, b) }
+    public static func betaCDF(_ x: Double, a: Double, b: Double) -> Double {
+        _ = handlerOff
+        return gsl_cdf_beta_P(x, a, b)
+    }
     /// ln Γ(x) for x > 0.
     public static func lnGamma(_ x: Double) -> Double { _ = handlerOff; return gsl_sf_lngamma(x) }
 }

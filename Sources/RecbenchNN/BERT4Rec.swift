@@ -6,6 +6,7 @@ import RecbenchAlgorithms
 /// for the next item by appending [mask] after the history.
 public final class BERT4Rec: Recommender {
     public struct Config: AlgorithmConfig {
+        public static let budgetParameter: String? = "epochs"
         public static let parameters = SequenceSettings.parameters(
             dropout: 0.2, batchSize: 64,
             maxLengthHelp: "Most recent items kept per sequence (the [mask] slot included at prediction).",

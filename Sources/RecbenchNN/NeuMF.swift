@@ -7,6 +7,7 @@ import Dispatch
 /// binary cross-entropy on each interaction and `negatives` sampled non-interacted items.
 public final class NeuMF: Recommender {
     public struct Config: AlgorithmConfig {
+        public static let budgetParameter: String? = "epochs"
         public static let parameters: [ParameterSpec] = [
             .integer("embedding_size", default: 32, min: 1, max: 4096, "GMF factor size; the MLP embeddings are the same size."),
             .integer("mlp_layers", default: 3, min: 1, max: 8, "Hidden ReLU layers of the tower: 2E → E → E/2 → … (halving)."),

@@ -7,6 +7,7 @@ import RecbenchAlgorithms
 /// paper) or softmax cross-entropy over all items or over sampled negatives.
 public final class SASRec: Recommender {
     public struct Config: AlgorithmConfig {
+        public static let budgetParameter: String? = "epochs"
         public static let parameters = SequenceSettings.parameters(
             dropout: 0.5, batchSize: 128, maxLengthHelp: "Most recent items kept per sequence.",
             lossHelp: "bce: binary cross-entropy, one positive and `negatives` sampled negatives per position; softmax: cross-entropy over all items (negatives = 0) or over `negatives` sampled ones.",

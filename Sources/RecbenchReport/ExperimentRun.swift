@@ -137,18 +137,20 @@ public enum ExperimentRun {
         // Tied-with-the-best groups need every trial: a shard's summary goes without them.
         let tied = r.shard == nil ? Comparison.tiedWithBest(r, options: ComparisonOptions(threads: r.spec.threads)) : []
         try put("summary.md", Writers.summaryMarkdown(r, tied: tied))
+        if r.trials.contains(where: { $0.search != nil }) { try put("search.csv", SearchReport.csv(r)) }
         let manifest = Writers.manifest(r)
         try put("manifest.json", manifest)
         // Significance against each data set's best configuration feeds both the report and the LaTeX
         // table. A shard holds only some trials; the merged run gets the report.
         if r.shard == nil {
-            let significance = Comparison.againstReference(r, options: ComparisonOptions(resamples: 1000, threads: r.spec.threads))
+            let options = ComparisonOptions(resamples: 1000, threads: r.spec.threads)
+            let significance = Comparison.againstReference(r, options: options)
             try put("report.html", Report.html(r, significance: significance, tied: tied, manifest: manifest))
             if r.spec.outputs.latex { try put("summary.tex", LaTeX.summary(r, significance: significance, tied: tied)) }
         }
         try RunID.publish(partial: partial, as: r.directory)
         // A stable pointer to the newest complete run of this experiment (a shard is not one).
         guard r.shard == nil else { return }
-        try RunID.publishLatest(r.runID, in: (r.directory as NSString).deletingLastPathComponent)
+        try RunID.publishLatest(r.runID, in: PathText.parent(r.directory))
     }
 }

@@ -40,12 +40,20 @@ public enum LaTeX {
             out += "\\caption{\(escape(d.label)): mean over \(d.folds) fold(s), \(escape(r.spec.candidates.label))."
             let groups = tied.filter { $0.dataset == d.label }
             if let g = groups.first {
-                out += " Bold: the best and every configuration not significantly worse than it (\(escape(g.test.title)) against the best, "
-                out += "Holm-adjusted within each metric, $p \\geq \(g.alpha)$)."
+                out += " Bold: the best and every configuration not significantly worse than it "
+                out += "(\(escape(g.test.title)) against the best, Holm-adjusted within each metric, "
+                out += "$p \\geq \(g.alpha)$)."
             }
             if let reference {
-                out += " $^\\dagger$: significantly different from \(escape(reference)) (\(escape(sig.test.title)) over (fold, user) pairs, "
-                out += "Holm-adjusted over the run, $p<\(sig.alpha)$)."
+                out += " $^\\dagger$: significantly different from \(escape(reference)) "
+                out += "(\(escape(sig.test.title)) over (fold, user) pairs, Holm-adjusted over the run, "
+                out += "$p<\(sig.alpha)$)."
+            }
+            if r.spec.algorithms.contains(where: { $0.search != nil }) {
+                out += " Searched configurations were selected in each fold on validation data (\(escape(r.spec.select.label)))."
+            }
+            if SearchReport.selectsOnTest(r) {
+                out += " Grid configurations were evaluated on test data: a best grid point is selected on test."
             }
             out += "}\n\\label{tab:\(escape(r.spec.name))-\(escape(d.label))}\n"
             out += "\\begin{tabular}{l" + String(repeating: "r", count: metrics.count) + "}\n\\toprule\n"
@@ -58,7 +66,8 @@ public enum LaTeX {
                     if let g = groups.first(where: { $0.metric == m }) {
                         if g.contains(c) { cell = "\\textbf{\(cell)}" }
                     } else if let b = best[m], String(format: "%.4f", b) == cell { cell = "\\textbf{\(cell)}" }
-                    if let row = sig.rows.first(where: { $0.dataset == d.label && $0.metric == m && $0.candidate == c }), sig.isSignificant(row) {
+                    let row = sig.rows.first { $0.dataset == d.label && $0.metric == m && $0.candidate == c }
+                    if let row, sig.isSignificant(row) {
                         cell += "$^\\dagger$"
                     }
                     cells.append(cell)

@@ -106,13 +106,15 @@ public enum Report {
 
     // MARK: page
 
-    public static func html(_ r: RunResult, significance sig: ComparisonTable, tied: [TiedGroup] = [], manifest: String) -> String {
+    public static func html(_ r: RunResult, significance sig: ComparisonTable, tied: [TiedGroup] = [],
+                            manifest: String) -> String {
         var s = "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
         s += "<title>\(escape(r.spec.name)) — \(escape(r.runID))</title>\n<style>\n"
         s += "body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}svg{font:12px system-ui,sans-serif;display:block;margin:.5em 0 1.2em}"
         s += ".h{font-weight:bold}.axis{stroke:#555;fill:none}.whisker{stroke:#222;stroke-width:1.5;fill:none}.fold{fill:#fff;stroke:#222}.tick{fill:#555}"
         s += "table{border-collapse:collapse;font-size:12px}td,th{border-bottom:1px solid #ddd;padding:2px 6px;text-align:right}td:first-child,th:first-child{text-align:left}"
-        s += "pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:11px}.sig{font-weight:bold}.ns{color:#555}td.l{text-align:left}\n</style>\n</head>\n<body>\n"
+        s += "pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:11px}.sig{font-weight:bold}.ns{color:#555}"
+        s += "td.l{text-align:left}\n</style>\n</head>\n<body>\n"
         s += "<h1>\(escape(r.spec.name))</h1>\n<p>Run <code>\(escape(r.runID))</code>, task <b>\(escape(r.spec.task.rawValue))</b>, candidates: \(escape(r.spec.candidates.label)), "
         s += "\(r.trials.count) trials in \(String(format: "%.1f", r.wallSeconds)) s.</p>\n"
         if !r.spec.description.isEmpty { s += "<p>\(escape(r.spec.description))</p>\n" }
@@ -145,27 +147,36 @@ public enum Report {
                 s += lineChart(cssClass: "scatter-chart", title: "\(primary) versus mean fit time", xLabel: logX ? "fit seconds (log scale)" : "fit seconds",
                                yLabel: primary, series: series, connect: false, logX: logX)
             }
+            s += SearchReport.html(r, dataset: d.label)
             let rows = sig.rows.filter { $0.dataset == d.label }
             if let first = rows.first {
-                s += "<h3>Significance against \(escape(first.reference)) (best on \(escape(metrics[0])))</h3>\n"
-                s += "<table>\n<tr><th>metric</th><th>configuration</th><th>diff</th><th>95 % CI</th><th>t p</th><th>randomization p</th>"
-                s += "<th>Wilcoxon p</th><th>d</th><th>n</th><th>p (Holm)</th><th>p (BH)</th><th>verdict</th></tr>\n"
+                let onTest = SearchReport.selectsOnTest(r) ? ", selected on test" : ""
+                s += "<h3>Significance against \(escape(first.reference)) (best on \(escape(metrics[0]))\(onTest))</h3>\n"
+                s += "<table>\n<tr><th>metric</th><th>configuration</th><th>diff</th><th>95 % CI</th><th>t p</th>"
+                s += "<th>randomization p</th><th>Wilcoxon p</th><th>d</th><th>n</th><th>p (Holm)</th><th>p (BH)</th>"
+                s += "<th>verdict</th></tr>\n"
                 for row in rows {
                     let significant = sig.isSignificant(row)
-                    s += "<tr><td>\(escape(row.metric))</td><td>\(escape(row.candidate))</td><td>\(String(format: "%+.4f", row.difference))</td>"
-                    s += "<td>[\(String(format: "%+.4f", row.ciLow)), \(String(format: "%+.4f", row.ciHigh))]</td><td>\(escape(ComparisonTable.pValue(row.tP)))</td>"
-                    s += "<td>\(escape(ComparisonTable.pValue(row.randomizationP)))</td><td>\(escape(ComparisonTable.pValue(row.wilcoxonP)))</td>"
+                    let signed: (Double) -> String = { String(format: "%+.4f", $0) }
+                    let p: (Double) -> String = { escape(ComparisonTable.pValue($0)) }
+                    s += "<tr><td>\(escape(row.metric))</td><td>\(escape(row.candidate))</td>"
+                    s += "<td>\(signed(row.difference))</td>"
+                    s += "<td>[\(signed(row.ciLow)), \(signed(row.ciHigh))]</td><td>\(p(row.tP))</td>"
+                    s += "<td>\(p(row.randomizationP))</td><td>\(p(row.wilcoxonP))</td>"
                     s += "<td>\(TextFormat.fixed(row.effectSize, 3))</td><td>\(row.n) \(row.unit)</td>"
-                    s += "<td\(significant ? " class=\"sig\"" : "")>\(escape(ComparisonTable.pValue(row.pHolm)))\(ComparisonTable.stars(row.pHolm))</td>"
-                    s += "<td>\(escape(ComparisonTable.pValue(row.pBH)))</td>"
+                    s += "<td\(significant ? " class=\"sig\"" : "")>"
+                    s += "\(p(row.pHolm))\(ComparisonTable.stars(row.pHolm))</td>"
+                    s += "<td>\(p(row.pBH))</td>"
                     // "Not significant" is not "equal": say how large a difference the run could have missed.
+                    let mde = ComparisonTable.effect(row.minimumDetectableEffect)
                     s += significant ? "<td class=\"sig\">significant</td></tr>\n"
-                        : "<td class=\"ns\">not significant; detectable |diff| ≥ \(ComparisonTable.effect(row.minimumDetectableEffect))</td></tr>\n"
+                        : "<td class=\"ns\">not significant; detectable |diff| ≥ \(mde)</td></tr>\n"
                 }
-                s += "</table>\n<p>diff = configuration − reference over (fold, user) pairs (folds for aggregate-only metrics). "
-                s += "Decisions use the \(escape(sig.test.title)), Holm-adjusted over all \(sig.rows.count) rows of the run "
-                s += "(bold: adjusted p &lt; \(sig.alpha)); BH: Benjamini–Hochberg. Detectable |diff|: the smallest mean difference "
-                s += "the paired t-test finds with power \(sig.power) at α = \(sig.alpha), given these pairs and their spread.</p>\n"
+                s += "</table>\n<p>diff = configuration − reference over (fold, user) pairs (folds for aggregate-only "
+                s += "metrics). Decisions use the \(escape(sig.test.title)), Holm-adjusted over all \(sig.rows.count) rows "
+                s += "of the run (bold: adjusted p &lt; \(sig.alpha)); BH: Benjamini–Hochberg. Detectable |diff|: the "
+                s += "smallest mean difference the paired t-test finds with power \(sig.power) at α = \(sig.alpha), given "
+                s += "these pairs and their spread.</p>\n"
             }
             s += TiedGroupText.html(tied.filter { $0.dataset == d.label })
         }

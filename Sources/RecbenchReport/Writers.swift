@@ -13,14 +13,18 @@ public enum Writers {
         Array(Set(r.trials.flatMap { $0.parameters.keys })).sorted()
     }
 
-    /// Tidy: one row per data set × fold × configuration × metric, parameters as columns.
+    /// Tidy: one row per data set × fold × configuration × metric, parameters as columns (for a
+    /// search, the fold's chosen ones); `selected_on` says whether they were picked on validation
+    /// or on test (a grid without a search).
     public static func metricsCSV(_ r: RunResult) -> String {
         let params = parameterNames(r)
-        var out = TextFormat.csvLine(["dataset", "fold", "configuration", "algorithm", "metric", "value", "users", "skipped_users"] + params)
+        var out = TextFormat.csvLine(["dataset", "fold", "configuration", "algorithm", "metric", "value", "users", "skipped_users",
+                                      "selected_on"] + params)
         for t in r.trials {
+            let selected = SearchReport.selectedOn(r, configuration: t.configuration)
             for (m, label) in t.metricLabels.enumerated() {
                 out += TextFormat.csvLine([t.dataset, String(t.fold), t.configuration, t.algorithm, label, TextFormat.number(t.values[m]),
-                                String(t.users.count), String(t.skippedUsers)] + params.map { t.parameters[$0] ?? "" })
+                                String(t.users.count), String(t.skippedUsers), selected] + params.map { t.parameters[$0] ?? "" })
             }
         }
         return out
@@ -54,6 +58,10 @@ public enum Writers {
             out += TextFormat.csvLine([t.dataset, String(t.fold), t.configuration, "score", TextFormat.number(t.scoreSeconds),
                             TextFormat.number(users / max(t.scoreSeconds, 1e-9)), "users/s", rss, String(t.threads)])
             out += TextFormat.csvLine([t.dataset, String(t.fold), t.configuration, "evaluate", TextFormat.number(t.evaluateSeconds), "", "", rss, String(t.threads)])
+            if let s = t.search {
+                out += TextFormat.csvLine([t.dataset, String(t.fold), t.configuration, "search", TextFormat.number(s.seconds),
+                                           TextFormat.number(Double(s.candidates.count) / max(s.seconds, 1e-9)), "candidates/s", "", String(t.threads)])
+            }
         }
         return out
     }
@@ -91,6 +99,8 @@ public enum Writers {
             }
             out += line(header) + "\n" + widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ") + "\n"
             for row in rows { out += line(row) + "\n" }
+            let selection = SearchReport.selectionLines(r, dataset: d.label)
+            if !selection.isEmpty { out += "\n" + selection.joined(separator: "\n") + "\n" }
             out += "\n"
         }
         if !r.failures.isEmpty {
@@ -115,13 +125,16 @@ public enum Writers {
             let groups = tied.filter { $0.dataset == d.label }
             for row in rows {
                 var cells = row
-                for (j, m) in metrics.enumerated() where groups.first(where: { $0.metric == m })?.contains(row[0]) == true {
+                for (j, m) in metrics.enumerated() {
+                    guard groups.first(where: { $0.metric == m })?.contains(row[0]) ?? false else { continue }
                     cells[j + 1] = "**\(cells[j + 1])**"
                 }
                 out += "| " + cells.joined(separator: " | ") + " |\n"
             }
             out += "\n"
             if !groups.isEmpty { out += TiedGroupText.markdown(groups) + "\n" }
+            let selection = SearchReport.selectionLines(r, dataset: d.label)
+            if !selection.isEmpty { out += "### Model selection\n\n```\n" + selection.joined(separator: "\n") + "\n```\n\n" }
         }
         if !r.failures.isEmpty {
             out += "## Failed trials\n\n"

@@ -17,7 +17,7 @@ public enum OutputFolder {
             throw RecbenchError.io(path, "cannot create a folder here: \(SystemError.text(EEXIST)) "
                                    + "(it is not a folder)")
         }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = PathText.parent(path)
         if !parent.isEmpty && parent != path { try create(parent) }
         if mkdir(path, 0o755) != 0 && errno != EEXIST {
             throw RecbenchError.io(path, "cannot create a folder here: \(SystemError.text(errno))")

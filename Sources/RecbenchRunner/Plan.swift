@@ -10,6 +10,9 @@ public struct Configuration: Sendable {
     public let values: ParameterValues
     /// "ItemKNN" or, for a grid point, "ItemKNN(k=20, shrinkage=100)".
     public let label: String
+    /// The search that picks this entry's parameters in every fold (`values` then hold the fixed
+    /// ones); nil for a plain configuration.
+    public var search: SearchSpec? = nil
 }
 
 /// One unit of work: a configuration on one fold of one data set.
@@ -36,7 +39,8 @@ public struct Plan: Sendable {
             for point in alg.configurations {
                 let label = point.varied.isEmpty ? alg.label
                     : alg.label + "(" + point.varied.map { "\($0.0)=\($0.1)" }.joined(separator: ", ") + ")"
-                configs.append(Configuration(index: configs.count, algorithmIndex: a, descriptor: alg.descriptor, values: point.values, label: label))
+                configs.append(Configuration(index: configs.count, algorithmIndex: a, descriptor: alg.descriptor, values: point.values,
+                                             label: label, search: alg.search))
             }
         }
         configurations = configs
@@ -65,7 +69,8 @@ public struct Plan: Sendable {
         for t in trials {
             let n = String(t.index + 1)
             let shard = shards.map { "  shard \(Shard.of(trial: t.index, count: $0))/\($0)" } ?? ""
-            lines.append(String(repeating: " ", count: max(0, 5 - n.count)) + n + shard + "  \(spec.datasets[t.datasetIndex].label)  fold \(t.fold)  \(t.configuration.label)")
+            let search = t.configuration.search.map { "  [\($0.label), selected on \(spec.select.label)]" } ?? ""
+            lines.append(String(repeating: " ", count: max(0, 5 - n.count)) + n + shard + "  \(spec.datasets[t.datasetIndex].label)  fold \(t.fold)  \(t.configuration.label)" + search)
         }
         return lines.joined(separator: "\n")
     }

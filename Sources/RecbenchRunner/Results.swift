@@ -24,6 +24,8 @@ public struct TrialResult: Codable, Sendable, Equatable {
     public var peakResidentBytes: Int?
     public var threads: Int
     public var curve: [CurveRecord]
+    /// For a searched configuration: the fold's search, whose choice this trial evaluated on test.
+    public var search: SearchRecord? = nil
 
     public struct CurveRecord: Codable, Sendable, Equatable {
         public var iteration: Int

@@ -74,7 +74,7 @@ public enum RunID {
     public static func publishLatest(_ id: String, in experimentDirectory: String) throws {
         let latest = (experimentDirectory as NSString).appendingPathComponent("latest")
         let lockPath = (experimentDirectory as NSString).appendingPathComponent(RunLock.folderName + "/latest.lock")
-        try OutputFolder.create((lockPath as NSString).deletingLastPathComponent)
+        try OutputFolder.create(PathText.parent(lockPath))
         let lock = open(lockPath, O_RDWR | O_CREAT, 0o644)
         guard lock >= 0 else { throw RecbenchError.io(lockPath, "cannot lock: \(SystemError.text(errno))") }
         defer { close(lock) }

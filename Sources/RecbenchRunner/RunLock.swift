@@ -27,20 +27,30 @@ public final class RunLock: @unchecked Sendable {
         self.experimentDirectory = experimentDirectory
         let registry = (experimentDirectory as NSString).appendingPathComponent(Self.folderName)
         try OutputFolder.create(registry)
-        let host = ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || $0 == "-" }
+        let host = Self.hostName().filter { $0.isLetter || $0.isNumber || $0 == "-" }
         let name = "\(host)-\(getpid())-\(UInt32.random(in: .min ... .max)).lock"
         path = (registry as NSString).appendingPathComponent(name)
-        fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0o644)
+        // Made and locked under another name, then renamed: a registration is never seen unlocked
+        // (and so taken for a dead one) between its creation and its lock.
+        let pending = path + ".new"
+        fd = open(pending, O_RDWR | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else {
             let reason = SystemError.text(errno)
             throw RecbenchError.io(experimentDirectory, "cannot write the run's outputs here: \(reason)")
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        _ = AtomicFile.writeAll(fd, Data("pid \(getpid()) on \(Self.hostName())\n".utf8))
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0, rename(pending, path) == 0 else {
             let reason = SystemError.text(errno)
-            close(fd); unlink(path)
-            throw RecbenchError.io(path, "cannot lock: \(reason)")
+            close(fd); unlink(pending)
+            throw RecbenchError.io(path, "cannot register the run: \(reason)")
         }
-        _ = AtomicFile.writeAll(fd, Data("pid \(getpid()) on \(ProcessInfo.processInfo.hostName)\n".utf8))
+    }
+
+    /// gethostname(2), not ProcessInfo.hostName, which may wait for a name lookup.
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "host" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     deinit { release() }
@@ -61,8 +71,13 @@ public final class RunLock: @unchecked Sendable {
         var live: [Date] = []
         for name in names where name.hasSuffix(".lock") {
             let file = (registry as NSString).appendingPathComponent(name)
-            let other = open(file, O_RDWR)
-            guard other >= 0 else { continue }
+            // Read-only is enough for flock, and works on another user's file; a file that cannot
+            // be opened at all counts as live (never guess a process dead).
+            let other = open(file, O_RDONLY)
+            guard other >= 0 else {
+                if let date = OutputFolder.modified(file) { live.append(date) }
+                continue
+            }
             defer { close(other) }
             if flock(other, LOCK_EX | LOCK_NB) == 0 {
                 unlink(file)  // its process is gone: the lock was free

@@ -44,6 +44,8 @@ public final class Runner: @unchecked Sendable {
     public private(set) var corruptEntries = 0
     /// Trials of the last `run` that diverged or threw, in plan order; the rest of the plan ran on.
     public private(set) var failures: [TrialFailure] = []
+    /// Search candidates computed and taken from the cache in the last `run`.
+    public let searchCounts = SearchCounts()
 
     public init(spec: ExperimentSpec, data: DataEnvironment, progress: ProgressReporter = SilentProgress()) {
         self.spec = spec; self.data = data; self.progress = progress
@@ -71,7 +73,7 @@ public final class Runner: @unchecked Sendable {
             dataset.name = ds.label
         case let .file(path, format):
             (dataset, report) = try DelimitedLoader.load(path: resolve(path), format: format, name: ds.label, policy: ds.malformed)
-            directory = (resolve(path) as NSString).deletingLastPathComponent
+            directory = PathText.folder(of: resolve(path))
         case let .registry(name, explicit):
             guard let registry = data.registry, let entry = registry.entry(named: name) else {
                 throw RecbenchError.invalid("data set \"\(name)\" is not in the registry")
@@ -174,14 +176,13 @@ public final class Runner: @unchecked Sendable {
         let model = c.descriptor.make(c.values)
         var clock = Stopwatch()
         SystemInfo.resetPeakMemory()
-        var validator: (@Sendable (any Recommender) -> Double)?
-        if let validation = data.validation {
-            let train = data.train
-            validator = { model in Self.validationNDCG(model: model, validation: validation, train: train, threads: threads) }
-        }
+        // Early stopping scores the selection metric on the fold's validation part, if it has one.
+        let validator = ValidationScore.validator(validation: data.validation, train: data.train, metric: spec.select,
+                                                  task: spec.task, threads: threads)
         let progressSink = progress
         let context = FitContext(threads: threads, seed: trial.seed, progress: { progressSink.fitProgress(trial: trial.index, fraction: $0) },
-                                 isCancelled: { [weak self] in self?.isCancelled ?? true }, validate: validator)
+                                 isCancelled: { [weak self] in self?.isCancelled ?? true }, validate: validator,
+                                 patience: spec.validation(forDataset: trial.datasetIndex)?.patience)
         do { try model.fit(data.trainingData, context: context) } catch let e as RecbenchError { throw e } catch {
             throw RecbenchError.invalid("\(c.label) on \(p.spec.label) fold \(trial.fold): fit failed: \(error)")
         }
@@ -238,14 +239,6 @@ public final class Runner: @unchecked Sendable {
             curve: context.curve.map { TrialResult.CurveRecord(iteration: $0.iteration, values: $0.values) })
     }
 
-    /// NDCG@10 on the validation part, for early stopping.
-    static func validationNDCG(model: any Recommender, validation: InteractionMatrix, train: InteractionMatrix, threads: Int) -> Double {
-        let users = (0..<validation.userCount).filter { validation.byUser.rowCount($0) > 0 }.map { Int32($0) }
-        let lists = ScoringCore.topK(model: model, users: users, itemCount: validation.itemCount, k: 10,
-                                     exclude: [train.byUser], threads: threads)
-        return Evaluator.ranking(lists: lists, test: validation, train: train, metrics: [MetricSpec(name: "ndcg", k: 10)]).metrics.first?.value ?? 0
-    }
-
     /// Runs every trial of the plan whose index passes `include` (all by default) and returns
     /// results in plan order. Data sets are prepared once; folds are built once per fold.
     /// `onResult` sees each trial's result as soon as it is finished (the trial cache stores it there).
@@ -256,7 +249,7 @@ public final class Runner: @unchecked Sendable {
         let total = plan.trials.filter(include).count
         progress.start(total: total)
         defer { progress.finish() }
-        cacheHits = 0; corruptEntries = 0; failures = []
+        cacheHits = 0; corruptEntries = 0; failures = []; searchCounts.reset()
         for (d, ds) in spec.datasets.enumerated() {
             let trials = plan.trials.filter { $0.datasetIndex == d && include($0) }
             let prepared = try prepare(ds)
@@ -314,7 +307,11 @@ public final class Runner: @unchecked Sendable {
                         // A thread-dependent model gets a count fixed by the spec alone (see `fixedThreads`).
                         let threads = t.configuration.descriptor.threadDependent ? fixedThreads : threadsPerTrial
                         let r: TrialResult
-                        do { r = try box.value.runTrial(t, prepared: prepared, fold: data, threads: threads) } catch {
+                        do {
+                            r = t.configuration.search == nil
+                                ? try box.value.runTrial(t, prepared: prepared, fold: data, threads: threads)
+                                : try box.value.runSearchedTrial(t, prepared: prepared, fold: data, threads: threads)
+                        } catch {
                             // The trial failed (diverged or threw): record it and go on with the others.
                             if !box.value.isCancelled, error as? RecbenchError != .cancelled {
                                 let f = TrialFailure(t, dataset: ds.label, reason: error)

@@ -85,7 +85,7 @@ public struct TrialCache: Sendable {
             "dataset=" + datasetKey, "fold=\(t.fold)", "split=" + foldKey,
             "algorithm=" + t.configuration.descriptor.name, "parameters=" + t.configuration.values.canonical,
             "seed=\(t.seed)",
-        ]
+        ] + spec.selectionKey(t.configuration, dataset: t.datasetIndex)
         if t.configuration.descriptor.threadDependent { parts.append("threads=\(Runner.fixedThreads(spec))") }
         return SHA256Hasher.hex(parts.joined(separator: "\n"))
     }

@@ -80,8 +80,8 @@ struct ExperimentTarget: FuzzTarget {
 }
 
 /// The data loaders (delimited files in several layouts, MovieLens 100K, .dat and .csv folders,
-/// predefined split files), then filtering and splitting of whatever loaded. The first byte picks
-/// the loader and its format; NUL bytes separate the files of a folder.
+/// adjacency lists, predefined split files in both layouts), then filtering and splitting of
+/// whatever loaded. The first byte picks the loader and its format; NUL bytes separate files.
 struct DataTarget: FuzzTarget {
     let name = "data"
     let folder: String
@@ -93,7 +93,7 @@ struct DataTarget: FuzzTarget {
             for f in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
             where f.hasSuffix(".tsv") || f.hasSuffix(".csv") || f.hasSuffix(".test") || f.hasSuffix(".base") {
                 if let d = FileManager.default.contents(atPath: dir + "/" + f), d.count < 1 << 14 {
-                    for mode in 0..<6 { out.append([UInt8(mode)] + Array(d)) }
+                    for mode in 0..<8 { out.append([UInt8(mode)] + Array(d)) }
                 }
             }
         }
@@ -111,6 +111,8 @@ struct DataTarget: FuzzTarget {
         out.append([2] + Array((dat + "\0" + users + "\0" + titles).utf8))
         out.append([3] + Array((csv + "\0" + movies).utf8))
         out.append([4] + Array(("1\t1\n1\t2\n" + "\0" + "2\t1\n").utf8))
+        out.append([6] + Array(("0 1 2 3\n1 2\n2 0 3\n" + "\0" + "0 4\n1 3\n").utf8))
+        out.append([7] + Array(("1 1 2\n2 1\n" + "\0" + "1 3\n" + "\0" + "2 2\n").utf8))
         return out
     }
 
@@ -125,7 +127,7 @@ struct DataTarget: FuzzTarget {
     func write(_ name: String, _ bytes: ArraySlice<UInt8>) {
         let fd = open(folder + "/" + name, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { return }
-        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        _ = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
         close(fd)
     }
 
@@ -134,13 +136,15 @@ struct DataTarget: FuzzTarget {
         let body = input.dropFirst()
         let parts = body.split(separator: 0, maxSplits: 3, omittingEmptySubsequences: false)
         for f in ["data.txt", "u.data", "u.user", "u.item", "u.genre", "ratings.dat", "users.dat", "movies.dat",
-                  "ratings.csv", "movies.csv", "base", "test"] { unlink(folder + "/" + f) }
+                  "ratings.csv", "movies.csv", "base", "test", "validation", "train.txt", "test.txt"] {
+            unlink(folder + "/" + f)
+        }
         do {
             let d: Dataset
-            switch mode % 6 {
+            switch mode % 8 {
             case 0, 5:
                 write("data.txt", body)
-                let pick = Int(mode / 6)
+                let pick = Int(mode / 8)
                 let seps = ["\t", ",", "::", ";", " ", "|"]
                 let header = pick & 1 == 1
                 let format = DelimitedFormat(separator: seps[pick % seps.count], header: header,
@@ -148,7 +152,7 @@ struct DataTarget: FuzzTarget {
                                              rating: pick & 4 == 4 ? nil : "2", timestamp: pick & 8 == 8 ? nil : "3",
                                              quoted: pick & 16 == 16 ? true : nil)
                 d = try DelimitedLoader.load(path: folder + "/data.txt", format: format, name: "fuzz",
-                                             policy: mode % 6 == 5 ? .skip : .fail).0
+                                             policy: mode % 8 == 5 ? .skip : .fail).0
             case 1:
                 for (name, part) in zip(["u.data", "u.user", "u.item", "u.genre"], parts) { write(name, part) }
                 d = try GroupLens.loadML100K(directory: folder, policy: mode & 64 == 0 ? .fail : .skip).0
@@ -158,11 +162,20 @@ struct DataTarget: FuzzTarget {
             case 3:
                 for (name, part) in zip(["ratings.csv", "movies.csv"], parts) { write(name, part) }
                 d = try GroupLens.loadCSV(directory: folder, policy: mode & 64 == 0 ? .fail : .skip).0
+            case 6:
+                for (name, part) in zip(["train.txt", "test.txt"], parts) { write(name, part) }
+                let paths = ["train.txt", "test.txt"].prefix(max(1, min(2, parts.count))).map { folder + "/" + $0 }
+                d = try AdjacencyLoader.load(paths: paths, name: "fuzz", ordered: mode & 64 == 0,
+                                             policy: mode & 128 == 0 ? .fail : .skip).0
             default:
-                // Split files against a fixed small data set.
+                // Split files (pairs, or adjacency lists with a validation file) against a fixed small data set.
                 write("base", parts.first ?? []); write("test", parts.count > 1 ? parts[1] : [])
+                let adjacency = mode % 8 == 7
+                if adjacency { write("validation", parts.count > 2 ? parts[2] : []) }
                 let fixed = SyntheticData.generate(SyntheticConfig(users: 5, items: 4, interactions: 12, seed: 1))
-                let pair = PredefinedPair(base: folder + "/base", test: folder + "/test")
+                let pair = PredefinedPair(base: folder + "/base", test: folder + "/test",
+                                          validation: adjacency ? folder + "/validation" : nil,
+                                          layout: adjacency ? .adjacency : .pairs)
                 let folds = try Splitter.folds(fixed, method: .predefined(files: [pair]), seed: 1)
                 return "split ok \(folds.count)"
             }
@@ -181,7 +194,13 @@ struct DataTarget: FuzzTarget {
                     for fold in folds { _ = f.matrix(positions: fold.train) }
                 }
             }
-            return "loaded \(mode % 6) \(d.count > 0) \(splits > 0)"
+            return "loaded \(mode % 8) \(d.count > 0) \(splits > 0)"
         } catch { return signature(error) }
     }
 }
+
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+private let systemWrite = Darwin.write
+#endif

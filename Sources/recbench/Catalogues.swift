@@ -13,6 +13,7 @@ struct Algorithms: ParsableCommand {
         if list.isEmpty { fail(CLIError.usage("unknown algorithm \"\(name!)\"; known: \(AlgorithmRegistry.all.map(\.name).joined(separator: ", "))")) }
         for d in list {
             print("\(d.name) — \(d.summary)\n  tasks: \(d.tasks.map(\.rawValue).sorted().joined(separator: ", "))")
+            print("  search budget (successive halving): " + (d.budgetParameter.map { "\($0) (the parameter's value is the full budget)" } ?? "training-sample fraction"))
             for p in d.parameters {
                 print("  \(p.name) = \(p.defaultValue)  (\(p.expectation))\n      \(p.help)")
             }

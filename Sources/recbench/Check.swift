@@ -67,25 +67,27 @@ struct BaselineCommand: ParsableCommand {
         @Option(help: "Default allowed relative drop.") var relative = 0.02
         @Option(help: "Default allowed absolute drop.") var absolute = 0.001
         @OptionGroup var tests: TestOptions
-        @Option(help: ArgumentHelp("Keep the tolerances, level and test of an existing baseline file (e.g. the one being replaced).", valueName: "file"))
+        @Option(help: ArgumentHelp("Keep the tolerances, level and test of an existing baseline file "
+            + "(e.g. the one being replaced).", valueName: "file"))
         var keepTolerances: String?
 
         func run() throws {
             tests.check()
             do {
                 let r = try RunFolder.load(folder)
-                var b = Baseline.make(from: r, perUser: perUser, defaultTolerance: .init(absolute: absolute, relative: relative), significanceLevel: tests.alpha,
-                                      test: tests.test)
+                var b = Baseline.make(from: r, perUser: perUser,
+                                      defaultTolerance: .init(absolute: absolute, relative: relative),
+                                      significanceLevel: tests.alpha, test: tests.test)
                 if let keepTolerances {
                     let old = try Baseline.load(path: keepTolerances)
-                    b.tolerances = old.tolerances; b.defaultTolerance = old.defaultTolerance; b.significanceLevel = old.significanceLevel
+                    b.tolerances = old.tolerances; b.defaultTolerance = old.defaultTolerance
+                    b.significanceLevel = old.significanceLevel
                     // The old file's test when it names one (files from before the choice used Wilcoxon
                     // without saying so: they get --test); the note always describes this version.
                     b.test = old.test ?? tests.test
                 }
                 let path = output ?? "results/baselines/\(r.spec.name).json"
-                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
-                                                        withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: PathText.folder(of: path), withIntermediateDirectories: true)
                 try AtomicFile.write(try Baseline.encode(b), to: path)
                 print("baseline: \(path) (\(b.results.count) metric values from run \(r.runID))")
             } catch { fail(error) }

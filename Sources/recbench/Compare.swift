@@ -41,7 +41,8 @@ struct Compare: ParsableCommand {
     @OptionGroup var tests: TestOptions
     @Option(help: "Power at which the minimum detectable effect is quoted.") var power = Power.defaultPower
     @Option(help: "Bootstrap resamples.") var resamples = 2000
-    @Option(help: "Monte Carlo sign patterns of the randomization test.") var permutations = Statistics.randomizationPermutations
+    @Option(help: "Monte Carlo sign patterns of the randomization test.")
+    var permutations = Statistics.randomizationPermutations
     @Option(help: "Threads (rows are tested in parallel; results do not depend on it).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: ArgumentHelp("Also write the table as CSV to this file.", valueName: "file")) var csv: String?
@@ -60,10 +61,11 @@ struct Compare: ParsableCommand {
         do {
             let loaded = try runs.map(RunFolder.load)
             let table = loaded.count == 1
-                ? try Comparison.compare(run: loaded[0], baseline: baseline, configurations: configurations.isEmpty ? nil : configurations,
+                ? try Comparison.compare(run: loaded[0], baseline: baseline,
+                                         configurations: configurations.isEmpty ? nil : configurations,
                                          metrics: metrics.isEmpty ? nil : metrics, options: options)
-                : try Comparison.compare(runs: loaded[0], loaded[1], baseline: baseline, metrics: metrics.isEmpty ? nil : metrics,
-                                         options: options)
+                : try Comparison.compare(runs: loaded[0], loaded[1], baseline: baseline,
+                                         metrics: metrics.isEmpty ? nil : metrics, options: options)
             guard !table.rows.isEmpty else { fail(CLIError.usage("nothing to compare (need two configurations sharing a metric)")) }
             print(printMarkdown ? table.markdown() : table.console(), terminator: "")
             if let csv { try AtomicFile.write(table.csv(), to: csv) }

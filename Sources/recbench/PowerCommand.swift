@@ -42,17 +42,21 @@ struct PowerCommand: ParsableCommand {
                                         configurations: configurations.isEmpty ? nil : configurations,
                                         metrics: metric.isEmpty ? nil : metric, alpha: alpha, power: power)
         } catch { fail(error) }
-        guard !rows.isEmpty else { fail(CLIError.usage("nothing to analyse (need two configurations sharing a metric)")) }
+        guard !rows.isEmpty else {
+            fail(CLIError.usage("nothing to analyse (need two configurations sharing a metric)"))
+        }
         print(Self.render(rows, alpha: alpha, power: power), terminator: "")
     }
 
     static func render(_ rows: [PowerRow], alpha: Double, power: Double) -> String {
         func count(_ x: Double) -> String { x.isFinite ? String(Int(x.rounded(.up))) : "∞" }
-        let header = ["dataset", "metric", "reference", "candidate", "n", "diff", "sd diff", "MDE", "power at Δ", "needed", "users/fold"]
+        let header = ["dataset", "metric", "reference", "candidate", "n", "diff", "sd diff", "MDE", "power at Δ",
+                      "needed", "users/fold"]
         let body = rows.map { r in
             [r.dataset, r.metric, r.reference, r.candidate, "\(r.n) \(r.unit)", String(format: "%+.4f", r.difference),
-             TextFormat.fixed(r.sdDifference), ComparisonTable.effect(r.minimumDetectableEffect), TextFormat.fixed(r.currentPower, 3),
-             count(r.pairsNeeded) + (r.unit == "folds" ? " folds" : " pairs"), r.unit == "folds" ? "–" : count(r.usersPerFoldNeeded)]
+             TextFormat.fixed(r.sdDifference), ComparisonTable.effect(r.minimumDetectableEffect),
+             TextFormat.fixed(r.currentPower, 3), count(r.pairsNeeded) + (r.unit == "folds" ? " folds" : " pairs"),
+             r.unit == "folds" ? "–" : count(r.usersPerFoldNeeded)]
         }
         let widths = header.indices.map { c in ([header[c]] + body.map { $0[c] }).map(\.count).max()! }
         func line(_ cells: [String]) -> String {
@@ -62,8 +66,8 @@ struct PowerCommand: ParsableCommand {
         var out = line(header) + "\n" + widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ") + "\n"
         for b in body { out += line(b) + "\n" }
         let delta = rows[0].delta
-        out += "Δ = \(delta); paired two-sided t-test at α = \(alpha), power \(power). MDE: smallest |diff| detectable with the "
-            + "run's n. needed: pairs (or folds) to detect Δ; users/fold: needed ÷ the run's folds.\n"
+        out += "Δ = \(delta); paired two-sided t-test at α = \(alpha), power \(power). MDE: smallest |diff| detectable "
+            + "with the run's n. needed: pairs (or folds) to detect Δ; users/fold: needed ÷ the run's folds.\n"
         return out
     }
 }

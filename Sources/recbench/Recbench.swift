@@ -20,7 +20,9 @@ struct Recbench: ParsableCommand {
         Results go to results/<experiment>/<run-id>/ (metrics.csv, per_user.csv, profile.csv, summary.md, manifest.json). `recbench algorithms` lists every algorithm with its parameters and defaults; `recbench metrics` lists the metrics with their formulas; `recbench schema` prints the JSON Schema of experiment files.
         """,
         version: SystemInfo.recbenchVersion,
-        subcommands: [Run.self, Validate.self, PlanCommand.self, Merge.self, Compare.self, PowerCommand.self, Check.self, BaselineCommand.self, Datasets.self, Algorithms.self, Metrics.self, Schema.self, Bench.self, Version.self]
+        subcommands: [Run.self, Validate.self, PlanCommand.self, Merge.self, Compare.self, PowerCommand.self,
+                      Check.self, BaselineCommand.self, Datasets.self, Algorithms.self, Metrics.self, Schema.self,
+                      Bench.self, Version.self]
     )
 
     /// ArgumentParser's own entry point, except that a bad command line exits 2 (invalid input)
@@ -53,7 +55,7 @@ struct DataOptions: ParsableArguments {
         let env = ProcessInfo.processInfo.environment
         var candidates = [registry, env["RECBENCH_REGISTRY"], "datasets"].compactMap { $0 }
         if let file {
-            let parent = ((file as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+            let parent = PathText.parent(PathText.parent(file))
             candidates.append((parent.isEmpty ? "." : parent) + "/datasets")
         }
         return candidates.first { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && d.boolValue }

@@ -16,16 +16,19 @@ struct Run: ParsableCommand {
         table and writes results/<experiment>/<run-id>/ (metrics.csv, per_user.csv, profile.csv, \
         summary.md, manifest.json); results/<experiment>/latest points at the newest run.
 
-        Every finished trial is kept in results/<experiment>/cache/, keyed by everything that
-        determines it (data, fold, algorithm and parameters, seed, metrics, Recbench version), so
-        a rerun after an edit computes only what changed and a rerun after an interruption
-        resumes. Ctrl-C stops after the trials in flight (a second Ctrl-C aborts at once).
+        Every finished trial is kept in results/<experiment>/cache/, keyed by everything that \
+        determines it (data, fold, algorithm and parameters, seed, metrics, Recbench version; the \
+        thread count for algorithms whose results depend on it), so a rerun after an edit computes \
+        only what changed and a rerun after an interruption resumes. Ctrl-C stops after the trials \
+        in flight (a second Ctrl-C aborts at once).
 
-        --shard i/n runs only trials whose 0-based plan index mod n is i-1 (see `recbench plan
+        --shard i/n runs only trials whose 0-based plan index mod n is i-1 (see `recbench plan \
         FILE --shards n`) and writes <run-id>-shard<i>of<n>/; `recbench merge` joins the shards.
-        Processes may share an output folder and a cache: each run gets its own folder (a counter
-        follows the run ID when another run took the name), `latest` is replaced atomically, and
-        <run-id>.partial folders left by killed runs are removed by the next run of the experiment.
+
+        Processes may share an output folder and a cache: each run gets its own folder (a counter \
+        follows the run ID when another run took the name), `latest` is replaced atomically, and \
+        <run-id>.partial folders left by killed runs are removed by the next run of the experiment. \
+        The output and cache folders are checked for writing before any trial runs.
 
         \(ExitStatus.help)
         """)
@@ -53,10 +56,11 @@ struct Run: ParsableCommand {
         if let shard { do { part = try Shard(parsing: shard) } catch { fail(CLIError.usage(String(describing: error))) } }
         if force && noCache { fail(CLIError.usage("--force and --no-cache exclude each other")) }
         if dryRun { print(Plan(spec: spec).describe(shards: part?.count)); return }
+        for w in spec.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
         let registry: RecbenchData.DatasetRegistry?
         do { registry = try data.loadRegistry(near: file) } catch { fail(error) }
         let env = DataEnvironment(registry: registry, cacheDirectory: data.cacheDirectory,
-                                  baseDirectory: (file as NSString).deletingLastPathComponent.isEmpty ? "." : (file as NSString).deletingLastPathComponent)
+                                  baseDirectory: PathText.folder(of: file))
         let progress: ProgressReporter = !quiet && TerminalProgress.isInteractive() ? TerminalProgress() : SilentProgress()
         let runner = Runner(spec: spec, data: env, progress: progress)
         let interrupt = InterruptHandler { runner.cancel() }
@@ -82,6 +86,10 @@ struct Run: ParsableCommand {
             let corrupt = result.recomputedCorruptEntries
             if corrupt > 0 { line += ", recomputed \(corrupt) corrupt entr\(corrupt == 1 ? "y" : "ies")" }
             print(line)
+        }
+        let search = runner.searchCounts
+        if search.reusedCandidates > 0 {
+            print("search: reused \(search.reusedCandidates) of \(search.reusedCandidates + search.computedCandidates) candidates from the cache")
         }
         print("results: \(result.directory)  (\(String(format: "%.1f", result.wallSeconds)) s)")
         if !result.failures.isEmpty {
@@ -144,7 +152,8 @@ struct Merge: ParsableCommand {
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check experiment files against the schema without running them.",
-        discussion: "Reports every problem as FILE:LINE: field.path: message and exits 2 when any file has one.")
+        discussion: "Reports every problem as FILE:LINE: field.path: message and exits 2 when any file has one. "
+            + "Warns (without failing) when a grid without \"search\" would pick its best point on test data.")
 
     @Argument(help: "Experiment files.") var files: [String]
     @OptionGroup var data: DataOptions
@@ -154,7 +163,9 @@ struct Validate: ParsableCommand {
         for file in files {
             do {
                 let spec = try ExperimentLoader(registry: try data.loadRegistry(near: file)).load(path: file)
-                print("\(file): ok (\(Plan(spec: spec).trials.count) trials)")
+                // Unbuffered, so the line precedes its warnings on a shared terminal.
+                FileHandle.standardOutput.write(Data("\(file): ok (\(Plan(spec: spec).trials.count) trials)\n".utf8))
+                for w in spec.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
             } catch {
                 bad = true
                 FileHandle.standardError.write(Data(ExitStatus.lines(error).map { $0 + "\n" }.joined().utf8))

@@ -19,7 +19,8 @@ import Testing
     ]
     for c in cases {
         let f = Statistics.noncentralTCDF(c.t, dof: c.nu, noncentrality: c.delta)
-        #expect(abs(f - c.cdf) <= 1e-9 * max(1, c.cdf) || abs(f / c.cdf - 1) < 1e-7, "F(\(c.t); \(c.nu), \(c.delta)) = \(f), SciPy \(c.cdf)")
+        #expect(abs(f - c.cdf) <= 1e-9 * max(1, c.cdf) || abs(f / c.cdf - 1) < 1e-7,
+                "F(\(c.t); \(c.nu), \(c.delta)) = \(f), SciPy \(c.cdf)")
     }
 }
 

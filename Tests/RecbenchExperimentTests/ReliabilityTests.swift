@@ -128,7 +128,8 @@ private final class RecordingProgress: ProgressReporter, @unchecked Sendable {
             Issue.record("\(out): the run succeeded")
         } catch {
             let message = String(describing: error)
-            #expect(message.hasPrefix((blocker as NSString).standardizingPath + ": "), "\(message)")
+            let names = [blocker, (blocker as NSString).standardizingPath]
+            #expect(names.contains { message.hasPrefix($0 + ": ") }, "\(message)")
             #expect(message.contains("it is not a folder"), "\(message)")
         }
         #expect(progress.started == 0, "\(out): trials ran before the output folder was checked")
@@ -136,7 +137,8 @@ private final class RecordingProgress: ProgressReporter, @unchecked Sendable {
 }
 
 /// Writing to a full device keeps the system's reason (issue 14, item 8).
-@Test func aFullDeviceKeepsItsReason() throws {
+@Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/full"), "needs Linux's /dev/full"))
+func aFullDeviceKeepsItsReason() throws {
     let fd = open("/dev/full", O_WRONLY)
     try #require(fd >= 0)
     defer { close(fd) }

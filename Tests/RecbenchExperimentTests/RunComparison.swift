@@ -32,7 +32,7 @@ let syntheticEnvironment = DataEnvironment(registry: nil, cacheDirectory: NSTemp
 
 /// Fields that measure the run rather than its results.
 let timingKeys: Set<String> = ["runID", "startedAt", "wallSeconds", "loadSeconds", "filterSeconds", "splitSeconds",
-                               "fitSeconds", "scoreSeconds", "evaluateSeconds", "peakResidentBytes"]
+                               "fitSeconds", "scoreSeconds", "evaluateSeconds", "peakResidentBytes", "validationSeconds"]
 
 func strippingTimings(_ node: Any) -> Any {
     if let d = node as? [String: Any] { return d.filter { !timingKeys.contains($0.key) }.mapValues(strippingTimings) }

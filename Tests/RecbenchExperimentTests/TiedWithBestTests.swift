@@ -16,7 +16,8 @@ private func fixedDifferences(_ table: [String: [Double]]) -> (String, String) -
     // significant. C's average −0.2 with the same spread: t ≈ −12.6, significant even after Holm (× 2).
     let noise = (0..<40).map { 0.1 * (Double($0 % 2) * 2 - 1) }
     let b = noise.map { $0 - 0.01 }, c = noise.map { $0 - 0.2 }
-    let g = try #require(TiedGroup.make(dataset: "d", metric: "ndcg@10", candidates: [("C", 0.30), ("A", 0.50), ("B", 0.49)],
+    let g = try #require(TiedGroup.make(dataset: "d", metric: "ndcg@10",
+                                        candidates: [("C", 0.30), ("A", 0.50), ("B", 0.49)],
                                         differences: fixedDifferences(["B": b, "C": c]), test: .t, alpha: 0.05,
                                         permutations: 1000, seed: 1))
     #expect(g.best == "A" && g.members.map(\.label) == ["A", "B"] && g.worse.map(\.label) == ["C"])
@@ -25,9 +26,10 @@ private func fixedDifferences(_ table: [String: [Double]]) -> (String, String) -
     #expect(g.members[1].pAdjusted == Statistics.holmBonferroni([pC, pB])[1] && g.members[1].p == pB)
     #expect(g.members[0].p == nil && g.members[1].n == 40)
     // Lower is better for RMSE: the smallest mean is the best, and the significance direction follows.
-    let e = try #require(TiedGroup.make(dataset: "d", metric: "rmse", candidates: [("A", 0.90), ("B", 0.91), ("C", 1.10)],
-                                        differences: fixedDifferences(["B": b.map { -$0 }, "C": c.map { -$0 }]), test: .t,
-                                        alpha: 0.05, permutations: 1000, seed: 1))
+    let e = try #require(TiedGroup.make(dataset: "d", metric: "rmse",
+                                        candidates: [("A", 0.90), ("B", 0.91), ("C", 1.10)],
+                                        differences: fixedDifferences(["B": b.map { -$0 }, "C": c.map { -$0 }]),
+                                        test: .t, alpha: 0.05, permutations: 1000, seed: 1))
     #expect(e.best == "A" && e.members.map(\.label) == ["A", "B"] && e.worse.map(\.label) == ["C"])
     // A stricter α keeps more in the group; a group of one when everything else is significantly worse.
     let strict = try #require(TiedGroup.make(dataset: "d", metric: "ndcg@10", candidates: [("A", 0.5), ("C", 0.3)],
@@ -72,7 +74,8 @@ private func fixedDifferences(_ table: [String: [Double]]) -> (String, String) -
         let cells = row.components(separatedBy: " & ")
         let label = cells[0].replacingOccurrences(of: " (ref.)", with: "").replacingOccurrences(of: "\\_", with: "_")
         for (j, m) in metrics.enumerated() {
-            #expect(cells[j + 1].contains("\\textbf") == groups.first { $0.metric == m }!.contains(label), "\(label) \(m)")
+            let group = try #require(groups.first { $0.metric == m })
+            #expect(cells[j + 1].contains("\\textbf") == group.contains(label), "\(label) \(m)")
         }
     }
     // report.html: the groups' table, and every non-significant row says what it could have detected.
@@ -81,7 +84,9 @@ private func fixedDifferences(_ table: [String: [Double]]) -> (String, String) -
     let sig = Comparison.againstReference(r)
     let notSignificant = sig.rows.filter { !sig.isSignificant($0) }
     #expect(html.components(separatedBy: "not significant; detectable |diff| ≥ ").count - 1 == notSignificant.count)
-    for row in notSignificant { #expect(html.contains("detectable |diff| ≥ \(ComparisonTable.effect(row.minimumDetectableEffect))")) }
+    for row in notSignificant {
+        #expect(html.contains("detectable |diff| ≥ \(ComparisonTable.effect(row.minimumDetectableEffect))"))
+    }
 }
 
 @Test func powerRowsFollowTheFormulas() throws {
@@ -142,7 +147,8 @@ private func withTie(_ r: RunResult, copy: String, from source: String) -> RunRe
     let change = try #require(report.groupRegressions.first)
     #expect(change.configuration == partner && change.metric == "ndcg@10" && change.currentBest == ndcg.best)
     #expect(try #require(change.pAdjusted) < 0.05)
-    #expect(report.exitCode == 1 && report.summary().contains("\(partner) was tied with the best (\(ndcg.best)) in the baseline"))
+    #expect(report.exitCode == 1)
+    #expect(report.summary().contains("\(partner) was tied with the best (\(ndcg.best)) in the baseline"))
     // Seen from the other side: a configuration that joins the group is a note, not a regression.
     // (The best's own 23 % drop is a separate, ordinary regression there.)
     let improvedFile = NSTemporaryDirectory() + "/recbench-baseline-\(UUID().uuidString).json"

@@ -82,7 +82,7 @@ let badCases: [(String, String, String)] = [
     ("\"ndcg@10\"", "\"rmse\"", "exp.json:10: metrics[0]: \"rmse\" is a rating metric and does not apply to the ranking task"),
     ("\"task\": \"ranking\"", "\"task\": \"rating\"",
      "exp.json:7: algorithms[0].name: MostPopular does not support the rating task (it supports: ranking, sequential)"),
-    ("\"users\": 50", "\"users\": -5", "exp.json:4: datasets[0].synthetic.users: expected a positive integer, got -5"),
+    ("\"users\": 50", "\"users\": -5", "exp.json:4: datasets[0].synthetic.users: expected an integer in 1...100000000, got -5"),
     ("\"interactions\": 600", "\"interactions\": 60000", "exp.json:4: datasets[0].synthetic.interactions: cannot exceed users × items = 2000"),
     ("\"split\": { \"method\": \"kfold\", \"k\": 3 },", "", "exp.json: split: is required (e.g. {\"method\": \"kfold\", \"k\": 5})"),
     ("\"metrics\": [\"ndcg@10\", \"recall@[5,10]\"]", "\"metrics\": []", "exp.json:10: metrics: must not be empty"),
