@@ -21,6 +21,7 @@ public enum AlgorithmRegistry {
         AlgorithmDescriptor(PureSVD.self),
         AlgorithmDescriptor(FactorizationMachine.self),
         AlgorithmDescriptor(SASRec.self),
+        AlgorithmDescriptor(GRU4Rec.self),
         AlgorithmDescriptor(BERT4Rec.self),
         AlgorithmDescriptor(NeuMF.self),
     ]

@@ -88,7 +88,7 @@ struct Node {
 enum Op {
     case matmul, add, addBias, mul, scale, concat, gatherRows, gatherDot, layerNorm, gelu, relu, sigmoid, dropout
     case attentionScores, maskedSoftmax, attentionApply, bceWithLogits, softmaxCrossEntropy
-    case embeddingBag, tanh, reparameterize, gaussianKL, multinomialNLL
+    case embeddingBag, tanh, reparameterize, gaussianKL, multinomialNLL, gru
 }
 
 /// One recorded op: output, up to three inputs, integer/real parameters and scratch saved for backward.
@@ -222,6 +222,7 @@ public final class Graph {
         case .reparameterize: reparameterizeBackward(r)
         case .gaussianKL: gaussianKLBackward(r)
         case .multinomialNLL: multinomialNLLBackward(r)
+        case .gru: gruBackward(r)
         }
     }
 }

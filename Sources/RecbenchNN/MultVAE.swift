@@ -13,9 +13,12 @@ import RecbenchAlgorithms
 /// dropout 0.5, cap 0.2 over 200,000 steps, Adam at 1e-3) with the paper's 500 users a batch.
 public final class MultVAE: Recommender {
     public struct Config: AlgorithmConfig {
+        public static let budgetParameter: String? = "epochs"
         public static let parameters: [ParameterSpec] = [
-            .integer("hidden_size", default: 600, min: 1, max: 65_536, "Width of the encoder's and decoder's tanh layer."),
-            .integer("latent", default: 64, min: 1, max: 65_536, "Dimension of z (RecBole's latent_dimension is twice this)."),
+            .integer("hidden_size", default: 600, min: 1, max: 65_536,
+                     "Width of the encoder's and decoder's tanh layer."),
+            .integer("latent", default: 64, min: 1, max: 65_536,
+                     "Dimension of z (RecBole's latent_dimension is twice this)."),
             .real("dropout", default: 0.5, max: 0.95, "Dropout on the normalised input row."),
             .real("anneal_cap", default: 0.2, max: 10, "Largest β on the KL term."),
             .integer("total_anneal_steps", default: 200_000, min: 1, "Steps over which β grows from 0 to 1 (capped)."),
@@ -32,9 +35,13 @@ public final class MultVAE: Recommender {
             learningRate = v.real("learning_rate"); batchSize = v.int("batch_size"); epochs = v.int("epochs")
             patience = v.int("patience")
         }
+        public init(_ overrides: [String: ParameterValue] = [:]) {
+            self.init(ParameterValues(specs: Self.parameters, overrides: overrides))
+        }
     }
     public static let name = "MultVAE"
-    public static let summary = "Variational autoencoder with multinomial likelihood over the user's row (Liang et al. 2018)."
+    public static let summary =
+        "Variational autoencoder with multinomial likelihood over the user's row (Liang et al. 2018)."
     public static let tasks: Set<RecommendationTask> = [.ranking]
 
     public let config: Config
@@ -78,6 +85,19 @@ public final class MultVAE: Recommender {
         return (offsets, items, weights, targets)
     }
 
+    /// β at update `step` (1-based): step/steps, never above `cap` (Liang et al.'s linear annealing).
+    static func klWeight(step: Int, cap: Double, steps: Int) -> Float {
+        Float(min(cap, Double(step) / Double(max(1, steps))))
+    }
+
+    /// The training objective of a bag of rows: multinomial NLL of the targets plus β·KL.
+    func loss(_ g: Graph, _ batch: (offsets: [Int32], items: [Int32], weights: [Float], targets: [Float]),
+              beta: Float) -> Tensor {
+        let (logits, mu, lv) = forward(g, offsets: batch.offsets, items: batch.items, weights: batch.weights)
+        let nll = g.multinomialNLL(logits: logits, offsets: batch.offsets, targets: batch.items, weights: batch.targets)
+        return g.add(nll, g.scale(g.gaussianKL(mean: mu, logVariance: lv), beta))
+    }
+
     /// Logits, μ and log σ² for a bag of rows.
     func forward(_ g: Graph, offsets: [Int32], items: [Int32], weights: [Float]) -> (Tensor, Tensor, Tensor) {
         let h = g.tanh(g.addBias(g.embeddingBag(g.parameter(input), offsets: offsets, indices: items, weights: weights),
@@ -110,11 +130,9 @@ public final class MultVAE: Recommender {
                     rows(users[first..<min(users.count, first + config.batchSize)], drop: (config.dropout, r))
                 }
                 step += 1
-                let beta = Float(min(config.annealCap, Double(step) / Double(config.annealSteps)))
+                let beta = Self.klWeight(step: step, cap: config.annealCap, steps: config.annealSteps)
                 g.reset()
-                let (logits, mu, lv) = forward(g, offsets: batch.offsets, items: batch.items, weights: batch.weights)
-                let nll = g.multinomialNLL(logits: logits, offsets: batch.offsets, targets: batch.items, weights: batch.targets)
-                let loss = g.add(nll, g.scale(g.gaussianKL(mean: mu, logVariance: lv), beta))
+                let loss = loss(g, batch, beta: beta)
                 g.backward(loss)
                 adam.update()
                 lossSum += Double(g.scalar(loss)); batches += 1

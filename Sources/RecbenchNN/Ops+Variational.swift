@@ -85,7 +85,8 @@ extension Graph {
         for i in 0..<r.i0 { dl[i] += g[i] * eps[i] * 0.5 * expf(0.5 * lv[i]) }
     }
 
-    /// Mean over rows of KL(N(μ, σ²) ‖ N(0, 1)) = −½ Σ_j (1 + logσ²_j − μ_j² − σ²_j); inputs rows × k.
+    /// Mean over rows of KL(N(μ, σ²) ‖ N(0, 1)) = −½ Σ_j (1 + logσ²_j − μ_j² − σ²_j);
+    /// inputs rows × k.
     public func gaussianKL(mean: Tensor, logVariance: Tensor) -> Tensor {
         precondition(mean.shape == logVariance.shape)
         let rows = mean.shape.rows, n = mean.shape.count
@@ -94,7 +95,8 @@ extension Graph {
         var total: Double = 0
         for i in 0..<n { total += Double(1 + lv[i] - mu[i] * mu[i] - expf(lv[i])) }
         value(out)[0] = Float(-0.5 * total / Double(max(1, rows)))
-        record(Record(op: .gaussianKL, out: out.id, a: mean.id, b: logVariance.id, i0: n, f0: 1 / Float(max(1, rows))))
+        record(Record(op: .gaussianKL, out: out.id, a: mean.id, b: logVariance.id, i0: n,
+                      f0: 1 / Float(max(1, rows))))
         return out
     }
 

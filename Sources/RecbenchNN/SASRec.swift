@@ -37,26 +37,7 @@ public final class SASRec: Recommender {
         state.includeValidation = false
         defer { state.includeValidation = true }
         core.build(itemCount: data.itemCount, seed: context.seed)
-        let l = config.settings.maxLength
-        // Samples: (user, end) = the window of input/target pairs (h[t], h[t+1]) ending before `end`.
-        var samples: [(user: Int, end: Int)] = []
-        for (u, h) in state.training.enumerated() where h.count >= 2 {
-            let pairs = h.count - 1
-            if config.settings.slidingWindow {
-                var end = pairs
-                while end > 0 { samples.append((u, end)); end -= l }
-            } else { samples.append((u, pairs)) }
-        }
-        try core.train(samples: samples.count, state: state, context: context, model: self) { sample, inputs, targets, _ in
-            let (u, end) = samples[sample], h = self.state.training[u]
-            let begin = max(0, end - l), pad = l - (end - begin)
-            for s in 0..<l {
-                if s < pad { inputs[s] = -1; targets[s] = -1; continue }
-                let t = begin + s - pad
-                inputs[s] = h[t]; targets[s] = h[t + 1]
-            }
-            return u
-        }
+        try core.trainNextItem(state: state, context: context, model: self)
     }
 
     /// Scores of every item as the next one after each user's history (training history, plus the

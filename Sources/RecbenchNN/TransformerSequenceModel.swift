@@ -12,13 +12,18 @@ public struct SequenceSettings: Sendable {
 
     /// `extra` (a model's own parameters) follows dropout; the help texts name what the loss is
     /// computed on (every position, or the masked ones).
+    /// `transformer: false` leaves out blocks, heads and inner_size (a recurrent encoder has none).
     static func parameters(dropout: Double, batchSize: Int, maxLengthHelp: String, lossHelp: String,
-                           negativesHelp: String, extra: [ParameterSpec] = []) -> [ParameterSpec] {
-        [
-            .integer("embedding_size", default: 64, min: 1, max: 4096, "Item embedding and hidden size D."),
+                           negativesHelp: String, extra: [ParameterSpec] = [],
+                           transformer: Bool = true) -> [ParameterSpec] {
+        let encoder: [ParameterSpec] = !transformer ? [] : [
             .integer("blocks", default: 2, min: 1, max: 64, "Transformer blocks."),
             .integer("heads", default: 2, min: 1, max: 64, "Attention heads (must divide embedding_size)."),
             .integer("inner_size", default: 256, min: 1, max: 65536, "Feed-forward hidden size."),
+        ]
+        return [
+            .integer("embedding_size", default: 64, min: 1, max: 4096, "Item embedding and hidden size D."),
+        ] + encoder + [
             .integer("max_length", default: 50, min: 2, max: 4096, maxLengthHelp),
             .real("dropout", default: dropout, min: 0, max: 0.95, "Dropout on embeddings, attention and residual branches."),
         ] + extra + [
@@ -50,8 +55,11 @@ public struct SequenceSettings: Sendable {
     ]
 
     public init(_ v: ParameterValues) {
-        embeddingSize = v.int("embedding_size"); blocks = v.int("blocks"); heads = v.int("heads")
-        innerSize = v.int("inner_size"); maxLength = v.int("max_length"); dropout = Float(v.real("dropout"))
+        // A recurrent model declares no transformer settings (0 = none).
+        let declares = v.values["blocks"] != nil
+        embeddingSize = v.int("embedding_size"); blocks = declares ? v.int("blocks") : 0
+        heads = declares ? v.int("heads") : 0; innerSize = declares ? v.int("inner_size") : 0
+        maxLength = v.int("max_length"); dropout = Float(v.real("dropout"))
         learningRate = Float(v.real("learning_rate")); weightDecay = Float(v.real("weight_decay"))
         clipNorm = Float(v.real("clip_norm")); batchSize = v.int("batch_size"); epochs = v.int("epochs")
         loss = v.choice("loss"); negatives = v.int("negatives"); patience = v.int("patience")
@@ -59,24 +67,48 @@ public struct SequenceSettings: Sendable {
     }
 }
 
-/// Item + positional embeddings, a transformer encoder and the shared-embedding output layer,
-/// with the training loop both sequential models use. A model supplies how one training row is
-/// filled (inputs, targets, padding) and which window `score` continues.
+/// What turns embedded windows (B × L × D) into hidden states (B × L × D): the transformer for
+/// SASRec and BERT4Rec, a GRU for GRU4Rec.
+protocol SequenceEncoder: AnyObject {
+    var parameters: [Parameter] { get }
+    var noDecay: [Parameter] { get }
+    func encode(_ g: Graph, _ x: Tensor, keyValid: UnsafeBufferPointer<Int32>, causal: Bool) -> Tensor
+}
+
+extension TransformerEncoder: SequenceEncoder {
+    func encode(_ g: Graph, _ x: Tensor, keyValid: UnsafeBufferPointer<Int32>, causal: Bool) -> Tensor {
+        self(g, x, keyValid: keyValid, causal: causal)
+    }
+}
+
+/// Item (+ positional) embeddings, a sequence encoder (a transformer unless `makeEncoder` says
+/// otherwise) and the shared-embedding output layer, with the training loop the sequential models
+/// share. A model supplies how one training row is filled (inputs, targets, padding) and which
+/// window `score` continues.
 final class TransformerSequenceModel: @unchecked Sendable {
+    typealias EncoderFactory = (SequenceSettings, inout RandomSource) -> any SequenceEncoder
     let settings: SequenceSettings
     let causal: Bool
     /// Extra embedding rows after the items (BERT4Rec's mask token).
     let extraTokens: Int
+    /// False for encoders that know order without them (a recurrent one).
+    let positions: Bool
+    let makeEncoder: EncoderFactory
     let name: String
     var itemCount = 0
     var itemEmbedding: Parameter!
     var positionEmbedding: Parameter!
-    var encoder: TransformerEncoder!
+    var encoder: (any SequenceEncoder)!
     var parameters: [Parameter] = []
     let graphs = GraphCache()
 
-    init(name: String, settings: SequenceSettings, causal: Bool, extraTokens: Int) {
+    init(name: String, settings: SequenceSettings, causal: Bool, extraTokens: Int, positions: Bool = true,
+         makeEncoder: @escaping EncoderFactory = { s, rng in
+             TransformerEncoder(dim: s.embeddingSize, blocks: s.blocks, heads: s.heads, innerSize: s.innerSize,
+                                dropout: s.dropout, rng: &rng)
+         }) {
         self.name = name; self.settings = settings; self.causal = causal; self.extraTokens = extraTokens
+        self.positions = positions; self.makeEncoder = makeEncoder
     }
 
     func build(itemCount: Int, seed: UInt64) {
@@ -84,18 +116,44 @@ final class TransformerSequenceModel: @unchecked Sendable {
         var rng = RandomSource(seed: seed, stream: "\(name)-init")
         let d = settings.embeddingSize
         itemEmbedding = Parameter("item", Shape(itemCount + extraTokens, d)); itemEmbedding.fillNormal(std: 0.02, rng: &rng)
-        positionEmbedding = Parameter("position", Shape(settings.maxLength, d)); positionEmbedding.fillNormal(std: 0.02, rng: &rng)
-        encoder = TransformerEncoder(dim: d, blocks: settings.blocks, heads: settings.heads, innerSize: settings.innerSize,
-                                     dropout: settings.dropout, rng: &rng)
-        parameters = [itemEmbedding, positionEmbedding] + encoder.parameters
+        positionEmbedding = Parameter("position", Shape(settings.maxLength, d))
+        if positions { positionEmbedding.fillNormal(std: 0.02, rng: &rng) }
+        encoder = makeEncoder(settings, &rng)
+        parameters = [itemEmbedding] + (positions ? [positionEmbedding] : []) + encoder.parameters
     }
 
     /// Hidden states B × L × D for left-padded windows (−1 = padding).
     func encode(_ g: Graph, items: UnsafeBufferPointer<Int32>, keyValid: UnsafeBufferPointer<Int32>, batch: Int) -> Tensor {
         let l = settings.maxLength, d = settings.embeddingSize
         var x = g.gatherRows(g.parameter(itemEmbedding), items, shape: Shape(batch, l, d))
-        x = g.dropout(g.addBias(x, g.parameter(positionEmbedding)), settings.dropout)
-        return encoder(g, x, keyValid: keyValid, causal: causal)
+        if positions { x = g.addBias(x, g.parameter(positionEmbedding)) }
+        x = g.dropout(x, settings.dropout)
+        return encoder.encode(g, x, keyValid: keyValid, causal: causal)
+    }
+
+    /// Next-item training (SASRec, GRU4Rec): each sample is a window of (h[t], h[t+1]) pairs of a
+    /// training history, left-padded to max_length; with sliding_window, also the earlier windows.
+    func trainNextItem(state: SequenceState, context: FitContext, model: any Recommender) throws {
+        let l = settings.maxLength
+        // Samples: (user, end) = the window of input/target pairs ending before `end`.
+        var samples: [(user: Int, end: Int)] = []
+        for (u, h) in state.training.enumerated() where h.count >= 2 {
+            let pairs = h.count - 1
+            if settings.slidingWindow {
+                var end = pairs
+                while end > 0 { samples.append((u, end)); end -= l }
+            } else { samples.append((u, pairs)) }
+        }
+        try train(samples: samples.count, state: state, context: context, model: model) { sample, inputs, targets, _ in
+            let (u, end) = samples[sample], h = state.training[u]
+            let begin = max(0, end - l), pad = l - (end - begin)
+            for s in 0..<l {
+                if s < pad { inputs[s] = -1; targets[s] = -1; continue }
+                let t = begin + s - pad
+                inputs[s] = h[t]; targets[s] = h[t + 1]
+            }
+            return u
+        }
     }
 
     /// Fills row `row` (L slots starting at inputs/targets) for sample `sample`: inputs −1 for

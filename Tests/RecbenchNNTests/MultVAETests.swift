@@ -87,6 +87,49 @@ import RecbenchEval
         return Evaluator.ranking(lists: lists, test: test, train: train, metrics: [MetricSpec(name: "ndcg", k: 10)]).metrics[0].value
     }
 
+    /// The whole objective (sparse encoder, reparameterised z, tanh decoder, multinomial NLL + β·KL)
+    /// against finite differences in every parameter; the fixed graph seed repeats ε.
+    @Test func wholeObjectiveGradientChecks() throws {
+        let m = InteractionMatrix(userCount: 3, itemCount: 6, users: [0, 0, 0, 1, 1, 2], items: [0, 2, 5, 1, 2, 4],
+                                  values: [1, 1, 1, 1, 1, 1])
+        let vae = MultVAE(config: .init(["hidden_size": .int(4), "latent": .int(2), "epochs": .int(1)]))
+        try vae.fit(TrainingData(task: .ranking, interactions: m), context: FitContext(seed: 3))
+        let batch = vae.rows([0, 1, 2], drop: nil)
+        let worst = gradientCheck(vae.parameters, training: true) { g in vae.loss(g, batch, beta: 0.3) }
+        #expect(worst <= 0, "worst violation \(worst)")
+    }
+
+    /// Input rows are L2-normalised; dropout zeroes entries and scales the survivors by 1/(1 − p).
+    @Test func inputRowsAreNormalisedAndDropped() throws {
+        let m = InteractionMatrix(userCount: 2, itemCount: 5, users: [0, 0, 0, 0, 1], items: [0, 1, 3, 4, 2],
+                                  values: [1, 1, 1, 1, 1])
+        let vae = MultVAE(config: .init(["hidden_size": .int(2), "latent": .int(1), "epochs": .int(1)]))
+        try vae.fit(TrainingData(task: .ranking, interactions: m), context: FitContext(seed: 1))
+        let plain = vae.rows([0, 1], drop: nil)
+        #expect(plain.offsets == [0, 4, 5] && plain.items == [0, 1, 3, 4, 2])
+        #expect(plain.weights == [0.5, 0.5, 0.5, 0.5, 1] && plain.targets == [1, 1, 1, 1, 1])
+        var rng = RandomSource(seed: 11)
+        var kept = 0, total = 0
+        for _ in 0..<200 {
+            let dropped = withUnsafeMutablePointer(to: &rng) { vae.rows([0, 1], drop: (0.25, $0)) }
+            #expect(dropped.targets == plain.targets) // the likelihood still sees the whole row
+            for (w, p) in zip(dropped.weights, plain.weights) {
+                #expect(w == 0 || abs(w - p / 0.75) < 1e-6)
+                kept += w == 0 ? 0 : 1; total += 1
+            }
+        }
+        #expect(abs(Double(kept) / Double(total) - 0.75) < 0.05)
+    }
+
+    /// β grows by 1/total_anneal_steps per update and stops at the cap.
+    @Test func klWeightIsAnnealedLinearlyToTheCap() {
+        #expect(MultVAE.klWeight(step: 1, cap: 0.2, steps: 100) == Float(0.01))
+        #expect(MultVAE.klWeight(step: 10, cap: 0.2, steps: 100) == Float(0.1))
+        #expect(MultVAE.klWeight(step: 20, cap: 0.2, steps: 100) == Float(0.2))
+        #expect(MultVAE.klWeight(step: 5000, cap: 0.2, steps: 100) == Float(0.2))
+        #expect(MultVAE.klWeight(step: 3, cap: 10, steps: 4) == Float(0.75))
+    }
+
     @Test func beatsPopularityOnPlantedGroups() throws {
         let (train, test) = Self.planted()
         let pop = MostPopular(config: .init(ParameterValues(specs: MostPopular.Config.parameters)))
