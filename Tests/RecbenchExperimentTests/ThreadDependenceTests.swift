@@ -4,10 +4,14 @@ import RecbenchData
 import RecbenchAlgorithms
 @testable import RecbenchConfig
 
-/// Small settings so every model fits in a blink; only parameters an algorithm has are set.
+/// Small settings so every model fits in a blink; only parameters an algorithm has are set. Layer
+/// widths stay small: other tests running at the same time switch OpenBLAS's process-wide thread
+/// count (the scoring core sets it to 1 while it scores), and OpenBLAS's larger products are not
+/// bit-identical across its thread counts — a difference this test must not blame on the model.
 private let quick: [String: ParameterValue] = [
     "epochs": .int(3), "iterations": .int(4), "burn_in": .int(1), "factors": .int(8), "embedding_size": .int(8),
     "max_length": .int(10), "inner_size": .int(16), "blocks": .int(1), "batch_size": .int(32), "patience": .int(0),
+    "hidden_size": .int(8), "latent": .int(4),
 ]
 
 /// What a fitted model says about every user (scores of all items) or every training pair (ratings).
