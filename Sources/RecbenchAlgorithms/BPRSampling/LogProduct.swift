@@ -1,3 +1,4 @@
+import Foundation
 import RecbenchCore
 
 /// Σ −log σ(m) over many margins without a logarithm per term: σ(m) values are multiplied in a
