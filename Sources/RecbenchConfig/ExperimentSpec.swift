@@ -48,7 +48,11 @@ public struct DatasetSpec: Sendable {
         /// A registry entry, optionally at an explicit folder.
         case registry(name: String, path: String?)
         case synthetic(SyntheticConfig)
-        case file(path: String, format: DelimitedFormat)
+        /// `format` nil: no "format" block (`DelimitedFormat.implied(forFile:)` when loading).
+        case file(path: String, format: DelimitedFormat?)
+        /// Predefined split files alone ("split" in the data set): their union is the data set.
+        /// Paths relative to the experiment file, `{fold}` standing for 1...folds.
+        case folds(DeclaredSplit, format: DelimitedFormat)
     }
     public var label: String
     public var source: Source
