@@ -4,6 +4,7 @@
 # rewritten only when its text changes, so an unchanged commit recompiles nothing.
 # Called by Plugins/BuildInfoPlugin before every build; never fails the build.
 package="$1"; out="$2"
+PATH="${PATH:+$PATH:}/usr/bin:/bin"; export PATH
 mkdir -p "$out" || exit 0
 commit=$(git -C "$package" rev-parse HEAD 2>/dev/null) || commit=unknown
 [ -n "$commit" ] || commit=unknown
