@@ -261,7 +261,35 @@ struct Validation {
                                   select: select, validation: validation,
                                   candidates: candidates, outputs: outputs, configHash: SHA256Hasher.hex(root.canonical))
         spec.warnings = selectionWarnings(spec, algorithmNodes: top["algorithms"])
+            + scopeWarnings(spec, algorithmNodes: top["algorithms"])
         return spec
+    }
+
+    /// Parameters a file sets where they cannot act (each declares its `ParameterSpec.Scope`).
+    func scopeWarnings(_ spec: ExperimentSpec, algorithmNodes: JSONNode?) -> [SpecIssue] {
+        guard case let .array(nodes)? = algorithmNodes?.value, nodes.count == spec.algorithms.count else { return [] }
+        var out = [SpecIssue]()
+        for (i, a) in spec.algorithms.enumerated() {
+            guard case let .object(params)? = nodes[i]["params"]?.value else { continue }
+            for (name, node) in params {
+                guard let p = a.descriptor.parameters.first(where: { $0.name == name }) else { continue }
+                let why: String
+                switch p.scope {
+                case .always: continue
+                case let .tasks(tasks, otherwise):
+                    if tasks.contains(spec.task) { continue }
+                    why = "has no effect in the \(spec.task.rawValue) task: \(otherwise)"
+                case .validation:
+                    // A search's candidates train on a split with a validation part; plain trials on the fold's.
+                    if a.search != nil || spec.split.hasValidationPart { continue }
+                    why = "has no effect: the split gives the trials no validation data to stop on (use \"holdout\" "
+                        + "with \"validation_fraction\", \"leave_last_out\", or a predefined \"validation\" file)"
+                }
+                out.append(SpecIssue(file: file, line: node.line, path: "algorithms[\(i)].params.\(name)",
+                                     message: "warning: \(a.descriptor.name)'s \(name) \(why)"))
+            }
+        }
+        return out
     }
 
     /// The same algorithm with the same parameters under two entries runs twice and shows as two
