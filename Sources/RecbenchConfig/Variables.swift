@@ -20,7 +20,9 @@ enum Variables {
             if after.first == "{" {
                 guard let close = after.firstIndex(of: "}") else { return .failure(.unterminated) }
                 name = after[after.index(after: after.startIndex)..<close]
-                guard let f = name.first, isNameStart(f), name.allSatisfy(isName) else { return .failure(.unterminated) }
+                guard let f = name.first, isNameStart(f), name.allSatisfy(isName) else {
+                    return .failure(.unterminated)
+                }
                 rest = after[after.index(after: close)...]
             } else if let f = after.first, isNameStart(f) {
                 name = after.prefix(while: isName)

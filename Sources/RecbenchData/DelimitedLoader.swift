@@ -19,9 +19,9 @@ public struct DelimitedFormat: Sendable, Codable, Hashable {
     public static func implied(forFile path: String) throws -> DelimitedFormat {
         guard path.lowercased().hasSuffix(".csv") else { return tabSeparated }
         guard let guess = try FormatSniffer.sniff(path: path), guess.format.header else {
-            throw RecbenchError.input(file: (path as NSString).lastPathComponent, line: 1, message: "a .csv file without a "
-                + "header line naming its columns needs a \"format\" block (\"separator\", \"user\", \"item\", \"rating\", "
-                + "\"timestamp\")")
+            throw RecbenchError.input(file: (path as NSString).lastPathComponent, line: 1,
+                                      message: "a .csv file without a header line naming its columns needs a \"format\" "
+                                          + "block (\"separator\", \"user\", \"item\", \"rating\", \"timestamp\")")
         }
         return guess.format
     }
@@ -73,7 +73,8 @@ public enum DelimitedLoader {
                          exactFields: format.header ? header.count : nil, policy: policy, report: &report)
         } catch let RecbenchError.input(name, line, message) where name == file.name {
             // Most such errors are a layout mismatch: say which "format" key reads the file.
-            guard let guess = try? FormatSniffer.sniff(path: path), let hint = FormatSniffer.hint(reading: format, guess: guess) else {
+            guard let guess = try? FormatSniffer.sniff(path: path),
+                  let hint = FormatSniffer.hint(reading: format, guess: guess) else {
                 throw RecbenchError.input(file: name, line: line, message: message)
             }
             throw RecbenchError.input(file: name, line: line, message: "\(message); \(hint)")

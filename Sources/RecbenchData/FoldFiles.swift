@@ -17,7 +17,8 @@ public enum FoldFilesLoader {
         // Rows read from each file: (fold, part, file name, rows); part 0 train, 1 test, 2 validation.
         var reads: [(fold: Int, part: Int8, file: String, rows: Range<Int>)] = []
         for (f, pair) in folds.enumerated() {
-            for case let (path?, part) in [(pair.base, Int8(0)), (pair.validation, 2), (pair.test, 1)] as [(String?, Int8)] {
+            let parts: [(String?, Int8)] = [(pair.base, 0), (pair.validation, 2), (pair.test, 1)]
+            for case let (path?, part) in parts {
                 let start = acc.users.count
                 try DelimitedLoader.read(path: path, format: format, into: &acc, policy: policy, report: &report)
                 reads.append((f, part, (path as NSString).lastPathComponent, start..<acc.users.count))
@@ -42,8 +43,10 @@ public enum FoldFilesLoader {
             for k in r.rows {
                 let u = unionPosition[k], was = labels[r.fold][u]
                 if was >= 0 && was != r.part {
-                    throw RecbenchError.input(file: r.file, line: Int(lines[k]), message: "user \(all.userIDs.id(at: all.users[k])), "
-                                              + "item \(all.itemIDs.id(at: all.items[k])) is also in \(fileOf[r.fold][Int(was)])")
+                    let user = all.userIDs.id(at: all.users[k]), item = all.itemIDs.id(at: all.items[k])
+                    let other = fileOf[r.fold][Int(was)]
+                    throw RecbenchError.input(file: r.file, line: Int(lines[k]),
+                                              message: "user \(user), item \(item) is also in \(other)")
                 }
                 labels[r.fold][u] = r.part
             }

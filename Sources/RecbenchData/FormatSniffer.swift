@@ -22,7 +22,8 @@ public enum FormatSniffer {
         ("user", ["user", "userid", "uid", "users", "customer", "customerid", "reviewerid", "member", "memberid"]),
         ("item", ["item", "itemid", "iid", "movie", "movieid", "product", "productid", "asin", "song", "songid",
                   "track", "trackid", "artist", "artistid", "book", "bookid", "isbn"]),
-        ("rating", ["rating", "ratings", "score", "stars", "value", "preference", "overall", "weight", "count", "plays"]),
+        ("rating", ["rating", "ratings", "score", "stars", "value", "preference", "overall", "weight", "count",
+                    "plays"]),
         ("timestamp", ["timestamp", "time", "ts", "unixtime", "unixreviewtime", "epoch", "datetime"]),
     ]
 
@@ -42,8 +43,8 @@ public enum FormatSniffer {
     public static func sniff(path: String, sampleLines: Int = 200) throws -> Guess? {
         let file = try MappedFile(path)
         let prefix = file.data.prefix(1 << 16)
-        var lines = String(decoding: prefix, as: UTF8.self).split(omittingEmptySubsequences: true, whereSeparator: \.isNewline)
-            .map { String($0) }
+        var lines = String(decoding: prefix, as: UTF8.self)
+            .split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).map { String($0) }
         if prefix.count < file.data.count, lines.count > 1 { lines.removeLast() }  // possibly cut short
         return sniff(lines: Array(lines.prefix(sampleLines)))
     }
@@ -71,14 +72,16 @@ public enum FormatSniffer {
         func numeric(_ s: String) -> Bool { Double(s) != nil }
         // A header: a field naming a role, or a column numeric below the first line but not in it.
         let named = first.contains { f in names.contains { $0.words.contains(normal(f)) } }
-        let shifted = rows.count > 1 && (0..<n).contains { c in !numeric(first[c]) && body.allSatisfy { numeric($0[c]) } }
+        let shifted = rows.count > 1
+            && (0..<n).contains { c in !numeric(first[c]) && body.allSatisfy { numeric($0[c]) } }
         let header = named || shifted
         let data = header ? body : rows
 
         var role = [String: Int]()
         if header {
             for (r, words) in names {
-                if let c = (0..<n).first(where: { c in words.contains(normal(first[c])) && !role.values.contains(c) }) { role[r] = c }
+                let named = (0..<n).first { c in words.contains(normal(first[c])) && !role.values.contains(c) }
+                if let c = named { role[r] = c }
             }
         }
         // Unnamed: user and item are the first free columns, then numbers by their range.
@@ -114,7 +117,8 @@ public enum FormatSniffer {
         if guess.format.separator != format.separator {
             let sep = guess.format.separator == "\t" ? "\\t" : guess.format.separator
             let header = guess.format.header && !format.header ? ", \"header\": true" : ""
-            return "the file looks \(guess.separatorName)-separated: set \"format\": {\"separator\": \"\(sep)\"\(header)}"
+            return "the file looks \(guess.separatorName)-separated: "
+                + "set \"format\": {\"separator\": \"\(sep)\"\(header)}"
         }
         if guess.format.header && !format.header {
             return "its first line looks like a header (\(guess.header.joined(separator: ", "))): "

@@ -15,7 +15,9 @@ public enum Preflight {
         }
         func missing(_ path: String) -> String? {
             var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return "\(path): file not found" }
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+                return "\(path): file not found"
+            }
             return isDir.boolValue ? "\(path): is a folder, not a data file" : nil
         }
         for (i, ds) in spec.datasets.enumerated() {
@@ -28,7 +30,8 @@ public enum Preflight {
                 directory = PathText.folder(of: resolve(path))
             case let .folds(declared, _):
                 for f in 1...(declared.folds ?? 1) {
-                    for (key, pattern) in [("base", declared.base), ("validation", declared.validation), ("test", declared.test)] {
+                    let files = [("base", declared.base), ("validation", declared.validation), ("test", declared.test)]
+                    for (key, pattern) in files {
                         guard let pattern else { continue }
                         if let m = missing(resolve(pattern.replacingOccurrences(of: "{fold}", with: String(f)))) {
                             report("\(at).split.\(key)", m)
@@ -39,17 +42,19 @@ public enum Preflight {
             case let .registry(name, explicit):
                 let field = at + (explicit == nil ? ".name" : ".path")
                 guard let registry = data.registry else {
-                    report(at + ".name", "no data-set registry was found to look up \"\(name)\" (give --registry or set "
+                    report(at + ".name", "no data-set registry was found to look up \"\(name)\" "
+                           + "(give --registry or set "
                            + "$RECBENCH_REGISTRY), or give \"file\" or \"split\"")
                     continue
                 }
                 guard let entry = registry.entry(named: name) else { continue }  // the loader has said so
                 do {
-                    directory = try registry.resolve(name, explicitPath: explicit.map(resolve), environment: data.environment,
-                                                     cacheDirectory: data.cacheDirectory)
+                    directory = try registry.resolve(name, explicitPath: explicit.map(resolve),
+                                                     environment: data.environment, cacheDirectory: data.cacheDirectory)
                 } catch { report(field, "\(error)"); continue }
                 if let file = DatasetRegistry.missingFiles(entry, directory: directory!).first {
-                    report(field, "data set \"\(name)\": \(directory!) has no \(file), which format \"\(entry.format)\" reads")
+                    report(field, "data set \"\(name)\": \(directory!) has no \(file), "
+                           + "which format \"\(entry.format)\" reads")
                     continue
                 }
             }

@@ -28,8 +28,8 @@ private let twoFolds = [
 
 @Test func foldFilesAreTheDataSet() throws {
     let (_, env) = try foldFolder(twoFolds)
-    // Three columns: the format block says there is no timestamp.
-    let text = experiment(dataset: #"{"name": "mine", "split": {"base": "folds/u{fold}.base", "test": "folds/u{fold}.test", "folds": 2}, "format": {"timestamp": null}}"#)
+    // Three columns: a format block names the rating column (and, leaving it out, no timestamp).
+    let text = experiment(dataset: #"{"name": "mine", "split": {"base": "folds/u{fold}.base", "test": "folds/u{fold}.test", "folds": 2}, "format": {"rating": 2}}"#)
     let spec = try ExperimentLoader(registry: nil).load(text: text, file: "e.json")
     #expect(spec.split.foldCount == 2)
     let p = try Runner(spec: spec, data: env).prepare(spec.datasets[0])

@@ -33,7 +33,7 @@ func searchIssues(_ text: String) -> [String] {
 let badSearchCases: [(String, String, String)] = [
     // An unknown parameter in a space, with a suggestion.
     ("\"regularization\": { \"log_uniform\"", "\"regularisation\": { \"log_uniform\"",
-     "s.json:10: algorithms[1].search.space.regularisation: unknown parameter of EASE (did you mean \"regularization\"?); known: regularization, binary"),
+     "s.json:10: algorithms[1].search.space.regularisation: unknown parameter of EASE (did you mean \"regularization\"?); known: regularization, binary, precision"),
     // An empty range.
     ("[0.5, 4]", "[4, 0.5]", "s.json:11: algorithms[2].search.space.alpha: the range [4, 0.5] is empty (the first end must be below the second)"),
     // A log range touching 0.
