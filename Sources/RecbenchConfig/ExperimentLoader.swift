@@ -269,8 +269,18 @@ struct Validation {
     func scopeWarnings(_ spec: ExperimentSpec, algorithmNodes: JSONNode?) -> [SpecIssue] {
         guard case let .array(nodes)? = algorithmNodes?.value, nodes.count == spec.algorithms.count else { return [] }
         var out = [SpecIssue]()
+        let noValidation = "the split gives the trials no validation data to stop on (use \"holdout\" with "
+            + "\"validation_fraction\", \"leave_last_out\", or a predefined \"validation\" file)"
         for (i, a) in spec.algorithms.enumerated() {
-            guard case let .object(params)? = nodes[i]["params"]?.value else { continue }
+            var params = [(key: String, value: JSONNode)]()
+            if case let .object(given)? = nodes[i]["params"]?.value { params = given }
+            // Early stopping on by default does nothing without validation data either; said at the entry.
+            for p in a.descriptor.parameters where p.scope == .validation && !params.contains(where: { $0.key == p.name }) {
+                guard case let .int(d) = p.defaultValue, d > 0, a.search == nil, !spec.split.hasValidationPart else { continue }
+                out.append(SpecIssue(file: file, line: nodes[i].line, path: "algorithms[\(i)]",
+                                     message: "warning: \(a.descriptor.name)'s \(p.name) (default \(d)) has no effect: "
+                                         + noValidation))
+            }
             for (name, node) in params {
                 guard let p = a.descriptor.parameters.first(where: { $0.name == name }) else { continue }
                 let why: String
@@ -282,8 +292,7 @@ struct Validation {
                 case .validation:
                     // A search's candidates train on a split with a validation part; plain trials on the fold's.
                     if a.search != nil || spec.split.hasValidationPart { continue }
-                    why = "has no effect: the split gives the trials no validation data to stop on (use \"holdout\" "
-                        + "with \"validation_fraction\", \"leave_last_out\", or a predefined \"validation\" file)"
+                    why = "has no effect: " + noValidation
                 }
                 out.append(SpecIssue(file: file, line: node.line, path: "algorithms[\(i)].params.\(name)",
                                      message: "warning: \(a.descriptor.name)'s \(name) \(why)"))

@@ -24,6 +24,12 @@ private func spec(task: String = "ranking", split: String = #"{"method": "kfold"
             + "validation data to stop on (use \"holdout\" with \"validation_fraction\", \"leave_last_out\", or a predefined "
             + "\"validation\" file)",
     ])
+    // Early stopping that is on by default (NeuMF's patience 5) is said at the entry; off by default (BPR's 0), not.
+    #expect(try spec(#"{"name": "BPR"}, {"name": "NeuMF", "params": {"epochs": 3}}"#).warnings.map(\.description) == [
+        "e.json:3: algorithms[1]: warning: NeuMF's patience (default 5) has no effect: the split gives the trials no "
+            + "validation data to stop on (use \"holdout\" with \"validation_fraction\", \"leave_last_out\", or a predefined "
+            + "\"validation\" file)"])
+    #expect(try spec(split: #"{"method": "leave_last_out"}"#, #"{"name": "NeuMF"}"#).warnings.isEmpty)
     // Where they act: ItemKNN's normalize in ranking, damping in the rating task, patience with a validation part.
     #expect(try spec(#"{"name": "ItemKNN", "params": {"normalize": true}}"#).warnings.isEmpty)
     #expect(try spec(task: "rating", #"{"name": "UserKNN", "params": {"damping": 1}}"#).warnings.isEmpty)
