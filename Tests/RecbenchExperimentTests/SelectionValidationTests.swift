@@ -102,6 +102,14 @@ func badSearchGivesPreciseMessage(_ i: Int) {
     #expect(found.contains(expected), "case \(i): got \(found)")
 }
 
+/// A rejected space entry is reported alone: the space's size without it says nothing true.
+@Test func aRejectedSpaceEntryAddsNoSizeMessage() {
+    let found = searchIssues(searchExperiment.replacingOccurrences(of: "\"regularization\": { \"log_uniform\"",
+                                                                   with: "\"regularisation\": { \"log_uniform\""))
+    #expect(found == ["s.json:10: algorithms[1].search.space.regularisation: unknown parameter of EASE "
+                      + "(did you mean \"regularization\"?); known: regularization, binary, precision"], "\(found)")
+}
+
 @Test func searchSpecIsReadWithListsJoiningTheSpace() throws {
     let spec = try ExperimentLoader(registry: nil).load(text: searchExperiment, file: "s.json")
     #expect(spec.select == MetricSpec(name: "ndcg", k: 10))
