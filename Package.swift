@@ -22,6 +22,9 @@ let package = Package(
         .target(name: "RecbenchCore", dependencies: ["CBLAS"]),
         .target(name: "RecbenchGSL", dependencies: ["CGSL"]),
         .target(name: "RecbenchData", dependencies: ["RecbenchCore"]),
+        // The commit the binary is built from, generated before every build (scripts/build-info.sh).
+        .target(name: "RecbenchBuildInfo", plugins: ["BuildInfoPlugin"]),
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .target(name: "RecbenchAlgorithms", dependencies: ["RecbenchCore", "RecbenchGSL", "CIntrinsics"]),
         .target(name: "RecbenchNN", dependencies: ["RecbenchCore", "RecbenchAlgorithms"]),
         .target(name: "RecbenchEval", dependencies: ["RecbenchCore", "RecbenchAlgorithms", "RecbenchGSL"]),
@@ -35,7 +38,7 @@ let package = Package(
         ]),
         .target(name: "RecbenchAnalysis", dependencies: ["RecbenchRunner", "RecbenchConfig", "RecbenchCore", "RecbenchEval"]),
         .target(name: "RecbenchReport", dependencies: [
-            "RecbenchAnalysis", "RecbenchRunner", "RecbenchConfig", "RecbenchCore", "RecbenchEval", "RecbenchGSL",
+            "RecbenchBuildInfo", "RecbenchAnalysis", "RecbenchRunner", "RecbenchConfig", "RecbenchCore", "RecbenchEval", "RecbenchGSL",
         ]),
         .executableTarget(name: "recbench", dependencies: [
             "RecbenchReport", "RecbenchAnalysis", "RecbenchRunner", "RecbenchConfig",

@@ -11,11 +11,12 @@ import RecbenchCore
 /// fall back to the bias baseline. `predict` clips to the training ratings' range.
 ///
 /// Ranking task (every interaction counts 1): score(u,i) = Σ_{v ∈ N_k(u)} s_uv · [v interacted
-/// with i] over u's k nearest users; `normalize` divides by Σ s_uv (a weighted vote in [0, 1]).
+/// with i] over u's k nearest users; `normalize` divides by Σ s_uv (a weighted vote in [0, 1]),
+/// one constant per user, so it changes no ranking (`validate` says so when a file sets it).
 public final class UserKNN: RatingPredictor {
     public struct Config: AlgorithmConfig {
         public static let parameters = KNNSettings.parameters(k: 50, kept: 500, similarity: .cosine, shrinkage: 0,
-                                                            meanDamping: 20, damping: 0.3)
+                                                            meanDamping: 20, damping: 0.3, userSide: true)
         public var settings: KNNSettings
         public init(_ v: ParameterValues) { settings = KNNSettings(v) }
     }

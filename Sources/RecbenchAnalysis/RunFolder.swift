@@ -46,7 +46,7 @@ public enum RunFolder {
         guard let text = try? String(contentsOfFile: dir + "/experiment.json", encoding: .utf8) else {
             throw RecbenchError.io(dir, "the run folder has no experiment.json")
         }
-        let spec = try ExperimentLoader(registry: nil).load(text: text, file: dir + "/experiment.json")
+        let spec = try ExperimentLoader(registry: nil, environment: nil).load(text: text, file: dir + "/experiment.json")
         let plan = Plan(spec: spec)
         var result = RunResult(spec: spec, plan: plan, runID: stored.runID, directory: dir, datasets: stored.datasets,
                                trials: stored.trials,

@@ -15,14 +15,19 @@ public struct SpecIssue: Sendable, CustomStringConvertible, Equatable {
 
 public struct SpecErrors: Error, CustomStringConvertible {
     public let issues: [SpecIssue]
+    public init(issues: [SpecIssue]) { self.issues = issues }
     public var description: String { issues.map(\.description).joined(separator: "\n") }
 }
 
 /// Reads and validates an experiment file, collecting every problem (not just the first).
 public struct ExperimentLoader {
     public let registry: DatasetRegistry?
+    /// Values for `$VAR` in "file" and "path"; nil leaves them as written (re-reading a run folder).
+    public let environment: [String: String]?
 
-    public init(registry: DatasetRegistry?) { self.registry = registry }
+    public init(registry: DatasetRegistry?, environment: [String: String]? = ProcessInfo.processInfo.environment) {
+        self.registry = registry; self.environment = environment
+    }
 
     public func load(path: String) throws -> ExperimentSpec {
         var isDirectory: ObjCBool = false
@@ -44,7 +49,7 @@ public struct ExperimentLoader {
         do { root = try JSONParser.parse(text) } catch let e as JSONSyntaxError {
             throw SpecErrors(issues: [SpecIssue(file: file, line: e.line, path: "", message: "invalid JSON at column \(e.column): \(e.message)")])
         }
-        var v = Validation(file: file)
+        var v = Validation(file: file, environment: environment)
         let spec = v.experiment(root, registry: registry)
         guard v.issues.isEmpty, var spec else { throw SpecErrors(issues: v.issues) }
         spec.sourceText = text
@@ -57,9 +62,10 @@ public struct ExperimentLoader {
 /// default) so the walk can go on and find the rest.
 struct Validation {
     let file: String
+    let environment: [String: String]?
     var issues: [SpecIssue] = []
 
-    init(file: String) { self.file = file }
+    init(file: String, environment: [String: String]? = nil) { self.file = file; self.environment = environment }
 
     mutating func fail(_ node: JSONNode?, _ path: String, _ message: String) {
         issues.append(SpecIssue(file: file, line: node?.line ?? 0, path: path, message: message))
@@ -84,6 +90,20 @@ struct Validation {
         guard case let .string(s) = node.value else { fail(node, path, "expected a string, got \(node.brief)"); return d }
         if let (ok, what) = pattern, !ok(s) { fail(node, path, "expected \(what), got \(node.brief)"); return d }
         return s
+    }
+
+    /// A file or folder path, with `$VAR` / `${VAR}` replaced from the environment.
+    mutating func pathString(_ node: JSONNode?, _ path: String) -> String? {
+        guard let s = string(node, path) else { return nil }
+        guard let environment else { return s }
+        switch Variables.expand(s, environment: environment) {
+        case let .success(expanded): return expanded
+        case let .failure(.unset(name)):
+            fail(node, path, "$\(name) is not set (the environment variable in \"\(s)\")")
+        case .failure(.unterminated):
+            fail(node, path, "\"${\" must be followed by a variable name and \"}\", got \"\(s)\"")
+        }
+        return nil
     }
 
     mutating func choice(_ node: JSONNode?, _ path: String, _ choices: [String], default d: String?) -> String? {
@@ -156,20 +176,31 @@ struct Validation {
             guard case let .registry(name, _) = ds.source else { return nil }
             return registry?.entry(named: name)?.split
         }
-        let split = top["split"].flatMap { splitSpec($0, "split", task: task, declared: declared) }
+        var split = top["split"].flatMap { splitSpec($0, "split", task: task, declared: declared) }
+        // Data sets given by fold files bring their fold count (and, when all are, whether folds
+        // have a validation part) when nothing else sets it.
+        let own = datasets.compactMap { ds -> DeclaredSplit? in if case let .folds(d, _) = ds.source { d } else { nil } }
+        if case let .predefined(b, t, v, _)? = split, top["split"]?["folds"] == nil, declared.allSatisfy({ $0 == nil }),
+           let first = own.first {
+            split = .predefined(base: b, test: t, validation: own.count == datasets.count ? first.validation : v,
+                                folds: first.folds ?? 1)
+        }
         if top["split"] == nil { fail(nil, "split", "is required (e.g. {\"method\": \"kfold\", \"k\": 5})") }
 
         var algorithms = [AlgorithmSpec]()
         if let list = list(top["algorithms"], "algorithms") {
+            var entries = [Int]()
             for (i, a) in list.enumerated() {
-                if let al = algorithm(a, "algorithms[\(i)]", task: task, seed: UInt64(seed)) { algorithms.append(al) }
+                if let al = algorithm(a, "algorithms[\(i)]", task: task, seed: UInt64(seed)) { algorithms.append(al); entries.append(i) }
             }
             let labels = algorithms.map(\.label)
             for (i, l) in labels.enumerated() where labels[..<i].contains(l) {
-                fail(list[i], "algorithms[\(i)].label", "\"\(l)\" is used by an earlier algorithm; give each entry a distinct \"label\"")
+                fail(list[entries[i]], "algorithms[\(entries[i])].label", "\"\(l)\" is used by an earlier algorithm; give each entry a distinct \"label\"")
             }
+            checkRepeatedConfigurations(algorithms, entries: entries, nodes: list)
             checkPlanSize(algorithms, datasets: datasets.count, folds: split?.foldCount ?? 1, node: top["algorithms"])
         }
+        checkFoldFiles(datasets, split: split, node: top["split"])
         if case .predefined = split {
             for (i, d) in datasets.enumerated() {
                 if case .synthetic = d.source {
@@ -230,7 +261,79 @@ struct Validation {
                                   select: select, validation: validation,
                                   candidates: candidates, outputs: outputs, configHash: SHA256Hasher.hex(root.canonical))
         spec.warnings = selectionWarnings(spec, algorithmNodes: top["algorithms"])
+            + scopeWarnings(spec, algorithmNodes: top["algorithms"])
         return spec
+    }
+
+    /// Parameters a file sets where they cannot act (each declares its `ParameterSpec.Scope`).
+    func scopeWarnings(_ spec: ExperimentSpec, algorithmNodes: JSONNode?) -> [SpecIssue] {
+        guard case let .array(nodes)? = algorithmNodes?.value, nodes.count == spec.algorithms.count else { return [] }
+        var out = [SpecIssue]()
+        let noValidation = "the split gives the trials no validation data to stop on (use \"holdout\" with "
+            + "\"validation_fraction\", \"leave_last_out\", or a predefined \"validation\" file)"
+        for (i, a) in spec.algorithms.enumerated() {
+            var params = [(key: String, value: JSONNode)]()
+            if case let .object(given)? = nodes[i]["params"]?.value { params = given }
+            // Early stopping on by default does nothing without validation data either; said at the entry.
+            for p in a.descriptor.parameters where p.scope == .validation && !params.contains(where: { $0.key == p.name }) {
+                guard case let .int(d) = p.defaultValue, d > 0, a.search == nil, !spec.split.hasValidationPart else { continue }
+                out.append(SpecIssue(file: file, line: nodes[i].line, path: "algorithms[\(i)]",
+                                     message: "warning: \(a.descriptor.name)'s \(p.name) (default \(d)) has no effect: "
+                                         + noValidation))
+            }
+            for (name, node) in params {
+                guard let p = a.descriptor.parameters.first(where: { $0.name == name }) else { continue }
+                let why: String
+                switch p.scope {
+                case .always: continue
+                case let .tasks(tasks, otherwise):
+                    if tasks.contains(spec.task) { continue }
+                    why = "has no effect in the \(spec.task.rawValue) task: \(otherwise)"
+                case .validation:
+                    // A search's candidates train on a split with a validation part; plain trials on the fold's.
+                    if a.search != nil || spec.split.hasValidationPart { continue }
+                    why = "has no effect: " + noValidation
+                }
+                out.append(SpecIssue(file: file, line: node.line, path: "algorithms[\(i)].params.\(name)",
+                                     message: "warning: \(a.descriptor.name)'s \(name) \(why)"))
+            }
+        }
+        return out
+    }
+
+    /// The same algorithm with the same parameters under two entries runs twice and shows as two
+    /// rows that differ only by label; searches are left out (their candidates are drawn later).
+    mutating func checkRepeatedConfigurations(_ algorithms: [AlgorithmSpec], entries: [Int], nodes: [JSONNode]) {
+        var seen = [String: [ParameterValues: Int]]()
+        for (k, a) in algorithms.enumerated() where a.search == nil {
+            let configurations = a.configurations.map(\.values)
+            if let c = configurations.first(where: { seen[a.descriptor.name]?[$0] != nil }) {
+                let j = seen[a.descriptor.name]![c]!
+                let differing = a.descriptor.parameters.filter { c.values[$0.name] != $0.defaultValue }
+                let what = differing.isEmpty ? "its defaults"
+                    : differing.map { "\($0.name)=\(c.values[$0.name]!)" }.joined(separator: ", ")
+                fail(nodes[entries[k]], "algorithms[\(entries[k])]", "runs \(a.descriptor.name) with \(what), as "
+                     + "algorithms[\(entries[j])] (\"\(algorithms[j].label)\") does; remove one or change a parameter")
+            }
+            for c in configurations where seen[a.descriptor.name]?[c] == nil { seen[a.descriptor.name, default: [:]][c] = k }
+        }
+    }
+
+    /// A data set given by fold files is split by them: the experiment's split must be
+    /// `{"method": "predefined"}` naming no other files.
+    mutating func checkFoldFiles(_ datasets: [DatasetSpec], split: SplitSpec?, node: JSONNode?) {
+        for (i, d) in datasets.enumerated() {
+            guard case let .folds(own, _) = d.source, let split else { continue }
+            let at = "datasets[\(i)] (\"\(d.label)\") is given by its fold files"
+            guard case let .predefined(_, _, _, folds) = split else {
+                fail(node, "split.method", "\(at); use \"split\": {\"method\": \"predefined\"}"); continue
+            }
+            if let key = ["base", "test", "validation"].first(where: { node?[$0] != nil }) {
+                fail(node?[key], "split.\(key)", "\(at); name the files there, not here")
+            } else if folds != (own.folds ?? 1) {
+                fail(node, "split", "datasets[\(i)] (\"\(d.label)\") has \(own.folds ?? 1) folds, the split \(folds)")
+            }
+        }
     }
 
     /// All grid points together, and the trials they make, within `Limits`.
@@ -263,13 +366,16 @@ struct Validation {
     }
 
     mutating func dataset(_ node: JSONNode, _ path: String, registry: DatasetRegistry?) -> DatasetSpec? {
-        guard let m = members(node, path, allowed: ["name", "path", "file", "format", "synthetic", "filters", "malformed", "validation"]) else { return nil }
+        guard let m = members(node, path, allowed: ["name", "path", "file", "split", "format", "synthetic", "filters", "malformed",
+                                                    "validation"]) else { return nil }
         guard let name = string(m["name"], "\(path).name") else { return nil }
         let malformed = MalformedLinePolicy(rawValue: choice(m["malformed"], "\(path).malformed", ["fail", "skip"], default: "fail") ?? "fail") ?? .fail
         let filters = m["filters"].map { filterSpec($0, "\(path).filters") } ?? FilterSpec()
-        let sourceKeys = ["path", "file", "synthetic"].filter { m[$0] != nil }
+        let sourceKeys = ["path", "file", "split", "synthetic"].filter { m[$0] != nil }
         if sourceKeys.count > 1 { fail(node, path, "give only one of \(sourceKeys.map { "\"\($0)\"" }.joined(separator: ", "))") }
-        if m["format"] != nil && m["file"] == nil { fail(m["format"], "\(path).format", "only applies together with \"file\"") }
+        if m["format"] != nil && m["file"] == nil && m["split"] == nil {
+            fail(m["format"], "\(path).format", "only applies together with \"file\" or \"split\"")
+        }
 
         if let syn = m["synthetic"] {
             guard let s = members(syn, "\(path).synthetic", allowed: ["users", "items", "interactions", "factors", "popularity_skew", "rating_noise", "seed", "features"]) else { return nil }
@@ -295,33 +401,16 @@ struct Validation {
             return DatasetSpec(label: name, source: .synthetic(c), filters: filters, malformed: malformed)
         }
         if let f = m["file"] {
-            guard let filePath = string(f, "\(path).file") else { return nil }
-            var format = DelimitedFormat(separator: "\t", header: false, user: "0", item: "1", rating: "2", timestamp: "3")
-            if let fm = m["format"], let fo = members(fm, "\(path).format", allowed: ["separator", "header", "user", "item", "rating", "timestamp"]) {
-                let p = "\(path).format"
-                format.separator = string(fo["separator"], "\(p).separator", default: "\t", pattern: ({ !$0.isEmpty }, "a non-empty separator")) ?? "\t"
-                format.header = boolean(fo["header"], "\(p).header", default: false)
-                func column(_ key: String, _ d: String?) -> String? {
-                    guard let n = fo[key] else { return d }
-                    if case .null = n.value { return nil }
-                    if case let .number(x, _) = n.value, x >= 0, x == x.rounded(), x < 1_000_000 {
-                        return String(Int(x))
-                    }
-                    if case let .string(s) = n.value, !s.isEmpty {
-                        if !format.header, Int(s) == nil { fail(n, "\(p).\(key)", "a column name needs \"header\": true; without a header give a 0-based column number") }
-                        return s
-                    }
-                    fail(n, "\(p).\(key)", "expected a 0-based column number or a header name, got \(n.brief)")
-                    return d
-                }
-                format.user = column("user", "0") ?? "0"
-                format.item = column("item", "1") ?? "1"
-                format.rating = column("rating", nil)
-                format.timestamp = column("timestamp", nil)
-            }
+            guard let filePath = pathString(f, "\(path).file") else { return nil }
+            let format = m["format"].map { delimitedFormat($0, "\(path).format") }
             return DatasetSpec(label: name, source: .file(path: filePath, format: format), filters: filters, malformed: malformed)
         }
-        let explicit = m["path"].flatMap { string($0, "\(path).path") }
+        if let s = m["split"] {
+            guard let declared = foldFiles(s, "\(path).split") else { return nil }
+            let format = delimitedFormat(m["format"], "\(path).format")
+            return DatasetSpec(label: name, source: .folds(declared, format: format), filters: filters, malformed: malformed)
+        }
+        let explicit = m["path"].flatMap { pathString($0, "\(path).path") }
         if let registry, registry.entry(named: name) == nil {
             let names = registry.entries.map(\.name)
             let hint = Suggestion.hint(for: name, in: names)
@@ -329,6 +418,50 @@ struct Validation {
             return nil
         }
         return DatasetSpec(label: name, source: .registry(name: name, path: explicit), filters: filters, malformed: malformed)
+    }
+
+    /// A `"format"` block (or the tab-separated user, item, rating, timestamp default).
+    mutating func delimitedFormat(_ node: JSONNode?, _ p: String) -> DelimitedFormat {
+        var format = DelimitedFormat(separator: "\t", header: false, user: "0", item: "1", rating: "2", timestamp: "3")
+        guard let node, let fo = members(node, p, allowed: ["separator", "header", "user", "item", "rating", "timestamp"]) else {
+            return format
+        }
+        format.separator = string(fo["separator"], "\(p).separator", default: "\t", pattern: ({ !$0.isEmpty }, "a non-empty separator")) ?? "\t"
+        format.header = boolean(fo["header"], "\(p).header", default: false)
+        func column(_ key: String, _ d: String?) -> String? {
+            guard let n = fo[key] else { return d }
+            if case .null = n.value { return nil }
+            if case let .number(x, _) = n.value, x >= 0, x == x.rounded(), x < 1_000_000 {
+                return String(Int(x))
+            }
+            if case let .string(s) = n.value, !s.isEmpty {
+                if !format.header, Int(s) == nil { fail(n, "\(p).\(key)", "a column name needs \"header\": true; without a header give a 0-based column number") }
+                return s
+            }
+            fail(n, "\(p).\(key)", "expected a 0-based column number or a header name, got \(n.brief)")
+            return d
+        }
+        format.user = column("user", "0") ?? "0"
+        format.item = column("item", "1") ?? "1"
+        format.rating = column("rating", nil)
+        format.timestamp = column("timestamp", nil)
+        return format
+    }
+
+    /// A data set's own fold files: the keys of a predefined split ("base", "test", optional
+    /// "validation", "folds"), paths relative to the experiment file.
+    mutating func foldFiles(_ node: JSONNode, _ p: String) -> DeclaredSplit? {
+        guard let m = members(node, p, allowed: ["base", "test", "validation", "folds"]) else { return nil }
+        let base = pathString(m["base"], "\(p).base"), test = pathString(m["test"], "\(p).test")
+        let validation = m["validation"].flatMap { pathString($0, "\(p).validation") }
+        let folds = integer(m["folds"], "\(p).folds", default: 1, min: 1, max: 1000)
+        for (key, t) in [("base", base), ("test", test), ("validation", validation)] {
+            if let t, folds > 1, !t.contains("{fold}") {
+                fail(m[key], "\(p).\(key)", "with \(folds) folds the file name must contain {fold}, got \"\(t)\"")
+            }
+        }
+        guard let base, let test else { return nil }
+        return DeclaredSplit(base: base, validation: validation, test: test, folds: folds)
     }
 
     mutating func filterSpec(_ node: JSONNode, _ path: String) -> FilterSpec {

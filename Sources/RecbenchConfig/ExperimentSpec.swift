@@ -48,7 +48,11 @@ public struct DatasetSpec: Sendable {
         /// A registry entry, optionally at an explicit folder.
         case registry(name: String, path: String?)
         case synthetic(SyntheticConfig)
-        case file(path: String, format: DelimitedFormat)
+        /// `format` nil: no "format" block (`DelimitedFormat.implied(forFile:)` when loading).
+        case file(path: String, format: DelimitedFormat?)
+        /// Predefined split files alone ("split" in the data set): their union is the data set.
+        /// Paths relative to the experiment file, `{fold}` standing for 1...folds.
+        case folds(DeclaredSplit, format: DelimitedFormat)
     }
     public var label: String
     public var source: Source
@@ -92,16 +96,19 @@ public struct AlgorithmSpec: Sendable {
     public var grid: [(name: String, values: [ParameterValue])]
     public var search: SearchSpec? = nil
 
-    /// The grid's points, first axis slowest, each completed with defaults.
+    /// The grid's points, first axis slowest, each completed with defaults; `varied` names them in labels.
     public var configurations: [(values: ParameterValues, varied: [(String, ParameterValue)])] {
         var points: [[(String, ParameterValue)]] = [[]]
         for axis in grid {
             points = points.flatMap { p in axis.values.map { p + [(axis.name, $0)] } }
         }
+        // A grid's labels name its axes and every fixed parameter that differs from the default, so
+        // two grids that differ only in a fixed value do not look alike.
         let gridNames = Set(grid.filter { $0.values.count > 1 }.map(\.name))
+        let defaults = Dictionary(uniqueKeysWithValues: descriptor.parameters.map { ($0.name, $0.defaultValue) })
         return points.map { p in
             (ParameterValues(specs: descriptor.parameters, overrides: Dictionary(uniqueKeysWithValues: p)),
-             p.filter { gridNames.contains($0.0) })
+             gridNames.isEmpty ? [] : p.filter { gridNames.contains($0.0) || defaults[$0.0] != $0.1 })
         }
     }
 }

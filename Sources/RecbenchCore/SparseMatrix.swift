@@ -11,7 +11,33 @@ public struct SparseMatrix: Sendable, Equatable {
 
     public init(rows: Int, columns: Int, offsets: [Int], indices: [Int32], values: [Float]) {
         precondition(offsets.count == rows + 1 && indices.count == values.count && offsets.last == indices.count)
+        #if DEBUG
+        // O(nnz): debug builds only, as swift-collections checks its heaps' invariants.
+        if let problem = Self.violation(rows: rows, columns: columns, offsets: offsets, indices: indices) {
+            preconditionFailure("SparseMatrix: \(problem)")
+        }
+        #endif
         self.rows = rows; self.columns = columns; self.offsets = offsets; self.indices = indices; self.values = values
+    }
+
+    /// What breaks the CSR invariants every reader relies on (binary search in a row, merged walks
+    /// over two rows): offsets start at 0 and never decrease, columns lie in 0..<columns and do not
+    /// decrease within a row. Nil when they hold.
+    public static func violation(rows: Int, columns: Int, offsets: [Int], indices: [Int32]) -> String? {
+        guard offsets.count == rows + 1, offsets.first == 0, offsets.last == indices.count else {
+            return "offsets must be \(rows + 1) values from 0 to \(indices.count)"
+        }
+        if let r = (0..<rows).first(where: { offsets[$0] > offsets[$0 + 1] }) { return "offsets decrease at row \(r)" }
+        for r in 0..<rows {
+            var previous: Int32 = -1
+            for k in offsets[r]..<offsets[r + 1] {
+                let c = indices[k]
+                guard c >= 0, Int(c) < columns else { return "row \(r) has column \(c) outside 0..<\(columns)" }
+                guard c >= previous else { return "row \(r) is not in ascending column order at entry \(k)" }
+                previous = c
+            }
+        }
+        return nil
     }
 
     /// Builds from coordinate triplets (any order; duplicates are kept as separate entries, which

@@ -152,6 +152,12 @@ public struct DatasetRegistry: Sendable {
         }
         if let explicitPath {
             if usable(explicitPath) { return (explicitPath, .explicitPath) }
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: explicitPath, isDirectory: &isDir), isDir.boolValue,
+               let e = entry(named: name), let needed = Self.requiredFiles(e).first ?? e.files.keys.sorted().first {
+                throw RecbenchError.invalid("data set \"\(name)\" not found at the explicit path \(explicitPath): it has none of "
+                                            + "the registry's files for \"\(name)\" (e.g. \(needed))")
+            }
             throw RecbenchError.invalid("data set \"\(name)\" not found at the explicit path \(explicitPath)")
         }
         if let root = environment["RECBENCH_DATA_DIR"], !root.isEmpty {
@@ -262,9 +268,30 @@ public struct DatasetRegistry: Sendable {
 
     // MARK: loading
 
+    /// The files `load` cannot do without, by format (side files such as u.item are optional).
+    public static func requiredFiles(_ entry: DatasetEntry) -> [String] {
+        switch entry.format {
+        case "ml-100k": return ["u.data"]
+        case "movielens-dat": return ["ratings.dat"]
+        case "movielens-csv": return ["ratings.csv"]
+        case "delimited": return entry.dataFile.map { [$0] } ?? []
+        case "adjacency": return entry.dataFiles ?? []
+        default: return []
+        }
+    }
+
+    /// The required files missing from `directory`, in the order `requiredFiles` gives.
+    public static func missingFiles(_ entry: DatasetEntry, directory: String) -> [String] {
+        requiredFiles(entry).filter { !FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0)) }
+    }
+
     /// Loads a resolved folder according to the entry's format; the Dataset is named after the entry.
     /// A file read whose SHA-256 differs from the one the entry records is refused.
     public static func load(_ entry: DatasetEntry, directory: String, policy: MalformedLinePolicy) throws -> (Dataset, LoadReport) {
+        if let file = missingFiles(entry, directory: directory).first {
+            throw RecbenchError.invalid("data set \"\(entry.name)\": \(directory) has no \(file), which format "
+                                        + "\"\(entry.format)\" reads")
+        }
         var result: (Dataset, LoadReport)
         switch entry.format {
         case "ml-100k": result = try GroupLens.loadML100K(directory: directory, policy: policy)

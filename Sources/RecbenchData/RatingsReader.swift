@@ -15,6 +15,8 @@ struct RatingsAccumulator {
     var hasTimestamps = true
     var userIDs = IDCollector(), itemIDs = IDCollector()
     var sources: [Dataset.SourceFile] = []
+    /// The file line of every row read, when a caller needs to point back at it (fold files).
+    var lineNumbers: [Int32]? = nil
 
     /// `exactFields`: the field count every line must have (nil = at least maxIndex + 1).
     mutating func read(_ file: MappedFile, splitter: FieldSplitter, skipHeader: Bool, columns: RatingColumns,
@@ -28,7 +30,7 @@ struct RatingsAccumulator {
         if hasTimestamps { timestamps.reserveCapacity(guess) }
         let before = users.count, skippedBefore = report.skippedLines
         try readRecords(file, splitter: splitter, skipHeader: skipHeader, minFields: minFields, exactFields: exactFields,
-                        policy: policy, report: &report) { b, _, fields in
+                        policy: policy, report: &report) { b, lineNo, fields in
             var value: Float = 1
             if let rc = columns.rating {
                 guard let v = parseFloat(b, fields[rc]) else {
@@ -50,6 +52,7 @@ struct RatingsAccumulator {
             items.append(itemIDs.index(b, fields[columns.item])!)
             values.append(value)
             if hasTimestamps { timestamps.append(ts) }
+            lineNumbers?.append(Int32(clamping: lineNo))
             return nil
         }
         // Said here, with the file's name, rather than later as an empty data set.

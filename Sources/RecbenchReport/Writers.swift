@@ -4,6 +4,7 @@ import RecbenchGSL
 import RecbenchConfig
 import RecbenchRunner
 import RecbenchAnalysis
+import RecbenchBuildInfo
 
 /// The files of a run folder, each rendered from a `RunResult`.
 public enum Writers {
@@ -174,7 +175,9 @@ public enum Writers {
             ("threads", .int(r.spec.threads)),
             ("jobs", .int(r.spec.jobs)),
             ("trials", .int(r.trials.count)),
-            ("versions", .object([("recbench", .string(SystemInfo.recbenchVersion)), ("git_commit", .string(gitCommit() ?? "unknown")),
+            // The code's commit is fixed at build time; the experiment file's is its own repository's.
+            ("versions", .object([("recbench", .string(SystemInfo.recbenchVersion)), ("recbench_commit", .string(BuildInfo.commit)),
+                                  ("experiment_commit", gitCommit(in: PathText.folder(of: r.spec.file)).map { .string($0) } ?? .null),
                                   ("swift", .string(SystemInfo.swiftVersion)), ("openblas", .string(BLAS.configuration)),
                                   ("gsl", .string(GSL.version))])),
             ("machine", .object([("system", .string(SystemInfo.machine)), ("cpu", .string(SystemInfo.cpuModel)),
@@ -199,11 +202,11 @@ public enum Writers {
         return doc.rendered() + "\n"
     }
 
-    /// The commit of the working directory's checkout, when there is one.
-    static func gitCommit() -> String? {
+    /// The commit of the checkout holding `folder`, when there is one.
+    static func gitCommit(in folder: String) -> String? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "rev-parse", "HEAD"]
+        p.arguments = ["git", "-C", folder, "rev-parse", "HEAD"]
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = FileHandle.nullDevice

@@ -25,6 +25,7 @@ extension Runner {
             let field: String
             switch ds.source {
             case .file: field = at + ".file"
+            case .folds: field = at + ".split"
             case let .registry(_, explicit): field = at + (explicit == nil ? ".name" : ".path")
             case .synthetic: field = at + ".synthetic"
             }

@@ -67,13 +67,23 @@ public final class Runner: @unchecked Sendable {
         var clock = Stopwatch()
         var dataset: Dataset, report = LoadReport(skippedLines: 0, problems: []), directory: String?
         var splitLayout = SplitFileLayout.pairs
+        var foldLabels: FoldFileLabels?
         switch ds.source {
         case let .synthetic(config):
             dataset = SyntheticData.generate(config)
             dataset.name = ds.label
         case let .file(path, format):
+            let format = try format ?? DelimitedFormat.implied(forFile: resolve(path))
             (dataset, report) = try DelimitedLoader.load(path: resolve(path), format: format, name: ds.label, policy: ds.malformed)
             directory = PathText.folder(of: resolve(path))
+        case let .folds(declared, format):
+            let pairs = (1...(declared.folds ?? 1)).map { f in
+                func path(_ pattern: String) -> String { resolve(pattern.replacingOccurrences(of: "{fold}", with: String(f))) }
+                return PredefinedPair(base: path(declared.base), test: path(declared.test), validation: declared.validation.map(path))
+            }
+            let labels: FoldFileLabels
+            (dataset, report, labels) = try FoldFilesLoader.load(folds: pairs, format: format, name: ds.label, policy: ds.malformed)
+            foldLabels = labels
         case let .registry(name, explicit):
             guard let registry = data.registry, let entry = registry.entry(named: name) else {
                 throw RecbenchError.invalid("data set \"\(name)\" is not in the registry")
@@ -98,9 +108,10 @@ public final class Runner: @unchecked Sendable {
         let filterSeconds = clock.lap()
         phase = .split
 
-        let method: SplitMethod
+        var method = SplitMethod.kFold(k: 2)
         switch spec.split {
         case let .method(m): method = m
+        case .predefined where foldLabels != nil: break
         case let .predefined(base, test, validation, folds):
             guard let directory else {
                 throw RecbenchError.invalid("data set \"\(ds.label)\": a predefined split needs a data set read from a folder, not generated data")
@@ -112,7 +123,8 @@ public final class Runner: @unchecked Sendable {
                 return PredefinedPair(base: path(base), test: path(test), validation: validation.map(path), layout: splitLayout)
             })
         }
-        let folds = try Splitter.folds(dataset, method: method, seed: Self.derivedSeed(spec.seed, "split|\(ds.label)"))
+        let folds = try foldLabels?.folds(for: dataset)
+            ?? Splitter.folds(dataset, method: method, seed: Self.derivedSeed(spec.seed, "split|\(ds.label)"))
         let splitSeconds = clock.lap()
         // A fold without test interactions has no user to evaluate: every metric would be blank.
         if let empty = folds.firstIndex(where: { $0.test.isEmpty }) {

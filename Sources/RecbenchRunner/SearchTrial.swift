@@ -90,6 +90,7 @@ extension Runner {
         let directory: String
         switch dataset.source {
         case let .file(path, _): directory = (resolve(path) as NSString).deletingLastPathComponent
+        case .folds: directory = data.baseDirectory
         case let .registry(name, explicit):
             guard let registry = data.registry else { throw RecbenchError.invalid("data set \"\(name)\" is not in the registry") }
             directory = try registry.resolve(name, explicitPath: explicit.map(resolve), environment: data.environment,

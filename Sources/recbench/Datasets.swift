@@ -11,7 +11,7 @@ struct Datasets: ParsableCommand {
         then the cache (.cache/datasets/<name>, or --cache / $RECBENCH_CACHE). `fetch` downloads \
         into the cache and refuses files whose SHA-256 differs from the registry entry.
         """,
-        subcommands: [List.self, Info.self, Verify.self, Fetch.self, Export.self])
+        subcommands: [List.self, Info.self, Verify.self, Fetch.self, Export.self, Import.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the registry's data sets and where each is found.")

@@ -152,7 +152,8 @@ struct Merge: ParsableCommand {
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check experiment files against the schema without running them.",
-        discussion: "Reports every problem as FILE:LINE: field.path: message and exits 2 when any file has one. "
+        discussion: "Reports every problem as FILE:LINE: field.path: message and exits 2 when any file has one, "
+            + "including data files, fold files and registry folders that are not there. "
             + "Warns (without failing) when a grid without \"search\" would pick its best point on test data.")
 
     @Argument(help: "Experiment files.") var files: [String]
@@ -162,7 +163,13 @@ struct Validate: ParsableCommand {
         var bad = false
         for file in files {
             do {
-                let spec = try ExperimentLoader(registry: try data.loadRegistry(near: file)).load(path: file)
+                let registry = try data.loadRegistry(near: file)
+                let spec = try ExperimentLoader(registry: registry).load(path: file)
+                // Data that is not there is knowable now, not only when the run reaches it.
+                let env = DataEnvironment(registry: registry, cacheDirectory: data.cacheDirectory,
+                                          baseDirectory: PathText.folder(of: file))
+                let missing = Preflight.check(spec, data: env)
+                if !missing.isEmpty { throw SpecErrors(issues: missing) }
                 // Unbuffered, so the line precedes its warnings on a shared terminal.
                 FileHandle.standardOutput.write(Data("\(file): ok (\(Plan(spec: spec).trials.count) trials)\n".utf8))
                 for w in spec.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }

@@ -84,17 +84,17 @@ private func bprSuite(threads: Int) -> String {
     """
     let r = try execute(try spec(text), out: temporaryFolder("diverged"), cache: .off)
     #expect(r.trials.count == 4)
-    #expect(r.failures.map(\.configuration) == ["ExplicitALS(init_std=1e+308)", "ExplicitALS(init_std=1e+308)"])
+    #expect(r.failures.map(\.configuration) == ["ExplicitALS(init_std=1e+308, iterations=3, factors=4)", "ExplicitALS(init_std=1e+308, iterations=3, factors=4)"])
     #expect(r.failures.map(\.fold) == [1, 2])
     #expect(r.failures.allSatisfy { $0.reason.contains("non-finite") }, "\(r.failures.map(\.reason))")
     #expect(!r.aggregates.contains { $0.configuration.contains("1e+308") })
-    let fine = r.aggregates.filter { $0.configuration == "ExplicitALS(init_std=0.1)" }
+    let fine = r.aggregates.filter { $0.configuration == "ExplicitALS(init_std=0.1, iterations=3, factors=4)" }
     #expect(fine.count == 2 && fine.allSatisfy { $0.mean.isFinite && $0.folds == 2 })
     let summary = try String(contentsOfFile: r.directory + "/summary.md", encoding: .utf8)
     #expect(summary.contains("## Failed trials"))
-    #expect(summary.contains("| syn | 2 | ExplicitALS(init_std=1e+308) | \(r.failures[1].reason) |"))
-    #expect(summary.contains("| ExplicitALS(init_std=1e+308) | failed | failed | – |"))
-    #expect(Writers.console(r).contains("2 trial(s) failed:\n  syn fold 1 ExplicitALS(init_std=1e+308): non-finite"))
+    #expect(summary.contains("| syn | 2 | ExplicitALS(init_std=1e+308, iterations=3, factors=4) | \(r.failures[1].reason) |"))
+    #expect(summary.contains("| ExplicitALS(init_std=1e+308, iterations=3, factors=4) | failed | failed | – |"))
+    #expect(Writers.console(r).contains("2 trial(s) failed:\n  syn fold 1 ExplicitALS(init_std=1e+308, iterations=3, factors=4): non-finite"))
     let manifest = try String(contentsOfFile: r.directory + "/manifest.json", encoding: .utf8)
     #expect(manifest.contains("\"reason\": \"\(r.failures[0].reason)\""))
     let back = try RunFolder.load(r.directory)

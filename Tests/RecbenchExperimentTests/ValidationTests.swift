@@ -32,7 +32,7 @@ func issues(_ text: String) -> [String] {
     let plan = Plan(spec: spec)
     // 3 folds × (1 MostPopular + 2 Bias grid points) = 9 trials, in data set × fold × configuration order.
     #expect(plan.trials.count == 9)
-    #expect(plan.configurations.map(\.label) == ["MostPopular", "Bias(item_reg=5)", "Bias(item_reg=10)"])
+    #expect(plan.configurations.map(\.label) == ["MostPopular", "Bias(item_reg=5, iterations=3)", "Bias(item_reg=10, iterations=3)"])
     #expect(plan.trials.map(\.fold) == [1, 1, 1, 2, 2, 2, 3, 3, 3])
     // Defaults fill the rest; the fixed value applies to every grid point.
     #expect(plan.configurations[1].values.int("iterations") == 3)

@@ -35,10 +35,24 @@ public struct ParameterSpec: Sendable {
     public let kind: Kind
     public let defaultValue: ParameterValue
     public let help: String
+    /// Where the parameter can change a result; `validate` warns when a file sets it elsewhere.
+    public private(set) var scope: Scope = .always
+
+    /// Where a parameter acts, declared once with the parameter rather than special-cased.
+    public enum Scope: Sendable, Equatable {
+        case always
+        /// Only in these tasks; `otherwise` says why it does nothing in the rest.
+        case tasks(Set<RecommendationTask>, otherwise: String)
+        /// Only when the trial has validation data (early stopping).
+        case validation
+    }
 
     public init(_ name: String, _ kind: Kind, default defaultValue: ParameterValue, _ help: String) {
         self.name = name; self.kind = kind; self.defaultValue = defaultValue; self.help = help
     }
+
+    /// This declaration, acting only within `scope`.
+    public func acting(_ scope: Scope) -> ParameterSpec { var c = self; c.scope = scope; return c }
 
     public static func integer(_ name: String, default d: Int, min: Int = 0, max: Int = Int.max, _ help: String) -> ParameterSpec {
         ParameterSpec(name, .integer(min: min, max: max), default: .int(d), help)

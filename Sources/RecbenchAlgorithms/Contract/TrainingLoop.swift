@@ -67,6 +67,7 @@ extension ParameterSpec {
         .integer("patience", default: d, min: 0, max: 100_000,
                  "\(unit.prefix(1).uppercased() + unit.dropFirst()) without a gain in the validation metric before "
                  + "stopping, the best \(unit.dropLast()) kept (0 = never stop early; needs a validation part).")
+            .acting(.validation)
     }
 
     /// The one declaration of a per-epoch learning-rate decay: η_t = η_0 · decay^t.

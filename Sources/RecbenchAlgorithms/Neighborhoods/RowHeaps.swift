@@ -83,6 +83,19 @@ final class RowHeaps: @unchecked Sendable {
             h[i] = key
             floor[r] = h[0]
         }
+        #if DEBUG
+        if let problem = violation(row: r) { preconditionFailure("RowHeaps: \(problem)") }
+        #endif
+    }
+
+    /// What breaks row r's heap invariants (nil when they hold): at most `capacity` keys, each
+    /// parent at or below its children, and a full heap's floor equal to its root (the offer filter).
+    func violation(row r: Int) -> String? {
+        let h = keys + r * capacity, size = Int(sizes[r])
+        guard size <= capacity else { return "row \(r) holds \(size) keys, capacity \(capacity)" }
+        for i in 1..<max(1, size) where h[(i - 1) / 2] > h[i] { return "row \(r): key \(i) is below its parent" }
+        if size == capacity, capacity > 0, floor[r] != h[0] { return "row \(r): the floor is not the root" }
+        return nil
     }
 
     /// Each row's final list: the best `capacity` of all workers' candidates, most similar first.
