@@ -51,11 +51,12 @@ demo: build
 baselines: build
 	$(BIN) run experiments/ml100k-baselines.json
 
-# One configuration, compiled once: `--build-tests` builds the tests and the binary together (with
-# testing enabled); the suite runs with --skip-build and the regression gate reuses the same binary.
+# One configuration, compiled once: `--build-tests -Xswiftc -enable-testing` builds the tests and the binary
+# together with the flags `swift test` would use; the suite runs with --skip-build and the regression gate
+# reuses the same binary. (`swift test` alone, after a plain `swift build`, would compile everything again.)
 test: deps
 	@echo "== make test 1/3: building the binary and the tests once ($(CONFIG), $(BUILD_DIR))"
-	$(SWIFT) build -c $(CONFIG) --scratch-path $(BUILD_DIR) --build-tests
+	$(SWIFT) build -c $(CONFIG) --scratch-path $(BUILD_DIR) --build-tests -Xswiftc -enable-testing
 	@echo "== make test 2/3: running the test suite (no rebuild)"
 	RECBENCH_BIN=$(CURDIR)/$(BIN) $(SWIFT) test -c $(CONFIG) --scratch-path $(BUILD_DIR) --skip-build
 	@echo "== make test 3/3: quality regression gate with the same binary"
