@@ -12,12 +12,13 @@ export RECBENCH_DATA_DIR ?= $(shell [ -d ../shared/datasets ] && cd ../shared/da
 # `make install`: the binary to $(PREFIX)/bin, the data-set registry to $(PREFIX)/share/recbench/datasets.
 PREFIX ?= $(HOME)/.local
 
-.PHONY: deps build install uninstall demo test regression test-slurm baselines schema fuzz clean help
+.PHONY: deps build install uninstall demo test regression readme-check test-slurm baselines schema fuzz clean help
 
 help:
 	@echo "make demo       install dependencies, build (release), run experiments/quickstart.json"
 	@echo "make install    build (release) and install recbench + its data-set registry under PREFIX ($(PREFIX))"
 	@echo "make test       install dependencies, build binary + tests once (release), run the suite, then the regression gate"
+	@echo "make readme-check run every README command in a scratch copy (scripts/readme-commands.sh; ~1.5 min with MovieLens)"
 	@echo "make regression run experiments/ci-regression.json and check it against results/baselines/ (needs MovieLens 100K)"
 	@echo "make test-slurm start a one-node Slurm (root; installs slurm-wlm, munge), run a 4-shard array, compare with one process"
 	@echo "make baselines  run experiments/ml100k-baselines.json (needs MovieLens 100K)"
@@ -79,6 +80,11 @@ regression:
 	else \
 	  echo "skipped: MovieLens 100K not found (set RECBENCH_DATA_DIR to the folder holding ml-100k/)"; \
 	fi
+
+# Every shell command of README.md, as written, in a scratch copy; uses the binary `make test` or `make build` left.
+readme-check: deps
+	@[ -x $(BIN) ] || $(MAKE) --no-print-directory build
+	RECBENCH_BIN=$(CURDIR)/$(BIN) scripts/readme-commands.sh
 
 test-slurm: build
 	RECBENCH_BIN=$(CURDIR)/$(BIN) scripts/slurm/test-slurm.sh
