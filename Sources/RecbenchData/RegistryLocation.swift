@@ -1,4 +1,5 @@
 import Foundation
+import RecbenchCore
 
 /// Where the data-set registry (a folder of `*.json` entries) is looked for, so a binary run from any
 /// working directory, or installed outside its clone, still finds it.
@@ -31,11 +32,13 @@ public struct RegistryLocation: Sendable {
         var list = [flag, environment["RECBENCH_REGISTRY"], workingDirectory.map { $0 + "/datasets" } ?? "datasets"]
             .compactMap { $0 }
         if let file = experimentFile {
-            let parent = (((file as NSString).deletingLastPathComponent) as NSString).deletingLastPathComponent
+            // PathText, not NSString: Foundation's deletingLastPathComponent traps on one-letter paths on Linux.
+            let parent = PathText.parent(PathText.parent(file))
             list.append((parent.isEmpty ? "." : parent) + "/datasets")
         }
         if let executable {
-            let bin = (URL(fileURLWithPath: executable).resolvingSymlinksInPath().path as NSString).deletingLastPathComponent
+            let resolved = URL(fileURLWithPath: executable).resolvingSymlinksInPath().path
+            let bin = PathText.folder(of: resolved)
             list += [bin + "/../share/recbench/datasets", bin + "/datasets"]
         }
         if let buildClone { list.append(buildClone) }

@@ -14,7 +14,8 @@ import RecbenchData
         // The binary is reached through a symbolic link, as when ~/bin/recbench links to the installed one.
         _ = FileManager.default.createFile(atPath: root + "/prefix/bin/recbench", contents: Data())
         try FileManager.default.createDirectory(atPath: root + "/links", withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: root + "/links/recbench", withDestinationPath: root + "/prefix/bin/recbench")
+        try FileManager.default.createSymbolicLink(atPath: root + "/links/recbench",
+                                                   withDestinationPath: root + "/prefix/bin/recbench")
 
         func location(flag: Bool) -> RegistryLocation {
             RegistryLocation(flag: flag ? places[0] : nil, environment: ["RECBENCH_REGISTRY": places[1]],
@@ -30,6 +31,14 @@ import RecbenchData
             expected.removeFirst()
         }
         #expect(location(flag: false).resolve() == nil)
+    }
+
+    /// One-letter relative paths (Foundation's deletingLastPathComponent traps on them on Linux) give candidates.
+    @Test func oneLetterPathsDoNotTrap() {
+        let loc = RegistryLocation(flag: nil, environment: [:], experimentFile: "x", workingDirectory: "w",
+                                   executable: "r", buildClone: nil)
+        #expect(loc.candidates.first == "w/datasets" && loc.candidates.contains("./datasets"))
+        #expect(loc.candidates.contains { $0.hasSuffix("/../share/recbench/datasets") })
     }
 
     @Test func missingFlagFolderIsNotReplacedByADefault() {
