@@ -4,6 +4,9 @@ CONFIG ?= release
 # BUILD_DIR: the SwiftPM scratch folder (helpers sharing a machine use their own).
 BUILD_DIR ?= .build
 BIN = $(BUILD_DIR)/$(CONFIG)/recbench
+# One configuration for every target: the flags `swift test` needs (@testable imports) are used by `make build`
+# and `make demo` too, so `make demo` then `make test` (or `make regression`) never compiles the sources twice.
+BUILD_FLAGS = -c $(CONFIG) --scratch-path $(BUILD_DIR) -Xswiftc -enable-testing
 APT_PACKAGES = libopenblas-dev libgsl-dev pkg-config curl zip unzip
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # CI and local runs find MovieLens beside the clone when it is there (never committed).
@@ -34,7 +37,7 @@ deps:
 	fi
 
 build: deps
-	$(SWIFT) build -c $(CONFIG) --scratch-path $(BUILD_DIR) --product recbench
+	$(SWIFT) build $(BUILD_FLAGS) --product recbench
 
 install: build
 	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/recbench/datasets"
@@ -52,12 +55,12 @@ demo: build
 baselines: build
 	$(BIN) run experiments/ml100k-baselines.json
 
-# One configuration, compiled once: `--build-tests -Xswiftc -enable-testing` builds the tests and the binary
-# together with the flags `swift test` would use; the suite runs with --skip-build and the regression gate
-# reuses the same binary. (`swift test` alone, after a plain `swift build`, would compile everything again.)
+# Compiled once: `--build-tests` builds the tests and the binary together (BUILD_FLAGS); the suite runs with
+# --skip-build and the regression gate reuses the same binary. (`swift test -c release` after a plain
+# `swift build -c release` would compile everything again, with testing enabled.)
 test: deps
 	@echo "== make test 1/3: building the binary and the tests once ($(CONFIG), $(BUILD_DIR))"
-	$(SWIFT) build -c $(CONFIG) --scratch-path $(BUILD_DIR) --build-tests -Xswiftc -enable-testing
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	@echo "== make test 2/3: running the test suite (no rebuild)"
 	RECBENCH_BIN=$(CURDIR)/$(BIN) $(SWIFT) test -c $(CONFIG) --scratch-path $(BUILD_DIR) --skip-build
 	@echo "== make test 3/3: quality regression gate with the same binary"
@@ -70,7 +73,7 @@ regression:
 	@if [ -n "$(RECBENCH_DATA_DIR)" ] && [ -f "$(RECBENCH_DATA_DIR)/ml-100k/u.data" ]; then \
 	  if [ "$(REGRESSION_BUILD)" != no ]; then \
 	    echo "building $(BIN)"; \
-	    $(SWIFT) build -c $(CONFIG) --scratch-path $(BUILD_DIR) --product recbench >/dev/null || exit 1; \
+	    $(SWIFT) build $(BUILD_FLAGS) --product recbench >/dev/null || exit 1; \
 	  fi; \
 	  echo "running experiments/ci-regression.json, checking it against results/baselines/ci-regression.json"; \
 	  out=$$(mktemp -d) && \
@@ -95,7 +98,7 @@ schema: build
 # Seeded mutation fuzzing; inputs that trap or hang are saved under fuzz-crashes/<target>/.
 FUZZ_SECONDS ?= 600
 fuzz: deps
-	$(SWIFT) build -c $(CONFIG) --scratch-path $(BUILD_DIR) --product recbench-fuzz
+	$(SWIFT) build $(BUILD_FLAGS) --product recbench-fuzz
 	$(BUILD_DIR)/$(CONFIG)/recbench-fuzz experiment --seconds $(FUZZ_SECONDS); a=$$?; \
 	$(BUILD_DIR)/$(CONFIG)/recbench-fuzz data --seconds $(FUZZ_SECONDS); b=$$?; \
 	exit $$(( a || b ))

@@ -12,15 +12,16 @@ public enum AlgorithmTable {
         for d in list {
             let tasks = d.tasks.map(\.rawValue).sorted().joined(separator: ", ")
             let budget = d.budgetParameter.map { "`\($0)`" } ?? "sample fraction"
-            lines.append("| `\(d.name)` | \(d.summary.replacingOccurrences(of: "|", with: "\\|")) | \(tasks) | \(budget) |")
+            let summary = d.summary.replacingOccurrences(of: "|", with: "\\|")
+            lines.append("| `\(d.name)` | \(summary) | \(tasks) | \(budget) |")
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// The table currently between the markers of `readme`, or nil when the markers are missing.
     public static func embedded(in readme: String) -> String? {
-        guard let b = readme.range(of: begin + "\n"), let e = readme.range(of: end, range: b.upperBound..<readme.endIndex)
-        else { return nil }
+        guard let b = readme.range(of: begin + "\n"),
+              let e = readme.range(of: end, range: b.upperBound..<readme.endIndex) else { return nil }
         return String(readme[b.upperBound..<e.lowerBound])
     }
 }

@@ -107,7 +107,9 @@ public enum SyntheticData {
                     if n * 3 < I {
                         pool.removeAll(keepingCapacity: true)
                         if let planted {
-                            for _ in 0..<(4 * n + 32) { pool.append(UInt64(planted.draw(user: u, &r) ?? alias.sample(&r))) }
+                            for _ in 0..<(4 * n + 32) {
+                                pool.append(UInt64(planted.draw(user: u, &r) ?? alias.sample(&r)))
+                            }
                         } else {
                             for _ in 0..<(4 * n + 32) { pool.append(UInt64(alias.sample(&r))) }
                         }

@@ -46,7 +46,9 @@ struct MappedFile {
     }
 
     /// Hashed once per process per file version (`FileDigests`: path, size, modification time).
-    var source: Dataset.SourceFile { Dataset.SourceFile(path: path, sha256: FileDigests.shared.digest(path: path, contents: data)) }
+    var source: Dataset.SourceFile {
+        Dataset.SourceFile(path: path, sha256: FileDigests.shared.digest(path: path, contents: data))
+    }
 }
 
 /// Field splitting over raw bytes. Lines are found with memchr; fields are ranges into the buffer,

@@ -12,7 +12,8 @@ public final class JSONEventLog: @unchecked Sendable {
 
     /// Creates (or truncates) `path`; throws a one-line `RecbenchError` when it cannot be written.
     public init(path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let h = FileHandle(forWritingAtPath: path) else {
             throw RecbenchError.io(path, "cannot write the JSON event log")
         }
         handle = h
@@ -34,7 +35,8 @@ public final class JSONEventLog: @unchecked Sendable {
     /// One line, no spaces, keys in the order given.
     static func compact(_ node: JSONNode) -> String {
         switch node.value {
-        case let .object(m): return "{" + m.map { JSONWriter.quote($0.key) + ":" + compact($0.value) }.joined(separator: ",") + "}"
+        case let .object(m):
+            return "{" + m.map { JSONWriter.quote($0.key) + ":" + compact($0.value) }.joined(separator: ",") + "}"
         case let .array(a): return "[" + a.map(compact).joined(separator: ",") + "]"
         case let .string(s): return JSONWriter.quote(s)
         case let .number(_, literal): return literal
@@ -69,7 +71,8 @@ public struct LoggedProgress: ProgressReporter {
             ("trial", .int(r.trial + 1)), ("dataset", .string(r.dataset)), ("fold", .int(r.fold)),
             ("configuration", .string(r.configuration)), ("algorithm", .string(r.algorithm)),
             ("parameters", .object(r.parameters.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
-            ("cached", .bool(cached)), ("fit_seconds", .number(r.fitSeconds)), ("score_seconds", .number(r.scoreSeconds)),
+            ("cached", .bool(cached)), ("fit_seconds", .number(r.fitSeconds)),
+            ("score_seconds", .number(r.scoreSeconds)),
             ("evaluate_seconds", .number(r.evaluateSeconds)), ("test_interactions", .int(r.testInteractions)),
             ("metrics", .object(metrics)),
         ])

@@ -17,7 +17,9 @@ struct Datasets: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the registry's data sets and where each is found.")
         @OptionGroup var data: DataOptions
         func run() throws {
-            guard let registry = try data.loadRegistry() else { fail(CLIError.usage("no registry folder found (give --registry or set RECBENCH_REGISTRY)")) }
+            guard let registry = try data.loadRegistry() else {
+                fail(CLIError.usage("no registry folder found (give --registry or set RECBENCH_REGISTRY)"))
+            }
             for e in registry.entries {
                 let place = (try? registry.resolve(e.name, explicitPath: nil, environment: ProcessInfo.processInfo.environment,
                                                    cacheDirectory: data.cacheDirectory)) ?? "not present (recbench datasets fetch \(e.name))"

@@ -53,7 +53,8 @@ struct DataOptions: ParsableArguments {
     /// The registry folder (order in `RegistryLocation`: --registry, $RECBENCH_REGISTRY, ./datasets, beside the
     /// experiment's folder, the installed copy beside the binary, the clone it was built in).
     func registryDirectory(near file: String? = nil) -> String? {
-        RegistryLocation(flag: registry, environment: ProcessInfo.processInfo.environment, experimentFile: file).resolve()
+        let environment = ProcessInfo.processInfo.environment
+        return RegistryLocation(flag: registry, environment: environment, experimentFile: file).resolve()
     }
 
     func loadRegistry(near file: String? = nil) throws -> DatasetRegistry? {

@@ -60,15 +60,23 @@ struct Run: ParsableCommand {
             fail(error, code: code)
         }
         var spec: ExperimentSpec
-        do { spec = try ExperimentLoader(registry: try data.loadRegistry(near: file)).load(path: file) } catch { stop(error) }
-        if let threads { guard threads > 0 else { stop(CLIError.usage("--threads must be positive")) }; spec.threads = threads }
+        do { spec = try ExperimentLoader(registry: try data.loadRegistry(near: file)).load(path: file) } catch {
+            stop(error)
+        }
+        if let threads {
+            guard threads > 0 else { stop(CLIError.usage("--threads must be positive")) }
+            spec.threads = threads
+        }
         if let jobs { guard jobs > 0 else { stop(CLIError.usage("--jobs must be positive")) }; spec.jobs = jobs }
         var part: Shard?
-        if let shard { do { part = try Shard(parsing: shard) } catch { stop(CLIError.usage(String(describing: error))) } }
+        if let shard {
+            do { part = try Shard(parsing: shard) } catch { stop(CLIError.usage(String(describing: error))) }
+        }
         if force && noCache { stop(CLIError.usage("--force and --no-cache exclude each other")) }
         if dryRun { print(Plan(spec: spec).describe(shards: part?.count)); return }
         log?.emit("run_started", [("experiment", .string(spec.name)), ("file", .string(file)),
-                                  ("threads", .int(spec.threads)), ("shard", part.map { .string("\($0.index)/\($0.count)") } ?? .null)])
+                                  ("threads", .int(spec.threads)),
+                                  ("shard", part.map { .string("\($0.index)/\($0.count)") } ?? .null)])
         for w in spec.warnings {
             FileHandle.standardError.write(Data((w.description + "\n").utf8))
             log?.warning(w.description)

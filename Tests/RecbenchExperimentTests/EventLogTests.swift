@@ -41,7 +41,8 @@ private func events(_ path: String) throws -> [[String: Any]] {
             })
             let metrics = try #require(event["metrics"] as? [String: Double])
             let value = try #require(metrics[f[col("metric")]])
-            #expect(abs(value - Double(f[col("value")])!) <= 1e-5 * max(1, abs(value)), "\(line)")  // the CSV keeps 6 significant digits
+            // The CSV keeps 6 significant digits.
+            #expect(abs(value - Double(f[col("value")])!) <= 1e-5 * max(1, abs(value)), "\(line)")
         }
         let end = try #require(log.last)
         #expect(end["failed"] as? Int == 0 && (end["directory"] as? String)?.contains("tiny-suite") == true)

@@ -155,6 +155,7 @@ func badFileGivesPreciseMessage(_ i: Int) {
     let share = validExperiment.replacingOccurrences(of: #""interactions": 600 }"#,
                                                      with: #""interactions": 600, "taste_groups": 4, "in_group_share": 1.5 }"#)
     #expect(issues(share) == ["exp.json:4: datasets[0].synthetic.in_group_share: expected a number in [0, 1], got 1.5"])
-    let alone = validExperiment.replacingOccurrences(of: #""interactions": 600 }"#, with: #""interactions": 600, "in_group_share": 0.5 }"#)
+    let alone = validExperiment.replacingOccurrences(of: #""interactions": 600 }"#,
+                                                     with: #""interactions": 600, "in_group_share": 0.5 }"#)
     #expect(issues(alone) == ["exp.json:4: datasets[0].synthetic.in_group_share: only applies together with \"taste_groups\""])
 }
