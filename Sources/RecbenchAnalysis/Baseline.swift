@@ -131,7 +131,7 @@ public enum Baseline {
         var entries = [BaselineFile.Entry](), users = [BaselineFile.UserList]()
         for d in r.datasets {
             for c in r.plan.configurations {
-                let ts = r.trials.filter { $0.dataset == d.label && $0.configuration == c.label }.sorted { $0.fold < $1.fold }
+                let ts = r.trials(dataset: d.label, configuration: c.label)
                 guard let first = ts.first else { continue }
                 for (m, metric) in first.metricLabels.enumerated() {
                     let folds = ts.map { $0.values[m] }
@@ -155,9 +155,7 @@ public enum Baseline {
     }
 
     public static func encode(_ b: BaselineFile) throws -> String {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys, .prettyPrinted]
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let enc = JSONCoding.encoder(pretty: true)
         var text = String(decoding: try enc.encode(b), as: UTF8.self)
         // Pretty printing puts every number of a per-user array on its own line; fold them back.
         text = foldNumberArrays(text)
@@ -182,8 +180,7 @@ public enum Baseline {
 
     public static func load(path: String) throws -> BaselineFile {
         guard let data = FileManager.default.contents(atPath: path) else { throw RecbenchError.io(path, "cannot read the baseline file") }
-        let dec = JSONDecoder()
-        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let dec = JSONCoding.decoder()
         do { return try dec.decode(BaselineFile.self, from: data) } catch { throw RecbenchError.io(path, "not a baseline file (\(error))") }
     }
 
@@ -199,7 +196,7 @@ public enum Baseline {
         }
         var findings = [CheckFinding]()
         for entry in b.results {
-            let ts = r.trials.filter { $0.dataset == entry.dataset && $0.configuration == entry.configuration }.sorted { $0.fold < $1.fold }
+            let ts = r.trials(dataset: entry.dataset, configuration: entry.configuration)
             guard !ts.isEmpty, let m = ts[0].metricLabels.firstIndex(of: entry.metric), ts.count == entry.folds.count else {
                 mismatch.append("the run has no \(entry.metric) for \(entry.configuration) on \(entry.dataset) over \(entry.folds.count) fold(s)")
                 continue

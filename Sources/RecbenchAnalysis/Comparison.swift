@@ -106,7 +106,7 @@ public enum Comparison {
 
     static func arms(_ r: RunResult, dataset: String, prefix: String) -> [Arm] {
         r.plan.configurations.compactMap { c in
-            let ts = r.trials.filter { $0.dataset == dataset && $0.configuration == c.label }.sorted { $0.fold < $1.fold }
+            let ts = r.trials(dataset: dataset, configuration: c.label)
             return ts.isEmpty ? nil : Arm(label: prefix + c.label, trials: ts)
         }
     }

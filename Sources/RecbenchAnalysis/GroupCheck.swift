@@ -48,7 +48,7 @@ extension Baseline {
                 var base = [String: [[Double]]](), run = [String: [[Double]]]()
                 var baseMeans = [(label: String, mean: Double)](), runMeans = [(label: String, mean: Double)]()
                 for e in entries {
-                    let ts = r.trials.filter { $0.dataset == d.label && $0.configuration == e.configuration }
+                    let ts = r.trials(dataset: d.label, configuration: e.configuration)
                     var rows = [[Double]]()
                     for list in folds {
                         guard let t = ts.first(where: { $0.fold == list.fold }),

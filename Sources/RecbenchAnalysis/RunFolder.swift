@@ -23,10 +23,7 @@ public enum RunFolder {
     }
 
     public static func encode(_ r: RunResult) throws -> String {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
-        // Per-user AUC, novelty or ARP can be NaN (no negatives, empty list); JSON has no NaN.
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let enc = JSONCoding.encoder()
         let stored = Stored(runID: r.runID, experiment: r.spec.name, configHash: r.spec.configHash, startedAt: r.startedAt,
                             wallSeconds: r.wallSeconds, planFingerprint: r.planFingerprint, shard: r.shard,
                             datasets: r.datasets, trials: r.trials, failures: r.failures.isEmpty ? nil : r.failures)
@@ -42,8 +39,7 @@ public enum RunFolder {
             throw RecbenchError.io(path, "not a run folder (no results.json); give results/<experiment>/<run-id>")
         }
         let stored: Stored
-        let dec = JSONDecoder()
-        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let dec = JSONCoding.decoder()
         do { stored = try dec.decode(Stored.self, from: data) } catch {
             throw RecbenchError.io(dir + "/results.json", "unreadable: \(SystemError.describe(error))")
         }

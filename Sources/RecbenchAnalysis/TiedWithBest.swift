@@ -82,8 +82,7 @@ extension Comparison {
             guard all.count >= 2 else { continue }
             for metric in r.spec.metrics.map(\.label) {
                 let candidates = all.compactMap { arm -> (label: String, mean: Double)? in
-                    r.aggregates.first { $0.dataset == d.label && $0.configuration == arm.label && $0.metric == metric }
-                        .map { (arm.label, $0.mean) }
+                    r.aggregate(dataset: d.label, configuration: arm.label, metric: metric).map { (arm.label, $0.mean) }
                 }
                 let byLabel = Dictionary(uniqueKeysWithValues: all.map { ($0.label, $0) })
                 let differences: (String, String) -> (values: [Double], unit: String) = { best, other in

@@ -73,7 +73,7 @@ struct Validation {
         var out = [String: JSONNode]()
         for (k, v) in m {
             if allowed.contains(k) { out[k] = v; continue }
-            let hint = Suggest.closest(to: k, in: allowed).map { " (did you mean \"\($0)\"?)" } ?? ""
+            let hint = Suggestion.hint(for: k, in: allowed)
             fail(v, path.isEmpty ? k : "\(path).\(k)", "unknown key\(hint); allowed: \(allowed.joined(separator: ", "))")
         }
         return out
@@ -90,7 +90,7 @@ struct Validation {
         guard let node else { if d == nil { fail(nil, path, "is required (one of \(choices.map { "\"\($0)\"" }.joined(separator: ", ")))") }; return d }
         guard case let .string(s) = node.value, choices.contains(s) else {
             var hint = ""
-            if case let .string(s) = node.value, let c = Suggest.closest(to: s, in: choices) { hint = " (did you mean \"\(c)\"?)" }
+            if case let .string(s) = node.value { hint = Suggestion.hint(for: s, in: choices) }
             fail(node, path, "expected one of \(choices.map { "\"\($0)\"" }.joined(separator: ", ")), got \(node.brief)\(hint)")
             return d
         }
@@ -337,7 +337,7 @@ struct Validation {
         let explicit = m["path"].flatMap { string($0, "\(path).path") }
         if let registry, registry.entry(named: name) == nil {
             let names = registry.entries.map(\.name)
-            let hint = Suggest.closest(to: name, in: names).map { " (did you mean \"\($0)\"?)" } ?? ""
+            let hint = Suggestion.hint(for: name, in: names)
             fail(m["name"], "\(path).name", "no data set \"\(name)\" in the registry\(hint); known: \(names.joined(separator: ", ")); or give \"file\" or \"synthetic\"")
             return nil
         }
@@ -419,7 +419,7 @@ struct Validation {
         guard let name = string(m["name"], "\(path).name") else { return nil }
         guard let d = AlgorithmRegistry.descriptor(named: name) else {
             let names = AlgorithmRegistry.all.map(\.name)
-            let hint = Suggest.closest(to: name, in: names).map { " (did you mean \"\($0)\"?)" } ?? ""
+            let hint = Suggestion.hint(for: name, in: names)
             fail(m["name"], "\(path).name", "unknown algorithm \"\(name)\"\(hint); known: \(names.joined(separator: ", "))")
             return nil
         }
@@ -435,7 +435,7 @@ struct Validation {
                 let ppath = "\(path).params.\(key)"
                 guard let spec = d.parameters.first(where: { $0.name == key }) else {
                     let names = d.parameters.map(\.name)
-                    let hint = Suggest.closest(to: key, in: names).map { " (did you mean \"\($0)\"?)" } ?? ""
+                    let hint = Suggestion.hint(for: key, in: names)
                     fail(value, ppath, names.isEmpty ? "\(d.name) takes no parameters" : "unknown parameter of \(d.name)\(hint); known: \(names.joined(separator: ", "))")
                     continue
                 }
@@ -493,30 +493,5 @@ struct Validation {
         case let .bool(b): return .bool(b)
         default: return nil
         }
-    }
-}
-
-/// "Did you mean" by edit distance.
-enum Suggest {
-    static func closest(to word: String, in candidates: [String]) -> String? {
-        let w = word.lowercased()
-        let scored = candidates.map { ($0, distance(w, $0.lowercased())) }.min { $0.1 < $1.1 }
-        guard let (best, d) = scored else { return nil }
-        return d <= max(2, w.count / 3) ? best : nil
-    }
-
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        var prev = Array(0...b.count), cur = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            cur[0] = i
-            for j in 1...max(1, b.count) where !b.isEmpty {
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            if b.isEmpty { cur[0] = i }
-            swap(&prev, &cur)
-        }
-        return prev[b.count]
     }
 }

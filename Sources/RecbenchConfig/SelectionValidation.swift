@@ -96,6 +96,8 @@ extension Validation {
         .successiveHalving: ["strategy", "space", "trials", "max_seconds", "seed", "refit", "eta", "min_budget", "max_budget"],
     ]
 
+    private static func points(_ n: Int) -> String { n == 1 ? "1 distinct point" : "\(n) distinct points" }
+
     /// Reads `search`. The entry's list-valued params join the space as choices (and leave
     /// `grid`), so a plain grid becomes a grid search by adding `"search": {"strategy": "grid"}`.
     mutating func searchSpec(_ node: JSONNode, _ path: String, descriptor d: AlgorithmDescriptor,
@@ -117,7 +119,7 @@ extension Validation {
                     let ppath = "\(path).space.\(key)"
                     guard let p = d.parameters.first(where: { $0.name == key }) else {
                         let known = d.parameters.map(\.name)
-                        let hint = Suggest.closest(to: key, in: known).map { " (did you mean \"\($0)\"?)" } ?? ""
+                        let hint = Suggestion.hint(for: key, in: known)
                         fail(value, ppath, known.isEmpty ? "\(d.name) takes no parameters" : "unknown parameter of \(d.name)\(hint); known: \(known.joined(separator: ", "))")
                         continue
                     }
@@ -130,6 +132,9 @@ extension Validation {
                 fail(spaceNode, "\(path).space", "expected an object of parameter domains, e.g. {\"k\": {\"choices\": [20, 50]}}, got \(spaceNode.brief)")
             }
         }
+        // A space with a rejected entry has no meaningful size: its count would only add a second,
+        // misleading message ("only 1 distinct point") to the one that names the entry.
+        let spaceIsWhole = issues.count == issuesBefore
         // List-valued params are choices of the search.
         for axis in grid where axis.values.count > 1 { space.append((axis.name, .choices(axis.values))) }
         grid.removeAll { $0.values.count > 1 }
@@ -150,7 +155,7 @@ extension Validation {
             ?? { var r = RandomSource(seed: experimentSeed, stream: "search|\(label)"); return r.next() }()
         let sizes = space.map { entry -> Int? in if case let .choices(v) = entry.domain { return v.count } else { return nil } }
         // Overflow-safe: a product beyond Int is as good as infinite here.
-        let finite = sizes.allSatisfy { $0 != nil } ? Limits.product(sizes.map { $0! }) ?? Int.max : nil
+        let finite = spaceIsWhole && sizes.allSatisfy { $0 != nil } ? Limits.product(sizes.map { $0! }) ?? Int.max : nil
 
         switch strategy {
         case .grid:
@@ -175,7 +180,7 @@ extension Validation {
         case .random:
             if spec.trials == nil && spec.maxSeconds == nil { fail(node, path, "give \"trials\" (and/or \"max_seconds\") to bound a random search") }
             if let t = spec.trials, let n = finite, t > n {
-                fail(m["trials"], "\(path).trials", "the space has only \(n) distinct points; use at most \(n) trials or \"strategy\": \"grid\"")
+                fail(m["trials"], "\(path).trials", "the space has only \(Self.points(n)); use at most \(n) \(n == 1 ? "trial" : "trials") or \"strategy\": \"grid\"")
             }
         case .successiveHalving:
             spec.eta = integer(m["eta"], "\(path).eta", default: 3, min: 2, max: 100)
@@ -183,7 +188,7 @@ extension Validation {
                 if t < spec.eta * spec.eta {
                     fail(m["trials"], "\(path).trials", "successive halving with eta = \(spec.eta) needs at least \(spec.eta * spec.eta) trials for two rungs (one rung is a random search)")
                 }
-                if let n = finite, t > n { fail(m["trials"], "\(path).trials", "the space has only \(n) distinct points; use at most \(n) trials") }
+                if let n = finite, t > n { fail(m["trials"], "\(path).trials", "the space has only \(Self.points(n)); use at most \(n) \(n == 1 ? "trial" : "trials")") }
             } else {
                 fail(node, "\(path).trials", "is required for successive halving (the candidates of the first rung)")
             }
@@ -212,7 +217,7 @@ extension Validation {
                 }
                 domain = key == "uniform" ? .uniform(a, b) : .logUniform(a, b)
             default:
-                let hint = Suggest.closest(to: key, in: ["choices", "uniform", "log_uniform"]).map { " (did you mean \"\($0)\"?)" } ?? ""
+                let hint = Suggestion.hint(for: key, in: ["choices", "uniform", "log_uniform"])
                 fail(value, "\(path).\(key)", "unknown domain\(hint); expected \(form)"); return nil
             }
         default:

@@ -1,4 +1,5 @@
 internal import CBLAS
+import Foundation
 
 /// Thin Swift wrappers over the OpenBLAS and LAPACK routines Recbench uses. Nothing outside this
 /// file touches CBLAS, so the rest of the code base sees Swift types only.
@@ -7,6 +8,27 @@ public enum BLAS {
     /// itself, so the two levels of parallelism do not oversubscribe the cores.
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
     public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// Runs `body` with OpenBLAS on one thread, for code that parallelises itself or needs results
+    /// independent of the thread count. The setting is process-wide and trials run concurrently, so
+    /// sections are counted: the first to enter saves the setting, the last to leave restores it
+    /// (a per-caller save/restore would let overlapping sections leave each other's value behind).
+    public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
+        singleThreadedSections.withLock { state in
+            if state.depth == 0 { state.saved = threads; setThreads(1) }
+            state.depth += 1
+        }
+        defer {
+            singleThreadedSections.withLock { state in
+                state.depth -= 1
+                if state.depth == 0 { setThreads(state.saved) }
+            }
+        }
+        return try body()
+    }
+
+    /// How many single-threaded sections are open, for tests.
+    static var openSingleThreadedSections: Int { singleThreadedSections.withLock { $0.depth } }
 
     /// C = alpha · op(A) · op(B) + beta · C, all row-major.
     public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
@@ -155,3 +177,14 @@ extension BLAS {
     public static var configuration: String { String(cString: openblas_get_config()) }
     public static var coreName: String { String(cString: openblas_get_corename()) }
 }
+
+/// The open single-threaded sections and the setting to restore when the last one closes.
+private final class SectionCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var state = (depth: 0, saved: 1)
+    func withLock<R>(_ body: (inout (depth: Int, saved: Int)) -> R) -> R {
+        lock.lock(); defer { lock.unlock() }
+        return body(&state)
+    }
+}
+private let singleThreadedSections = SectionCounter()

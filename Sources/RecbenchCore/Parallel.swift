@@ -8,14 +8,13 @@ public func parallelChunks(count: Int, threads: Int, _ body: (_ chunk: Int, _ ra
     guard count > 0 else { return }
     let t = max(1, min(threads, count))
     if t == 1 { body(0, 0..<count); return }
-    let saved = BLAS.threads
-    BLAS.setThreads(1)
-    defer { BLAS.setThreads(saved) }
-    withoutActuallyEscaping(body) { body in
-        let box = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: t) { c in
-            let lo = count * c / t, hi = count * (c + 1) / t
-            box.value(c, lo..<hi)
+    BLAS.singleThreaded {
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: t) { c in
+                let lo = count * c / t, hi = count * (c + 1) / t
+                box.value(c, lo..<hi)
+            }
         }
     }
 }
@@ -37,20 +36,19 @@ public func parallelForWorkers(count: Int, threads: Int, grain: Int = 64, _ body
     guard count > 0 else { return }
     let t = parallelWorkerCount(count: count, threads: threads, grain: grain)
     if t == 1 { for i in 0..<count { body(0, i) }; return }
-    let saved = BLAS.threads
-    BLAS.setThreads(1)
-    defer { BLAS.setThreads(saved) }
     let blocks = (count + grain - 1) / grain
     // Exactly t workers pull blocks from a shared counter, so `threads` is honoured (one
     // concurrentPerform iteration per block would run on every core).
     let next = BlockCounter()
-    withoutActuallyEscaping(body) { body in
-        let box = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: t) { worker in
-            while true {
-                let b = next.take()
-                if b >= blocks { return }
-                for i in (b * grain)..<min(count, (b + 1) * grain) { box.value(worker, i) }
+    BLAS.singleThreaded {
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: t) { worker in
+                while true {
+                    let b = next.take()
+                    if b >= blocks { return }
+                    for i in (b * grain)..<min(count, (b + 1) * grain) { box.value(worker, i) }
+                }
             }
         }
     }

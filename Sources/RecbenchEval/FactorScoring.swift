@@ -41,21 +41,18 @@ extension ScoringCore {
         let blocks = (users.count + blockUsers - 1) / blockUsers
         guard blocks > 0, n > 0, k > 0 else { return RankedLists(users: users, k: k, items: items, scores: scores) }
 
-        let savedBLAS = BLAS.threads
-        BLAS.setThreads(1)
-        defer { BLAS.setThreads(savedBLAS) }
-
-        items.withUnsafeMutableBufferPointer { itemsOut in
-            scores.withUnsafeMutableBufferPointer { scoresOut in
-                let out = UncheckedSendable((itemsOut, scoresOut))
-                dynamicBlocks(count: blocks, threads: threads) { nextBlock in
-                    var w = TileWorker(factors: f, k: k, tile: ScoringTile(users: min(blockUsers, users.count),
-                                                                          items: min(tile.items, n)),
-                                       dim: d, withCandidates: candidates != nil)
-                    while let b = nextBlock() {
-                        let lo = b * blockUsers, hi = min(users.count, lo + blockUsers)
-                        w.run(users: users[lo..<hi], firstRow: lo, exclude: exclude, candidates: candidates,
-                              items: out.value.0, scores: out.value.1)
+        BLAS.singleThreaded {
+            items.withUnsafeMutableBufferPointer { itemsOut in
+                scores.withUnsafeMutableBufferPointer { scoresOut in
+                    let out = UncheckedSendable((itemsOut, scoresOut))
+                    dynamicBlocks(count: blocks, threads: threads) { nextBlock in
+                        let tile = ScoringTile(users: min(blockUsers, users.count), items: min(tile.items, n))
+                        var w = TileWorker(factors: f, k: k, tile: tile, dim: d, withCandidates: candidates != nil)
+                        while let b = nextBlock() {
+                            let lo = b * blockUsers, hi = min(users.count, lo + blockUsers)
+                            w.run(users: users[lo..<hi], firstRow: lo, exclude: exclude, candidates: candidates,
+                                  items: out.value.0, scores: out.value.1)
+                        }
                     }
                 }
             }

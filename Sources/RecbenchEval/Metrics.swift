@@ -1,3 +1,5 @@
+import RecbenchCore
+
 /// What a metric measures, which decides the task it applies to and how it is computed.
 public enum MetricKind: String, Sendable, Codable {
     /// Error of predicted ratings against held-out ratings (rating task).
@@ -153,33 +155,10 @@ public enum MetricCatalog {
     /// The largest cutoff among the specs (the K the scoring core must produce), or nil if none has one.
     public static func largestCutoff(_ specs: [MetricSpec]) -> Int? { specs.compactMap(\.k).max() }
 
-    /// The nearest known name within edit distance 2 (typos such as "ndgc", "recal").
+    /// The canonical name of the entry whose name or alias is nearest (typos such as "ndgc", "recal").
     static func suggestion(for name: String) -> String? {
-        var best: (String, Int)? = nil
-        for e in entries {
-            for candidate in [e.name] + e.aliases {
-                let d = editDistance(Array(name), Array(candidate))
-                if d <= 2, d < (best?.1 ?? Int.max) { best = (e.name, d) }
-            }
-        }
-        return best?.0
-    }
-
-    /// Optimal string alignment distance (Levenshtein plus adjacent transpositions, so "ndgc" is 1 from "ndcg").
-    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
-        for i in 0...a.count { d[i][0] = i }
-        for j in 0...b.count { d[0][j] = j }
-        for i in 1...a.count {
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
-            }
-        }
-        return d[a.count][b.count]
+        let names = entries.flatMap { e in ([e.name] + e.aliases).map { ($0, e.name) } }
+        return Suggestion.closest(to: name, in: names.map(\.0)).flatMap { hit in names.first { $0.0 == hit }?.1 }
     }
 }
 

@@ -57,21 +57,20 @@ public enum ScoringCore {
 
         // Hold OpenBLAS to one thread for the whole call, so the sgemm results (and thus the lists)
         // do not depend on `threads`, and our own threads do not oversubscribe the cores.
-        let savedBLAS = BLAS.threads
-        BLAS.setThreads(1)
-        defer { BLAS.setThreads(savedBLAS) }
-
-        items.withUnsafeMutableBufferPointer { itemsOut in
-            scores.withUnsafeMutableBufferPointer { scoresOut in
-                withOptionalBuffer(&auc) { aucOut in
-                    let out = UncheckedSendable((itemsOut, scoresOut, aucOut))
-                    parallelChunks(count: blocks, threads: threads) { _, blockRange in
-                        var worker = BlockWorker(itemCount: n, k: k, blockSize: min(blockSize, users.count))
-                        for b in blockRange {
-                            let lo = b * blockSize, hi = min(users.count, lo + blockSize)
-                            worker.run(model: model, factors: factors, users: Array(users[lo..<hi]), firstRow: lo,
-                                       exclude: exclude, candidates: candidates, aucTest: aucTest,
-                                       items: out.value.0, scores: out.value.1, auc: out.value.2)
+        BLAS.singleThreaded {
+            items.withUnsafeMutableBufferPointer { itemsOut in
+                scores.withUnsafeMutableBufferPointer { scoresOut in
+                    withOptionalBuffer(&auc) { aucOut in
+                        let out = UncheckedSendable((itemsOut, scoresOut, aucOut))
+                        parallelChunks(count: blocks, threads: threads) { _, blockRange in
+                            var worker = BlockWorker(itemCount: n, k: k, blockSize: min(blockSize, users.count))
+                            for b in blockRange {
+                                let lo = b * blockSize, hi = min(users.count, lo + blockSize)
+                                worker.run(model: model, factors: factors, users: Array(users[lo..<hi]),
+                                           firstRow: lo, exclude: exclude, candidates: candidates,
+                                           aucTest: aucTest, items: out.value.0, scores: out.value.1,
+                                           auc: out.value.2)
+                            }
                         }
                     }
                 }

@@ -91,3 +91,26 @@ public struct RunResult: Sendable {
         self.recomputedCorruptEntries = recomputedCorruptEntries
     }
 }
+
+/// The questions every output and analysis asks of a run, answered in one place.
+extension RunResult {
+    /// One configuration's trials on one data set, in fold order.
+    public func trials(dataset: String, configuration: String) -> [TrialResult] {
+        trials.filter { $0.dataset == dataset && $0.configuration == configuration }.sorted { $0.fold < $1.fold }
+    }
+
+    /// One configuration's aggregates on one data set, in metric order.
+    public func aggregates(dataset: String, configuration: String) -> [Aggregate] {
+        aggregates.filter { $0.dataset == dataset && $0.configuration == configuration }
+    }
+
+    /// The aggregate of one metric, if the configuration has it on that data set.
+    public func aggregate(dataset: String, configuration: String, metric: String) -> Aggregate? {
+        aggregates.first { $0.dataset == dataset && $0.configuration == configuration && $0.metric == metric }
+    }
+
+    /// One configuration's failed trials on one data set.
+    public func failures(dataset: String, configuration: String) -> [TrialFailure] {
+        failures.filter { $0.dataset == dataset && $0.configuration == configuration }
+    }
+}

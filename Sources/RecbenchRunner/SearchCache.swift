@@ -31,15 +31,14 @@ extension TrialCache {
         // Like a trial entry, a candidate names its key, so one copied onto another key's file is refused.
         guard header.count == 5, header[0] + " " + header[1] == Self.candidateMagic, header[2] == key,
               Int(header[3]) == body.count, String(header[4]) == SHA256Hasher.hex(body) else { return nil }
-        let dec = JSONDecoder()
-        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let dec = JSONCoding.decoder()
         return try? dec.decode(CandidateOutcome.self, from: Data(body))
     }
 
     /// Stored like a trial (temporary file, rename), and subject to the same test-only fault injection.
     public func storeCandidate(_ o: CandidateOutcome, key: String) throws {
         guard mode != .off else { return }
-        let body = try Self.encoder().encode(o)
+        let body = try JSONCoding.encoder().encode(o)
         let data = Data("\(Self.candidateMagic) \(key) \(body.count) \(SHA256Hasher.hex(body))\n".utf8) + body
         let point = faults?.next()
         if point == .before { FaultInjection.die() }

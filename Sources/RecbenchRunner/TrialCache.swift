@@ -113,15 +113,8 @@ public struct TrialCache: Sendable {
         if point == .after { FaultInjection.die() }
     }
 
-    static func encoder() -> JSONEncoder {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return enc
-    }
-
     static func encode(_ r: TrialResult, key: String) throws -> Data {
-        let body = try encoder().encode(r)
+        let body = try JSONCoding.encoder().encode(r)
         return Data("\(magic) \(key) \(body.count) \(SHA256Hasher.hex(body))\n".utf8) + body
     }
 
@@ -133,8 +126,7 @@ public struct TrialCache: Sendable {
         let body = data[data.index(after: newline)...]
         guard header.count == 5, header[0] + " " + header[1] == magic, header[2] == key, Int(header[3]) == body.count,
               String(header[4]) == SHA256Hasher.hex(body) else { return nil }
-        let dec = JSONDecoder()
-        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let dec = JSONCoding.decoder()
         return try? dec.decode(TrialResult.self, from: Data(body))
     }
 }

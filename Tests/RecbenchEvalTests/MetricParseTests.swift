@@ -51,7 +51,6 @@ import Testing
         #expect(MetricSpec(name: "mae") < MetricSpec(name: "ndcg", k: 5))
         #expect(MetricCatalog.largestCutoff([MetricSpec(name: "ndcg", k: 5), MetricSpec(name: "recall", k: 20),
                                               MetricSpec(name: "rmse")]) == 20)
-        #expect(MetricCatalog.editDistance(Array("ndgc"), Array("ndcg")) == 1)
     }
 }
 

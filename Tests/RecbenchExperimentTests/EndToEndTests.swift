@@ -89,11 +89,10 @@ func mean(_ r: RunResult, _ configuration: String, _ metric: String) -> Double? 
     #expect(one.map(\.trial) == two.map(\.trial))
 }
 
-@Test func movieLensBaselinesMatchReference() throws {
-    guard let dir = movieLensDataDir() else {
-        print("SKIPPED movieLensBaselinesMatchReference: MovieLens 100K not found (set RECBENCH_DATA_DIR or place ../shared/datasets/ml-100k)")
-        return
-    }
+@Test(.enabled(if: movieLensDataDir() != nil,
+               "MovieLens 100K not found (set RECBENCH_DATA_DIR or place ../shared/datasets/ml-100k)"))
+func movieLensBaselinesMatchReference() throws {
+    let dir = try #require(movieLensDataDir())
     let r = try runExperiment("ml100k-baselines.json", dataDir: dir)
     // Exact reference of the split, candidate and metric definitions (issue #2).
     #expect(abs(try #require(mean(r, "MostPopular", "ndcg@10")) - 0.2507) <= 0.0005)

@@ -35,11 +35,9 @@ private func runCLI(_ bin: String, _ args: [String], fault: String? = nil) throw
 /// A suite killed with SIGKILL before, during and after writing a trial (and by an outside
 /// `kill -9`, and stopped with Ctrl-C) resumes on the same command to outputs identical to an
 /// uninterrupted run, reusing every trial finished before the kill.
-@Test func killedRunsResumeToIdenticalOutputs() throws {
-    guard let bin = recbenchBinary() else {
-        print("SKIPPED killedRunsResumeToIdenticalOutputs: no built recbench binary (swift build --product recbench, or set RECBENCH_BIN)")
-        return
-    }
+@Test(.enabled(if: recbenchBinary() != nil, "needs the built recbench binary (swift build --product recbench, or RECBENCH_BIN)"))
+func killedRunsResumeToIdenticalOutputs() throws {
+    let bin = try #require(recbenchBinary())
     let dir = temporaryFolder("resume")
     let file = dir + "/tiny-suite.json"
     try tinySuiteText().write(toFile: file, atomically: true, encoding: .utf8)

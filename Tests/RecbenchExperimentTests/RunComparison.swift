@@ -1,4 +1,5 @@
 import Foundation
+import RecbenchCore
 @testable import RecbenchConfig
 @testable import RecbenchRunner
 @testable import RecbenchAnalysis
@@ -69,5 +70,5 @@ func cacheEntries(_ dir: String) -> [String] {
 
 /// Trials as their cache JSON (NaN per-user values make `==` on `TrialResult` false even for equal runs).
 func encoded(_ ts: [TrialResult]) throws -> [String] {
-    try ts.map { String(decoding: try TrialCache.encoder().encode($0), as: UTF8.self) }
+    try ts.map { String(decoding: try JSONCoding.encoder().encode($0), as: UTF8.self) }
 }

@@ -33,7 +33,7 @@ func searchIssues(_ text: String) -> [String] {
 let badSearchCases: [(String, String, String)] = [
     // An unknown parameter in a space, with a suggestion.
     ("\"regularization\": { \"log_uniform\"", "\"regularisation\": { \"log_uniform\"",
-     "s.json:10: algorithms[1].search.space.regularisation: unknown parameter of EASE (did you mean \"regularization\"?); known: regularization, binary"),
+     "s.json:10: algorithms[1].search.space.regularisation: unknown parameter of EASE (did you mean \"regularization\"?); known: regularization, binary, precision"),
     // An empty range.
     ("[0.5, 4]", "[4, 0.5]", "s.json:11: algorithms[2].search.space.alpha: the range [4, 0.5] is empty (the first end must be below the second)"),
     // A log range touching 0.
@@ -100,6 +100,14 @@ func badSearchGivesPreciseMessage(_ i: Int) {
     #expect(searchExperiment.contains(from), "case \(i) does not apply")
     let found = searchIssues(searchExperiment.replacingOccurrences(of: from, with: to))
     #expect(found.contains(expected), "case \(i): got \(found)")
+}
+
+/// A rejected space entry is reported alone: the space's size without it says nothing true.
+@Test func aRejectedSpaceEntryAddsNoSizeMessage() {
+    let found = searchIssues(searchExperiment.replacingOccurrences(of: "\"regularization\": { \"log_uniform\"",
+                                                                   with: "\"regularisation\": { \"log_uniform\""))
+    #expect(found == ["s.json:10: algorithms[1].search.space.regularisation: unknown parameter of EASE "
+                      + "(did you mean \"regularization\"?); known: regularization, binary, precision"], "\(found)")
 }
 
 @Test func searchSpecIsReadWithListsJoiningTheSpace() throws {
