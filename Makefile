@@ -4,16 +4,24 @@ CONFIG ?= release
 # BUILD_DIR: the SwiftPM scratch folder (helpers sharing a machine use their own).
 BUILD_DIR ?= .build
 BIN = $(BUILD_DIR)/$(CONFIG)/recbench
+# One configuration for every target: the flags `swift test` needs (@testable imports) are used by `make build`
+# and `make demo` too, so `make demo` then `make test` (or `make regression`) never compiles the sources twice.
+BUILD_FLAGS = -c $(CONFIG) --scratch-path $(BUILD_DIR) -Xswiftc -enable-testing
 APT_PACKAGES = libopenblas-dev libgsl-dev pkg-config curl zip unzip
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # CI and local runs find MovieLens beside the clone when it is there (never committed).
 export RECBENCH_DATA_DIR ?= $(shell [ -d ../shared/datasets ] && cd ../shared/datasets && pwd)
 
-.PHONY: deps build demo test regression test-slurm baselines schema fuzz clean help
+# `make install`: the binary to $(PREFIX)/bin, the data-set registry to $(PREFIX)/share/recbench/datasets.
+PREFIX ?= $(HOME)/.local
+
+.PHONY: deps build install uninstall demo test regression readme-check test-slurm baselines schema fuzz clean help
 
 help:
 	@echo "make demo       install dependencies, build (release), run experiments/quickstart.json"
-	@echo "make test       install dependencies, run the whole test suite, then the quality regression gate"
+	@echo "make install    build (release) and install recbench + its data-set registry under PREFIX ($(PREFIX))"
+	@echo "make test       install dependencies, build binary + tests once (release), run the suite, then the regression gate"
+	@echo "make readme-check run every README command in a scratch copy (scripts/readme-commands.sh; ~1.5 min with MovieLens)"
 	@echo "make regression run experiments/ci-regression.json and check it against results/baselines/ (needs MovieLens 100K)"
 	@echo "make test-slurm start a one-node Slurm (root; installs slurm-wlm, munge), run a 4-shard array, compare with one process"
 	@echo "make baselines  run experiments/ml100k-baselines.json (needs MovieLens 100K)"
@@ -29,7 +37,17 @@ deps:
 	fi
 
 build: deps
-	$(SWIFT) build -c $(CONFIG) --scratch-path $(BUILD_DIR) --product recbench
+	$(SWIFT) build $(BUILD_FLAGS) --product recbench
+
+install: build
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/recbench/datasets"
+	install -m 755 $(BIN) "$(DESTDIR)$(PREFIX)/bin/recbench"
+	install -m 644 datasets/*.json "$(DESTDIR)$(PREFIX)/share/recbench/datasets/"
+	@echo "installed $(PREFIX)/bin/recbench; put $(PREFIX)/bin on PATH if \`command -v recbench\` finds nothing"
+
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/recbench"
+	rm -rf "$(DESTDIR)$(PREFIX)/share/recbench"
 
 demo: build
 	$(BIN) run experiments/quickstart.json
@@ -37,15 +55,27 @@ demo: build
 baselines: build
 	$(BIN) run experiments/ml100k-baselines.json
 
+# Compiled once: `--build-tests` builds the tests and the binary together (BUILD_FLAGS); the suite runs with
+# --skip-build and the regression gate reuses the same binary. (`swift test -c release` after a plain
+# `swift build -c release` would compile everything again, with testing enabled.)
 test: deps
-	$(SWIFT) build -c $(CONFIG) --scratch-path $(BUILD_DIR) --product recbench
-	$(SWIFT) test -c $(CONFIG) --scratch-path $(BUILD_DIR)
-	@$(MAKE) --no-print-directory regression
+	@echo "== make test 1/3: building the binary and the tests once ($(CONFIG), $(BUILD_DIR))"
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	@echo "== make test 2/3: running the test suite (no rebuild)"
+	RECBENCH_BIN=$(CURDIR)/$(BIN) $(SWIFT) test -c $(CONFIG) --scratch-path $(BUILD_DIR) --skip-build
+	@echo "== make test 3/3: quality regression gate with the same binary"
+	@$(MAKE) --no-print-directory regression REGRESSION_BUILD=no
 
 # A quality regression (metric drop beyond tolerance and significant) fails the build; exit 2 = data/split mismatch.
+# REGRESSION_BUILD=no (from `make test`) uses the binary already built instead of building the product again.
+REGRESSION_BUILD ?= yes
 regression:
 	@if [ -n "$(RECBENCH_DATA_DIR)" ] && [ -f "$(RECBENCH_DATA_DIR)/ml-100k/u.data" ]; then \
-	  $(SWIFT) build -c $(CONFIG) --scratch-path $(BUILD_DIR) --product recbench >/dev/null && \
+	  if [ "$(REGRESSION_BUILD)" != no ]; then \
+	    echo "building $(BIN)"; \
+	    $(SWIFT) build $(BUILD_FLAGS) --product recbench >/dev/null || exit 1; \
+	  fi; \
+	  echo "running experiments/ci-regression.json, checking it against results/baselines/ci-regression.json"; \
 	  out=$$(mktemp -d) && \
 	  $(BIN) run experiments/ci-regression.json --output $$out --quiet --no-cache && \
 	  $(BIN) check $$out/ci-regression/latest --baseline results/baselines/ci-regression.json; \
@@ -53,6 +83,11 @@ regression:
 	else \
 	  echo "skipped: MovieLens 100K not found (set RECBENCH_DATA_DIR to the folder holding ml-100k/)"; \
 	fi
+
+# Every shell command of README.md, as written, in a scratch copy; uses the binary `make test` or `make build` left.
+readme-check: deps
+	@[ -x $(BIN) ] || $(MAKE) --no-print-directory build
+	RECBENCH_BIN=$(CURDIR)/$(BIN) scripts/readme-commands.sh
 
 test-slurm: build
 	RECBENCH_BIN=$(CURDIR)/$(BIN) scripts/slurm/test-slurm.sh
@@ -63,7 +98,7 @@ schema: build
 # Seeded mutation fuzzing; inputs that trap or hang are saved under fuzz-crashes/<target>/.
 FUZZ_SECONDS ?= 600
 fuzz: deps
-	$(SWIFT) build -c $(CONFIG) --scratch-path $(BUILD_DIR) --product recbench-fuzz
+	$(SWIFT) build $(BUILD_FLAGS) --product recbench-fuzz
 	$(BUILD_DIR)/$(CONFIG)/recbench-fuzz experiment --seconds $(FUZZ_SECONDS); a=$$?; \
 	$(BUILD_DIR)/$(CONFIG)/recbench-fuzz data --seconds $(FUZZ_SECONDS); b=$$?; \
 	exit $$(( a || b ))

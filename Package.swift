@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 of data files and cache entries (maintained and vectorised; see RecbenchCore/SHA256.swift).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries, each seen by exactly one Swift wrapper target (their CBLAS enums clash).
@@ -19,7 +21,7 @@ let package = Package(
         // Header-only compiler intrinsics (no library to link).
         .systemLibrary(name: "CIntrinsics"),
 
-        .target(name: "RecbenchCore", dependencies: ["CBLAS"]),
+        .target(name: "RecbenchCore", dependencies: ["CBLAS", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "RecbenchGSL", dependencies: ["CGSL"]),
         .target(name: "RecbenchData", dependencies: ["RecbenchCore"]),
         // The commit the binary is built from, generated before every build (scripts/build-info.sh).

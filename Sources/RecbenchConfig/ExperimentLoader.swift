@@ -378,7 +378,9 @@ struct Validation {
         }
 
         if let syn = m["synthetic"] {
-            guard let s = members(syn, "\(path).synthetic", allowed: ["users", "items", "interactions", "factors", "popularity_skew", "rating_noise", "seed", "features"]) else { return nil }
+            let keys = ["users", "items", "interactions", "factors", "popularity_skew", "rating_noise", "seed", "features",
+                        "taste_groups", "in_group_share"]
+            guard let s = members(syn, "\(path).synthetic", allowed: keys) else { return nil }
             let p = "\(path).synthetic"
             var c = SyntheticConfig(users: 1000, items: 500, interactions: 50000)
             c.users = integer(s["users"], "\(p).users", default: c.users, min: 1, max: Limits.syntheticEntities)
@@ -390,6 +392,17 @@ struct Validation {
             c.ratingNoise = number(s["rating_noise"], "\(p).rating_noise", default: c.ratingNoise, range: 0...10, what: "a number in [0, 10]")
             c.seed = UInt64(integer(s["seed"], "\(p).seed", default: Int(c.seed), min: 0))
             c.withFeatures = boolean(s["features"], "\(p).features", default: c.withFeatures)
+            if s["taste_groups"] != nil {
+                c.tasteGroups = integer(s["taste_groups"], "\(p).taste_groups", default: 0, min: 0,
+                                        max: Limits.syntheticEntities)
+            }
+            if s["in_group_share"] != nil {
+                if s["taste_groups"] == nil {
+                    fail(s["in_group_share"], "\(p).in_group_share", "only applies together with \"taste_groups\"")
+                }
+                c.inGroupShare = number(s["in_group_share"], "\(p).in_group_share", default: 0.8, range: 0...1,
+                                        what: "a number in [0, 1]")
+            }
             if let cells = Limits.product([c.users, c.items]), c.interactions > cells {
                 fail(s["interactions"] ?? syn, "\(p).interactions", "cannot exceed users × items = \(cells)")
             }

@@ -184,7 +184,7 @@ public struct DatasetRegistry: Sendable {
     public static func verify(_ entry: DatasetEntry, directory: String) -> [FileCheck] {
         entry.files.keys.sorted().map { file in
             let expected = entry.files[file]!.lowercased()
-            let actual = try? SHA256Hasher.hex(fileAt: (directory as NSString).appendingPathComponent(file))
+            let actual = try? FileDigests.shared.digest(path: (directory as NSString).appendingPathComponent(file))
             return FileCheck(file: file, expected: expected, actual: actual, ok: !expected.isEmpty && actual == expected)
         }
     }

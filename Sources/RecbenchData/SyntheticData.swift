@@ -18,6 +18,10 @@ public struct SyntheticConfig: Sendable, Hashable, Codable {
     public var withFeatures: Bool
     /// How strongly latent affinity (vs popularity) decides which items a user picks.
     public var affinityStrength: Double
+    /// Planted preferences: users and items fall into this many taste groups (nil or 0 = none).
+    public var tasteGroups: Int?
+    /// With taste groups: the share of a user's draws that come from their own group's items (default 0.8).
+    public var inGroupShare: Double?
 
     public init(users: Int, items: Int, interactions: Int, factors: Int = 8, popularitySkew: Double = 1.0,
                 ratingNoise: Double = 0.5, seed: UInt64 = 42, withFeatures: Bool = true, affinityStrength: Double = 1.5) {
@@ -38,6 +42,10 @@ public struct SyntheticConfig: Sendable, Hashable, Codable {
 /// - light users (n_u < items / 3): a candidate pool of 4·n_u + 32 draws from a popularity alias
 ///   table; an item's weight is its multiplicity in the pool (≈ popularity) times its affinity;
 /// - heavy users: every item, weight popularity × affinity (exact).
+/// Planted preferences (`tasteGroups` G > 0): every user and item belongs to one of G groups (seeded, uniform),
+/// and a user's candidate draws come with probability `inGroupShare` from the own group's items (by popularity
+/// within the group), else from all items; heavy users weigh items by that same mixture. So what a user picks
+/// is predictable from the other users of the group, which popularity alone cannot see.
 /// Users are processed in fixed blocks of 1024, each with its own random stream, so the result
 /// does not depend on the number of threads. Ratings are round(3 + p·q + b_u + b_i + noise)
 /// clamped to 1–5; timestamps increase per user from a random start over three years.
@@ -59,6 +67,7 @@ public enum SyntheticData {
         var popularity = [Double](repeating: 0, count: I)
         for (r, i) in itemRank.enumerated() { popularity[i] = 1 / pow(Double(r + 1), c.popularitySkew) }
         let alias = AliasTable(weights: popularity)
+        let planted = PlantedGroups(c, users: U, popularity: popularity)
 
         // Per-user counts summing exactly to `total`.
         var userRank = Array(0..<U); rng.shuffle(&userRank)
@@ -97,7 +106,13 @@ public enum SyntheticData {
                     }
                     if n * 3 < I {
                         pool.removeAll(keepingCapacity: true)
-                        for _ in 0..<(4 * n + 32) { pool.append(UInt64(alias.sample(&r))) }
+                        if let planted {
+                            for _ in 0..<(4 * n + 32) {
+                                pool.append(UInt64(planted.draw(user: u, &r) ?? alias.sample(&r)))
+                            }
+                        } else {
+                            for _ in 0..<(4 * n + 32) { pool.append(UInt64(alias.sample(&r))) }
+                        }
                         pool.sort()
                         var k = 0
                         while k < pool.count {
@@ -110,7 +125,10 @@ public enum SyntheticData {
                     }
                     if keyed.count < n { // heavy user, or a pool too concentrated: use every item
                         keyed.removeAll(keepingCapacity: true)
-                        for i in 0..<I { push(i, popularity[i] * Double(exp(beta * affinity(i)))) }
+                        for i in 0..<I {
+                            let base = planted?.weight(user: u, item: i) ?? popularity[i]
+                            push(i, base * Double(exp(beta * affinity(i))))
+                        }
                     }
                     keyed.sort()
                     // Random order of consumption, so time carries no preference-rank signal.
@@ -205,5 +223,46 @@ public struct AliasTable: Sendable {
     public func sample(_ r: inout RandomSource) -> Int {
         let i = r.nextInt(below: probability.count)
         return r.nextDouble() < probability[i] ? i : Int(alias[i])
+    }
+}
+
+/// The taste groups of planted preferences: group of each user and item, and per group an alias table over its
+/// items by popularity.
+struct PlantedGroups: Sendable {
+    let share: Double
+    let userGroup: [Int32], itemGroup: [Int32]
+    let members: [[Int32]]
+    let tables: [AliasTable?]
+    let popularity: [Double]
+    let total: Double, groupTotals: [Double]
+
+    init?(_ c: SyntheticConfig, users: Int, popularity: [Double]) {
+        let groups = c.tasteGroups ?? 0
+        guard groups > 0 else { return nil }
+        var rng = RandomSource(seed: c.seed, stream: "synthetic/taste-groups")
+        share = min(1, max(0, c.inGroupShare ?? 0.8))
+        userGroup = (0..<users).map { _ in Int32(rng.nextInt(below: groups)) }
+        itemGroup = popularity.indices.map { _ in Int32(rng.nextInt(below: groups)) }
+        var m = [[Int32]](repeating: [], count: groups)
+        for (i, g) in itemGroup.enumerated() { m[Int(g)].append(Int32(i)) }
+        members = m
+        tables = m.map { $0.isEmpty ? nil : AliasTable(weights: $0.map { popularity[Int($0)] }) }
+        self.popularity = popularity
+        total = popularity.reduce(0, +)
+        groupTotals = m.map { $0.reduce(0) { $0 + popularity[Int($1)] } }
+    }
+
+    /// An item from the user's own group with probability `share` (nil: draw from all items instead).
+    func draw(user u: Int, _ r: inout RandomSource) -> Int? {
+        let g = Int(userGroup[u])
+        guard let table = tables[g], r.nextDouble() < share else { return nil }
+        return Int(members[g][table.sample(&r)])
+    }
+
+    /// The probability of drawing item i for user u under that mixture.
+    func weight(user u: Int, item i: Int) -> Double {
+        let g = Int(userGroup[u])
+        let own = itemGroup[i] == userGroup[u] && groupTotals[g] > 0 ? share * popularity[i] / groupTotals[g] : 0
+        return own + (groupTotals[g] > 0 ? 1 - share : 1) * popularity[i] / max(total, 1e-300)
     }
 }

@@ -45,7 +45,10 @@ struct MappedFile {
         name = (path as NSString).lastPathComponent
     }
 
-    var source: Dataset.SourceFile { Dataset.SourceFile(path: path, sha256: SHA256Hasher.hex(data)) }
+    /// Hashed once per process per file version (`FileDigests`: path, size, modification time).
+    var source: Dataset.SourceFile {
+        Dataset.SourceFile(path: path, sha256: FileDigests.shared.digest(path: path, contents: data))
+    }
 }
 
 /// Field splitting over raw bytes. Lines are found with memchr; fields are ranges into the buffer,

@@ -88,18 +88,13 @@ public enum Writers {
         return (header, rows)
     }
 
-    public static func console(_ r: RunResult) -> String {
+    /// `width`: the terminal's columns; a table wider than that is split into several (`ConsoleTable`).
+    public static func console(_ r: RunResult, width: Int? = nil) -> String {
         var out = ""
         for d in r.datasets {
             let (header, rows) = table(r, dataset: d.label)
             out += "\(d.label): \(d.users) users, \(d.items) items, \(d.interactions) interactions, \(d.folds) fold(s); \(r.spec.task.rawValue), \(r.spec.candidates.label)\n"
-            let widths = header.indices.map { c in ([header[c]] + rows.map { $0[c] }).map(\.count).max()! }
-            func line(_ cells: [String]) -> String {
-                cells.enumerated().map { c, s in c == 0 ? s.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[c] - s.count) + s }.joined(separator: "  ")
-            }
-            out += line(header) + "\n" + widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ") + "\n"
-            for row in rows { out += line(row) + "\n" }
+            out += ConsoleTable.render(header: header, rows: rows, width: width)
             let selection = SearchReport.selectionLines(r, dataset: d.label)
             if !selection.isEmpty { out += "\n" + selection.joined(separator: "\n") + "\n" }
             out += "\n"

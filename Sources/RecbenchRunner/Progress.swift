@@ -6,7 +6,16 @@ public protocol ProgressReporter: Sendable {
     func trialStarted(index: Int, label: String)
     func fitProgress(trial: Int, fraction: Double)
     func trialFinished(index: Int)
+    /// A trial's result, computed or read from the cache (before `trialFinished`).
+    func trialCompleted(_ result: TrialResult, cached: Bool)
+    /// A trial that failed (diverged or threw); the run goes on.
+    func trialFailed(_ failure: TrialFailure)
     func finish()
+}
+
+extension ProgressReporter {
+    public func trialCompleted(_ result: TrialResult, cached: Bool) {}
+    public func trialFailed(_ failure: TrialFailure) {}
 }
 
 public struct SilentProgress: ProgressReporter {

@@ -286,6 +286,7 @@ public final class Runner: @unchecked Sendable {
                             results[t.index] = r
                             cacheHits += 1
                             onResult(r)
+                            progress.trialCompleted(r, cached: true)
                             progress.trialFinished(index: t.index)
                             return false
                         case .corrupt: corruptEntries += 1; return true
@@ -328,6 +329,7 @@ public final class Runner: @unchecked Sendable {
                             if !box.value.isCancelled, error as? RecbenchError != .cancelled {
                                 let f = TrialFailure(t, dataset: ds.label, reason: error)
                                 failureLock.lock(); failed.append(f); failureLock.unlock()
+                                box.value.progress.trialFailed(f)
                             }
                             box.value.progress.trialFinished(index: t.index)
                             continue
@@ -336,6 +338,7 @@ public final class Runner: @unchecked Sendable {
                             if let cache = box.value.cache, let key = trialKeys[t.index] { try cache.store(r, key: key) }
                             sink.value[i] = r
                             onResult(r)
+                            box.value.progress.trialCompleted(r, cached: false)
                         } catch {
                             failureLock.lock(); if failure == nil { failure = error }; failureLock.unlock()
                         }

@@ -8,7 +8,9 @@ import RecbenchConfig
 struct Algorithms: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List algorithms, their tasks and parameters (with defaults).")
     @Argument(help: "Show only this algorithm.") var name: String?
+    @Flag(help: "Print the README's algorithm table (Markdown) instead.") var markdown = false
     func run() throws {
+        if markdown { print(AlgorithmTable.markdown(), terminator: ""); return }
         let list = AlgorithmRegistry.all.filter { name == nil || $0.name == name }
         if list.isEmpty { fail(CLIError.usage("unknown algorithm \"\(name!)\"; known: \(AlgorithmRegistry.all.map(\.name).joined(separator: ", "))")) }
         for d in list {

@@ -9,7 +9,7 @@ struct Datasets: ParsableCommand {
         discussion: """
         A data set's folder is found, in order: an explicit --path, $RECBENCH_DATA_DIR/<name>, \
         then the cache (.cache/datasets/<name>, or --cache / $RECBENCH_CACHE). `fetch` downloads \
-        into the cache and refuses files whose SHA-256 differs from the registry entry.
+        into the cache and refuses files whose SHA-256 differs from the registry entry. The registry         itself is the first of: --registry, $RECBENCH_REGISTRY, ./datasets, the copy `make install` puts         beside the binary (<bin>/../share/recbench/datasets), the clone the binary was built in.
         """,
         subcommands: [List.self, Info.self, Verify.self, Fetch.self, Export.self, Import.self])
 
@@ -17,7 +17,9 @@ struct Datasets: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the registry's data sets and where each is found.")
         @OptionGroup var data: DataOptions
         func run() throws {
-            guard let registry = try data.loadRegistry() else { fail(CLIError.usage("no registry folder found (give --registry)")) }
+            guard let registry = try data.loadRegistry() else {
+                fail(CLIError.usage("no registry folder found (give --registry or set RECBENCH_REGISTRY)"))
+            }
             for e in registry.entries {
                 let place = (try? registry.resolve(e.name, explicitPath: nil, environment: ProcessInfo.processInfo.environment,
                                                    cacheDirectory: data.cacheDirectory)) ?? "not present (recbench datasets fetch \(e.name))"

@@ -50,15 +50,11 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Where fetched data sets are cached.", valueName: "dir"))
     var cache: String?
 
-    /// --registry, else $RECBENCH_REGISTRY, else ./datasets, else datasets/ beside the experiment's folder.
+    /// The registry folder (order in `RegistryLocation`: --registry, $RECBENCH_REGISTRY, ./datasets, beside the
+    /// experiment's folder, the installed copy beside the binary, the clone it was built in).
     func registryDirectory(near file: String? = nil) -> String? {
-        let env = ProcessInfo.processInfo.environment
-        var candidates = [registry, env["RECBENCH_REGISTRY"], "datasets"].compactMap { $0 }
-        if let file {
-            let parent = PathText.parent(PathText.parent(file))
-            candidates.append((parent.isEmpty ? "." : parent) + "/datasets")
-        }
-        return candidates.first { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && d.boolValue }
+        let environment = ProcessInfo.processInfo.environment
+        return RegistryLocation(flag: registry, environment: environment, experimentFile: file).resolve()
     }
 
     func loadRegistry(near file: String? = nil) throws -> DatasetRegistry? {

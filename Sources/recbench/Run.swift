@@ -47,21 +47,46 @@ struct Run: ParsableCommand {
     @Flag(help: "Neither read nor write the trial cache.") var noCache = false
     @Option(help: ArgumentHelp("Trial cache folder (default: <output>/<experiment>/cache); experiments may share one.", valueName: "dir"))
     var cacheDir: String?
+    @Option(help: ArgumentHelp("Also write one JSON event per line (run and trial start/finish with figures, failures, "
+                               + "warnings, errors) to this file.", valueName: "file"))
+    var logJson: String?
 
     func run() throws {
-        var spec = loadSpec(file, data)
-        if let threads { guard threads > 0 else { fail(CLIError.usage("--threads must be positive")) }; spec.threads = threads }
-        if let jobs { guard jobs > 0 else { fail(CLIError.usage("--jobs must be positive")) }; spec.jobs = jobs }
+        var log: JSONEventLog?
+        if let logJson { do { log = try JSONEventLog(path: logJson) } catch { fail(error) } }
+        /// Every error of the run goes to the log too, then out as usual.
+        func stop(_ error: Error, code: Int32 = ExitStatus.invalidInput) -> Never {
+            for line in ExitStatus.lines(error) { log?.error(line) }
+            fail(error, code: code)
+        }
+        var spec: ExperimentSpec
+        do { spec = try ExperimentLoader(registry: try data.loadRegistry(near: file)).load(path: file) } catch {
+            stop(error)
+        }
+        if let threads {
+            guard threads > 0 else { stop(CLIError.usage("--threads must be positive")) }
+            spec.threads = threads
+        }
+        if let jobs { guard jobs > 0 else { stop(CLIError.usage("--jobs must be positive")) }; spec.jobs = jobs }
         var part: Shard?
-        if let shard { do { part = try Shard(parsing: shard) } catch { fail(CLIError.usage(String(describing: error))) } }
-        if force && noCache { fail(CLIError.usage("--force and --no-cache exclude each other")) }
+        if let shard {
+            do { part = try Shard(parsing: shard) } catch { stop(CLIError.usage(String(describing: error))) }
+        }
+        if force && noCache { stop(CLIError.usage("--force and --no-cache exclude each other")) }
         if dryRun { print(Plan(spec: spec).describe(shards: part?.count)); return }
-        for w in spec.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
+        log?.emit("run_started", [("experiment", .string(spec.name)), ("file", .string(file)),
+                                  ("threads", .int(spec.threads)),
+                                  ("shard", part.map { .string("\($0.index)/\($0.count)") } ?? .null)])
+        for w in spec.warnings {
+            FileHandle.standardError.write(Data((w.description + "\n").utf8))
+            log?.warning(w.description)
+        }
         let registry: RecbenchData.DatasetRegistry?
-        do { registry = try data.loadRegistry(near: file) } catch { fail(error) }
+        do { registry = try data.loadRegistry(near: file) } catch { stop(error) }
         let env = DataEnvironment(registry: registry, cacheDirectory: data.cacheDirectory,
                                   baseDirectory: PathText.folder(of: file))
-        let progress: ProgressReporter = !quiet && TerminalProgress.isInteractive() ? TerminalProgress() : SilentProgress()
+        let bar: ProgressReporter = !quiet && TerminalProgress.isInteractive() ? TerminalProgress() : SilentProgress()
+        let progress: ProgressReporter = log.map { LoggedProgress(log: $0, inner: bar) } ?? bar
         let runner = Runner(spec: spec, data: env, progress: progress)
         let interrupt = InterruptHandler { runner.cancel() }
         defer { withExtendedLifetime(interrupt) {} }
@@ -75,12 +100,16 @@ struct Run: ParsableCommand {
             if case RecbenchError.cancelled = error {
                 let note = noCache ? "interrupted (--no-cache: nothing kept)" : "interrupted: finished trials are cached; run the same command again to resume"
                 FileHandle.standardError.write(Data((note + "\n").utf8))
+                log?.error(note)
                 Foundation.exit(ExitStatus.interrupted)
             }
             // Trials that fail are part of the result; what escapes is the input or the output location.
-            fail(error, code: ExitStatus.invalidInput)
+            stop(error, code: ExitStatus.invalidInput)
         }
-        if !quiet { print(Writers.console(result), terminator: "") }
+        log?.emit("run_finished", [("directory", .string(result.directory)), ("trials", .int(result.trials.count)),
+                                   ("cached", .int(result.cachedTrials)), ("failed", .int(result.failures.count)),
+                                   ("seconds", .number(result.wallSeconds))])
+        if !quiet { print(Writers.console(result, width: consoleWidth()), terminator: "") }
         if result.cachedTrials > 0 || result.recomputedCorruptEntries > 0 {
             var line = "cache: reused \(result.cachedTrials) of \(result.trials.count) trials"
             let corrupt = result.recomputedCorruptEntries
@@ -201,4 +230,13 @@ struct Version: ParsableCommand {
         print("openblas \(BLAS.configuration)")
         print("gsl \(RecbenchGSL.GSL.version)")
     }
+}
+
+/// The results table's width: the terminal's when standard output is one, else `$COLUMNS`, else unlimited
+/// (a file or a pipe keeps whole lines).
+func consoleWidth() -> Int? {
+    var size = winsize()
+    if isatty(1) != 0, ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+    if let c = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), c > 0 { return c }
+    return nil
 }

@@ -153,3 +153,43 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         #expect(h.finalize() == SHA256Hasher.hex(bytes))
     }
 }
+
+/// NIST FIPS 180-2 / CSRC example vectors beyond one block, and the per-process file digest cache.
+@Suite struct DigestTests {
+    @Test func longNISTVectors() {
+        let long = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"
+        #expect(SHA256Hasher.hex(long)
+                == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1")
+        // One million 'a' fed in uneven chunks.
+        var h = SHA256Hasher()
+        let chunk = [UInt8](repeating: 97, count: 999)
+        var left = 1_000_000
+        while left > 0 { let n = min(left, chunk.count); h.update(chunk[0..<n]); left -= n }
+        #expect(h.finalize() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test func fileDigestsAreCachedBySizeAndModificationTime() throws {
+        let dir = try makeTempDir(["f.txt": text("abc")])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/f.txt"
+        // Whole-second times, so setting one back gives the identical modification time.
+        let mtime = Date(timeIntervalSince1970: 1_700_000_000)
+        try FileManager.default.setAttributes([.modificationDate: mtime], ofItemAtPath: path)
+        let cache = FileDigests()
+        let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        #expect(try cache.digest(path: path) == abc)
+        #expect(cache.digest(path: path, contents: Array("abc".utf8)) == abc)
+        #expect(cache.computed == 1, "the second request is answered from memory")
+        // Same size, same modification time: the key is unchanged, so the remembered digest is returned.
+        try Data("abd".utf8).write(to: URL(fileURLWithPath: path))
+        try FileManager.default.setAttributes([.modificationDate: mtime], ofItemAtPath: path)
+        #expect(try cache.digest(path: path) == abc && cache.computed == 1)
+        // A new modification time (same size) is hashed again.
+        try FileManager.default.setAttributes([.modificationDate: mtime.addingTimeInterval(5)], ofItemAtPath: path)
+        #expect(try cache.digest(path: path) == SHA256Hasher.hex("abd") && cache.computed == 2)
+        // A new size is hashed again.
+        try Data("abcd".utf8).write(to: URL(fileURLWithPath: path))
+        try FileManager.default.setAttributes([.modificationDate: mtime.addingTimeInterval(5)], ofItemAtPath: path)
+        #expect(try cache.digest(path: path) == SHA256Hasher.hex("abcd") && cache.computed == 3)
+    }
+}

@@ -93,3 +93,33 @@ func runInATerminalDrawsABarThatFits() throws {
     }
 }
 #endif
+
+/// The results table printed to a terminal 60 columns wide fits it: the metrics are split over several tables,
+/// every line of them is at most 60 characters, and every metric still appears once.
+#if os(Linux)
+@Test(.enabled(if: recbenchBinary() != nil, "needs the built recbench binary (swift build --product recbench)"))
+func resultsTableFitsANarrowTerminal() throws {
+    let bin = try #require(recbenchBinary())
+    let dir = temporaryFolder("terminal-table")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let file = dir + "/tiny-suite.json"
+    try tinySuiteText().write(toFile: file, atomically: true, encoding: .utf8)
+    let (status, output) = try runInTerminal(bin, ["run", file, "--output", dir + "/out", "--no-cache"], columns: 60)
+    #expect(status == 0, "\(output.suffix(2000))")
+    // What follows the bar's last erase: the table(s) and the closing lines.
+    let after = try #require(output.components(separatedBy: "\u{1B}[K").last)
+    let lines = after.replacingOccurrences(of: "\r", with: "").split(separator: "\n")
+    // The table lines: headers, rules and the rows of the three algorithms (warnings and paths may be longer).
+    let table = lines.filter { l in
+        ["configuration", "─", "Random ", "MostPopular ", "Bias("].contains { l.hasPrefix($0) } && !l.contains(" grid (")
+    }
+    #expect(table.count >= 2 * 5)
+    for line in table { #expect(line.count <= 60, "\(line)") }
+    let headers = lines.filter { $0.hasPrefix("configuration") }
+    #expect(headers.count >= 2, "\(after)")
+    for metric in ["ndcg@10", "recall@10", "auc", "novelty@10"] {
+        #expect(headers.filter { $0.contains(metric) }.count == 1, "\(metric) in \(headers)")
+    }
+}
+#endif
+

@@ -139,3 +139,19 @@ func badFileGivesPreciseMessage(_ i: Int) {
     let committed = try String(contentsOfFile: packageRoot + "/experiments/schema.json", encoding: .utf8)
     #expect(committed == ExperimentSchema.document().rendered() + "\n", "experiments/schema.json is stale: run `make schema`")
 }
+
+/// Planted preferences: `taste_groups` and `in_group_share` reach the generator; a share outside [0, 1] or
+/// without groups is refused at its line.
+@Test func tasteGroupsAreReadAndChecked() throws {
+    let planted = validExperiment.replacingOccurrences(of: #""interactions": 600 }"#,
+                                                       with: #""interactions": 600, "taste_groups": 4, "in_group_share": 0.7 }"#)
+    let spec = try ExperimentLoader(registry: nil).load(text: planted, file: "exp.json")
+    guard case let .synthetic(c) = spec.datasets[0].source else { Issue.record("not synthetic"); return }
+    #expect(c.tasteGroups == 4 && c.inGroupShare == 0.7)
+    let share = validExperiment.replacingOccurrences(of: #""interactions": 600 }"#,
+                                                     with: #""interactions": 600, "taste_groups": 4, "in_group_share": 1.5 }"#)
+    #expect(issues(share) == ["exp.json:4: datasets[0].synthetic.in_group_share: expected a number in [0, 1], got 1.5"])
+    let alone = validExperiment.replacingOccurrences(of: #""interactions": 600 }"#,
+                                                     with: #""interactions": 600, "in_group_share": 0.5 }"#)
+    #expect(issues(alone) == ["exp.json:4: datasets[0].synthetic.in_group_share: only applies together with \"taste_groups\""])
+}
