@@ -146,7 +146,10 @@ extension Validation {
 
         var spec = SearchSpec(strategy: strategy, space: space, trials: nil, maxSeconds: nil,
                               seed: 0, refit: boolean(m["refit"], "\(path).refit", default: true), eta: 3,
-                              minBudget: nil, maxBudget: nil, identity: node.canonical)
+                              minBudget: nil, maxBudget: nil,
+                              // The whole space, lists from params included: they are no longer among
+                              // the configuration's values, and a changed list must not hit old entries.
+                              identity: node.canonical + " space: " + space.map { "\($0.name) \($0.domain)" }.joined(separator: "; "))
         if let t = m["trials"] { spec.trials = integer(t, "\(path).trials", default: 1, min: 1, max: 1_000_000) }
         if let x = m["max_seconds"] {
             spec.maxSeconds = number(x, "\(path).max_seconds", default: 60, range: 0...1e9, exclusive: true, what: "a positive number of seconds")

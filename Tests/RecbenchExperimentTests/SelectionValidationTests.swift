@@ -102,6 +102,18 @@ func badSearchGivesPreciseMessage(_ i: Int) {
     #expect(found.contains(expected), "case \(i): got \(found)")
 }
 
+/// Lists in params join the search space and leave the configuration's values, so they must be
+/// part of the search's identity (its cache keys): a changed list may not reuse old candidates.
+@Test func paramsListsArePartOfTheSearchIdentity() throws {
+    let loader = ExperimentLoader(registry: nil)
+    let a = try loader.load(text: searchExperiment, file: "s.json")
+    let b = try loader.load(text: searchExperiment.replacingOccurrences(of: "\"k\": [10, 20]", with: "\"k\": [10, 40]"),
+                            file: "s.json")
+    let (sa, sb) = (try #require(a.algorithms[0].search), try #require(b.algorithms[0].search))
+    #expect(sa.identity != sb.identity)
+    #expect(sa.identity.hasSuffix(" space: k choices [10, 20]") && sb.identity.hasSuffix(" space: k choices [10, 40]"))
+}
+
 /// A rejected space entry is reported alone: the space's size without it says nothing true.
 @Test func aRejectedSpaceEntryAddsNoSizeMessage() {
     let found = searchIssues(searchExperiment.replacingOccurrences(of: "\"regularization\": { \"log_uniform\"",
