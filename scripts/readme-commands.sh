@@ -23,14 +23,24 @@ if [ "$list_only" = no ] && [ ! -x "$bin" ]; then
   exit 2
 fi
 
-# The logical command lines of the ```sh blocks (continuation lines joined), one per output line.
+# The logical command lines of the ```sh blocks (continuation lines joined), one per output line. A here-document
+# (`cmd <<'EOF'` … `EOF`) stays one command: its lines are joined with the unit separator \x1f, restored before eval.
 extract() {
   awk '
     /^```sh[[:space:]]*$/ { inside = 1; next }
-    /^```/ { inside = 0; next }
+    /^```/ && heredoc == "" { inside = 0; next }
+    inside && heredoc != "" {
+      body = body "\x1f" $0
+      if ($0 == heredoc) { print body; heredoc = ""; body = "" }
+      next
+    }
     inside {
       line = $0
       if (pending != "") { line = pending " " line; pending = "" }
+      if (match(line, /<<-?[[:space:]]*[\047"]?[A-Za-z_]+[\047"]?/)) {
+        term = substr(line, RSTART, RLENGTH); sub(/^<<-?[[:space:]]*[\047"]?/, "", term); sub(/[\047"]$/, "", term)
+        heredoc = term; body = line; next
+      }
       if (line ~ /\\[[:space:]]*$/) { sub(/\\[[:space:]]*$/, "", line); pending = line; next }
       if (line ~ /^[[:space:]]*(#.*)?$/) next
       print line
@@ -78,7 +88,7 @@ while IFS= read -r c; do
   case "$action" in
     skip:*) skipped=$((skipped + 1)); echo "SKIP $n: $c  (${action#skip:})"; continue ;;
     dry:*) run="${action#dry:}"; echo "DRY  $n: $c  (as: $run)" ;;
-    *) run="$c"; echo "RUN  $n: $c" ;;
+    *) run="${c//$'\x1f'/$'\n'}"; echo "RUN  $n: ${c%%$'\x1f'*}" ;;
   esac
   start=$SECONDS
   # eval in this shell, so variables and exports of one line reach the next ones, as in a terminal.
