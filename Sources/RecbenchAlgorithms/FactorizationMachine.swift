@@ -48,10 +48,6 @@ public final class FactorizationMachine: FactorModel, RatingPredictor {
             loss = v.choice("loss")
         }
 
-        /// Defaults with the given overrides (for code and tests).
-        public init(_ overrides: [String: ParameterValue] = [:]) {
-            self.init(ParameterValues(specs: Config.parameters, overrides: overrides))
-        }
     }
 
     public static let name = "FM"

@@ -16,9 +16,6 @@ public final class BERT4Rec: Recommender {
         public static var constraints: [ParameterConstraint] { SequenceSettings.constraints }
         public var settings: SequenceSettings, maskProbability: Double
         public init(_ v: ParameterValues) { settings = SequenceSettings(v); maskProbability = v.real("mask_probability") }
-        public init(_ overrides: [String: ParameterValue] = [:]) {
-            self.init(ParameterValues(specs: Self.parameters, overrides: overrides))
-        }
     }
     public static let name = "BERT4Rec"
     public static let summary = "Bidirectional transformer trained by masked-item (cloze) prediction."

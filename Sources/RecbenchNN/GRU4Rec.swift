@@ -24,9 +24,6 @@ public final class GRU4Rec: Recommender {
         public var settings: SequenceSettings
         public var hiddenSize: Int
         public init(_ v: ParameterValues) { settings = SequenceSettings(v); hiddenSize = v.int("hidden_size") }
-        public init(_ overrides: [String: ParameterValue] = [:]) {
-            self.init(ParameterValues(specs: Self.parameters, overrides: overrides))
-        }
     }
     public static let name = "GRU4Rec"
     public static let summary = "Recurrent (GRU) next-item model with cross-entropy over all items (Hidasi et al.)."

@@ -35,9 +35,6 @@ public final class MultVAE: Recommender {
             learningRate = v.real("learning_rate"); batchSize = v.int("batch_size"); epochs = v.int("epochs")
             patience = v.int("patience")
         }
-        public init(_ overrides: [String: ParameterValue] = [:]) {
-            self.init(ParameterValues(specs: Self.parameters, overrides: overrides))
-        }
     }
     public static let name = "MultVAE"
     public static let summary =

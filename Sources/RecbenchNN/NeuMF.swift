@@ -31,9 +31,6 @@ public final class NeuMF: Recommender {
             learningRate = v.real("learning_rate"); weightDecay = v.real("weight_decay"); batchSize = v.int("batch_size")
             epochs = v.int("epochs"); negatives = v.int("negatives"); patience = v.int("patience")
         }
-        public init(_ overrides: [String: ParameterValue] = [:]) {
-            self.init(ParameterValues(specs: Self.parameters, overrides: overrides))
-        }
     }
     public static let name = "NeuMF"
     public static let summary = "Neural matrix factorisation: GMF and an MLP tower over user and item embeddings."

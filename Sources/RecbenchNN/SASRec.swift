@@ -15,9 +15,6 @@ public final class SASRec: Recommender {
         public static var constraints: [ParameterConstraint] { SequenceSettings.constraints }
         public var settings: SequenceSettings
         public init(_ v: ParameterValues) { settings = SequenceSettings(v) }
-        public init(_ overrides: [String: ParameterValue] = [:]) {
-            self.init(ParameterValues(specs: Self.parameters, overrides: overrides))
-        }
     }
     public static let name = "SASRec"
     public static let summary = "Self-attentive sequential recommendation (causal transformer over item histories)."

@@ -160,4 +160,9 @@ public protocol AlgorithmConfig: Sendable {
 extension AlgorithmConfig {
     public static var constraints: [ParameterConstraint] { [] }
     public static var budgetParameter: String? { nil }
+
+    /// The defaults with some values overridden, for code and tests.
+    public init(_ overrides: [String: ParameterValue] = [:]) {
+        self.init(ParameterValues(specs: Self.parameters, overrides: overrides))
+    }
 }
