@@ -3,16 +3,24 @@ internal import CBLAS
 /// Thin Swift wrappers over the OpenBLAS and LAPACK routines Recbench uses. Nothing outside this
 /// file touches CBLAS, so the rest of the code base sees Swift types only.
 public enum BLAS {
-    /// Sets OpenBLAS's own thread count. Call with 1 inside loops that Recbench parallelises
-    /// itself, so the two levels of parallelism do not oversubscribe the cores.
-    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
-    public static var threads: Int { Int(openblas_get_num_threads()) }
+    /// OpenBLAS runs on one thread in Recbench, set once before its first call: its threaded kernels
+    /// round differently from its serial ones, and its thread count is one setting for the whole
+    /// process, so a model's scores would depend on what else runs at the same time (concurrent
+    /// trials, parallel tests). Recbench parallelises around BLAS itself (`parallelFor`, scoring blocks).
+    private static let oneThread: Void = openblas_set_num_threads(1)
+    @inline(__always) static func serial() { _ = oneThread }
+
+    /// Sets OpenBLAS's own thread count, for benchmarks that compare against threaded sgemm; set it
+    /// back to 1 afterwards.
+    public static func setThreads(_ n: Int) { serial(); openblas_set_num_threads(Int32(max(1, n))) }
+    public static var threads: Int { serial(); return Int(openblas_get_num_threads()) }
 
     /// C = alpha · op(A) · op(B) + beta · C, all row-major.
     public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                              alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                              b: UnsafePointer<Float>, ldb: Int,
                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        BLAS.serial()
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
                     beta, c, blasint(ldc))
@@ -21,6 +29,7 @@ public enum BLAS {
     /// C = alpha · Aᵀ·A + beta · C (upper triangle and mirrored), A is rows × n row-major.
     public static func ssyrkTransposed(n: Int, rows: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                                        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        BLAS.serial()
         cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, blasint(n), blasint(rows), alpha, a, blasint(lda),
                     beta, c, blasint(ldc))
         for i in 0..<n { for j in 0..<i { c[i * ldc + j] = c[j * ldc + i] } }
@@ -29,16 +38,19 @@ public enum BLAS {
     /// y = alpha · op(A) · x + beta · y, row-major A of m × n.
     public static func sgemv(trans: Bool = false, m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                              x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>) {
+        BLAS.serial()
         cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha, a,
                     blasint(lda), x, 1, beta, y, 1)
     }
 
     public static func sdot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
-        cblas_sdot(blasint(n), x, 1, y, 1)
+        BLAS.serial()
+        return cblas_sdot(blasint(n), x, 1, y, 1)
     }
 
     /// y += alpha · x
     public static func saxpy(_ n: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        BLAS.serial()
         cblas_saxpy(blasint(n), alpha, x, 1, y, 1)
     }
 }
@@ -54,6 +66,7 @@ public enum LAPACK {
     /// Solves A·X = B in place for a symmetric positive-definite n × n matrix A (overwritten by its
     /// Cholesky factor) and nrhs right-hand sides stored as rows of B (nrhs × n row-major).
     public static func choleskySolve(n: Int, a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, nrhs: Int = 1) throws {
+        BLAS.serial()
         var uplo: CChar = 85 /* U */, nn = Int32(n), lda = Int32(n), info: Int32 = 0, nr = Int32(nrhs), ldb = Int32(n)
         spotrf_(&uplo, &nn, a, &lda, &info)
         if info != 0 { throw Failure(routine: "spotrf", info: Int(info)) }
@@ -64,6 +77,7 @@ public enum LAPACK {
     /// Inverts a symmetric positive-definite n × n Float matrix in place (spotrf/spotri; full matrix
     /// filled on return, the mirror done in parallel tiles).
     public static func symmetricInverse(n: Int, a: UnsafeMutablePointer<Float>, threads: Int) throws {
+        BLAS.serial()
         var uplo: CChar = 85, nn = Int32(n), lda = Int32(n), info: Int32 = 0
         spotrf_(&uplo, &nn, a, &lda, &info)
         if info != 0 { throw Failure(routine: "spotrf", info: Int(info)) }
@@ -89,6 +103,7 @@ public enum LAPACK {
 
     /// Inverts a symmetric positive-definite n × n matrix in place (full matrix filled on return).
     public static func symmetricInverse(n: Int, a: UnsafeMutablePointer<Double>) throws {
+        BLAS.serial()
         var uplo: CChar = 85, nn = Int32(n), lda = Int32(n), info: Int32 = 0
         dpotrf_(&uplo, &nn, a, &lda, &info)
         if info != 0 { throw Failure(routine: "dpotrf", info: Int(info)) }
@@ -101,6 +116,7 @@ public enum LAPACK {
     /// Eigen-decomposition of a symmetric n × n matrix: eigenvalues ascending into `w`, and the
     /// eigenvectors as rows of `a` on return.
     public static func symmetricEigen(n: Int, a: UnsafeMutablePointer<Float>, w: UnsafeMutablePointer<Float>) throws {
+        BLAS.serial()
         var jobz: CChar = 86 /* V */, uplo: CChar = 85, nn = Int32(n), lda = Int32(n), info: Int32 = 0
         var lwork: Int32 = -1, liwork: Int32 = -1, wq: Float = 0, iwq: Int32 = 0
         ssyevd_(&jobz, &uplo, &nn, a, &lda, w, &wq, &lwork, &iwq, &liwork, &info)
@@ -113,6 +129,7 @@ public enum LAPACK {
     /// Thin SVD of a row-major m × n matrix A (destroyed). Returns U (m × r), singular values
     /// (r, descending) and Vᵀ (r × n), r = min(m, n), all row-major.
     public static func svd(m: Int, n: Int, a: UnsafeMutablePointer<Float>) throws -> (u: [Float], s: [Float], vt: [Float]) {
+        BLAS.serial()
         // Row-major A is column-major Aᵀ (n × m): Aᵀ = V Σ Uᵀ, so LAPACK's "U" is our V and its Vᵀ is our Uᵀ.
         let r = min(m, n)
         var jobz: CChar = 83 /* S */, mm = Int32(n), nn = Int32(m), lda = Int32(n), info: Int32 = 0
@@ -133,6 +150,7 @@ public enum LAPACK {
     /// Replaces the n columns of a column-major m × n matrix (m ≥ n) — equivalently the n rows of
     /// a row-major n × m matrix — by an orthonormal basis of their span (Householder QR: sgeqrf, sorgqr).
     public static func orthonormalize(m: Int, n: Int, a: UnsafeMutablePointer<Float>) throws {
+        BLAS.serial()
         precondition(m >= n)
         var mm = Int32(m), nn = Int32(n), kk = Int32(n), lda = Int32(m), info: Int32 = 0, lwork: Int32 = -1, wq: Float = 0
         var tau = [Float](repeating: 0, count: max(1, n))

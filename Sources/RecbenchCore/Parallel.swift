@@ -3,14 +3,11 @@ import Foundation
 
 /// Runs body(chunk) for chunks of 0..<count on up to `threads` threads. Chunks are contiguous
 /// and fixed by (count, threads) alone, so per-chunk work (and its random stream) is
-/// reproducible at a given thread count. OpenBLAS is kept to one thread while the loop runs.
+/// reproducible at a given thread count. (OpenBLAS itself always runs on one thread: `BLAS`.)
 public func parallelChunks(count: Int, threads: Int, _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
     guard count > 0 else { return }
     let t = max(1, min(threads, count))
     if t == 1 { body(0, 0..<count); return }
-    let saved = BLAS.threads
-    BLAS.setThreads(1)
-    defer { BLAS.setThreads(saved) }
     withoutActuallyEscaping(body) { body in
         let box = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: t) { c in
@@ -37,9 +34,6 @@ public func parallelForWorkers(count: Int, threads: Int, grain: Int = 64, _ body
     guard count > 0 else { return }
     let t = parallelWorkerCount(count: count, threads: threads, grain: grain)
     if t == 1 { for i in 0..<count { body(0, i) }; return }
-    let saved = BLAS.threads
-    BLAS.setThreads(1)
-    defer { BLAS.setThreads(saved) }
     let blocks = (count + grain - 1) / grain
     // Exactly t workers pull blocks from a shared counter, so `threads` is honoured (one
     // concurrentPerform iteration per block would run on every core).

@@ -41,10 +41,6 @@ extension ScoringCore {
         let blocks = (users.count + blockUsers - 1) / blockUsers
         guard blocks > 0, n > 0, k > 0 else { return RankedLists(users: users, k: k, items: items, scores: scores) }
 
-        let savedBLAS = BLAS.threads
-        BLAS.setThreads(1)
-        defer { BLAS.setThreads(savedBLAS) }
-
         items.withUnsafeMutableBufferPointer { itemsOut in
             scores.withUnsafeMutableBufferPointer { scoresOut in
                 let out = UncheckedSendable((itemsOut, scoresOut))

@@ -55,12 +55,6 @@ public enum ScoringCore {
             return RankedLists(users: users, k: k, items: items, scores: scores, auc: auc)
         }
 
-        // Hold OpenBLAS to one thread for the whole call, so the sgemm results (and thus the lists)
-        // do not depend on `threads`, and our own threads do not oversubscribe the cores.
-        let savedBLAS = BLAS.threads
-        BLAS.setThreads(1)
-        defer { BLAS.setThreads(savedBLAS) }
-
         items.withUnsafeMutableBufferPointer { itemsOut in
             scores.withUnsafeMutableBufferPointer { scoresOut in
                 withOptionalBuffer(&auc) { aucOut in
