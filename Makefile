@@ -7,7 +7,7 @@ BIN = $(BUILD_DIR)/$(CONFIG)/recbench
 # One configuration for every target: the flags `swift test` needs (@testable imports) are used by `make build`
 # and `make demo` too, so `make demo` then `make test` (or `make regression`) never compiles the sources twice.
 BUILD_FLAGS = -c $(CONFIG) --scratch-path $(BUILD_DIR) -Xswiftc -enable-testing
-APT_PACKAGES = libopenblas-dev libgsl-dev pkg-config curl zip unzip
+APT_PACKAGES = libopenblas-dev libgsl-dev zlib1g-dev pkg-config curl zip unzip
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # CI and local runs find MovieLens beside the clone when it is there (never committed).
 export RECBENCH_DATA_DIR ?= $(shell [ -d ../shared/datasets ] && cd ../shared/datasets && pwd)
@@ -31,7 +31,7 @@ help:
 deps:
 	@if [ "$$(uname)" = Darwin ]; then \
 	  for p in openblas gsl; do brew list $$p >/dev/null 2>&1 || brew install $$p; done; \
-	elif ! pkg-config --exists openblas gsl 2>/dev/null || ! command -v unzip >/dev/null || ! command -v zip >/dev/null || ! command -v curl >/dev/null; then \
+	elif ! pkg-config --exists openblas gsl zlib 2>/dev/null || ! command -v unzip >/dev/null || ! command -v zip >/dev/null || ! command -v curl >/dev/null; then \
 	  echo "installing $(APT_PACKAGES)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi

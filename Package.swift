@@ -18,10 +18,12 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .systemLibrary(name: "CGSL", providers: [.apt(["libgsl-dev"]), .brew(["gsl"])]),
+        // zlib, for gzip-compressed exports (RecbenchCore/Gzip.swift).
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         // Header-only compiler intrinsics (no library to link).
         .systemLibrary(name: "CIntrinsics"),
 
-        .target(name: "RecbenchCore", dependencies: ["CBLAS", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "RecbenchCore", dependencies: ["CBLAS", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "RecbenchGSL", dependencies: ["CGSL"]),
         .target(name: "RecbenchData", dependencies: ["RecbenchCore"]),
         // The commit the binary is built from, generated before every build (scripts/build-info.sh).

@@ -150,7 +150,7 @@ struct Validation {
     // MARK: the document
 
     static let topKeys = ["name", "description", "seed", "threads", "jobs", "task", "datasets", "split",
-                          "algorithms", "metrics", "select", "validation", "candidates", "outputs", "$schema"]
+                          "algorithms", "metrics", "select", "validation", "candidates", "relevance", "outputs", "$schema"]
 
     mutating func experiment(_ root: JSONNode, registry: DatasetRegistry?) -> ExperimentSpec? {
         guard let top = members(root, "", allowed: Self.topKeys) else { return nil }
@@ -248,6 +248,8 @@ struct Validation {
             if task == .rating && candidates != .full { fail(c, "candidates", "the rating task has no candidate protocol") }
         }
 
+        let relevance = top["relevance"].map { relevanceSpec($0, task: task) } ?? .all
+
         var outputs = OutputSpec()
         if let o = top["outputs"], let m = members(o, "outputs", allowed: ["directory", "per_user", "latex"]) {
             outputs.directory = string(m["directory"], "outputs.directory", default: "results") ?? "results"
@@ -260,9 +262,21 @@ struct Validation {
                                   task: task, datasets: datasets, split: split, algorithms: algorithms, metrics: metrics,
                                   select: select, validation: validation,
                                   candidates: candidates, outputs: outputs, configHash: SHA256Hasher.hex(root.canonical))
+        spec.relevance = relevance
         spec.warnings = selectionWarnings(spec, algorithmNodes: top["algorithms"])
             + scopeWarnings(spec, algorithmNodes: top["algorithms"])
         return spec
+    }
+
+    /// `"relevance": {"min_rating": 4}`: test (and validation) items below the threshold are not relevant.
+    mutating func relevanceSpec(_ node: JSONNode, task: RecommendationTask?) -> Relevance {
+        guard let m = members(node, "relevance", allowed: ["min_rating"]) else { return .all }
+        if task == .rating {
+            fail(node, "relevance", "applies to ranking metrics; the rating task measures every test rating")
+        }
+        guard let n = m["min_rating"] else { fail(node, "relevance.min_rating", "is required"); return .all }
+        let x = number(n, "relevance.min_rating", default: .nan, range: -1e9...1e9, what: "a number")
+        return x.isNaN ? .all : Relevance(minRating: Float(x))
     }
 
     /// Parameters a file sets where they cannot act (each declares its `ParameterSpec.Scope`).

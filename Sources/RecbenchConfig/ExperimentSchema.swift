@@ -132,6 +132,11 @@ public enum ExperimentSchema {
                 ("validation", validation()),
                 ("candidates", obj([("protocol", enumeration(["full", "sampled"], "full: every item unseen in training; sampled: test items plus N sampled negatives (inflates scores).")),
                                     ("negatives", int("Sampled negatives per user.", min: 1))])),
+                ("relevance", obj([("min_rating", .object([
+                    ("type", .string("number")),
+                    ("description", .string("Ranking metrics count only test (and validation) items rated at least this "
+                                            + "as relevant; training keeps every interaction.")),
+                ]))], required: ["min_rating"])),
                 ("outputs", obj([("directory", str("Root folder of results (default results).")), ("per_user", bool("Write per_user.csv (default true).")),
                                  ("latex", bool("Write summary.tex (default true)."))])),
             ])),

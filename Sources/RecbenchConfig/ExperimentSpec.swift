@@ -23,6 +23,8 @@ public struct ExperimentSpec: Sendable {
     /// Where searches take validation data from (`"validation"`); a data set may override it.
     public var validation: ValidationSpec?
     public var candidates: CandidateProtocol
+    /// Which held-out items the ranking metrics (and validation-based selection) count as relevant (`"relevance"`).
+    public var relevance: Relevance = .all
     public var outputs: OutputSpec
     /// SHA-256 of the file's canonical JSON (key order and whitespace do not matter).
     public var configHash: String

@@ -24,30 +24,32 @@ public struct EvaluationResult: Sendable {
 /// The fold value of a per-user metric is the mean over evaluated users (NaN per-user values,
 /// possible only for AUC, novelty and ARP, are left out of the mean).
 public enum Evaluator {
-    /// Ranking metrics for the lists' users. Users with no test items are skipped and counted.
-    /// The relevant items of a user are its test items; padded (-1) slots are misses. Every cutoff
-    /// must be ≤ lists.k. "auc" needs lists.auc (ScoringCore.topK with aucTest).
+    /// Ranking metrics for the lists' users. The relevant items of a user are its test items that
+    /// pass `relevance` (all of them by default); users with none are skipped and counted. Padded
+    /// (-1) slots are misses. Every cutoff must be ≤ lists.k. "auc" needs lists.auc (ScoringCore.topK
+    /// with aucTest = the relevant items, `Relevance.relevant`).
     public static func ranking(lists: RankedLists, test: InteractionMatrix, train: InteractionMatrix,
-                               metrics: [MetricSpec]) -> EvaluationResult {
+                               metrics: [MetricSpec], relevance: Relevance = .all) -> EvaluationResult {
         for m in metrics {
             precondition(m.kind == .ranking || m.kind == .beyondAccuracy, "\(m.label) is not a ranking metric")
             precondition((m.k ?? 0) <= lists.k, "\(m.label) needs lists of at least \(m.k!) items, got \(lists.k)")
         }
+        let relevant = relevance.relevant(test.byUser)
         // Evaluated rows in ascending user order.
         var rows = lists.users.indices.filter { r in
-            let u = Int(lists.users[r]); return u < test.userCount && test.byUser.rowCount(u) > 0
+            let u = Int(lists.users[r]); return u < relevant.rows && relevant.rowCount(u) > 0
         }
         rows.sort { lists.users[$0] < lists.users[$1] }
         let skipped = lists.users.count - rows.count
         let users = rows.map { lists.users[$0] }
         let k = lists.k
 
-        // hits[j][p] = whether slot p of evaluated row j is a test item.
+        // hits[j][p] = whether slot p of evaluated row j is a relevant test item.
         let hits: [[Bool]] = rows.map { r in
             let u = Int(lists.users[r])
-            return lists.row(r).map { $0 >= 0 && test.byUser.value(row: u, column: Int($0)) != nil }
+            return lists.row(r).map { $0 >= 0 && relevant.value(row: u, column: Int($0)) != nil }
         }
-        let testCounts = users.map { test.byUser.rowCount(Int($0)) }
+        let testCounts = users.map { relevant.rowCount(Int($0)) }
         let popularity = train.itemCounts  // n_i: training users of item i (one entry per (user, item) pair)
         let itemCount = test.itemCount
 
@@ -66,6 +68,15 @@ public enum Evaluator {
             case "mrr": results.append(perUser { j in MetricFormulas.reciprocalRank(hits: hits[j], k: K) })
             case "ndcg":
                 results.append(perUser { j in MetricFormulas.ndcg(hits: hits[j], k: K, relevant: testCounts[j]) })
+            case "ndcg_graded":
+                results.append(perUser { j in
+                    let u = Int(users[j])
+                    let gains = lists.row(rows[j]).map { i in
+                        i < 0 ? 0 : Double(relevant.value(row: u, column: Int(i)) ?? 0)
+                    }
+                    return MetricFormulas.gradedNDCG(gains: gains, k: K,
+                                                     relevantGains: relevant.rowValues(u).map(Double.init))
+                })
             case "map":
                 results.append(perUser { j in MetricFormulas.averagePrecision(hits: hits[j], k: K, relevant: testCounts[j]) })
             case "auc":

@@ -31,6 +31,19 @@ public enum MetricFormulas {
         return idcg > 0 ? dcg / idcg : 0
     }
 
+    /// Graded NDCG@K = DCG / IDCG with linear gains g_i = the item's held-out value (its rating; 0 for a
+    /// non-relevant item, negative values count as 0): DCG = Σ_{i≤K} g_i / log2(i+1), IDCG = the same sum
+    /// over the user's relevant gains sorted in descending order. With all values 1 it equals `ndcg`.
+    /// `gains[i]` is the gain of the item at rank i+1; `relevantGains` are all of the user's relevant ones.
+    public static func gradedNDCG(gains: [Double], k: Int, relevantGains: [Double]) -> Double {
+        var dcg = 0.0
+        for p in 0..<min(k, gains.count) { dcg += max(gains[p], 0) / log2(Double(p + 2)) }
+        let ideal = relevantGains.map { max($0, 0) }.sorted(by: >)
+        var idcg = 0.0
+        for p in 0..<min(k, ideal.count) { idcg += ideal[p] / log2(Double(p + 2)) }
+        return idcg > 0 ? dcg / idcg : 0
+    }
+
     /// AP@K = (1 / min(|T_u|, K)) · Σ_{i≤K} P@i · rel_i, with P@i = (Σ_{j≤i} rel_j) / i. MAP@K is its mean.
     public static func averagePrecision(hits: [Bool], k: Int, relevant: Int) -> Double {
         var found = 0, sum = 0.0

@@ -66,6 +66,9 @@ public enum MetricCatalog {
                     help: "Recall@K = hits in the top K / |test items of the user|"),
         MetricEntry(name: "ndcg", aliases: [], needsCutoff: true, kind: .ranking,
                     help: "NDCG@K = DCG/IDCG, DCG = sum_{i<=K} rel_i / log2(i+1), binary gains, IDCG over min(|test|, K) hits"),
+        MetricEntry(name: "ndcg_graded", aliases: ["graded_ndcg", "gndcg"], needsCutoff: true, kind: .ranking,
+                    help: "graded NDCG@K: as NDCG with gain = the held-out rating (linear; 0 when not relevant), "
+                        + "IDCG over the user's relevant ratings sorted descending"),
         MetricEntry(name: "map", aliases: [], needsCutoff: true, kind: .ranking,
                     help: "MAP@K: AP@K = (1 / min(|test|, K)) * sum_{i<=K} P@i * rel_i, averaged over users"),
         MetricEntry(name: "mrr", aliases: [], needsCutoff: true, kind: .ranking,
@@ -83,6 +86,17 @@ public enum MetricCatalog {
         MetricEntry(name: "arp", aliases: [], needsCutoff: true, kind: .beyondAccuracy,
                     help: "ARP@K = mean over the list of n_i, the number of training users of item i"),
     ]
+
+    /// What the ranking metrics count as relevant, printed under the catalogue by `recbench metrics`.
+    public static let relevanceNote = """
+        Relevant items: a user's test items, all of them by default. With "relevance": {"min_rating": R} in the
+        experiment, only test items whose value (rating) is at least R are relevant; training keeps every
+        interaction, items below R stay rankable but are not hits, users with no relevant test item are skipped
+        and counted, and validation-based selection (early stopping, searches) uses the same rule. ndcg counts
+        each relevant item as gain 1; ndcg_graded uses the rating itself as a linear gain (the Jarvelin-Kekalainen
+        definition, and trec_eval's default), so a 5 counts 5/4 of a 4, not the 2x of 2^r - 1 gains, which would
+        let a few top ratings dominate a 1-5 scale; on implicit data (all values 1) both are equal.
+        """
 
     /// The direction of a metric given by its label ("ndcg@10", "rmse"); unknown names count as higher-is-better.
     public static func higherIsBetter(_ label: String) -> Bool {

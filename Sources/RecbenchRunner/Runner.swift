@@ -190,7 +190,7 @@ public final class Runner: @unchecked Sendable {
         SystemInfo.resetPeakMemory()
         // Early stopping scores the selection metric on the fold's validation part, if it has one.
         let validator = ValidationScore.validator(validation: data.validation, train: data.train, metric: spec.select,
-                                                  task: spec.task, threads: threads)
+                                                  task: spec.task, relevance: spec.relevance, threads: threads)
         let progressSink = progress
         let context = FitContext(threads: threads, seed: trial.seed, progress: { progressSink.fitProgress(trial: trial.index, fraction: $0) },
                                  isCancelled: { [weak self] in self?.isCancelled ?? true }, validate: validator,
@@ -217,6 +217,7 @@ public final class Runner: @unchecked Sendable {
             scoreSeconds = clock.lap()
             evaluation = Evaluator.rating(predictions: predictions, test: data.test, metrics: spec.metrics)
         } else {
+            // Every test user is listed; the evaluator skips (and counts) those without a relevant item.
             let users = (0..<data.test.userCount).filter { data.test.byUser.rowCount($0) > 0 }.map { Int32($0) }
             let k = spec.metrics.compactMap(\.k).max() ?? 10
             var exclude = [data.train.byUser]
@@ -232,9 +233,11 @@ public final class Runner: @unchecked Sendable {
             }
             let needsAUC = spec.metrics.contains { $0.name == "auc" }
             let lists = ScoringCore.topK(model: model, users: users, itemCount: data.train.itemCount, k: k, exclude: exclude,
-                                         candidates: candidates, aucTest: needsAUC ? data.test.byUser : nil, threads: threads)
+                                         candidates: candidates,
+                                         aucTest: needsAUC ? spec.relevance.relevant(data.test.byUser) : nil, threads: threads)
             scoreSeconds = clock.lap()
-            evaluation = Evaluator.ranking(lists: lists, test: data.test, train: data.train, metrics: spec.metrics)
+            evaluation = Evaluator.ranking(lists: lists, test: data.test, train: data.train, metrics: spec.metrics,
+                                           relevance: spec.relevance)
         }
         let evaluateSeconds = clock.lap()
         if let diverged = Divergence.metrics(evaluation.metrics.map(\.spec), evaluation.metrics.map(\.value),

@@ -20,6 +20,7 @@ extension TrialCache {
         ]
         // A thread-dependent model (BPR) is a different model at another thread count.
         if let threads { parts.append("threads=\(threads)") }
+        if let r = spec.relevance.key { parts.append("relevance=" + r) }
         return SHA256Hasher.hex(parts.joined(separator: "\n"))
     }
 

@@ -168,7 +168,7 @@ struct SearchSession {
         let model = descriptor.make(c.values)
         var clock = Stopwatch()
         let validator = ValidationScore.validator(validation: data.validation, train: data.train, metric: spec.select,
-                                                  task: spec.task, threads: threads)
+                                                  task: spec.task, relevance: spec.relevance, threads: threads)
         let context = FitContext(threads: threads, seed: seed, isCancelled: isCancelled, validate: validator, patience: patience)
         let training = TrainingData(task: spec.task, interactions: train, userFeatures: data.userFeatures,
                                     itemFeatures: data.itemFeatures, validation: data.validation)
@@ -180,7 +180,8 @@ struct SearchSession {
         if isCancelled() { throw RecbenchError.cancelled }
         let fitSeconds = clock.lap()
         let value = failure != nil ? .nan : ValidationScore.value(model: model, validation: data.validation, train: data.train,
-                                                                   metric: spec.select, task: spec.task, threads: threads)
+                                                                   metric: spec.select, task: spec.task,
+                                                                   relevance: spec.relevance, threads: threads)
         let validationSeconds = clock.lap()
         let curve = context.curve.map { TrialResult.CurveRecord(iteration: $0.iteration, values: $0.values) }
         // The iteration the model kept: the best validation point of its curve (first of equals).

@@ -87,6 +87,8 @@ public struct TrialCache: Sendable {
             "seed=\(t.seed)",
         ] + spec.selectionKey(t.configuration, dataset: t.datasetIndex)
         if t.configuration.descriptor.threadDependent { parts.append("threads=\(Runner.fixedThreads(spec))") }
+        // Only a threshold adds a line, so the keys of experiments without one are unchanged.
+        if let r = spec.relevance.key { parts.append("relevance=" + r) }
         return SHA256Hasher.hex(parts.joined(separator: "\n"))
     }
 

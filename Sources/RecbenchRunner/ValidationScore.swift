@@ -6,9 +6,11 @@ import RecbenchEval
 /// what iterative models stop early on. Ranking metrics rank every item the user has not
 /// trained on (whatever the test protocol), so validation scores never depend on sampling.
 public enum ValidationScore {
-    /// The metric's value in its own direction (an RMSE is an RMSE).
+    /// The metric's value in its own direction (an RMSE is an RMSE). Validation items count as relevant
+    /// by the same rule as test items (`relevance`), so selection optimises what the test measures.
     public static func value(model: any Recommender, validation: InteractionMatrix, train: InteractionMatrix,
-                             metric: MetricSpec, task: RecommendationTask, threads: Int) -> Double {
+                             metric: MetricSpec, task: RecommendationTask, relevance: Relevance = .all,
+                             threads: Int) -> Double {
         if task == .rating {
             guard let predictor = model as? any RatingPredictor else { return .nan }
             let v = validation.byUser
@@ -17,11 +19,13 @@ public enum ValidationScore {
             let predictions = predictor.predict(users: users, items: v.indices)
             return Evaluator.rating(predictions: predictions, test: validation, metrics: [metric]).metrics.first?.value ?? .nan
         }
-        let users = (0..<validation.userCount).filter { validation.byUser.rowCount($0) > 0 }.map { Int32($0) }
+        let relevant = relevance.relevant(validation.byUser)
+        let users = (0..<validation.userCount).filter { relevant.rowCount($0) > 0 }.map { Int32($0) }
         let lists = ScoringCore.topK(model: model, users: users, itemCount: validation.itemCount, k: metric.k ?? 10,
-                                     exclude: [train.byUser], aucTest: metric.name == "auc" ? validation.byUser : nil,
+                                     exclude: [train.byUser], aucTest: metric.name == "auc" ? relevant : nil,
                                      threads: threads)
-        return Evaluator.ranking(lists: lists, test: validation, train: train, metrics: [metric]).metrics.first?.value ?? .nan
+        return Evaluator.ranking(lists: lists, test: validation, train: train, metrics: [metric],
+                                 relevance: relevance).metrics.first?.value ?? .nan
     }
 
     /// The value turned higher-is-better (negated for RMSE, MAE, …): the shape of `FitContext.validate`.
@@ -31,10 +35,11 @@ public enum ValidationScore {
 
     /// A `FitContext.validate` closure scoring on `validation`, or nil without validation data.
     public static func validator(validation: InteractionMatrix?, train: InteractionMatrix, metric: MetricSpec, task: RecommendationTask,
-                                 threads: Int) -> (@Sendable (any Recommender) -> Double)? {
+                                 relevance: Relevance = .all, threads: Int) -> (@Sendable (any Recommender) -> Double)? {
         guard let validation, validation.nnz > 0 else { return nil }
         return { model in
-            signed(value(model: model, validation: validation, train: train, metric: metric, task: task, threads: threads), metric: metric)
+            signed(value(model: model, validation: validation, train: train, metric: metric, task: task,
+                         relevance: relevance, threads: threads), metric: metric)
         }
     }
 }
