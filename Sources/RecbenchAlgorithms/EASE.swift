@@ -112,3 +112,8 @@ public final class EASE: Recommender {
         }
     }
 }
+
+extension EASE: ExportableModel {
+    /// B, items × items: score(u, j) = Σ_i x_ui · B[i, j].
+    public var exportedArrays: [String: ExportArray] { ["weights": .dense(weights, rows: .items, columns: .items)] }
+}

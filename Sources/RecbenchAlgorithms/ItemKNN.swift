@@ -83,3 +83,11 @@ public final class ItemKNN: RatingPredictor {
         fillEmptyRows(scores, rows: users.count, columns: n, popularity: state.popularity)
     }
 }
+
+extension ItemKNN: ExportableModel {
+    /// The neighbour lists as CSR, items × items (row i: i's most similar items, most similar first).
+    public var exportedArrays: [String: ExportArray] {
+        let m = neighbors
+        return ExportArray.csr("neighbors", offsets: m.offsets, indices: m.neighbors, values: m.weights)
+    }
+}

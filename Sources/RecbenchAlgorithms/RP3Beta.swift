@@ -82,3 +82,10 @@ public final class RP3Beta: Recommender {
         fillEmptyRows(scores, rows: users.count, columns: n, popularity: popularity)
     }
 }
+
+extension RP3Beta: ExportableModel {
+    /// The item–item transition weights as CSR, items × items (row i: i's kept neighbours).
+    public var exportedArrays: [String: ExportArray] {
+        ExportArray.csr("weights", offsets: neighbors.offsets, indices: neighbors.neighbors, values: neighbors.weights)
+    }
+}

@@ -175,3 +175,10 @@ public final class SLIM: Recommender {
         }
     }
 }
+
+extension SLIM: ExportableModel {
+    /// W as CSR, items × items (row i: the weights i gives to other items).
+    public var exportedArrays: [String: ExportArray] {
+        ExportArray.csr("weights", offsets: weights.offsets, indices: weights.indices, values: weights.values)
+    }
+}

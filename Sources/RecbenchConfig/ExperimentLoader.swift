@@ -251,10 +251,17 @@ struct Validation {
         let relevance = top["relevance"].map { relevanceSpec($0, task: task) } ?? .all
 
         var outputs = OutputSpec()
-        if let o = top["outputs"], let m = members(o, "outputs", allowed: ["directory", "per_user", "latex"]) {
+        if let o = top["outputs"], let m = members(o, "outputs", allowed: ["directory", "per_user", "latex",
+                                                                           "recommendations", "save_models"]) {
             outputs.directory = string(m["directory"], "outputs.directory", default: "results") ?? "results"
             outputs.perUser = boolean(m["per_user"], "outputs.per_user", default: true)
             outputs.latex = boolean(m["latex"], "outputs.latex", default: true)
+            if let r = m["recommendations"] {
+                // Lists are held for every test user at once, like the metrics' (MetricCatalog.maxCutoff).
+                outputs.recommendations = integer(r, "outputs.recommendations", default: 10, min: 1,
+                                                  max: MetricCatalog.maxCutoff)
+            }
+            outputs.saveModels = boolean(m["save_models"], "outputs.save_models", default: false)
         }
 
         guard issues.isEmpty, let task, let split else { return nil }

@@ -138,7 +138,16 @@ public enum ExperimentSchema {
                                             + "as relevant; training keeps every interaction.")),
                 ]))], required: ["min_rating"])),
                 ("outputs", obj([("directory", str("Root folder of results (default results).")), ("per_user", bool("Write per_user.csv (default true).")),
-                                 ("latex", bool("Write summary.tex (default true)."))])),
+                                 ("latex", bool("Write summary.tex (default true).")),
+                                 ("recommendations", .object([
+                                     ("type", .string("integer")), ("minimum", .int(1)),
+                                     ("maximum", .int(MetricCatalog.maxCutoff)),
+                                     ("description", .string("Write each trial's top-K lists (user, rank, item, score; "
+                                                             + "rating task: also its test predictions) as gzip CSV "
+                                                             + "into exports/.")),
+                                 ])),
+                                 ("save_models", bool("Write each trial's fitted arrays (factors, item-item weights) "
+                                                      + "as NumPy .npy files into exports/ (default false)."))])),
             ])),
         ])
     }

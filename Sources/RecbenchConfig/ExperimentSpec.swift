@@ -130,4 +130,11 @@ public struct OutputSpec: Sendable {
     public var directory: String = "results"
     public var perUser = true
     public var latex = true
+    /// Each trial's top-K lists (and, in the rating task, its test predictions) into `exports/`.
+    public var recommendations: Int? = nil
+    /// Each trial's fitted arrays (factors, item–item weights) as .npy files into `exports/`.
+    public var saveModels = false
+
+    /// Whether trials write anything into the run's `exports/` folder.
+    public var exportsAnything: Bool { recommendations != nil || saveModels }
 }

@@ -3,14 +3,18 @@ import Foundation
 /// NumPy's `.npy` format, version 1.0 (numpy.lib.format): the magic "\x93NUMPY", version 1 0, a
 /// little-endian 16-bit header length, then an ASCII dict literal padded with spaces and ended by
 /// a newline so that magic + length + header is a multiple of 64 bytes, then the raw C-order data.
-/// Only what model exports need: little-endian float32 ('<f4') and int32 ('<i4') arrays.
+/// Only what model exports need: little-endian float32 ('<f4'), int32 ('<i4') and int64 ('<i8') arrays.
 public enum NpyFile {
     public enum Elements: Sendable, Equatable {
         case float32([Float])
         case int32([Int32])
+        /// Offsets of a sparse matrix too large for 32 bits.
+        case int64([Int64])
 
-        var descr: String { switch self { case .float32: "<f4"; case .int32: "<i4" } }
-        var count: Int { switch self { case let .float32(v): v.count; case let .int32(v): v.count } }
+        public var descr: String { switch self { case .float32: "<f4"; case .int32: "<i4"; case .int64: "<i8" } }
+        public var count: Int {
+            switch self { case let .float32(v): v.count; case let .int32(v): v.count; case let .int64(v): v.count }
+        }
     }
 
     /// The header bytes (magic through the newline) for `descr` and `shape`.
@@ -38,6 +42,9 @@ public enum NpyFile {
             for x in v { withUnsafeBytes(of: x.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
         case let .int32(v):
             out.reserveCapacity(out.count + 4 * v.count)
+            for x in v { withUnsafeBytes(of: x.littleEndian) { out.append(contentsOf: $0) } }
+        case let .int64(v):
+            out.reserveCapacity(out.count + 8 * v.count)
             for x in v { withUnsafeBytes(of: x.littleEndian) { out.append(contentsOf: $0) } }
         }
         return out

@@ -28,12 +28,26 @@ public enum ExperimentRun {
             runner.cache = TrialCache(directory: directory, mode: cache)
             try OutputFolder.checkWritable(runner.cache!.directory)
         }
+        // Exports are written by the trials themselves, so their run folder is reserved before the first
+        // one; a run that fails removes it (a killed one leaves a `.partial` that the next run cleans up).
+        var reserved: (id: String, partial: String)?
+        if spec.outputs.exportsAnything {
+            let base = RunID.base(started: started, configHash: spec.configHash, shard: shard)
+            reserved = try RunID.reserve(base: base, in: (root as NSString).appendingPathComponent(spec.name))
+            runner.exports = TrialExports(directory: (reserved!.partial as NSString).appendingPathComponent("exports"),
+                                          recommendations: spec.outputs.recommendations,
+                                          saveModels: spec.outputs.saveModels)
+        }
         // Fold counts are known only after splitting for some methods; the plan uses the split's own count.
         let plan = Plan(spec: spec)
-        let (datasets, trials) = try runner.run(plan: plan, include: { shard?.contains($0) ?? true })
+        let datasets: [DatasetRecord], trials: [TrialResult]
+        do { (datasets, trials) = try runner.run(plan: plan, include: { shard?.contains($0) ?? true }) } catch {
+            if let reserved { try? FileManager.default.removeItem(atPath: reserved.partial) }
+            throw error
+        }
         var result = try finish(spec: spec, plan: plan, datasets: datasets, trials: trials, failures: runner.failures,
                                 started: started, wallSeconds: Date().timeIntervalSince(started), shard: shard,
-                                outputRoot: root)
+                                outputRoot: root, reserved: reserved)
         result.cachedTrials = runner.cacheHits
         result.recomputedCorruptEntries = runner.corruptEntries
         return result
@@ -101,30 +115,52 @@ public enum ExperimentRun {
         lock.removeStalePartials()
         return try finish(spec: first.spec, plan: plan, datasets: first.datasets, trials: trials, failures: failures,
                           started: started, wallSeconds: parts.map(\.wallSeconds).max() ?? 0, shard: nil,
-                          outputRoot: root)
+                          outputRoot: root, exportSources: folders)
     }
 
-    /// Names the run, aggregates and writes its folder: the one writer of `run` and `merge`.
+    /// Names the run, aggregates and writes its folder: the one writer of `run` and `merge`. `reserved`
+    /// is a folder reserved before the trials ran (they wrote exports into it); `exportSources` are run
+    /// folders whose `exports/` are gathered into this one (a merge's shards).
     static func finish(spec: ExperimentSpec, plan: Plan, datasets: [DatasetRecord], trials: [TrialResult],
                        failures: [TrialFailure] = [], started: Date, wallSeconds: Double, shard: Shard?,
-                       outputRoot root: String) throws -> RunResult {
+                       outputRoot root: String, reserved: (id: String, partial: String)? = nil,
+                       exportSources: [String] = []) throws -> RunResult {
         // Shards start in the same second on a cluster, and so may two runs of one file: the name
         // is reserved (see RunID), never shared.
         let experimentDirectory = (root as NSString).appendingPathComponent(spec.name)
         let base = RunID.base(started: started, configHash: spec.configHash, shard: shard)
-        let (runID, partial) = try RunID.reserve(base: base, in: experimentDirectory)
+        let (runID, partial) = try reserved ?? RunID.reserve(base: base, in: experimentDirectory)
         let dir = (experimentDirectory as NSString).appendingPathComponent(runID)
         var result = RunResult(spec: spec, plan: plan, runID: runID, directory: dir, datasets: datasets, trials: trials,
                                aggregates: Runner.aggregate(trials, plan: plan, failures: failures),
                                startedAt: ISO8601DateFormatter().string(from: started),
                                wallSeconds: wallSeconds, shard: shard, planFingerprint: plan.fingerprint)
         result.failures = failures
-        do { try write(&result, partial: partial) } catch {
+        do {
+            try gatherExports(from: exportSources, into: partial)
+            try write(&result, partial: partial)
+        } catch {
             // A failed write (a full disk) leaves nothing that looks like a run, and frees its space.
             try? FileManager.default.removeItem(atPath: partial)
             throw error
         }
         return result
+    }
+
+    /// Copies the shards' exported files into the merged run (the same ID lists in several shards are one file).
+    static func gatherExports(from folders: [String], into partial: String) throws {
+        let target = (partial as NSString).appendingPathComponent("exports")
+        for folder in folders {
+            let source = (folder as NSString).appendingPathComponent("exports")
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: source) else { continue }
+            try OutputFolder.create(target)
+            for name in names.sorted() where name != "index.csv" {
+                let to = (target as NSString).appendingPathComponent(name)
+                if FileManager.default.fileExists(atPath: to) { continue }
+                do { try FileManager.default.copyItem(atPath: (source as NSString).appendingPathComponent(name), toPath: to) }
+                catch { throw RecbenchError.io(to, "cannot copy the shard's export: \(error.localizedDescription)") }
+            }
+        }
     }
 
     static func write(_ r: inout RunResult, partial: String) throws {
@@ -138,6 +174,7 @@ public enum ExperimentRun {
         let tied = r.shard == nil ? Comparison.tiedWithBest(r, options: ComparisonOptions(threads: r.spec.threads)) : []
         try put("summary.md", Writers.summaryMarkdown(r, tied: tied))
         if r.trials.contains(where: { $0.search != nil }) { try put("search.csv", SearchReport.csv(r)) }
+        if r.trials.contains(where: { $0.exports != nil }) { try put("exports/index.csv", TrialExports.indexCSV(r.trials)) }
         let manifest = Writers.manifest(r)
         try put("manifest.json", manifest)
         // Significance against each data set's best configuration feeds both the report and the LaTeX

@@ -26,6 +26,8 @@ public struct TrialResult: Codable, Sendable, Equatable {
     public var curve: [CurveRecord]
     /// For a searched configuration: the fold's search, whose choice this trial evaluated on test.
     public var search: SearchRecord? = nil
+    /// Files this trial wrote into the run's `exports/` folder (`TrialExports`); nil when none were asked for.
+    public var exports: [String]? = nil
 
     public struct CurveRecord: Codable, Sendable, Equatable {
         public var iteration: Int

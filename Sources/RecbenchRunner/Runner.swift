@@ -46,6 +46,10 @@ public final class Runner: @unchecked Sendable {
     public private(set) var failures: [TrialFailure] = []
     /// Search candidates computed and taken from the cache in the last `run`.
     public let searchCounts = SearchCounts()
+    /// Where trials write their top-K lists, predictions and model arrays, when the experiment asks
+    /// for them (set by `ExperimentRun` to the run folder's `exports/`). The cache keeps no exports,
+    /// so with this set every trial is computed (and still stored).
+    public var exports: TrialExports?
 
     public init(spec: ExperimentSpec, data: DataEnvironment, progress: ProgressReporter = SilentProgress()) {
         self.spec = spec; self.data = data; self.progress = progress
@@ -204,6 +208,7 @@ public final class Runner: @unchecked Sendable {
 
         let evaluation: EvaluationResult
         var scoreSeconds = 0.0
+        var exportLists: RankedLists?, exportPredictions: (SparseMatrix, [Float])?
         if spec.task == .rating {
             // The loader admits only algorithms whose tasks include rating, and those are predictors.
             guard let predictor = model as? any RatingPredictor else {
@@ -216,10 +221,20 @@ public final class Runner: @unchecked Sendable {
             if let diverged = Divergence.predictions(predictions) { throw diverged }
             scoreSeconds = clock.lap()
             evaluation = Evaluator.rating(predictions: predictions, test: data.test, metrics: spec.metrics)
+            if let exports {
+                exportPredictions = (test, predictions)
+                if let k = exports.recommendations {
+                    let users = (0..<test.rows).filter { test.rowCount($0) > 0 }.map { Int32($0) }
+                    exportLists = ScoringCore.topK(model: model, users: users, itemCount: data.train.itemCount, k: k,
+                                                   exclude: [data.train.byUser] + (data.validation.map { [$0.byUser] } ?? []),
+                                                   threads: threads)
+                }
+            }
         } else {
             // Every test user is listed; the evaluator skips (and counts) those without a relevant item.
             let users = (0..<data.test.userCount).filter { data.test.byUser.rowCount($0) > 0 }.map { Int32($0) }
-            let k = spec.metrics.compactMap(\.k).max() ?? 10
+            // Exported lists may be longer than the metrics need; the metrics read prefixes.
+            let k = max(spec.metrics.compactMap(\.k).max() ?? 10, exports?.recommendations ?? 0)
             var exclude = [data.train.byUser]
             if let v = data.validation { exclude.append(v.byUser) }
             var candidates: SparseMatrix?
@@ -238,12 +253,20 @@ public final class Runner: @unchecked Sendable {
             scoreSeconds = clock.lap()
             evaluation = Evaluator.ranking(lists: lists, test: data.test, train: data.train, metrics: spec.metrics,
                                            relevance: spec.relevance)
+            exportLists = lists
         }
         let evaluateSeconds = clock.lap()
         if let diverged = Divergence.metrics(evaluation.metrics.map(\.spec), evaluation.metrics.map(\.value),
                                              evaluatedUsers: evaluation.users.count) { throw diverged }
 
-        return TrialResult(
+        var exported: [String]?
+        if let exports {
+            exported = try exports.write(stem: TrialExports.stem(trial: trial.index, dataset: p.spec.label,
+                                                                 configuration: c.label, fold: trial.fold),
+                                         lists: exportLists, predictions: exportPredictions, model: model,
+                                         users: p.dataset.userIDs, items: p.dataset.itemIDs)
+        }
+        var result = TrialResult(
             trial: trial.index, dataset: p.spec.label, fold: trial.fold, configuration: c.label, algorithm: c.descriptor.name,
             parameters: c.values.values.mapValues(\.description),
             metricLabels: evaluation.metrics.map(\.spec.label), values: evaluation.metrics.map(\.value),
@@ -252,6 +275,8 @@ public final class Runner: @unchecked Sendable {
             fitSeconds: fitSeconds, scoreSeconds: scoreSeconds, evaluateSeconds: evaluateSeconds,
             peakResidentBytes: SystemInfo.peakResidentBytes(), threads: threads,
             curve: context.curve.map { TrialResult.CurveRecord(iteration: $0.iteration, values: $0.values) })
+        result.exports = exported
+        return result
     }
 
     /// Runs every trial of the plan whose index passes `include` (all by default) and returns
@@ -270,6 +295,7 @@ public final class Runner: @unchecked Sendable {
             let prepared = try prepare(ds)
             records.append(prepared.record)
             guard !trials.isEmpty else { continue }
+            try exports?.writeIDs(users: prepared.dataset.userIDs, items: prepared.dataset.itemIDs, dataset: ds.label)
             let datasetKey = cache.map { _ in TrialCache.datasetKey(prepared) } ?? ""
             for fold in 1...prepared.folds.count {
                 var foldTrials = trials.filter { $0.fold == fold }
@@ -282,10 +308,12 @@ public final class Runner: @unchecked Sendable {
                     foldTrials = foldTrials.filter { t in
                         let key = TrialCache.key(t, spec: spec, datasetKey: datasetKey, foldKey: foldKey)
                         keys[t.index] = key
+                        if exports != nil { return true }
                         switch cache.load(key) {
                         case var .hit(r):
                             // Labels are not part of the key; the current plan names the trial.
                             r.trial = t.index; r.dataset = ds.label; r.configuration = t.configuration.label
+                            r.exports = nil  // this run wrote none for it
                             results[t.index] = r
                             cacheHits += 1
                             onResult(r)
