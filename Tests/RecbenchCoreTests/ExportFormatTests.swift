@@ -4,7 +4,9 @@ import Foundation
 
 /// python3 with NumPy, when the machine has it (the cross-check against NumPy's own reader).
 let numpyPython: String? = {
-    for p in ["/usr/bin/python3", "/usr/local/bin/python3"] where FileManager.default.isExecutableFile(atPath: p) {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+    let candidates = path.split(separator: ":").map { "\($0)/python3" } + ["/usr/bin/python3"]
+    for p in candidates where FileManager.default.isExecutableFile(atPath: p) {
         let run = Process()
         run.executableURL = URL(fileURLWithPath: p)
         run.arguments = ["-c", "import numpy"]

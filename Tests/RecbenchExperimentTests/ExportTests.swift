@@ -119,7 +119,7 @@ let exportExperiment = """
       "name": "rating-exports", "task": "rating", "seed": 2, "threads": 1,
       "datasets": [{ "name": "rated", "file": "\(file)" }],
       "split": { "method": "holdout", "test_fraction": 0.25, "per_user": true },
-      "algorithms": [{ "name": "BiasBaseline" }],
+      "algorithms": [{ "name": "Bias" }],
       "metrics": ["rmse"],
       "outputs": { "recommendations": 2 }
     }
@@ -129,7 +129,7 @@ let exportExperiment = """
     let r = try ExperimentRun.execute(spec: spec, data: env, progress: SilentProgress(),
                                       outputRoot: NSTemporaryDirectory() + "/recbench-rx-\(UUID().uuidString)", cache: .off)
     let t = r.trials[0]
-    let stem = TrialExports.stem(trial: 0, dataset: "rated", configuration: "BiasBaseline", fold: 1)
+    let stem = TrialExports.stem(trial: 0, dataset: "rated", configuration: "Bias", fold: 1)
     #expect(t.exports == [stem + ".recommendations.csv.gz", stem + ".predictions.csv.gz"])
     let rows = try gzipCSV(r.directory + "/exports/\(stem).predictions.csv.gz")
     #expect(rows[0] == ["user", "item", "rating", "prediction"])

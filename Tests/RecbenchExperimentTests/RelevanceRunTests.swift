@@ -110,7 +110,7 @@ func runText(_ text: String) throws -> RunResult {
         .replacingOccurrences(of: "\"ranking\"", with: "\"rating\"")
         .replacingOccurrences(of: "[\"ndcg@5\", \"ndcg_graded@5\", \"recall@5\"]", with: "[\"rmse\"]")
         .replacingOccurrences(of: "{ \"name\": \"MostPopular\" }, { \"name\": \"ItemKNN\", \"params\": { \"k\": 10 } }",
-                              with: "{ \"name\": \"BiasBaseline\" }")
+                              with: "{ \"name\": \"Bias\" }")
     do { _ = try ExperimentLoader(registry: nil).load(text: rating, file: "r.json"); Issue.record("rating accepted") }
     catch { #expect("\(error)".contains("relevance: applies to ranking metrics")) }
 }
