@@ -250,7 +250,7 @@ struct Validation {
             let O = Vocabulary.outputs
             outputs.directory = text(O["directory"], in: m, at: "outputs") ?? "results"
             outputs.perUser = flag(O["per_user"], in: m, at: "outputs")
-            outputs.latex = flag(O["latex"], in: m, at: "outputs")
+            if let l = m["latex"] { latexOutput(l, metrics: metrics, into: &outputs) }
             outputs.recommendations = int(O["recommendations"], in: m, at: "outputs")
             outputs.saveModels = flag(O["save_models"], in: m, at: "outputs")
         }
@@ -264,6 +264,31 @@ struct Validation {
         spec.warnings = selectionWarnings(spec, algorithmNodes: top["algorithms"])
             + scopeWarnings(spec, algorithmNodes: top["algorithms"])
         return spec
+    }
+
+    /// `"latex": true | false | {"sd": true, "metrics": ["ndcg@10"]}`.
+    mutating func latexOutput(_ node: JSONNode, metrics: [MetricSpec], into outputs: inout OutputSpec) {
+        if case let .bool(b) = node.value { outputs.latex = b; return }
+        guard case .object = node.value else {
+            fail(node, "outputs.latex", "expected true, false or an object such as {\"sd\": true}, got \(node.brief)")
+            return
+        }
+        guard let m = members(node, "outputs.latex", allowed: Vocabulary.latex.names) else { return }
+        outputs.latexSD = flag(Vocabulary.latex["sd"], in: m, at: "outputs.latex")
+        guard let list = m["metrics"] else { return }
+        guard let entries = self.list(list, "outputs.latex.metrics") else { return }
+        let labels = metrics.map(\.label)
+        var chosen = [String]()
+        for (i, e) in entries.enumerated() {
+            guard case let .string(s) = e.value, case let .success(specs) = MetricCatalog.parse(s), specs.count == 1,
+                  labels.contains(specs[0].label) else {
+                fail(e, "outputs.latex.metrics[\(i)]", "expected one of the experiment's metrics (\(labels.joined(separator: ", "))), "
+                     + "got \(e.brief)")
+                continue
+            }
+            if !chosen.contains(specs[0].label) { chosen.append(specs[0].label) }
+        }
+        outputs.latexMetrics = chosen
     }
 
     /// `"relevance": {"min_rating": 4}`: test (and validation) items below the threshold are not relevant.

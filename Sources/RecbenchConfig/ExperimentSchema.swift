@@ -125,7 +125,15 @@ public enum ExperimentSchema {
                                               [("pattern", .string(metricPattern(list: true)))]))]),
             "select": select(), "validation": validation(),
             "candidates": block(Vocabulary.candidates), "relevance": block(Vocabulary.relevance),
-            "outputs": block(Vocabulary.outputs),
+            "outputs": block(Vocabulary.outputs, nested: [
+                "latex": .object([("anyOf", .array([
+                    .object([("type", .string("boolean"))]),
+                    block(Vocabulary.latex, nested: [
+                        "metrics": .object([("type", .string("array")), ("minItems", .int(1)),
+                                            ("items", .object([("type", .string("string"))]))]),
+                    ]),
+                ]))]),
+            ]),
         ])
         guard case let .object(members) = top.value else { preconditionFailure("a block is an object") }
         return .object([

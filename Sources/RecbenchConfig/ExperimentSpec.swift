@@ -130,6 +130,10 @@ public struct OutputSpec: Sendable {
     public var directory: String = "results"
     public var perUser = true
     public var latex = true
+    /// summary.tex: mean ± standard deviation over folds.
+    public var latexSD = false
+    /// summary.tex: these metric columns in this order (labels of the run's metrics); nil = all.
+    public var latexMetrics: [String]? = nil
     /// Each trial's top-K lists (and, in the rating task, its test predictions) into `exports/`.
     public var recommendations: Int? = nil
     /// Each trial's fitted arrays (factors, item–item weights) as .npy files into `exports/`.

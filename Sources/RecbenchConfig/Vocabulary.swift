@@ -105,13 +105,21 @@ public enum Vocabulary {
     public static let outputs: [Field] = [
         Field("directory", .text, "Root folder of results.", default: .text("results")),
         Field("per_user", .boolean, "Write per_user.csv.", default: .bool(true)),
-        Field("latex", .boolean, "Write summary.tex.", default: .bool(true)),
+        Field("latex", .nested, "Write summary.tex: true, false, or {\"sd\": true, \"metrics\": [...]} (see \"LaTeX\").",
+              default: .described("true")),
         // Lists are held for every test user at once, like the metrics' (MetricCatalog.maxCutoff).
         Field("recommendations", .integer(min: 1, max: MetricCatalog.maxCutoff),
               "Write each trial's top-K lists (user, rank, item, score; rating task: also its test predictions) "
               + "as gzip CSV into exports/."),
         Field("save_models", .boolean, "Write each trial's fitted arrays (factors, item-item weights) as NumPy .npy "
               + "files into exports/.", default: .bool(false)),
+    ]
+
+    /// `"outputs": {"latex": {…}}`: how summary.tex looks.
+    public static let latex: [Field] = [
+        Field("sd", .boolean, "Show each mean ± its standard deviation over folds.", default: .bool(false)),
+        Field("metrics", .nested, "The metric columns, in this order (a subset of the run's metrics).",
+              default: .described("every metric")),
     ]
 
     public static let relevance: [Field] = [

@@ -43,6 +43,7 @@ extension Vocabulary {
         table("Candidates", "`\"candidates\"` at the top level.", candidates)
         table("Relevance", "`\"relevance\"` at the top level (ranking tasks).", relevance)
         table("Outputs", "`\"outputs\"` at the top level.", outputs)
+        table("LaTeX", "`\"outputs\": {\"latex\": {…}}` (`true` is `{}`, `false` writes no summary.tex).", latex)
         return out
     }
 }
