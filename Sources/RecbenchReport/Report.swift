@@ -29,24 +29,33 @@ public enum Report {
 
     // MARK: charts
 
-    /// Horizontal bars (mean over folds) with 95 % interval whiskers and one dot per fold.
+    /// Horizontal bars (mean over folds) with 95 % interval whiskers and one dot per fold, on an axis
+    /// with 1-2-5 ticks and grid lines (bars start at 0, so the axis includes it).
     static func metricChart(_ r: RunResult, dataset: String, metric: String) -> String {
         let configs = r.plan.configurations.map(\.label).filter { c in r.aggregates.contains { $0.dataset == dataset && $0.configuration == c && $0.metric == metric } }
         let aggs = configs.map { c in r.aggregates.first { $0.dataset == dataset && $0.configuration == c && $0.metric == metric }! }
         let folds = configs.map { c in r.trials.filter { $0.dataset == dataset && $0.configuration == c }.compactMap { $0.value(of: metric) }.filter(\.isFinite) }
         let labelWidth = 12.0 + 6.5 * Double(configs.map(\.count).max() ?? 4), plotWidth = 420.0, row = 24.0
-        let width = labelWidth + plotWidth + 70, height = 34 + row * Double(configs.count) + 24
+        let plotTop = 26.0, plotBottom = 30 + row * Double(configs.count)
+        let width = labelWidth + plotWidth + 70, height = plotBottom + 24
         var hi = 0.0, lo = 0.0
         for (a, fs) in zip(aggs, folds) {
             if a.mean.isFinite { hi = max(hi, a.mean + a.ci95); lo = min(lo, a.mean - a.ci95) }
             hi = max(hi, fs.max() ?? 0); lo = min(lo, fs.min() ?? 0)
         }
-        if hi == lo { hi = lo + 1 }
-        func x(_ v: Double) -> Double { labelWidth + (v - lo) / (hi - lo) * plotWidth }
+        let axis = ChartAxis.linear(lo, hi)
+        func x(_ v: Double) -> Double { labelWidth + axis.fraction(v) * plotWidth }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"metric-chart\" data-metric=\"\(escape(metric))\" width=\"\(f(width))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(width)) \(f(height))\" role=\"img\">\n"
         s += "<title>\(escape(metric)) on \(escape(dataset)): mean over folds, 95 % interval, folds as dots</title>\n"
         s += "<text x=\"4\" y=\"16\" class=\"h\">\(escape(metric))</text>\n"
-        s += "<line x1=\"\(f(x(0)))\" y1=\"26\" x2=\"\(f(x(0)))\" y2=\"\(f(height - 22))\" class=\"axis\"/>\n"
+        s += plotArea(x: labelWidth, y: plotTop, width: plotWidth, height: plotBottom - plotTop)
+        for t in axis.ticks where t != 0 {
+            s += "<path d=\"M\(f(x(t))) \(f(plotTop))V\(f(plotBottom))\" class=\"grid\"/>\n"
+        }
+        s += "<line x1=\"\(f(x(0)))\" y1=\"\(f(plotTop))\" x2=\"\(f(x(0)))\" y2=\"\(f(plotBottom))\" class=\"axis\"/>\n"
+        for t in axis.labelled(x) {
+            s += "<text x=\"\(f(x(t)))\" y=\"\(f(height - 6))\" text-anchor=\"middle\" class=\"tick x-tick\" data-value=\"\(t)\">\(axis.label(t))</text>\n"
+        }
         for (i, (a, fs)) in zip(aggs, folds).enumerated() {
             let y = 30 + row * Double(i)
             s += "<text x=\"\(f(labelWidth - 6))\" y=\"\(f(y + 15))\" text-anchor=\"end\">\(escape(a.configuration))</text>\n"
@@ -61,34 +70,41 @@ public enum Report {
             }
             for v in fs { s += "<circle cx=\"\(f(x(v)))\" cy=\"\(f(y + row / 2 - 1))\" r=\"2.5\" class=\"fold\"/>\n" }
         }
-        s += "<text x=\"\(f(x(lo)))\" y=\"\(f(height - 6))\" class=\"tick\">\(TextFormat.fixed(lo, 3))</text>"
-        s += "<text x=\"\(f(x(hi)))\" y=\"\(f(height - 6))\" text-anchor=\"end\" class=\"tick\">\(TextFormat.fixed(hi, 3))</text>\n"
         return s + "</svg>\n"
     }
 
-    /// Line chart of y over x per series, with a legend; `logX` spaces x by log10.
+    /// The rectangle every point of a chart lies in (the structural report test reads it).
+    static func plotArea(x: Double, y: Double, width: Double, height: Double) -> String {
+        "<rect class=\"plot-area\" x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(width))\" height=\"\(f(height))\" fill=\"none\"/>\n"
+    }
+
+    /// Line chart of y over x per series, with a legend; `logX` spaces x by log10. Both axes have 1-2-5
+    /// ticks (thinned so their labels never overlap) and a margin, so no point sits on the frame.
     static func lineChart(cssClass: String, title: String, xLabel: String, yLabel: String, series: [(label: String, points: [(Double, Double)])],
-                          connect: Bool, logX: Bool = false) -> String {
+                          connect: Bool, logX: Bool = false, attributes: String = "") -> String {
         let width = 640.0, height = 300.0, left = 60.0, right = 170.0, top = 28.0, bottom = 40.0
         let pts = series.flatMap(\.points).filter { $0.0.isFinite && $0.1.isFinite && (!logX || $0.0 > 0) }
-        let tx: (Double) -> Double = logX ? { log10($0) } : { $0 }
-        var x0 = pts.map { tx($0.0) }.min() ?? 0, x1 = pts.map { tx($0.0) }.max() ?? 1
-        var y0 = min(0, pts.map(\.1).min() ?? 0), y1 = pts.map(\.1).max() ?? 1
-        if x1 == x0 { x0 -= 0.5; x1 += 0.5 }
-        if y1 == y0 { y1 = y0 + 1 }
-        y1 += (y1 - y0) * 0.05
-        func px(_ v: Double) -> Double { left + (tx(v) - x0) / (x1 - x0) * (width - left - right) }
-        func py(_ v: Double) -> Double { height - bottom - (v - y0) / (y1 - y0) * (height - top - bottom) }
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"\(cssClass)\" width=\"\(f(width))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(width)) \(f(height))\" role=\"img\">\n"
+        let xs = pts.map(\.0), ys = pts.map(\.1)
+        let xLo = xs.min() ?? 0, xHi = xs.max() ?? 1, yLo = ys.min() ?? 0, yHi = ys.max() ?? 1
+        let xAxis = logX ? ChartAxis.log(max(xLo, 1e-300) / 1.2, max(xHi, 1e-300) * 1.2)
+            : ChartAxis.linear(xLo - 0.03 * (xHi - xLo), xHi + 0.03 * (xHi - xLo))
+        let yAxis = ChartAxis.linear(yLo - 0.05 * (yHi - yLo), yHi + 0.05 * (yHi - yLo))
+        let plotWidth = width - left - right, plotHeight = height - top - bottom
+        func px(_ v: Double) -> Double { left + xAxis.fraction(v) * plotWidth }
+        func py(_ v: Double) -> Double { height - bottom - yAxis.fraction(v) * plotHeight }
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"\(cssClass)\"\(attributes)\(logX ? " data-log=\"true\"" : "") width=\"\(f(width))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(width)) \(f(height))\" role=\"img\">\n"
         s += "<title>\(escape(title))</title>\n<text x=\"4\" y=\"16\" class=\"h\">\(escape(title))</text>\n"
+        s += plotArea(x: left, y: top, width: plotWidth, height: plotHeight)
+        for t in yAxis.ticks { s += "<path d=\"M\(f(left)) \(f(py(t)))H\(f(width - right))\" class=\"grid\"/>\n" }
+        for t in xAxis.ticks { s += "<path d=\"M\(f(px(t))) \(f(top))V\(f(height - bottom))\" class=\"grid\"/>\n" }
         s += "<path d=\"M\(f(left)) \(f(top))V\(f(height - bottom))H\(f(width - right))\" class=\"axis\"/>\n"
-        s += "<text x=\"\(f((left + width - right) / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\" class=\"tick\">\(escape(xLabel))</text>\n"
-        s += "<text x=\"\(f(left - 4))\" y=\"\(f(top + 4))\" text-anchor=\"end\" class=\"tick\">\(TextFormat.fixed(y1, 3))</text>"
-        s += "<text x=\"\(f(left - 4))\" y=\"\(f(height - bottom))\" text-anchor=\"end\" class=\"tick\">\(TextFormat.fixed(y0, 3))</text>\n"
-        s += "<text x=\"\(f(left + 6))\" y=\"\(f(top + 4))\" class=\"tick\">\(escape(yLabel))</text>\n"
-        let xs = Set(pts.map(\.0)).sorted()
-        for v in xs.count <= 8 ? xs : [xs.first!, xs.last!] {
-            s += "<text x=\"\(f(px(v)))\" y=\"\(f(height - bottom + 14))\" text-anchor=\"middle\" class=\"tick\">\(v == v.rounded() && abs(v) < 1e6 ? String(Int(v)) : String(format: "%.3g", v))</text>\n"
+        s += "<text x=\"\(f((left + width - right) / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\" class=\"tick\">\(escape(xLabel + (logX ? " (log scale)" : "")))</text>\n"
+        for t in yAxis.ticks {
+            s += "<text x=\"\(f(left - 4))\" y=\"\(f(py(t) + 4))\" text-anchor=\"end\" class=\"tick y-tick\" data-value=\"\(t)\">\(yAxis.label(t))</text>\n"
+        }
+        s += "<text x=\"\(f(left + 6))\" y=\"\(f(top + 12))\" class=\"tick\">\(escape(yLabel))</text>\n"
+        for t in xAxis.labelled(px) {
+            s += "<text x=\"\(f(px(t)))\" y=\"\(f(height - bottom + 14))\" text-anchor=\"middle\" class=\"tick x-tick\" data-value=\"\(t)\">\(xAxis.label(t))</text>\n"
         }
         for (i, ser) in series.enumerated() {
             let color = palette[i % palette.count]
@@ -104,6 +120,12 @@ public enum Report {
         return s + "</svg>\n"
     }
 
+    /// Whether values spread over more than two decades (and are all positive): then a log axis.
+    static func spansDecades(_ values: [Double]) -> Bool {
+        guard let lo = values.min(), let hi = values.max(), lo > 0 else { return false }
+        return hi / lo > 100
+    }
+
     // MARK: page
 
     public static func html(_ r: RunResult, significance sig: ComparisonTable, tied: [TiedGroup] = [],
@@ -111,7 +133,7 @@ public enum Report {
         var s = "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
         s += "<title>\(escape(r.spec.name)) — \(escape(r.runID))</title>\n<style>\n"
         s += "body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}svg{font:12px system-ui,sans-serif;display:block;margin:.5em 0 1.2em}"
-        s += ".h{font-weight:bold}.axis{stroke:#555;fill:none}.whisker{stroke:#222;stroke-width:1.5;fill:none}.fold{fill:#fff;stroke:#222}.tick{fill:#555}"
+        s += ".h{font-weight:bold}.axis{stroke:#555;fill:none}.whisker{stroke:#222;stroke-width:1.5;fill:none}.fold{fill:#fff;stroke:#222}.tick{fill:#555}.grid{stroke:#e4e4e4;fill:none}.plot-area{stroke:#ccc}"
         s += "table{border-collapse:collapse;font-size:12px}td,th{border-bottom:1px solid #ddd;padding:2px 6px;text-align:right}td:first-child,th:first-child{text-align:left}"
         s += "pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:11px}.sig{font-weight:bold}.ns{color:#555}"
         s += "td.l{text-align:left}\n</style>\n</head>\n<body>\n"
@@ -144,9 +166,10 @@ public enum Report {
                 }
                 let fits = series.flatMap(\.points).map(\.0)
                 let logX = (fits.max() ?? 1) / max(fits.min() ?? 1, 1e-4) > 20
-                s += lineChart(cssClass: "scatter-chart", title: "\(primary) versus mean fit time", xLabel: logX ? "fit seconds (log scale)" : "fit seconds",
+                s += lineChart(cssClass: "scatter-chart", title: "\(primary) versus mean fit time", xLabel: "fit seconds",
                                yLabel: primary, series: series, connect: false, logX: logX)
             }
+            s += Sensitivity.html(r, dataset: d.label)
             s += SearchReport.html(r, dataset: d.label)
             let rows = sig.rows.filter { $0.dataset == d.label }
             if let first = rows.first {

@@ -111,7 +111,8 @@ public enum SearchReport {
                 } else {
                     let note = alg.search!.strategy == .successiveHalving ? " (first rung)" : ""
                     s += Report.lineChart(cssClass: "search-chart", title: "validation \(metric) versus \(name)\(note)", xLabel: name,
-                                          yLabel: metric, series: series, connect: false, logX: domain.isLogarithmic)
+                                          yLabel: metric, series: series, connect: false,
+                                          logX: domain.isLogarithmic || Report.spansDecades(series.flatMap(\.points).map(\.0)))
                 }
             }
             let best = trials.map { t -> (label: String, points: [(Double, Double)]) in

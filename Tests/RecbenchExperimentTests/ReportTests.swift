@@ -30,7 +30,9 @@ private final class ElementCounter: NSObject, XMLParserDelegate {
     // recall@10 and recall@20: one metric@K curve; one scatter per data set.
     #expect(counter.classes["curve-chart"] == 1)
     #expect(counter.classes["scatter-chart"] == 1)
-    #expect(counter.counts["svg"] == metrics + 2)
+    // The Bias grid over item_reg: one parameter-sensitivity panel.
+    #expect(counter.classes["sensitivity-chart"] == 1)
+    #expect(counter.counts["svg"] == metrics + 3)
     // Each metric chart has one bar per configuration and one dot per fold and configuration.
     #expect(counter.counts["rect", default: 0] >= metrics * r.plan.configurations.count)
     // Self-contained: no scripts, no external resources.
