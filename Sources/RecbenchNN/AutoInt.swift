@@ -140,17 +140,19 @@ public final class AutoInt: RatingPredictor {
     }
 
     /// The attention each field receives when the model scores (user, item): the softmax weights
-    /// of every layer, head and querying field averaged, so the weights sum to 1 over `fieldNames`.
-    public func attentionWeights(user: Int32, item: Int32) -> [(field: String, weight: Float)] {
+    /// of every layer and head averaged over the querying fields (or only from the field named
+    /// `query`, e.g. "item": what the candidate looks at), so the weights sum to 1 over `fieldNames`.
+    public func attentionWeights(user: Int32, item: Int32, query: String? = nil) -> [(field: String, weight: Float)] {
         let f = fields.userFields + fields.itemFields
+        let rows = query.flatMap { q in fields.names.firstIndex(of: q).map { [$0] } } ?? Array(0..<f)
         var received = [Float](repeating: 0, count: f)
         graphs.withGraph { g in
             _ = forward(g, users: [user], items: [item]) { p in
                 let values = g.value(p)
-                for h in 0..<p.shape.d0 { for q in 0..<f { for k in 0..<f { received[k] += values[(h * f + q) * f + k] } } }
+                for h in 0..<p.shape.d0 { for q in rows { for k in 0..<f { received[k] += values[(h * f + q) * f + k] } } }
             }
         }
-        let total = Float(config.layers * config.heads * f)
+        let total = Float(config.layers * config.heads * rows.count)
         return zip(fields.names, received).map { ($0, $1 / total) }
     }
 }
