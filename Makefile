@@ -25,7 +25,7 @@ help:
 	@echo "make regression run experiments/ci-regression.json and check it against results/baselines/ (needs MovieLens 100K)"
 	@echo "make test-slurm start a one-node Slurm (root; installs slurm-wlm, munge), run a 4-shard array, compare with one process"
 	@echo "make baselines  run experiments/ml100k-baselines.json (needs MovieLens 100K)"
-	@echo "make schema     regenerate experiments/schema.json"
+	@echo "make schema     regenerate experiments/schema.json and docs/EXPERIMENT-FILE.md"
 	@echo "make fuzz       fuzz the experiment-file validator and the data loaders, FUZZ_SECONDS (600) each (not in CI)"
 
 deps:
@@ -94,6 +94,7 @@ test-slurm: build
 
 schema: build
 	$(BIN) schema > experiments/schema.json
+	$(BIN) schema --markdown > docs/EXPERIMENT-FILE.md
 
 # Seeded mutation fuzzing; inputs that trap or hang are saved under fuzz-crashes/<target>/.
 FUZZ_SECONDS ?= 600

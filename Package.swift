@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "RecbenchAlgorithms", dependencies: ["RecbenchCore", "RecbenchGSL", "CIntrinsics"]),
         .target(name: "RecbenchNN", dependencies: ["RecbenchCore", "RecbenchAlgorithms"]),
         .target(name: "RecbenchEval", dependencies: ["RecbenchCore", "RecbenchAlgorithms", "RecbenchGSL"]),
+        // Speed measurements behind `recbench bench` (the scoring core, one algorithm's fit).
+        .target(name: "RecbenchBench", dependencies: ["RecbenchCore", "RecbenchData", "RecbenchAlgorithms", "RecbenchEval"]),
         // The experiment layer, one target per job: the file language, running trials, reading runs
         // back and comparing them, and writing a run's outputs.
         .target(name: "RecbenchConfig", dependencies: [
@@ -43,7 +45,7 @@ let package = Package(
             "RecbenchBuildInfo", "RecbenchAnalysis", "RecbenchRunner", "RecbenchConfig", "RecbenchCore", "RecbenchEval", "RecbenchGSL",
         ]),
         .executableTarget(name: "recbench", dependencies: [
-            "RecbenchReport", "RecbenchAnalysis", "RecbenchRunner", "RecbenchConfig",
+            "RecbenchReport", "RecbenchAnalysis", "RecbenchRunner", "RecbenchConfig", "RecbenchBench",
             "RecbenchCore", "RecbenchData", "RecbenchAlgorithms", "RecbenchEval", "RecbenchGSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -62,6 +64,10 @@ let package = Package(
         ]),
         .testTarget(name: "RecbenchExperimentTests", dependencies: [
             "RecbenchConfig", "RecbenchRunner", "RecbenchAnalysis", "RecbenchReport", "RecbenchCore", "RecbenchEval",
+        ]),
+        // The commands in-process: arguments checked by validate(), errors thrown with their exit status.
+        .testTarget(name: "RecbenchCLITests", dependencies: [
+            "recbench", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
     ]
 )

@@ -149,19 +149,15 @@ struct Validation {
 
     // MARK: the document
 
-    static let topKeys = ["name", "description", "seed", "threads", "jobs", "task", "datasets", "split",
-                          "algorithms", "metrics", "select", "validation", "candidates", "outputs", "$schema"]
-
     mutating func experiment(_ root: JSONNode, registry: DatasetRegistry?) -> ExperimentSpec? {
-        guard let top = members(root, "", allowed: Self.topKeys) else { return nil }
-        let name = string(top["name"], "name", pattern: ({ s in !s.isEmpty && s.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } },
-                                                          "a name of letters, digits, '-', '_' or '.'")) ?? "experiment"
-        let description = string(top["description"], "description", default: "") ?? ""
-        let seed = integer(top["seed"], "seed", default: 42, min: 0)
-        let threads = integer(top["threads"], "threads", default: ProcessInfo.processInfo.activeProcessorCount, min: 1, max: 1024)
-        let jobs = integer(top["jobs"], "jobs", default: 1, min: 1, max: 1024)
-        let taskName = choice(top["task"], "task", RecommendationTask.allCases.map(\.rawValue), default: nil)
-        let task = taskName.flatMap(RecommendationTask.init(rawValue:))
+        let V = Vocabulary.experiment
+        guard let top = members(root, "", allowed: V.names) else { return nil }
+        let name = text(V["name"], in: top, at: "") ?? "experiment"
+        let description = text(V["description"], in: top, at: "") ?? ""
+        let seed = int(V["seed"], in: top, at: "") ?? 42
+        let threads = int(V["threads"], in: top, at: "") ?? ProcessInfo.processInfo.activeProcessorCount
+        let jobs = int(V["jobs"], in: top, at: "") ?? 1
+        let task = text(V["task"], in: top, at: "").flatMap(RecommendationTask.init(rawValue:))
 
         var datasets = [DatasetSpec]()
         var datasetNodes = [(node: JSONNode, path: String)]()
@@ -237,11 +233,10 @@ struct Validation {
                        validation: validation, split: split)
 
         var candidates = CandidateProtocol.full
-        if let c = top["candidates"], let m = members(c, "candidates", allowed: ["protocol", "negatives"]) {
-            if choice(m["protocol"], "candidates.protocol", ["full", "sampled"], default: "full") == "sampled" {
-                // Each evaluated user keeps its test items and negatives in memory at once.
-                candidates = .sampled(negatives: integer(m["negatives"], "candidates.negatives", default: 100, min: 1,
-                                                         max: 100_000))
+        if let c = top["candidates"], let m = members(c, "candidates", allowed: Vocabulary.candidates.names) {
+            let C = Vocabulary.candidates
+            if text(C["protocol"], in: m, at: "candidates") == "sampled" {
+                candidates = .sampled(negatives: int(C["negatives"], in: m, at: "candidates") ?? 100)
             } else if m["negatives"] != nil {
                 fail(m["negatives"], "candidates.negatives", "only applies to \"protocol\": \"sampled\"")
             }
@@ -249,10 +244,11 @@ struct Validation {
         }
 
         var outputs = OutputSpec()
-        if let o = top["outputs"], let m = members(o, "outputs", allowed: ["directory", "per_user", "latex"]) {
-            outputs.directory = string(m["directory"], "outputs.directory", default: "results") ?? "results"
-            outputs.perUser = boolean(m["per_user"], "outputs.per_user", default: true)
-            outputs.latex = boolean(m["latex"], "outputs.latex", default: true)
+        if let o = top["outputs"], let m = members(o, "outputs", allowed: Vocabulary.outputs.names) {
+            let O = Vocabulary.outputs
+            outputs.directory = text(O["directory"], in: m, at: "outputs") ?? "results"
+            outputs.perUser = flag(O["per_user"], in: m, at: "outputs")
+            outputs.latex = flag(O["latex"], in: m, at: "outputs")
         }
 
         guard issues.isEmpty, let task, let split else { return nil }
@@ -366,10 +362,10 @@ struct Validation {
     }
 
     mutating func dataset(_ node: JSONNode, _ path: String, registry: DatasetRegistry?) -> DatasetSpec? {
-        guard let m = members(node, path, allowed: ["name", "path", "file", "split", "format", "synthetic", "filters", "malformed",
-                                                    "validation"]) else { return nil }
-        guard let name = string(m["name"], "\(path).name") else { return nil }
-        let malformed = MalformedLinePolicy(rawValue: choice(m["malformed"], "\(path).malformed", ["fail", "skip"], default: "fail") ?? "fail") ?? .fail
+        let D = Vocabulary.dataset
+        guard let m = members(node, path, allowed: D.names) else { return nil }
+        guard let name = text(D["name"], in: m, at: path) else { return nil }
+        let malformed = text(D["malformed"], in: m, at: path).flatMap(MalformedLinePolicy.init(rawValue:)) ?? .fail
         let filters = m["filters"].map { filterSpec($0, "\(path).filters") } ?? FilterSpec()
         let sourceKeys = ["path", "file", "split", "synthetic"].filter { m[$0] != nil }
         if sourceKeys.count > 1 { fail(node, path, "give only one of \(sourceKeys.map { "\"\($0)\"" }.joined(separator: ", "))") }
@@ -378,30 +374,23 @@ struct Validation {
         }
 
         if let syn = m["synthetic"] {
-            let keys = ["users", "items", "interactions", "factors", "popularity_skew", "rating_noise", "seed", "features",
-                        "taste_groups", "in_group_share"]
-            guard let s = members(syn, "\(path).synthetic", allowed: keys) else { return nil }
-            let p = "\(path).synthetic"
-            var c = SyntheticConfig(users: 1000, items: 500, interactions: 50000)
-            c.users = integer(s["users"], "\(p).users", default: c.users, min: 1, max: Limits.syntheticEntities)
-            c.items = integer(s["items"], "\(p).items", default: c.items, min: 1, max: Limits.syntheticEntities)
-            c.interactions = integer(s["interactions"], "\(p).interactions", default: c.interactions, min: 1,
-                                     max: Limits.syntheticInteractions)
-            c.factors = integer(s["factors"], "\(p).factors", default: c.factors, min: 1, max: 1024)
-            c.popularitySkew = number(s["popularity_skew"], "\(p).popularity_skew", default: c.popularitySkew, range: 0...5, what: "a number in [0, 5]")
-            c.ratingNoise = number(s["rating_noise"], "\(p).rating_noise", default: c.ratingNoise, range: 0...10, what: "a number in [0, 10]")
-            c.seed = UInt64(integer(s["seed"], "\(p).seed", default: Int(c.seed), min: 0))
-            c.withFeatures = boolean(s["features"], "\(p).features", default: c.withFeatures)
-            if s["taste_groups"] != nil {
-                c.tasteGroups = integer(s["taste_groups"], "\(p).taste_groups", default: 0, min: 0,
-                                        max: Limits.syntheticEntities)
-            }
+            let S = Vocabulary.synthetic, p = "\(path).synthetic"
+            guard let s = members(syn, p, allowed: S.names) else { return nil }
+            var c = Vocabulary.generated
+            c.users = int(S["users"], in: s, at: p) ?? c.users
+            c.items = int(S["items"], in: s, at: p) ?? c.items
+            c.interactions = int(S["interactions"], in: s, at: p) ?? c.interactions
+            c.factors = int(S["factors"], in: s, at: p) ?? c.factors
+            c.popularitySkew = real(S["popularity_skew"], in: s, at: p) ?? c.popularitySkew
+            c.ratingNoise = real(S["rating_noise"], in: s, at: p) ?? c.ratingNoise
+            c.seed = UInt64(int(S["seed"], in: s, at: p) ?? Int(c.seed))
+            c.withFeatures = flag(S["features"], in: s, at: p)
+            if s["taste_groups"] != nil { c.tasteGroups = int(S["taste_groups"], in: s, at: p) }
             if s["in_group_share"] != nil {
                 if s["taste_groups"] == nil {
                     fail(s["in_group_share"], "\(p).in_group_share", "only applies together with \"taste_groups\"")
                 }
-                c.inGroupShare = number(s["in_group_share"], "\(p).in_group_share", default: 0.8, range: 0...1,
-                                        what: "a number in [0, 1]")
+                c.inGroupShare = real(S["in_group_share"], in: s, at: p)
             }
             if let cells = Limits.product([c.users, c.items]), c.interactions > cells {
                 fail(s["interactions"] ?? syn, "\(p).interactions", "cannot exceed users × items = \(cells)")
@@ -413,8 +402,8 @@ struct Validation {
             }
             return DatasetSpec(label: name, source: .synthetic(c), filters: filters, malformed: malformed)
         }
-        if let f = m["file"] {
-            guard let filePath = pathString(f, "\(path).file") else { return nil }
+        if m["file"] != nil {
+            guard let filePath = text(D["file"], in: m, at: path) else { return nil }
             let format = m["format"].map { delimitedFormat($0, "\(path).format") }
             return DatasetSpec(label: name, source: .file(path: filePath, format: format), filters: filters, malformed: malformed)
         }
@@ -423,7 +412,7 @@ struct Validation {
             let format = delimitedFormat(m["format"], "\(path).format")
             return DatasetSpec(label: name, source: .folds(declared, format: format), filters: filters, malformed: malformed)
         }
-        let explicit = m["path"].flatMap { pathString($0, "\(path).path") }
+        let explicit = text(D["path"], in: m, at: path)
         if let registry, registry.entry(named: name) == nil {
             let names = registry.entries.map(\.name)
             let hint = Suggestion.hint(for: name, in: names)
@@ -436,11 +425,11 @@ struct Validation {
     /// A `"format"` block (or the tab-separated user, item, rating, timestamp default).
     mutating func delimitedFormat(_ node: JSONNode?, _ p: String) -> DelimitedFormat {
         var format = DelimitedFormat(separator: "\t", header: false, user: "0", item: "1", rating: "2", timestamp: "3")
-        guard let node, let fo = members(node, p, allowed: ["separator", "header", "user", "item", "rating", "timestamp"]) else {
-            return format
-        }
-        format.separator = string(fo["separator"], "\(p).separator", default: "\t", pattern: ({ !$0.isEmpty }, "a non-empty separator")) ?? "\t"
-        format.header = boolean(fo["header"], "\(p).header", default: false)
+        let F = Vocabulary.format
+        guard let node, let fo = members(node, p, allowed: F.names) else { return format }
+        format.separator = string(fo["separator"], "\(p).separator", default: "\t",
+                                  pattern: ({ !$0.isEmpty }, "a non-empty separator")) ?? "\t"
+        format.header = flag(F["header"], in: fo, at: p)
         func column(_ key: String, _ d: String?) -> String? {
             guard let n = fo[key] else { return d }
             if case .null = n.value { return nil }
@@ -464,10 +453,11 @@ struct Validation {
     /// A data set's own fold files: the keys of a predefined split ("base", "test", optional
     /// "validation", "folds"), paths relative to the experiment file.
     mutating func foldFiles(_ node: JSONNode, _ p: String) -> DeclaredSplit? {
-        guard let m = members(node, p, allowed: ["base", "test", "validation", "folds"]) else { return nil }
-        let base = pathString(m["base"], "\(p).base"), test = pathString(m["test"], "\(p).test")
-        let validation = m["validation"].flatMap { pathString($0, "\(p).validation") }
-        let folds = integer(m["folds"], "\(p).folds", default: 1, min: 1, max: 1000)
+        let F = Vocabulary.foldFiles
+        guard let m = members(node, p, allowed: F.names) else { return nil }
+        let base = text(F["base"], in: m, at: p), test = text(F["test"], in: m, at: p)
+        let validation = text(F["validation"], in: m, at: p)
+        let folds = int(F["folds"], in: m, at: p) ?? 1
         for (key, t) in [("base", base), ("test", test), ("validation", validation)] {
             if let t, folds > 1, !t.contains("{fold}") {
                 fail(m[key], "\(p).\(key)", "with \(folds) folds the file name must contain {fold}, got \"\(t)\"")
@@ -479,49 +469,41 @@ struct Validation {
 
     mutating func filterSpec(_ node: JSONNode, _ path: String) -> FilterSpec {
         var f = FilterSpec()
-        guard let m = members(node, path, allowed: ["duplicates", "min_user_interactions", "min_item_interactions", "min_rating", "binarize"]) else { return f }
-        f.duplicates = DuplicatePolicy(rawValue: choice(m["duplicates"], "\(path).duplicates", ["first", "last", "mean"], default: "last") ?? "last") ?? .last
-        f.minUserInteractions = integer(m["min_user_interactions"], "\(path).min_user_interactions", default: 0, min: 0)
-        f.minItemInteractions = integer(m["min_item_interactions"], "\(path).min_item_interactions", default: 0, min: 0)
-        if let r = m["min_rating"] { f.minRating = Float(number(r, "\(path).min_rating", default: 0, range: -1e9...1e9, what: "a number")) }
-        f.binarize = boolean(m["binarize"], "\(path).binarize", default: false)
+        let F = Vocabulary.filters
+        guard let m = members(node, path, allowed: F.names) else { return f }
+        f.duplicates = text(F["duplicates"], in: m, at: path).flatMap(DuplicatePolicy.init(rawValue:)) ?? .last
+        f.minUserInteractions = int(F["min_user_interactions"], in: m, at: path) ?? 0
+        f.minItemInteractions = int(F["min_item_interactions"], in: m, at: path) ?? 0
+        f.minRating = real(F["min_rating"], in: m, at: path).map(Float.init)
+        f.binarize = flag(F["binarize"], in: m, at: path)
         if f.binarize && f.minRating == nil { fail(m["binarize"], "\(path).binarize", "needs \"min_rating\" (the threshold above which a rating counts as positive)") }
         return f
     }
-
-    static let splitKeys: [String: [String]] = [
-        "kfold": ["k"], "user_kfold": ["k"], "user_crossfold": ["k", "test_fraction"], "cold_users": ["k", "max_train"],
-        "holdout": ["test_fraction", "per_user", "validation_fraction"],
-        "temporal": ["cutoff", "test_fraction", "per_user"], "leave_last_out": ["validation"],
-        "predefined": ["base", "test", "validation", "folds"],
-    ]
 
     /// `declared`: each data set's own predefined split from the registry (nil when it has none),
     /// used by `{"method": "predefined"}` when the file names no files.
     mutating func splitSpec(_ node: JSONNode, _ path: String, task: RecommendationTask?, declared: [DeclaredSplit?] = []) -> SplitSpec? {
         guard case let .object(raw) = node.value else { fail(node, path, "expected an object such as {\"method\": \"kfold\", \"k\": 5}, got \(node.brief)"); return nil }
-        let methods = Self.splitKeys.keys.sorted()
+        let methods = Vocabulary.splits.map(\.name).sorted()
         guard let method = choice(raw.first { $0.key == "method" }?.value, "\(path).method", methods, default: nil) else { return nil }
-        guard let m = members(node, path, allowed: ["method"] + Self.splitKeys[method]!) else { return nil }
-        let fraction = { (v: inout Validation, key: String, d: Double) in
-            v.number(m[key], "\(path).\(key)", default: d, range: 0...1, exclusive: true, what: "a fraction strictly between 0 and 1")
-        }
+        let F = Vocabulary.splits.first { $0.name == method }!.fields
+        guard let m = members(node, path, allowed: ["method"] + F.names) else { return nil }
+        let k = { (v: inout Validation) in v.int(F["k"], in: m, at: path) ?? 5 }
+        let share = { (v: inout Validation, key: String) in v.real(F[key], in: m, at: path) ?? 0.2 }
+        let perUser = { (v: inout Validation) in v.flag(F["per_user"], in: m, at: path) }
         let spec: SplitSpec
         switch method {
-        case "kfold": spec = .method(.kFold(k: integer(m["k"], "\(path).k", default: 5, min: 2, max: 1000)))
-        case "user_kfold": spec = .method(.userKFold(k: integer(m["k"], "\(path).k", default: 5, min: 2, max: 1000)))
-        case "user_crossfold":
-            spec = .method(.userCrossfold(k: integer(m["k"], "\(path).k", default: 5, min: 2, max: 1000), testFraction: fraction(&self, "test_fraction", 0.2)))
-        case "cold_users":
-            spec = .method(.coldUsers(k: integer(m["k"], "\(path).k", default: 5, min: 2, max: 1000),
-                                      maxTrain: integer(m["max_train"], "\(path).max_train", default: 5, min: 1, max: 1_000_000)))
+        case "kfold": spec = .method(.kFold(k: k(&self)))
+        case "user_kfold": spec = .method(.userKFold(k: k(&self)))
+        case "user_crossfold": spec = .method(.userCrossfold(k: k(&self), testFraction: share(&self, "test_fraction")))
+        case "cold_users": spec = .method(.coldUsers(k: k(&self), maxTrain: int(F["max_train"], in: m, at: path) ?? 5))
         case "holdout":
-            let v = m["validation_fraction"].map { _ in fraction(&self, "validation_fraction", 0.1) } ?? 0
-            spec = .method(.holdout(testFraction: fraction(&self, "test_fraction", 0.2), perUser: boolean(m["per_user"], "\(path).per_user", default: true), validationFraction: v))
+            spec = .method(.holdout(testFraction: share(&self, "test_fraction"), perUser: perUser(&self),
+                                    validationFraction: real(F["validation_fraction"], in: m, at: path) ?? 0))
         case "temporal":
-            let cutoff = m["cutoff"].map { Int64(integer($0, "\(path).cutoff", default: 0, min: 0, what: "a Unix timestamp in seconds")) }
-            spec = .method(.temporal(cutoff: cutoff, testFraction: fraction(&self, "test_fraction", 0.2), perUser: boolean(m["per_user"], "\(path).per_user", default: false)))
-        case "leave_last_out": spec = .method(.leaveLastOut(validation: boolean(m["validation"], "\(path).validation", default: true)))
+            let cutoff = int(F["cutoff"], in: m, at: path).map(Int64.init)
+            spec = .method(.temporal(cutoff: cutoff, testFraction: share(&self, "test_fraction"), perUser: perUser(&self)))
+        case "leave_last_out": spec = .method(.leaveLastOut(validation: flag(F["validation"], in: m, at: path)))
         default:
             // No file named: the data sets' own declared split (all must declare the same one),
             // else ML-100K's u{fold}.base / u{fold}.test.
@@ -534,7 +516,7 @@ struct Validation {
             let base = string(m["base"], "\(path).base", default: fallback.base) ?? ""
             let test = string(m["test"], "\(path).test", default: fallback.test) ?? ""
             let validation = m["validation"].map { string($0, "\(path).validation") ?? "" } ?? (m["base"] == nil ? fallback.validation : nil)
-            let folds = integer(m["folds"], "\(path).folds", default: fallback.folds ?? 1, min: 1, max: 1000)
+            let folds = int(F["folds"], in: m, at: path) ?? fallback.folds ?? 1
             for (key, t) in [("base", base), ("test", test), ("validation", validation ?? "{fold}")] where folds > 1 && !t.contains("{fold}") {
                 fail(m[key] ?? node, "\(path).\(key)", "with \(folds) folds the file name must contain {fold}, got \"\(t)\"")
             }

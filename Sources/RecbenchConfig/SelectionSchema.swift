@@ -7,27 +7,7 @@ extension ExperimentSchema {
     static func select() -> J {
         let names = MetricCatalog.entries.map { $0.name + ($0.needsCutoff ? "@K" : "") }
         return str("Metric that searches select on and iterative models stop early on (default ndcg@10; rmse for the rating task). "
-                   + "One of: \(names.joined(separator: ", ")).", [("pattern", .string("^[A-Za-z_]+(@[0-9]+)?$"))])
-    }
-
-    static func validation() -> J {
-        let methods: [(String, [(String, J)])] = [
-            ("holdout", [("fraction", fraction("Share held out (default 0.1); per user it must be below 0.5.")),
-                         ("per_user", bool("Per user (default) or over all interactions."))]),
-            ("temporal", [("fraction", fraction("Latest share held out (default 0.1).")), ("per_user", bool("Each user's latest share (default)."))]),
-            ("leave_last_out", []),
-            ("predefined", [("valid", str("Validation file in the data set's folder; {fold} is replaced by the fold number. Its lines must be in the fold's training part."))]),
-            ("split", []),
-        ]
-        let common: [(String, J)] = [("patience", int("Validation evaluations without improvement before an iterative model stops; overrides the models' own patience.", min: 0)),
-                                     ("seed", int("Seed of the carving (default: derived from the experiment seed, data set and fold).", min: 0))]
-        return .object([("type", .string("object")), ("required", .array([.string("method")])),
-                        ("description", .string("Where searches get validation data: carved from each outer fold's training part, never from its test part.")),
-                        ("properties", .object([("method", enumeration(methods.map(\.0), "holdout, temporal, leave_last_out, predefined files, or the split's own validation part."))])),
-                        ("allOf", .array(methods.map { m in
-                            .object([("if", .object([("properties", .object([("method", .object([("const", .string(m.0))]))]))])),
-                                     ("then", obj([("method", J.object([(String, J)]()))] + m.1 + common))])
-                        }))])
+                   + "One of: \(names.joined(separator: ", ")).", [("pattern", .string(metricPattern(list: false)))])
     }
 
     /// A parameter's search domain: choices from its own domain, or a range within it.

@@ -34,27 +34,22 @@ extension Validation {
         }
     }
 
-    static let validationKeys: [String: [String]] = [
-        "holdout": ["fraction", "per_user"], "temporal": ["fraction", "per_user"], "leave_last_out": [],
-        "predefined": ["valid"], "split": [],
-    ]
-
     mutating func validationSpec(_ node: JSONNode, _ path: String, task: RecommendationTask?, split: SplitSpec?) -> ValidationSpec? {
         guard case let .object(raw) = node.value else {
             fail(node, path, "expected an object such as {\"method\": \"holdout\", \"fraction\": 0.1, \"per_user\": true}, got \(node.brief)")
             return nil
         }
-        let methods = Self.validationKeys.keys.sorted()
+        let methods = Vocabulary.validations.map(\.name).sorted()
         guard let method = choice(raw.first { $0.key == "method" }?.value, "\(path).method", methods, default: nil) else { return nil }
-        guard let m = members(node, path, allowed: ["method", "patience", "seed"] + Self.validationKeys[method]!) else { return nil }
+        let F = Vocabulary.validations.first { $0.name == method }!.fields + Vocabulary.validationCommon
+        guard let m = members(node, path, allowed: ["method"] + F.names) else { return nil }
         var spec = ValidationSpec(method: .split)
-        if let p = m["patience"] { spec.patience = integer(p, "\(path).patience", default: 0, min: 0, max: 100_000) }
-        if let s = m["seed"] { spec.seed = UInt64(integer(s, "\(path).seed", default: 0, min: 0)) }
-        let fraction = number(m["fraction"], "\(path).fraction", default: 0.1, range: 0...1, exclusive: true,
-                              what: "a fraction strictly between 0 and 1")
+        spec.patience = int(F["patience"], in: m, at: path)
+        spec.seed = int(F["seed"], in: m, at: path).map(UInt64.init)
         switch method {
         case "holdout", "temporal":
-            let perUser = boolean(m["per_user"], "\(path).per_user", default: true)
+            let fraction = real(F["fraction"], in: m, at: path) ?? 0.1
+            let perUser = flag(F["per_user"], in: m, at: path)
             // round(f·n) takes the only interaction of a one-interaction user once f ≥ ½.
             if perUser && fraction >= 0.5 {
                 fail(m["fraction"], "\(path).fraction",
@@ -63,7 +58,7 @@ extension Validation {
             spec.method = method == "holdout" ? .holdout(fraction: fraction, perUser: perUser) : .temporal(fraction: fraction, perUser: perUser)
         case "leave_last_out": spec.method = .leaveLastOut
         case "predefined":
-            guard let pattern = string(m["valid"], "\(path).valid") else { return nil }
+            guard let pattern = text(F["valid"], in: m, at: path) else { return nil }
             if let folds = split?.foldCount, folds > 1, !pattern.contains("{fold}") {
                 fail(m["valid"], "\(path).valid", "with \(folds) folds the file name must contain {fold}, got \"\(pattern)\"")
             }

@@ -1,7 +1,7 @@
 import RecbenchCore
 
 /// Which of several ratings of the same (user, item) survives deduplication.
-public enum DuplicatePolicy: String, Sendable, Codable {
+public enum DuplicatePolicy: String, Sendable, Codable, CaseIterable {
     /// Keep the earliest in file order.
     case first
     /// Keep the latest in file order.

@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 /// What a loader does with a line it cannot parse.
-public enum MalformedLinePolicy: String, Sendable, Codable { case fail, skip }
+public enum MalformedLinePolicy: String, Sendable, Codable, CaseIterable { case fail, skip }
 
 /// What a load skipped (only non-zero under `.skip`).
 public struct LoadReport: Sendable {

@@ -4,7 +4,7 @@ import RecbenchAlgorithms
 /// BERT4Rec (Sun et al. 2019): the SASRec encoder without the causal mask, trained as a cloze
 /// task (random positions replaced by a [mask] token and predicted from both sides), and asked
 /// for the next item by appending [mask] after the history.
-public final class BERT4Rec: Recommender {
+public final class BERT4Rec: SequenceRecommender {
     public struct Config: AlgorithmConfig {
         public static let budgetParameter: String? = "epochs"
         public static let parameters = SequenceSettings.parameters(
@@ -30,11 +30,8 @@ public final class BERT4Rec: Recommender {
         core = TransformerSequenceModel(name: "bert4rec", settings: config.settings, causal: false, extraTokens: 1)
     }
 
-    public func fit(_ data: TrainingData, context: FitContext) throws {
-        state.load(data)
-        state.includeValidation = false
-        defer { state.includeValidation = true }
-        core.build(itemCount: data.itemCount, seed: context.seed)
+    /// The cloze objective: random positions masked and predicted from both sides.
+    func train(_ data: TrainingData, context: FitContext) throws {
         let l = config.settings.maxLength, mask = Int32(data.itemCount), p = config.maskProbability
         var samples: [(user: Int, end: Int)] = []
         for (u, h) in state.training.enumerated() where !h.isEmpty {
@@ -62,11 +59,7 @@ public final class BERT4Rec: Recommender {
 
     /// The history (training, plus validation once fitted) followed by [mask]; the mask slot's
     /// output scores the next item.
-    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        let mask = Int32(core.itemCount), l = config.settings.maxLength
-        core.score(users: users, into: scores) { u in
-            let h = self.state.scoringHistory(u)
-            return Array(h.suffix(l - 1)) + [mask]
-        }
+    func window(_ user: Int) -> [Int32] {
+        Array(state.scoringHistory(user).suffix(config.settings.maxLength - 1)) + [Int32(core.itemCount)]
     }
 }

@@ -6,7 +6,7 @@ import RecbenchAlgorithms
 /// and next-item scores by the shared item embedding. Trained like SASRec on every position of
 /// each user's left-padded, truncated history (the same sequence settings and training loop); the
 /// padding steps see zero input, so the state entering a history is one learned constant.
-public final class GRU4Rec: Recommender {
+public final class GRU4Rec: SequenceRecommender {
     public struct Config: AlgorithmConfig {
         public static let budgetParameter: String? = "epochs"
         public static let parameters = SequenceSettings.parameters(
@@ -40,20 +40,6 @@ public final class GRU4Rec: Recommender {
                                         positions: false) { s, rng in
             GRUEncoder(dim: s.embeddingSize, hidden: hidden, rng: &rng)
         }
-    }
-
-    public func fit(_ data: TrainingData, context: FitContext) throws {
-        state.load(data)
-        state.includeValidation = false
-        defer { state.includeValidation = true }
-        core.build(itemCount: data.itemCount, seed: context.seed)
-        try core.trainNextItem(state: state, context: context, model: self)
-    }
-
-    /// Scores of every item as the next one after each user's history (training history, plus the
-    /// validation item once fitting is over; see `SequenceState`).
-    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        core.score(users: users, into: scores) { self.state.scoringHistory($0) }
     }
 }
 

@@ -5,7 +5,7 @@ import RecbenchAlgorithms
 /// encoder, and next-item scores by the shared item embedding. Trained on every position of each
 /// user's (left-padded, truncated) history at once, with BCE against sampled negatives (as the
 /// paper) or softmax cross-entropy over all items or over sampled negatives.
-public final class SASRec: Recommender {
+public final class SASRec: SequenceRecommender {
     public struct Config: AlgorithmConfig {
         public static let budgetParameter: String? = "epochs"
         public static let parameters = SequenceSettings.parameters(
@@ -27,19 +27,5 @@ public final class SASRec: Recommender {
     public init(config: Config) {
         self.config = config
         core = TransformerSequenceModel(name: "sasrec", settings: config.settings, causal: true, extraTokens: 0)
-    }
-
-    public func fit(_ data: TrainingData, context: FitContext) throws {
-        state.load(data)
-        state.includeValidation = false
-        defer { state.includeValidation = true }
-        core.build(itemCount: data.itemCount, seed: context.seed)
-        try core.trainNextItem(state: state, context: context, model: self)
-    }
-
-    /// Scores of every item as the next one after each user's history (training history, plus the
-    /// validation item once fitting is over; see `SequenceState`).
-    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        core.score(users: users, into: scores) { self.state.scoringHistory($0) }
     }
 }

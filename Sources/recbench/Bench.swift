@@ -6,6 +6,7 @@ import RecbenchAlgorithms
 import RecbenchEval
 import RecbenchReport
 import RecbenchConfig
+import RecbenchBench
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,26 +22,6 @@ struct Bench: ParsableCommand {
         """,
         subcommands: [Scoring.self, Fit.self]
     )
-
-    /// Seconds of wall time taken by body.
-    static func time(_ body: () -> Void) -> Double {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        body()
-        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-    }
-
-    /// CPU seconds (user + system) of the whole process so far: under a shared machine's load this
-    /// moves less than wall time, so the bench reports both.
-    static func cpuSeconds() -> Double {
-        var u = rusage()
-        #if os(Linux)
-        getrusage(RUSAGE_SELF.rawValue, &u)
-        #else
-        getrusage(RUSAGE_SELF, &u)
-        #endif
-        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return s(u.ru_utime) + s(u.ru_stime)
-    }
 
     static func format(_ v: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", v) }
 
@@ -69,85 +50,30 @@ struct Bench: ParsableCommand {
         @Option(help: "Most users in the sgemm reference.") var referenceUsers = 16_384
         @Option(help: "Seed of the synthetic factors.") var seed = 42
 
+        var benchmark: ScoringBenchmark {
+            var b = ScoringBenchmark()
+            b.users = users; b.items = items; b.dim = dim; b.k = k; b.threads = threads; b.seen = seen
+            b.tile = ScoringTile(users: tileUsers, items: tileItems); b.repetitions = `repeat`
+            b.referenceUsers = referenceUsers; b.seed = UInt64(max(0, seed))
+            return b
+        }
+
         func validate() throws {
-            guard users > 0, items > 0, dim > 0, k > 0, threads > 0, seen >= 0, seen < items, tileUsers > 0,
-                  tileItems > 0, `repeat` > 0, referenceUsers > 0 else {
-                throw ValidationError("every size must be positive, and --seen below --items")
-            }
+            if let problem = benchmark.problem { throw ValidationError(problem) }
         }
 
         func run() throws {
-            var rng = RandomSource(seed: UInt64(seed))
-            let uf = DenseMatrix(rows: users, columns: dim, values: (0..<(users * dim)).map { _ in Float(rng.nextDouble()) - 0.5 })
-            let itf = DenseMatrix(rows: items, columns: dim, values: (0..<(items * dim)).map { _ in Float(rng.nextDouble()) - 0.5 })
-            let bias = (0..<items).map { _ in Float(rng.nextDouble()) * 0.1 }
-            let f = LatentFactors(users: uf, items: itf, itemBias: bias)
-            // Seen items: `seen` distinct random items per user, as a CSR exclusion matrix.
-            var su = [Int32](), si = [Int32]()
-            su.reserveCapacity(users * seen); si.reserveCapacity(users * seen)
-            for u in 0..<users {
-                var row = Set<Int32>()
-                while row.count < seen { row.insert(Int32(rng.nextInt(below: items))) }
-                for i in row { su.append(Int32(u)); si.append(i) }
-            }
-            let exclude = InteractionMatrix(userCount: users, itemCount: items, users: su, items: si,
-                                            values: [Float](repeating: 1, count: su.count), timestamps: nil).byUser
-            let ids = (0..<users).map { Int32($0) }
-            let tile = ScoringTile(users: tileUsers, items: tileItems)
-            let flops = 2.0 * Double(users) * Double(items) * Double(dim)
-
-            SystemInfo.resetPeakMemory()
-            let rssBefore = SystemInfo.peakResidentBytes() ?? 0
-            var best = Double.infinity, bestCPU = Double.infinity
-            var lists: RankedLists?
-            for _ in 0..<`repeat` {
-                let c0 = Bench.cpuSeconds()
-                defer { bestCPU = min(bestCPU, Bench.cpuSeconds() - c0) }
-                best = min(best, Bench.time {
-                    lists = ScoringCore.topK(factors: f, users: ids, k: k, exclude: [exclude], threads: threads, tile: tile)
-                })
-            }
-            let rssAfter = SystemInfo.peakResidentBytes() ?? 0
-            precondition(lists!.items.count == users * k)
-
-            // Plain sgemm, same shape, OpenBLAS threading.
-            let refUsers = min(users, referenceUsers), chunk = min(1024, refUsers)
-            var c = [Float](repeating: 0, count: chunk * items)
-            let saved = BLAS.threads
-            BLAS.setThreads(threads)
-            var refBest = Double.infinity, refCPU = Double.infinity
-            for _ in 0..<`repeat` {
-                let c0 = Bench.cpuSeconds()
-                defer { refCPU = min(refCPU, Bench.cpuSeconds() - c0) }
-                refBest = min(refBest, Bench.time {
-                    uf.values.withUnsafeBufferPointer { a in itf.values.withUnsafeBufferPointer { b in
-                        c.withUnsafeMutableBufferPointer { c in
-                            var lo = 0
-                            while lo < refUsers {
-                                let m = min(chunk, refUsers - lo)
-                                BLAS.sgemm(transB: true, m: m, n: items, k: dim, a: a.baseAddress! + lo * dim, lda: dim,
-                                           b: b.baseAddress!, ldb: dim, c: c.baseAddress!, ldc: items)
-                                lo += m
-                            }
-                        }
-                    } }
-                })
-            }
-            BLAS.setThreads(saved)
-            let refRate = 2.0 * Double(refUsers) * Double(items) * Double(dim) / refBest / 1e9
-            let rate = flops / best / 1e9
-            let refCPURate = 2.0 * Double(refUsers) * Double(items) * Double(dim) / refCPU / 1e9
-            let cpuRate = flops / bestCPU / 1e9
-            let extraMiB = Double(max(0, rssAfter - rssBefore)) / 1048576
+            let m = benchmark.run()
+            let f = Bench.format
             print("""
             scoring  \(users) users × \(items) items × \(dim) dims, K = \(k), \(threads) threads, \(seen) seen/user, tile \(tileUsers)×\(tileItems)
-              fused top-K    \(Bench.format(best)) s   \(Bench.format(rate, 1)) GFLOP/s   \(Bench.format(Double(users) / best, 0)) users/s
-              plain sgemm    \(Bench.format(refRate, 1)) GFLOP/s (\(refUsers) users in chunks of \(chunk))
-              ratio          \(Bench.format(100 * rate / refRate, 1)) % of sgemm (wall time)
-              per CPU second \(Bench.format(cpuRate, 1)) vs \(Bench.format(refCPURate, 1)) GFLOP/CPU-s: \(Bench.format(100 * cpuRate / refCPURate, 1)) % (OpenBLAS threads spin while idle, which favours the fused side at --threads > 1)
-              peak RSS growth during scoring: \(Bench.format(extraMiB, 1)) MiB (output lists \(Bench.format(Double(users * k * 8) / 1048576, 1)) MiB)
+              fused top-K    \(f(m.seconds, 3)) s   \(f(m.gflops, 1)) GFLOP/s   \(f(Double(users) / m.seconds, 0)) users/s
+              plain sgemm    \(f(m.referenceGflops, 1)) GFLOP/s (\(m.referenceUsers) users in chunks of \(m.chunk))
+              ratio          \(f(100 * m.gflops / m.referenceGflops, 1)) % of sgemm (wall time)
+              per CPU second \(f(m.cpuGflops, 1)) vs \(f(m.referenceCPUGflops, 1)) GFLOP/CPU-s: \(f(100 * m.cpuGflops / m.referenceCPUGflops, 1)) % (OpenBLAS threads spin while idle, which favours the fused side at --threads > 1)
+              peak RSS growth during scoring: \(f(Double(m.extraBytes) / 1048576, 1)) MiB (output lists \(f(Double(users * k * 8) / 1048576, 1)) MiB)
             """)
-            print("result bench=scoring users=\(users) items=\(items) dim=\(dim) k=\(k) threads=\(threads) seconds=\(Bench.format(best, 4)) gflops=\(Bench.format(rate, 2)) users_per_s=\(Bench.format(Double(users) / best, 0)) sgemm_gflops=\(Bench.format(refRate, 2)) ratio=\(Bench.format(rate / refRate, 4)) cpu_ratio=\(Bench.format(cpuRate / refCPURate, 4))")
+            print("result bench=scoring users=\(users) items=\(items) dim=\(dim) k=\(k) threads=\(threads) seconds=\(f(m.seconds, 4)) gflops=\(f(m.gflops, 2)) users_per_s=\(f(Double(users) / m.seconds, 0)) sgemm_gflops=\(f(m.referenceGflops, 2)) ratio=\(f(m.gflops / m.referenceGflops, 4)) cpu_ratio=\(f(m.cpuGflops / m.referenceCPUGflops, 4))")
         }
     }
 
@@ -159,73 +85,45 @@ struct Bench: ParsableCommand {
             tab-separated), or with `--format adjacency` an adjacency list (`USER ITEM ITEM …` a line,
             as gowalla-lightgcn/train.txt). All interactions train the model (no split): this measures
             speed, not accuracy. Prints load, fit and scoring times, interactions/s and users/s.
+
+            Exit status: 0 success; 1 the model failed to fit; 2 invalid input.
             """)
         @Argument(help: "Algorithm name (see `recbench algorithms`).") var algorithm: String
         @Option(help: "TSV file from `recbench datasets export`, or an adjacency list with --format adjacency.") var data: String
-        @Option(help: "tsv | adjacency.") var format = "tsv"
+        @Option(help: "tsv | adjacency.") var format: FitBenchmark.Format = .tsv
         @Option(name: .customLong("param"), help: ArgumentHelp("A parameter, name=value (repeatable).", valueName: "name=value"))
         var params: [String] = []
         @Option(help: "Threads.") var threads = 1
         @Option(help: "List length K.") var k = 10
         @Option(help: "Seed.") var seed = 42
 
+        func validate() throws {
+            guard let d = AlgorithmRegistry.descriptor(named: algorithm) else {
+                throw ValidationError("no algorithm \"\(algorithm)\"; known: \(AlgorithmRegistry.all.map(\.name).joined(separator: ", "))")
+            }
+            do { _ = try FitBenchmark.parameters(params, of: d) } catch { throw ValidationError(SystemError.describe(error)) }
+            guard threads > 0, k > 0, seed >= 0 else { throw ValidationError("--threads and --k must be positive, --seed ≥ 0") }
+        }
+
         func run() throws {
-            guard let descriptor = AlgorithmRegistry.descriptor(named: algorithm) else {
-                fail(CLIError.usage("no algorithm \"\(algorithm)\"; known: \(AlgorithmRegistry.all.map(\.name).joined(separator: ", "))"))
+            let descriptor = AlgorithmRegistry.descriptor(named: algorithm)!
+            var b = FitBenchmark(descriptor: descriptor, parameters: try FitBenchmark.parameters(params, of: descriptor), data: data)
+            b.format = format; b.threads = threads; b.k = k; b.seed = UInt64(seed)
+            let m: FitBenchmark.Measurement
+            do { m = try b.run() } catch let e as FitBenchmark.FitFailed {
+                throw CommandFailure(e, code: ExitStatus.failed)
             }
-            var overrides = [String: ParameterValue]()
-            for p in params {
-                let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, let spec = descriptor.parameters.first(where: { $0.name == parts[0] }) else {
-                    fail(CLIError.usage("--param \(p): expected name=value with a parameter of \(algorithm) (\(descriptor.parameters.map(\.name).joined(separator: ", ")))"))
-                }
-                let raw = parts[1]
-                let candidates: [ParameterValue] = [Int(raw).map { .int($0) }, Double(raw).map { .real($0) },
-                                                    Bool(raw).map { .bool($0) }, .text(raw)].compactMap { $0 }
-                guard let v = candidates.lazy.compactMap({ spec.check($0) }).first else {
-                    fail(CLIError.usage("--param \(p): \(spec.name) must be \(spec.expectation)"))
-                }
-                overrides[spec.name] = v
-            }
-            let values = ParameterValues(specs: descriptor.parameters, overrides: overrides)
-            for rule in descriptor.constraints {
-                if let problem = rule.violation(values) { fail(CLIError.usage("--param: \(problem)")) }
-            }
-            guard ["tsv", "adjacency"].contains(format) else { fail(CLIError.usage("--format must be tsv or adjacency, got \(format)")) }
-            let tsv = DelimitedFormat(separator: "\t", header: true, user: "user", item: "item", rating: "rating")
-            var dataset: Dataset?
-            let loadSeconds = Bench.time {
-                do {
-                    dataset = format == "adjacency" ? try AdjacencyLoader.load(paths: [data], name: "bench", ordered: true).0
-                        : try DelimitedLoader.load(path: data, format: tsv, name: "bench").0
-                } catch { fail(error) }
-            }
-            let d = dataset!
-            let train = d.matrix()
-            let model = descriptor.make(ParameterValues(specs: descriptor.parameters, overrides: overrides))
-            let context = FitContext(threads: threads, seed: UInt64(seed))
-            SystemInfo.resetPeakMemory()
-            var fitError: Error?
-            let fitSeconds = Bench.time {
-                do { try model.fit(TrainingData(task: .ranking, interactions: train), context: context) } catch { fitError = error }
-            }
-            if let fitError { fail(fitError, code: 1) }
-            let users = (0..<d.userCount).map { Int32($0) }
-            var lists: RankedLists?
-            let scoreSeconds = Bench.time {
-                lists = ScoringCore.topK(model: model, users: users, itemCount: d.itemCount, k: k, exclude: [train.byUser], threads: threads)
-            }
-            precondition(lists!.items.count == users.count * k)
-            let rss = Double(SystemInfo.peakResidentBytes() ?? 0) / 1048576
-            let setting = ParameterValues(specs: descriptor.parameters, overrides: overrides).canonical
+            let f = Bench.format
             print("""
-            \(algorithm) (\(setting)) on \(data): \(d.count) interactions, \(d.userCount) users, \(d.itemCount) items, \(threads) threads
-              load   \(Bench.format(loadSeconds)) s
-              fit    \(Bench.format(fitSeconds)) s   \(Bench.format(Double(d.count) / fitSeconds, 0)) interactions/s
-              top-\(k) \(Bench.format(scoreSeconds)) s   \(Bench.format(Double(users.count) / scoreSeconds, 0)) users/s (all users, seen items excluded)
-              peak RSS \(Bench.format(rss, 1)) MiB
+            \(algorithm) (\(b.parameters.canonical)) on \(data): \(m.interactions) interactions, \(m.users) users, \(m.items) items, \(threads) threads
+              load   \(f(m.loadSeconds, 3)) s
+              fit    \(f(m.fitSeconds, 3)) s   \(f(Double(m.interactions) / m.fitSeconds, 0)) interactions/s
+              top-\(k) \(f(m.topKSeconds, 3)) s   \(f(Double(m.users) / m.topKSeconds, 0)) users/s (all users, seen items excluded)
+              peak RSS \(f(Double(m.peakResidentBytes) / 1048576, 1)) MiB
             """)
-            print("result bench=fit algorithm=\(algorithm) threads=\(threads) interactions=\(d.count) users=\(d.userCount) items=\(d.itemCount) fit_seconds=\(Bench.format(fitSeconds, 4)) topk_seconds=\(Bench.format(scoreSeconds, 4))")
+            print("result bench=fit algorithm=\(algorithm) threads=\(threads) interactions=\(m.interactions) users=\(m.users) items=\(m.items) fit_seconds=\(f(m.fitSeconds, 4)) topk_seconds=\(f(m.topKSeconds, 4))")
         }
     }
 }
+
+extension FitBenchmark.Format: ExpressibleByArgument {}

@@ -49,27 +49,27 @@ struct Compare: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the table as Markdown to this file.", valueName: "file")) var markdown: String?
     @Flag(help: "Print Markdown instead of the console table.") var printMarkdown = false
 
+    func validate() throws {
+        guard runs.count == 1 || runs.count == 2 else { throw ValidationError("give one or two run folders") }
+        guard resamples >= 100 else { throw ValidationError("--resamples must be at least 100") }
+        guard permutations >= 1000 else { throw ValidationError("--permutations must be at least 1000") }
+        guard power > tests.alpha && power < 1 else { throw ValidationError("--power must be between --alpha and 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
     func run() throws {
-        guard runs.count == 1 || runs.count == 2 else { fail(CLIError.usage("give one or two run folders")) }
-        guard resamples >= 100 else { fail(CLIError.usage("--resamples must be at least 100")) }
-        tests.check()
-        guard permutations >= 1000 else { fail(CLIError.usage("--permutations must be at least 1000")) }
-        guard power > tests.alpha && power < 1 else { fail(CLIError.usage("--power must be between --alpha and 1")) }
-        guard threads >= 1 else { fail(CLIError.usage("--threads must be at least 1")) }
         let options = ComparisonOptions(test: tests.test, alpha: tests.alpha, power: power, resamples: resamples,
                                         permutations: permutations, threads: threads)
-        do {
-            let loaded = try runs.map(RunFolder.load)
-            let table = loaded.count == 1
-                ? try Comparison.compare(run: loaded[0], baseline: baseline,
-                                         configurations: configurations.isEmpty ? nil : configurations,
-                                         metrics: metrics.isEmpty ? nil : metrics, options: options)
-                : try Comparison.compare(runs: loaded[0], loaded[1], baseline: baseline,
-                                         metrics: metrics.isEmpty ? nil : metrics, options: options)
-            guard !table.rows.isEmpty else { fail(CLIError.usage("nothing to compare (need two configurations sharing a metric)")) }
-            print(printMarkdown ? table.markdown() : table.console(), terminator: "")
-            if let csv { try AtomicFile.write(table.csv(), to: csv) }
-            if let markdown { try AtomicFile.write(table.markdown(), to: markdown) }
-        } catch { fail(error) }
+        let loaded = try runs.map(RunFolder.load)
+        let table = loaded.count == 1
+            ? try Comparison.compare(run: loaded[0], baseline: baseline,
+                                     configurations: configurations.isEmpty ? nil : configurations,
+                                     metrics: metrics.isEmpty ? nil : metrics, options: options)
+            : try Comparison.compare(runs: loaded[0], loaded[1], baseline: baseline,
+                                     metrics: metrics.isEmpty ? nil : metrics, options: options)
+        guard !table.rows.isEmpty else { throw CLIError.usage("nothing to compare (need two configurations sharing a metric)") }
+        print(printMarkdown ? table.markdown() : table.console(), terminator: "")
+        if let csv { try AtomicFile.write(table.csv(), to: csv) }
+        if let markdown { try AtomicFile.write(table.markdown(), to: markdown) }
     }
 }

@@ -18,7 +18,7 @@ struct Datasets: ParsableCommand {
         @OptionGroup var data: DataOptions
         func run() throws {
             guard let registry = try data.loadRegistry() else {
-                fail(CLIError.usage("no registry folder found (give --registry or set RECBENCH_REGISTRY)"))
+                throw CLIError.usage("no registry folder found (give --registry or set RECBENCH_REGISTRY)")
             }
             for e in registry.entries {
                 let place = (try? registry.resolve(e.name, explicitPath: nil, environment: ProcessInfo.processInfo.environment,
@@ -41,13 +41,11 @@ struct Datasets: ParsableCommand {
                 print("folder:   not present (recbench datasets fetch \(name))"); return
             }
             print("folder:   \(dir)")
-            do {
-                let (d, report) = try DatasetRegistry.load(entry, directory: dir, policy: .skip)
-                print("users:    \(d.userCount)\nitems:    \(d.itemCount)\nratings:  \(d.count)  (density \(String(format: "%.4f", Double(d.count) / Double(max(1, d.userCount * d.itemCount)))))")
-                if !d.userFeatures.isEmpty { print("user features: \(d.userFeatures.groups.map(\.name).joined(separator: ", "))") }
-                if !d.itemFeatures.isEmpty { print("item features: \(d.itemFeatures.groups.map(\.name).joined(separator: ", "))") }
-                if report.skippedLines > 0 { print("malformed lines skipped: \(report.skippedLines)") }
-            } catch { fail(error) }
+            let (d, report) = try DatasetRegistry.load(entry, directory: dir, policy: .skip)
+            print("users:    \(d.userCount)\nitems:    \(d.itemCount)\nratings:  \(d.count)  (density \(String(format: "%.4f", Double(d.count) / Double(max(1, d.userCount * d.itemCount)))))")
+            if !d.userFeatures.isEmpty { print("user features: \(d.userFeatures.groups.map(\.name).joined(separator: ", "))") }
+            if !d.itemFeatures.isEmpty { print("item features: \(d.itemFeatures.groups.map(\.name).joined(separator: ", "))") }
+            if report.skippedLines > 0 { print("malformed lines skipped: \(report.skippedLines)") }
         }
     }
 
@@ -60,7 +58,7 @@ struct Datasets: ParsableCommand {
         func run() throws {
             let (registry, entry) = try lookup(name, data)
             let dir: String
-            do { dir = try registry.resolve(name, explicitPath: path, environment: ProcessInfo.processInfo.environment, cacheDirectory: data.cacheDirectory) } catch { fail(error, code: 1) }
+            do { dir = try registry.resolve(name, explicitPath: path, environment: ProcessInfo.processInfo.environment, cacheDirectory: data.cacheDirectory) } catch { throw CommandFailure(error, code: ExitStatus.failed) }
             let checks = DatasetRegistry.verify(entry, directory: dir)
             for c in checks {
                 let state = c.ok ? "ok      " : c.actual == nil ? "MISSING " : "MISMATCH"
@@ -81,7 +79,7 @@ struct Datasets: ParsableCommand {
             do {
                 let dir = try DatasetRegistry.fetch(entry, into: data.cacheDirectory) { print($0) }
                 print("\(name): fetched and verified in \(dir)")
-            } catch { fail(error, code: 1) }
+            } catch { throw CommandFailure(error, code: ExitStatus.failed) }
         }
     }
 
@@ -97,22 +95,24 @@ struct Datasets: ParsableCommand {
         @Option(help: "Synthetic: interactions.") var interactions = 50000
         @Option(help: "Synthetic: seed.") var seed = 42
         @OptionGroup var data: DataOptions
+        func validate() throws {
+            guard name != "synthetic" || (users > 0 && items > 0 && interactions > 0 && seed >= 0
+                                          && interactions <= users.multipliedReportingOverflow(by: items).partialValue) else {
+                throw ValidationError("synthetic sizes must be positive and interactions ≤ users × items")
+            }
+        }
+
         func run() throws {
             let dataset: Dataset
             if name == "synthetic" {
                 let c = SyntheticConfig(users: users, items: items, interactions: interactions, seed: UInt64(seed))
-                guard users > 0, items > 0, interactions > 0, interactions <= users * items else {
-                    fail(CLIError.usage("synthetic sizes must be positive and interactions ≤ users × items"))
-                }
                 dataset = SyntheticData.generate(c)
             } else {
                 let (registry, entry) = try lookup(name, data)
-                do {
-                    let dir = try registry.resolve(name, explicitPath: path, environment: ProcessInfo.processInfo.environment, cacheDirectory: data.cacheDirectory)
-                    dataset = try DatasetRegistry.load(entry, directory: dir, policy: .fail).0
-                } catch { fail(error) }
+                let dir = try registry.resolve(name, explicitPath: path, environment: ProcessInfo.processInfo.environment, cacheDirectory: data.cacheDirectory)
+                dataset = try DatasetRegistry.load(entry, directory: dir, policy: .fail).0
             }
-            do { try DatasetExport.writeTSV(dataset, to: output) } catch { fail(error, code: 1) }
+            do { try DatasetExport.writeTSV(dataset, to: output) } catch { throw CommandFailure(error, code: ExitStatus.failed) }
             print("\(output): \(dataset.count) interactions, \(dataset.userCount) users, \(dataset.itemCount) items")
         }
     }
@@ -120,12 +120,10 @@ struct Datasets: ParsableCommand {
 
 func lookup(_ name: String, _ data: DataOptions) throws -> (DatasetRegistry, DatasetEntry) {
     let registry: DatasetRegistry
-    do {
-        guard let r = try data.loadRegistry() else { fail(CLIError.usage("no registry folder found (run from the project folder or give --registry)")) }
-        registry = r
-    } catch { fail(error) }
+    guard let r = try data.loadRegistry() else { throw CLIError.usage("no registry folder found (run from the project folder or give --registry)") }
+    registry = r
     guard let entry = registry.entry(named: name) else {
-        fail(CLIError.usage("no data set \"\(name)\" in the registry; known: \(registry.entries.map(\.name).joined(separator: ", "))"))
+        throw CLIError.usage("no data set \"\(name)\" in the registry; known: \(registry.entries.map(\.name).joined(separator: ", "))")
     }
     return (registry, entry)
 }

@@ -15,6 +15,8 @@ import RecbenchConfig
 enum ExitStatus {
     static let success: Int32 = 0
     static let trialFailed: Int32 = 1
+    /// The other commands' 1: their work failed (a fetch, a checksum, an export's write, a fit).
+    static let failed: Int32 = 1
     static let invalidInput: Int32 = 2
     static let interrupted: Int32 = 130
 
@@ -31,4 +33,11 @@ enum ExitStatus {
         ran, the outputs list the failure); 2 invalid input (experiment file, data or split files, \
         arguments, or output location, whether found by validation or while loading); 130 interrupted.
         """
+}
+
+/// An error a command throws with the exit status it means (a failed fit is 1, not 2).
+struct CommandFailure: Error {
+    let error: Error
+    let code: Int32
+    init(_ error: Error, code: Int32) { self.error = error; self.code = code }
 }

@@ -31,25 +31,23 @@ extension Datasets {
             let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
             let label = name ?? Self.label(stem)
             let out = output ?? "\(label)-experiment.json"
-            do {
-                guard let guess = try FormatSniffer.sniff(path: file) else {
-                    throw RecbenchError.input(file: (file as NSString).lastPathComponent, line: 1, message: "no separator (tab, "
-                        + "'::', comma, semicolon, '|' or space) splits the first lines into the same number of fields")
-                }
-                let header = guess.format.header ? "a header line" : "no header line"
-                print("\(file): \(guess.separatorName)-separated, \(header), \(guess.columns) columns")
-                for r in guess.roles { print("  " + r) }
-                let (d, report) = try DelimitedLoader.load(path: file, format: guess.format, name: label, policy: .fail)
-                print("  read \(d.count) interactions of \(d.userCount) users and \(d.itemCount) items"
-                      + (report.skippedLines > 0 ? " (\(report.skippedLines) lines skipped)" : ""))
-                if FileManager.default.fileExists(atPath: out) && !force {
-                    throw CLIError.usage("\(out) exists; give --force to replace it or --output another file")
-                }
-                try Data(Self.experiment(name: label, file: Self.relative(file, from: PathText.folder(of: out)),
-                                         format: guess.format, items: d.itemCount).utf8)
-                    .write(to: URL(fileURLWithPath: out))
-                print("wrote \(out); run it with: recbench run \(out)")
-            } catch { fail(error) }
+            guard let guess = try FormatSniffer.sniff(path: file) else {
+                throw RecbenchError.input(file: (file as NSString).lastPathComponent, line: 1, message: "no separator (tab, "
+                    + "'::', comma, semicolon, '|' or space) splits the first lines into the same number of fields")
+            }
+            let header = guess.format.header ? "a header line" : "no header line"
+            print("\(file): \(guess.separatorName)-separated, \(header), \(guess.columns) columns")
+            for r in guess.roles { print("  " + r) }
+            let (d, report) = try DelimitedLoader.load(path: file, format: guess.format, name: label, policy: .fail)
+            print("  read \(d.count) interactions of \(d.userCount) users and \(d.itemCount) items"
+                  + (report.skippedLines > 0 ? " (\(report.skippedLines) lines skipped)" : ""))
+            if FileManager.default.fileExists(atPath: out) && !force {
+                throw CLIError.usage("\(out) exists; give --force to replace it or --output another file")
+            }
+            try Data(Self.experiment(name: label, file: Self.relative(file, from: PathText.folder(of: out)),
+                                     format: guess.format, items: d.itemCount).utf8)
+                .write(to: URL(fileURLWithPath: out))
+            print("wrote \(out); run it with: recbench run \(out)")
         }
 
         /// A name the experiment file accepts: letters, digits, '-', '_', '.'.

@@ -31,19 +31,19 @@ struct PowerCommand: ParsableCommand {
     @Option(help: "Significance level α.") var alpha = Power.defaultAlpha
     @Option(help: "Power to reach.") var power = Power.defaultPower
 
+    func validate() throws {
+        guard delta.isFinite && delta != 0 else { throw ValidationError("--delta must be a non-zero number") }
+        guard alpha > 0 && alpha < 1 else { throw ValidationError("--alpha must be in (0, 1)") }
+        guard power > alpha && power < 1 else { throw ValidationError("--power must be between --alpha and 1") }
+    }
+
     func run() throws {
-        guard delta.isFinite && delta != 0 else { fail(CLIError.usage("--delta must be a non-zero number")) }
-        guard alpha > 0 && alpha < 1 else { fail(CLIError.usage("--alpha must be in (0, 1)")) }
-        guard power > alpha && power < 1 else { fail(CLIError.usage("--power must be between --alpha and 1")) }
-        let rows: [PowerRow]
-        do {
-            let r = try RunFolder.load(folder)
-            rows = try Comparison.power(run: r, delta: abs(delta), baseline: baseline,
-                                        configurations: configurations.isEmpty ? nil : configurations,
-                                        metrics: metric.isEmpty ? nil : metric, alpha: alpha, power: power)
-        } catch { fail(error) }
+        let r = try RunFolder.load(folder)
+        let rows = try Comparison.power(run: r, delta: abs(delta), baseline: baseline,
+                                    configurations: configurations.isEmpty ? nil : configurations,
+                                    metrics: metric.isEmpty ? nil : metric, alpha: alpha, power: power)
         guard !rows.isEmpty else {
-            fail(CLIError.usage("nothing to analyse (need two configurations sharing a metric)"))
+            throw CLIError.usage("nothing to analyse (need two configurations sharing a metric)")
         }
         print(Self.render(rows, alpha: alpha, power: power), terminator: "")
     }

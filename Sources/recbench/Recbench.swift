@@ -25,47 +25,34 @@ struct Recbench: ParsableCommand {
                       Bench.self, Version.self]
     )
 
-    /// ArgumentParser's own entry point, except that a bad command line exits 2 (invalid input)
-    /// with one line, like every other invalid input, instead of 64 with the usage text.
+    /// ArgumentParser's entry point, with Recbench's exit statuses: a bad command line (caught by
+    /// parsing or a command's `validate()`) exits 2 with one line instead of 64 with the usage text;
+    /// an error a command throws prints one line per problem and exits with its `CommandFailure`
+    /// code, 2 (invalid input) for any other error.
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let failure as CommandFailure {
+            exit(printing: failure.error, code: failure.code)
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
         } catch {
-            if exitCode(for: error) == .validationFailure {
+            switch exitCode(for: error) {
+            case .validationFailure:
                 let message = self.message(for: error).split(whereSeparator: \.isNewline).joined(separator: "; ")
                 FileHandle.standardError.write(Data("error: \(message) (see recbench help)\n".utf8))
                 Foundation.exit(ExitStatus.invalidInput)
+            case .success: exit(withError: error)  // --help, --version
+            default: exit(printing: error, code: ExitStatus.invalidInput)
             }
-            exit(withError: error)
         }
     }
-}
 
-/// Options shared by the commands that read experiment files or data sets.
-struct DataOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Folder of data-set registry entries (*.json).", valueName: "dir"))
-    var registry: String?
-
-    @Option(help: ArgumentHelp("Where fetched data sets are cached.", valueName: "dir"))
-    var cache: String?
-
-    /// The registry folder (order in `RegistryLocation`: --registry, $RECBENCH_REGISTRY, ./datasets, beside the
-    /// experiment's folder, the installed copy beside the binary, the clone it was built in).
-    func registryDirectory(near file: String? = nil) -> String? {
-        let environment = ProcessInfo.processInfo.environment
-        return RegistryLocation(flag: registry, environment: environment, experimentFile: file).resolve()
+    static func exit(printing error: Error, code: Int32) -> Never {
+        FileHandle.standardError.write(Data(ExitStatus.lines(error).map { "error: " + $0 + "\n" }.joined().utf8))
+        Foundation.exit(code)
     }
-
-    func loadRegistry(near file: String? = nil) throws -> DatasetRegistry? {
-        guard let dir = registryDirectory(near: file) else {
-            if registry != nil { throw CLIError.usage("--registry \(registry!): no such folder") }
-            return nil
-        }
-        return try DatasetRegistry(directory: dir)
-    }
-
-    var cacheDirectory: String { cache ?? ProcessInfo.processInfo.environment["RECBENCH_CACHE"] ?? ".cache/datasets" }
 }
 
 enum CLIError: Error, CustomStringConvertible {
@@ -73,15 +60,6 @@ enum CLIError: Error, CustomStringConvertible {
     var description: String { switch self { case let .usage(m): return m } }
 }
 
-/// Prints a user-facing error as one line per problem and exits with `code` (see `ExitStatus`).
-func fail(_ error: Error, code: Int32 = ExitStatus.invalidInput) -> Never {
-    FileHandle.standardError.write(Data(ExitStatus.lines(error).map { "error: " + $0 + "\n" }.joined().utf8))
-    Foundation.exit(code)
-}
-
-func loadSpec(_ file: String, _ data: DataOptions) -> ExperimentSpec {
-    do {
-        let registry = try data.loadRegistry(near: file)
-        return try ExperimentLoader(registry: registry).load(path: file)
-    } catch { fail(error) }
+func loadSpec(_ file: String, _ data: DataOptions) throws -> ExperimentSpec {
+    try ExperimentLoader(registry: try data.loadRegistry(near: file)).load(path: file)
 }

@@ -41,8 +41,12 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Folder for results (default: the file's outputs.directory, else results).", valueName: "dir"))
     var output: String?
     @Flag(help: "No progress bar and no table.") var quiet = false
-    @Option(help: ArgumentHelp("Run only shard i of n (1 ≤ i ≤ n): the trials whose plan index mod n is i-1.", valueName: "i/n"))
-    var shard: String?
+    @Option(help: ArgumentHelp("Run only shard i of n (1 ≤ i ≤ n): the trials whose plan index mod n is i-1.", valueName: "i/n"),
+            transform: { text in
+                guard let s = try? Shard(parsing: text) else { throw ValidationError("expected i/n with 1 ≤ i ≤ n, e.g. 2/4") }
+                return s
+            })
+    var shard: Shard?
     @Flag(help: "Recompute every trial, replacing its cache entry.") var force = false
     @Flag(help: "Neither read nor write the trial cache.") var noCache = false
     @Option(help: ArgumentHelp("Trial cache folder (default: <output>/<experiment>/cache); experiments may share one.", valueName: "dir"))
@@ -51,28 +55,27 @@ struct Run: ParsableCommand {
                                + "warnings, errors) to this file.", valueName: "file"))
     var logJson: String?
 
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be positive") }
+        if force && noCache { throw ValidationError("--force and --no-cache exclude each other") }
+    }
+
     func run() throws {
         var log: JSONEventLog?
-        if let logJson { do { log = try JSONEventLog(path: logJson) } catch { fail(error) } }
+        if let logJson { log = try JSONEventLog(path: logJson) }
         /// Every error of the run goes to the log too, then out as usual.
-        func stop(_ error: Error, code: Int32 = ExitStatus.invalidInput) -> Never {
+        func stop(_ error: Error, code: Int32 = ExitStatus.invalidInput) -> CommandFailure {
             for line in ExitStatus.lines(error) { log?.error(line) }
-            fail(error, code: code)
+            return CommandFailure(error, code: code)
         }
         var spec: ExperimentSpec
         do { spec = try ExperimentLoader(registry: try data.loadRegistry(near: file)).load(path: file) } catch {
-            stop(error)
+            throw stop(error)
         }
-        if let threads {
-            guard threads > 0 else { stop(CLIError.usage("--threads must be positive")) }
-            spec.threads = threads
-        }
-        if let jobs { guard jobs > 0 else { stop(CLIError.usage("--jobs must be positive")) }; spec.jobs = jobs }
-        var part: Shard?
-        if let shard {
-            do { part = try Shard(parsing: shard) } catch { stop(CLIError.usage(String(describing: error))) }
-        }
-        if force && noCache { stop(CLIError.usage("--force and --no-cache exclude each other")) }
+        if let threads { spec.threads = threads }
+        if let jobs { spec.jobs = jobs }
+        let part = shard
         if dryRun { print(Plan(spec: spec).describe(shards: part?.count)); return }
         log?.emit("run_started", [("experiment", .string(spec.name)), ("file", .string(file)),
                                   ("threads", .int(spec.threads)),
@@ -82,7 +85,7 @@ struct Run: ParsableCommand {
             log?.warning(w.description)
         }
         let registry: RecbenchData.DatasetRegistry?
-        do { registry = try data.loadRegistry(near: file) } catch { stop(error) }
+        do { registry = try data.loadRegistry(near: file) } catch { throw stop(error) }
         let env = DataEnvironment(registry: registry, cacheDirectory: data.cacheDirectory,
                                   baseDirectory: PathText.folder(of: file))
         let bar: ProgressReporter = !quiet && TerminalProgress.isInteractive() ? TerminalProgress() : SilentProgress()
@@ -101,10 +104,10 @@ struct Run: ParsableCommand {
                 let note = noCache ? "interrupted (--no-cache: nothing kept)" : "interrupted: finished trials are cached; run the same command again to resume"
                 FileHandle.standardError.write(Data((note + "\n").utf8))
                 log?.error(note)
-                Foundation.exit(ExitStatus.interrupted)
+                throw ExitCode(ExitStatus.interrupted)
             }
             // Trials that fail are part of the result; what escapes is the input or the output location.
-            stop(error, code: ExitStatus.invalidInput)
+            throw stop(error)
         }
         log?.emit("run_finished", [("directory", .string(result.directory)), ("trials", .int(result.trials.count)),
                                    ("cached", .int(result.cachedTrials)), ("failed", .int(result.failures.count)),
@@ -124,119 +127,7 @@ struct Run: ParsableCommand {
         if !result.failures.isEmpty {
             let lines = result.failures.map { "error: trial \($0.trial + 1) failed: \($0.line)\n" }.joined()
             FileHandle.standardError.write(Data(lines.utf8))
-            Foundation.exit(ExitStatus.trialFailed)
+            throw ExitCode(ExitStatus.trialFailed)
         }
     }
-}
-
-/// First Ctrl-C: cancel the run (trials in flight stop at their next check, finished ones are
-/// cached). Second Ctrl-C: exit at once. Signals are taken off the main thread, which is busy running.
-final class InterruptHandler: @unchecked Sendable {
-    private let source: DispatchSourceSignal
-    private let lock = NSLock()
-    private var count = 0
-
-    init(onFirst: @escaping @Sendable () -> Void) {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue.global())
-        source.setEventHandler { [unowned self] in
-            self.lock.lock(); self.count += 1; let n = self.count; self.lock.unlock()
-            if n == 1 {
-                FileHandle.standardError.write(Data("\nstopping after the trials in flight… (Ctrl-C again to abort)\n".utf8))
-                onFirst()
-            } else {
-                Foundation.exit(130)
-            }
-        }
-        source.resume()
-    }
-
-    deinit { source.cancel() }
-}
-
-struct Merge: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Combine the run folders of shards (recbench run --shard i/n) into one run.",
-        discussion: """
-        Writes results/<experiment>/<run-id>/ with the same outputs as running the whole plan on
-        one machine (timing columns aside). Refuses folders of a different plan, experiment file
-        or data, and a set of folders that misses a trial or holds one twice.
-        """)
-
-    @Argument(help: "The shards' run folders.") var folders: [String]
-    @Option(help: ArgumentHelp("Folder for results (default: the experiment's outputs.directory, else results).", valueName: "dir"))
-    var output: String?
-    @Flag(help: "No table.") var quiet = false
-
-    func run() throws {
-        do {
-            let result = try ExperimentRun.merge(folders, outputRoot: output)
-            if !quiet { print(Writers.console(result), terminator: "") }
-            print("merged \(folders.count) folder(s), \(result.trials.count) trials: \(result.directory)")
-        } catch { fail(error) }
-    }
-}
-
-
-struct Validate: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Check experiment files against the schema without running them.",
-        discussion: "Reports every problem as FILE:LINE: field.path: message and exits 2 when any file has one, "
-            + "including data files, fold files and registry folders that are not there. "
-            + "Warns (without failing) when a grid without \"search\" would pick its best point on test data.")
-
-    @Argument(help: "Experiment files.") var files: [String]
-    @OptionGroup var data: DataOptions
-
-    func run() throws {
-        var bad = false
-        for file in files {
-            do {
-                let registry = try data.loadRegistry(near: file)
-                let spec = try ExperimentLoader(registry: registry).load(path: file)
-                // Data that is not there is knowable now, not only when the run reaches it.
-                let env = DataEnvironment(registry: registry, cacheDirectory: data.cacheDirectory,
-                                          baseDirectory: PathText.folder(of: file))
-                let missing = Preflight.check(spec, data: env)
-                if !missing.isEmpty { throw SpecErrors(issues: missing) }
-                // Unbuffered, so the line precedes its warnings on a shared terminal.
-                FileHandle.standardOutput.write(Data("\(file): ok (\(Plan(spec: spec).trials.count) trials)\n".utf8))
-                for w in spec.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
-            } catch {
-                bad = true
-                FileHandle.standardError.write(Data(ExitStatus.lines(error).map { $0 + "\n" }.joined().utf8))
-            }
-        }
-        if bad { throw ExitCode(ExitStatus.invalidInput) }
-    }
-}
-
-struct PlanCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plan", abstract: "Print the numbered trials of an experiment file.")
-    @Argument(help: "The experiment file.") var file: String
-    @OptionGroup var data: DataOptions
-    @Option(help: "Also show which of n shards runs each trial (recbench run --shard i/n).") var shards: Int?
-    func run() throws {
-        if let shards, shards < 1 { fail(CLIError.usage("--shards must be positive")) }
-        print(Plan(spec: loadSpec(file, data)).describe(shards: shards))
-    }
-}
-
-struct Version: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print versions of Recbench and the libraries it runs on.")
-    func run() throws {
-        print("recbench \(SystemInfo.recbenchVersion)")
-        print("swift \(SystemInfo.swiftVersion)")
-        print("openblas \(BLAS.configuration)")
-        print("gsl \(RecbenchGSL.GSL.version)")
-    }
-}
-
-/// The results table's width: the terminal's when standard output is one, else `$COLUMNS`, else unlimited
-/// (a file or a pipe keeps whole lines).
-func consoleWidth() -> Int? {
-    var size = winsize()
-    if isatty(1) != 0, ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
-    if let c = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), c > 0 { return c }
-    return nil
 }

@@ -12,8 +12,7 @@ struct TestOptions: ParsableArguments {
     var test: SignificanceTest = .default
     @Option(help: "Significance level α.") var alpha = Power.defaultAlpha
 
-    /// Exits 2 with a one-line message on an α outside (0, 1).
-    func check() {
-        guard alpha > 0 && alpha < 1 else { fail(CLIError.usage("--alpha must be in (0, 1)")) }
+    func validate() throws {
+        guard alpha > 0 && alpha < 1 else { throw ValidationError("--alpha must be in (0, 1)") }
     }
 }

@@ -73,10 +73,10 @@ let badCases: [(String, String, String)] = [
     ("\"name\": \"MostPopular\"", "\"name\": \"MostPopluar\"",
      "exp.json:7: algorithms[0].name: unknown algorithm \"MostPopluar\" (did you mean \"MostPopular\"?); known: " + AlgorithmRegistry.all.map(\.name).joined(separator: ", ")),
     ("\"task\": \"ranking\"", "\"taks\": \"ranking\"",
-     "exp.json:3: taks: unknown key (did you mean \"task\"?); allowed: " + Validation.topKeys.joined(separator: ", ")),
+     "exp.json:3: taks: unknown key (did you mean \"task\"?); allowed: " + Vocabulary.experiment.names.joined(separator: ", ")),
     ("\"k\": 3", "\"k\": 1", "exp.json:5: split.k: expected an integer in 2...1000, got 1"),
     ("\"method\": \"kfold\"", "\"method\": \"kfolds\"",
-     "exp.json:5: split.method: expected one of " + Validation.splitKeys.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+     "exp.json:5: split.method: expected one of " + Vocabulary.splits.map(\.name).sorted().map { "\"\($0)\"" }.joined(separator: ", ")
         + ", got \"kfolds\" (did you mean \"kfold\"?)"),
     ("\"ndcg@10\"", "\"ndgc@10\"", "exp.json:10: metrics[0]: unknown metric \"ndgc@10\" (did you mean \"ndcg\"?)"),
     ("\"ndcg@10\"", "\"rmse\"", "exp.json:10: metrics[0]: \"rmse\" is a rating metric and does not apply to the ranking task"),
