@@ -1,4 +1,10 @@
 import RecbenchCore
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Bayesian personalised ranking (Rendle et al. 2009): matrix factorisation with an item bias,
 /// s(u, i) = x_u·y_i + b_i, trained by SGD on sampled triples (u, i, j) to maximise
@@ -204,9 +210,3 @@ public final class BPR: FactorModel {
     }
 }
 
-import Dispatch
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -72,7 +72,7 @@ public final class EASE: Recommender {
                 defer { p.deallocate() }
                 ItemGram.compute(m, into: p, threads: threads) { context.progress(0.1 * $0) }
                 for i in 0..<n { p[i * n + i] += lambda }
-                try LAPACK.symmetricInverse(n: n, a: p)
+                try LAPACK.symmetricInverse(n: n, a: p, threads: threads)
                 context.progress(0.9)
                 let diagonal = (0..<n).map { p[$0 * n + $0] }
                 Self.weightsFromInverse(n: n, diagonal: diagonal, threads: threads, into: out) { i, j in p[i * n + j] }

@@ -1,4 +1,9 @@
 import RecbenchCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Weighted matrix factorisation for implicit feedback (Hu, Koren & Volinsky 2008), fitted by
 /// alternating least squares. Minimises
@@ -85,53 +90,20 @@ public final class ImplicitALS: FactorModel {
         let block = 16, blocks = (rows + block - 1) / block
         var failed = [Bool](repeating: false, count: blocks)
         let cholesky = config.solver == .cholesky, steps = config.cgSteps
-        try target.values.withUnsafeMutableBufferPointer { tp in
-            try fixed.values.withUnsafeBufferPointer { fp in
-                try g.withUnsafeBufferPointer { gp in
-                    try (conf.isEmpty ? [0] : conf).withUnsafeBufferPointer { cp in // non-nil base pointers
-                        try (csr.indices.isEmpty ? [0] : csr.indices).withUnsafeBufferPointer { ip in
-                            try csr.offsets.withUnsafeBufferPointer { op in
-                                try failed.withUnsafeMutableBufferPointer { fl in
-                                    let box = UncheckedSendable((tp, fp, gp, cp, ip, op, fl))
-                                    parallelFor(count: blocks, threads: threads, grain: 1) { b in
-                                        let (tp, fp, gp, cp, ip, op, fl) = box.value
-                                        let rowRange = (b * block)..<min(rows, (b + 1) * block)
-                                        if !cholesky {
-                                            let work = ImplicitCG.Work(k: d)
-                                            for u in rowRange {
-                                                let lo = op[u], hi = op[u + 1]
-                                                let next = u + 1 < rows ? op[u + 2] : hi // the next row's entries: hi..<next
-                                                // An empty row is fine: its optimum (G x = 0) is reached by CG.
-                                                ImplicitCG.solve(base: gp.baseAddress!, fixed: fp.baseAddress!, k: d,
-                                                                 cols: ip.baseAddress! + lo, conf: cp.baseAddress! + lo,
-                                                                 n: hi - lo, steps: steps, work: work,
-                                                                 x: tp.baseAddress! + u * d,
-                                                                 ahead: ip.baseAddress! + hi, aheadCount: next - hi)
-                                            }
-                                            return
-                                        }
-                                        let s = NormalEquationScratch(k: d)
-                                        for u in rowRange {
-                                            let lo = op[u], n = op[u + 1] - lo
-                                            s.reserve(n)
-                                            for j in 0..<n {
-                                                let c = cp[lo + j]
-                                                (s.rows + j * d).update(from: fp.baseAddress! + Int(ip[lo + j]) * d, count: d)
-                                                s.w[j] = c - 1; s.t[j] = c
-                                            }
-                                            do { try NormalEquations.solveCholesky(base: gp.baseAddress!, ridge: 0, n: n, scratch: s, x: tp.baseAddress! + u * d) }
-                                            catch { fl[b] = true }
-                                        }
-                                    }
-                                    if fl.contains(true) {
-                                        throw RecbenchError.invalid("ImplicitALS: a normal-equation matrix was not positive definite (raise regularization)")
-                                    }
-                                }
-                            }
-                        }
-                    }
+        target.values.withUnsafeMutableBufferPointer { tp in failed.withUnsafeMutableBufferPointer { fl in
+            withPointers(fixed.values, g, conf, csr.indices, csr.offsets) { fp, gp, cp, ip, op in
+                let part = SweepRows(target: tp.baseAddress!, fixed: fp, gram: gp, confidence: cp, columns: ip, offsets: op,
+                                     count: rows, d: d)
+                let box = UncheckedSendable((part, fl))
+                parallelFor(count: blocks, threads: threads, grain: 1) { b in
+                    let (part, fl) = box.value
+                    let range = (b * block)..<min(part.count, (b + 1) * block)
+                    if cholesky { fl[b] = !part.solveCholesky(range) } else { part.solveCG(range, steps: steps) }
                 }
             }
+        } }
+        if failed.contains(true) {
+            throw RecbenchError.invalid("ImplicitALS: a normal-equation matrix was not positive definite (raise regularization)")
         }
     }
 
@@ -169,8 +141,43 @@ public final class ImplicitALS: FactorModel {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+
+
+/// One half-sweep's rows as raw pointers: `target` rows are re-solved against `fixed`, each row
+/// adding its observed items' confidence terms to the shared Gram matrix YᵀY + λI.
+struct SweepRows {
+    let target: UnsafeMutablePointer<Float>
+    let fixed: UnsafePointer<Float>, gram: UnsafePointer<Float>, confidence: UnsafePointer<Float>
+    let columns: UnsafePointer<Int32>, offsets: UnsafePointer<Int>
+    let count: Int, d: Int
+
+    /// Conjugate gradient from the current row (an empty row's optimum, G x = 0, is reached too),
+    /// prefetching the next row's entries.
+    func solveCG(_ range: Range<Int>, steps: Int) {
+        let work = ImplicitCG.Work(k: d)
+        for u in range {
+            let lo = offsets[u], hi = offsets[u + 1]
+            let next = u + 1 < count ? offsets[u + 2] : hi  // the next row's entries: hi..<next
+            ImplicitCG.solve(base: gram, fixed: fixed, k: d, cols: columns + lo, conf: confidence + lo, n: hi - lo,
+                             steps: steps, work: work, x: target + u * d, ahead: columns + hi, aheadCount: next - hi)
+        }
+    }
+
+    /// Exact normal equations by Cholesky; false when a row's matrix was not positive definite.
+    func solveCholesky(_ range: Range<Int>) -> Bool {
+        let s = NormalEquationScratch(k: d)
+        var ok = true
+        for u in range {
+            let lo = offsets[u], n = offsets[u + 1] - lo
+            s.reserve(n)
+            for j in 0..<n {
+                let c = confidence[lo + j]
+                (s.rows + j * d).update(from: fixed + Int(columns[lo + j]) * d, count: d)
+                s.w[j] = c - 1; s.t[j] = c
+            }
+            do { try NormalEquations.solveCholesky(base: gram, ridge: 0, n: n, scratch: s, x: target + u * d) } catch { ok = false }
+        }
+        return ok
+    }
+}
+

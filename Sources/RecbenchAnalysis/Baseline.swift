@@ -209,13 +209,7 @@ public enum Baseline {
                 var xs = [Double](), ys = [Double]()
                 for (f, t) in ts.enumerated() {
                     guard let list = lists.first(where: { $0.dataset == entry.dataset && $0.fold == t.fold }), f < base.count else { continue }
-                    var index = [String: Int](minimumCapacity: t.users.count)
-                    for (k, u) in t.users.enumerated() { index[u] = k }
-                    let cur = t.perUser[m]!
-                    for (k, u) in list.users.enumerated() where k < base[f].count {
-                        guard let j = index[u], !base[f][k].isNaN, !cur[j].isNaN else { continue }
-                        xs.append(base[f][k]); ys.append(cur[j])
-                    }
+                    UserPairing.append(users: list.users, base[f], users: t.users, t.perUser[m]!, to: &xs, &ys)
                 }
                 if !xs.isEmpty {
                     let stream = "\(b.runID)|\(entry.dataset)|\(entry.configuration)|\(entry.metric)"

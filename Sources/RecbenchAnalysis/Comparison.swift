@@ -28,13 +28,7 @@ public enum Comparison {
             let ta = trial(a, f), tb = trial(b, f)
             guard let i = ta.metricLabels.firstIndex(of: metric), let j = tb.metricLabels.firstIndex(of: metric) else { continue }
             if perUser {
-                let va = ta.perUser[i]!, vb = tb.perUser[j]!
-                var index = [String: Int](minimumCapacity: tb.users.count)
-                for (k, u) in tb.users.enumerated() { index[u] = k }
-                for (k, u) in ta.users.enumerated() {
-                    guard let m = index[u], !va[k].isNaN, !vb[m].isNaN else { continue }
-                    xs.append(va[k]); ys.append(vb[m])
-                }
+                UserPairing.append(users: ta.users, ta.perUser[i]!, users: tb.users, tb.perUser[j]!, to: &xs, &ys)
             } else if !ta.values[i].isNaN && !tb.values[j].isNaN {
                 xs.append(ta.values[i]); ys.append(tb.values[j])
             }

@@ -56,9 +56,7 @@ extension Baseline {
                             rows.append([Double](repeating: .nan, count: list.users.count))
                             continue
                         }
-                        var index = [String: Int](minimumCapacity: t.users.count)
-                        for (k, u) in t.users.enumerated() { index[u] = k }
-                        rows.append(list.users.map { u in index[u].map { roundedPerUser(values[$0]) } ?? .nan })
+                        rows.append(UserPairing.aligned(values.map(roundedPerUser), users: t.users, to: list.users))
                     }
                     base[e.configuration] = e.perUser
                     run[e.configuration] = rows

@@ -74,15 +74,16 @@ public enum LAPACK {
         if info != 0 { throw Failure(routine: "spotrs", info: Int(info)) }
     }
 
-    /// Inverts a symmetric positive-definite n × n Float matrix in place (spotrf/spotri; full matrix
-    /// filled on return, the mirror done in parallel tiles).
-    public static func symmetricInverse(n: Int, a: UnsafeMutablePointer<Float>, threads: Int) throws {
+    /// Inverts a symmetric positive-definite n × n matrix in place (potrf then potri, in single or
+    /// double precision; the full matrix filled on return, the mirror done in parallel tiles).
+    public static func symmetricInverse<T: LAPACKScalar>(n: Int, a: UnsafeMutablePointer<T>, threads: Int = 1) throws {
         BLAS.serial()
         var uplo: CChar = 85, nn = Int32(n), lda = Int32(n), info: Int32 = 0
-        spotrf_(&uplo, &nn, a, &lda, &info)
-        if info != 0 { throw Failure(routine: "spotrf", info: Int(info)) }
-        spotri_(&uplo, &nn, a, &lda, &info)
-        if info != 0 { throw Failure(routine: "spotri", info: Int(info)) }
+        T.potrf(&uplo, &nn, a, &lda, &info)
+        if info != 0 { throw Failure(routine: T.prefix + "potrf", info: Int(info)) }
+        T.potri(&uplo, &nn, a, &lda, &info)
+        if info != 0 { throw Failure(routine: T.prefix + "potri", info: Int(info)) }
+        // Fortran "U" of a column-major matrix is the lower triangle of our row-major view.
         mirrorLowerToUpper(n: n, a: a, threads: threads)
     }
 
@@ -99,18 +100,6 @@ public enum LAPACK {
                 }
             }
         }
-    }
-
-    /// Inverts a symmetric positive-definite n × n matrix in place (full matrix filled on return).
-    public static func symmetricInverse(n: Int, a: UnsafeMutablePointer<Double>) throws {
-        BLAS.serial()
-        var uplo: CChar = 85, nn = Int32(n), lda = Int32(n), info: Int32 = 0
-        dpotrf_(&uplo, &nn, a, &lda, &info)
-        if info != 0 { throw Failure(routine: "dpotrf", info: Int(info)) }
-        dpotri_(&uplo, &nn, a, &lda, &info)
-        if info != 0 { throw Failure(routine: "dpotri", info: Int(info)) }
-        // Fortran "U" of a column-major matrix is the lower triangle of our row-major view.
-        for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { a[i * n + j] = a[j * n + i] } }
     }
 
     /// Eigen-decomposition of a symmetric n × n matrix: eigenvalues ascending into `w`, and the
@@ -172,4 +161,30 @@ extension BLAS {
     /// OpenBLAS's build description (version, kernel, threading), for run manifests.
     public static var configuration: String { String(cString: openblas_get_config()) }
     public static var coreName: String { String(cString: openblas_get_corename()) }
+}
+
+/// The two precisions LAPACK's Cholesky routines come in, so one Swift routine serves both.
+public protocol LAPACKScalar: BinaryFloatingPoint {
+    /// "s" or "d", for messages naming the routine.
+    static var prefix: String { get }
+    static func potrf(_ uplo: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Self>,
+                      _ lda: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>)
+    static func potri(_ uplo: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Self>,
+                      _ lda: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>)
+}
+
+extension Float: LAPACKScalar {
+    public static let prefix = "s"
+    public static func potrf(_ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Float>,
+                             _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>) { spotrf_(u, n, a, l, i) }
+    public static func potri(_ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Float>,
+                             _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>) { spotri_(u, n, a, l, i) }
+}
+
+extension Double: LAPACKScalar {
+    public static let prefix = "d"
+    public static func potrf(_ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Double>,
+                             _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>) { dpotrf_(u, n, a, l, i) }
+    public static func potri(_ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Double>,
+                             _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>) { dpotri_(u, n, a, l, i) }
 }

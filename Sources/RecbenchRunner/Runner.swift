@@ -7,28 +7,6 @@ import RecbenchEval
 import RecbenchGSL
 import RecbenchConfig
 
-/// Where the runner finds data: the registry, the environment (RECBENCH_DATA_DIR) and the cache.
-public struct DataEnvironment: Sendable {
-    public var registry: DatasetRegistry?
-    public var environment: [String: String]
-    public var cacheDirectory: String
-    /// Relative file paths in the experiment resolve against this folder (the file's own).
-    public var baseDirectory: String
-
-    public init(registry: DatasetRegistry?, environment: [String: String] = ProcessInfo.processInfo.environment,
-                cacheDirectory: String, baseDirectory: String) {
-        self.registry = registry; self.environment = environment; self.cacheDirectory = cacheDirectory; self.baseDirectory = baseDirectory
-    }
-}
-
-/// A data set after loading, filtering and splitting.
-public struct PreparedDataset: Sendable {
-    public let spec: DatasetSpec
-    public let dataset: Dataset
-    public let folds: [Fold]
-    public let record: DatasetRecord
-}
-
 /// Runs a plan: prepares each data set once, then runs its trials (several at once when
 /// `jobs` > 1), evaluates them and aggregates over folds.
 public final class Runner: @unchecked Sendable {
@@ -55,114 +33,6 @@ public final class Runner: @unchecked Sendable {
     public func cancel() { lock.lock(); cancelled = true; lock.unlock() }
     public var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
 
-    // MARK: data
-
-    /// Problems of the data or the split surface as FILE:LINE: field: message (see `PreparePhase`).
-    public func prepare(_ ds: DatasetSpec) throws -> PreparedDataset {
-        var phase = PreparePhase.load
-        do { return try prepare(ds, phase: &phase) } catch { throw locate(error, dataset: ds, phase: phase) }
-    }
-
-    func prepare(_ ds: DatasetSpec, phase: inout PreparePhase) throws -> PreparedDataset {
-        var clock = Stopwatch()
-        var dataset: Dataset, report = LoadReport(skippedLines: 0, problems: []), directory: String?
-        var splitLayout = SplitFileLayout.pairs
-        var foldLabels: FoldFileLabels?
-        switch ds.source {
-        case let .synthetic(config):
-            dataset = SyntheticData.generate(config)
-            dataset.name = ds.label
-        case let .file(path, format):
-            let format = try format ?? DelimitedFormat.implied(forFile: resolve(path))
-            (dataset, report) = try DelimitedLoader.load(path: resolve(path), format: format, name: ds.label, policy: ds.malformed)
-            directory = PathText.folder(of: resolve(path))
-        case let .folds(declared, format):
-            let pairs = (1...(declared.folds ?? 1)).map { f in
-                func path(_ pattern: String) -> String { resolve(pattern.replacingOccurrences(of: "{fold}", with: String(f))) }
-                return PredefinedPair(base: path(declared.base), test: path(declared.test), validation: declared.validation.map(path))
-            }
-            let labels: FoldFileLabels
-            (dataset, report, labels) = try FoldFilesLoader.load(folds: pairs, format: format, name: ds.label, policy: ds.malformed)
-            foldLabels = labels
-        case let .registry(name, explicit):
-            guard let registry = data.registry, let entry = registry.entry(named: name) else {
-                throw RecbenchError.invalid("data set \"\(name)\" is not in the registry")
-            }
-            let dir = try registry.resolve(name, explicitPath: explicit.map(resolve), environment: data.environment, cacheDirectory: data.cacheDirectory)
-            (dataset, report) = try DatasetRegistry.load(entry, directory: dir, policy: ds.malformed)
-            directory = dir
-            if entry.format == "adjacency" { splitLayout = .adjacency }
-        }
-        let loadSeconds = clock.lap()
-        phase = .filter
-        let loaded = dataset.count
-
-        dataset = Filters.deduplicate(dataset, policy: ds.filters.duplicates)
-        if let min = ds.filters.minRating { dataset = Filters.ratingThreshold(dataset, minimum: min, binarize: ds.filters.binarize) }
-        if ds.filters.minUserInteractions > 0 || ds.filters.minItemInteractions > 0 {
-            dataset = Filters.kCore(dataset, minUserInteractions: ds.filters.minUserInteractions, minItemInteractions: ds.filters.minItemInteractions)
-        }
-        guard dataset.count > 0 else {
-            throw RecbenchError.invalid("no interactions left after filtering (\(loaded) loaded)")
-        }
-        let filterSeconds = clock.lap()
-        phase = .split
-
-        var method = SplitMethod.kFold(k: 2)
-        switch spec.split {
-        case let .method(m): method = m
-        case .predefined where foldLabels != nil: break
-        case let .predefined(base, test, validation, folds):
-            guard let directory else {
-                throw RecbenchError.invalid("data set \"\(ds.label)\": a predefined split needs a data set read from a folder, not generated data")
-            }
-            method = .predefined(files: (1...folds).map { f in
-                func path(_ name: String) -> String {
-                    (directory as NSString).appendingPathComponent(name.replacingOccurrences(of: "{fold}", with: String(f)))
-                }
-                return PredefinedPair(base: path(base), test: path(test), validation: validation.map(path), layout: splitLayout)
-            })
-        }
-        let folds = try foldLabels?.folds(for: dataset)
-            ?? Splitter.folds(dataset, method: method, seed: Self.derivedSeed(spec.seed, "split|\(ds.label)"))
-        let splitSeconds = clock.lap()
-        // A fold without test interactions has no user to evaluate: every metric would be blank.
-        if let empty = folds.firstIndex(where: { $0.test.isEmpty }) {
-            throw RecbenchError.invalid("fold \(empty + 1) of \(folds.count) has no test interactions, so no user can "
-                                        + "be evaluated (\(dataset.count) interactions of \(dataset.userCount) users)")
-        }
-
-        var fp = SHA256Hasher()
-        for f in folds {
-            fp.update("fold \(f.index)|test:"); f.test.withUnsafeBytes { fp.update($0) }
-            fp.update("|validation:"); f.validation.withUnsafeBytes { fp.update($0) }
-        }
-        let record = DatasetRecord(label: ds.label, users: dataset.userCount, items: dataset.itemCount, interactions: dataset.count,
-                                   folds: folds.count, dataFingerprint: Self.fingerprint(dataset), splitFingerprint: fp.finalize(),
-                                   sources: dataset.sources, skippedLines: report.skippedLines,
-                                   loadSeconds: loadSeconds, filterSeconds: filterSeconds, splitSeconds: splitSeconds)
-        return PreparedDataset(spec: ds, dataset: dataset, folds: folds, record: record)
-    }
-
-    static func derivedSeed(_ seed: UInt64, _ stream: String) -> UInt64 { var r = RandomSource(seed: seed, stream: stream); return r.next() }
-
-    /// SHA-256 over the interaction columns with external IDs, so it names the content, not the file layout.
-    static func fingerprint(_ d: Dataset) -> String {
-        var h = SHA256Hasher()
-        h.update("users:"); h.update(d.userIDs.externalIDs.joined(separator: "\u{1f}"))
-        h.update("|items:"); h.update(d.itemIDs.externalIDs.joined(separator: "\u{1f}"))
-        d.users.withUnsafeBytes { h.update($0) }
-        d.items.withUnsafeBytes { h.update($0) }
-        d.values.withUnsafeBytes { h.update($0) }
-        d.timestamps?.withUnsafeBytes { h.update($0) }
-        return h.finalize()
-    }
-
-    func resolve(_ path: String) -> String {
-        path.hasPrefix("/") ? path : (data.baseDirectory as NSString).appendingPathComponent(path)
-    }
-
-    // MARK: trials
 
     /// The matrices of one fold.
     public struct FoldData: Sendable {
@@ -307,47 +177,40 @@ public final class Runner: @unchecked Sendable {
                 sink.value.initialize(repeating: nil)
                 defer { sink.value.deinitialize(); sink.value.deallocate() }
                 let failureLock = NSLock()
-                let next = ManagedCounter()
-                let work = {
-                    while true {
-                        let i = next.take()
-                        if i >= foldTrials.count { return }
-                        if box.value.isCancelled { return }
-                        failureLock.lock(); let stop = failure != nil; failureLock.unlock()
-                        if stop { return }
-                        let t = foldTrials[i]
-                        box.value.progress.trialStarted(index: t.index, label: "\(ds.label) fold \(fold) \(t.configuration.label)")
-                        // A thread-dependent model gets a count fixed by the spec alone (see `fixedThreads`).
-                        let threads = t.configuration.descriptor.threadDependent ? fixedThreads : threadsPerTrial
-                        let r: TrialResult
-                        do {
-                            r = t.configuration.search == nil
-                                ? try box.value.runTrial(t, prepared: prepared, fold: data, threads: threads)
-                                : try box.value.runSearchedTrial(t, prepared: prepared, fold: data, threads: threads)
-                        } catch {
-                            // The trial failed (diverged or threw): record it and go on with the others.
-                            if !box.value.isCancelled, error as? RecbenchError != .cancelled {
-                                let f = TrialFailure(t, dataset: ds.label, reason: error)
-                                failureLock.lock(); failed.append(f); failureLock.unlock()
-                                box.value.progress.trialFailed(f)
-                            }
-                            box.value.progress.trialFinished(index: t.index)
-                            continue
-                        }
-                        do {
-                            if let cache = box.value.cache, let key = trialKeys[t.index] { try cache.store(r, key: key) }
-                            sink.value[i] = r
-                            onResult(r)
-                            box.value.progress.trialCompleted(r, cached: false)
-                        } catch {
-                            failureLock.lock(); if failure == nil { failure = error }; failureLock.unlock()
+                // `jobs` workers take the fold's trials one at a time; after a cancel or an output
+                // failure the remaining ones return at once.
+                parallelFor(count: foldTrials.count, threads: jobs, grain: 1) { i in
+                    if box.value.isCancelled { return }
+                    failureLock.lock(); let stop = failure != nil; failureLock.unlock()
+                    if stop { return }
+                    let t = foldTrials[i]
+                    box.value.progress.trialStarted(index: t.index, label: "\(ds.label) fold \(fold) \(t.configuration.label)")
+                    // A thread-dependent model gets a count fixed by the spec alone (see `fixedThreads`).
+                    let threads = t.configuration.descriptor.threadDependent ? fixedThreads : threadsPerTrial
+                    let r: TrialResult
+                    do {
+                        r = t.configuration.search == nil
+                            ? try box.value.runTrial(t, prepared: prepared, fold: data, threads: threads)
+                            : try box.value.runSearchedTrial(t, prepared: prepared, fold: data, threads: threads)
+                    } catch {
+                        // The trial failed (diverged or threw): record it and go on with the others.
+                        if !box.value.isCancelled, error as? RecbenchError != .cancelled {
+                            let f = TrialFailure(t, dataset: ds.label, reason: error)
+                            failureLock.lock(); failed.append(f); failureLock.unlock()
+                            box.value.progress.trialFailed(f)
                         }
                         box.value.progress.trialFinished(index: t.index)
+                        return
                     }
-                }
-                if jobs == 1 { work() } else {
-                    let w = UncheckedSendable(work)
-                    DispatchQueue.concurrentPerform(iterations: jobs) { _ in w.value() }
+                    do {
+                        if let cache = box.value.cache, let key = trialKeys[t.index] { try cache.store(r, key: key) }
+                        sink.value[i] = r
+                        onResult(r)
+                        box.value.progress.trialCompleted(r, cached: false)
+                    } catch {
+                        failureLock.lock(); if failure == nil { failure = error }; failureLock.unlock()
+                    }
+                    box.value.progress.trialFinished(index: t.index)
                 }
                 // A trial stopped by cancel() may surface as its own error; report the cancellation.
                 if isCancelled { throw RecbenchError.cancelled }
@@ -386,23 +249,5 @@ public final class Runner: @unchecked Sendable {
             }
         }
         return out
-    }
-}
-
-/// A thread-safe counter handing out work indices.
-final class ManagedCounter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func take() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value - 1 }
-}
-
-/// Wall-clock laps.
-public struct Stopwatch {
-    private var last = DispatchTime.now().uptimeNanoseconds
-    public init() {}
-    public mutating func lap() -> Double {
-        let now = DispatchTime.now().uptimeNanoseconds
-        defer { last = now }
-        return Double(now - last) / 1e9
     }
 }

@@ -25,29 +25,13 @@ extension TrialCache {
 
     public func loadCandidate(_ key: String) -> CandidateOutcome? {
         guard mode == .use, let data = FileManager.default.contents(atPath: path(key)) else { return nil }
-        guard let newline = data.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-        let header = String(decoding: data[data.startIndex..<newline], as: UTF8.self).split(separator: " ")
-        let body = data[data.index(after: newline)...]
-        // Like a trial entry, a candidate names its key, so one copied onto another key's file is refused.
-        guard header.count == 5, header[0] + " " + header[1] == Self.candidateMagic, header[2] == key,
-              Int(header[3]) == body.count, String(header[4]) == SHA256Hasher.hex(body) else { return nil }
-        let dec = JSONCoding.decoder()
-        return try? dec.decode(CandidateOutcome.self, from: Data(body))
+        return Self.value(CandidateOutcome.self, of: data, magic: Self.candidateMagic, key: key)
     }
 
     /// Stored like a trial (temporary file, rename), and subject to the same test-only fault injection.
     public func storeCandidate(_ o: CandidateOutcome, key: String) throws {
         guard mode != .off else { return }
-        let body = try JSONCoding.encoder().encode(o)
-        let data = Data("\(Self.candidateMagic) \(key) \(body.count) \(SHA256Hasher.hex(body))\n".utf8) + body
-        let point = faults?.next()
-        if point == .before { FaultInjection.die() }
-        if point == .during {
-            _ = FileManager.default.createFile(atPath: path(key), contents: data.prefix(data.count / 2))
-            FaultInjection.die()
-        }
-        try AtomicFile.write(data, to: path(key))
-        if point == .after { FaultInjection.die() }
+        try write(try Self.entry(o, magic: Self.candidateMagic, key: key), key: key)
     }
 }
 

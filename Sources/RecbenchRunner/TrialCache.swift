@@ -101,7 +101,11 @@ public struct TrialCache: Sendable {
 
     public func store(_ r: TrialResult, key: String) throws {
         guard mode != .off else { return }
-        let data = try Self.encode(r, key: key)
+        try write(try Self.encode(r, key: key), key: key)
+    }
+
+    /// Writes an entry by temporary file and rename, with the test-only fault injection.
+    func write(_ data: Data, key: String) throws {
         let point = faults?.next()
         if point == .before { FaultInjection.die() }
         if point == .during {
@@ -113,22 +117,27 @@ public struct TrialCache: Sendable {
         if point == .after { FaultInjection.die() }
     }
 
-    static func encode(_ r: TrialResult, key: String) throws -> Data {
-        let body = try JSONCoding.encoder().encode(r)
+    static func encode(_ r: TrialResult, key: String) throws -> Data { try entry(r, magic: magic, key: key) }
+
+    /// One checksummed entry: a header line (magic, key, body length, SHA-256 of the body), then the JSON body.
+    static func entry<T: Encodable>(_ value: T, magic: String, key: String) throws -> Data {
+        let body = try JSONCoding.encoder().encode(value)
         return Data("\(magic) \(key) \(body.count) \(SHA256Hasher.hex(body))\n".utf8) + body
     }
 
-    /// The result, or nil when the header is missing, names another key, or the body does not match
-    /// its length and checksum.
-    static func decode(_ data: Data, key: String) -> TrialResult? {
+    /// The entry's value, or nil when the header is missing, has another magic, names another key,
+    /// or the body does not match its length and checksum (an entry copied onto another key's file
+    /// is refused as well as a torn one).
+    static func value<T: Decodable>(_ type: T.Type, of data: Data, magic: String, key: String) -> T? {
         guard let newline = data.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
         let header = String(decoding: data[data.startIndex..<newline], as: UTF8.self).split(separator: " ")
         let body = data[data.index(after: newline)...]
         guard header.count == 5, header[0] + " " + header[1] == magic, header[2] == key, Int(header[3]) == body.count,
               String(header[4]) == SHA256Hasher.hex(body) else { return nil }
-        let dec = JSONCoding.decoder()
-        return try? dec.decode(TrialResult.self, from: Data(body))
+        return try? JSONCoding.decoder().decode(T.self, from: Data(body))
     }
+
+    static func decode(_ data: Data, key: String) -> TrialResult? { value(TrialResult.self, of: data, magic: magic, key: key) }
 }
 
 /// Test-only fault injection: `RECBENCH_FAULT_KILL=before:3` (or `during:3`, `after:3`) kills the

@@ -1,6 +1,11 @@
 import Foundation
 import RecbenchCore
 import RecbenchGSL
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Prediction and gradients of one example given as a sparse feature list.
 enum FMMath {
@@ -96,11 +101,5 @@ enum FMMath {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 // MARK: - Coordinate-wise solvers (MCMC and ALS)
