@@ -36,7 +36,8 @@ public enum GroupLens {
                 var age = [String?](repeating: nil, count: um.count), gender = age, occupation = age
                 try readRecords(f, splitter: pipe, skipHeader: false, minFields: 4, policy: policy, report: &report) { b, _, fs in
                     guard let a = parseInt64(b, fs[1]) else { return "age: \(quotedField(b, fs[1])) is not an integer" }
-                    guard let u = um.index(of: decodeText(b, trimmed(b, fs[0]))) else { return nil } // user without ratings
+                    // A user without ratings.
+                    guard let u = um.index(of: decodeText(b, trimmed(b, fs[0]))) else { return nil }
                     age[Int(u)] = FeatureBuilder.ageBucket(Int(a))
                     gender[Int(u)] = decodeText(b, trimmed(b, fs[2]))
                     occupation[Int(u)] = decodeText(b, trimmed(b, fs[3]))

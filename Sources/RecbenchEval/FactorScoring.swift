@@ -41,48 +41,26 @@ extension ScoringCore {
         let blocks = (users.count + blockUsers - 1) / blockUsers
         guard blocks > 0, n > 0, k > 0 else { return RankedLists(users: users, k: k, items: items, scores: scores) }
 
-        items.withUnsafeMutableBufferPointer { itemsOut in
-            scores.withUnsafeMutableBufferPointer { scoresOut in
-                let out = UncheckedSendable((itemsOut, scoresOut))
-                dynamicBlocks(count: blocks, threads: threads) { nextBlock in
-                    var w = TileWorker(factors: f, k: k, tile: ScoringTile(users: min(blockUsers, users.count),
-                                                                          items: min(tile.items, n)),
-                                       dim: d, withCandidates: candidates != nil)
-                    while let b = nextBlock() {
+        // One worker's buffers per thread, reused across the blocks it takes (blocks are handed out
+        // dynamically, which keeps both cores busy when another process takes one for a while).
+        let tileShape = ScoringTile(users: min(blockUsers, users.count), items: min(tile.items, n))
+        var workers = (0..<parallelWorkerCount(count: blocks, threads: threads, grain: 1)).map { _ in
+            TileWorker(factors: f, k: k, tile: tileShape, dim: d, withCandidates: candidates != nil)
+        }
+        workers.withUnsafeMutableBufferPointer { ws in
+            items.withUnsafeMutableBufferPointer { itemsOut in
+                scores.withUnsafeMutableBufferPointer { scoresOut in
+                    let out = UncheckedSendable((ws, itemsOut, scoresOut))
+                    parallelForWorkers(count: blocks, threads: threads, grain: 1) { worker, b in
+                        let (ws, itemsOut, scoresOut) = out.value
                         let lo = b * blockUsers, hi = min(users.count, lo + blockUsers)
-                        w.run(users: users[lo..<hi], firstRow: lo, exclude: exclude, candidates: candidates,
-                              items: out.value.0, scores: out.value.1)
+                        ws[worker].run(users: users[lo..<hi], firstRow: lo, exclude: exclude, candidates: candidates,
+                                       items: itemsOut, scores: scoresOut)
                     }
                 }
             }
         }
         return RankedLists(users: users, k: k, items: items, scores: scores)
-    }
-
-    /// Runs body on up to `threads` threads; each calls `next()` for block indices until nil.
-    /// Dynamic hand-out keeps both cores busy when another process takes one of them for a while.
-    static func dynamicBlocks(count: Int, threads: Int, _ body: (_ next: () -> Int?) -> Void) {
-        let counter = BlockCounter(count: count)
-        let t = max(1, min(threads, count))
-        if t == 1 { body(counter.next); return }
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: t) { _ in box.value(counter.next) }
-        }
-    }
-}
-
-/// Hands out 0..<count once each across threads.
-private final class BlockCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    private let count: Int
-    init(count: Int) { self.count = count }
-    func next() -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard value < count else { return nil }
-        value += 1
-        return value - 1
     }
 }
 

@@ -33,7 +33,7 @@ public enum Report {
     static func metricChart(_ r: RunResult, dataset: String, metric: String) -> String {
         let configs = r.plan.configurations.map(\.label).filter { c in r.aggregates.contains { $0.dataset == dataset && $0.configuration == c && $0.metric == metric } }
         let aggs = configs.map { c in r.aggregates.first { $0.dataset == dataset && $0.configuration == c && $0.metric == metric }! }
-        let folds = configs.map { c in r.trials.filter { $0.dataset == dataset && $0.configuration == c }.compactMap { $0.value(of: metric) }.filter(\.isFinite) }
+        let folds = configs.map { c in r.trials(dataset: dataset, configuration: c).compactMap { $0.value(of: metric) }.filter(\.isFinite) }
         let labelWidth = 12.0 + 6.5 * Double(configs.map(\.count).max() ?? 4), plotWidth = 420.0, row = 24.0
         let width = labelWidth + plotWidth + 70, height = 34 + row * Double(configs.count) + 24
         var hi = 0.0, lo = 0.0
@@ -138,7 +138,7 @@ public enum Report {
             if let primary = metrics.first {
                 s += "<h3>Quality versus fit time</h3>\n"
                 let series = r.plan.configurations.compactMap { c -> (label: String, points: [(Double, Double)])? in
-                    let ts = r.trials.filter { $0.dataset == d.label && $0.configuration == c.label }
+                    let ts = r.trials(dataset: d.label, configuration: c.label)
                     guard !ts.isEmpty, let a = r.aggregates.first(where: { $0.dataset == d.label && $0.configuration == c.label && $0.metric == primary }) else { return nil }
                     return (c.label, [(max(1e-4, ts.map(\.fitSeconds).reduce(0, +) / Double(ts.count)), a.mean)])
                 }

@@ -53,7 +53,7 @@ public enum SearchReport {
         let primary = r.spec.metrics.first?.label
         for (a, alg) in r.spec.algorithms.enumerated() {
             if let search = alg.search {
-                let trials = r.trials.filter { $0.dataset == dataset && $0.configuration == alg.label && $0.search != nil }
+                let trials = r.trials(dataset: dataset, configuration: alg.label).filter { $0.search != nil }
                 guard let first = trials.first?.search else { continue }
                 lines.append("\(alg.label): \(search.label) on \(first.validation), selected on validation \(first.select)"
                              + (first.refit ? ", refitted on training + validation" : ", not refitted") + ":")
@@ -92,7 +92,7 @@ public enum SearchReport {
             s += "<h3>Model selection</h3>\n<pre>" + Report.escape(lines.joined(separator: "\n")) + "</pre>\n"
         }
         for alg in r.spec.algorithms where alg.search != nil {
-            let trials = r.trials.filter { $0.dataset == dataset && $0.configuration == alg.label && $0.search != nil }
+            let trials = r.trials(dataset: dataset, configuration: alg.label).filter { $0.search != nil }
             guard let first = trials.first?.search else { continue }
             let metric = first.select
             s += "<h4>\(Report.escape(alg.label)): validation \(Report.escape(metric)) of every candidate</h4>\n"
@@ -147,7 +147,7 @@ public enum SearchReport {
     static func trainingCurves(_ r: RunResult, dataset: String) -> String {
         var s = ""
         for c in r.plan.configurations.prefix(24) {
-            let trials = r.trials.filter { $0.dataset == dataset && $0.configuration == c.label }
+            let trials = r.trials(dataset: dataset, configuration: c.label)
             for key in ["loss", "validation"] {
                 // Validation points are recorded higher-is-better (an RMSE negated); shown in the metric's own sign.
                 let sign = key == "validation" && !MetricCatalog.higherIsBetter(r.spec.select.label) ? -1.0 : 1.0

@@ -73,14 +73,14 @@ public enum Writers {
         let header = ["configuration"] + metrics + ["fit s"]
         var rows = [[String]]()
         for c in r.plan.configurations {
-            let failed = r.failures.filter { $0.dataset == dataset && $0.configuration == c.label }.count
+            let failed = r.failures(dataset: dataset, configuration: c.label).count
             if failed > 0 {
                 rows.append([c.label] + metrics.map { _ in "failed" } + ["–"])
                 continue
             }
-            let aggs = r.aggregates.filter { $0.dataset == dataset && $0.configuration == c.label }
+            let aggs = r.aggregates(dataset: dataset, configuration: c.label)
             guard !aggs.isEmpty else { continue }
-            let fit = r.trials.filter { $0.dataset == dataset && $0.configuration == c.label }.map(\.fitSeconds)
+            let fit = r.trials(dataset: dataset, configuration: c.label).map(\.fitSeconds)
             rows.append([c.label] + metrics.map { m in
                 aggs.first { $0.metric == m }.map { $0.folds > 1 ? "\(TextFormat.fixed($0.mean)) ± \(TextFormat.fixed($0.std))" : TextFormat.fixed($0.mean) } ?? "–"
             } + [TextFormat.fixed(fit.reduce(0, +) / Double(max(1, fit.count)), 3)])

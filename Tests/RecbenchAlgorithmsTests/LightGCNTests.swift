@@ -34,7 +34,8 @@ private func lightGCN(_ o: [String: ParameterValue]) -> LightGCN {
         defer { out.deallocate(); s1.deallocate(); s2.deallocate() }
         x.withUnsafeBufferPointer { g.layerMean($0.baseAddress!, layers: 2, into: out, scratch: (s1, s2), d: d, threads: 2) }
         for k in 0..<(n * d) { #expect(abs(Double(out[k]) - expected[k]) < 1e-5, "entry \(k)") }
-        #expect((0..<d).allSatisfy { abs(out[8 * d + $0] - x[8 * d + $0] / 3) < 1e-6 }) // the isolated item keeps only layer 0
+        // The isolated item keeps only layer 0.
+        #expect((0..<d).allSatisfy { abs(out[8 * d + $0] - x[8 * d + $0] / 3) < 1e-6 })
     }
 
     /// The analytic gradient of (BPR loss + regularisation) with respect to E⁰ agrees with central
