@@ -24,6 +24,8 @@ public enum AlgorithmRegistry {
         AlgorithmDescriptor(GRU4Rec.self),
         AlgorithmDescriptor(BERT4Rec.self),
         AlgorithmDescriptor(NeuMF.self),
+        AlgorithmDescriptor(AutoInt.self),
+        AlgorithmDescriptor(DIN.self),
     ]
 
     public static func descriptor(named name: String) -> AlgorithmDescriptor? { all.first { $0.name == name } }

@@ -89,6 +89,7 @@ enum Op {
     case matmul, add, addBias, mul, scale, concat, gatherRows, gatherDot, layerNorm, gelu, relu, sigmoid, dropout
     case attentionScores, maskedSoftmax, attentionApply, bceWithLogits, softmaxCrossEntropy
     case embeddingBag, tanh, reparameterize, gaussianKL, multinomialNLL, gru
+    case weightedPool, meanSquaredError
 }
 
 /// One recorded op: output, up to three inputs, integer/real parameters and scratch saved for backward.
@@ -223,6 +224,8 @@ public final class Graph {
         case .gaussianKL: gaussianKLBackward(r)
         case .multinomialNLL: multinomialNLLBackward(r)
         case .gru: gruBackward(r)
+        case .weightedPool: weightedPoolBackward(r)
+        case .meanSquaredError: meanSquaredErrorBackward(r)
         }
     }
 }

@@ -17,7 +17,7 @@ extension Graph {
         parallelChunks(count: b, threads: threads) { _, range in
             for bi in range { for h in 0..<heads {
                 let off = bi * l * d + h * dh
-                BLAS.sgemm(transB: true, m: l, n: l, k: dh, alpha: scale, a: Q + off, lda: d, b: K + off, ldb: d,
+                headGemm(transB: true, m: l, n: l, k: dh, alpha: scale, a: Q + off, lda: d, b: K + off, ldb: d,
                            c: S + (bi * heads + h) * l * l, ldc: l)
             } }
         }
@@ -34,10 +34,10 @@ extension Graph {
             for bi in range { for h in 0..<heads {
                 let off = bi * l * d + h * dh, s = dS + (bi * heads + h) * l * l
                 if let dQ {
-                    BLAS.sgemm(m: l, n: dh, k: l, alpha: scale, a: s, lda: l, b: K + off, ldb: d, beta: 1, c: dQ + off, ldc: d)
+                    headGemm(m: l, n: dh, k: l, alpha: scale, a: s, lda: l, b: K + off, ldb: d, beta: 1, c: dQ + off, ldc: d)
                 }
                 if let dK {
-                    BLAS.sgemm(transA: true, m: l, n: dh, k: l, alpha: scale, a: s, lda: l, b: Q + off, ldb: d, beta: 1,
+                    headGemm(transA: true, m: l, n: dh, k: l, alpha: scale, a: s, lda: l, b: Q + off, ldb: d, beta: 1,
                                c: dK + off, ldc: d)
                 }
             } }
@@ -101,7 +101,7 @@ extension Graph {
         parallelChunks(count: b, threads: threads) { _, range in
             for bi in range { for h in 0..<heads {
                 let off = bi * l * d + h * dh
-                BLAS.sgemm(m: l, n: dh, k: l, a: P + (bi * heads + h) * l * l, lda: l, b: V + off, ldb: d, c: O + off, ldc: d)
+                headGemm(m: l, n: dh, k: l, a: P + (bi * heads + h) * l * l, lda: l, b: V + off, ldb: d, c: O + off, ldc: d)
             } }
         }
         record(Record(op: .attentionApply, out: out.id, a: p.id, b: v.id, i0: b, i1: l, i2: heads))
@@ -117,10 +117,10 @@ extension Graph {
             for bi in range { for h in 0..<heads {
                 let off = bi * l * d + h * dh, pm = (bi * heads + h) * l * l
                 if let dP {
-                    BLAS.sgemm(transB: true, m: l, n: l, k: dh, a: dO + off, lda: d, b: V + off, ldb: d, beta: 1, c: dP + pm, ldc: l)
+                    headGemm(transB: true, m: l, n: l, k: dh, a: dO + off, lda: d, b: V + off, ldb: d, beta: 1, c: dP + pm, ldc: l)
                 }
                 if let dV {
-                    BLAS.sgemm(transA: true, m: l, n: dh, k: l, a: P + pm, lda: l, b: dO + off, ldb: d, beta: 1, c: dV + off, ldc: d)
+                    headGemm(transA: true, m: l, n: dh, k: l, a: P + pm, lda: l, b: dO + off, ldb: d, beta: 1, c: dV + off, ldc: d)
                 }
             } }
         }

@@ -1,0 +1,180 @@
+import RecbenchCore
+import RecbenchAlgorithms
+
+/// DIN, the deep interest network (Zhou et al. 2018): the candidate item c (its ID and attribute
+/// embeddings side by side) attends over the user's most recent `max_length` training items h_j
+/// (the candidate itself left out) through an activation unit, a ReLU layer on [h, c, h − c, h ⊙ c]
+/// and a linear output; as in the paper the weights are not softmax-normalised, so their sum keeps
+/// the intensity of the user's interest. The difference is linear in h and c, so its weights fold
+/// into theirs: the unit is computed as ReLU(W_h·h + W_c·c + W_p·(h ⊙ c) + b), the same functions
+/// at half the cost. The weighted sum of the h_j, the profile (user ID and attribute embeddings)
+/// and c feed an MLP (ReLU layers of `hidden_size`, each next one 40 % as wide: 200 → 80) with a
+/// linear output, plus with `linear_terms` a first-order weight per feature. Rating task: squared
+/// error; ranking task: binary cross-entropy against sampled negatives.
+public final class DIN: RatingPredictor {
+    public struct Config: AlgorithmConfig {
+        public static let budgetParameter: String? = "epochs"
+        public static let parameters: [ParameterSpec] = [
+            .integer("embedding_size", default: 16, min: 1, max: 1024, "Embedding size of each field."),
+            .integer("max_length", default: 20, min: 1, max: 4096, "Most recent training items the candidate attends over."),
+            .integer("attention_size", default: 36, min: 1, max: 4096, "Hidden ReLU units of the activation unit."),
+            .integer("hidden_size", default: 200, min: 1, max: 65536, "Width of the MLP's first hidden layer."),
+            .integer("mlp_layers", default: 2, min: 1, max: 8, "Hidden ReLU layers of the MLP, each 40 % as wide as the last."),
+            .real("dropout", default: 0, min: 0, max: 0.95, "Dropout after each hidden MLP layer."),
+            .boolean("user_attributes", default: true, "Add each user feature group to the profile."),
+            .boolean("item_attributes", default: true, "Add each item feature group to the item embeddings."),
+            .boolean("linear_terms", default: true, "Add a first-order weight per feature to the output."),
+        ] + FieldTrainingSettings.parameters
+        /// The activation unit's input per step: batch × (1 + negatives) × max_length × item width.
+        public static let constraints: [ParameterConstraint] = [
+            .product(["batch_size", "negatives", "max_length", "embedding_size"], atMost: 1 << 24,
+                     "floats per item field in a step's history embeddings"),
+        ]
+        public var embeddingSize: Int, maxLength: Int, attentionSize: Int, hiddenSize: Int, mlpLayers: Int
+        public var dropout: Double, userAttributes: Bool, itemAttributes: Bool, linearTerms: Bool
+        var training: FieldTrainingSettings
+        public init(_ v: ParameterValues) {
+            embeddingSize = v.int("embedding_size"); maxLength = v.int("max_length"); attentionSize = v.int("attention_size")
+            hiddenSize = v.int("hidden_size"); mlpLayers = v.int("mlp_layers"); dropout = v.real("dropout")
+            userAttributes = v.bool("user_attributes"); itemAttributes = v.bool("item_attributes")
+            linearTerms = v.bool("linear_terms"); training = FieldTrainingSettings(v)
+        }
+    }
+    public static let name = "DIN"
+    public static let summary = "Deep interest network: the candidate attends over the user's past items (DIN)."
+    public static let tasks: Set<RecommendationTask> = [.rating, .ranking]
+
+    public let config: Config
+    let graphs = GraphCache()
+    var fields: FeatureFields!
+    /// Time-ordered training items per user.
+    var histories: [[Int32]] = []
+    var table: Parameter!, linear: Parameter!
+    var unitHistory: Parameter!, unitCandidate: Parameter!, unitProduct: Parameter!, unitBias: Parameter!
+    var unitOut: Linear!
+    var tower: [Linear] = []
+    var head: Linear!
+    var parameters: [Parameter] = []
+    var itemCount = 0
+    var ratingRange: ClosedRange<Float>?
+
+    public init(config: Config) { self.config = config }
+
+    func build(_ data: TrainingData, seed: UInt64) {
+        var rng = RandomSource(seed: seed, stream: "din-init")
+        fields = FeatureFields(data, userAttributes: config.userAttributes, itemAttributes: config.itemAttributes,
+                               history: false)
+        histories = data.interactions.histories()
+        itemCount = data.itemCount
+        let d = config.embeddingSize, item = fields.itemFields * d, a = config.attentionSize
+        table = Parameter("fields", Shape(fields.featureCount, d)); table.fillNormal(std: 0.01, rng: &rng)
+        linear = Parameter("linear", Shape(fields.featureCount, 1))
+        unitHistory = Parameter("unit.history", Shape(item, a)); unitCandidate = Parameter("unit.candidate", Shape(item, a))
+        unitProduct = Parameter("unit.product", Shape(item, a)); unitBias = Parameter("unit.bias", Shape(a))
+        for p in [unitHistory!, unitCandidate!, unitProduct!] { p.fillXavier(rng: &rng) }
+        unitOut = Linear("unit.out", a, 1, rng: &rng)
+        var width = fields.userFields * d + 2 * item, next = config.hiddenSize
+        tower = (0..<config.mlpLayers).map { k in
+            defer { width = next; next = max(1, next * 2 / 5) }
+            return Linear("mlp\(k)", width, next, rng: &rng)
+        }
+        head = Linear("head", width, 1, rng: &rng)
+        var all: [Parameter] = [table, linear, unitHistory, unitCandidate, unitProduct, unitBias]
+        for list in [unitOut.parameters, tower.flatMap(\.parameters), head.parameters] { all += list }
+        parameters = all
+        ratingRange = nil
+        if data.task == .rating, let lo = data.interactions.byUser.values.min(), let hi = data.interactions.byUser.values.max() {
+            ratingRange = lo...hi
+            let mean = data.interactions.byUser.values.reduce(0, +) / Float(max(1, data.interactions.nnz))
+            head.bias.values = [mean]
+        }
+    }
+
+    /// The past items `candidate` attends over for `user`: the most recent `max_length` training
+    /// items other than the candidate, oldest first.
+    func pastItems(user: Int32, candidate: Int32) -> [Int32] {
+        guard user >= 0 && Int(user) < histories.count else { return [] }
+        var out = [Int32]()
+        for i in histories[Int(user)].reversed() where i != candidate {
+            out.append(i); if out.count == config.maxLength { break }
+        }
+        return out.reversed()
+    }
+
+    /// Outputs for the pairs; `weights` receives the activation weights [B, N] and the past items.
+    func forward(_ g: Graph, users: [Int32], items: [Int32], weights: ((Tensor, [[Int32]]) -> Void)? = nil) -> Tensor {
+        let n = users.count, d = config.embeddingSize, fu = fields.userFields, fi = fields.itemFields
+        let length = config.maxLength, width = fi * d
+        var profile = BagBatch(), candidate = BagBatch(), past = BagBatch()
+        var mask = [Float](repeating: 0, count: n * length), spread = [Int32](), kept = [[Int32]]()
+        for (k, (u, i)) in zip(users, items).enumerated() {
+            profile.append(fields.user, entity: Int(u)); candidate.append(fields.item, entity: Int(i))
+            let h = pastItems(user: u, candidate: i)
+            for j in 0..<length {
+                if j < h.count { past.append(fields.item, entity: Int(h[j])); mask[k * length + j] = 1 }
+                else { past.appendEmpty(fi) }
+                spread.append(Int32(k))
+            }
+            if weights != nil { kept.append(h) }
+        }
+        let t = g.parameter(table)
+        let p = g.reshape(g.embeddingBag(t, offsets: profile.offsets, indices: profile.indices, weights: profile.weights),
+                          Shape(n, fu * d))
+        let c = g.reshape(g.embeddingBag(t, offsets: candidate.offsets, indices: candidate.indices,
+                                         weights: candidate.weights), Shape(n, width))
+        let h = g.reshape(g.embeddingBag(t, offsets: past.offsets, indices: past.indices, weights: past.weights),
+                          Shape(n, length, width))
+        // Activation unit: ReLU(W_h·h + W_c·c + W_p·(h ⊙ c) + b) → linear → weight per past item.
+        let cs = g.gatherRows(c, spread, shape: Shape(n, length, width))
+        let hc = g.matmul(h, g.parameter(unitHistory))
+        let cc = g.gatherRows(g.matmul(c, g.parameter(unitCandidate)), spread, shape: Shape(n, length, config.attentionSize))
+        let pc = g.matmul(g.mul(h, cs), g.parameter(unitProduct))
+        let hidden = g.relu(g.addBias(g.add(g.add(hc, cc), pc), g.parameter(unitBias)))
+        let w = g.mul(unitOut(g, hidden), g.input(Shape(n, length, 1), mask))
+        weights?(w, kept)
+        var z = g.concat(g.concat(p, g.weightedPool(w, h)), c)
+        for layer in tower { z = g.dropout(g.relu(layer(g, z)), Float(config.dropout)) }
+        var out = head(g, z)
+        if config.linearTerms {
+            let l = g.parameter(linear)
+            out = g.add(out, g.add(
+                g.embeddingBag(l, offsets: profile.merged(every: fu), indices: profile.indices, weights: profile.weights),
+                g.embeddingBag(l, offsets: candidate.merged(every: fi), indices: candidate.indices,
+                               weights: candidate.weights)))
+        }
+        return out
+    }
+
+    public func fit(_ data: TrainingData, context: FitContext) throws {
+        build(data, seed: context.seed)
+        var noDecay: [Parameter] = [linear, unitBias]
+        for list in [unitOut.noDecay, tower.flatMap(\.noDecay), head.noDecay] { noDecay += list }
+        try trainFieldModel(data, context: context, settings: config.training, parameters: parameters,
+                            noDecay: noDecay, model: self) { g, u, i in self.forward(g, users: u, items: i) }
+    }
+
+    public func predict(users: [Int32], items: [Int32]) -> [Float] {
+        let out = pairOutputs(users: users, items: items, graphs: graphs) { g, u, i in self.forward(g, users: u, items: i) }
+        guard let r = ratingRange else { return out }
+        return out.map { min(r.upperBound, max(r.lowerBound, $0)) }
+    }
+
+    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
+        allItemOutputs(users: users, itemCount: itemCount, graphs: graphs, forward: { g, u, i in
+            self.forward(g, users: u, items: i)
+        }, into: scores)
+    }
+
+    /// The activation weight of each past item `user`'s history gives `item` (not normalised, as
+    /// in the paper), oldest first.
+    public func attentionWeights(user: Int32, item: Int32) -> [(item: Int32, weight: Float)] {
+        graphs.withGraph { g in
+            var result: [(item: Int32, weight: Float)] = []
+            _ = forward(g, users: [user], items: [item]) { w, kept in
+                let v = g.value(w)
+                result = kept[0].enumerated().map { ($1, v[$0]) }
+            }
+            return result
+        }
+    }
+}

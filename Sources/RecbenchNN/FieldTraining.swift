@@ -1,0 +1,105 @@
+import RecbenchCore
+import RecbenchAlgorithms
+import Dispatch
+
+/// The optimisation settings the field models (AutoInt, DIN) share, declared once.
+struct FieldTrainingSettings: Sendable {
+    var learningRate: Float, weightDecay: Float, batchSize: Int, epochs: Int, negatives: Int, patience: Int
+
+    static let parameters: [ParameterSpec] = [
+        .real("learning_rate", default: 1e-3, exclusiveMin: true, "Adam step size."),
+        .real("weight_decay", default: 0, "Decoupled weight decay (AdamW) when > 0."),
+        .integer("batch_size", default: 512, min: 1, max: 1 << 20,
+                 "Examples per step (ranking: positives per step, each with its negatives)."),
+        .integer("epochs", default: 30, min: 1, max: 100_000, "Most passes over the training interactions."),
+        .integer("negatives", default: 4, min: 1, max: 1000,
+                 "Ranking task: sampled non-interacted items per positive (binary cross-entropy)."),
+        .patience(default: 5, unit: "epochs"),
+    ]
+
+    init(_ v: ParameterValues) {
+        learningRate = Float(v.real("learning_rate")); weightDecay = Float(v.real("weight_decay"))
+        batchSize = v.int("batch_size"); epochs = v.int("epochs"); negatives = v.int("negatives")
+        patience = v.int("patience")
+    }
+}
+
+/// Pairwise forward passes: `forward(g, users, items)` gives one output per (users[k], items[k]).
+typealias PairForward = (Graph, [Int32], [Int32]) -> Tensor
+
+/// The field models' fit: the rating task regresses ratings with squared error, the ranking task
+/// classifies each training interaction against `negatives` uniformly sampled non-interacted
+/// items with binary cross-entropy. Epochs run in the shared `TrainingLoop`, which validates on
+/// the runner's metric when the trial has a validation part and restores the best epoch.
+func trainFieldModel(_ data: TrainingData, context: FitContext, settings s: FieldTrainingSettings,
+                     parameters: [Parameter], noDecay: [Parameter], model: any Recommender,
+                     forward: PairForward) throws {
+    let m = data.interactions
+    var triples: [(Int32, Int32, Float)] = []
+    triples.reserveCapacity(m.nnz)
+    for u in 0..<m.userCount {
+        for p in m.byUser.rowRange(u) { triples.append((Int32(u), m.byUser.indices[p], m.byUser.values[p])) }
+    }
+    guard !triples.isEmpty else { return }
+    let rating = data.task == .rating
+    let adam = Adam(parameters: parameters, learningRate: s.learningRate, weightDecay: s.weightDecay,
+                    decoupledWeightDecay: s.weightDecay > 0, noDecay: Set(noDecay.map(ObjectIdentifier.init)))
+    let sampler = NegativeSampler(histories: (0..<m.userCount).map { Array(m.items(of: $0)) }, itemCount: m.itemCount)
+    let g = Graph(training: true, threads: context.threads, seed: context.seed)
+    var rng = context.random("field-model-batches")
+    var us = [Int32](), its = [Int32](), ys = [Float]()
+    let ones = [Float](repeating: 1, count: s.batchSize * (1 + s.negatives))
+    try TrainingLoop(iterations: s.epochs, patience: s.patience, unit: "epoch").run(
+        context: context, model: model, snapshot: { ParameterSnapshot(parameters) }, restore: { $0.restore(parameters) }
+    ) { _ in
+        let start = DispatchTime.now().uptimeNanoseconds
+        rng.shuffle(&triples)
+        var lossSum = 0.0, steps = 0
+        for first in stride(from: 0, to: triples.count, by: s.batchSize) {
+            us.removeAll(keepingCapacity: true); its.removeAll(keepingCapacity: true); ys.removeAll(keepingCapacity: true)
+            for (u, i, r) in triples[first..<min(triples.count, first + s.batchSize)] {
+                us.append(u); its.append(i); ys.append(rating ? r : 1)
+                if !rating {
+                    for _ in 0..<s.negatives { us.append(u); its.append(sampler.draw(for: Int(u), rng: &rng)); ys.append(0) }
+                }
+            }
+            g.reset()
+            let out = forward(g, us, its)
+            let loss = rating ? g.meanSquaredError(out, targets: ys)
+                : g.binaryCrossEntropy(logits: out, targets: ys, weights: Array(ones[0..<ys.count]))
+            g.backward(loss)
+            adam.update()
+            lossSum += Double(g.scalar(loss)); steps += 1
+        }
+        return ["loss": lossSum / Double(max(1, steps)),
+                "epoch_seconds": Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9]
+    }
+}
+
+/// Outputs for pairs, in blocks of `block` pairs on cached inference graphs (safe concurrently).
+func pairOutputs(users: [Int32], items: [Int32], graphs: GraphCache, block: Int = 4096,
+                 forward: PairForward) -> [Float] {
+    var out = [Float](repeating: 0, count: users.count)
+    for first in stride(from: 0, to: users.count, by: block) {
+        let end = min(users.count, first + block)
+        graphs.withGraph { g in
+            let t = forward(g, Array(users[first..<end]), Array(items[first..<end]))
+            for k in first..<end { out[k] = g.value(t)[k - first] }
+        }
+    }
+    return out
+}
+
+/// Every item's output for each user (row-major users × items), through `pairOutputs`.
+func allItemOutputs(users: [Int32], itemCount n: Int, graphs: GraphCache, forward: PairForward,
+                    into scores: UnsafeMutableBufferPointer<Float>) {
+    let perBlock = max(1, 8192 / max(1, n))
+    for first in stride(from: 0, to: users.count, by: perBlock) {
+        let part = users[first..<min(users.count, first + perBlock)]
+        var us = [Int32](), its = [Int32]()
+        us.reserveCapacity(part.count * n); its.reserveCapacity(part.count * n)
+        for u in part { for i in 0..<n { us.append(u); its.append(Int32(i)) } }
+        let values = pairOutputs(users: us, items: its, graphs: graphs, block: us.count, forward: forward)
+        for (k, v) in values.enumerated() { scores[first * n + k] = v }
+    }
+}

@@ -1,0 +1,30 @@
+import RecbenchCore
+
+/// The per-(batch, head) products of the attention ops. Field attention (AutoInt: ~10 fields,
+/// heads of 16) makes thousands of products of a few hundred multiply-adds per step, where a
+/// BLAS call's fixed cost (argument checks, buffer lock, packing) dominates; below `limit`
+/// multiply-adds a plain loop computes the same C = alpha · op(A) · op(B) + beta · C, and
+/// sequence attention (50 × 50 × 32 and up) still goes to BLAS.
+@inline(__always)
+func headGemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
+              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, limit: Int = 8192) {
+    guard m * n * k <= limit else {
+        BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                   beta: beta, c: c, ldc: ldc)
+        return
+    }
+    // A[i, p] is a[i·lda + p] (or a[p·lda + i] transposed); B[p, j] likewise.
+    let (ai, ap) = transA ? (1, lda) : (lda, 1)
+    let (bp, bj) = transB ? (1, ldb) : (ldb, 1)
+    for i in 0..<m {
+        let cr = c + i * ldc
+        if beta == 0 { cr.update(repeating: 0, count: n) } else if beta != 1 { for j in 0..<n { cr[j] *= beta } }
+        for p in 0..<k {
+            let x = alpha * a[i * ai + p * ap]
+            if x == 0 { continue }
+            let br = b + p * bp
+            if bj == 1 { for j in 0..<n { cr[j] += x * br[j] } } else { for j in 0..<n { cr[j] += x * br[j * bj] } }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Testing
+import RecbenchCore
+import RecbenchAlgorithms
+@testable import RecbenchNN
+
+/// Users with three categorical attributes ("planted", "noise1", "noise2", 4 levels each) and items
+/// with one ("kind", 4 levels). Only "planted" matters: a user rates 5 the items whose kind equals
+/// their planted level and 1 the rest. Each user rates `perUser` random items.
+func plantedFieldData(users: Int = 300, items: Int = 40, perUser: Int = 12, seed: UInt64 = 5,
+                      noiseEffects: Bool = false) -> TrainingData {
+    var rng = RandomSource(seed: seed)
+    let levels = (0..<3).map { _ in (0..<users).map { _ in rng.nextInt(below: 4) } }
+    let kind = (0..<items).map { $0 % 4 }
+    var us = [Int32](), its = [Int32](), rs = [Float]()
+    for u in 0..<users {
+        var chosen = Set<Int>()
+        while chosen.count < perUser { chosen.insert(rng.nextInt(below: items)) }
+        for i in chosen.sorted() { us.append(Int32(u)); its.append(Int32(i)); rs.append((kind[i] == levels[0][u] ? 4 : 1) + (noiseEffects ? Float(levels[1][u] + levels[2][u]) / 6 : 0)) }
+    }
+    let m = InteractionMatrix(userCount: users, itemCount: items, users: us, items: its, values: rs)
+    let userFeatures = FeatureTable(groups: ["planted", "noise1", "noise2"].enumerated().map { k, name in
+        FeatureGroup(name: name, categories: levels[k].map { "L\($0)" })
+    })
+    let itemFeatures = FeatureTable(groups: [FeatureGroup(name: "kind", categories: kind.map { "K\($0)" })])
+    return TrainingData(task: .rating, interactions: m, userFeatures: userFeatures, itemFeatures: itemFeatures)
+}
+
+/// Items 1… fall into two kinds (odd = A, even = B); item 0 is a trigger half of the users have
+/// rated. Kind-A items get 5 from users with the trigger and 1 from the others; kind-B items and
+/// the trigger get 3 from everyone. So only the trigger among a user's past items says how they
+/// rate a kind-A candidate.
+func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed: UInt64 = 9) -> TrainingData {
+    var rng = RandomSource(seed: seed)
+    var us = [Int32](), its = [Int32](), rs = [Float](), ts = [Int64]()
+    for u in 0..<users {
+        let triggered = u % 2 == 0
+        var chosen = Set<Int>()
+        while chosen.count < perUser { chosen.insert(1 + rng.nextInt(below: items - 1)) }
+        var list = chosen.sorted()
+        if triggered { list.insert(0, at: rng.nextInt(below: list.count + 1)) }
+        for (t, i) in list.enumerated() {
+            us.append(Int32(u)); its.append(Int32(i)); ts.append(Int64(t))
+            rs.append(i == 0 || i % 2 == 0 ? 3 : (triggered ? 5 : 1))
+        }
+    }
+    let m = InteractionMatrix(userCount: users, itemCount: items, users: us, items: its, values: rs, timestamps: ts)
+    return TrainingData(task: .rating, interactions: m)
+}
+
+@Suite struct FieldModelTests {
+    @Test func weightedPoolAndReshape() {
+        let w = randomParameter("w", Shape(2, 3)), v = randomParameter("v", Shape(2, 3, 4)), b = randomParameter("b", Shape(12, 2))
+        #expect(gradientCheck([w, v]) { g in g.weightedPool(g.parameter(w), g.parameter(v)) } <= 0)
+        // Through a reshape (a view) the gradient reaches the original tensor.
+        #expect(gradientCheck([v, b]) { g in g.matmul(g.reshape(g.parameter(v), Shape(2, 12)), g.parameter(b)) } <= 0)
+        // Hand-computed: rows [1, 2] and [3, 4] weighted 2 and −1 give [−1, 0].
+        let g = Graph()
+        let out = g.weightedPool(g.input(Shape(1, 2), [2, -1]), g.input(Shape(1, 2, 2), [1, 2, 3, 4]))
+        #expect(g.values(out) == [-1, 0])
+    }
+
+    @Test func meanSquaredError() {
+        let x = randomParameter("x", Shape(5, 1))
+        let targets: [Float] = [1, 2, 3, 4, 5]
+        #expect(gradientCheck([x]) { g in g.meanSquaredError(g.parameter(x), targets: targets) } <= 0)
+        let g = Graph()
+        // ((1−2)² + (4−2)²) / 2 = 2.5
+        #expect(g.scalar(g.meanSquaredError(g.input(Shape(2), [1, 4]), targets: [2, 2])) == 2.5)
+    }
+
+    static func values(_ specs: [ParameterSpec], _ overrides: [String: ParameterValue]) -> ParameterValues {
+        ParameterValues(specs: specs, overrides: overrides)
+    }
+
+    /// The whole AutoInt forward pass (field embedding bags with a multi-hot history field, two
+    /// interacting layers of two heads with residual ReLU, linear output and first-order terms)
+    /// against finite differences on every parameter. Central differences are wrong where a ReLU
+    /// input lies within ε of 0; the parameter draws 5 and 7 have none (draws 6 and 8 do, and fail
+    /// by the same margin at ε = 10⁻² and 3·10⁻³, the kink's signature, in layer-0 parameters only).
+    @Test(arguments: [5, 7] as [UInt64]) func autoIntGradients(_ seed: UInt64) {
+        let data = plantedFieldData(users: 6, items: 5, perUser: 3)
+        let model = AutoInt(config: .init(Self.values(AutoInt.Config.parameters, [
+            "embedding_size": .int(3), "heads": .int(2), "attention_size": .int(2), "layers": .int(2), "history": .bool(true),
+        ])))
+        model.build(data, seed: 3)
+        var rng = RandomSource(seed: seed)
+        for p in model.parameters { p.fillNormal(std: 0.5, rng: &rng) }
+        #expect(gradientCheck(model.parameters) { g in model.forward(g, users: [0, 3, 5], items: [1, 4, 2]) } <= 0)
+    }
+
+    /// The whole DIN forward pass (activation unit, weighted pooling with padding, MLP).
+    @Test func dinGradients() {
+        let data = plantedItemData(users: 4, items: 7, perUser: 3)
+        let model = DIN(config: .init(Self.values(DIN.Config.parameters, [
+            "embedding_size": .int(3), "max_length": .int(5), "attention_size": .int(3), "hidden_size": .int(4),
+        ])))
+        model.build(data, seed: 3)
+        var rng = RandomSource(seed: 4)
+        for p in model.parameters { p.fillNormal(std: 0.5, rng: &rng) }
+        #expect(gradientCheck(model.parameters) { g in model.forward(g, users: [0, 1, 3], items: [1, 2, 0]) } <= 0)
+    }
+
+    /// Only the "planted" user field predicts the rating, jointly with the item's kind (5 when they
+    /// match, else 1), so the model must relate the two fields through attention. After fitting the
+    /// data (training RMSE < 0.1), the attention the item's kind field pays to the planted field
+    /// must exceed twice what it pays to either noise field, and so must the attention the planted
+    /// field receives averaged over all querying fields (×1.5). Measured: 0.270 vs 0.103 and 0.258
+    /// vs 0.127 (a uniform softmax would give each of the six fields 0.167).
+    @Test func autoIntAttendsToThePlantedField() throws {
+        let data = plantedFieldData()
+        let model = AutoInt(config: .init(Self.values(AutoInt.Config.parameters, [
+            "embedding_size": .int(8), "heads": .int(1), "attention_size": .int(8), "layers": .int(1),
+            "epochs": .int(40), "batch_size": .int(128), "learning_rate": .real(0.01), "linear_terms": .bool(false),
+        ])))
+        try model.fit(data, context: FitContext(seed: 1))
+        let m = data.interactions
+        var users = [Int32](), items = [Int32]()
+        for u in 0..<m.userCount { for i in m.items(of: u) { users.append(Int32(u)); items.append(i) } }
+        let p = model.predict(users: users, items: items)
+        let rmse = (zip(p, m.byUser.values).map { Double(($0 - $1) * ($0 - $1)) }.reduce(0, +) / Double(p.count)).squareRoot()
+        #expect(rmse < 0.1, "training RMSE \(rmse)")
+        for (query, factor) in [("item:kind", 2), (nil, 1.5)] as [(String?, Float)] {
+            var total = [String: Float]()
+            for u in 0..<30 {
+                for (name, w) in model.attentionWeights(user: Int32(u), item: Int32(u % 40), query: query) { total[name, default: 0] += w }
+            }
+            #expect(abs(total.values.reduce(0, +) / 30 - 1) < 1e-4)
+            let planted = total["user:planted"]!, noise = max(total["user:noise1"]!, total["user:noise2"]!)
+            #expect(planted > factor * noise, "query \(query ?? "all"): planted \(planted / 30) vs noise \(noise / 30)")
+        }
+    }
+
+    /// A kind-A candidate's rating depends only on whether the trigger item is among the user's
+    /// past items: DIN's activation weight on the trigger must be, on average over triggered users,
+    /// over 3 times the mean |weight| of their other past items (1 if the unit ignored the item).
+    @Test func dinAttendsToThePlantedItem() throws {
+        let data = plantedItemData()
+        let model = DIN(config: .init(Self.values(DIN.Config.parameters, [
+            "embedding_size": .int(8), "attention_size": .int(16), "hidden_size": .int(32), "mlp_layers": .int(1),
+            "epochs": .int(40), "batch_size": .int(128), "learning_rate": .real(0.01), "linear_terms": .bool(false),
+        ])))
+        try model.fit(data, context: FitContext(seed: 1))
+        var ratios = [Double]()
+        for u in stride(from: 0, to: 60, by: 2) {
+            let w = model.attentionWeights(user: Int32(u), item: 1)
+            let trigger = abs(w.first { $0.item == 0 }!.weight), others = w.filter { $0.item != 0 }.map { abs($0.weight) }
+            ratios.append(Double(trigger) / (Double(others.reduce(0, +)) / Double(others.count)))
+        }
+        let mean = ratios.reduce(0, +) / Double(ratios.count)
+        #expect(mean > 3, "trigger's |weight| over the others' mean: \(mean)")
+    }
+}
