@@ -15,12 +15,14 @@ export RECBENCH_DATA_DIR ?= $(shell [ -d ../shared/datasets ] && cd ../shared/da
 # `make install`: the binary to $(PREFIX)/bin, the data-set registry to $(PREFIX)/share/recbench/datasets.
 PREFIX ?= $(HOME)/.local
 
-.PHONY: deps build install uninstall demo test regression readme-check test-slurm baselines schema fuzz clean help
+.PHONY: deps build install uninstall demo test lint format regression readme-check test-slurm baselines schema fuzz clean help
 
 help:
 	@echo "make demo       install dependencies, build (release), run experiments/quickstart.json"
 	@echo "make install    build (release) and install recbench + its data-set registry under PREFIX ($(PREFIX))"
 	@echo "make test       install dependencies, build binary + tests once (release), run the suite, then the regression gate"
+	@echo "make lint       check the formatting of every Swift file (swift format, .swift-format: 120 columns, 4 spaces)"
+	@echo "make format     reformat every Swift file in place"
 	@echo "make readme-check run every README command in a scratch copy (scripts/readme-commands.sh; ~1.5 min with MovieLens)"
 	@echo "make regression run experiments/ci-regression.json and check it against results/baselines/ (needs MovieLens 100K)"
 	@echo "make test-slurm start a one-node Slurm (root; installs slurm-wlm, munge), run a 4-shard array, compare with one process"
@@ -106,3 +108,12 @@ fuzz: deps
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# Formatting: `swift format` ships with the toolchain; the rules are in .swift-format.
+SWIFT_FILES = Sources Tests Plugins Package.swift Benchmarks
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel $(SWIFT_FILES)
+
+format:
+	$(SWIFT) format format --in-place --recursive --parallel $(SWIFT_FILES)
+

@@ -8,17 +8,17 @@ let package = Package(
     platforms: [.macOS(.v13)],
     dependencies: [
         .package(name: "Recbench", path: ".."),
-        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"])
     ],
     targets: [
         .executableTarget(
             name: "RecbenchBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "RecbenchExperiment", package: "Recbench"),
+                .product(name: "RecbenchExperiment", package: "Recbench")
             ],
             path: "Benchmarks/RecbenchBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        )
     ]
 )

@@ -9,10 +9,13 @@ struct BuildInfoPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let output = context.pluginWorkDirectoryURL.appending(path: "generated")
         let script = context.package.directoryURL.appending(path: "scripts/build-info.sh")
-        return [.prebuildCommand(displayName: "Recording the commit Recbench is built from",
-                                 executable: URL(fileURLWithPath: "/bin/sh"),
-                                 arguments: [script.path, context.package.directoryURL.path, output.path],
-                                 environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"],
-                                 outputFilesDirectory: output)]
+        return [
+            .prebuildCommand(
+                displayName: "Recording the commit Recbench is built from",
+                executable: URL(fileURLWithPath: "/bin/sh"),
+                arguments: [script.path, context.package.directoryURL.path, output.path],
+                environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"],
+                outputFilesDirectory: output)
+        ]
     }
 }

@@ -30,29 +30,32 @@ public final class BPR: FactorModel {
         public static let parameters: [ParameterSpec] = [
             .integer("factors", default: 64, min: 1, max: 4096, "Latent dimensions d (plus the item bias)."),
             .integer("epochs", default: 100, min: 1, max: 100_000, "Passes of samples_per_epoch triples."),
-            .integer("samples_per_epoch", default: 0, min: 0, max: 1_000_000_000,
-                     "Triples per epoch (0 = number of training interactions)."),
+            .integer(
+                "samples_per_epoch", default: 0, min: 0, max: 1_000_000_000,
+                "Triples per epoch (0 = number of training interactions)."),
             .real("learning_rate", default: 0.1, exclusiveMin: true, "Initial SGD step η."),
             .learningRateDecay(default: 0.97),
             .real("regularization", default: 0.02, "λ on the factors and biases touched by each step."),
             .real("init_std", default: 0.1, "Standard deviation of the Gaussian initial factors."),
             .boolean("verify_negatives", default: true, "Redraw a negative that is one of the user's items."),
-            .patience(default: 0, unit: "epochs"),
+            .patience(default: 0, unit: "epochs")
         ]
         /// About 10¹¹ SGD steps is hours of one core; more would make the trial practically endless.
         public static let constraints: [ParameterConstraint] = [
-            .product(["epochs", "samples_per_epoch"], atMost: 100_000_000_000, "SGD steps"),
+            .product(["epochs", "samples_per_epoch"], atMost: 100_000_000_000, "SGD steps")
         ]
         public var factors: Int, epochs: Int, samplesPerEpoch: Int, learningRate: Double, lrDecay: Double
         public var regularization: Double, initStd: Double, verifyNegatives: Bool, patience: Int
         public init(_ v: ParameterValues) {
             factors = v.int("factors"); epochs = v.int("epochs"); samplesPerEpoch = v.int("samples_per_epoch")
-            learningRate = v.real("learning_rate"); lrDecay = v.real("learning_rate_decay"); regularization = v.real("regularization")
+            learningRate = v.real("learning_rate"); lrDecay = v.real("learning_rate_decay");
+            regularization = v.real("regularization")
             initStd = v.real("init_std"); verifyNegatives = v.bool("verify_negatives"); patience = v.int("patience")
         }
     }
     public static let name = "BPR"
-    public static let summary = "Pairwise ranking matrix factorisation trained by SGD on sampled triples (Rendle et al. 2009)."
+    public static let summary =
+        "Pairwise ranking matrix factorisation trained by SGD on sampled triples (Rendle et al. 2009)."
     public static let tasks: Set<RecommendationTask> = [.ranking]
     /// Each thread samples its own users' triples from its own stream (see above).
     public static let threadDependent = true
@@ -71,13 +74,14 @@ public final class BPR: FactorModel {
 
     public var factors: LatentFactors { LatentFactors(users: userFactors, items: itemFactors, itemBias: itemBias) }
 
-
     public func fit(_ data: TrainingData, context: FitContext) throws {
         let m = data.interactions, d = config.factors
         let nnz = m.nnz, itemCount = m.itemCount
         let std = Float(config.initStd)
-        userFactors = FactorKernels.gaussianFactors(rows: m.userCount, d: d, std: std, context: context, stream: "bpr-init-users")
-        itemFactors = FactorKernels.gaussianFactors(rows: itemCount, d: d, std: std, context: context, stream: "bpr-init-items")
+        userFactors = FactorKernels.gaussianFactors(
+            rows: m.userCount, d: d, std: std, context: context, stream: "bpr-init-users")
+        itemFactors = FactorKernels.gaussianFactors(
+            rows: itemCount, d: d, std: std, context: context, stream: "bpr-init-items")
         itemBias = [Float](repeating: 0, count: itemCount)
         guard nnz > 0, itemCount > 1 else { return }
 
@@ -93,12 +97,19 @@ public final class BPR: FactorModel {
         var lr = config.learningRate
         var totalSamples = 0, totalTime = 0.0
         // Validation scores the model's own matrices, so the training rows are copied back first.
-        let validation = context.validate.map { v in { self.storeFactors(x, y); return v(self) } }
+        let validation = context.validate.map { v in
+            {
+                self.storeFactors(x, y); return v(self)
+            }
+        }
         var bestRestored = false
 
         try TrainingLoop(iterations: config.epochs, patience: config.patience, unit: "epoch").run(
             context: context, model: self, validation: validation,
-            snapshot: { (userFactors, itemFactors, itemBias) }, restore: { (userFactors, itemFactors, itemBias) = $0; bestRestored = true }
+            snapshot: { (userFactors, itemFactors, itemBias) },
+            restore: {
+                (userFactors, itemFactors, itemBias) = $0; bestRestored = true
+            }
         ) { iteration in
             let epoch = iteration - 1
             var results = [(loss: Double, steps: Int)](repeating: (0, 0), count: threads)
@@ -111,10 +122,11 @@ public final class BPR: FactorModel {
                         parallelChunks(count: threads, threads: threads) { t, _ in
                             let (ip, op, rp) = box.value
                             var stream = context.random("bpr-epoch-\(epoch)-thread-\(t)")
-                            var sampler = TripleSampler(x: x, y: replicas[t], blocks.pairs(t), ip.baseAddress!, op.baseAddress!,
-                                                        seen: seen.bits.map { UnsafePointer($0) }, d: d,
-                                                        pairs: blocks.count(t), items: itemCount, verify: verify,
-                                                        lr: eta, reg: reg, seed: &stream)
+                            var sampler = TripleSampler(
+                                x: x, y: replicas[t], blocks.pairs(t), ip.baseAddress!, op.baseAddress!,
+                                seen: seen.bits.map { UnsafePointer($0) }, d: d,
+                                pairs: blocks.count(t), items: itemCount, verify: verify,
+                                lr: eta, reg: reg, seed: &stream)
                             rp[t] = sampler.run(samples: blocks.samples(in: t, of: samples))
                         }
                     }
@@ -170,15 +182,19 @@ public final class BPR: FactorModel {
     /// One SGD step on the triple; returns σ(m) for the margin m = s(u,i) − s(u,j) before the step
     /// (from the exponential the gradient needs anyway).
     @inline(__always)
-    static func step(x: UnsafeMutablePointer<Float>, yi: UnsafeMutablePointer<Float>, yj: UnsafeMutablePointer<Float>,
-                     bi: UnsafeMutablePointer<Float>, bj: UnsafeMutablePointer<Float>, d: Int, lr: Float, reg: Float) -> Float {
+    static func step(
+        x: UnsafeMutablePointer<Float>, yi: UnsafeMutablePointer<Float>, yj: UnsafeMutablePointer<Float>,
+        bi: UnsafeMutablePointer<Float>, bj: UnsafeMutablePointer<Float>, d: Int, lr: Float, reg: Float
+    ) -> Float {
         var acc = SIMD8<Float>(repeating: 0)
         var k = 0
         let rx = UnsafeMutableRawPointer(x), ri = UnsafeMutableRawPointer(yi), rj = UnsafeMutableRawPointer(yj)
         while k + 8 <= d {
             let o = k * 4
-            acc += rx.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-                * (ri.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) - rj.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self))
+            acc +=
+                rx.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                * (ri.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                    - rj.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self))
             k += 8
         }
         var margin = acc.sum()
@@ -206,7 +222,6 @@ public final class BPR: FactorModel {
         }
         bi.pointee = shrink * bi.pointee + a
         bj.pointee = shrink * bj.pointee - a
-        return em == .infinity ? 1 : em * z   // NaN stays NaN (a diverged model shows as a huge loss)
+        return em == .infinity ? 1 : em * z  // NaN stays NaN (a diverged model shows as a huge loss)
     }
 }
-

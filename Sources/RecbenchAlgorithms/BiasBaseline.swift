@@ -8,10 +8,12 @@ public final class BiasBaseline: RatingPredictor {
         public static let parameters: [ParameterSpec] = [
             .real("item_reg", default: 10, "λ_i: shrinks item biases towards 0 (a damping count)."),
             .real("user_reg", default: 15, "λ_u: shrinks user biases towards 0 (a damping count)."),
-            .integer("iterations", default: 10, min: 1, max: 1000, "Alternating sweeps."),
+            .integer("iterations", default: 10, min: 1, max: 1000, "Alternating sweeps.")
         ]
         public var itemReg: Double, userReg: Double, iterations: Int
-        public init(_ v: ParameterValues) { itemReg = v.real("item_reg"); userReg = v.real("user_reg"); iterations = v.int("iterations") }
+        public init(_ v: ParameterValues) {
+            itemReg = v.real("item_reg"); userReg = v.real("user_reg"); iterations = v.int("iterations")
+        }
     }
     public static let name = "Bias"
     public static let summary = "Global mean plus regularised user and item biases."
@@ -36,12 +38,16 @@ public final class BiasBaseline: RatingPredictor {
         ) { _ in
             for i in 0..<m.itemCount {
                 var s = 0.0
-                for k in m.byItem.rowRange(i) { s += Double(m.byItem.values[k]) - globalMean - userBias[Int(m.byItem.indices[k])] }
+                for k in m.byItem.rowRange(i) {
+                    s += Double(m.byItem.values[k]) - globalMean - userBias[Int(m.byItem.indices[k])]
+                }
                 itemBias[i] = s / (config.itemReg + Double(m.byItem.rowCount(i)))
             }
             for u in 0..<m.userCount {
                 var s = 0.0
-                for k in m.byUser.rowRange(u) { s += Double(m.byUser.values[k]) - globalMean - itemBias[Int(m.byUser.indices[k])] }
+                for k in m.byUser.rowRange(u) {
+                    s += Double(m.byUser.values[k]) - globalMean - itemBias[Int(m.byUser.indices[k])]
+                }
                 userBias[u] = s / (config.userReg + Double(m.byUser.rowCount(u)))
             }
             return ["train_rmse": trainingRMSE(m)]

@@ -17,8 +17,10 @@ public final class EASE: Recommender {
         public static let parameters: [ParameterSpec] = [
             .real("regularization", default: 300, exclusiveMin: true, "λ added to the Gram matrix's diagonal."),
             .boolean("binary", default: true, "Treat every interaction as 1 (ignore rating values)."),
-            .choice("precision", default: Precision.auto,
-                    "Gram matrix and inverse in single (4 bytes per item pair) or double (12) precision; auto = double up to 20,000 items."),
+            .choice(
+                "precision", default: Precision.auto,
+                "Gram matrix and inverse in single (4 bytes per item pair) or double (12) precision; auto = double up to 20,000 items."
+            )
         ]
         public var regularization: Double, binary: Bool, precision: Precision
         public init(_ v: ParameterValues) {
@@ -50,8 +52,9 @@ public final class EASE: Recommender {
         train = m.byUser
         let precision = config.precision != .auto ? config.precision : n <= Self.doubleUpTo ? .double : .single
         precisionUsed = precision
-        try ItemGram.checkFits(model: "EASE in \(precision.rawValue) precision", items: n,
-                               bytes: Self.estimatedBytes(items: n, precision: precision) + 8 * m.nnz)
+        try ItemGram.checkFits(
+            model: "EASE in \(precision.rawValue) precision", items: n,
+            bytes: Self.estimatedBytes(items: n, precision: precision) + 8 * m.nnz)
         // LAPACK runs on OpenBLAS's own thread count: setting it here would change it under
         // concurrent fits (it is process-wide).
         let threads = context.threads, lambda = config.regularization
@@ -65,7 +68,9 @@ public final class EASE: Recommender {
                 try LAPACK.symmetricInverse(n: n, a: out, threads: threads)
                 context.progress(0.9)
                 let diagonal = (0..<n).map { out[$0 * n + $0] }
-                Self.weightsFromInverse(n: n, diagonal: diagonal, threads: threads, into: out) { i, j in out[i * n + j] }
+                Self.weightsFromInverse(n: n, diagonal: diagonal, threads: threads, into: out) { i, j in
+                    out[i * n + j]
+                }
             } else {
                 let p = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n * n))
                 p.initialize(repeating: 0, count: n * n)
@@ -84,8 +89,10 @@ public final class EASE: Recommender {
 
     /// B_ij = −P_ij / P_jj off the diagonal, 0 on it, row by row in parallel. Row i reads only P's
     /// row i, so B may overwrite P in place.
-    static func weightsFromInverse<T: BinaryFloatingPoint>(n: Int, diagonal: [T], threads: Int,
-                                                           into out: UnsafeMutablePointer<Float>, _ p: (Int, Int) -> T) {
+    static func weightsFromInverse<T: BinaryFloatingPoint>(
+        n: Int, diagonal: [T], threads: Int,
+        into out: UnsafeMutablePointer<Float>, _ p: (Int, Int) -> T
+    ) {
         let inverse = diagonal.map { 1 / $0 }
         withoutActuallyEscaping(p) { p in
             let box = UncheckedSendable((p, out))

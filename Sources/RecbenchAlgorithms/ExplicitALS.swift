@@ -25,22 +25,29 @@ public final class ExplicitALS: FactorModel, RatingPredictor {
         public static let parameters: [ParameterSpec] = [
             .integer("factors", default: 100, min: 1, max: 4096, "Latent dimensions d."),
             .integer("iterations", default: 15, min: 1, max: 10_000, "Alternating sweeps (users then items)."),
-            .real("regularization", default: 1.25, exclusiveMin: true, "λ, multiplied by each row's number of ratings raised to ν (ALS-WR, ν = 1, wants about 0.12)."),
-            .real("regularization_exponent", default: 0.5, min: 0, max: 1,
-                  "ν in λ·n^ν: 1 = ALS-WR's weighted-λ, 0 = plain ridge; in between (Rendle et al. 2022, revisiting iALS) regularises heavy rows less than in proportion."),
+            .real(
+                "regularization", default: 1.25, exclusiveMin: true,
+                "λ, multiplied by each row's number of ratings raised to ν (ALS-WR, ν = 1, wants about 0.12)."),
+            .real(
+                "regularization_exponent", default: 0.5, min: 0, max: 1,
+                "ν in λ·n^ν: 1 = ALS-WR's weighted-λ, 0 = plain ridge; in between (Rendle et al. 2022, revisiting iALS) regularises heavy rows less than in proportion."
+            ),
             .real("bias_regularization", default: 1, "λ_b: damping of user and item biases (not scaled by counts)."),
             .real("init_std", default: 0.1, "Standard deviation of the Gaussian initial item factors."),
-            .patience(default: 0),
+            .patience(default: 0)
         ]
-        public var factors: Int, iterations: Int, regularization: Double, regularizationExponent: Double, biasRegularization: Double, initStd: Double, patience: Int
+        public var factors: Int, iterations: Int, regularization: Double, regularizationExponent: Double,
+            biasRegularization: Double, initStd: Double, patience: Int
         public init(_ v: ParameterValues) {
             factors = v.int("factors"); iterations = v.int("iterations"); regularization = v.real("regularization")
             regularizationExponent = v.real("regularization_exponent")
-            biasRegularization = v.real("bias_regularization"); initStd = v.real("init_std"); patience = v.int("patience")
+            biasRegularization = v.real("bias_regularization"); initStd = v.real("init_std");
+            patience = v.int("patience")
         }
     }
     public static let name = "ExplicitALS"
-    public static let summary = "Biased matrix factorisation for ratings by ALS with count-scaled (λ·n^ν) regularisation."
+    public static let summary =
+        "Biased matrix factorisation for ratings by ALS with count-scaled (λ·n^ν) regularisation."
     public static let tasks: Set<RecommendationTask> = [.rating, .ranking]
 
     public let config: Config
@@ -56,17 +63,19 @@ public final class ExplicitALS: FactorModel, RatingPredictor {
     /// μ and b_u do not change a user's ranking, so the factor form carries b_i only.
     public var factors: LatentFactors { LatentFactors(users: userFactors, items: itemFactors, itemBias: itemBias) }
 
-
     /// Predictions clipped to the training ratings' range (a prediction outside it is always worse).
     public func predict(users: [Int32], items: [Int32]) -> [Float] {
         let d = config.factors
-        return userFactors.values.withUnsafeBufferPointer { xp in itemFactors.values.withUnsafeBufferPointer { yp in
-            zip(users, items).map { u, i in
-                let v = globalMean + userBias[Int(u)] + itemBias[Int(i)]
-                    + FactorKernels.dot(xp.baseAddress! + Int(u) * d, yp.baseAddress! + Int(i) * d, d)
-                return min(max(v, ratingRange.lowerBound), ratingRange.upperBound)
+        return userFactors.values.withUnsafeBufferPointer { xp in
+            itemFactors.values.withUnsafeBufferPointer { yp in
+                zip(users, items).map { u, i in
+                    let v =
+                        globalMean + userBias[Int(u)] + itemBias[Int(i)]
+                        + FactorKernels.dot(xp.baseAddress! + Int(u) * d, yp.baseAddress! + Int(i) * d, d)
+                    return min(max(v, ratingRange.lowerBound), ratingRange.upperBound)
+                }
             }
-        } }
+        }
     }
 
     public func fit(_ data: TrainingData, context: FitContext) throws {
@@ -85,8 +94,12 @@ public final class ExplicitALS: FactorModel, RatingPredictor {
             snapshot: { (userFactors, itemFactors, userBias, itemBias) },
             restore: { (userFactors, itemFactors, userBias, itemBias) = $0 }
         ) { _ in
-            try sweep(&userFactors, &userBias, fixed: itemFactors, fixedBias: itemBias, csr: m.byUser, threads: context.threads)
-            try sweep(&itemFactors, &itemBias, fixed: userFactors, fixedBias: userBias, csr: m.byItem, threads: context.threads)
+            try sweep(
+                &userFactors, &userBias, fixed: itemFactors, fixedBias: itemBias, csr: m.byUser,
+                threads: context.threads)
+            try sweep(
+                &itemFactors, &itemBias, fixed: userFactors, fixedBias: userBias, csr: m.byItem,
+                threads: context.threads)
             let (objective, rmse) = loss(m)
             return ["loss": objective, "train_rmse": rmse]
         }
@@ -94,9 +107,12 @@ public final class ExplicitALS: FactorModel, RatingPredictor {
 
     /// Solves each row's (factors, bias) given the other side: z_j = [y_j, 1], target r − μ − b_j,
     /// ridge λ·n_row on the factors and λ_b on the bias.
-    func sweep(_ target: inout DenseMatrix, _ targetBias: inout [Float], fixed: DenseMatrix, fixedBias: [Float],
-               csr: SparseMatrix, threads: Int) throws {
-        let d = config.factors, k = d + 1, rows = target.rows, mu = globalMean, lambda = Float(config.regularization), nu = Float(config.regularizationExponent)
+    func sweep(
+        _ target: inout DenseMatrix, _ targetBias: inout [Float], fixed: DenseMatrix, fixedBias: [Float],
+        csr: SparseMatrix, threads: Int
+    ) throws {
+        let d = config.factors, k = d + 1, rows = target.rows, mu = globalMean, lambda = Float(config.regularization),
+            nu = Float(config.regularizationExponent)
         let biasLambda = Float(config.biasRegularization)
         let block = 128, blocks = (rows + block - 1) / block
         var failed = [Bool](repeating: false, count: blocks)
@@ -125,13 +141,18 @@ public final class ExplicitALS: FactorModel, RatingPredictor {
                                         s.w[j] = 1; s.t[j] = csr.values[lo + j] - mu - fb[i]
                                     }
                                     do {
-                                        try NormalEquations.solveCholesky(base: nil, ridge: lambda * (nu == 1 ? Float(n) : powf(Float(n), nu)), lastRidge: biasLambda, n: n, scratch: s, x: x)
+                                        try NormalEquations.solveCholesky(
+                                            base: nil, ridge: lambda * (nu == 1 ? Float(n) : powf(Float(n), nu)),
+                                            lastRidge: biasLambda, n: n, scratch: s, x: x)
                                         (tp.baseAddress! + u * d).update(from: x, count: d)
                                         tb[u] = x[d]
                                     } catch { fl[b] = true }
                                 }
                             }
-                            if fl.contains(true) { throw RecbenchError.invalid("ExplicitALS: a normal-equation matrix was not positive definite") }
+                            if fl.contains(true) {
+                                throw RecbenchError.invalid(
+                                    "ExplicitALS: a normal-equation matrix was not positive definite")
+                            }
                         }
                     }
                 }
@@ -141,25 +162,34 @@ public final class ExplicitALS: FactorModel, RatingPredictor {
 
     /// The objective divided by the number of ratings, and the training RMSE.
     func loss(_ m: InteractionMatrix) -> (objective: Double, rmse: Double) {
-        let d = config.factors, lambda = config.regularization, nu = config.regularizationExponent, biasLambda = config.biasRegularization
+        let d = config.factors, lambda = config.regularization, nu = config.regularizationExponent,
+            biasLambda = config.biasRegularization
         var sq = 0.0, reg = 0.0
-        userFactors.values.withUnsafeBufferPointer { xp in itemFactors.values.withUnsafeBufferPointer { yp in
-            for u in 0..<m.userCount {
-                let n = m.byUser.rowCount(u)
-                reg += lambda * pow(Double(n), nu) * Double(FactorKernels.dot(xp.baseAddress! + u * d, xp.baseAddress! + u * d, d))
-                    + biasLambda * Double(userBias[u] * userBias[u])
-                for k in m.byUser.rowRange(u) {
-                    let i = Int(m.byUser.indices[k])
-                    let p = globalMean + userBias[u] + itemBias[i] + FactorKernels.dot(xp.baseAddress! + u * d, yp.baseAddress! + i * d, d)
-                    let e = Double(m.byUser.values[k] - p)
-                    sq += e * e
+        userFactors.values.withUnsafeBufferPointer { xp in
+            itemFactors.values.withUnsafeBufferPointer { yp in
+                for u in 0..<m.userCount {
+                    let n = m.byUser.rowCount(u)
+                    reg +=
+                        lambda * pow(Double(n), nu)
+                        * Double(FactorKernels.dot(xp.baseAddress! + u * d, xp.baseAddress! + u * d, d))
+                        + biasLambda * Double(userBias[u] * userBias[u])
+                    for k in m.byUser.rowRange(u) {
+                        let i = Int(m.byUser.indices[k])
+                        let p =
+                            globalMean + userBias[u] + itemBias[i]
+                            + FactorKernels.dot(xp.baseAddress! + u * d, yp.baseAddress! + i * d, d)
+                        let e = Double(m.byUser.values[k] - p)
+                        sq += e * e
+                    }
+                }
+                for i in 0..<m.itemCount {
+                    reg +=
+                        lambda * pow(Double(m.byItem.rowCount(i)), nu)
+                        * Double(FactorKernels.dot(yp.baseAddress! + i * d, yp.baseAddress! + i * d, d))
+                        + biasLambda * Double(itemBias[i] * itemBias[i])
                 }
             }
-            for i in 0..<m.itemCount {
-                reg += lambda * pow(Double(m.byItem.rowCount(i)), nu) * Double(FactorKernels.dot(yp.baseAddress! + i * d, yp.baseAddress! + i * d, d))
-                    + biasLambda * Double(itemBias[i] * itemBias[i])
-            }
-        } }
+        }
         let n = Double(max(1, m.nnz))
         return ((sq + reg) / n, (sq / n).squareRoot())
     }

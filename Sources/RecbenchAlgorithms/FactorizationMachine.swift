@@ -13,23 +13,32 @@ public final class FactorizationMachine: FactorModel, RatingPredictor {
     public struct Config: AlgorithmConfig {
         public static let parameters: [ParameterSpec] = [
             .integer("factors", default: 10, min: 1, max: 1024, "k: dimension of the pairwise-interaction factors."),
-            .choice("solver", default: Solver.mcmc,
-                    "mcmc: Gibbs sampling with hyper-priors (no learning rate or regularisation to tune); als: coordinate descent; sgd: stochastic gradient. The BPR loss always uses SGD."),
+            .choice(
+                "solver", default: Solver.mcmc,
+                "mcmc: Gibbs sampling with hyper-priors (no learning rate or regularisation to tune); als: coordinate descent; sgd: stochastic gradient. The BPR loss always uses SGD."
+            ),
             .integer("iterations", default: 200, min: 1, max: 100_000, "MCMC samples / ALS sweeps / SGD epochs."),
-            .integer("burn_in", default: 50, min: 0, max: 100_000, "MCMC samples discarded before averaging predictions."),
-            .integer("max_samples", default: 200, min: 1, max: 10_000,
-                     "MCMC: at most this many post-burn-in samples are kept (evenly thinned); memory is (users + items) · k · samples floats."),
+            .integer(
+                "burn_in", default: 50, min: 0, max: 100_000, "MCMC samples discarded before averaging predictions."),
+            .integer(
+                "max_samples", default: 200, min: 1, max: 10_000,
+                "MCMC: at most this many post-burn-in samples are kept (evenly thinned); memory is (users + items) · k · samples floats."
+            ),
             .real("init_std", default: 0.1, min: 0, "Standard deviation of the initial factors."),
             .real("learning_rate", default: 0.01, min: 0, exclusiveMin: true, "SGD step size η0."),
             .learningRateDecay(default: 0.98),
-            .real("regularization", default: 0.05, min: 0, exclusiveMin: true,
-                  "L2 strength of every parameter group (ALS, SGD); MCMC samples its own per group."),
+            .real(
+                "regularization", default: 0.05, min: 0, exclusiveMin: true,
+                "L2 strength of every parameter group (ALS, SGD); MCMC samples its own per group."),
             .boolean("user_attributes", default: false, "Add every user feature group of the data set."),
             .boolean("item_attributes", default: false, "Add every item feature group of the data set."),
-            .boolean("implicit_history", default: false, "Add the user's training items, each weighted 1/√n (SVD++-style)."),
-            .boolean("time_features", default: false, "Add deciles of the user's and the item's first training timestamp."),
-            .choice("loss", default: Loss.auto,
-                    "auto: regression for the rating task, BPR (pairwise, sampled negatives) for ranking."),
+            .boolean(
+                "implicit_history", default: false, "Add the user's training items, each weighted 1/√n (SVD++-style)."),
+            .boolean(
+                "time_features", default: false, "Add deciles of the user's and the item's first training timestamp."),
+            .choice(
+                "loss", default: Loss.auto,
+                "auto: regression for the rating task, BPR (pairwise, sampled negatives) for ranking.")
         ]
         public enum Solver: String, CaseIterable, Sendable { case mcmc, als, sgd }
         public enum Loss: String, CaseIterable, Sendable { case auto, regression, bpr }
@@ -43,8 +52,9 @@ public final class FactorizationMachine: FactorModel, RatingPredictor {
             burnIn = v.int("burn_in"); maxSamples = v.int("max_samples"); initStd = v.real("init_std")
             learningRate = v.real("learning_rate"); learningRateDecay = v.real("learning_rate_decay")
             regularization = v.real("regularization")
-            features = FMFeatureOptions(userAttributes: v.bool("user_attributes"), itemAttributes: v.bool("item_attributes"),
-                                        implicitHistory: v.bool("implicit_history"), timeFeatures: v.bool("time_features"))
+            features = FMFeatureOptions(
+                userAttributes: v.bool("user_attributes"), itemAttributes: v.bool("item_attributes"),
+                implicitHistory: v.bool("implicit_history"), timeFeatures: v.bool("time_features"))
             loss = v.choice("loss")
         }
 
@@ -80,31 +90,40 @@ public final class FactorizationMachine: FactorModel, RatingPredictor {
         var acc = Accumulator(users: m.userCount, items: m.itemCount, k: k, capacity: 1)
 
         if bpr || config.solver == .sgd {
-            let sgd = FMSGD(design: design, k: k, learningRate: config.learningRate, decay: config.learningRateDecay,
-                            regularization: config.regularization)
+            let sgd = FMSGD(
+                design: design, k: k, learningRate: config.learningRate, decay: config.learningRateDecay,
+                regularization: config.regularization)
             var srng = context.random("fm-sgd")
             let examples = FMExamples(m)
             var order = Array(0..<examples.count)
-            if !bpr, !m.byUser.values.isEmpty { params.w0 = m.byUser.values.reduce(0.0) { $0 + Double($1) } / Double(m.nnz) }
+            if !bpr, !m.byUser.values.isEmpty {
+                params.w0 = m.byUser.values.reduce(0.0) { $0 + Double($1) } / Double(m.nnz)
+            }
             // FM is scorable only once its parameters are summarised, so the loop does not validate.
             try TrainingLoop(iterations: config.iterations, unit: "epoch", validating: false).run(
                 context: context, model: self, snapshot: {}, restore: { _ in }
             ) { iteration in
-                bpr ? ["loss": sgd.bprEpoch(iteration - 1, m, params: &params, rng: &srng)]
-                    : ["train_rmse": sgd.regressionEpoch(iteration - 1, examples, order: &order, params: &params, rng: &srng)]
+                bpr
+                    ? ["loss": sgd.bprEpoch(iteration - 1, m, params: &params, rng: &srng)]
+                    : [
+                        "train_rmse": sgd.regressionEpoch(
+                            iteration - 1, examples, order: &order, params: &params, rng: &srng)
+                    ]
             }
             // One "sample": the final parameters.
-            let solver = FMCoordinateSolver(design: design, examples: FMExamples(m), params: params, sampling: false,
-                                            regularization: config.regularization, threads: context.threads, seed: context.seed)
+            let solver = FMCoordinateSolver(
+                design: design, examples: FMExamples(m), params: params, sampling: false,
+                regularization: config.regularization, threads: context.threads, seed: context.seed)
             acc.add(solver)
         } else {
             let sampling = config.solver == .mcmc
             let kept = sampling ? max(0, config.iterations - config.burnIn) : 1
             let thin = max(1, (kept + config.maxSamples - 1) / config.maxSamples)
             acc = Accumulator(users: m.userCount, items: m.itemCount, k: k, capacity: max(1, (kept + thin - 1) / thin))
-            let solver = FMCoordinateSolver(design: design, examples: FMExamples(m), params: params, sampling: sampling,
-                                            regularization: config.regularization, threads: context.threads,
-                                            seed: context.seed ^ 0x464D_4D43_4D43)
+            let solver = FMCoordinateSolver(
+                design: design, examples: FMExamples(m), params: params, sampling: sampling,
+                regularization: config.regularization, threads: context.threads,
+                seed: context.seed ^ 0x464D_4D43_4D43)
             try TrainingLoop(iterations: config.iterations, validating: false).run(
                 context: context, model: self, snapshot: {}, restore: { _ in }
             ) { iteration in
@@ -126,15 +145,17 @@ public final class FactorizationMachine: FactorModel, RatingPredictor {
 
     public func predict(users: [Int32], items: [Int32]) -> [Float] {
         let d = userVectors.columns
-        return userVectors.values.withUnsafeBufferPointer { uv in itemVectors.values.withUnsafeBufferPointer { iv in
-            zip(users, items).map { u, i in
-                let uu = Int(u), ii = Int(i)
-                var y = Double(userBase[uu]) + Double(itemBase[ii])
-                if d > 0 { y += Double(BLAS.sdot(d, uv.baseAddress! + uu * d, iv.baseAddress! + ii * d)) }
-                let f = Float(y)
-                return clip.map { min($0.upperBound, max($0.lowerBound, f)) } ?? f
+        return userVectors.values.withUnsafeBufferPointer { uv in
+            itemVectors.values.withUnsafeBufferPointer { iv in
+                zip(users, items).map { u, i in
+                    let uu = Int(u), ii = Int(i)
+                    var y = Double(userBase[uu]) + Double(itemBase[ii])
+                    if d > 0 { y += Double(BLAS.sdot(d, uv.baseAddress! + uu * d, iv.baseAddress! + ii * d)) }
+                    let f = Float(y)
+                    return clip.map { min($0.upperBound, max($0.lowerBound, f)) } ?? f
+                }
             }
-        } }
+        }
     }
 
     /// The user's own terms do not change the order of their items, so ranking scores are
@@ -142,7 +163,6 @@ public final class FactorizationMachine: FactorModel, RatingPredictor {
     public var factors: LatentFactors {
         LatentFactors(users: userVectors, items: itemVectors, itemBias: itemBase)
     }
-
 
     /// Sums of the per-entity terms over samples, and the concatenated a-vectors.
     private struct Accumulator {
@@ -153,7 +173,8 @@ public final class FactorizationMachine: FactorModel, RatingPredictor {
         init(users: Int, items: Int, k: Int, capacity: Int) {
             self.users = users; self.items = items; self.k = k; self.capacity = capacity
             ub = [Double](repeating: 0, count: users); ib = [Double](repeating: 0, count: items)
-            uv = [Float](repeating: 0, count: users * k * capacity); iv = [Float](repeating: 0, count: items * k * capacity)
+            uv = [Float](repeating: 0, count: users * k * capacity);
+            iv = [Float](repeating: 0, count: items * k * capacity)
         }
         mutating func add(_ s: FMCoordinateSolver) {
             precondition(count < capacity)

@@ -28,8 +28,10 @@ public final class ImplicitALS: FactorModel {
             .choice("solver", default: Solver.cg, "Per-row solve: warm-started conjugate gradient, or exact Cholesky."),
             .integer("cg_steps", default: 3, min: 1, max: 1000, "CG steps per row per sweep."),
             .real("init_std", default: 0.01, "Standard deviation of the Gaussian initial factors."),
-            .boolean("training_loss", default: true, "Compute the objective after every sweep (one extra pass over the data)."),
-            .patience(default: 0),
+            .boolean(
+                "training_loss", default: true,
+                "Compute the objective after every sweep (one extra pass over the data)."),
+            .patience(default: 0)
         ]
         public var factors: Int, iterations: Int, regularization: Double, alpha: Double
         public enum Confidence: String, CaseIterable, Sendable { case linear, log }
@@ -55,7 +57,6 @@ public final class ImplicitALS: FactorModel {
 
     public var factors: LatentFactors { LatentFactors(users: userFactors, items: itemFactors) }
 
-
     /// Confidence of one raw value.
     func confidence(_ r: Float) -> Float {
         let v = config.binary ? 1 : Double(r)
@@ -66,8 +67,10 @@ public final class ImplicitALS: FactorModel {
         let m = data.interactions, d = config.factors
         let userConf = m.byUser.values.map(confidence), itemConf = m.byItem.values.map(confidence)
         let std = Float(config.initStd)
-        userFactors = FactorKernels.gaussianFactors(rows: m.userCount, d: d, std: std, context: context, stream: "implicit-als-init-users")
-        itemFactors = FactorKernels.gaussianFactors(rows: m.itemCount, d: d, std: std, context: context, stream: "implicit-als-init-items")
+        userFactors = FactorKernels.gaussianFactors(
+            rows: m.userCount, d: d, std: std, context: context, stream: "implicit-als-init-users")
+        itemFactors = FactorKernels.gaussianFactors(
+            rows: m.itemCount, d: d, std: std, context: context, stream: "implicit-als-init-items")
         try TrainingLoop(iterations: config.iterations, patience: config.patience).run(
             context: context, model: self,
             snapshot: { (userFactors, itemFactors) }, restore: { (userFactors, itemFactors) = $0 }
@@ -83,27 +86,32 @@ public final class ImplicitALS: FactorModel {
     func sweep(_ target: inout DenseMatrix, fixed: DenseMatrix, csr: SparseMatrix, conf: [Float], threads: Int) throws {
         let d = config.factors, rows = target.rows
         let g = fixed.values.withUnsafeBufferPointer {
-            FactorKernels.gram($0.baseAddress!, rows: fixed.rows, d: d, ridge: Float(config.regularization), threads: threads)
+            FactorKernels.gram(
+                $0.baseAddress!, rows: fixed.rows, d: d, ridge: Float(config.regularization), threads: threads)
         }
         // Small blocks: per-row cost varies with the row's count, and 128-row blocks left one
         // thread idle at the end of each half-sweep on small data sets.
         let block = 16, blocks = (rows + block - 1) / block
         var failed = [Bool](repeating: false, count: blocks)
         let cholesky = config.solver == .cholesky, steps = config.cgSteps
-        target.values.withUnsafeMutableBufferPointer { tp in failed.withUnsafeMutableBufferPointer { fl in
-            withPointers(fixed.values, g, conf, csr.indices, csr.offsets) { fp, gp, cp, ip, op in
-                let part = SweepRows(target: tp.baseAddress!, fixed: fp, gram: gp, confidence: cp, columns: ip, offsets: op,
-                                     count: rows, d: d)
-                let box = UncheckedSendable((part, fl))
-                parallelFor(count: blocks, threads: threads, grain: 1) { b in
-                    let (part, fl) = box.value
-                    let range = (b * block)..<min(part.count, (b + 1) * block)
-                    if cholesky { fl[b] = !part.solveCholesky(range) } else { part.solveCG(range, steps: steps) }
+        target.values.withUnsafeMutableBufferPointer { tp in
+            failed.withUnsafeMutableBufferPointer { fl in
+                withPointers(fixed.values, g, conf, csr.indices, csr.offsets) { fp, gp, cp, ip, op in
+                    let part = SweepRows(
+                        target: tp.baseAddress!, fixed: fp, gram: gp, confidence: cp, columns: ip, offsets: op,
+                        count: rows, d: d)
+                    let box = UncheckedSendable((part, fl))
+                    parallelFor(count: blocks, threads: threads, grain: 1) { b in
+                        let (part, fl) = box.value
+                        let range = (b * block)..<min(part.count, (b + 1) * block)
+                        if cholesky { fl[b] = !part.solveCholesky(range) } else { part.solveCG(range, steps: steps) }
+                    }
                 }
             }
-        } }
+        }
         if failed.contains(true) {
-            throw RecbenchError.invalid("ImplicitALS: a normal-equation matrix was not positive definite (raise regularization)")
+            throw RecbenchError.invalid(
+                "ImplicitALS: a normal-equation matrix was not positive definite (raise regularization)")
         }
     }
 
@@ -111,37 +119,45 @@ public final class ImplicitALS: FactorModel {
     /// tr(XᵀX·YᵀY); observed pairs then correct it: c(1 − s)² − s².
     func loss(_ m: InteractionMatrix, userConf: [Float], threads: Int) -> Double {
         let d = config.factors
-        let gx = userFactors.values.withUnsafeBufferPointer { FactorKernels.gram($0.baseAddress!, rows: userFactors.rows, d: d, ridge: 0, threads: threads) }
-        let gy = itemFactors.values.withUnsafeBufferPointer { FactorKernels.gram($0.baseAddress!, rows: itemFactors.rows, d: d, ridge: 0, threads: threads) }
+        let gx = userFactors.values.withUnsafeBufferPointer {
+            FactorKernels.gram($0.baseAddress!, rows: userFactors.rows, d: d, ridge: 0, threads: threads)
+        }
+        let gy = itemFactors.values.withUnsafeBufferPointer {
+            FactorKernels.gram($0.baseAddress!, rows: itemFactors.rows, d: d, ridge: 0, threads: threads)
+        }
         var total = 0.0
         for k in 0..<(d * d) { total += Double(gx[k]) * Double(gy[k]) }
         let chunks = max(1, threads)
         var partial = [Double](repeating: 0, count: chunks)
         let csr = m.byUser
-        userFactors.values.withUnsafeBufferPointer { xp in itemFactors.values.withUnsafeBufferPointer { yp in
-            partial.withUnsafeMutableBufferPointer { pp in
-                let box = UncheckedSendable((xp, yp, pp))
-                parallelChunks(count: csr.rows, threads: chunks) { chunk, range in
-                    let (xp, yp, pp) = box.value
-                    var s = 0.0
-                    for u in range {
-                        for k in csr.rowRange(u) {
-                            let v = Double(FactorKernels.dot(xp.baseAddress! + u * d, yp.baseAddress! + Int(csr.indices[k]) * d, d))
-                            let c = Double(userConf[k])
-                            s += c * (1 - v) * (1 - v) - v * v
+        userFactors.values.withUnsafeBufferPointer { xp in
+            itemFactors.values.withUnsafeBufferPointer { yp in
+                partial.withUnsafeMutableBufferPointer { pp in
+                    let box = UncheckedSendable((xp, yp, pp))
+                    parallelChunks(count: csr.rows, threads: chunks) { chunk, range in
+                        let (xp, yp, pp) = box.value
+                        var s = 0.0
+                        for u in range {
+                            for k in csr.rowRange(u) {
+                                let v = Double(
+                                    FactorKernels.dot(
+                                        xp.baseAddress! + u * d, yp.baseAddress! + Int(csr.indices[k]) * d, d))
+                                let c = Double(userConf[k])
+                                s += c * (1 - v) * (1 - v) - v * v
+                            }
                         }
+                        pp[chunk] = s
                     }
-                    pp[chunk] = s
                 }
             }
-        } }
+        }
         total += partial.reduce(0, +)
-        total += config.regularization * (FactorKernels.sumOfSquares(userFactors.values) + FactorKernels.sumOfSquares(itemFactors.values))
+        total +=
+            config.regularization
+            * (FactorKernels.sumOfSquares(userFactors.values) + FactorKernels.sumOfSquares(itemFactors.values))
         return total / Double(max(1, m.nnz))
     }
 }
-
-
 
 /// One half-sweep's rows as raw pointers: `target` rows are re-solved against `fixed`, each row
 /// adding its observed items' confidence terms to the shared Gram matrix YᵀY + λI.
@@ -158,8 +174,9 @@ struct SweepRows {
         for u in range {
             let lo = offsets[u], hi = offsets[u + 1]
             let next = u + 1 < count ? offsets[u + 2] : hi  // the next row's entries: hi..<next
-            ImplicitCG.solve(base: gram, fixed: fixed, k: d, cols: columns + lo, conf: confidence + lo, n: hi - lo,
-                             steps: steps, work: work, x: target + u * d, ahead: columns + hi, aheadCount: next - hi)
+            ImplicitCG.solve(
+                base: gram, fixed: fixed, k: d, cols: columns + lo, conf: confidence + lo, n: hi - lo,
+                steps: steps, work: work, x: target + u * d, ahead: columns + hi, aheadCount: next - hi)
         }
     }
 
@@ -175,9 +192,10 @@ struct SweepRows {
                 (s.rows + j * d).update(from: fixed + Int(columns[lo + j]) * d, count: d)
                 s.w[j] = c - 1; s.t[j] = c
             }
-            do { try NormalEquations.solveCholesky(base: gram, ridge: 0, n: n, scratch: s, x: target + u * d) } catch { ok = false }
+            do { try NormalEquations.solveCholesky(base: gram, ridge: 0, n: n, scratch: s, x: target + u * d) } catch {
+                ok = false
+            }
         }
         return ok
     }
 }
-

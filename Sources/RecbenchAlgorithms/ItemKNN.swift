@@ -14,8 +14,9 @@ import RecbenchCore
 /// entries of each j's list (Deshpande & Karypis); with `normalize` each j's k weights sum to 1.
 public final class ItemKNN: RatingPredictor {
     public struct Config: AlgorithmConfig {
-        public static let parameters = KNNSettings.parameters(k: 20, kept: 500, similarity: .cosine, shrinkage: 0,
-                                                            meanDamping: 5, damping: 0)
+        public static let parameters = KNNSettings.parameters(
+            k: 20, kept: 500, similarity: .cosine, shrinkage: 0,
+            meanDamping: 5, damping: 0)
         public var settings: KNNSettings
         public init(_ v: ParameterValues) { settings = KNNSettings(v) }
     }
@@ -28,7 +29,9 @@ public final class ItemKNN: RatingPredictor {
     /// Row i: the items most similar to i, most similar first.
     public var neighbors: NeighborLists { state.neighbors }
 
-    public init(config: Config) { self.config = config; state = NeighborhoodFit(side: .items, settings: config.settings) }
+    public init(config: Config) {
+        self.config = config; state = NeighborhoodFit(side: .items, settings: config.settings)
+    }
 
     public func fit(_ data: TrainingData, context: FitContext) throws {
         try state.fit(data, model: Self.name, context: context)
@@ -54,8 +57,10 @@ public final class ItemKNN: RatingPredictor {
         let byUser = state.byUser, residuals = state.residuals
         return zip(users, items).map { u32, i32 in
             let u = Int(u32)
-            return state.clipped(u < byUser.rows ? predict(u, Int(i32)) { j in byUser.position(row: u, column: j).map { residuals[$0] } }
-                : Float(state.baseline(u, Int(i32))))
+            return state.clipped(
+                u < byUser.rows
+                    ? predict(u, Int(i32)) { j in byUser.position(row: u, column: j).map { residuals[$0] } }
+                    : Float(state.baseline(u, Int(i32))))
         }
     }
 

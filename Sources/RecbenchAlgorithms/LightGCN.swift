@@ -18,28 +18,35 @@ public final class LightGCN: FactorModel {
         public static let budgetParameter: String? = "epochs"
         public static let parameters: [ParameterSpec] = [
             .integer("factors", default: 64, min: 1, max: 4096, "Embedding dimension d."),
-            .integer("layers", default: 2, min: 0, max: 16, "Propagation layers K (0 = matrix factorisation with BPR)."),
+            .integer(
+                "layers", default: 2, min: 0, max: 16, "Propagation layers K (0 = matrix factorisation with BPR)."),
             .integer("epochs", default: 300, min: 1, max: 100_000, "Passes over the training interactions."),
-            .integer("batch_size", default: 2048, min: 1, "Triples per gradient step (each step propagates the whole graph)."),
+            .integer(
+                "batch_size", default: 2048, min: 1, "Triples per gradient step (each step propagates the whole graph)."
+            ),
             .real("learning_rate", default: 0.001, exclusiveMin: true, "Step size of the optimizer."),
             .real("regularization", default: 1e-5, "λ on the batch's layer-0 embeddings: λ/(2B) Σ ‖e⁰‖²."),
             .choice("optimizer", default: OptimizerKind.adam, "Adam (β = 0.9, 0.999, ε = 1e-8) or plain SGD."),
-            .real("init_std", default: 0, "Standard deviation of the initial embeddings (0 = Xavier normal, √(2/(rows + d)))."),
+            .real(
+                "init_std", default: 0,
+                "Standard deviation of the initial embeddings (0 = Xavier normal, √(2/(rows + d)))."),
             .patience(default: 10, unit: "epochs"),
-            .integer("validate_every", default: 1, min: 1, "Epochs between validation passes (with a validation part)."),
+            .integer("validate_every", default: 1, min: 1, "Epochs between validation passes (with a validation part).")
         ]
         public var factors: Int, layers: Int, epochs: Int, batchSize: Int, learningRate: Double, regularization: Double
         public enum OptimizerKind: String, CaseIterable, Sendable { case adam, sgd }
         public var optimizer: OptimizerKind, initStd: Double, patience: Int, validateEvery: Int
         public init(_ v: ParameterValues) {
-            factors = v.int("factors"); layers = v.int("layers"); epochs = v.int("epochs"); batchSize = v.int("batch_size")
+            factors = v.int("factors"); layers = v.int("layers"); epochs = v.int("epochs");
+            batchSize = v.int("batch_size")
             learningRate = v.real("learning_rate"); regularization = v.real("regularization")
             optimizer = v.choice("optimizer"); initStd = v.real("init_std"); patience = v.int("patience")
             validateEvery = v.int("validate_every")
         }
     }
     public static let name = "LightGCN"
-    public static let summary = "Graph convolution without transforms: layer-mean embeddings over the user–item graph, BPR loss (He et al. 2020)."
+    public static let summary =
+        "Graph convolution without transforms: layer-mean embeddings over the user–item graph, BPR loss (He et al. 2020)."
     public static let tasks: Set<RecommendationTask> = [.ranking]
 
     public let config: Config
@@ -56,12 +63,14 @@ public final class LightGCN: FactorModel {
         let users = m.userCount, items = m.itemCount, nodes = graph.nodes, nnz = m.nnz
         func initial(_ rows: Int, _ stream: String) -> [Float] {
             let std = config.initStd > 0 ? config.initStd : (2 / Double(rows + d)).squareRoot()
-            return FactorKernels.gaussianFactors(rows: rows, d: d, std: Float(std), context: context, stream: stream).values
+            return FactorKernels.gaussianFactors(rows: rows, d: d, std: Float(std), context: context, stream: stream)
+                .values
         }
         let buffers = Buffers(count: nodes * d)
         defer { buffers.deallocate() }
-        buffers.e0.initialize(from: initial(users, "lightgcn-init-users") + initial(items, "lightgcn-init-items"),
-                              count: nodes * d)
+        buffers.e0.initialize(
+            from: initial(users, "lightgcn-init-users") + initial(items, "lightgcn-init-items"),
+            count: nodes * d)
         publish(graph, buffers, d: d, threads: threads)
         guard nnz > 0, items > 1 else { return }
 
@@ -71,12 +80,15 @@ public final class LightGCN: FactorModel {
         positives.reserveCapacity(nnz)
         for u in 0..<users { for i in seen.rowIndices(u) { positives.append(SIMD2(Int32(u), Int32(users) + i)) } }
         let batch = min(config.batchSize, nnz)
-        var optimizer = Optimizer(adam: config.optimizer == .adam, learningRate: Float(config.learningRate), count: nodes * d)
+        var optimizer = Optimizer(
+            adam: config.optimizer == .adam, learningRate: Float(config.learningRate), count: nodes * d)
         defer { optimizer.deallocate() }
         var triples = [SIMD3<Int32>](repeating: .zero, count: batch)
 
-        try TrainingLoop(iterations: config.epochs, patience: config.patience, validateEvery: config.validateEvery,
-                         unit: "epoch").run(
+        try TrainingLoop(
+            iterations: config.epochs, patience: config.patience, validateEvery: config.validateEvery,
+            unit: "epoch"
+        ).run(
             context: context, model: self,
             snapshot: { (userFactors, itemFactors) }, restore: { (userFactors, itemFactors) = $0 }
         ) { epoch in
@@ -92,12 +104,15 @@ public final class LightGCN: FactorModel {
                     let p = positives[order[start + t]]
                     let u = Int(p.x)
                     var j = rng.nextInt(below: items), tries = 0
-                    while tries < 100 && seen.position(row: u, column: j) != nil { j = rng.nextInt(below: items); tries += 1 }
+                    while tries < 100 && seen.position(row: u, column: j) != nil {
+                        j = rng.nextInt(below: items); tries += 1
+                    }
                     triples[t] = SIMD3(p.x, p.y, Int32(users + j))
                 }
                 let (l, r) = triples.withUnsafeBufferPointer {
-                    Self.lossAndGradient(graph, buffers, triples: UnsafeBufferPointer(rebasing: $0[0..<count]), d: d,
-                                         layers: config.layers, regularization: Float(config.regularization), threads: threads)
+                    Self.lossAndGradient(
+                        graph, buffers, triples: UnsafeBufferPointer(rebasing: $0[0..<count]), d: d,
+                        layers: config.layers, regularization: Float(config.regularization), threads: threads)
                 }
                 loss += l * Double(count); regLoss += r * Double(count)
                 optimizer.step(buffers.e0, gradient: buffers.grad0, threads: threads)
@@ -116,7 +131,8 @@ public final class LightGCN: FactorModel {
         init(count: Int) {
             self.count = count
             func make() -> UnsafeMutablePointer<Float> {
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count)); p.initialize(repeating: 0, count: count)
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count));
+                p.initialize(repeating: 0, count: count)
                 return p
             }
             e0 = make(); mean = make(); a = make(); b = make(); grad = make(); grad0 = make()
@@ -127,15 +143,19 @@ public final class LightGCN: FactorModel {
     /// Propagates E⁰ and makes the layer mean the model's factors.
     private func publish(_ graph: NormalizedGraph, _ s: Buffers, d: Int, threads: Int) {
         graph.layerMean(s.e0, layers: config.layers, into: s.mean, scratch: (s.a, s.b), d: d, threads: threads)
-        userFactors = DenseMatrix(rows: graph.users, columns: d, values: Array(UnsafeBufferPointer(start: s.mean, count: graph.users * d)))
-        itemFactors = DenseMatrix(rows: graph.items, columns: d,
-                                  values: Array(UnsafeBufferPointer(start: s.mean + graph.users * d, count: graph.items * d)))
+        userFactors = DenseMatrix(
+            rows: graph.users, columns: d, values: Array(UnsafeBufferPointer(start: s.mean, count: graph.users * d)))
+        itemFactors = DenseMatrix(
+            rows: graph.items, columns: d,
+            values: Array(UnsafeBufferPointer(start: s.mean + graph.users * d, count: graph.items * d)))
     }
 
     /// Mean BPR loss of the triples (user, positive, negative node indices) at the current E⁰ and
     /// the mean regularisation term λ/2 Σ ‖e⁰‖²; leaves ∂(loss + reg)/∂E⁰ in `s.grad0`.
-    static func lossAndGradient(_ graph: NormalizedGraph, _ s: Buffers, triples: UnsafeBufferPointer<SIMD3<Int32>>, d: Int,
-                                layers: Int, regularization: Float, threads: Int) -> (loss: Double, reg: Double) {
+    static func lossAndGradient(
+        _ graph: NormalizedGraph, _ s: Buffers, triples: UnsafeBufferPointer<SIMD3<Int32>>, d: Int,
+        layers: Int, regularization: Float, threads: Int
+    ) -> (loss: Double, reg: Double) {
         graph.layerMean(s.e0, layers: layers, into: s.mean, scratch: (s.a, s.b), d: d, threads: threads)
         s.grad.update(repeating: 0, count: s.count)
         let scale = 1 / Float(triples.count)
@@ -146,7 +166,7 @@ public final class LightGCN: FactorModel {
             for c in 0..<d { x += eu[c] * (ei[c] - ej[c]) }
             // −log σ(x) = log(1 + e^−x), computed without overflow on either side.
             loss += x > 0 ? Double(log1p(exp(-x))) : Double(-x + log1p(exp(x)))
-            let g = -scale / (1 + exp(x)) // ∂/∂x of the batch mean: (σ(x) − 1) / B
+            let g = -scale / (1 + exp(x))  // ∂/∂x of the batch mean: (σ(x) − 1) / B
             let gu = s.grad + Int(t.x) * d, gi = s.grad + Int(t.y) * d, gj = s.grad + Int(t.z) * d
             for c in 0..<d {
                 let u = eu[c]

@@ -13,11 +13,16 @@ public final class PureSVD: FactorModel {
     public struct Config: AlgorithmConfig {
         public static let parameters: [ParameterSpec] = [
             .integer("factors", default: 20, min: 1, max: 4096, "Rank k of the truncated SVD."),
-            .choice("solver", default: Solver.auto,
-                    "Dense LAPACK SVD, seeded randomised SVD, or auto: randomised when 4·(factors + oversampling) ≤ min(users, items), else LAPACK."),
-            .integer("oversampling", default: 10, min: 0, max: 10_000, "Randomised SVD: extra range dimensions beyond k."),
-            .integer("power_iterations", default: 10, min: 0, max: 100, "Randomised SVD: subspace iterations (sharpen the spectrum)."),
-            .boolean("binary", default: true, "Treat every interaction as 1 (ignore rating values)."),
+            .choice(
+                "solver", default: Solver.auto,
+                "Dense LAPACK SVD, seeded randomised SVD, or auto: randomised when 4·(factors + oversampling) ≤ min(users, items), else LAPACK."
+            ),
+            .integer(
+                "oversampling", default: 10, min: 0, max: 10_000, "Randomised SVD: extra range dimensions beyond k."),
+            .integer(
+                "power_iterations", default: 10, min: 0, max: 100,
+                "Randomised SVD: subspace iterations (sharpen the spectrum)."),
+            .boolean("binary", default: true, "Treat every interaction as 1 (ignore rating values).")
         ]
         public enum Solver: String, CaseIterable, Sendable { case auto, lapack, randomized }
         public var factors: Int, solver: Solver, oversampling: Int, powerIterations: Int, binary: Bool
@@ -39,17 +44,18 @@ public final class PureSVD: FactorModel {
 
     public var factors: LatentFactors { LatentFactors(users: userFactors, items: itemFactors) }
 
-
     public func fit(_ data: TrainingData, context: FitContext) throws {
         let m = config.binary ? data.interactions.binarized() : data.interactions
         let rows = m.userCount, cols = m.itemCount
         let k = min(config.factors, rows, cols)
         let lowRank = 4 * (k + config.oversampling) <= min(rows, cols)
         let useLAPACK = config.solver == .lapack || (config.solver == .auto && !lowRank && rows * cols < 1 << 28)
-        let (u, s, vt, r): ([Float], [Float], [Float], Int)   // u: rows × r, vt: r × cols
+        let (u, s, vt, r): ([Float], [Float], [Float], Int)  // u: rows × r, vt: r × cols
         if useLAPACK {
             var a = [Float](repeating: 0, count: rows * cols)
-            for row in 0..<rows { for e in m.byUser.rowRange(row) { a[row * cols + Int(m.byUser.indices[e])] = m.byUser.values[e] } }
+            for row in 0..<rows {
+                for e in m.byUser.rowRange(row) { a[row * cols + Int(m.byUser.indices[e])] = m.byUser.values[e] }
+            }
             (u, s, vt) = try a.withUnsafeMutableBufferPointer { try LAPACK.svd(m: rows, n: cols, a: $0.baseAddress!) }
             r = min(rows, cols)
         } else {
@@ -83,26 +89,35 @@ public final class PureSVD: FactorModel {
         let (ub, s, vt) = try b.withUnsafeMutableBufferPointer { try LAPACK.svd(m: l, n: cols, a: $0.baseAddress!) }
         // U = Q·Ũ (rows × l)
         var u = [Float](repeating: 0, count: rows * l)
-        q.withUnsafeBufferPointer { qp in ub.withUnsafeBufferPointer { up in u.withUnsafeMutableBufferPointer { cp in
-            BLAS.sgemm(m: rows, n: l, k: l, a: qp.baseAddress!, lda: l, b: up.baseAddress!, ldb: l, c: cp.baseAddress!, ldc: l)
-        } } }
+        q.withUnsafeBufferPointer { qp in
+            ub.withUnsafeBufferPointer { up in
+                u.withUnsafeMutableBufferPointer { cp in
+                    BLAS.sgemm(
+                        m: rows, n: l, k: l, a: qp.baseAddress!, lda: l, b: up.baseAddress!, ldb: l, c: cp.baseAddress!,
+                        ldc: l)
+                }
+            }
+        }
         return (u, s, vt, l)
     }
 
     /// S·M for a CSR matrix S (rows × cols) and a row-major cols × l dense M; row-major rows × l.
     func sparseProduct(_ s: SparseMatrix, _ dense: [Float], _ l: Int, threads: Int) -> [Float] {
         var out = [Float](repeating: 0, count: s.rows * l)
-        out.withUnsafeMutableBufferPointer { op in dense.withUnsafeBufferPointer { dp in
-            let box = UncheckedSendable((op, dp))
-            parallelChunks(count: s.rows, threads: threads) { _, range in
-                let (op, dp) = box.value
-                for r in range {
-                    for e in s.rowRange(r) {
-                        FactorKernels.axpy(l, s.values[e], dp.baseAddress! + Int(s.indices[e]) * l, op.baseAddress! + r * l)
+        out.withUnsafeMutableBufferPointer { op in
+            dense.withUnsafeBufferPointer { dp in
+                let box = UncheckedSendable((op, dp))
+                parallelChunks(count: s.rows, threads: threads) { _, range in
+                    let (op, dp) = box.value
+                    for r in range {
+                        for e in s.rowRange(r) {
+                            FactorKernels.axpy(
+                                l, s.values[e], dp.baseAddress! + Int(s.indices[e]) * l, op.baseAddress! + r * l)
+                        }
                     }
                 }
             }
-        } }
+        }
         return out
     }
 

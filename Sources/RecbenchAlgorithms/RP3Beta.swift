@@ -20,7 +20,7 @@ public final class RP3Beta: Recommender {
             .real("alpha", default: 1, "Exponent α on the transition probabilities (1 = the plain walk, P3)."),
             .real("beta", default: 0.6, "Popularity penalty: weights towards item j are divided by deg(j)^β."),
             .integer("topk", default: 100, min: 1, "Weights kept per item row (the largest)."),
-            .boolean("normalize", default: false, "Divide each row's kept weights by their sum."),
+            .boolean("normalize", default: false, "Divide each row's kept weights by their sum.")
         ]
         public var alpha: Double, beta: Double, topK: Int, normalize: Bool
         public init(_ v: ParameterValues) {
@@ -51,11 +51,16 @@ public final class RP3Beta: Recommender {
         }
         let vectors = byItem.withValues(byItem.indices.map { userWeight[Int($0)] })
         let degree = (0..<n).map { Double(byItem.rowCount($0)) }
-        let scales = PairScales(row: degree.map { $0 > 0 ? pow($0, -alpha) : 0 },
-                                column: degree.map { $0 > 0 ? pow($0, -beta) : 0 })
-        var lists = Neighborhoods.build(vectors, options: NeighborhoodOptions(similarity: .cosine, minSimilarity: 0,
-                                                                              kept: config.topK),
-                                        scales: scales, threads: context.threads) { context.progress(0.95 * $0) }
+        let scales = PairScales(
+            row: degree.map { $0 > 0 ? pow($0, -alpha) : 0 },
+            column: degree.map { $0 > 0 ? pow($0, -beta) : 0 })
+        var lists = Neighborhoods.build(
+            vectors,
+            options: NeighborhoodOptions(
+                similarity: .cosine, minSimilarity: 0,
+                kept: config.topK),
+            scales: scales, threads: context.threads
+        ) { context.progress(0.95 * $0) }
         if config.normalize {
             var w = lists.weights
             for r in 0..<lists.rows {

@@ -19,14 +19,16 @@ import RecbenchCore
 public final class SLIM: Recommender {
     public struct Config: AlgorithmConfig {
         public static let parameters: [ParameterSpec] = [
-            .real("alpha", default: 0.2, exclusiveMin: true,
-                  "Penalty strength, scikit-learn / RecBole scale: the loss is divided by 2·users."),
+            .real(
+                "alpha", default: 0.2, exclusiveMin: true,
+                "Penalty strength, scikit-learn / RecBole scale: the loss is divided by 2·users."),
             .real("l1_ratio", default: 0.02, max: 1, "Share of the penalty on ‖w‖₁ (the rest on ‖w‖²/2)."),
             .integer("max_iterations", default: 100, min: 1, "Coordinate-descent sweeps per column at most."),
-            .real("tolerance", default: 1e-4, exclusiveMin: true,
-                  "Stop a column when max |Δw| < tolerance · max w and the duality gap < tolerance · ‖x_j‖²."),
+            .real(
+                "tolerance", default: 1e-4, exclusiveMin: true,
+                "Stop a column when max |Δw| < tolerance · max w and the duality gap < tolerance · ‖x_j‖²."),
             .integer("topk", default: 0, "Keep the k largest weights of each column (0 = all)."),
-            .boolean("binary", default: true, "Treat every interaction as 1 (ignore rating values)."),
+            .boolean("binary", default: true, "Treat every interaction as 1 (ignore rating values).")
         ]
         public var alpha: Double, l1Ratio: Double, maxIterations: Int, tolerance: Double, topK: Int, binary: Bool
         public init(_ v: ParameterValues) {
@@ -35,7 +37,8 @@ public final class SLIM: Recommender {
         }
     }
     public static let name = "SLIM"
-    public static let summary = "Sparse linear item–item model, ElasticNet with non-negative weights (Ning & Karypis 2011)."
+    public static let summary =
+        "Sparse linear item–item model, ElasticNet with non-negative weights (Ning & Karypis 2011)."
     public static let tasks: Set<RecommendationTask> = [.ranking]
 
     public let config: Config
@@ -51,8 +54,10 @@ public final class SLIM: Recommender {
         let m = config.binary ? data.interactions.binarized() : data.interactions
         let n = m.itemCount
         train = m.byUser
-        try ItemGram.checkFits(model: Self.name, items: n, bytes: ItemGram.bytes(items: n, scalar: 4)
-                               + context.threads * n * 24)
+        try ItemGram.checkFits(
+            model: Self.name, items: n,
+            bytes: ItemGram.bytes(items: n, scalar: 4)
+                + context.threads * n * 24)
         let g = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n * n))
         g.initialize(repeating: 0, count: n * n)
         defer { g.deallocate() }
@@ -68,18 +73,21 @@ public final class SLIM: Recommender {
         let scratch = (0..<workers).map { _ in ColumnScratch(n) }
         defer { scratch.forEach { $0.deallocate() } }
         let done = DoneCounter()
-        columns.withUnsafeMutableBufferPointer { cols in sweeps.withUnsafeMutableBufferPointer { sw in
-            let out = UncheckedSendable((cols, sw, g))
-            parallelForWorkers(count: n, threads: context.threads, grain: 8) { worker, j in
-                let (cols, sw, g) = out.value
-                if context.isCancelled { return }
-                let s = scratch[worker]
-                sw[j] = Self.solveColumn(j, gram: g, n: n, l1: l1, l2: l2, screen: screen, maxIterations: config.maxIterations,
-                                         tolerance: config.tolerance, scratch: s)
-                cols[j] = Self.kept(s, topK: config.topK)
-                if done.increment() % 64 == 0 { context.progress(0.2 + 0.8 * Double(done.value) / Double(n)) }
+        columns.withUnsafeMutableBufferPointer { cols in
+            sweeps.withUnsafeMutableBufferPointer { sw in
+                let out = UncheckedSendable((cols, sw, g))
+                parallelForWorkers(count: n, threads: context.threads, grain: 8) { worker, j in
+                    let (cols, sw, g) = out.value
+                    if context.isCancelled { return }
+                    let s = scratch[worker]
+                    sw[j] = Self.solveColumn(
+                        j, gram: g, n: n, l1: l1, l2: l2, screen: screen, maxIterations: config.maxIterations,
+                        tolerance: config.tolerance, scratch: s)
+                    cols[j] = Self.kept(s, topK: config.topK)
+                    if done.increment() % 64 == 0 { context.progress(0.2 + 0.8 * Double(done.value) / Double(n)) }
+                }
             }
-        } }
+        }
         if context.isCancelled { throw RecbenchError.cancelled }
         maxSweeps = sweeps.max() ?? 0
         // Column j's weights w_ij become entries (i, j) of the row-major weight matrix.
@@ -99,15 +107,18 @@ public final class SLIM: Recommender {
         let candidates: UnsafeMutablePointer<Int32>
         var count = 0
         init(_ n: Int) {
-            w = .allocate(capacity: max(1, n)); q = .allocate(capacity: max(1, n)); candidates = .allocate(capacity: max(1, n))
+            w = .allocate(capacity: max(1, n)); q = .allocate(capacity: max(1, n));
+            candidates = .allocate(capacity: max(1, n))
         }
         func deallocate() { w.deallocate(); q.deallocate(); candidates.deallocate() }
     }
 
     /// Coordinate descent for column j; leaves the candidates and their weights in `s` (w[t] is
     /// the weight of candidates[t]). Returns the number of sweeps.
-    static func solveColumn(_ j: Int, gram g: UnsafeMutablePointer<Float>, n: Int, l1: Double, l2: Double, screen: Bool,
-                            maxIterations: Int, tolerance: Double, scratch s: ColumnScratch) -> Int {
+    static func solveColumn(
+        _ j: Int, gram g: UnsafeMutablePointer<Float>, n: Int, l1: Double, l2: Double, screen: Bool,
+        maxIterations: Int, tolerance: Double, scratch s: ColumnScratch
+    ) -> Int {
         let gj = g + j * n  // G is symmetric: row j is column j, Xᵀx_j
         s.count = 0
         for k in 0..<n where k != j && (!screen || Double(gj[k]) > l1) && g[k * n + k] > 0 {

@@ -15,8 +15,9 @@ import RecbenchCore
 /// one constant per user, so it changes no ranking (`validate` says so when a file sets it).
 public final class UserKNN: RatingPredictor {
     public struct Config: AlgorithmConfig {
-        public static let parameters = KNNSettings.parameters(k: 50, kept: 500, similarity: .cosine, shrinkage: 0,
-                                                            meanDamping: 20, damping: 0.3, userSide: true)
+        public static let parameters = KNNSettings.parameters(
+            k: 50, kept: 500, similarity: .cosine, shrinkage: 0,
+            meanDamping: 20, damping: 0.3, userSide: true)
         public var settings: KNNSettings
         public init(_ v: ParameterValues) { settings = KNNSettings(v) }
     }
@@ -29,7 +30,9 @@ public final class UserKNN: RatingPredictor {
     /// Row u: the users most similar to u, most similar first.
     public var neighbors: NeighborLists { state.neighbors }
 
-    public init(config: Config) { self.config = config; state = NeighborhoodFit(side: .users, settings: config.settings) }
+    public init(config: Config) {
+        self.config = config; state = NeighborhoodFit(side: .users, settings: config.settings)
+    }
 
     public func fit(_ data: TrainingData, context: FitContext) throws {
         try state.fit(data, model: Self.name, context: context)

@@ -39,7 +39,9 @@ public struct BaselineFile: Codable, Sendable, Equatable {
     public struct Tolerance: Codable, Sendable, Equatable {
         public var absolute: Double?
         public var relative: Double?
-        public init(absolute: Double? = nil, relative: Double? = nil) { self.absolute = absolute; self.relative = relative }
+        public init(absolute: Double? = nil, relative: Double? = nil) {
+            self.absolute = absolute; self.relative = relative
+        }
         public func allowedDrop(from mean: Double) -> Double { max(absolute ?? 0, (relative ?? 0) * abs(mean)) }
     }
 
@@ -77,7 +79,8 @@ public struct CheckFinding: Sendable, Equatable {
     public var regressed: Bool
 
     public var line: String {
-        var s = "\(dataset) \(configuration) \(metric): \(TextFormat.fixed(baselineMean)) → \(TextFormat.fixed(currentMean)) "
+        var s =
+            "\(dataset) \(configuration) \(metric): \(TextFormat.fixed(baselineMean)) → \(TextFormat.fixed(currentMean)) "
         s += "(drop \(String(format: "%.4f", drop)), tolerance \(String(format: "%.4f", allowedDrop))"
         s += p.map { ", \(test.rawValue) p \(ComparisonTable.pRelation($0)))" } ?? ", no per-user values)"
         return s
@@ -102,7 +105,9 @@ public struct CheckReport: Sendable {
         for g in groupRegressions { out += "REGRESSION " + g.line + "\n" }
         for g in groupChanges where !g.regressed { out += "note: " + g.line + "\n" }
         let ok = findings.count - regressions.count
-        out += regressions.isEmpty ? "ok: \(findings.count) metric values within tolerance of the baseline\n"
+        out +=
+            regressions.isEmpty
+            ? "ok: \(findings.count) metric values within tolerance of the baseline\n"
             : "\(regressions.count) regression(s); \(ok) metric value(s) within tolerance\n"
         if !groupRegressions.isEmpty {
             out += "\(groupRegressions.count) configuration(s) no longer tied with the best\n"
@@ -112,7 +117,8 @@ public struct CheckReport: Sendable {
 }
 
 public enum Baseline {
-    public static let note = "A metric regresses when it moves in its worse direction by more than max(absolute, relative * |baseline mean|) "
+    public static let note =
+        "A metric regresses when it moves in its worse direction by more than max(absolute, relative * |baseline mean|) "
         + "AND, where per-user values exist, the paired test named by `test` (t, randomization or wilcoxon; "
         + "files without it used wilcoxon) over (fold, user) gives p < significanceLevel. Where several "
         + "configurations have per-user values, a configuration that was tied with the best of a metric (not "
@@ -124,10 +130,12 @@ public enum Baseline {
     static func rounded(_ x: Double) -> Double { x.isFinite ? Double(String(format: "%.6g", x))! : x }
     package static func roundedPerUser(_ x: Double) -> Double { x.isFinite ? Double(String(format: "%.4g", x))! : x }
 
-    public static func make(from r: RunResult, perUser: Bool = true,
-                            defaultTolerance: BaselineFile.Tolerance = .init(absolute: 0.001, relative: 0.02),
-                            tolerances: [String: BaselineFile.Tolerance] = [:], significanceLevel: Double = 0.05,
-                            test: SignificanceTest = .default) -> BaselineFile {
+    public static func make(
+        from r: RunResult, perUser: Bool = true,
+        defaultTolerance: BaselineFile.Tolerance = .init(absolute: 0.001, relative: 0.02),
+        tolerances: [String: BaselineFile.Tolerance] = [:], significanceLevel: Double = 0.05,
+        test: SignificanceTest = .default
+    ) -> BaselineFile {
         var entries = [BaselineFile.Entry](), users = [BaselineFile.UserList]()
         for d in r.datasets {
             for c in r.plan.configurations {
@@ -136,22 +144,32 @@ public enum Baseline {
                 for (m, metric) in first.metricLabels.enumerated() {
                     let folds = ts.map { $0.values[m] }
                     let hasPerUser = perUser && ts.allSatisfy { $0.perUser[m] != nil }
-                    entries.append(.init(dataset: d.label, configuration: c.label, metric: metric, higherIsBetter: MetricCatalog.higherIsBetter(metric),
-                                         mean: rounded(folds.reduce(0, +) / Double(folds.count)), folds: folds.map(rounded),
-                                         perUser: hasPerUser ? ts.map { $0.perUser[m]!.map(roundedPerUser) } : nil))
+                    entries.append(
+                        .init(
+                            dataset: d.label, configuration: c.label, metric: metric,
+                            higherIsBetter: MetricCatalog.higherIsBetter(metric),
+                            mean: rounded(folds.reduce(0, +) / Double(folds.count)), folds: folds.map(rounded),
+                            perUser: hasPerUser ? ts.map { $0.perUser[m]!.map(roundedPerUser) } : nil))
                 }
             }
             if perUser {
                 // Every configuration evaluates the same users of a fold; store them once.
                 for f in 1...max(1, d.folds) {
-                    if let t = r.trials.first(where: { $0.dataset == d.label && $0.fold == f }) { users.append(.init(dataset: d.label, fold: f, users: t.users)) }
+                    if let t = r.trials.first(where: { $0.dataset == d.label && $0.fold == f }) {
+                        users.append(.init(dataset: d.label, fold: f, users: t.users))
+                    }
                 }
             }
         }
-        return BaselineFile(experiment: r.spec.name, runID: r.runID, configHash: r.spec.configHash, note: note,
-                            significanceLevel: significanceLevel, test: test,
-                            datasets: r.datasets.map { .init(label: $0.label, dataFingerprint: $0.dataFingerprint, splitFingerprint: $0.splitFingerprint, folds: $0.folds) },
-                            tolerances: tolerances, defaultTolerance: defaultTolerance, results: entries, users: perUser ? users : nil)
+        return BaselineFile(
+            experiment: r.spec.name, runID: r.runID, configHash: r.spec.configHash, note: note,
+            significanceLevel: significanceLevel, test: test,
+            datasets: r.datasets.map {
+                .init(
+                    label: $0.label, dataFingerprint: $0.dataFingerprint, splitFingerprint: $0.splitFingerprint,
+                    folds: $0.folds)
+            },
+            tolerances: tolerances, defaultTolerance: defaultTolerance, results: entries, users: perUser ? users : nil)
     }
 
     public static func encode(_ b: BaselineFile) throws -> String {
@@ -170,7 +188,8 @@ public enum Baseline {
         var out = "", last = 0
         for m in regex.matches(in: s, range: NSRange(location: 0, length: ns.length)) {
             out += ns.substring(with: NSRange(location: last, length: m.range.location - last))
-            out += ns.substring(with: m.range).components(separatedBy: .whitespacesAndNewlines).filter { !$0.isEmpty }.joined(separator: " ")
+            out += ns.substring(with: m.range).components(separatedBy: .whitespacesAndNewlines).filter { !$0.isEmpty }
+                .joined(separator: " ")
                 .replacingOccurrences(of: "[ ", with: "[").replacingOccurrences(of: " ]", with: "]")
             last = m.range.location + m.range.length
         }
@@ -179,9 +198,13 @@ public enum Baseline {
     }
 
     public static func load(path: String) throws -> BaselineFile {
-        guard let data = FileManager.default.contents(atPath: path) else { throw RecbenchError.io(path, "cannot read the baseline file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RecbenchError.io(path, "cannot read the baseline file")
+        }
         let dec = JSONCoding.decoder()
-        do { return try dec.decode(BaselineFile.self, from: data) } catch { throw RecbenchError.io(path, "not a baseline file (\(error))") }
+        do { return try dec.decode(BaselineFile.self, from: data) } catch {
+            throw RecbenchError.io(path, "not a baseline file (\(error))")
+        }
     }
 
     /// Compares a run with a baseline: every (data set, configuration, metric) of the baseline must
@@ -190,15 +213,28 @@ public enum Baseline {
         let test = test ?? b.effectiveTest
         var mismatch = [String]()
         for d in b.datasets {
-            guard let e = r.datasets.first(where: { $0.label == d.label }) else { mismatch.append("the run has no data set \"\(d.label)\""); continue }
-            if e.dataFingerprint != d.dataFingerprint { mismatch.append("data set \"\(d.label)\": the data differ from the baseline's (fingerprint \(e.dataFingerprint.prefix(12))… vs \(d.dataFingerprint.prefix(12))…)") }
-            if e.splitFingerprint != d.splitFingerprint { mismatch.append("data set \"\(d.label)\": the split differs from the baseline's (fingerprint \(e.splitFingerprint.prefix(12))… vs \(d.splitFingerprint.prefix(12))…)") }
+            guard let e = r.datasets.first(where: { $0.label == d.label }) else {
+                mismatch.append("the run has no data set \"\(d.label)\""); continue
+            }
+            if e.dataFingerprint != d.dataFingerprint {
+                mismatch.append(
+                    "data set \"\(d.label)\": the data differ from the baseline's (fingerprint \(e.dataFingerprint.prefix(12))… vs \(d.dataFingerprint.prefix(12))…)"
+                )
+            }
+            if e.splitFingerprint != d.splitFingerprint {
+                mismatch.append(
+                    "data set \"\(d.label)\": the split differs from the baseline's (fingerprint \(e.splitFingerprint.prefix(12))… vs \(d.splitFingerprint.prefix(12))…)"
+                )
+            }
         }
         var findings = [CheckFinding]()
         for entry in b.results {
             let ts = r.trials(dataset: entry.dataset, configuration: entry.configuration)
-            guard !ts.isEmpty, let m = ts[0].metricLabels.firstIndex(of: entry.metric), ts.count == entry.folds.count else {
-                mismatch.append("the run has no \(entry.metric) for \(entry.configuration) on \(entry.dataset) over \(entry.folds.count) fold(s)")
+            guard !ts.isEmpty, let m = ts[0].metricLabels.firstIndex(of: entry.metric), ts.count == entry.folds.count
+            else {
+                mismatch.append(
+                    "the run has no \(entry.metric) for \(entry.configuration) on \(entry.dataset) over \(entry.folds.count) fold(s)"
+                )
                 continue
             }
             let current = ts.map { $0.values[m] }.reduce(0, +) / Double(ts.count)
@@ -208,7 +244,9 @@ public enum Baseline {
             if let base = entry.perUser, let lists = b.users, ts.allSatisfy({ $0.perUser[m] != nil }) {
                 var xs = [Double](), ys = [Double]()
                 for (f, t) in ts.enumerated() {
-                    guard let list = lists.first(where: { $0.dataset == entry.dataset && $0.fold == t.fold }), f < base.count else { continue }
+                    guard let list = lists.first(where: { $0.dataset == entry.dataset && $0.fold == t.fold }),
+                        f < base.count
+                    else { continue }
                     UserPairing.append(users: list.users, base[f], users: t.users, t.perUser[m]!, to: &xs, &ys)
                 }
                 if !xs.isEmpty {
@@ -217,9 +255,11 @@ public enum Baseline {
                 }
             }
             let regressed = drop > allowed && (p.map { $0 < b.significanceLevel } ?? true)
-            findings.append(CheckFinding(dataset: entry.dataset, configuration: entry.configuration,
-                                         metric: entry.metric, baselineMean: entry.mean, currentMean: current,
-                                         drop: drop, allowedDrop: allowed, p: p, test: test, regressed: regressed))
+            findings.append(
+                CheckFinding(
+                    dataset: entry.dataset, configuration: entry.configuration,
+                    metric: entry.metric, baselineMean: entry.mean, currentMean: current,
+                    drop: drop, allowedDrop: allowed, p: p, test: test, regressed: regressed))
         }
         let groups = mismatch.isEmpty ? groupChanges(r, against: b, test: test) : []
         return CheckReport(findings: findings, groupChanges: groups, mismatch: mismatch)

@@ -52,7 +52,8 @@ extension Baseline {
                     var rows = [[Double]]()
                     for list in folds {
                         guard let t = ts.first(where: { $0.fold == list.fold }),
-                              let m = t.metricLabels.firstIndex(of: metric), let values = t.perUser[m] else {
+                            let m = t.metricLabels.firstIndex(of: metric), let values = t.perUser[m]
+                        else {
                             rows.append([Double](repeating: .nan, count: list.users.count))
                             continue
                         }
@@ -77,17 +78,20 @@ extension Baseline {
                 }
                 let permutations = Statistics.randomizationPermutations
                 func group(_ means: [(label: String, mean: Double)], _ table: [String: [[Double]]]) -> TiedGroup? {
-                    TiedGroup.make(dataset: d.label, metric: metric, candidates: means, differences: differences(table),
-                                   test: test, alpha: b.significanceLevel, permutations: permutations, seed: 0)
+                    TiedGroup.make(
+                        dataset: d.label, metric: metric, candidates: means, differences: differences(table),
+                        test: test, alpha: b.significanceLevel, permutations: permutations, seed: 0)
                 }
                 guard let before = group(baseMeans, base), let after = group(runMeans, run) else { continue }
                 for e in entries {
                     let c = e.configuration
                     guard before.contains(c) != after.contains(c) else { continue }
                     let p = (after.members + after.worse).first { $0.label == c }?.pAdjusted
-                    changes.append(GroupChange(dataset: d.label, metric: metric, configuration: c,
-                                               baselineBest: before.best, currentBest: after.best, pAdjusted: p, test: test,
-                                               regressed: before.contains(c)))
+                    changes.append(
+                        GroupChange(
+                            dataset: d.label, metric: metric, configuration: c,
+                            baselineBest: before.best, currentBest: after.best, pAdjusted: p, test: test,
+                            regressed: before.contains(c)))
                 }
             }
         }

@@ -30,9 +30,11 @@ public struct PowerRow: Sendable, Equatable {
 
 extension Comparison {
     /// One `PowerRow` per pair of configurations `compare(run:)` would test and per metric.
-    public static func power(run r: RunResult, delta: Double, baseline: String? = nil, configurations: [String]? = nil,
-                             metrics: [String]? = nil, alpha: Double = Power.defaultAlpha,
-                             power: Double = Power.defaultPower) throws -> [PowerRow] {
+    public static func power(
+        run r: RunResult, delta: Double, baseline: String? = nil, configurations: [String]? = nil,
+        metrics: [String]? = nil, alpha: Double = Power.defaultAlpha,
+        power: Double = Power.defaultPower
+    ) throws -> [PowerRow] {
         var rows = [PowerRow]()
         for (dataset, ref, cand) in try pairs(run: r, baseline: baseline, configurations: configurations) {
             let folds = r.datasets.first { $0.label == dataset }?.folds ?? 1
@@ -44,10 +46,12 @@ extension Comparison {
                 let mde = Power.minimumDetectableEffect(n: d.count, sd: sd, alpha: alpha, power: power)
                 let now = Power.pairedT(n: Double(d.count), delta: delta, sd: sd, alpha: alpha)
                 let needed = Power.requiredPairs(delta: delta, sd: sd, alpha: alpha, power: power)
-                rows.append(PowerRow(dataset: dataset, metric: metric, reference: ref.label, candidate: cand.label,
-                                     n: d.count, unit: unit, folds: folds, difference: Statistics.mean(d),
-                                     sdDifference: sd, minimumDetectableEffect: mde, delta: delta, currentPower: now,
-                                     pairsNeeded: needed))
+                rows.append(
+                    PowerRow(
+                        dataset: dataset, metric: metric, reference: ref.label, candidate: cand.label,
+                        n: d.count, unit: unit, folds: folds, difference: Statistics.mean(d),
+                        sdDifference: sd, minimumDetectableEffect: mde, delta: delta, currentPower: now,
+                        pairsNeeded: needed))
             }
         }
         return rows

@@ -13,8 +13,10 @@ extension Comparison {
     }
 
     /// Every configuration against each data set's reference, adjusted over the whole table.
-    public static func againstReference(_ r: RunResult,
-                                        options: ComparisonOptions = ComparisonOptions(resamples: 1000)) -> ComparisonTable {
+    public static func againstReference(
+        _ r: RunResult,
+        options: ComparisonOptions = ComparisonOptions(resamples: 1000)
+    ) -> ComparisonTable {
         var pairs = [(dataset: String, reference: Arm, candidate: Arm)]()
         for d in r.datasets {
             guard let ref = reference(r, dataset: d.label) else { continue }
@@ -22,7 +24,8 @@ extension Comparison {
             guard let refArm = arms.first(where: { $0.label == ref }) else { continue }
             for a in arms where a.label != ref { pairs.append((d.label, refArm, a)) }
         }
-        return table(pairs: pairs, metrics: r.spec.metrics.map(\.label), seed: r.spec.seed, options: options,
-                     legend: [])
+        return table(
+            pairs: pairs, metrics: r.spec.metrics.map(\.label), seed: r.spec.seed, options: options,
+            legend: [])
     }
 }

@@ -24,9 +24,10 @@ public enum RunFolder {
 
     public static func encode(_ r: RunResult) throws -> String {
         let enc = JSONCoding.encoder()
-        let stored = Stored(runID: r.runID, experiment: r.spec.name, configHash: r.spec.configHash, startedAt: r.startedAt,
-                            wallSeconds: r.wallSeconds, planFingerprint: r.planFingerprint, shard: r.shard,
-                            datasets: r.datasets, trials: r.trials, failures: r.failures.isEmpty ? nil : r.failures)
+        let stored = Stored(
+            runID: r.runID, experiment: r.spec.name, configHash: r.spec.configHash, startedAt: r.startedAt,
+            wallSeconds: r.wallSeconds, planFingerprint: r.planFingerprint, shard: r.shard,
+            datasets: r.datasets, trials: r.trials, failures: r.failures.isEmpty ? nil : r.failures)
         return String(decoding: try enc.encode(stored), as: UTF8.self) + "\n"
     }
 
@@ -34,7 +35,9 @@ public enum RunFolder {
     public static func load(_ path: String) throws -> RunResult {
         let fm = FileManager.default
         var dir = path
-        if !fm.fileExists(atPath: dir + "/results.json"), fm.fileExists(atPath: dir + "/latest/results.json") { dir += "/latest" }
+        if !fm.fileExists(atPath: dir + "/results.json"), fm.fileExists(atPath: dir + "/latest/results.json") {
+            dir += "/latest"
+        }
         guard let data = fm.contents(atPath: dir + "/results.json") else {
             throw RecbenchError.io(path, "not a run folder (no results.json); give results/<experiment>/<run-id>")
         }
@@ -46,13 +49,15 @@ public enum RunFolder {
         guard let text = try? String(contentsOfFile: dir + "/experiment.json", encoding: .utf8) else {
             throw RecbenchError.io(dir, "the run folder has no experiment.json")
         }
-        let spec = try ExperimentLoader(registry: nil, environment: nil).load(text: text, file: dir + "/experiment.json")
+        let spec = try ExperimentLoader(registry: nil, environment: nil).load(
+            text: text, file: dir + "/experiment.json")
         let plan = Plan(spec: spec)
-        var result = RunResult(spec: spec, plan: plan, runID: stored.runID, directory: dir, datasets: stored.datasets,
-                               trials: stored.trials,
-                               aggregates: Runner.aggregate(stored.trials, plan: plan, failures: stored.failures ?? []),
-                               startedAt: stored.startedAt, wallSeconds: stored.wallSeconds,
-                               shard: stored.shard, planFingerprint: stored.planFingerprint ?? plan.fingerprint)
+        var result = RunResult(
+            spec: spec, plan: plan, runID: stored.runID, directory: dir, datasets: stored.datasets,
+            trials: stored.trials,
+            aggregates: Runner.aggregate(stored.trials, plan: plan, failures: stored.failures ?? []),
+            startedAt: stored.startedAt, wallSeconds: stored.wallSeconds,
+            shard: stored.shard, planFingerprint: stored.planFingerprint ?? plan.fingerprint)
         result.failures = stored.failures ?? []
         return result
     }

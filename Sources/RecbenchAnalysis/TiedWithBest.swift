@@ -35,9 +35,11 @@ public struct TiedGroup: Sendable, Equatable {
 extension TiedGroup {
     /// The group from each candidate's mean and a source of paired differences `other − best`.
     /// Candidates with a non-finite mean take no part.
-    public static func make(dataset: String, metric: String, candidates: [(label: String, mean: Double)],
-                            differences: (_ best: String, _ other: String) -> (values: [Double], unit: String),
-                            test: SignificanceTest, alpha: Double, permutations: Int, seed: UInt64) -> TiedGroup? {
+    public static func make(
+        dataset: String, metric: String, candidates: [(label: String, mean: Double)],
+        differences: (_ best: String, _ other: String) -> (values: [Double], unit: String),
+        test: SignificanceTest, alpha: Double, permutations: Int, seed: UInt64
+    ) -> TiedGroup? {
         let higher = MetricCatalog.higherIsBetter(metric)
         let finite = candidates.filter { $0.mean.isFinite }
         let ascending: ((label: String, mean: Double), (label: String, mean: Double)) -> Bool = { $0.mean < $1.mean }
@@ -55,21 +57,25 @@ extension TiedGroup {
             case .wilcoxon:
                 p = Statistics.wilcoxonSignedRank(d, [Double](repeating: 0, count: d.count)).p
             }
-            others.append(Member(label: c.label, mean: c.mean, p: d.isEmpty ? .nan : p, pAdjusted: nil, n: d.count,
-                                 unit: unit))
+            others.append(
+                Member(
+                    label: c.label, mean: c.mean, p: d.isEmpty ? .nan : p, pAdjusted: nil, n: d.count,
+                    unit: unit))
         }
         let adjusted = Statistics.holmBonferroni(others.map { $0.p! })
         for i in others.indices { others[i].pAdjusted = adjusted[i] }
-        let bestMember = Member(label: best.label, mean: best.mean, p: nil, pAdjusted: nil,
-                                n: others.first?.n ?? 0, unit: others.first?.unit ?? "pairs")
+        let bestMember = Member(
+            label: best.label, mean: best.mean, p: nil, pAdjusted: nil,
+            n: others.first?.n ?? 0, unit: others.first?.unit ?? "pairs")
         // Worse means below the best by mean; NaN p (no shared values) keeps the configuration in the group.
         let isWorse: (Member) -> Bool = { m in
             (m.pAdjusted ?? .nan) < alpha && (higher ? m.mean < best.mean : m.mean > best.mean)
         }
         let order: (Member, Member) -> Bool = { higher ? $0.mean > $1.mean : $0.mean < $1.mean }
-        return TiedGroup(dataset: dataset, metric: metric, test: test, alpha: alpha,
-                         members: [bestMember] + others.filter { !isWorse($0) }.sorted(by: order),
-                         worse: others.filter(isWorse).sorted(by: order))
+        return TiedGroup(
+            dataset: dataset, metric: metric, test: test, alpha: alpha,
+            members: [bestMember] + others.filter { !isWorse($0) }.sorted(by: order),
+            worse: others.filter(isWorse).sorted(by: order))
     }
 }
 
@@ -89,9 +95,10 @@ extension Comparison {
                     let (b, a, unit) = paired(byLabel[best]!.trials, byLabel[other]!.trials, metric: metric)
                     return (zip(a, b).map { $0 - $1 }, unit)
                 }
-                let group = TiedGroup.make(dataset: d.label, metric: metric, candidates: candidates,
-                                           differences: differences, test: options.test, alpha: options.alpha,
-                                           permutations: options.permutations, seed: r.spec.seed)
+                let group = TiedGroup.make(
+                    dataset: d.label, metric: metric, candidates: candidates,
+                    differences: differences, test: options.test, alpha: options.alpha,
+                    permutations: options.permutations, seed: r.spec.seed)
                 if let group { groups.append(group) }
             }
         }

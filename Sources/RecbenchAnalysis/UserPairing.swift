@@ -11,8 +11,10 @@ enum UserPairing {
 
     /// Appends to `xs` and `ys` the values of every user both sides hold, in `a`'s user order;
     /// a NaN on either side (e.g. AUC without negatives) drops the pair.
-    static func append(users aUsers: [String], _ a: [Double], users bUsers: [String], _ b: [Double],
-                       to xs: inout [Double], _ ys: inout [Double]) {
+    static func append(
+        users aUsers: [String], _ a: [Double], users bUsers: [String], _ b: [Double],
+        to xs: inout [Double], _ ys: inout [Double]
+    ) {
         for (x, y) in zip(a, aligned(b, users: bUsers, to: aUsers)) where !x.isNaN && !y.isNaN {
             xs.append(x); ys.append(y)
         }

@@ -29,12 +29,15 @@ public struct FitBenchmark: Sendable {
         for s in settings {
             let parts = s.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let spec = d.parameters.first(where: { $0.name == parts[0] }) else {
-                throw RecbenchError.invalid("--param \(s): expected name=value with a parameter of \(d.name) "
-                                            + "(\(d.parameters.map(\.name).joined(separator: ", ")))")
+                throw RecbenchError.invalid(
+                    "--param \(s): expected name=value with a parameter of \(d.name) "
+                        + "(\(d.parameters.map(\.name).joined(separator: ", ")))")
             }
             let raw = parts[1]
-            let readings: [ParameterValue] = [Int(raw).map { .int($0) }, Double(raw).map { .real($0) },
-                                              Bool(raw).map { .bool($0) }, .text(raw)].compactMap { $0 }
+            let readings: [ParameterValue] = [
+                Int(raw).map { .int($0) }, Double(raw).map { .real($0) },
+                Bool(raw).map { .bool($0) }, .text(raw)
+            ].compactMap { $0 }
             guard let v = readings.lazy.compactMap({ spec.check($0) }).first else {
                 throw RecbenchError.invalid("--param \(s): \(spec.name) must be \(spec.expectation)")
             }
@@ -71,18 +74,22 @@ public struct FitBenchmark: Sendable {
         let fitSeconds: Double
         do {
             fitSeconds = try Stopwatch.wall {
-                try model.fit(TrainingData(task: .ranking, interactions: train), context: FitContext(threads: threads, seed: seed))
+                try model.fit(
+                    TrainingData(task: .ranking, interactions: train), context: FitContext(threads: threads, seed: seed)
+                )
             }
         } catch { throw FitFailed(underlying: error) }
         let users = (0..<d.userCount).map { Int32($0) }
         let topKSeconds = Stopwatch.wall {
-            let lists = ScoringCore.topK(model: model, users: users, itemCount: d.itemCount, k: k, exclude: [train.byUser],
-                                         threads: threads)
+            let lists = ScoringCore.topK(
+                model: model, users: users, itemCount: d.itemCount, k: k, exclude: [train.byUser],
+                threads: threads)
             precondition(lists.items.count == users.count * k)
         }
-        return Measurement(interactions: d.count, users: d.userCount, items: d.itemCount, loadSeconds: loadSeconds,
-                           fitSeconds: fitSeconds, topKSeconds: topKSeconds,
-                           peakResidentBytes: SystemInfo.peakResidentBytes() ?? 0)
+        return Measurement(
+            interactions: d.count, users: d.userCount, items: d.itemCount, loadSeconds: loadSeconds,
+            fitSeconds: fitSeconds, topKSeconds: topKSeconds,
+            peakResidentBytes: SystemInfo.peakResidentBytes() ?? 0)
     }
 
     public struct FitFailed: Error, CustomStringConvertible {

@@ -52,7 +52,8 @@ public struct ScoringBenchmark: Sendable {
         SystemInfo.resetPeakMemory()
         let rssBefore = SystemInfo.peakResidentBytes() ?? 0
         let (best, bestCPU) = timed {
-            let lists = ScoringCore.topK(factors: factors, users: ids, k: k, exclude: [exclude], threads: threads, tile: tile)
+            let lists = ScoringCore.topK(
+                factors: factors, users: ids, k: k, exclude: [exclude], threads: threads, tile: tile)
             precondition(lists.items.count == users * k)
         }
         let rssAfter = SystemInfo.peakResidentBytes() ?? 0
@@ -64,22 +65,26 @@ public struct ScoringBenchmark: Sendable {
         BLAS.setThreads(threads)
         defer { BLAS.setThreads(saved) }
         let (refBest, refCPU) = timed {
-            uf.values.withUnsafeBufferPointer { a in itf.values.withUnsafeBufferPointer { b in
-                c.withUnsafeMutableBufferPointer { c in
-                    var lo = 0
-                    while lo < refUsers {
-                        let m = min(chunk, refUsers - lo)
-                        BLAS.sgemm(transB: true, m: m, n: items, k: dim, a: a.baseAddress! + lo * dim, lda: dim,
-                                   b: b.baseAddress!, ldb: dim, c: c.baseAddress!, ldc: items)
-                        lo += m
+            uf.values.withUnsafeBufferPointer { a in
+                itf.values.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        var lo = 0
+                        while lo < refUsers {
+                            let m = min(chunk, refUsers - lo)
+                            BLAS.sgemm(
+                                transB: true, m: m, n: items, k: dim, a: a.baseAddress! + lo * dim, lda: dim,
+                                b: b.baseAddress!, ldb: dim, c: c.baseAddress!, ldc: items)
+                            lo += m
+                        }
                     }
                 }
-            } }
+            }
         }
-        return Measurement(seconds: best, cpuSeconds: bestCPU, referenceSeconds: refBest, referenceCPUSeconds: refCPU,
-                           referenceUsers: refUsers, chunk: chunk, extraBytes: max(0, rssAfter - rssBefore),
-                           flops: 2 * Double(users) * Double(items) * Double(dim),
-                           referenceFlops: 2 * Double(refUsers) * Double(items) * Double(dim))
+        return Measurement(
+            seconds: best, cpuSeconds: bestCPU, referenceSeconds: refBest, referenceCPUSeconds: refCPU,
+            referenceUsers: refUsers, chunk: chunk, extraBytes: max(0, rssAfter - rssBefore),
+            flops: 2 * Double(users) * Double(items) * Double(dim),
+            referenceFlops: 2 * Double(refUsers) * Double(items) * Double(dim))
     }
 
     /// The best wall and the best CPU time over the repetitions.
@@ -102,7 +107,9 @@ public struct ScoringBenchmark: Sendable {
             while row.count < seen { row.insert(Int32(rng.nextInt(below: items))) }
             for i in row { su.append(Int32(u)); si.append(i) }
         }
-        return InteractionMatrix(userCount: users, itemCount: items, users: su, items: si,
-                                 values: [Float](repeating: 1, count: su.count), timestamps: nil).byUser
+        return InteractionMatrix(
+            userCount: users, itemCount: items, users: su, items: si,
+            values: [Float](repeating: 1, count: su.count), timestamps: nil
+        ).byUser
     }
 }

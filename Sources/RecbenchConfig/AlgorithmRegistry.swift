@@ -25,7 +25,7 @@ public enum AlgorithmRegistry {
         AlgorithmDescriptor(BERT4Rec.self),
         AlgorithmDescriptor(NeuMF.self),
         AlgorithmDescriptor(AutoInt.self),
-        AlgorithmDescriptor(DIN.self),
+        AlgorithmDescriptor(DIN.self)
     ]
 
     public static func descriptor(named name: String) -> AlgorithmDescriptor? { all.first { $0.name == name } }

@@ -21,7 +21,8 @@ public enum AlgorithmTable {
     /// The table currently between the markers of `readme`, or nil when the markers are missing.
     public static func embedded(in readme: String) -> String? {
         guard let b = readme.range(of: begin + "\n"),
-              let e = readme.range(of: end, range: b.upperBound..<readme.endIndex) else { return nil }
+            let e = readme.range(of: end, range: b.upperBound..<readme.endIndex)
+        else { return nil }
         return String(readme[b.upperBound..<e.lowerBound])
     }
 }

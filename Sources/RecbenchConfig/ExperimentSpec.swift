@@ -109,8 +109,10 @@ public struct AlgorithmSpec: Sendable {
         let gridNames = Set(grid.filter { $0.values.count > 1 }.map(\.name))
         let defaults = Dictionary(uniqueKeysWithValues: descriptor.parameters.map { ($0.name, $0.defaultValue) })
         return points.map { p in
-            (ParameterValues(specs: descriptor.parameters, overrides: Dictionary(uniqueKeysWithValues: p)),
-             gridNames.isEmpty ? [] : p.filter { gridNames.contains($0.0) || defaults[$0.0] != $0.1 })
+            (
+                ParameterValues(specs: descriptor.parameters, overrides: Dictionary(uniqueKeysWithValues: p)),
+                gridNames.isEmpty ? [] : p.filter { gridNames.contains($0.0) || defaults[$0.0] != $0.1 }
+            )
         }
     }
 }
@@ -122,7 +124,10 @@ public enum CandidateProtocol: Sendable, Equatable {
     case sampled(negatives: Int)
 
     public var label: String {
-        switch self { case .full: return "full ranking"; case let .sampled(n): return "\(n) sampled negatives" }
+        switch self {
+        case .full: return "full ranking";
+        case let .sampled(n): return "\(n) sampled negatives"
+        }
     }
 }
 

@@ -38,8 +38,10 @@ public struct Field: Sendable {
     /// Replaces the wording derived from `kind` in "expected …" messages.
     public let expectation: String?
 
-    public init(_ name: String, _ kind: Kind, _ help: String, default defaultValue: Default = .none,
-                expect expectation: String? = nil) {
+    public init(
+        _ name: String, _ kind: Kind, _ help: String, default defaultValue: Default = .none,
+        expect expectation: String? = nil
+    ) {
         self.name = name; self.kind = kind; self.help = help; self.defaultValue = defaultValue
         self.expectation = expectation
     }
@@ -51,7 +53,9 @@ public struct Field: Sendable {
         if let expectation { return expectation }
         switch kind {
         case let .integer(lo, hi):
-            if hi == Int.max { return lo == 1 ? "a positive integer" : lo == 0 ? "a non-negative integer" : "an integer ≥ \(lo)" }
+            if hi == Int.max {
+                return lo == 1 ? "a positive integer" : lo == 0 ? "a non-negative integer" : "an integer ≥ \(lo)"
+            }
             return "an integer in \(lo)...\(hi)"
         case let .number(lo, hi, exclusive):
             if lo == 0 && hi == 1 && exclusive { return "a fraction strictly between 0 and 1" }
@@ -80,7 +84,11 @@ public struct Field: Sendable {
     }
 
     static func isIdentifier(_ s: String) -> Bool {
-        !s.isEmpty && s.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }
+        !s.isEmpty
+            && s.unicodeScalars.allSatisfy {
+                $0.isASCII
+                    && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
+            }
     }
 }
 
@@ -113,20 +121,26 @@ extension Validation {
             if case let .int(d) = f.defaultValue { return d }
             return nil
         }
-        if case let .number(x, _) = node.value, x == x.rounded(), abs(x) < 9e15, Int(x) >= lo, Int(x) <= hi { return Int(x) }
+        if case let .number(x, _) = node.value, x == x.rounded(), abs(x) < 9e15, Int(x) >= lo, Int(x) <= hi {
+            return Int(x)
+        }
         fail(node, at(path, f), "expected \(f.expected), got \(node.brief)")
         if case let .int(d) = f.defaultValue { return d }
         return nil
     }
 
     mutating func real(_ f: Field, in m: [String: JSONNode], at path: String) -> Double? {
-        guard case let .number(lo, hi, exclusive) = f.kind else { preconditionFailure("\(f.name) is not a number field") }
+        guard case let .number(lo, hi, exclusive) = f.kind else {
+            preconditionFailure("\(f.name) is not a number field")
+        }
         let fallback: Double? = if case let .number(d) = f.defaultValue { d } else { nil }
         guard let node = m[f.name] else {
             if f.isRequired { fail(nil, at(path, f), "is required") }
             return fallback
         }
-        if case let .number(x, _) = node.value, x.isFinite, x >= lo, x <= hi, !exclusive || (x != lo && x != hi) { return x }
+        if case let .number(x, _) = node.value, x.isFinite, x >= lo, x <= hi, !exclusive || (x != lo && x != hi) {
+            return x
+        }
         fail(node, at(path, f), "expected \(f.expected), got \(node.brief)")
         return fallback
     }

@@ -11,7 +11,8 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
-        case let (.object(x), .object(y)): return x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        case let (.object(x), .object(y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
         case let (.array(x), .array(y)): return x == y
         case let (.string(x), .string(y)): return x == y
         case let (.number(x, _), .number(y, _)): return x == y
@@ -64,7 +65,10 @@ public struct JSONNode: Sendable, Equatable {
     /// Canonical compact JSON (keys sorted), for hashing a configuration.
     public var canonical: String {
         switch value {
-        case let .object(m): return "{" + m.sorted { $0.key < $1.key }.map { JSONWriter.quote($0.key) + ":" + $0.value.canonical }.joined(separator: ",") + "}"
+        case let .object(m):
+            return "{"
+                + m.sorted { $0.key < $1.key }.map { JSONWriter.quote($0.key) + ":" + $0.value.canonical }.joined(
+                    separator: ",") + "}"
         case let .array(a): return "[" + a.map(\.canonical).joined(separator: ",") + "]"
         case let .string(s): return JSONWriter.quote(s)
         case let .number(d, literal): return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : literal
@@ -95,7 +99,9 @@ public struct JSONParser {
 
     private init(bytes: [UInt8]) { self.bytes = bytes }
 
-    private func error(_ m: String) -> JSONSyntaxError { JSONSyntaxError(line: line, column: pos - lineStart + 1, message: m) }
+    private func error(_ m: String) -> JSONSyntaxError {
+        JSONSyntaxError(line: line, column: pos - lineStart + 1, message: m)
+    }
 
     private func describeNext() -> String {
         guard pos < bytes.count else { return "end of file" }
@@ -121,17 +127,23 @@ public struct JSONParser {
         case UInt8(ascii: "{"):
             pos += 1; skipWhitespace()
             var members: [(key: String, value: JSONNode)] = []
-            if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return JSONNode(.object(members), line: startLine) }
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") {
+                pos += 1; return JSONNode(.object(members), line: startLine)
+            }
             while true {
                 skipWhitespace()
-                guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw error("expected a quoted key, found \(describeNext())") }
+                guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else {
+                    throw error("expected a quoted key, found \(describeNext())")
+                }
                 let keyLine = line
                 let key = try parseString()
                 if members.contains(where: { $0.key == key }) {
                     throw JSONSyntaxError(line: keyLine, column: 1, message: "duplicate key \"\(key)\"")
                 }
                 skipWhitespace()
-                guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("expected ':' after key \"\(key)\", found \(describeNext())") }
+                guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else {
+                    throw error("expected ':' after key \"\(key)\", found \(describeNext())")
+                }
                 pos += 1; skipWhitespace()
                 members.append((key, try parseValue(depth: depth + 1)))
                 skipWhitespace()
@@ -143,7 +155,9 @@ public struct JSONParser {
         case UInt8(ascii: "["):
             pos += 1; skipWhitespace()
             var items: [JSONNode] = []
-            if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; return JSONNode(.array(items), line: startLine) }
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") {
+                pos += 1; return JSONNode(.array(items), line: startLine)
+            }
             while true {
                 skipWhitespace()
                 items.append(try parseValue(depth: depth + 1))
@@ -167,18 +181,26 @@ public struct JSONParser {
 
     private mutating func literal(_ word: String) throws {
         let w = Array(word.utf8)
-        guard pos + w.count <= bytes.count, Array(bytes[pos..<(pos + w.count)]) == w else { throw error("invalid literal, expected \(word)") }
+        guard pos + w.count <= bytes.count, Array(bytes[pos..<(pos + w.count)]) == w else {
+            throw error("invalid literal, expected \(word)")
+        }
         pos += w.count
     }
 
     private mutating func parseNumber() throws -> JSONValue {
         let start = pos
         if bytes[pos] == UInt8(ascii: "-") { pos += 1 }
-        func digits() -> Int { let s = pos; while pos < bytes.count, (48...57).contains(bytes[pos]) { pos += 1 }; return pos - s }
+        func digits() -> Int {
+            let s = pos; while pos < bytes.count, (48...57).contains(bytes[pos]) { pos += 1 }; return pos - s
+        }
         let intStart = pos
         guard digits() > 0 else { throw error("invalid number") }
-        if bytes[intStart] == UInt8(ascii: "0"), pos - intStart > 1 { throw error("numbers may not have leading zeros") }
-        if pos < bytes.count, bytes[pos] == UInt8(ascii: ".") { pos += 1; guard digits() > 0 else { throw error("invalid number: digits expected after '.'") } }
+        if bytes[intStart] == UInt8(ascii: "0"), pos - intStart > 1 {
+            throw error("numbers may not have leading zeros")
+        }
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: ".") {
+            pos += 1; guard digits() > 0 else { throw error("invalid number: digits expected after '.'") }
+        }
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "e") || bytes[pos] == UInt8(ascii: "E") {
             pos += 1
             if pos < bytes.count, bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-") { pos += 1 }
@@ -190,13 +212,15 @@ public struct JSONParser {
     }
 
     private mutating func parseString() throws -> String {
-        pos += 1 // opening quote
+        pos += 1  // opening quote
         var out = [UInt8]()
         while true {
             guard pos < bytes.count else { throw error("unterminated string") }
             let b = bytes[pos]
             if b == UInt8(ascii: "\"") { pos += 1; break }
-            if b < 0x20 { throw error(b == 0x0A ? "unterminated string (newline inside quotes)" : "control character in a string") }
+            if b < 0x20 {
+                throw error(b == 0x0A ? "unterminated string (newline inside quotes)" : "control character in a string")
+            }
             if b == UInt8(ascii: "\\") {
                 pos += 1
                 guard pos < bytes.count else { throw error("unterminated string") }
@@ -212,10 +236,14 @@ public struct JSONParser {
                 case UInt8(ascii: "u"):
                     var code = try hex4()
                     if (0xD800..<0xDC00).contains(code) {
-                        guard pos + 2 < bytes.count, bytes[pos + 1] == UInt8(ascii: "\\"), bytes[pos + 2] == UInt8(ascii: "u") else { throw error("unpaired surrogate in \\u escape") }
+                        guard pos + 2 < bytes.count, bytes[pos + 1] == UInt8(ascii: "\\"),
+                            bytes[pos + 2] == UInt8(ascii: "u")
+                        else { throw error("unpaired surrogate in \\u escape") }
                         pos += 2
                         let low = try hex4()
-                        guard (0xDC00..<0xE000).contains(low) else { throw error("invalid low surrogate in \\u escape") }
+                        guard (0xDC00..<0xE000).contains(low) else {
+                            throw error("invalid low surrogate in \\u escape")
+                        }
                         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                     }
                     guard let scalar = UnicodeScalar(code) else { throw error("invalid \\u escape") }
@@ -223,7 +251,9 @@ public struct JSONParser {
                 default: throw error("invalid escape \\\(Character(UnicodeScalar(bytes[pos])))")
                 }
                 pos += 1
-            } else { out.append(b); pos += 1 }
+            } else {
+                out.append(b); pos += 1
+            }
         }
         guard let s = String(validating: out, as: UTF8.self) else { throw error("string is not valid UTF-8") }
         return s
@@ -269,7 +299,9 @@ public enum JSONWriter {
 
 extension JSONNode {
     /// Builders for output documents (line numbers are irrelevant there).
-    public static func object(_ members: [(String, JSONNode)]) -> JSONNode { JSONNode(.object(members.map { (key: $0.0, value: $0.1) }), line: 0) }
+    public static func object(_ members: [(String, JSONNode)]) -> JSONNode {
+        JSONNode(.object(members.map { (key: $0.0, value: $0.1) }), line: 0)
+    }
     public static func array(_ items: [JSONNode]) -> JSONNode { JSONNode(.array(items), line: 0) }
     public static func string(_ s: String) -> JSONNode { JSONNode(.string(s), line: 0) }
     public static func number(_ d: Double) -> JSONNode {
@@ -286,10 +318,14 @@ extension JSONNode {
         switch value {
         case let .object(m):
             if m.isEmpty { return "{}" }
-            return "{\n" + m.map { inner + JSONWriter.quote($0.key) + ": " + $0.value.rendered(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "}"
+            return "{\n"
+                + m.map { inner + JSONWriter.quote($0.key) + ": " + $0.value.rendered(indent: inner) }.joined(
+                    separator: ",\n") + "\n" + indent + "}"
         case let .array(a):
             if a.isEmpty { return "[]" }
-            if a.allSatisfy({ if case .object = $0.value { return false }; if case .array = $0.value { return false }; return true }), a.count <= 12 {
+            if a.allSatisfy({
+                if case .object = $0.value { return false }; if case .array = $0.value { return false }; return true
+            }), a.count <= 12 {
                 return "[" + a.map { $0.rendered() }.joined(separator: ", ") + "]"
             }
             return "[\n" + a.map { inner + $0.rendered(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"

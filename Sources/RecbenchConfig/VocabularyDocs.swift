@@ -31,14 +31,18 @@ extension Vocabulary {
             }
         }
         table("Top level", "The keys of the file's object.", experiment)
-        table("Data sets", "Each entry of `\"datasets\"`: a registry name, a `\"file\"`, fold files (`\"split\"`) or "
-              + "`\"synthetic\"` data.", dataset)
+        table(
+            "Data sets",
+            "Each entry of `\"datasets\"`: a registry name, a `\"file\"`, fold files (`\"split\"`) or "
+                + "`\"synthetic\"` data.", dataset)
         table("Fold files", "A data set's own `\"split\"`: training, test and optional validation files.", foldFiles)
         table("Format", "How a delimited file is read (a `.csv` file with a header needs none).", format)
         table("Synthetic data", "`\"synthetic\"` in a data-set entry.", synthetic)
         table("Filters", "`\"filters\"` in a data-set entry.", filters)
         methods("Splits", "`\"split\"` at the top level: `\"method\"` and that method's keys.", splits)
-        methods("Validation", "`\"validation\"` at the top level or in a data-set entry: `\"method\"`, that method's "
+        methods(
+            "Validation",
+            "`\"validation\"` at the top level or in a data-set entry: `\"method\"`, that method's "
                 + "keys, `patience` and `seed`.", validations, common: validationCommon)
         table("Candidates", "`\"candidates\"` at the top level.", candidates)
         table("Relevance", "`\"relevance\"` at the top level (ranking tasks).", relevance)

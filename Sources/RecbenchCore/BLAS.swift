@@ -16,31 +16,40 @@ public enum BLAS {
     public static var threads: Int { serial(); return Int(openblas_get_num_threads()) }
 
     /// C = alpha · op(A) · op(B) + beta · C, all row-major.
-    public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
-                             alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
-                             b: UnsafePointer<Float>, ldb: Int,
-                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    public static func sgemm(
+        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         BLAS.serial()
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
-                    beta, c, blasint(ldc))
+        cblas_sgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
+            beta, c, blasint(ldc))
     }
 
     /// C = alpha · Aᵀ·A + beta · C (upper triangle and mirrored), A is rows × n row-major.
-    public static func ssyrkTransposed(n: Int, rows: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
-                                       beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    public static func ssyrkTransposed(
+        n: Int, rows: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         BLAS.serial()
-        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, blasint(n), blasint(rows), alpha, a, blasint(lda),
-                    beta, c, blasint(ldc))
+        cblas_ssyrk(
+            CblasRowMajor, CblasUpper, CblasTrans, blasint(n), blasint(rows), alpha, a, blasint(lda),
+            beta, c, blasint(ldc))
         for i in 0..<n { for j in 0..<i { c[i * ldc + j] = c[j * ldc + i] } }
     }
 
     /// y = alpha · op(A) · x + beta · y, row-major A of m × n.
-    public static func sgemv(trans: Bool = false, m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
-                             x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>) {
+    public static func sgemv(
+        trans: Bool = false, m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
+    ) {
         BLAS.serial()
-        cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha, a,
-                    blasint(lda), x, 1, beta, y, 1)
+        cblas_sgemv(
+            CblasRowMajor, trans ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha, a,
+            blasint(lda), x, 1, beta, y, 1)
     }
 
     public static func sdot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
@@ -65,7 +74,9 @@ public enum LAPACK {
 
     /// Solves A·X = B in place for a symmetric positive-definite n × n matrix A (overwritten by its
     /// Cholesky factor) and nrhs right-hand sides stored as rows of B (nrhs × n row-major).
-    public static func choleskySolve(n: Int, a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, nrhs: Int = 1) throws {
+    public static func choleskySolve(
+        n: Int, a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, nrhs: Int = 1
+    ) throws {
         BLAS.serial()
         var uplo: CChar = 85 /* U */, nn = Int32(n), lda = Int32(n), info: Int32 = 0, nr = Int32(nrhs), ldb = Int32(n)
         spotrf_(&uplo, &nn, a, &lda, &info)
@@ -117,7 +128,9 @@ public enum LAPACK {
 
     /// Thin SVD of a row-major m × n matrix A (destroyed). Returns U (m × r), singular values
     /// (r, descending) and Vᵀ (r × n), r = min(m, n), all row-major.
-    public static func svd(m: Int, n: Int, a: UnsafeMutablePointer<Float>) throws -> (u: [Float], s: [Float], vt: [Float]) {
+    public static func svd(m: Int, n: Int, a: UnsafeMutablePointer<Float>) throws -> (
+        u: [Float], s: [Float], vt: [Float]
+    ) {
         BLAS.serial()
         // Row-major A is column-major Aᵀ (n × m): Aᵀ = V Σ Uᵀ, so LAPACK's "U" is our V and its Vᵀ is our Uᵀ.
         let r = min(m, n)
@@ -141,7 +154,8 @@ public enum LAPACK {
     public static func orthonormalize(m: Int, n: Int, a: UnsafeMutablePointer<Float>) throws {
         BLAS.serial()
         precondition(m >= n)
-        var mm = Int32(m), nn = Int32(n), kk = Int32(n), lda = Int32(m), info: Int32 = 0, lwork: Int32 = -1, wq: Float = 0
+        var mm = Int32(m), nn = Int32(n), kk = Int32(n), lda = Int32(m), info: Int32 = 0, lwork: Int32 = -1,
+            wq: Float = 0
         var tau = [Float](repeating: 0, count: max(1, n))
         sgeqrf_(&mm, &nn, a, &lda, &tau, &wq, &lwork, &info)
         lwork = max(Int32(wq), Int32(n))
@@ -167,24 +181,34 @@ extension BLAS {
 public protocol LAPACKScalar: BinaryFloatingPoint {
     /// "s" or "d", for messages naming the routine.
     static var prefix: String { get }
-    static func potrf(_ uplo: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Self>,
-                      _ lda: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>)
-    static func potri(_ uplo: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Self>,
-                      _ lda: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>)
+    static func potrf(
+        _ uplo: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Self>,
+        _ lda: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>)
+    static func potri(
+        _ uplo: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Self>,
+        _ lda: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>)
 }
 
 extension Float: LAPACKScalar {
     public static let prefix = "s"
-    public static func potrf(_ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Float>,
-                             _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>) { spotrf_(u, n, a, l, i) }
-    public static func potri(_ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Float>,
-                             _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>) { spotri_(u, n, a, l, i) }
+    public static func potrf(
+        _ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Float>,
+        _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>
+    ) { spotrf_(u, n, a, l, i) }
+    public static func potri(
+        _ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Float>,
+        _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>
+    ) { spotri_(u, n, a, l, i) }
 }
 
 extension Double: LAPACKScalar {
     public static let prefix = "d"
-    public static func potrf(_ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Double>,
-                             _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>) { dpotrf_(u, n, a, l, i) }
-    public static func potri(_ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Double>,
-                             _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>) { dpotri_(u, n, a, l, i) }
+    public static func potrf(
+        _ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Double>,
+        _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>
+    ) { dpotrf_(u, n, a, l, i) }
+    public static func potri(
+        _ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Double>,
+        _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>
+    ) { dpotri_(u, n, a, l, i) }
 }

@@ -20,9 +20,11 @@ public struct Dataset: Sendable {
         public init(path: String, sha256: String) { self.path = path; self.sha256 = sha256 }
     }
 
-    public init(name: String, users: [Int32], items: [Int32], values: [Float], timestamps: [Int64]?,
-                userIDs: IDMap, itemIDs: IDMap, userFeatures: FeatureTable = FeatureTable(),
-                itemFeatures: FeatureTable = FeatureTable(), sources: [SourceFile] = []) {
+    public init(
+        name: String, users: [Int32], items: [Int32], values: [Float], timestamps: [Int64]?,
+        userIDs: IDMap, itemIDs: IDMap, userFeatures: FeatureTable = FeatureTable(),
+        itemFeatures: FeatureTable = FeatureTable(), sources: [SourceFile] = []
+    ) {
         precondition(users.count == items.count && items.count == values.count)
         precondition(timestamps == nil || timestamps!.count == users.count)
         self.name = name; self.users = users; self.items = items; self.values = values
@@ -36,11 +38,12 @@ public struct Dataset: Sendable {
 
     /// The interactions at the given positions, as a users × items matrix over the full ID space.
     public func matrix(positions: [Int]) -> InteractionMatrix {
-        InteractionMatrix(userCount: userCount, itemCount: itemCount,
-                          users: positions.map { users[$0] }, items: positions.map { items[$0] },
-                          values: positions.map { values[$0] },
-                          timestamps: timestamps.map { ts in positions.map { ts[$0] } },
-                          order: positions.map { Int64($0) })
+        InteractionMatrix(
+            userCount: userCount, itemCount: itemCount,
+            users: positions.map { users[$0] }, items: positions.map { items[$0] },
+            values: positions.map { values[$0] },
+            timestamps: timestamps.map { ts in positions.map { ts[$0] } },
+            order: positions.map { Int64($0) })
     }
 
     public func matrix() -> InteractionMatrix { matrix(positions: Array(0..<count)) }
@@ -56,13 +59,14 @@ public struct Dataset: Sendable {
         for (n, o) in oldU.enumerated() { newU[Int(o)] = Int32(n) }
         for (n, o) in oldI.enumerated() { newI[Int(o)] = Int32(n) }
         // Sorted external order is preserved by taking the kept IDs in index order.
-        return Dataset(name: name, users: positions.map { newU[Int(users[$0])] },
-                       items: positions.map { newI[Int(items[$0])] }, values: positions.map { values[$0] },
-                       timestamps: timestamps.map { ts in positions.map { ts[$0] } },
-                       userIDs: IDMap(ids: oldU.map { userIDs.id(at: $0) }),
-                       itemIDs: IDMap(ids: oldI.map { itemIDs.id(at: $0) }),
-                       userFeatures: userFeatures.isEmpty ? userFeatures : userFeatures.selectingRows(oldU),
-                       itemFeatures: itemFeatures.isEmpty ? itemFeatures : itemFeatures.selectingRows(oldI),
-                       sources: sources)
+        return Dataset(
+            name: name, users: positions.map { newU[Int(users[$0])] },
+            items: positions.map { newI[Int(items[$0])] }, values: positions.map { values[$0] },
+            timestamps: timestamps.map { ts in positions.map { ts[$0] } },
+            userIDs: IDMap(ids: oldU.map { userIDs.id(at: $0) }),
+            itemIDs: IDMap(ids: oldI.map { itemIDs.id(at: $0) }),
+            userFeatures: userFeatures.isEmpty ? userFeatures : userFeatures.selectingRows(oldU),
+            itemFeatures: itemFeatures.isEmpty ? itemFeatures : itemFeatures.selectingRows(oldI),
+            sources: sources)
     }
 }

@@ -32,12 +32,15 @@ public struct DenseMatrix: Sendable, Equatable {
         precondition(columns == other.columns)
         var out = DenseMatrix(rows: rows, columns: other.rows)
         guard rows > 0, other.rows > 0 else { return out }
-        values.withUnsafeBufferPointer { a in other.values.withUnsafeBufferPointer { b in
-            out.values.withUnsafeMutableBufferPointer { c in
-                BLAS.sgemm(transB: true, m: rows, n: other.rows, k: columns, a: a.baseAddress!, lda: max(1, columns),
-                           b: b.baseAddress!, ldb: max(1, columns), c: c.baseAddress!, ldc: other.rows)
+        values.withUnsafeBufferPointer { a in
+            other.values.withUnsafeBufferPointer { b in
+                out.values.withUnsafeMutableBufferPointer { c in
+                    BLAS.sgemm(
+                        transB: true, m: rows, n: other.rows, k: columns, a: a.baseAddress!, lda: max(1, columns),
+                        b: b.baseAddress!, ldb: max(1, columns), c: c.baseAddress!, ldc: other.rows)
+                }
             }
-        } }
+        }
         return out
     }
 }

@@ -20,9 +20,11 @@ public struct FeatureGroup: Sendable, Equatable {
         let level = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, Int32($0)) })
         var rows = [Int32](), cols = [Int32]()
         for (e, v) in values.enumerated() { if let v { rows.append(Int32(e)); cols.append(level[v]!) } }
-        self.init(name: name, kind: .categorical, columnNames: levels,
-                  matrix: SparseMatrix(rows: values.count, columns: levels.count, rowIndices: rows,
-                                       columnIndices: cols, values: [Float](repeating: 1, count: rows.count)))
+        self.init(
+            name: name, kind: .categorical, columnNames: levels,
+            matrix: SparseMatrix(
+                rows: values.count, columns: levels.count, rowIndices: rows,
+                columnIndices: cols, values: [Float](repeating: 1, count: rows.count)))
     }
 }
 
@@ -34,15 +36,19 @@ public struct FeatureTable: Sendable, Equatable {
 
     /// Keeps the rows of the given entities, in that order (after filtering re-indexes them).
     public func selectingRows(_ keep: [Int32]) -> FeatureTable {
-        FeatureTable(groups: groups.map { g in
-            var offsets = [0], idx = [Int32](), vals = [Float]()
-            for e in keep {
-                idx.append(contentsOf: g.matrix.rowIndices(Int(e))); vals.append(contentsOf: g.matrix.rowValues(Int(e)))
-                offsets.append(idx.count)
-            }
-            return FeatureGroup(name: g.name, kind: g.kind, columnNames: g.columnNames,
-                                matrix: SparseMatrix(rows: keep.count, columns: g.matrix.columns,
-                                                     offsets: offsets, indices: idx, values: vals))
-        })
+        FeatureTable(
+            groups: groups.map { g in
+                var offsets = [0], idx = [Int32](), vals = [Float]()
+                for e in keep {
+                    idx.append(contentsOf: g.matrix.rowIndices(Int(e)));
+                    vals.append(contentsOf: g.matrix.rowValues(Int(e)))
+                    offsets.append(idx.count)
+                }
+                return FeatureGroup(
+                    name: g.name, kind: g.kind, columnNames: g.columnNames,
+                    matrix: SparseMatrix(
+                        rows: keep.count, columns: g.matrix.columns,
+                        offsets: offsets, indices: idx, values: vals))
+            })
     }
 }

@@ -42,8 +42,9 @@ public final class FileDigests: @unchecked Sendable {
     private static func key(_ path: String) -> Key? {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         guard let a = try? FileManager.default.attributesOfItem(atPath: url.path),
-              let size = (a[.size] as? NSNumber)?.uint64Value,
-              let date = a[.modificationDate] as? Date else { return nil }
+            let size = (a[.size] as? NSNumber)?.uint64Value,
+            let date = a[.modificationDate] as? Date
+        else { return nil }
         return Key(path: url.path, size: size, modified: date.timeIntervalSince1970)
     }
 }

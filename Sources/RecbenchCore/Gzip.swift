@@ -8,8 +8,9 @@ public enum Gzip {
     public static func compress(_ data: Data, level: Int32 = 6) throws -> Data {
         var stream = z_stream()
         // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
-        var status = deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
-                                   ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        var status = deflateInit2_(
+            &stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+            ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else { throw RecbenchError.invalid("gzip: zlib could not start (status \(status))") }
         defer { deflateEnd(&stream) }
         var output = Data()
@@ -36,7 +37,9 @@ public enum Gzip {
                 } while stream.avail_out == 0
             } while offset < input.count
         }
-        guard status == Z_STREAM_END else { throw RecbenchError.invalid("gzip: compression did not finish (status \(status))") }
+        guard status == Z_STREAM_END else {
+            throw RecbenchError.invalid("gzip: compression did not finish (status \(status))")
+        }
         return output
     }
 

@@ -14,10 +14,13 @@ public struct InteractionMatrix: Sendable {
     public var itemCount: Int { byUser.columns }
     public var nnz: Int { byUser.nnz }
 
-    public init(userCount: Int, itemCount: Int, users: [Int32], items: [Int32], values: [Float],
-                timestamps: [Int64]? = nil, order: [Int64]? = nil) {
-        let (csr, perm) = SparseMatrix.build(rows: userCount, columns: itemCount, rowIndices: users,
-                                             columnIndices: items, values: values)
+    public init(
+        userCount: Int, itemCount: Int, users: [Int32], items: [Int32], values: [Float],
+        timestamps: [Int64]? = nil, order: [Int64]? = nil
+    ) {
+        let (csr, perm) = SparseMatrix.build(
+            rows: userCount, columns: itemCount, rowIndices: users,
+            columnIndices: items, values: values)
         byUser = csr
         byItem = csr.transposed()
         self.timestamps = timestamps.map { ts in perm.map { ts[Int($0)] } }
@@ -46,9 +49,10 @@ public struct InteractionMatrix: Sendable {
 
     /// The same pattern with every value set to 1 (implicit feedback).
     public func binarized() -> InteractionMatrix {
-        InteractionMatrix(byUser: byUser.withValues([Float](repeating: 1, count: nnz)),
-                          byItem: byItem.withValues([Float](repeating: 1, count: nnz)),
-                          timestamps: timestamps, order: order)
+        InteractionMatrix(
+            byUser: byUser.withValues([Float](repeating: 1, count: nnz)),
+            byItem: byItem.withValues([Float](repeating: 1, count: nnz)),
+            timestamps: timestamps, order: order)
     }
 
     private init(byUser: SparseMatrix, byItem: SparseMatrix, timestamps: [Int64]?, order: [Int64]) {

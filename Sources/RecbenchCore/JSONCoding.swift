@@ -7,15 +7,17 @@ public enum JSONCoding {
     public static func encoder(pretty: Bool = false) -> JSONEncoder {
         let enc = JSONEncoder()
         enc.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted] : [.sortedKeys]
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                  nan: "nan")
+        enc.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf",
+            nan: "nan")
         return enc
     }
 
     public static func decoder() -> JSONDecoder {
         let dec = JSONDecoder()
-        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                    nan: "nan")
+        dec.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf",
+            nan: "nan")
         return dec
     }
 }

@@ -11,9 +11,19 @@ public enum NpyFile {
         /// Offsets of a sparse matrix too large for 32 bits.
         case int64([Int64])
 
-        public var descr: String { switch self { case .float32: "<f4"; case .int32: "<i4"; case .int64: "<i8" } }
+        public var descr: String {
+            switch self {
+            case .float32: "<f4";
+            case .int32: "<i4";
+            case .int64: "<i8"
+            }
+        }
         public var count: Int {
-            switch self { case let .float32(v): v.count; case let .int32(v): v.count; case let .int64(v): v.count }
+            switch self {
+            case let .float32(v): v.count;
+            case let .int32(v): v.count;
+            case let .int64(v): v.count
+            }
         }
     }
 

@@ -19,7 +19,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
 
     /// An independent stream for a named purpose (e.g. "split", "fold-3", "bpr-thread-1").
     public init(seed: UInt64, stream: String) {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325 // FNV-1a
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a
         for b in stream.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         self.init(seed: seed ^ h)
     }

@@ -19,12 +19,16 @@ public struct SHA256Hasher {
         return String(decoding: out, as: UTF8.self)
     }
 
-    public static func hex<D: DataProtocol>(_ data: D) -> String { var s = SHA256Hasher(); s.update(data); return s.finalize() }
+    public static func hex<D: DataProtocol>(_ data: D) -> String {
+        var s = SHA256Hasher(); s.update(data); return s.finalize()
+    }
     public static func hex(_ string: String) -> String { hex(Array(string.utf8)) }
 
     /// Streams a file in 1 MiB chunks.
     public static func hex(fileAt path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw RecbenchError.io(path, "cannot open for reading") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw RecbenchError.io(path, "cannot open for reading")
+        }
         defer { try? handle.close() }
         var s = SHA256Hasher()
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { s.update(chunk) }

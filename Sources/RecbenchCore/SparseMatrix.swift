@@ -43,14 +43,17 @@ public struct SparseMatrix: Sendable, Equatable {
     /// Builds from coordinate triplets (any order; duplicates are kept as separate entries, which
     /// callers avoid by deduplicating first). `permutation[k]` is the triplet index of entry k.
     public init(rows: Int, columns: Int, rowIndices: [Int32], columnIndices: [Int32], values: [Float]) {
-        let (m, _) = SparseMatrix.build(rows: rows, columns: columns, rowIndices: rowIndices,
-                                        columnIndices: columnIndices, values: values)
+        let (m, _) = SparseMatrix.build(
+            rows: rows, columns: columns, rowIndices: rowIndices,
+            columnIndices: columnIndices, values: values)
         self = m
     }
 
     /// Counting sort by row, then by column within each row (stable: equal coordinates keep input order).
-    public static func build(rows: Int, columns: Int, rowIndices: [Int32], columnIndices: [Int32],
-                             values: [Float]) -> (SparseMatrix, permutation: [Int32]) {
+    public static func build(
+        rows: Int, columns: Int, rowIndices: [Int32], columnIndices: [Int32],
+        values: [Float]
+    ) -> (SparseMatrix, permutation: [Int32]) {
         let n = rowIndices.count
         precondition(columnIndices.count == n && values.count == n)
         // Sort by column first (counting sort), then stable counting sort by row.

@@ -21,22 +21,27 @@ public enum SystemInfo {
     /// Resets the peak-RSS counter (Linux), so each trial reports its own peak.
     public static func resetPeakMemory() {
         #if os(Linux)
-        if let h = FileHandle(forWritingAtPath: "/proc/self/clear_refs") { try? h.write(contentsOf: Data("5".utf8)); try? h.close() }
+        if let h = FileHandle(forWritingAtPath: "/proc/self/clear_refs") {
+            try? h.write(contentsOf: Data("5".utf8)); try? h.close()
+        }
         #endif
     }
 
     public static var machine: String {
         var u = utsname()
         uname(&u)
-        func field<T>(_ v: T) -> String { withUnsafeBytes(of: v) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) } }
+        func field<T>(_ v: T) -> String {
+            withUnsafeBytes(of: v) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
         return "\(field(u.sysname)) \(field(u.release)) \(field(u.machine))"
     }
 
     public static var cpuModel: String {
         #if os(Linux)
         if let s = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-           let line = s.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-           let name = line.split(separator: ":", maxSplits: 1).last {
+            let line = s.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+            let name = line.split(separator: ":", maxSplits: 1).last
+        {
             return name.trimmingCharacters(in: .whitespaces)
         }
         #endif

@@ -13,8 +13,10 @@ import RecbenchCore
 /// nothing, so a global temporal cutoff is not meaningful on them. Without `ordered` there are
 /// no timestamps (and time-ordered splits refuse the data set).
 public enum AdjacencyLoader {
-    public static func load(paths: [String], name: String, ordered: Bool,
-                            policy: MalformedLinePolicy = .fail) throws -> (Dataset, LoadReport) {
+    public static func load(
+        paths: [String], name: String, ordered: Bool,
+        policy: MalformedLinePolicy = .fail
+    ) throws -> (Dataset, LoadReport) {
         guard !paths.isEmpty else { throw RecbenchError.invalid("\(name): adjacency format needs at least one file") }
         var report = LoadReport()
         var userIDs = IDCollector(), itemIDs = IDCollector()
@@ -33,14 +35,17 @@ public enum AdjacencyLoader {
                     guard !tokens.isEmpty else { return }
                     for (k, t) in tokens.enumerated() where !isDigits(b, t) {
                         let what = k == 0 ? "user" : "item \(k)"
-                        return try report.malformed(file.name, lineNo,
-                                                    "\(what) '\(decodeText(b, t))' is not a non-negative integer", policy)
+                        return try report.malformed(
+                            file.name, lineNo,
+                            "\(what) '\(decodeText(b, t))' is not a non-negative integer", policy)
                     }
                     // IDs only after the whole line passed, so a rejected line registers none.
                     let u = userIDs.index(b, tokens[0])!
                     if let earlier = lineOfUser[u] {
-                        return try report.malformed(file.name, lineNo, "user \(decodeText(b, tokens[0])) already has "
-                                                    + "line \(earlier) in this file", policy)
+                        return try report.malformed(
+                            file.name, lineNo,
+                            "user \(decodeText(b, tokens[0])) already has "
+                                + "line \(earlier) in this file", policy)
                     }
                     lineOfUser[u] = lineNo
                     for t in tokens.dropFirst() { users.append(u); items.append(itemIDs.index(b, t)!) }
@@ -51,9 +56,10 @@ public enum AdjacencyLoader {
         let (um, uRemap) = userIDs.finish(), (im, iRemap) = itemIDs.finish()
         for k in users.indices { users[k] = uRemap[Int(users[k])] }
         for k in items.indices { items[k] = iRemap[Int(items[k])] }
-        let d = Dataset(name: name, users: users, items: items, values: [Float](repeating: 1, count: users.count),
-                        timestamps: ordered ? (0..<Int64(users.count)).map { $0 } : nil,
-                        userIDs: um, itemIDs: im, sources: sources)
+        let d = Dataset(
+            name: name, users: users, items: items, values: [Float](repeating: 1, count: users.count),
+            timestamps: ordered ? (0..<Int64(users.count)).map { $0 } : nil,
+            userIDs: um, itemIDs: im, sources: sources)
         return (d, report)
     }
 

@@ -7,7 +7,8 @@ public enum DatasetExport {
     public static func writeTSV(_ d: Dataset, to path: String) throws {
         let temp = path + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: temp, contents: nil),
-              let h = FileHandle(forWritingAtPath: temp) else { throw RecbenchError.io(temp, "cannot create") }
+            let h = FileHandle(forWritingAtPath: temp)
+        else { throw RecbenchError.io(temp, "cannot create") }
         var buffer = [UInt8]()
         buffer.reserveCapacity(1 << 20)
         do {
@@ -16,7 +17,8 @@ public enum DatasetExport {
                 buffer.append(contentsOf: d.userIDs.id(at: d.users[p]).utf8); buffer.append(9)
                 buffer.append(contentsOf: d.itemIDs.id(at: d.items[p]).utf8); buffer.append(9)
                 let v = d.values[p]
-                buffer.append(contentsOf: (v == v.rounded() && abs(v) < 1e9 ? String(Int(v)) : "\(v)").utf8); buffer.append(9)
+                buffer.append(contentsOf: (v == v.rounded() && abs(v) < 1e9 ? String(Int(v)) : "\(v)").utf8);
+                buffer.append(9)
                 if let ts = d.timestamps { buffer.append(contentsOf: String(ts[p]).utf8) }
                 buffer.append(10)
                 if buffer.count >= 1 << 20 { try h.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true) }

@@ -28,10 +28,12 @@ public struct DatasetEntry: Codable, Sendable, Equatable {
     /// `{"method": "predefined"}` without file names uses.
     public var split: DeclaredSplit?
 
-    public init(name: String, description: String, format: String, url: String, archiveRoot: String,
-                files: [String: String], licence: String, citation: String? = nil,
-                dataFile: String? = nil, delimited: DelimitedFormat? = nil, dataFiles: [String]? = nil,
-                ordered: Bool? = nil, split: DeclaredSplit? = nil) {
+    public init(
+        name: String, description: String, format: String, url: String, archiveRoot: String,
+        files: [String: String], licence: String, citation: String? = nil,
+        dataFile: String? = nil, delimited: DelimitedFormat? = nil, dataFiles: [String]? = nil,
+        ordered: Bool? = nil, split: DeclaredSplit? = nil
+    ) {
         self.name = name; self.description = description; self.format = format; self.url = url
         self.archiveRoot = archiveRoot; self.files = files; self.licence = licence; self.citation = citation
         self.dataFile = dataFile; self.delimited = delimited; self.dataFiles = dataFiles; self.ordered = ordered
@@ -88,25 +90,34 @@ public struct DatasetRegistry: Sendable {
             } catch {
                 throw RecbenchError.input(file: file, line: 0, message: "invalid JSON: \(error.localizedDescription)")
             }
-            guard !entry.name.isEmpty else { throw RecbenchError.input(file: file, line: 0, message: "\"name\" must not be empty") }
+            guard !entry.name.isEmpty else {
+                throw RecbenchError.input(file: file, line: 0, message: "\"name\" must not be empty")
+            }
             guard DatasetEntry.formats.contains(entry.format) else {
-                throw RecbenchError.input(file: file, line: 0, message:
-                    "unknown format \"\(entry.format)\" (expected one of \(DatasetEntry.formats.joined(separator: ", ")))")
+                throw RecbenchError.input(
+                    file: file, line: 0,
+                    message:
+                        "unknown format \"\(entry.format)\" (expected one of \(DatasetEntry.formats.joined(separator: ", ")))"
+                )
             }
             if entry.format == "delimited" && (entry.dataFile == nil || entry.delimited == nil) {
-                throw RecbenchError.input(file: file, line: 0, message: "format \"delimited\" needs \"dataFile\" and \"delimited\"")
+                throw RecbenchError.input(
+                    file: file, line: 0, message: "format \"delimited\" needs \"dataFile\" and \"delimited\"")
             }
             if entry.format == "adjacency" && (entry.dataFiles ?? []).isEmpty {
-                throw RecbenchError.input(file: file, line: 0, message: "format \"adjacency\" needs a non-empty \"dataFiles\" list")
+                throw RecbenchError.input(
+                    file: file, line: 0, message: "format \"adjacency\" needs a non-empty \"dataFiles\" list")
             }
             if let split = entry.split, let folds = split.folds, folds < 1 {
                 throw RecbenchError.input(file: file, line: 0, message: "split.folds must be at least 1, got \(folds)")
             }
             for (f, sum) in entry.files where !sum.isEmpty && !(sum.count == 64 && sum.allSatisfy(\.isHexDigit)) {
-                throw RecbenchError.input(file: file, line: 0, message: "files[\"\(f)\"]: \"\(sum)\" is not a SHA-256 hex digest")
+                throw RecbenchError.input(
+                    file: file, line: 0, message: "files[\"\(f)\"]: \"\(sum)\" is not a SHA-256 hex digest")
             }
             if let other = seen[entry.name] {
-                throw RecbenchError.input(file: file, line: 0, message: "data set \"\(entry.name)\" is already defined in \(other)")
+                throw RecbenchError.input(
+                    file: file, line: 0, message: "data set \"\(entry.name)\" is already defined in \(other)")
             }
             seen[entry.name] = file
             entries.append(entry)
@@ -136,27 +147,35 @@ public struct DatasetRegistry: Sendable {
     // MARK: resolution
 
     /// Where a data set's folder was found.
-    public enum Origin: String, Sendable { case explicitPath = "explicit path", environment = "$RECBENCH_DATA_DIR", cache }
+    public enum Origin: String, Sendable {
+        case explicitPath = "explicit path", environment = "$RECBENCH_DATA_DIR", cache
+    }
 
     /// Resolution order: explicit path → $RECBENCH_DATA_DIR/<name> → cacheDirectory/<name>.
     /// An explicit path is final (it is not silently replaced by another copy). The error lists every place tried.
-    public func locate(_ name: String, explicitPath: String?, environment: [String: String],
-                       cacheDirectory: String) throws -> (path: String, origin: Origin) {
+    public func locate(
+        _ name: String, explicitPath: String?, environment: [String: String],
+        cacheDirectory: String
+    ) throws -> (path: String, origin: Origin) {
         var tried: [String] = []
         func usable(_ p: String) -> Bool {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue else { return false }
             // A folder counts only if it holds the registered files (any one is enough to go on; verify says more).
             guard let e = entry(named: name), !e.files.isEmpty else { return true }
-            return e.files.keys.contains { FileManager.default.fileExists(atPath: (p as NSString).appendingPathComponent($0)) }
+            return e.files.keys.contains {
+                FileManager.default.fileExists(atPath: (p as NSString).appendingPathComponent($0))
+            }
         }
         if let explicitPath {
             if usable(explicitPath) { return (explicitPath, .explicitPath) }
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: explicitPath, isDirectory: &isDir), isDir.boolValue,
-               let e = entry(named: name), let needed = Self.requiredFiles(e).first ?? e.files.keys.sorted().first {
-                throw RecbenchError.invalid("data set \"\(name)\" not found at the explicit path \(explicitPath): it has none of "
-                                            + "the registry's files for \"\(name)\" (e.g. \(needed))")
+                let e = entry(named: name), let needed = Self.requiredFiles(e).first ?? e.files.keys.sorted().first
+            {
+                throw RecbenchError.invalid(
+                    "data set \"\(name)\" not found at the explicit path \(explicitPath): it has none of "
+                        + "the registry's files for \"\(name)\" (e.g. \(needed))")
             }
             throw RecbenchError.invalid("data set \"\(name)\" not found at the explicit path \(explicitPath)")
         }
@@ -174,7 +193,9 @@ public struct DatasetRegistry: Sendable {
         throw RecbenchError.invalid("data set \"\(name)\" not found; tried: \(tried.joined(separator: ", "))\(hint)")
     }
 
-    public func resolve(_ name: String, explicitPath: String?, environment: [String: String], cacheDirectory: String) throws -> String {
+    public func resolve(_ name: String, explicitPath: String?, environment: [String: String], cacheDirectory: String)
+        throws -> String
+    {
         try locate(name, explicitPath: explicitPath, environment: environment, cacheDirectory: cacheDirectory).path
     }
 
@@ -185,7 +206,8 @@ public struct DatasetRegistry: Sendable {
         entry.files.keys.sorted().map { file in
             let expected = entry.files[file]!.lowercased()
             let actual = try? FileDigests.shared.digest(path: (directory as NSString).appendingPathComponent(file))
-            return FileCheck(file: file, expected: expected, actual: actual, ok: !expected.isEmpty && actual == expected)
+            return FileCheck(
+                file: file, expected: expected, actual: actual, ok: !expected.isEmpty && actual == expected)
         }
     }
 
@@ -196,11 +218,14 @@ public struct DatasetRegistry: Sendable {
     /// mismatch or missing file deletes the download and throws. Files without a recorded checksum
     /// are accepted with a warning through `progress` (showing the checksum to record).
     /// Returns the final folder. An existing folder that already verifies is returned as is.
-    public static func fetch(_ entry: DatasetEntry, into cacheDirectory: String, progress: (String) -> Void) throws -> String {
+    public static func fetch(_ entry: DatasetEntry, into cacheDirectory: String, progress: (String) -> Void) throws
+        -> String
+    {
         let fm = FileManager.default
         guard !entry.url.isEmpty else {
-            throw RecbenchError.invalid("\(entry.name): the registry has no download for this data set; place its files "
-                                        + "in $RECBENCH_DATA_DIR/\(entry.name) (see the entry's description)")
+            throw RecbenchError.invalid(
+                "\(entry.name): the registry has no download for this data set; place its files "
+                    + "in $RECBENCH_DATA_DIR/\(entry.name) (see the entry's description)")
         }
         let final = (cacheDirectory as NSString).appendingPathComponent(entry.name)
         if fm.fileExists(atPath: final) {
@@ -224,15 +249,17 @@ public struct DatasetRegistry: Sendable {
         try run("curl", ["-fsSL", "--retry", "2", "-o", zip, entry.url], what: "download of \(entry.url)")
         progress("\(entry.name): unpacking")
         try run("unzip", ["-q", "-o", zip, "-d", extracted], what: "unzip of \(entry.url)")
-        let root = entry.archiveRoot.isEmpty ? extracted : (extracted as NSString).appendingPathComponent(entry.archiveRoot)
+        let root =
+            entry.archiveRoot.isEmpty ? extracted : (extracted as NSString).appendingPathComponent(entry.archiveRoot)
         guard fm.fileExists(atPath: root) else {
             throw RecbenchError.invalid("\(entry.name): archive has no folder \"\(entry.archiveRoot)\"")
         }
         let checks = verify(entry, directory: root)
         let bad = checks.filter { $0.actual == nil || (!$0.expected.isEmpty && !$0.ok) }
         guard bad.isEmpty else {
-            throw RecbenchError.invalid("\(entry.name): refusing the download, " +
-                bad.map { "\($0.file): \($0.status)" }.joined(separator: "; "))
+            throw RecbenchError.invalid(
+                "\(entry.name): refusing the download, "
+                    + bad.map { "\($0.file): \($0.status)" }.joined(separator: "; "))
         }
         for c in checks where c.expected.isEmpty {
             progress("\(entry.name): warning: \(c.file) has no checksum recorded; its SHA-256 is \(c.actual ?? "?")")
@@ -243,7 +270,8 @@ public struct DatasetRegistry: Sendable {
             try fm.moveItem(atPath: final, toPath: old)
         }
         if rename(root, final) != 0 {
-            throw RecbenchError.io(final, "cannot move the verified data into place: \(String(cString: strerror(errno)))")
+            throw RecbenchError.io(
+                final, "cannot move the verified data into place: \(String(cString: strerror(errno)))")
         }
         progress("\(entry.name): \(checks.count) files verified, stored at \(final)")
         return final
@@ -262,7 +290,9 @@ public struct DatasetRegistry: Sendable {
         guard p.terminationStatus == 0 else {
             let text = String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             let missing = p.terminationStatus == 127 ? " (is \(tool) installed?)" : ""
-            throw RecbenchError.invalid("\(what) failed with status \(p.terminationStatus)\(missing): \(text.split(separator: "\n").first ?? "")")
+            throw RecbenchError.invalid(
+                "\(what) failed with status \(p.terminationStatus)\(missing): \(text.split(separator: "\n").first ?? "")"
+            )
         }
     }
 
@@ -282,15 +312,20 @@ public struct DatasetRegistry: Sendable {
 
     /// The required files missing from `directory`, in the order `requiredFiles` gives.
     public static func missingFiles(_ entry: DatasetEntry, directory: String) -> [String] {
-        requiredFiles(entry).filter { !FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0)) }
+        requiredFiles(entry).filter {
+            !FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0))
+        }
     }
 
     /// Loads a resolved folder according to the entry's format; the Dataset is named after the entry.
     /// A file read whose SHA-256 differs from the one the entry records is refused.
-    public static func load(_ entry: DatasetEntry, directory: String, policy: MalformedLinePolicy) throws -> (Dataset, LoadReport) {
+    public static func load(_ entry: DatasetEntry, directory: String, policy: MalformedLinePolicy) throws -> (
+        Dataset, LoadReport
+    ) {
         if let file = missingFiles(entry, directory: directory).first {
-            throw RecbenchError.invalid("data set \"\(entry.name)\": \(directory) has no \(file), which format "
-                                        + "\"\(entry.format)\" reads")
+            throw RecbenchError.invalid(
+                "data set \"\(entry.name)\": \(directory) has no \(file), which format "
+                    + "\"\(entry.format)\" reads")
         }
         var result: (Dataset, LoadReport)
         switch entry.format {
@@ -301,21 +336,27 @@ public struct DatasetRegistry: Sendable {
             guard let file = entry.dataFile, let format = entry.delimited else {
                 throw RecbenchError.invalid("\(entry.name): format \"delimited\" needs \"dataFile\" and \"delimited\"")
             }
-            result = try DelimitedLoader.load(path: (directory as NSString).appendingPathComponent(file), format: format,
-                                              name: entry.name, policy: policy)
+            result = try DelimitedLoader.load(
+                path: (directory as NSString).appendingPathComponent(file), format: format,
+                name: entry.name, policy: policy)
         case "adjacency":
             guard let files = entry.dataFiles, !files.isEmpty else {
                 throw RecbenchError.invalid("\(entry.name): format \"adjacency\" needs \"dataFiles\"")
             }
-            result = try AdjacencyLoader.load(paths: files.map { (directory as NSString).appendingPathComponent($0) },
-                                              name: entry.name, ordered: entry.ordered ?? false, policy: policy)
+            result = try AdjacencyLoader.load(
+                paths: files.map { (directory as NSString).appendingPathComponent($0) },
+                name: entry.name, ordered: entry.ordered ?? false, policy: policy)
         default: throw RecbenchError.unsupported("\(entry.name): unknown format \"\(entry.format)\"")
         }
         for source in result.0.sources {
             let file = (source.path as NSString).lastPathComponent
-            guard let expected = entry.files[file]?.lowercased(), !expected.isEmpty, expected != source.sha256 else { continue }
-            throw RecbenchError.input(file: source.path, line: 0, message: "SHA-256 \(source.sha256) differs from the registry's "
-                                      + "\(expected) for \(entry.name); refusing a changed or corrupt file")
+            guard let expected = entry.files[file]?.lowercased(), !expected.isEmpty, expected != source.sha256 else {
+                continue
+            }
+            throw RecbenchError.input(
+                file: source.path, line: 0,
+                message: "SHA-256 \(source.sha256) differs from the registry's "
+                    + "\(expected) for \(entry.name); refusing a changed or corrupt file")
         }
         result.0.name = entry.name
         return result

@@ -16,7 +16,7 @@ public enum Filters {
     public static func deduplicate(_ d: Dataset, policy: DuplicatePolicy) -> Dataset {
         // Group positions by user (stable counting sort), then find repeats with a per-item slot table.
         let byUser = positionsByUser(d)
-        var slot = [Int](repeating: -1, count: d.itemCount) // item → index into `kept` for the current user
+        var slot = [Int](repeating: -1, count: d.itemCount)  // item → index into `kept` for the current user
         var kept: [Int] = [], sums: [Double] = [], counts: [Int] = []
         kept.reserveCapacity(d.count)
         var anyDuplicate = false
@@ -27,7 +27,7 @@ public enum Filters {
                 if slot[i] >= 0 {
                     anyDuplicate = true
                     let s = slot[i]
-                    if policy == .last { kept[s] = p } // positions ascend within a user, so this is later
+                    if policy == .last { kept[s] = p }  // positions ascend within a user, so this is later
                     sums[s] += Double(d.values[p]); counts[s] += 1
                 } else {
                     slot[i] = kept.count

@@ -8,8 +8,10 @@ public enum FoldFilesLoader {
     /// `folds`: the files of each fold, in fold order. An interaction listed by several files is
     /// one interaction of the data set (its first listing: fold 1's base, validation, test, then
     /// fold 2 …); listed by two parts of the same fold it is an error naming both files.
-    public static func load(folds: [PredefinedPair], format: DelimitedFormat, name: String,
-                            policy: MalformedLinePolicy = .fail) throws -> (Dataset, LoadReport, FoldFileLabels) {
+    public static func load(
+        folds: [PredefinedPair], format: DelimitedFormat, name: String,
+        policy: MalformedLinePolicy = .fail
+    ) throws -> (Dataset, LoadReport, FoldFileLabels) {
         guard !folds.isEmpty else { throw RecbenchError.invalid("fold files: no folds given") }
         var report = LoadReport()
         var acc = RatingsAccumulator()
@@ -32,7 +34,9 @@ public enum FoldFilesLoader {
         var keep: [Int] = [], unionPosition = [Int](repeating: -1, count: all.count)
         for k in 0..<all.count {
             let key = pairKey(all.users[k], all.items[k])
-            if let u = first[key] { unionPosition[k] = u } else {
+            if let u = first[key] {
+                unionPosition[k] = u
+            } else {
                 first[key] = keep.count; unionPosition[k] = keep.count; keep.append(k)
             }
         }
@@ -45,8 +49,9 @@ public enum FoldFilesLoader {
                 if was >= 0 && was != r.part {
                     let user = all.userIDs.id(at: all.users[k]), item = all.itemIDs.id(at: all.items[k])
                     let other = fileOf[r.fold][Int(was)]
-                    throw RecbenchError.input(file: r.file, line: Int(lines[k]),
-                                              message: "user \(user), item \(item) is also in \(other)")
+                    throw RecbenchError.input(
+                        file: r.file, line: Int(lines[k]),
+                        message: "user \(user), item \(item) is also in \(other)")
                 }
                 labels[r.fold][u] = r.part
             }

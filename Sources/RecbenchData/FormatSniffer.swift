@@ -20,11 +20,21 @@ public enum FormatSniffer {
     static let candidates = ["\t", "::", ",", ";", "|", " "]
     static let names: [(role: String, words: [String])] = [
         ("user", ["user", "userid", "uid", "users", "customer", "customerid", "reviewerid", "member", "memberid"]),
-        ("item", ["item", "itemid", "iid", "movie", "movieid", "product", "productid", "asin", "song", "songid",
-                  "track", "trackid", "artist", "artistid", "book", "bookid", "isbn"]),
-        ("rating", ["rating", "ratings", "score", "stars", "value", "preference", "overall", "weight", "count",
-                    "plays"]),
-        ("timestamp", ["timestamp", "time", "ts", "unixtime", "unixreviewtime", "epoch", "datetime"]),
+        (
+            "item",
+            [
+                "item", "itemid", "iid", "movie", "movieid", "product", "productid", "asin", "song", "songid",
+                "track", "trackid", "artist", "artistid", "book", "bookid", "isbn"
+            ]
+        ),
+        (
+            "rating",
+            [
+                "rating", "ratings", "score", "stars", "value", "preference", "overall", "weight", "count",
+                "plays"
+            ]
+        ),
+        ("timestamp", ["timestamp", "time", "ts", "unixtime", "unixreviewtime", "epoch", "datetime"])
     ]
 
     public static func name(of separator: String) -> String {
@@ -72,7 +82,8 @@ public enum FormatSniffer {
         func numeric(_ s: String) -> Bool { Double(s) != nil }
         // A header: a field naming a role, or a column numeric below the first line but not in it.
         let named = first.contains { f in names.contains { $0.words.contains(normal(f)) } }
-        let shifted = rows.count > 1
+        let shifted =
+            rows.count > 1
             && (0..<n).contains { c in !numeric(first[c]) && body.allSatisfy { numeric($0[c]) } }
         let header = named || shifted
         let data = header ? body : rows
@@ -92,17 +103,21 @@ public enum FormatSniffer {
             let values = data.compactMap { Double($0[c]) }
             guard !data.isEmpty, values.count == data.count else { continue }
             let whole = values.allSatisfy { $0 == $0.rounded() && abs($0) < 9e18 }
-            if role["timestamp"] == nil, whole, values.allSatisfy({ $0 >= 1e8 }) { role["timestamp"] = c }
-            else if role["rating"] == nil, values.allSatisfy({ abs($0) <= 100 }) { role["rating"] = c }
+            if role["timestamp"] == nil, whole, values.allSatisfy({ $0 >= 1e8 }) {
+                role["timestamp"] = c
+            } else if role["rating"] == nil, values.allSatisfy({ abs($0) <= 100 }) {
+                role["rating"] = c
+            }
         }
         // A timestamp column must hold integers (the loader reads seconds); drop a named date column.
         if let t = role["timestamp"], !data.allSatisfy({ Int64($0[t]) != nil }) { role["timestamp"] = nil }
         if let r = role["rating"], !data.allSatisfy({ Double($0[r]) != nil }) { role["rating"] = nil }
 
         func selector(_ c: Int) -> String { header ? first[c] : String(c) }
-        var format = DelimitedFormat(separator: separator, header: header, user: selector(role["user"]!),
-                                     item: selector(role["item"]!), rating: role["rating"].map(selector),
-                                     timestamp: role["timestamp"].map(selector))
+        var format = DelimitedFormat(
+            separator: separator, header: header, user: selector(role["user"]!),
+            item: selector(role["item"]!), rating: role["rating"].map(selector),
+            timestamp: role["timestamp"].map(selector))
         if separator == "," { format.quoted = nil }
         let roles = ["user", "item", "rating", "timestamp"].map { r -> String in
             guard let c = role[r] else { return "\(r): none" }

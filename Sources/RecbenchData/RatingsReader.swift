@@ -19,8 +19,10 @@ struct RatingsAccumulator {
     var lineNumbers: [Int32]? = nil
 
     /// `exactFields`: the field count every line must have (nil = at least maxIndex + 1).
-    mutating func read(_ file: MappedFile, splitter: FieldSplitter, skipHeader: Bool, columns: RatingColumns,
-                       exactFields: Int?, policy: MalformedLinePolicy, report: inout LoadReport) throws {
+    mutating func read(
+        _ file: MappedFile, splitter: FieldSplitter, skipHeader: Bool, columns: RatingColumns,
+        exactFields: Int?, policy: MalformedLinePolicy, report: inout LoadReport
+    ) throws {
         hasTimestamps = hasTimestamps && columns.timestamp != nil
         // Both: a header may name fewer columns than a fixed layout reads (ratings.csv with another header).
         let minFields = max(exactFields ?? 0, columns.maxIndex + 1)
@@ -29,8 +31,10 @@ struct RatingsAccumulator {
         users.reserveCapacity(guess); items.reserveCapacity(guess); values.reserveCapacity(guess)
         if hasTimestamps { timestamps.reserveCapacity(guess) }
         let before = users.count, skippedBefore = report.skippedLines
-        try readRecords(file, splitter: splitter, skipHeader: skipHeader, minFields: minFields, exactFields: exactFields,
-                        policy: policy, report: &report) { b, lineNo, fields in
+        try readRecords(
+            file, splitter: splitter, skipHeader: skipHeader, minFields: minFields, exactFields: exactFields,
+            policy: policy, report: &report
+        ) { b, lineNo, fields in
             var value: Float = 1
             if let rc = columns.rating {
                 guard let v = parseFloat(b, fields[rc]) else {
@@ -58,7 +62,9 @@ struct RatingsAccumulator {
         // Said here, with the file's name, rather than later as an empty data set.
         if users.count == before {
             let skipped = report.skippedLines - skippedBefore
-            let what = skipped > 0 ? "all \(skipped) data lines are malformed (skipped)"
+            let what =
+                skipped > 0
+                ? "all \(skipped) data lines are malformed (skipped)"
                 : skipHeader ? "the file has no data lines after its header" : "the file is empty"
             throw RecbenchError.input(file: file.name, line: 0, message: "no interactions: \(what)")
         }
@@ -66,14 +72,16 @@ struct RatingsAccumulator {
     }
 
     /// Re-indexes to the sorted IDMaps and hands the maps to `features` to attach side information.
-    mutating func build(name: String, features: (IDMap, IDMap) throws -> (FeatureTable, FeatureTable)) throws -> Dataset {
+    mutating func build(name: String, features: (IDMap, IDMap) throws -> (FeatureTable, FeatureTable)) throws -> Dataset
+    {
         let (um, uRemap) = userIDs.finish(), (im, iRemap) = itemIDs.finish()
         for k in users.indices { users[k] = uRemap[Int(users[k])] }
         for k in items.indices { items[k] = iRemap[Int(items[k])] }
         let (uf, itf) = try features(um, im)
-        let d = Dataset(name: name, users: users, items: items, values: values,
-                        timestamps: hasTimestamps ? timestamps : nil, userIDs: um, itemIDs: im,
-                        userFeatures: uf, itemFeatures: itf, sources: sources)
+        let d = Dataset(
+            name: name, users: users, items: items, values: values,
+            timestamps: hasTimestamps ? timestamps : nil, userIDs: um, itemIDs: im,
+            userFeatures: uf, itemFeatures: itf, sources: sources)
         users = []; items = []; values = []; timestamps = []
         return d
     }
@@ -82,9 +90,11 @@ struct RatingsAccumulator {
 /// Reads a side-information file line by line with the same policy handling as ratings files.
 /// `body` returns what is wrong with a line (nil when it was taken); `exactFields`, when given, is
 /// checked before `minFields`.
-func readRecords(_ file: MappedFile, splitter: FieldSplitter, skipHeader: Bool, minFields: Int, exactFields: Int? = nil,
-                 policy: MalformedLinePolicy, report: inout LoadReport,
-                 _ body: (UnsafeRawBufferPointer, Int, [Range<Int>]) throws -> String?) throws {
+func readRecords(
+    _ file: MappedFile, splitter: FieldSplitter, skipHeader: Bool, minFields: Int, exactFields: Int? = nil,
+    policy: MalformedLinePolicy, report: inout LoadReport,
+    _ body: (UnsafeRawBufferPointer, Int, [Range<Int>]) throws -> String?
+) throws {
     var fields = [Range<Int>]()
     fields.reserveCapacity(16)
     try file.data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
@@ -96,10 +106,13 @@ func readRecords(_ file: MappedFile, splitter: FieldSplitter, skipHeader: Bool, 
                 return try report.malformed(file.name, lineNo, "unterminated quoted field", policy)
             }
             if let exact = exactFields, fields.count != exact {
-                return try report.malformed(file.name, lineNo, "expected \(exact) \(splitter.label) fields, got \(fields.count)", policy)
+                return try report.malformed(
+                    file.name, lineNo, "expected \(exact) \(splitter.label) fields, got \(fields.count)", policy)
             }
             if fields.count < minFields {
-                return try report.malformed(file.name, lineNo, "expected at least \(minFields) \(splitter.label) fields, got \(fields.count)", policy)
+                return try report.malformed(
+                    file.name, lineNo, "expected at least \(minFields) \(splitter.label) fields, got \(fields.count)",
+                    policy)
             }
             if let problem = try body(b, lineNo, fields) { try report.malformed(file.name, lineNo, problem, policy) }
         }
@@ -136,9 +149,11 @@ enum FeatureBuilder {
     static func multiHot(name: String, columns: [String], rows: [[Int32]]) -> FeatureGroup {
         var r = [Int32](), c = [Int32]()
         for (e, cols) in rows.enumerated() { for col in Set(cols).sorted() { r.append(Int32(e)); c.append(col) } }
-        return FeatureGroup(name: name, kind: .multiHot, columnNames: columns,
-                            matrix: SparseMatrix(rows: rows.count, columns: columns.count, rowIndices: r,
-                                                 columnIndices: c, values: [Float](repeating: 1, count: r.count)))
+        return FeatureGroup(
+            name: name, kind: .multiHot, columnNames: columns,
+            matrix: SparseMatrix(
+                rows: rows.count, columns: columns.count, rowIndices: r,
+                columnIndices: c, values: [Float](repeating: 1, count: r.count)))
     }
 
     /// Genres given as names: columns are the sorted set of names seen.

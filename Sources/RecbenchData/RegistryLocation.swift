@@ -19,9 +19,11 @@ public struct RegistryLocation: Sendable {
     /// The `datasets/` folder of the source tree this code was compiled from.
     public var buildClone: String?
 
-    public init(flag: String?, environment: [String: String], experimentFile: String?,
-                workingDirectory: String? = nil, executable: String? = RegistryLocation.currentExecutable,
-                buildClone: String? = RegistryLocation.compiledClone) {
+    public init(
+        flag: String?, environment: [String: String], experimentFile: String?,
+        workingDirectory: String? = nil, executable: String? = RegistryLocation.currentExecutable,
+        buildClone: String? = RegistryLocation.compiledClone
+    ) {
         self.flag = flag; self.environment = environment; self.experimentFile = experimentFile
         self.workingDirectory = workingDirectory
         self.executable = executable; self.buildClone = buildClone

@@ -86,7 +86,9 @@ public enum Splitter {
         case let .userCrossfold(k, testFraction):
             try checkK(k)
             try checkFraction(testFraction, "testFraction", open: true)
-            guard k <= d.userCount else { throw RecbenchError.invalid("user crossfold: k = \(k) exceeds the \(d.userCount) users") }
+            guard k <= d.userCount else {
+                throw RecbenchError.invalid("user crossfold: k = \(k) exceeds the \(d.userCount) users")
+            }
             var r = RandomSource(seed: seed, stream: "split/user-crossfold")
             let group = userGroups(d.userCount, k, &r)
             // Which interactions a user would hold out when tested (decided once, per user).
@@ -104,7 +106,9 @@ public enum Splitter {
         case let .coldUsers(k, maxTrain):
             try checkK(k)
             guard maxTrain >= 1 else { throw RecbenchError.invalid("cold users: maxTrain must be at least 1") }
-            guard k <= d.userCount else { throw RecbenchError.invalid("cold users: k = \(k) exceeds the \(d.userCount) users") }
+            guard k <= d.userCount else {
+                throw RecbenchError.invalid("cold users: k = \(k) exceeds the \(d.userCount) users")
+            }
             var r = RandomSource(seed: seed, stream: "split/cold-users")
             let group = userGroups(d.userCount, k, &r)
             var heldOut = [Bool](repeating: false, count: n)
@@ -170,7 +174,9 @@ public enum Splitter {
         case let .predefined(files):
             guard !files.isEmpty else { throw RecbenchError.invalid("predefined split: no files given") }
             var lookup = [UInt64: Int](minimumCapacity: n)
-            for p in stride(from: n - 1, through: 0, by: -1) { lookup[UInt64(UInt32(d.users[p])) << 32 | UInt64(UInt32(d.items[p]))] = p }
+            for p in stride(from: n - 1, through: 0, by: -1) {
+                lookup[UInt64(UInt32(d.users[p])) << 32 | UInt64(UInt32(d.items[p]))] = p
+            }
             return try files.enumerated().map { f, pair in
                 // Label 0 train, 1 test, 2 validation; an interaction listed by two files is an error.
                 var label = [Int](repeating: -1, count: n), labelFile = ["", "", ""]
@@ -179,8 +185,9 @@ public enum Splitter {
                     labelFile[part] = (path as NSString).lastPathComponent
                     for (p, line) in try scanSplitFile(path, layout: pair.layout, d, lookup) {
                         if label[p] >= 0 && label[p] != part {
-                            throw RecbenchError.input(file: labelFile[part], line: line,
-                                                      message: "interaction also in \(labelFile[label[p]])")
+                            throw RecbenchError.input(
+                                file: labelFile[part], line: line,
+                                message: "interaction also in \(labelFile[label[p]])")
                         }
                         label[p] = part
                     }
@@ -194,7 +201,9 @@ public enum Splitter {
     /// predefined split files, e.g. a validation file beside u1.base.
     public static func positions(ofFile path: String, in d: Dataset) throws -> [(position: Int, line: Int)] {
         var lookup = [UInt64: Int](minimumCapacity: d.count)
-        for p in stride(from: d.count - 1, through: 0, by: -1) { lookup[UInt64(UInt32(d.users[p])) << 32 | UInt64(UInt32(d.items[p]))] = p }
+        for p in stride(from: d.count - 1, through: 0, by: -1) {
+            lookup[UInt64(UInt32(d.users[p])) << 32 | UInt64(UInt32(d.items[p]))] = p
+        }
         return try scanSplitFile(path, d, lookup)
     }
 
@@ -256,8 +265,10 @@ public enum Splitter {
     /// Positions (and line numbers) of a split file's interactions. `pairs`: the first two fields
     /// of a line are user and item, separated by tabs, commas, colons or spaces. `adjacency`: a
     /// line is a user followed by its items, separated by spaces or tabs.
-    static func scanSplitFile(_ path: String, layout: SplitFileLayout = .pairs, _ d: Dataset,
-                              _ lookup: [UInt64: Int]) throws -> [(position: Int, line: Int)] {
+    static func scanSplitFile(
+        _ path: String, layout: SplitFileLayout = .pairs, _ d: Dataset,
+        _ lookup: [UInt64: Int]
+    ) throws -> [(position: Int, line: Int)] {
         let file = try MappedFile(path)
         var out: [(Int, Int)] = []
         var problem: RecbenchError?
@@ -268,8 +279,11 @@ public enum Splitter {
                 func position(_ user: String, _ u: Int32?, _ itemField: Range<Int>) -> Int? {
                     let item = decodeText(b, itemField)
                     guard let u, let it = d.itemIDs.index(of: item),
-                          let p = lookup[UInt64(UInt32(u)) << 32 | UInt64(UInt32(it))] else {
-                        problem = .input(file: file.name, line: lineNo, message: "user \(user), item \(item) is not in data set '\(d.name)'")
+                        let p = lookup[UInt64(UInt32(u)) << 32 | UInt64(UInt32(it))]
+                    else {
+                        problem = .input(
+                            file: file.name, line: lineNo,
+                            message: "user \(user), item \(item) is not in data set '\(d.name)'")
                         return nil
                     }
                     return p
@@ -295,7 +309,8 @@ public enum Splitter {
                         if i > s { fields.append(s..<i) }
                     }
                     guard fields.count == 2 else {
-                        problem = .input(file: file.name, line: lineNo, message: "expected user and item fields"); return
+                        problem = .input(file: file.name, line: lineNo, message: "expected user and item fields");
+                        return
                     }
                     let user = decodeText(b, fields[0])
                     guard let p = position(user, d.userIDs.index(of: user), fields[1]) else { return }

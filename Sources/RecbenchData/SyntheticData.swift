@@ -23,8 +23,10 @@ public struct SyntheticConfig: Sendable, Hashable, Codable {
     /// With taste groups: the share of a user's draws that come from their own group's items (default 0.8).
     public var inGroupShare: Double?
 
-    public init(users: Int, items: Int, interactions: Int, factors: Int = 8, popularitySkew: Double = 1.0,
-                ratingNoise: Double = 0.5, seed: UInt64 = 42, withFeatures: Bool = true, affinityStrength: Double = 1.5) {
+    public init(
+        users: Int, items: Int, interactions: Int, factors: Int = 8, popularitySkew: Double = 1.0,
+        ratingNoise: Double = 0.5, seed: UInt64 = 42, withFeatures: Bool = true, affinityStrength: Double = 1.5
+    ) {
         self.users = users; self.items = items; self.interactions = interactions; self.factors = factors
         self.popularitySkew = popularitySkew; self.ratingNoise = ratingNoise; self.seed = seed
         self.withFeatures = withFeatures; self.affinityStrength = affinityStrength
@@ -79,91 +81,102 @@ public enum SyntheticData {
         var values = [Float](repeating: 0, count: total), timestamps = [Int64](repeating: 0, count: total)
         let beta = Float(c.affinityStrength), noise = c.ratingNoise, seed = c.seed
         users.withUnsafeMutableBufferPointer { ub in
-        items.withUnsafeMutableBufferPointer { ib in
-        values.withUnsafeMutableBufferPointer { vb in
-        timestamps.withUnsafeMutableBufferPointer { tb in
-            let out = UncheckedSendable((ub, ib, vb, tb))
-            let blocks = (U + blockSize - 1) / blockSize
-            parallelFor(count: blocks, threads: ProcessInfo.processInfo.activeProcessorCount, grain: 1) { b in
-                let (ub, ib, vb, tb) = out.value
-                var r = RandomSource(seed: seed, stream: "synthetic/block-\(b)")
-                var pool = [UInt64](), keyed = [UInt64]()
-                for u in (b * blockSize)..<min(U, (b + 1) * blockSize) {
-                    let n = counts[u]
-                    if n == 0 { continue }
-                    keyed.removeAll(keepingCapacity: true)
-                    let pu = u * d
-                    @inline(__always) func affinity(_ i: Int) -> Float {
-                        var s: Float = 0
-                        for k in 0..<d { s += P[pu + k] * Q[i * d + k] }
-                        return s
-                    }
-                    // Exponential race: smaller key wins; positive Float bits sort like the floats.
-                    @inline(__always) func push(_ i: Int, _ weight: Double) {
-                        var e = r.nextDouble(); if e <= 0 { e = 0x1p-60 }
-                        let key = Float(min(-log(e) / max(weight, 1e-300), 3e38))
-                        keyed.append(UInt64(key.bitPattern) << 32 | UInt64(i))
-                    }
-                    if n * 3 < I {
-                        pool.removeAll(keepingCapacity: true)
-                        if let planted {
-                            for _ in 0..<(4 * n + 32) {
-                                pool.append(UInt64(planted.draw(user: u, &r) ?? alias.sample(&r)))
+            items.withUnsafeMutableBufferPointer { ib in
+                values.withUnsafeMutableBufferPointer { vb in
+                    timestamps.withUnsafeMutableBufferPointer { tb in
+                        let out = UncheckedSendable((ub, ib, vb, tb))
+                        let blocks = (U + blockSize - 1) / blockSize
+                        parallelFor(count: blocks, threads: ProcessInfo.processInfo.activeProcessorCount, grain: 1) {
+                            b in
+                            let (ub, ib, vb, tb) = out.value
+                            var r = RandomSource(seed: seed, stream: "synthetic/block-\(b)")
+                            var pool = [UInt64](), keyed = [UInt64]()
+                            for u in (b * blockSize)..<min(U, (b + 1) * blockSize) {
+                                let n = counts[u]
+                                if n == 0 { continue }
+                                keyed.removeAll(keepingCapacity: true)
+                                let pu = u * d
+                                @inline(__always) func affinity(_ i: Int) -> Float {
+                                    var s: Float = 0
+                                    for k in 0..<d { s += P[pu + k] * Q[i * d + k] }
+                                    return s
+                                }
+                                // Exponential race: smaller key wins; positive Float bits sort like the floats.
+                                @inline(__always) func push(_ i: Int, _ weight: Double) {
+                                    var e = r.nextDouble(); if e <= 0 { e = 0x1p-60 }
+                                    let key = Float(min(-log(e) / max(weight, 1e-300), 3e38))
+                                    keyed.append(UInt64(key.bitPattern) << 32 | UInt64(i))
+                                }
+                                if n * 3 < I {
+                                    pool.removeAll(keepingCapacity: true)
+                                    if let planted {
+                                        for _ in 0..<(4 * n + 32) {
+                                            pool.append(UInt64(planted.draw(user: u, &r) ?? alias.sample(&r)))
+                                        }
+                                    } else {
+                                        for _ in 0..<(4 * n + 32) { pool.append(UInt64(alias.sample(&r))) }
+                                    }
+                                    pool.sort()
+                                    var k = 0
+                                    while k < pool.count {
+                                        var j = k + 1
+                                        while j < pool.count && pool[j] == pool[k] { j += 1 }
+                                        let i = Int(pool[k])
+                                        push(i, Double(j - k) * Double(exp(beta * affinity(i))))
+                                        k = j
+                                    }
+                                }
+                                if keyed.count < n {  // heavy user, or a pool too concentrated: use every item
+                                    keyed.removeAll(keepingCapacity: true)
+                                    for i in 0..<I {
+                                        let base = planted?.weight(user: u, item: i) ?? popularity[i]
+                                        push(i, base * Double(exp(beta * affinity(i))))
+                                    }
+                                }
+                                keyed.sort()
+                                // Random order of consumption, so time carries no preference-rank signal.
+                                for k in stride(from: n - 1, to: 0, by: -1) { keyed.swapAt(k, r.nextInt(below: k + 1)) }
+                                var t: Int64 = 1_000_000_000 + Int64(r.nextInt(below: 3 * 365 * 86_400))
+                                for k in 0..<n {
+                                    let i = Int(keyed[k] & 0xFFFF_FFFF)
+                                    let o = offsets[u] + k
+                                    ub[o] = Int32(u); ib[o] = Int32(i)
+                                    let z = Double(affinity(i) + userBias[u] + itemBias[i]) + noise * r.nextGaussian()
+                                    vb[o] = Float(min(5, max(1, (3 + z).rounded())))
+                                    t += 1 + Int64(-log(max(r.nextDouble(), 1e-12)) * 86_400)
+                                    tb[o] = t
+                                }
                             }
-                        } else {
-                            for _ in 0..<(4 * n + 32) { pool.append(UInt64(alias.sample(&r))) }
                         }
-                        pool.sort()
-                        var k = 0
-                        while k < pool.count {
-                            var j = k + 1
-                            while j < pool.count && pool[j] == pool[k] { j += 1 }
-                            let i = Int(pool[k])
-                            push(i, Double(j - k) * Double(exp(beta * affinity(i))))
-                            k = j
-                        }
-                    }
-                    if keyed.count < n { // heavy user, or a pool too concentrated: use every item
-                        keyed.removeAll(keepingCapacity: true)
-                        for i in 0..<I {
-                            let base = planted?.weight(user: u, item: i) ?? popularity[i]
-                            push(i, base * Double(exp(beta * affinity(i))))
-                        }
-                    }
-                    keyed.sort()
-                    // Random order of consumption, so time carries no preference-rank signal.
-                    for k in stride(from: n - 1, to: 0, by: -1) { keyed.swapAt(k, r.nextInt(below: k + 1)) }
-                    var t: Int64 = 1_000_000_000 + Int64(r.nextInt(below: 3 * 365 * 86_400))
-                    for k in 0..<n {
-                        let i = Int(keyed[k] & 0xFFFF_FFFF)
-                        let o = offsets[u] + k
-                        ub[o] = Int32(u); ib[o] = Int32(i)
-                        let z = Double(affinity(i) + userBias[u] + itemBias[i]) + noise * r.nextGaussian()
-                        vb[o] = Float(min(5, max(1, (3 + z).rounded())))
-                        t += 1 + Int64(-log(max(r.nextDouble(), 1e-12)) * 86_400)
-                        tb[o] = t
                     }
                 }
             }
-        }}}}
+        }
 
         var uf = FeatureTable(), itf = FeatureTable()
         if c.withFeatures {
             let shown = min(d, 8)
             // Segment = strongest of the first few latent dimensions: informative about preferences.
-            uf.groups = [FeatureGroup(name: "segment", categories: (0..<U).map { u -> String? in
-                let k = (0..<shown).max { P[u * d + $0] < P[u * d + $1] }!
-                return "segment-\(k)"
-            })]
+            uf.groups = [
+                FeatureGroup(
+                    name: "segment",
+                    categories: (0..<U).map { u -> String? in
+                        let k = (0..<shown).max { P[u * d + $0] < P[u * d + $1] }!
+                        return "segment-\(k)"
+                    })
+            ]
             let threshold = 0.6 * scale
             let rows = (0..<I).map { i -> [Int32] in
                 let on = (0..<shown).filter { Q[i * d + $0] > threshold }.map { Int32($0) }
                 return on.isEmpty ? [Int32((0..<shown).max { Q[i * d + $0] < Q[i * d + $1] }!)] : on
             }
-            itf.groups = [FeatureBuilder.multiHot(name: "category", columns: (0..<shown).map { "category-\($0)" }, rows: rows)]
+            itf.groups = [
+                FeatureBuilder.multiHot(name: "category", columns: (0..<shown).map { "category-\($0)" }, rows: rows)
+            ]
         }
-        return Dataset(name: "synthetic", users: users, items: items, values: values, timestamps: timestamps,
-                       userIDs: IDMap(count: U), itemIDs: IDMap(count: I), userFeatures: uf, itemFeatures: itf)
+        return Dataset(
+            name: "synthetic", users: users, items: items, values: values, timestamps: timestamps,
+            userIDs: IDMap(count: U), itemIDs: IDMap(count: I), userFeatures: uf, itemFeatures: itf)
     }
 
     /// Zipf-weighted counts, at least one per user when total ≥ users, at most `items`, summing to total.
@@ -214,7 +227,7 @@ public struct AliasTable: Sendable {
             if p[l] < 1 { large.removeLast(); small.append(l) }
         }
         for i in large { p[i] = 1 }
-        for i in small { p[i] = 1 } // numerical leftovers
+        for i in small { p[i] = 1 }  // numerical leftovers
         probability = p; alias = a
     }
 

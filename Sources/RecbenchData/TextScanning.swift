@@ -15,7 +15,9 @@ public struct LoadReport: Sendable {
     public var skippedLines: Int
     /// The first 10 problems, each one line ("file:line: message").
     public var problems: [String]
-    public init(skippedLines: Int = 0, problems: [String] = []) { self.skippedLines = skippedLines; self.problems = problems }
+    public init(skippedLines: Int = 0, problems: [String] = []) {
+        self.skippedLines = skippedLines; self.problems = problems
+    }
 
     /// Applies the policy to one bad line: throws under `.fail`, records under `.skip`.
     mutating func malformed(_ file: String, _ line: Int, _ message: String, _ policy: MalformedLinePolicy) throws {
@@ -101,7 +103,7 @@ struct FieldSplitter {
                 i = j
             }
             if i >= end { return true }
-            i += sn // skip the separator; a trailing separator yields a final empty field
+            i += sn  // skip the separator; a trailing separator yields a final empty field
             if i >= end { fields.append(end..<end); return true }
         }
     }
@@ -163,16 +165,22 @@ func parseFloat(_ b: UnsafeRawBufferPointer, _ r0: Range<Int>) -> Float? {
     var negative = false
     if b[i] == 45 { negative = true; i += 1 }
     var intPart: Int64 = 0, frac: Int64 = 0, scale: Int64 = 1, digits = 0
-    while i < r.upperBound, b[i] >= 48, b[i] <= 57, digits < 15 { intPart = intPart * 10 + Int64(b[i] - 48); i += 1; digits += 1 }
+    while i < r.upperBound, b[i] >= 48, b[i] <= 57, digits < 15 {
+        intPart = intPart * 10 + Int64(b[i] - 48); i += 1; digits += 1
+    }
     if i < r.upperBound && b[i] == 46 {
         i += 1
-        while i < r.upperBound, b[i] >= 48, b[i] <= 57, scale < 1_000_000_000 { frac = frac * 10 + Int64(b[i] - 48); scale *= 10; i += 1; digits += 1 }
+        while i < r.upperBound, b[i] >= 48, b[i] <= 57, scale < 1_000_000_000 {
+            frac = frac * 10 + Int64(b[i] - 48); scale *= 10; i += 1; digits += 1
+        }
     }
     if i == r.upperBound && digits > 0 {
         let v = Double(intPart) + Double(frac) / Double(scale)
         return Float(negative ? -v : v)
     }
-    guard let f = Float(String(decoding: UnsafeRawBufferPointer(rebasing: b[r]), as: UTF8.self)), f.isFinite else { return nil }
+    guard let f = Float(String(decoding: UnsafeRawBufferPointer(rebasing: b[r]), as: UTF8.self)), f.isFinite else {
+        return nil
+    }
     return f
 }
 
@@ -180,7 +188,9 @@ func parseFloat(_ b: UnsafeRawBufferPointer, _ r0: Range<Int>) -> Float? {
 func decodeText(_ b: UnsafeRawBufferPointer, _ r: Range<Int>, unescapeQuotes: Bool = false) -> String {
     let slice = UnsafeRawBufferPointer(rebasing: b[r])
     var s: String
-    if let utf8 = String(validating: slice, as: UTF8.self) { s = utf8 } else {
+    if let utf8 = String(validating: slice, as: UTF8.self) {
+        s = utf8
+    } else {
         s = String(String.UnicodeScalarView(slice.map { Unicode.Scalar($0) }))
     }
     if unescapeQuotes && s.contains("\"\"") { s = s.replacingOccurrences(of: "\"\"", with: "\"") }

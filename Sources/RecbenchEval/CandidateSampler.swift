@@ -8,7 +8,9 @@ public enum CandidateSampler {
     /// fewer remain). Rows = test.userCount, columns = test.itemCount; value 1 marks a test item,
     /// 0 a sampled negative. Each user draws from its own stream of `seed`, so the result does not
     /// depend on which other users are present or on the order of evaluation.
-    public static func sampled(test: InteractionMatrix, train: InteractionMatrix, negatives: Int, seed: UInt64) -> SparseMatrix {
+    public static func sampled(test: InteractionMatrix, train: InteractionMatrix, negatives: Int, seed: UInt64)
+        -> SparseMatrix
+    {
         precondition(negatives >= 0)
         let users = test.userCount, n = test.itemCount
         var offsets = [Int](repeating: 0, count: users + 1)
@@ -24,7 +26,9 @@ public enum CandidateSampler {
                 var seen = 0
                 for i in testItems where mark[Int(i)] != stamp { mark[Int(i)] = stamp; seen += 1 }
                 if u < train.userCount {
-                    for i in train.items(of: u) where Int(i) < n && mark[Int(i)] != stamp { mark[Int(i)] = stamp; seen += 1 }
+                    for i in train.items(of: u) where Int(i) < n && mark[Int(i)] != stamp {
+                        mark[Int(i)] = stamp; seen += 1
+                    }
                 }
                 let available = n - seen
                 let want = min(negatives, available)

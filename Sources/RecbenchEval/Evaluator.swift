@@ -6,7 +6,9 @@ public struct MetricValue: Sendable {
     public let spec: MetricSpec
     public let value: Double
     public let perUser: [Double]?
-    public init(spec: MetricSpec, value: Double, perUser: [Double]?) { self.spec = spec; self.value = value; self.perUser = perUser }
+    public init(spec: MetricSpec, value: Double, perUser: [Double]?) {
+        self.spec = spec; self.value = value; self.perUser = perUser
+    }
 }
 
 /// Metrics of one fold: the evaluated users (ascending) and each metric, perUser aligned with `users`.
@@ -28,8 +30,10 @@ public enum Evaluator {
     /// pass `relevance` (all of them by default); users with none are skipped and counted. Padded
     /// (-1) slots are misses. Every cutoff must be ≤ lists.k. "auc" needs lists.auc (ScoringCore.topK
     /// with aucTest = the relevant items, `Relevance.relevant`).
-    public static func ranking(lists: RankedLists, test: InteractionMatrix, train: InteractionMatrix,
-                               metrics: [MetricSpec], relevance: Relevance = .all) -> EvaluationResult {
+    public static func ranking(
+        lists: RankedLists, test: InteractionMatrix, train: InteractionMatrix,
+        metrics: [MetricSpec], relevance: Relevance = .all
+    ) -> EvaluationResult {
         for m in metrics {
             precondition(m.kind == .ranking || m.kind == .beyondAccuracy, "\(m.label) is not a ranking metric")
             precondition((m.k ?? 0) <= lists.k, "\(m.label) needs lists of at least \(m.k!) items, got \(lists.k)")
@@ -69,16 +73,19 @@ public enum Evaluator {
             case "ndcg":
                 results.append(perUser { j in MetricFormulas.ndcg(hits: hits[j], k: K, relevant: testCounts[j]) })
             case "ndcg_graded":
-                results.append(perUser { j in
-                    let u = Int(users[j])
-                    let gains = lists.row(rows[j]).map { i in
-                        i < 0 ? 0 : Double(relevant.value(row: u, column: Int(i)) ?? 0)
-                    }
-                    return MetricFormulas.gradedNDCG(gains: gains, k: K,
-                                                     relevantGains: relevant.rowValues(u).map(Double.init))
-                })
+                results.append(
+                    perUser { j in
+                        let u = Int(users[j])
+                        let gains = lists.row(rows[j]).map { i in
+                            i < 0 ? 0 : Double(relevant.value(row: u, column: Int(i)) ?? 0)
+                        }
+                        return MetricFormulas.gradedNDCG(
+                            gains: gains, k: K,
+                            relevantGains: relevant.rowValues(u).map(Double.init))
+                    })
             case "map":
-                results.append(perUser { j in MetricFormulas.averagePrecision(hits: hits[j], k: K, relevant: testCounts[j]) })
+                results.append(
+                    perUser { j in MetricFormulas.averagePrecision(hits: hits[j], k: K, relevant: testCounts[j]) })
             case "auc":
                 if let auc = lists.auc {
                     results.append(perUser { j in auc[rows[j]] })
@@ -93,15 +100,19 @@ public enum Evaluator {
                 for r in rows { for i in lists.row(r).prefix(K) where i >= 0 { counts[Int(i)] += 1 } }
                 results.append(MetricValue(spec: spec, value: MetricFormulas.gini(counts), perUser: nil))
             case "novelty":
-                results.append(perUser { j in
-                    MetricFormulas.novelty(items: lists.row(rows[j]).prefix(K).filter { $0 >= 0 },
-                                           popularity: popularity, userCount: train.userCount)
-                })
+                results.append(
+                    perUser { j in
+                        MetricFormulas.novelty(
+                            items: lists.row(rows[j]).prefix(K).filter { $0 >= 0 },
+                            popularity: popularity, userCount: train.userCount)
+                    })
             case "arp":
-                results.append(perUser { j in
-                    MetricFormulas.averagePopularity(items: lists.row(rows[j]).prefix(K).filter { $0 >= 0 },
-                                                     popularity: popularity)
-                })
+                results.append(
+                    perUser { j in
+                        MetricFormulas.averagePopularity(
+                            items: lists.row(rows[j]).prefix(K).filter { $0 >= 0 },
+                            popularity: popularity)
+                    })
             default:
                 preconditionFailure("metric \(spec.label) is not computed from ranked lists")
             }
@@ -112,7 +123,8 @@ public enum Evaluator {
     /// Rating metrics. predictions[e] is for test.byUser entry e (CSR order). The fold value is
     /// over all test ratings; perUser holds each evaluated user's own RMSE / MAE. Users without
     /// test ratings are skipped and counted.
-    public static func rating(predictions: [Float], test: InteractionMatrix, metrics: [MetricSpec]) -> EvaluationResult {
+    public static func rating(predictions: [Float], test: InteractionMatrix, metrics: [MetricSpec]) -> EvaluationResult
+    {
         precondition(predictions.count == test.nnz, "\(predictions.count) predictions for \(test.nnz) test ratings")
         for m in metrics { precondition(m.kind == .rating, "\(m.label) is not a rating metric") }
         let actual = test.byUser.values
@@ -125,7 +137,8 @@ public enum Evaluator {
             perUser.reserveCapacity(users.count)
             for u in users {
                 let range = test.byUser.rowRange(u)
-                let s = MetricFormulas.lossSum(predictions: predictions[range], ratings: actual[range], squared: squared)
+                let s = MetricFormulas.lossSum(
+                    predictions: predictions[range], ratings: actual[range], squared: squared)
                 total += s
                 let mean = s / Double(test.byUser.rowCount(u))
                 perUser.append(squared ? mean.squareRoot() : mean)
@@ -133,7 +146,8 @@ public enum Evaluator {
             let mean = test.nnz == 0 ? Double.nan : total / Double(test.nnz)
             results.append(MetricValue(spec: spec, value: squared ? mean.squareRoot() : mean, perUser: perUser))
         }
-        return EvaluationResult(users: users.map { Int32($0) }, skippedUsers: test.userCount - users.count, metrics: results)
+        return EvaluationResult(
+            users: users.map { Int32($0) }, skippedUsers: test.userCount - users.count, metrics: results)
     }
 
     /// Gini coefficient (see MetricFormulas.gini).

@@ -30,8 +30,10 @@ extension ScoringCore {
     /// the same sgemm tile shape whatever `threads` is, so lists do not depend on the thread count.
     /// With candidates, each pooled (user, item) score is one dot product instead (a sampled pool
     /// is far smaller than the catalogue, so a GEMM over all items would be wasted work).
-    public static func topK(factors f: LatentFactors, users: [Int32], k: Int, exclude: [SparseMatrix],
-                            candidates: SparseMatrix? = nil, threads: Int, tile: ScoringTile = ScoringTile()) -> RankedLists {
+    public static func topK(
+        factors f: LatentFactors, users: [Int32], k: Int, exclude: [SparseMatrix],
+        candidates: SparseMatrix? = nil, threads: Int, tile: ScoringTile = ScoringTile()
+    ) -> RankedLists {
         precondition(k >= 0)
         let n = f.items.rows, d = f.users.columns
         if let b = f.itemBias { precondition(b.count == n, "item bias has \(b.count) entries, expected \(n)") }
@@ -54,8 +56,9 @@ extension ScoringCore {
                     parallelForWorkers(count: blocks, threads: threads, grain: 1) { worker, b in
                         let (ws, itemsOut, scoresOut) = out.value
                         let lo = b * blockUsers, hi = min(users.count, lo + blockUsers)
-                        ws[worker].run(users: users[lo..<hi], firstRow: lo, exclude: exclude, candidates: candidates,
-                                       items: itemsOut, scores: scoresOut)
+                        ws[worker].run(
+                            users: users[lo..<hi], firstRow: lo, exclude: exclude, candidates: candidates,
+                            items: itemsOut, scores: scoresOut)
                     }
                 }
             }
@@ -88,8 +91,10 @@ private struct TileWorker {
         cursor = [Int](repeating: 0, count: tile.users)
     }
 
-    mutating func run(users: ArraySlice<Int32>, firstRow: Int, exclude: [SparseMatrix], candidates: SparseMatrix?,
-                      items: UnsafeMutableBufferPointer<Int32>, scores: UnsafeMutableBufferPointer<Float>) {
+    mutating func run(
+        users: ArraySlice<Int32>, firstRow: Int, exclude: [SparseMatrix], candidates: SparseMatrix?,
+        items: UnsafeMutableBufferPointer<Int32>, scores: UnsafeMutableBufferPointer<Float>
+    ) {
         let rows = users.count
         mergeExcluded(users: users, exclude: exclude)
         for r in 0..<rows { heaps[r].removeAll() }
@@ -118,41 +123,48 @@ private struct TileWorker {
         for r in 0..<rows { cursor[r] = exStart[r] }
         let ex = excluded, exEnd = exStart
         userBlock.withUnsafeBufferPointer { a in
-        f.items.values.withUnsafeBufferPointer { itemFactors in
-        buffer.withUnsafeMutableBufferPointer { c in
-        ex.withUnsafeBufferPointer { ex in
-        (f.itemBias ?? []).withUnsafeBufferPointer { biasAll in
-            let biasBase = f.itemBias == nil ? nil : biasAll.baseAddress
-            var t0 = 0
-            while t0 < n {
-                let t1 = min(n, t0 + width), cols = t1 - t0
-                if d > 0 {
-                    BLAS.sgemm(transB: true, m: rows, n: cols, k: d, a: a.baseAddress!, lda: d,
-                               b: itemFactors.baseAddress! + t0 * d, ldb: d, c: c.baseAddress!, ldc: cols)
-                } else {
-                    for i in 0..<(rows * cols) { c[i] = 0 }
-                }
-                let bias = biasBase.map { $0 + t0 }
-                for r in 0..<rows {
-                    let row = UnsafePointer(c.baseAddress! + r * cols)
-                    var e = cursor[r]
-                    let eEnd = exEnd[r + 1]
-                    var start = t0
-                    // Scan the gaps between this row's excluded items inside [t0, t1).
-                    while e < eEnd, Int(ex[e]) < t1 {
-                        let x = Int(ex[e])
-                        if x >= start {
-                            if x > start { heaps[r].scan(row, bias: bias, firstItem: t0, (start - t0)..<(x - t0)) }
-                            start = x + 1
+            f.items.values.withUnsafeBufferPointer { itemFactors in
+                buffer.withUnsafeMutableBufferPointer { c in
+                    ex.withUnsafeBufferPointer { ex in
+                        (f.itemBias ?? []).withUnsafeBufferPointer { biasAll in
+                            let biasBase = f.itemBias == nil ? nil : biasAll.baseAddress
+                            var t0 = 0
+                            while t0 < n {
+                                let t1 = min(n, t0 + width), cols = t1 - t0
+                                if d > 0 {
+                                    BLAS.sgemm(
+                                        transB: true, m: rows, n: cols, k: d, a: a.baseAddress!, lda: d,
+                                        b: itemFactors.baseAddress! + t0 * d, ldb: d, c: c.baseAddress!, ldc: cols)
+                                } else {
+                                    for i in 0..<(rows * cols) { c[i] = 0 }
+                                }
+                                let bias = biasBase.map { $0 + t0 }
+                                for r in 0..<rows {
+                                    let row = UnsafePointer(c.baseAddress! + r * cols)
+                                    var e = cursor[r]
+                                    let eEnd = exEnd[r + 1]
+                                    var start = t0
+                                    // Scan the gaps between this row's excluded items inside [t0, t1).
+                                    while e < eEnd, Int(ex[e]) < t1 {
+                                        let x = Int(ex[e])
+                                        if x >= start {
+                                            if x > start {
+                                                heaps[r].scan(row, bias: bias, firstItem: t0, (start - t0)..<(x - t0))
+                                            }
+                                            start = x + 1
+                                        }
+                                        e += 1
+                                    }
+                                    if start < t1 { heaps[r].scan(row, bias: bias, firstItem: t0, (start - t0)..<cols) }
+                                    cursor[r] = e
+                                }
+                                t0 = t1
+                            }
                         }
-                        e += 1
                     }
-                    if start < t1 { heaps[r].scan(row, bias: bias, firstItem: t0, (start - t0)..<cols) }
-                    cursor[r] = e
                 }
-                t0 = t1
             }
-        } } } } }
+        }
     }
 
     /// Candidate protocol: the pool (candidates minus excluded, ascending) scored by dot products.
@@ -160,23 +172,24 @@ private struct TileWorker {
         let n = f.items.rows, d = dim
         let ex = excluded
         f.users.values.withUnsafeBufferPointer { uf in
-        f.items.values.withUnsafeBufferPointer { itf in
-            for (r, u) in users.enumerated() {
-                let ui = Int(u)
-                guard ui < candidates.rows else { continue }
-                var e = exStart[r]
-                let eEnd = exStart[r + 1]
-                for cand in candidates.rowIndices(ui) {
-                    while e < eEnd && ex[e] < cand { e += 1 }
-                    if e < eEnd && ex[e] == cand { continue }
-                    let i = Int(cand)
-                    guard i < n else { continue }
-                    var s: Float = d > 0 ? BLAS.sdot(d, uf.baseAddress! + ui * d, itf.baseAddress! + i * d) : 0
-                    if let b = f.itemBias { s += b[i] }
-                    heaps[r].offer(s, cand)
+            f.items.values.withUnsafeBufferPointer { itf in
+                for (r, u) in users.enumerated() {
+                    let ui = Int(u)
+                    guard ui < candidates.rows else { continue }
+                    var e = exStart[r]
+                    let eEnd = exStart[r + 1]
+                    for cand in candidates.rowIndices(ui) {
+                        while e < eEnd && ex[e] < cand { e += 1 }
+                        if e < eEnd && ex[e] == cand { continue }
+                        let i = Int(cand)
+                        guard i < n else { continue }
+                        var s: Float = d > 0 ? BLAS.sdot(d, uf.baseAddress! + ui * d, itf.baseAddress! + i * d) : 0
+                        if let b = f.itemBias { s += b[i] }
+                        heaps[r].offer(s, cand)
+                    }
                 }
             }
-        } }
+        }
     }
 
     /// Each row's union of the exclude matrices' rows, ascending (duplicates are harmless).

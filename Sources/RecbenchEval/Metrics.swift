@@ -56,35 +56,49 @@ public enum MetricCatalog {
     public static let maxCutoff = 1000
 
     public static let entries: [MetricEntry] = [
-        MetricEntry(name: "rmse", aliases: [], needsCutoff: false, kind: .rating,
-                    help: "root mean squared error: sqrt(mean over test ratings of (prediction - rating)^2)"),
-        MetricEntry(name: "mae", aliases: [], needsCutoff: false, kind: .rating,
-                    help: "mean absolute error: mean over test ratings of |prediction - rating|"),
-        MetricEntry(name: "precision", aliases: ["prec", "p"], needsCutoff: true, kind: .ranking,
-                    help: "Precision@K = hits in the top K / K"),
-        MetricEntry(name: "recall", aliases: ["r"], needsCutoff: true, kind: .ranking,
-                    help: "Recall@K = hits in the top K / |test items of the user|"),
-        MetricEntry(name: "ndcg", aliases: [], needsCutoff: true, kind: .ranking,
-                    help: "NDCG@K = DCG/IDCG, DCG = sum_{i<=K} rel_i / log2(i+1), binary gains, IDCG over min(|test|, K) hits"),
-        MetricEntry(name: "ndcg_graded", aliases: ["graded_ndcg", "gndcg"], needsCutoff: true, kind: .ranking,
-                    help: "graded NDCG@K: as NDCG with gain = the held-out rating (linear; 0 when not relevant), "
-                        + "IDCG over the user's relevant ratings sorted descending"),
-        MetricEntry(name: "map", aliases: [], needsCutoff: true, kind: .ranking,
-                    help: "MAP@K: AP@K = (1 / min(|test|, K)) * sum_{i<=K} P@i * rel_i, averaged over users"),
-        MetricEntry(name: "mrr", aliases: [], needsCutoff: true, kind: .ranking,
-                    help: "MRR@K = 1 / rank of the first hit within the top K, else 0"),
-        MetricEntry(name: "hitrate", aliases: ["hr", "hit", "hit_rate"], needsCutoff: true, kind: .ranking,
-                    help: "HitRate@K = 1 if any test item is in the top K, else 0"),
-        MetricEntry(name: "auc", aliases: [], needsCutoff: false, kind: .ranking,
-                    help: "AUC = fraction of (test item, non-test candidate) pairs scored in the right order, ties count 1/2"),
-        MetricEntry(name: "coverage", aliases: ["catalog_coverage", "catalogue_coverage"], needsCutoff: true,
-                    kind: .beyondAccuracy, help: "Coverage@K = |union of all users' top K| / number of items"),
-        MetricEntry(name: "gini", aliases: [], needsCutoff: true, kind: .beyondAccuracy,
-                    help: "Gini@K of how often each item is recommended in the top K (0 = equal exposure, near 1 = one item)"),
-        MetricEntry(name: "novelty", aliases: [], needsCutoff: true, kind: .beyondAccuracy,
-                    help: "Novelty@K = mean over the list of -log2(max(n_i, 1) / |U|), n_i = training users of item i"),
-        MetricEntry(name: "arp", aliases: [], needsCutoff: true, kind: .beyondAccuracy,
-                    help: "ARP@K = mean over the list of n_i, the number of training users of item i"),
+        MetricEntry(
+            name: "rmse", aliases: [], needsCutoff: false, kind: .rating,
+            help: "root mean squared error: sqrt(mean over test ratings of (prediction - rating)^2)"),
+        MetricEntry(
+            name: "mae", aliases: [], needsCutoff: false, kind: .rating,
+            help: "mean absolute error: mean over test ratings of |prediction - rating|"),
+        MetricEntry(
+            name: "precision", aliases: ["prec", "p"], needsCutoff: true, kind: .ranking,
+            help: "Precision@K = hits in the top K / K"),
+        MetricEntry(
+            name: "recall", aliases: ["r"], needsCutoff: true, kind: .ranking,
+            help: "Recall@K = hits in the top K / |test items of the user|"),
+        MetricEntry(
+            name: "ndcg", aliases: [], needsCutoff: true, kind: .ranking,
+            help: "NDCG@K = DCG/IDCG, DCG = sum_{i<=K} rel_i / log2(i+1), binary gains, IDCG over min(|test|, K) hits"),
+        MetricEntry(
+            name: "ndcg_graded", aliases: ["graded_ndcg", "gndcg"], needsCutoff: true, kind: .ranking,
+            help: "graded NDCG@K: as NDCG with gain = the held-out rating (linear; 0 when not relevant), "
+                + "IDCG over the user's relevant ratings sorted descending"),
+        MetricEntry(
+            name: "map", aliases: [], needsCutoff: true, kind: .ranking,
+            help: "MAP@K: AP@K = (1 / min(|test|, K)) * sum_{i<=K} P@i * rel_i, averaged over users"),
+        MetricEntry(
+            name: "mrr", aliases: [], needsCutoff: true, kind: .ranking,
+            help: "MRR@K = 1 / rank of the first hit within the top K, else 0"),
+        MetricEntry(
+            name: "hitrate", aliases: ["hr", "hit", "hit_rate"], needsCutoff: true, kind: .ranking,
+            help: "HitRate@K = 1 if any test item is in the top K, else 0"),
+        MetricEntry(
+            name: "auc", aliases: [], needsCutoff: false, kind: .ranking,
+            help: "AUC = fraction of (test item, non-test candidate) pairs scored in the right order, ties count 1/2"),
+        MetricEntry(
+            name: "coverage", aliases: ["catalog_coverage", "catalogue_coverage"], needsCutoff: true,
+            kind: .beyondAccuracy, help: "Coverage@K = |union of all users' top K| / number of items"),
+        MetricEntry(
+            name: "gini", aliases: [], needsCutoff: true, kind: .beyondAccuracy,
+            help: "Gini@K of how often each item is recommended in the top K (0 = equal exposure, near 1 = one item)"),
+        MetricEntry(
+            name: "novelty", aliases: [], needsCutoff: true, kind: .beyondAccuracy,
+            help: "Novelty@K = mean over the list of -log2(max(n_i, 1) / |U|), n_i = training users of item i"),
+        MetricEntry(
+            name: "arp", aliases: [], needsCutoff: true, kind: .beyondAccuracy,
+            help: "ARP@K = mean over the list of n_i, the number of training users of item i")
     ]
 
     /// What the ranking metrics count as relevant, printed under the catalogue by `recbench metrics`.
@@ -132,7 +146,8 @@ public enum MetricCatalog {
         var cutoffText = parts[1].trimmingSpaces()
         if cutoffText.hasPrefix("[") {
             guard cutoffText.hasSuffix("]"), cutoffText.count >= 2 else {
-                return .failure(MetricParseError("unclosed cutoff list in \"\(trimmed)\", e.g. \"\(entry.name)@[5,10,20]\""))
+                return .failure(
+                    MetricParseError("unclosed cutoff list in \"\(trimmed)\", e.g. \"\(entry.name)@[5,10,20]\""))
             }
             cutoffText = String(cutoffText.dropFirst().dropLast())
         }
@@ -141,8 +156,10 @@ public enum MetricCatalog {
             let s = piece.trimmingSpaces()
             guard let k = Int(s), k > 0 else {
                 if !s.isEmpty, s.allSatisfy({ ("0"..."9").contains($0) }), s.contains(where: { $0 != "0" }) {
-                    return .failure(MetricParseError("cutoff \(s) in \"\(trimmed)\" is above the limit of "
-                                                     + "\(maxCutoff)"))
+                    return .failure(
+                        MetricParseError(
+                            "cutoff \(s) in \"\(trimmed)\" is above the limit of "
+                                + "\(maxCutoff)"))
                 }
                 return .failure(MetricParseError("cutoff \"\(s)\" in \"\(trimmed)\" must be a positive integer"))
             }

@@ -25,8 +25,10 @@ public enum Power {
 
     /// The smallest |Δ| the test detects with probability `power` at level `alpha` with n pairs
     /// whose differences have standard deviation `sd`. NaN when n < 2 or sd is not positive.
-    public static func minimumDetectableEffect(n: Int, sd: Double, alpha: Double = defaultAlpha,
-                                               power: Double = defaultPower) -> Double {
+    public static func minimumDetectableEffect(
+        n: Int, sd: Double, alpha: Double = defaultAlpha,
+        power: Double = defaultPower
+    ) -> Double {
         guard n >= 2, sd > 0, sd.isFinite, power > alpha, power < 1 else { return .nan }
         // Power rises with δ; solve in δ = √n Δ / σ (about 2.8 at the defaults, whatever n is).
         let root = Double(n).squareRoot()
@@ -39,8 +41,10 @@ public enum Power {
 
     /// Pairs needed (continuous; round up for a count) to detect a mean difference |delta| with
     /// probability `power`. NaN when delta is 0 or sd is not positive.
-    public static func requiredPairs(delta: Double, sd: Double, alpha: Double = defaultAlpha,
-                                     power: Double = defaultPower) -> Double {
+    public static func requiredPairs(
+        delta: Double, sd: Double, alpha: Double = defaultAlpha,
+        power: Double = defaultPower
+    ) -> Double {
         guard delta != 0, delta.isFinite, sd > 0, sd.isFinite, power > alpha, power < 1 else { return .nan }
         if pairedT(n: 2, delta: delta, sd: sd, alpha: alpha) >= power { return 2 }
         var hi = 4.0

@@ -26,18 +26,23 @@ extension Statistics {
     /// distribution is that of Σ ±dᵢ. Exact for at most `exactLimit` non-zero differences, else
     /// `permutations` seeded Monte Carlo patterns with the +1 correction, which keeps the test valid
     /// (its p is never below 1 / (B + 1)).
-    public static func pairedRandomizationTest(_ a: [Double], _ b: [Double],
-                                               permutations: Int = randomizationPermutations, seed: UInt64,
-                                               exactLimit: Int = randomizationExactLimit) -> RandomizationResult {
+    public static func pairedRandomizationTest(
+        _ a: [Double], _ b: [Double],
+        permutations: Int = randomizationPermutations, seed: UInt64,
+        exactLimit: Int = randomizationExactLimit
+    ) -> RandomizationResult {
         precondition(a.count == b.count, "paired samples differ in length")
-        return randomizationTest(differences: zip(a, b).map { $0 - $1 }, permutations: permutations, seed: seed,
-                                 exactLimit: exactLimit)
+        return randomizationTest(
+            differences: zip(a, b).map { $0 - $1 }, permutations: permutations, seed: seed,
+            exactLimit: exactLimit)
     }
 
     /// The same test on the differences themselves. NaN differences are dropped.
-    public static func randomizationTest(differences: [Double], permutations: Int = randomizationPermutations,
-                                         seed: UInt64,
-                                         exactLimit: Int = randomizationExactLimit) -> RandomizationResult {
+    public static func randomizationTest(
+        differences: [Double], permutations: Int = randomizationPermutations,
+        seed: UInt64,
+        exactLimit: Int = randomizationExactLimit
+    ) -> RandomizationResult {
         precondition(permutations >= 1, "at least one permutation")
         let finite = differences.filter { !$0.isNaN }
         let d = finite.filter { $0 != 0 }
@@ -45,8 +50,9 @@ extension Statistics {
         let observed = d.reduce(0, +)
         let mean = finite.isEmpty ? Double.nan : observed / Double(finite.count)
         guard m > 0 else {
-            return RandomizationResult(n: finite.count, nonZero: 0, meanDifference: mean, exact: true, permutations: 1,
-                                       exceedances: 1, p: 1)
+            return RandomizationResult(
+                n: finite.count, nonZero: 0, meanDifference: mean, exact: true, permutations: 1,
+                exceedances: 1, p: 1)
         }
         // Sums of the same terms in another order differ by rounding only: a pattern whose |sum| is
         // within this slack of the observed one counts as reaching it (SciPy does the same).
@@ -55,15 +61,19 @@ extension Statistics {
         if m <= exactLimit {
             let b = exactExceedances(d, threshold: threshold)
             let total = 1 << m
-            return RandomizationResult(n: finite.count, nonZero: m, meanDifference: mean, exact: true,
-                                       permutations: total, exceedances: b, p: Double(b) / Double(total))
+            return RandomizationResult(
+                n: finite.count, nonZero: m, meanDifference: mean, exact: true,
+                permutations: total, exceedances: b, p: Double(b) / Double(total))
         }
         var rng = RandomSource(seed: seed, stream: "randomization")
-        let b = threshold <= 0 ? permutations
+        let b =
+            threshold <= 0
+            ? permutations
             : monteCarloExceedances(d, threshold: threshold, permutations: permutations, rng: &rng)
-        return RandomizationResult(n: finite.count, nonZero: m, meanDifference: mean, exact: false,
-                                   permutations: permutations, exceedances: b,
-                                   p: Double(b + 1) / Double(permutations + 1))
+        return RandomizationResult(
+            n: finite.count, nonZero: m, meanDifference: mean, exact: false,
+            permutations: permutations, exceedances: b,
+            p: Double(b + 1) / Double(permutations + 1))
     }
 
     /// Every sign pattern, met in the middle: all signed sums of each half, the right half sorted,
@@ -92,8 +102,8 @@ extension Statistics {
         }
         var count = 0
         for l in left {
-            count += right.count - lowerBound(threshold - l) // l + r ≥ threshold
-            count += upperBound(-threshold - l)              // l + r ≤ −threshold (disjoint: threshold > 0)
+            count += right.count - lowerBound(threshold - l)  // l + r ≥ threshold
+            count += upperBound(-threshold - l)  // l + r ≤ −threshold (disjoint: threshold > 0)
         }
         return count
     }
@@ -103,8 +113,10 @@ extension Statistics {
     /// table look-up per four differences (a nibble of random bits picks the entry); four partial
     /// sums break the addition chain. The table (32 bytes per difference) stays in cache up to
     /// tens of thousands of pairs.
-    static func monteCarloExceedances(_ d: [Double], threshold: Double, permutations: Int,
-                                      rng: inout RandomSource) -> Int {
+    static func monteCarloExceedances(
+        _ d: [Double], threshold: Double, permutations: Int,
+        rng: inout RandomSource
+    ) -> Int {
         let m = d.count
         let groups = (m + 3) / 4
         var table = [Double](repeating: 0, count: groups * 16)
@@ -121,7 +133,7 @@ extension Statistics {
                 var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
                 var g = 0
                 while g < groups {
-                    var bits = rng.next() // 16 nibbles: signs for the next 16 groups
+                    var bits = rng.next()  // 16 nibbles: signs for the next 16 groups
                     let end = min(g + 16, groups)
                     while g + 4 <= end {
                         a0 += t[g &* 16 &+ Int(bits & 15)]

@@ -30,7 +30,8 @@ public struct Relevance: Sendable, Equatable, Hashable {
             }
             offsets[u + 1] = indices.count
         }
-        return SparseMatrix(rows: heldOut.rows, columns: heldOut.columns, offsets: offsets, indices: indices,
-                            values: values)
+        return SparseMatrix(
+            rows: heldOut.rows, columns: heldOut.columns, offsets: offsets, indices: indices,
+            values: values)
     }
 }

@@ -35,17 +35,20 @@ public enum ScoringCore {
     /// are not excluded): the fraction of (test item, non-test item) pairs with the test item
     /// scored higher, ties counting ½. NaN scores count as −∞. A user whose pool has no test item
     /// or no non-test item gets NaN.
-    public static func topK(model: any Recommender, users: [Int32], itemCount: Int, k: Int, exclude: [SparseMatrix],
-                            candidates: SparseMatrix? = nil, aucTest: SparseMatrix? = nil, threads: Int,
-                            blockSize: Int = 512, tile: ScoringTile? = nil) -> RankedLists {
+    public static func topK(
+        model: any Recommender, users: [Int32], itemCount: Int, k: Int, exclude: [SparseMatrix],
+        candidates: SparseMatrix? = nil, aucTest: SparseMatrix? = nil, threads: Int,
+        blockSize: Int = 512, tile: ScoringTile? = nil
+    ) -> RankedLists {
         precondition(k >= 0 && blockSize > 0)
         let n = itemCount
         let factors = (model as? any FactorModel)?.factors
         if let f = factors { precondition(f.items.rows == n, "factor table has \(f.items.rows) items, expected \(n)") }
         // Factor models take the fused tiled path, except for AUC, which needs whole rows.
         if let f = factors, aucTest == nil {
-            return topK(factors: f, users: users, k: k, exclude: exclude, candidates: candidates, threads: threads,
-                        tile: tile ?? ScoringTile())
+            return topK(
+                factors: f, users: users, k: k, exclude: exclude, candidates: candidates, threads: threads,
+                tile: tile ?? ScoringTile())
         }
         var items = [Int32](repeating: -1, count: users.count * k)
         var scores = [Float](repeating: -.infinity, count: users.count * k)
@@ -63,9 +66,10 @@ public enum ScoringCore {
                         var worker = BlockWorker(itemCount: n, k: k, blockSize: min(blockSize, users.count))
                         for b in blockRange {
                             let lo = b * blockSize, hi = min(users.count, lo + blockSize)
-                            worker.run(model: model, factors: factors, users: Array(users[lo..<hi]), firstRow: lo,
-                                       exclude: exclude, candidates: candidates, aucTest: aucTest,
-                                       items: out.value.0, scores: out.value.1, auc: out.value.2)
+                            worker.run(
+                                model: model, factors: factors, users: Array(users[lo..<hi]), firstRow: lo,
+                                exclude: exclude, candidates: candidates, aucTest: aucTest,
+                                items: out.value.0, scores: out.value.1, auc: out.value.2)
                         }
                     }
                 }
@@ -116,10 +120,12 @@ private struct BlockWorker {
         heap = TopKHeap(k: k)
     }
 
-    mutating func run(model: any Recommender, factors: LatentFactors?, users: [Int32], firstRow: Int,
-                      exclude: [SparseMatrix], candidates: SparseMatrix?, aucTest: SparseMatrix?,
-                      items: UnsafeMutableBufferPointer<Int32>, scores: UnsafeMutableBufferPointer<Float>,
-                      auc: UnsafeMutableBufferPointer<Double>?) {
+    mutating func run(
+        model: any Recommender, factors: LatentFactors?, users: [Int32], firstRow: Int,
+        exclude: [SparseMatrix], candidates: SparseMatrix?, aucTest: SparseMatrix?,
+        items: UnsafeMutableBufferPointer<Int32>, scores: UnsafeMutableBufferPointer<Float>,
+        auc: UnsafeMutableBufferPointer<Double>?
+    ) {
         let n = itemCount, rows = users.count
         fill(model: model, factors: factors, users: users)
         buffer.withUnsafeBufferPointer { all in
@@ -131,7 +137,9 @@ private struct BlockWorker {
                 if let candidates {
                     let cand = u < candidates.rows ? candidates.rowIndices(u) : []
                     let ex = excluded
-                    BlockWorker.forEachPooled(candidates: cand, excluded: ex, itemCount: n) { heap.offer(row[$0], Int32($0)) }
+                    BlockWorker.forEachPooled(candidates: cand, excluded: ex, itemCount: n) {
+                        heap.offer(row[$0], Int32($0))
+                    }
                 } else {
                     ScoringCore.offerSegments(scores: row, excluded: excluded, into: &heap)
                 }
@@ -159,19 +167,22 @@ private struct BlockWorker {
                 let src = Int(u) * d
                 for c in 0..<d { factorBlock[r * d + c] = f.users.values[src + c] }
             }
-            factorBlock.withUnsafeBufferPointer { a in f.items.values.withUnsafeBufferPointer { b in
-                buffer.withUnsafeMutableBufferPointer { c in
-                    if d == 0 {
-                        for i in 0..<(rows * n) { c[i] = 0 }
-                    } else {
-                        BLAS.sgemm(transB: true, m: rows, n: n, k: d, a: a.baseAddress!, lda: d,
-                                   b: b.baseAddress!, ldb: d, c: c.baseAddress!, ldc: n)
-                    }
-                    if let bias = f.itemBias {
-                        for r in 0..<rows { for i in 0..<n { c[r * n + i] += bias[i] } }
+            factorBlock.withUnsafeBufferPointer { a in
+                f.items.values.withUnsafeBufferPointer { b in
+                    buffer.withUnsafeMutableBufferPointer { c in
+                        if d == 0 {
+                            for i in 0..<(rows * n) { c[i] = 0 }
+                        } else {
+                            BLAS.sgemm(
+                                transB: true, m: rows, n: n, k: d, a: a.baseAddress!, lda: d,
+                                b: b.baseAddress!, ldb: d, c: c.baseAddress!, ldc: n)
+                        }
+                        if let bias = f.itemBias {
+                            for r in 0..<rows { for i in 0..<n { c[r * n + i] += bias[i] } }
+                        }
                     }
                 }
-            } }
+            }
         } else {
             buffer.withUnsafeMutableBufferPointer { c in
                 model.score(users: users, into: UnsafeMutableBufferPointer(rebasing: c[0..<(rows * n)]))
@@ -192,8 +203,10 @@ private struct BlockWorker {
 
     /// Calls body for every candidate item (ascending) that is not excluded.
     @inline(__always)
-    private static func forEachPooled(candidates: ArraySlice<Int32>, excluded: [Int32], itemCount: Int,
-                                      _ body: (Int) -> Void) {
+    private static func forEachPooled(
+        candidates: ArraySlice<Int32>, excluded: [Int32], itemCount: Int,
+        _ body: (Int) -> Void
+    ) {
         var e = excluded.startIndex
         for c in candidates {
             while e < excluded.endIndex && excluded[e] < c { e += 1 }
@@ -204,8 +217,10 @@ private struct BlockWorker {
 
     /// AUC over the pool (candidates, or all items, minus excluded): sorts the positives' scores
     /// and, for each negative, counts positives above and tied by binary search: O(N log P).
-    private mutating func userAUC(row: UnsafeBufferPointer<Float>, test: ArraySlice<Int32>,
-                                  candidates: ArraySlice<Int32>?) -> Double {
+    private mutating func userAUC(
+        row: UnsafeBufferPointer<Float>, test: ArraySlice<Int32>,
+        candidates: ArraySlice<Int32>?
+    ) -> Double {
         @inline(__always) func key(_ s: Float) -> Float { s.isNaN ? -.infinity : s }
         // Locals, so the nested helpers below capture no part of `self` while it is being mutated.
         let excluded = self.excluded, itemCount = self.itemCount
@@ -218,7 +233,9 @@ private struct BlockWorker {
         // First pass: the positives in the pool.
         var pool: [Int] = []
         if let candidates {
-            BlockWorker.forEachPooled(candidates: candidates, excluded: excluded, itemCount: itemCount) { pool.append($0) }
+            BlockWorker.forEachPooled(candidates: candidates, excluded: excluded, itemCount: itemCount) {
+                pool.append($0)
+            }
         }
         func isPositive(_ i: Int) -> Bool {
             while t < test.endIndex && Int(test[t]) < i { t += 1 }

@@ -20,12 +20,19 @@ public enum Statistics {
         precondition(a.count == b.count, "paired samples differ in length")
         let d = zip(a, b).map { $0 - $1 }
         let n = d.count
-        guard n >= 2 else { return TTestResult(n: n, meanDifference: d.first ?? .nan, t: .nan, degreesOfFreedom: .nan, p: .nan) }
+        guard n >= 2 else {
+            return TTestResult(n: n, meanDifference: d.first ?? .nan, t: .nan, degreesOfFreedom: .nan, p: .nan)
+        }
         let m = mean(d), s = standardDeviation(d, mean: m)
         let dof = Double(n - 1)
-        if s == 0 { return TTestResult(n: n, meanDifference: m, t: m == 0 ? 0 : (m > 0 ? .infinity : -.infinity), degreesOfFreedom: dof, p: m == 0 ? 1 : 0) }
+        if s == 0 {
+            return TTestResult(
+                n: n, meanDifference: m, t: m == 0 ? 0 : (m > 0 ? .infinity : -.infinity), degreesOfFreedom: dof,
+                p: m == 0 ? 1 : 0)
+        }
         let t = m / (s / Double(n).squareRoot())
-        return TTestResult(n: n, meanDifference: m, t: t, degreesOfFreedom: dof, p: min(1, 2 * GSL.tUpper(abs(t), dof: dof)))
+        return TTestResult(
+            n: n, meanDifference: m, t: t, degreesOfFreedom: dof, p: min(1, 2 * GSL.tUpper(abs(t), dof: dof)))
     }
 
     public struct WilcoxonResult: Sendable, Equatable {
@@ -90,8 +97,10 @@ public enum Statistics {
 
     /// Percentile bootstrap interval for the mean of `a - b` (pairs resampled with replacement),
     /// seeded so the same inputs give the same interval.
-    public static func bootstrapMeanDifferenceCI(_ a: [Double], _ b: [Double], level: Double = 0.95,
-                                                 resamples: Int = 2000, seed: UInt64) -> (low: Double, high: Double) {
+    public static func bootstrapMeanDifferenceCI(
+        _ a: [Double], _ b: [Double], level: Double = 0.95,
+        resamples: Int = 2000, seed: UInt64
+    ) -> (low: Double, high: Double) {
         precondition(a.count == b.count, "paired samples differ in length")
         let d = zip(a, b).map { $0 - $1 }
         return bootstrapMeanCI(d, level: level, resamples: resamples, seed: seed)
@@ -100,7 +109,9 @@ public enum Statistics {
     /// Percentile bootstrap interval for the mean of `x`. Each 64-bit draw gives two resampling
     /// indices (Lemire's multiply-shift on each 32-bit half, with rejection, so unbiased): the
     /// generator is the cost of a resample.
-    public static func bootstrapMeanCI(_ x: [Double], level: Double = 0.95, resamples: Int = 2000, seed: UInt64) -> (low: Double, high: Double) {
+    public static func bootstrapMeanCI(_ x: [Double], level: Double = 0.95, resamples: Int = 2000, seed: UInt64) -> (
+        low: Double, high: Double
+    ) {
         let n = x.count
         guard n > 0 else { return (.nan, .nan) }
         precondition(n < 1 << 32, "bootstrap of 2^32 values or more")

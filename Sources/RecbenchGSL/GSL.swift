@@ -10,11 +10,15 @@ public enum GSL {
     public static func tCDF(_ t: Double, dof: Double) -> Double { _ = handlerOff; return gsl_cdf_tdist_P(t, dof) }
     /// P(T > t).
     public static func tUpper(_ t: Double, dof: Double) -> Double { _ = handlerOff; return gsl_cdf_tdist_Q(t, dof) }
-    public static func tQuantile(_ p: Double, dof: Double) -> Double { _ = handlerOff; return gsl_cdf_tdist_Pinv(p, dof) }
+    public static func tQuantile(_ p: Double, dof: Double) -> Double {
+        _ = handlerOff; return gsl_cdf_tdist_Pinv(p, dof)
+    }
     public static func normalCDF(_ z: Double) -> Double { _ = handlerOff; return gsl_cdf_ugaussian_P(z) }
     public static func normalUpper(_ z: Double) -> Double { _ = handlerOff; return gsl_cdf_ugaussian_Q(z) }
     public static func normalQuantile(_ p: Double) -> Double { _ = handlerOff; return gsl_cdf_ugaussian_Pinv(p) }
-    public static func chiSquaredUpper(_ x: Double, dof: Double) -> Double { _ = handlerOff; return gsl_cdf_chisq_Q(x, dof) }
+    public static func chiSquaredUpper(_ x: Double, dof: Double) -> Double {
+        _ = handlerOff; return gsl_cdf_chisq_Q(x, dof)
+    }
     /// Regularised incomplete beta I_x(a, b) = P(X ≤ x) for X ~ Beta(a, b).
     public static func betaCDF(_ x: Double, a: Double, b: Double) -> Double {
         _ = handlerOff

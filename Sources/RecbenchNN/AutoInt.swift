@@ -12,22 +12,28 @@ import RecbenchAlgorithms
 public final class AutoInt: RatingPredictor {
     public struct Config: AlgorithmConfig {
         public static let budgetParameter: String? = "epochs"
-        public static let parameters: [ParameterSpec] = [
-            .integer("embedding_size", default: 16, min: 1, max: 1024, "Field embedding size d."),
-            .integer("layers", default: 2, min: 1, max: 16, "Interacting (self-attention) layers."),
-            .integer("heads", default: 2, min: 1, max: 64, "Attention heads per layer."),
-            .integer("attention_size", default: 16, min: 1, max: 1024,
-                     "Width of each head; a layer outputs heads × attention_size per field."),
-            .real("dropout", default: 0, min: 0, max: 0.95, "Dropout on the attention weights and the flattened output."),
-            .boolean("user_attributes", default: true, "Add a field per user feature group of the data set."),
-            .boolean("item_attributes", default: true, "Add a field per item feature group of the data set."),
-            .boolean("history", default: false, "Add the user's training items as one mean-pooled multi-hot field."),
-            .boolean("linear_terms", default: true, "Add a first-order weight per feature to the output."),
-        ] + FieldTrainingSettings.parameters
+        public static let parameters: [ParameterSpec] =
+            [
+                .integer("embedding_size", default: 16, min: 1, max: 1024, "Field embedding size d."),
+                .integer("layers", default: 2, min: 1, max: 16, "Interacting (self-attention) layers."),
+                .integer("heads", default: 2, min: 1, max: 64, "Attention heads per layer."),
+                .integer(
+                    "attention_size", default: 16, min: 1, max: 1024,
+                    "Width of each head; a layer outputs heads × attention_size per field."),
+                .real(
+                    "dropout", default: 0, min: 0, max: 0.95,
+                    "Dropout on the attention weights and the flattened output."),
+                .boolean("user_attributes", default: true, "Add a field per user feature group of the data set."),
+                .boolean("item_attributes", default: true, "Add a field per item feature group of the data set."),
+                .boolean(
+                    "history", default: false, "Add the user's training items as one mean-pooled multi-hot field."),
+                .boolean("linear_terms", default: true, "Add a first-order weight per feature to the output.")
+            ] + FieldTrainingSettings.parameters
         /// One step's field activations: batch × (1 + negatives) × fields(≤ 64) × heads × attention_size.
         public static let constraints: [ParameterConstraint] = [
-            .product(["batch_size", "negatives", "heads", "attention_size"], atMost: 1 << 22,
-                     "floats per field in a step's activations"),
+            .product(
+                ["batch_size", "negatives", "heads", "attention_size"], atMost: 1 << 22,
+                "floats per field in a step's activations")
         ]
         public var embeddingSize: Int, layers: Int, heads: Int, attentionSize: Int, dropout: Double
         public var userAttributes: Bool, itemAttributes: Bool, history: Bool, linearTerms: Bool
@@ -60,8 +66,9 @@ public final class AutoInt: RatingPredictor {
 
     func build(_ data: TrainingData, seed: UInt64) {
         var rng = RandomSource(seed: seed, stream: "autoint-init")
-        fields = FeatureFields(data, userAttributes: config.userAttributes, itemAttributes: config.itemAttributes,
-                               history: config.history)
+        fields = FeatureFields(
+            data, userAttributes: config.userAttributes, itemAttributes: config.itemAttributes,
+            history: config.history)
         let d = config.embeddingSize, width = config.heads * config.attentionSize
         let f = fields.userFields + fields.itemFields
         table = Parameter("fields", Shape(fields.featureCount, d)); table.fillNormal(std: 0.01, rng: &rng)
@@ -71,7 +78,12 @@ public final class AutoInt: RatingPredictor {
             let input = l == 0 ? d : width
             for (list, name) in [(0, "query"), (1, "key"), (2, "value"), (3, "residual")] {
                 let p = Parameter("layer\(l).\(name)", Shape(input, width)); p.fillXavier(rng: &rng)
-                switch list { case 0: query.append(p); case 1: key.append(p); case 2: value.append(p); default: residual.append(p) }
+                switch list {
+                case 0: query.append(p);
+                case 1: key.append(p);
+                case 2: value.append(p);
+                default: residual.append(p)
+                }
             }
         }
         head = Linear("head", f * width, 1, rng: &rng)
@@ -80,7 +92,9 @@ public final class AutoInt: RatingPredictor {
         parameters = all
         itemCount = data.itemCount
         ratingRange = nil
-        if data.task == .rating, let lo = data.interactions.byUser.values.min(), let hi = data.interactions.byUser.values.max() {
+        if data.task == .rating, let lo = data.interactions.byUser.values.min(),
+            let hi = data.interactions.byUser.values.max()
+        {
             ratingRange = lo...hi
             let mean = data.interactions.byUser.values.reduce(0, +) / Float(max(1, data.interactions.nnz))
             head.bias.values = [mean]
@@ -90,7 +104,9 @@ public final class AutoInt: RatingPredictor {
     /// The embedded fields of the pairs: B × F × d.
     func embed(_ g: Graph, users: [Int32], items: [Int32]) -> (fields: Tensor, bags: BagBatch) {
         var bags = BagBatch()
-        for (u, i) in zip(users, items) { bags.append(fields.user, entity: Int(u)); bags.append(fields.item, entity: Int(i)) }
+        for (u, i) in zip(users, items) {
+            bags.append(fields.user, entity: Int(u)); bags.append(fields.item, entity: Int(i))
+        }
         let n = users.count, f = fields.userFields + fields.itemFields
         let e = g.embeddingBag(g.parameter(table), offsets: bags.offsets, indices: bags.indices, weights: bags.weights)
         return (g.reshape(e, Shape(n, f, config.embeddingSize)), bags)
@@ -114,8 +130,9 @@ public final class AutoInt: RatingPredictor {
         }
         var out = head(g, g.dropout(g.reshape(x, Shape(n, f * width)), Float(config.dropout)))
         if config.linearTerms {
-            let first = g.embeddingBag(g.parameter(linear), offsets: bags.merged(every: f), indices: bags.indices,
-                                       weights: bags.weights)
+            let first = g.embeddingBag(
+                g.parameter(linear), offsets: bags.merged(every: f), indices: bags.indices,
+                weights: bags.weights)
             out = g.add(out, first)
         }
         return out
@@ -123,20 +140,26 @@ public final class AutoInt: RatingPredictor {
 
     public func fit(_ data: TrainingData, context: FitContext) throws {
         build(data, seed: context.seed)
-        try trainFieldModel(data, context: context, settings: config.training, parameters: parameters,
-                            noDecay: head.noDecay + [linear], model: self) { g, u, i in self.forward(g, users: u, items: i) }
+        try trainFieldModel(
+            data, context: context, settings: config.training, parameters: parameters,
+            noDecay: head.noDecay + [linear], model: self
+        ) { g, u, i in self.forward(g, users: u, items: i) }
     }
 
     public func predict(users: [Int32], items: [Int32]) -> [Float] {
-        let out = pairOutputs(users: users, items: items, graphs: graphs) { g, u, i in self.forward(g, users: u, items: i) }
+        let out = pairOutputs(users: users, items: items, graphs: graphs) { g, u, i in
+            self.forward(g, users: u, items: i)
+        }
         guard let r = ratingRange else { return out }
         return out.map { min(r.upperBound, max(r.lowerBound, $0)) }
     }
 
     public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        allItemOutputs(users: users, itemCount: itemCount, graphs: graphs, forward: { g, u, i in
-            self.forward(g, users: u, items: i)
-        }, into: scores)
+        allItemOutputs(
+            users: users, itemCount: itemCount, graphs: graphs,
+            forward: { g, u, i in
+                self.forward(g, users: u, items: i)
+            }, into: scores)
     }
 
     /// The attention each field receives when the model scores (user, item): the softmax weights
@@ -149,7 +172,9 @@ public final class AutoInt: RatingPredictor {
         graphs.withGraph { g in
             _ = forward(g, users: [user], items: [item]) { p in
                 let values = g.value(p)
-                for h in 0..<p.shape.d0 { for q in rows { for k in 0..<f { received[k] += values[(h * f + q) * f + k] } } }
+                for h in 0..<p.shape.d0 {
+                    for q in rows { for k in 0..<f { received[k] += values[(h * f + q) * f + k] } }
+                }
             }
         }
         let total = Float(config.layers * config.heads * rows.count)

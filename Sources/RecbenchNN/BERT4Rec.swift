@@ -10,12 +10,19 @@ public final class BERT4Rec: SequenceRecommender {
         public static let parameters = SequenceSettings.parameters(
             dropout: 0.2, batchSize: 64,
             maxLengthHelp: "Most recent items kept per sequence (the [mask] slot included at prediction).",
-            lossHelp: "softmax: cross-entropy over all items (negatives = 0) or `negatives` sampled ones; bce: one positive and `negatives` sampled negatives per masked position.",
+            lossHelp:
+                "softmax: cross-entropy over all items (negatives = 0) or `negatives` sampled ones; bce: one positive and `negatives` sampled negatives per masked position.",
             negativesHelp: "Sampled negatives per masked position (bce needs ≥ 1; 0 with softmax = full softmax).",
-            extra: [.real("mask_probability", default: 0.2, min: 0, max: 1, exclusiveMin: true, "Chance that a position is masked in a training sequence.")])
+            extra: [
+                .real(
+                    "mask_probability", default: 0.2, min: 0, max: 1, exclusiveMin: true,
+                    "Chance that a position is masked in a training sequence.")
+            ])
         public static var constraints: [ParameterConstraint] { SequenceSettings.constraints }
         public var settings: SequenceSettings, maskProbability: Double
-        public init(_ v: ParameterValues) { settings = SequenceSettings(v); maskProbability = v.real("mask_probability") }
+        public init(_ v: ParameterValues) {
+            settings = SequenceSettings(v); maskProbability = v.real("mask_probability")
+        }
     }
     public static let name = "BERT4Rec"
     public static let summary = "Bidirectional transformer trained by masked-item (cloze) prediction."
@@ -38,17 +45,23 @@ public final class BERT4Rec: SequenceRecommender {
             if config.settings.slidingWindow {
                 var end = h.count
                 while end > 0 { samples.append((u, end)); end -= l }
-            } else { samples.append((u, h.count)) }
+            } else {
+                samples.append((u, h.count))
+            }
         }
-        try core.train(samples: samples.count, state: state, context: context, model: self) { sample, inputs, targets, rng in
+        try core.train(samples: samples.count, state: state, context: context, model: self) {
+            sample, inputs, targets, rng in
             let (u, end) = samples[sample], h = self.state.training[u]
             let begin = max(0, end - l), pad = l - (end - begin)
             var masked = 0
             for s in 0..<l {
                 if s < pad { inputs[s] = -1; targets[s] = -1; continue }
                 let item = h[begin + s - pad]
-                if Double(rng.nextFloat()) < p { inputs[s] = mask; targets[s] = item; masked += 1 }
-                else { inputs[s] = item; targets[s] = -1 }
+                if Double(rng.nextFloat()) < p {
+                    inputs[s] = mask; targets[s] = item; masked += 1
+                } else {
+                    inputs[s] = item; targets[s] = -1
+                }
             }
             // Every sequence teaches something: without a draw, the last item is masked (the
             // position prediction will use).

@@ -14,27 +14,34 @@ import RecbenchAlgorithms
 public final class DIN: RatingPredictor {
     public struct Config: AlgorithmConfig {
         public static let budgetParameter: String? = "epochs"
-        public static let parameters: [ParameterSpec] = [
-            .integer("embedding_size", default: 16, min: 1, max: 1024, "Embedding size of each field."),
-            .integer("max_length", default: 20, min: 1, max: 4096, "Most recent training items the candidate attends over."),
-            .integer("attention_size", default: 36, min: 1, max: 4096, "Hidden ReLU units of the activation unit."),
-            .integer("hidden_size", default: 200, min: 1, max: 65536, "Width of the MLP's first hidden layer."),
-            .integer("mlp_layers", default: 2, min: 1, max: 8, "Hidden ReLU layers of the MLP, each 40 % as wide as the last."),
-            .real("dropout", default: 0, min: 0, max: 0.95, "Dropout after each hidden MLP layer."),
-            .boolean("user_attributes", default: true, "Add each user feature group to the profile."),
-            .boolean("item_attributes", default: true, "Add each item feature group to the item embeddings."),
-            .boolean("linear_terms", default: true, "Add a first-order weight per feature to the output."),
-        ] + FieldTrainingSettings.parameters
+        public static let parameters: [ParameterSpec] =
+            [
+                .integer("embedding_size", default: 16, min: 1, max: 1024, "Embedding size of each field."),
+                .integer(
+                    "max_length", default: 20, min: 1, max: 4096,
+                    "Most recent training items the candidate attends over."),
+                .integer("attention_size", default: 36, min: 1, max: 4096, "Hidden ReLU units of the activation unit."),
+                .integer("hidden_size", default: 200, min: 1, max: 65536, "Width of the MLP's first hidden layer."),
+                .integer(
+                    "mlp_layers", default: 2, min: 1, max: 8,
+                    "Hidden ReLU layers of the MLP, each 40 % as wide as the last."),
+                .real("dropout", default: 0, min: 0, max: 0.95, "Dropout after each hidden MLP layer."),
+                .boolean("user_attributes", default: true, "Add each user feature group to the profile."),
+                .boolean("item_attributes", default: true, "Add each item feature group to the item embeddings."),
+                .boolean("linear_terms", default: true, "Add a first-order weight per feature to the output.")
+            ] + FieldTrainingSettings.parameters
         /// The activation unit's input per step: batch × (1 + negatives) × max_length × item width.
         public static let constraints: [ParameterConstraint] = [
-            .product(["batch_size", "negatives", "max_length", "embedding_size"], atMost: 1 << 24,
-                     "floats per item field in a step's history embeddings"),
+            .product(
+                ["batch_size", "negatives", "max_length", "embedding_size"], atMost: 1 << 24,
+                "floats per item field in a step's history embeddings")
         ]
         public var embeddingSize: Int, maxLength: Int, attentionSize: Int, hiddenSize: Int, mlpLayers: Int
         public var dropout: Double, userAttributes: Bool, itemAttributes: Bool, linearTerms: Bool
         var training: FieldTrainingSettings
         public init(_ v: ParameterValues) {
-            embeddingSize = v.int("embedding_size"); maxLength = v.int("max_length"); attentionSize = v.int("attention_size")
+            embeddingSize = v.int("embedding_size"); maxLength = v.int("max_length");
+            attentionSize = v.int("attention_size")
             hiddenSize = v.int("hidden_size"); mlpLayers = v.int("mlp_layers"); dropout = v.real("dropout")
             userAttributes = v.bool("user_attributes"); itemAttributes = v.bool("item_attributes")
             linearTerms = v.bool("linear_terms"); training = FieldTrainingSettings(v)
@@ -62,14 +69,16 @@ public final class DIN: RatingPredictor {
 
     func build(_ data: TrainingData, seed: UInt64) {
         var rng = RandomSource(seed: seed, stream: "din-init")
-        fields = FeatureFields(data, userAttributes: config.userAttributes, itemAttributes: config.itemAttributes,
-                               history: false)
+        fields = FeatureFields(
+            data, userAttributes: config.userAttributes, itemAttributes: config.itemAttributes,
+            history: false)
         histories = data.interactions.histories()
         itemCount = data.itemCount
         let d = config.embeddingSize, item = fields.itemFields * d, a = config.attentionSize
         table = Parameter("fields", Shape(fields.featureCount, d)); table.fillNormal(std: 0.01, rng: &rng)
         linear = Parameter("linear", Shape(fields.featureCount, 1))
-        unitHistory = Parameter("unit.history", Shape(item, a)); unitCandidate = Parameter("unit.candidate", Shape(item, a))
+        unitHistory = Parameter("unit.history", Shape(item, a));
+        unitCandidate = Parameter("unit.candidate", Shape(item, a))
         unitProduct = Parameter("unit.product", Shape(item, a)); unitBias = Parameter("unit.bias", Shape(a))
         for p in [unitHistory!, unitCandidate!, unitProduct!] { p.fillXavier(rng: &rng) }
         unitOut = Linear("unit.out", a, 1, rng: &rng)
@@ -83,7 +92,9 @@ public final class DIN: RatingPredictor {
         for list in [unitOut.parameters, tower.flatMap(\.parameters), head.parameters] { all += list }
         parameters = all
         ratingRange = nil
-        if data.task == .rating, let lo = data.interactions.byUser.values.min(), let hi = data.interactions.byUser.values.max() {
+        if data.task == .rating, let lo = data.interactions.byUser.values.min(),
+            let hi = data.interactions.byUser.values.max()
+        {
             ratingRange = lo...hi
             let mean = data.interactions.byUser.values.reduce(0, +) / Float(max(1, data.interactions.nnz))
             head.bias.values = [mean]
@@ -111,23 +122,31 @@ public final class DIN: RatingPredictor {
             profile.append(fields.user, entity: Int(u)); candidate.append(fields.item, entity: Int(i))
             let h = pastItems(user: u, candidate: i)
             for j in 0..<length {
-                if j < h.count { past.append(fields.item, entity: Int(h[j])); mask[k * length + j] = 1 }
-                else { past.appendEmpty(fi) }
+                if j < h.count {
+                    past.append(fields.item, entity: Int(h[j])); mask[k * length + j] = 1
+                } else {
+                    past.appendEmpty(fi)
+                }
                 spread.append(Int32(k))
             }
             if weights != nil { kept.append(h) }
         }
         let t = g.parameter(table)
-        let p = g.reshape(g.embeddingBag(t, offsets: profile.offsets, indices: profile.indices, weights: profile.weights),
-                          Shape(n, fu * d))
-        let c = g.reshape(g.embeddingBag(t, offsets: candidate.offsets, indices: candidate.indices,
-                                         weights: candidate.weights), Shape(n, width))
-        let h = g.reshape(g.embeddingBag(t, offsets: past.offsets, indices: past.indices, weights: past.weights),
-                          Shape(n, length, width))
+        let p = g.reshape(
+            g.embeddingBag(t, offsets: profile.offsets, indices: profile.indices, weights: profile.weights),
+            Shape(n, fu * d))
+        let c = g.reshape(
+            g.embeddingBag(
+                t, offsets: candidate.offsets, indices: candidate.indices,
+                weights: candidate.weights), Shape(n, width))
+        let h = g.reshape(
+            g.embeddingBag(t, offsets: past.offsets, indices: past.indices, weights: past.weights),
+            Shape(n, length, width))
         // Activation unit: ReLU(W_h·h + W_c·c + W_p·(h ⊙ c) + b) → linear → weight per past item.
         let cs = g.gatherRows(c, spread, shape: Shape(n, length, width))
         let hc = g.matmul(h, g.parameter(unitHistory))
-        let cc = g.gatherRows(g.matmul(c, g.parameter(unitCandidate)), spread, shape: Shape(n, length, config.attentionSize))
+        let cc = g.gatherRows(
+            g.matmul(c, g.parameter(unitCandidate)), spread, shape: Shape(n, length, config.attentionSize))
         let pc = g.matmul(g.mul(h, cs), g.parameter(unitProduct))
         let hidden = g.relu(g.addBias(g.add(g.add(hc, cc), pc), g.parameter(unitBias)))
         let w = g.mul(unitOut(g, hidden), g.input(Shape(n, length, 1), mask))
@@ -137,10 +156,14 @@ public final class DIN: RatingPredictor {
         var out = head(g, z)
         if config.linearTerms {
             let l = g.parameter(linear)
-            out = g.add(out, g.add(
-                g.embeddingBag(l, offsets: profile.merged(every: fu), indices: profile.indices, weights: profile.weights),
-                g.embeddingBag(l, offsets: candidate.merged(every: fi), indices: candidate.indices,
-                               weights: candidate.weights)))
+            out = g.add(
+                out,
+                g.add(
+                    g.embeddingBag(
+                        l, offsets: profile.merged(every: fu), indices: profile.indices, weights: profile.weights),
+                    g.embeddingBag(
+                        l, offsets: candidate.merged(every: fi), indices: candidate.indices,
+                        weights: candidate.weights)))
         }
         return out
     }
@@ -149,20 +172,26 @@ public final class DIN: RatingPredictor {
         build(data, seed: context.seed)
         var noDecay: [Parameter] = [linear, unitBias]
         for list in [unitOut.noDecay, tower.flatMap(\.noDecay), head.noDecay] { noDecay += list }
-        try trainFieldModel(data, context: context, settings: config.training, parameters: parameters,
-                            noDecay: noDecay, model: self) { g, u, i in self.forward(g, users: u, items: i) }
+        try trainFieldModel(
+            data, context: context, settings: config.training, parameters: parameters,
+            noDecay: noDecay, model: self
+        ) { g, u, i in self.forward(g, users: u, items: i) }
     }
 
     public func predict(users: [Int32], items: [Int32]) -> [Float] {
-        let out = pairOutputs(users: users, items: items, graphs: graphs) { g, u, i in self.forward(g, users: u, items: i) }
+        let out = pairOutputs(users: users, items: items, graphs: graphs) { g, u, i in
+            self.forward(g, users: u, items: i)
+        }
         guard let r = ratingRange else { return out }
         return out.map { min(r.upperBound, max(r.lowerBound, $0)) }
     }
 
     public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        allItemOutputs(users: users, itemCount: itemCount, graphs: graphs, forward: { g, u, i in
-            self.forward(g, users: u, items: i)
-        }, into: scores)
+        allItemOutputs(
+            users: users, itemCount: itemCount, graphs: graphs,
+            forward: { g, u, i in
+                self.forward(g, users: u, items: i)
+            }, into: scores)
     }
 
     /// The activation weight of each past item `user`'s history gives `item` (not normalised, as

@@ -8,8 +8,13 @@
     let j = t + shifter
     let n = Int32(bitPattern: j.bitPattern) &- Int32(bitPattern: shifter.bitPattern)
     let f = t - (j - shifter)
-    let p = 1 + f * (0.6931471806 + f * (0.2402265070 + f * (0.0555041087 + f * (0.0096181291
-        + f * (0.0013333558 + f * 0.0001540353)))))
+    let p =
+        1 + f
+        * (0.6931471806 + f
+            * (0.2402265070 + f
+                * (0.0555041087 + f
+                    * (0.0096181291
+                        + f * (0.0013333558 + f * 0.0001540353)))))
     return Float(bitPattern: UInt32(bitPattern: (n &+ 127) &<< 23)) * p
 }
 

@@ -78,16 +78,17 @@ struct FeatureFields: Sendable {
                     for (c, x) in zip(g.matrix.indices, g.matrix.values) { top[Int(c)] = max(top[Int(c)], abs(x)) }
                     for c in top.indices where top[c] > 0 { scale[c] = 1 / top[c] }
                 }
-                perGroup.append((0..<entities).map { e in
-                    let r = g.matrix.rowRange(e)
-                    var total: Float = 0
-                    for p in r { total += abs(g.matrix.values[p]) }
-                    return r.compactMap { p -> (Int32, Float)? in
-                        let c = Int(g.matrix.indices[p]), x = g.matrix.values[p]
-                        guard x != 0 else { return nil }
-                        return (first + Int32(c), g.kind == .numeric ? x * scale[c] : x / total)
-                    }
-                })
+                perGroup.append(
+                    (0..<entities).map { e in
+                        let r = g.matrix.rowRange(e)
+                        var total: Float = 0
+                        for p in r { total += abs(g.matrix.values[p]) }
+                        return r.compactMap { p -> (Int32, Float)? in
+                            let c = Int(g.matrix.indices[p]), x = g.matrix.values[p]
+                            guard x != 0 else { return nil }
+                            return (first + Int32(c), g.kind == .numeric ? x * scale[c] : x / total)
+                        }
+                    })
             }
             return perGroup
         }

@@ -9,12 +9,14 @@ struct FieldTrainingSettings: Sendable {
     static let parameters: [ParameterSpec] = [
         .real("learning_rate", default: 1e-3, exclusiveMin: true, "Adam step size."),
         .real("weight_decay", default: 0, "Decoupled weight decay (AdamW) when > 0."),
-        .integer("batch_size", default: 512, min: 1, max: 1 << 20,
-                 "Examples per step (ranking: positives per step, each with its negatives)."),
+        .integer(
+            "batch_size", default: 512, min: 1, max: 1 << 20,
+            "Examples per step (ranking: positives per step, each with its negatives)."),
         .integer("epochs", default: 30, min: 1, max: 100_000, "Most passes over the training interactions."),
-        .integer("negatives", default: 4, min: 1, max: 1000,
-                 "Ranking task: sampled non-interacted items per positive (binary cross-entropy)."),
-        .patience(default: 5, unit: "epochs"),
+        .integer(
+            "negatives", default: 4, min: 1, max: 1000,
+            "Ranking task: sampled non-interacted items per positive (binary cross-entropy)."),
+        .patience(default: 5, unit: "epochs")
     ]
 
     init(_ v: ParameterValues) {
@@ -31,9 +33,11 @@ typealias PairForward = (Graph, [Int32], [Int32]) -> Tensor
 /// classifies each training interaction against `negatives` uniformly sampled non-interacted
 /// items with binary cross-entropy. Epochs run in the shared `TrainingLoop`, which validates on
 /// the runner's metric when the trial has a validation part and restores the best epoch.
-func trainFieldModel(_ data: TrainingData, context: FitContext, settings s: FieldTrainingSettings,
-                     parameters: [Parameter], noDecay: [Parameter], model: any Recommender,
-                     forward: PairForward) throws {
+func trainFieldModel(
+    _ data: TrainingData, context: FitContext, settings s: FieldTrainingSettings,
+    parameters: [Parameter], noDecay: [Parameter], model: any Recommender,
+    forward: PairForward
+) throws {
     let m = data.interactions
     var triples: [(Int32, Int32, Float)] = []
     triples.reserveCapacity(m.nnz)
@@ -42,8 +46,9 @@ func trainFieldModel(_ data: TrainingData, context: FitContext, settings s: Fiel
     }
     guard !triples.isEmpty else { return }
     let rating = data.task == .rating
-    let adam = Adam(parameters: parameters, learningRate: s.learningRate, weightDecay: s.weightDecay,
-                    decoupledWeightDecay: s.weightDecay > 0, noDecay: Set(noDecay.map(ObjectIdentifier.init)))
+    let adam = Adam(
+        parameters: parameters, learningRate: s.learningRate, weightDecay: s.weightDecay,
+        decoupledWeightDecay: s.weightDecay > 0, noDecay: Set(noDecay.map(ObjectIdentifier.init)))
     let sampler = NegativeSampler(histories: (0..<m.userCount).map { Array(m.items(of: $0)) }, itemCount: m.itemCount)
     let g = Graph(training: true, threads: context.threads, seed: context.seed)
     var rng = context.random("field-model-batches")
@@ -56,29 +61,38 @@ func trainFieldModel(_ data: TrainingData, context: FitContext, settings s: Fiel
         rng.shuffle(&triples)
         var lossSum = 0.0, steps = 0
         for first in stride(from: 0, to: triples.count, by: s.batchSize) {
-            us.removeAll(keepingCapacity: true); its.removeAll(keepingCapacity: true); ys.removeAll(keepingCapacity: true)
+            us.removeAll(keepingCapacity: true); its.removeAll(keepingCapacity: true);
+            ys.removeAll(keepingCapacity: true)
             for (u, i, r) in triples[first..<min(triples.count, first + s.batchSize)] {
                 us.append(u); its.append(i); ys.append(rating ? r : 1)
                 if !rating {
-                    for _ in 0..<s.negatives { us.append(u); its.append(sampler.draw(for: Int(u), rng: &rng)); ys.append(0) }
+                    for _ in 0..<s.negatives {
+                        us.append(u); its.append(sampler.draw(for: Int(u), rng: &rng)); ys.append(0)
+                    }
                 }
             }
             g.reset()
             let out = forward(g, us, its)
-            let loss = rating ? g.meanSquaredError(out, targets: ys)
+            let loss =
+                rating
+                ? g.meanSquaredError(out, targets: ys)
                 : g.binaryCrossEntropy(logits: out, targets: ys, weights: Array(ones[0..<ys.count]))
             g.backward(loss)
             adam.update()
             lossSum += Double(g.scalar(loss)); steps += 1
         }
-        return ["loss": lossSum / Double(max(1, steps)),
-                "epoch_seconds": Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9]
+        return [
+            "loss": lossSum / Double(max(1, steps)),
+            "epoch_seconds": Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        ]
     }
 }
 
 /// Outputs for pairs, in blocks of `block` pairs on cached inference graphs (safe concurrently).
-func pairOutputs(users: [Int32], items: [Int32], graphs: GraphCache, block: Int = 4096,
-                 forward: PairForward) -> [Float] {
+func pairOutputs(
+    users: [Int32], items: [Int32], graphs: GraphCache, block: Int = 4096,
+    forward: PairForward
+) -> [Float] {
     var out = [Float](repeating: 0, count: users.count)
     for first in stride(from: 0, to: users.count, by: block) {
         let end = min(users.count, first + block)
@@ -91,8 +105,10 @@ func pairOutputs(users: [Int32], items: [Int32], graphs: GraphCache, block: Int 
 }
 
 /// Every item's output for each user (row-major users × items), through `pairOutputs`.
-func allItemOutputs(users: [Int32], itemCount n: Int, graphs: GraphCache, forward: PairForward,
-                    into scores: UnsafeMutableBufferPointer<Float>) {
+func allItemOutputs(
+    users: [Int32], itemCount n: Int, graphs: GraphCache, forward: PairForward,
+    into scores: UnsafeMutableBufferPointer<Float>
+) {
     let perBlock = max(1, 8192 / max(1, n))
     for first in stride(from: 0, to: users.count, by: perBlock) {
         let part = users[first..<min(users.count, first + perBlock)]

@@ -36,8 +36,10 @@ public final class GRU4Rec: SequenceRecommender {
     public init(config: Config) {
         self.config = config
         let hidden = config.hiddenSize
-        core = TransformerSequenceModel(name: "gru4rec", settings: config.settings, causal: true, extraTokens: 0,
-                                        positions: false) { s, rng in
+        core = TransformerSequenceModel(
+            name: "gru4rec", settings: config.settings, causal: true, extraTokens: 0,
+            positions: false
+        ) { s, rng in
             GRUEncoder(dim: s.embeddingSize, hidden: hidden, rng: &rng)
         }
     }
@@ -60,8 +62,9 @@ final class GRUEncoder: SequenceEncoder {
 
     /// Causal by construction; `keyValid` is not needed (left padding comes first and is zero).
     func encode(_ g: Graph, _ x: Tensor, keyValid: UnsafeBufferPointer<Int32>, causal: Bool) -> Tensor {
-        let states = g.gru(inputGates: input(g, x), recurrent: g.parameter(recurrent),
-                           recurrentBias: g.parameter(recurrentBias))
+        let states = g.gru(
+            inputGates: input(g, x), recurrent: g.parameter(recurrent),
+            recurrentBias: g.parameter(recurrentBias))
         return output(g, states)
     }
 }

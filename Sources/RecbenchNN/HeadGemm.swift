@@ -6,12 +6,15 @@ import RecbenchCore
 /// multiply-adds a plain loop computes the same C = alpha · op(A) · op(B) + beta · C, and
 /// sequence attention (50 × 50 × 32 and up) still goes to BLAS.
 @inline(__always)
-func headGemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
-              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, limit: Int = 8192) {
+func headGemm(
+    transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, limit: Int = 8192
+) {
     guard m * n * k <= limit else {
-        BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                   beta: beta, c: c, ldc: ldc)
+        BLAS.sgemm(
+            transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+            beta: beta, c: c, ldc: ldc)
         return
     }
     // A[i, p] is a[i·lda + p] (or a[p·lda + i] transposed); B[p, j] likewise.

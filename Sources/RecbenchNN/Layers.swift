@@ -49,7 +49,8 @@ public final class TransformerBlock: Module {
         norm1 = LayerNorm("\(name).norm1", dim); norm2 = LayerNorm("\(name).norm2", dim)
         query = Linear("\(name).query", dim, dim, rng: &rng); key = Linear("\(name).key", dim, dim, rng: &rng)
         value = Linear("\(name).value", dim, dim, rng: &rng); output = Linear("\(name).output", dim, dim, rng: &rng)
-        inner = Linear("\(name).inner", dim, innerSize, rng: &rng); outer = Linear("\(name).outer", innerSize, dim, rng: &rng)
+        inner = Linear("\(name).inner", dim, innerSize, rng: &rng);
+        outer = Linear("\(name).outer", innerSize, dim, rng: &rng)
     }
 
     /// x: B × L × D; keyValid: B·L flags (0 = padding key).
@@ -76,7 +77,9 @@ public final class TransformerEncoder: Module {
     public let blocks: [TransformerBlock]
     let finalNorm: LayerNorm
     public init(dim: Int, blocks: Int, heads: Int, innerSize: Int, dropout: Float, rng: inout RandomSource) {
-        self.blocks = (0..<blocks).map { TransformerBlock("block\($0)", dim: dim, heads: heads, innerSize: innerSize, dropout: dropout, rng: &rng) }
+        self.blocks = (0..<blocks).map {
+            TransformerBlock("block\($0)", dim: dim, heads: heads, innerSize: innerSize, dropout: dropout, rng: &rng)
+        }
         finalNorm = LayerNorm("final", dim)
     }
     public func callAsFunction(_ g: Graph, _ x: Tensor, keyValid: UnsafeBufferPointer<Int32>, causal: Bool) -> Tensor {

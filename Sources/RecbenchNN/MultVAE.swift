@@ -15,17 +15,19 @@ public final class MultVAE: Recommender {
     public struct Config: AlgorithmConfig {
         public static let budgetParameter: String? = "epochs"
         public static let parameters: [ParameterSpec] = [
-            .integer("hidden_size", default: 600, min: 1, max: 65_536,
-                     "Width of the encoder's and decoder's tanh layer."),
-            .integer("latent", default: 64, min: 1, max: 65_536,
-                     "Dimension of z (RecBole's latent_dimension is twice this)."),
+            .integer(
+                "hidden_size", default: 600, min: 1, max: 65_536,
+                "Width of the encoder's and decoder's tanh layer."),
+            .integer(
+                "latent", default: 64, min: 1, max: 65_536,
+                "Dimension of z (RecBole's latent_dimension is twice this)."),
             .real("dropout", default: 0.5, max: 0.95, "Dropout on the normalised input row."),
             .real("anneal_cap", default: 0.2, max: 10, "Largest β on the KL term."),
             .integer("total_anneal_steps", default: 200_000, min: 1, "Steps over which β grows from 0 to 1 (capped)."),
             .real("learning_rate", default: 1e-3, exclusiveMin: true, "Adam step size."),
             .integer("batch_size", default: 500, min: 1, max: 1 << 20, "Users per step."),
             .integer("epochs", default: 200, min: 1, max: 100_000, "Most passes over the users."),
-            .patience(default: 10, unit: "epochs"),
+            .patience(default: 10, unit: "epochs")
         ]
         public var hidden: Int, latent: Int, dropout: Double, annealCap: Double, annealSteps: Int
         public var learningRate: Double, batchSize: Int, epochs: Int, patience: Int
@@ -65,7 +67,8 @@ public final class MultVAE: Recommender {
     /// The users' rows as a sparse bag: offsets, items, and x_ui/‖x_u‖ (times the dropout mask and
     /// 1/(1 − p) when `drop` is given).
     func rows(_ users: ArraySlice<Int32>, drop: (p: Double, rng: UnsafeMutablePointer<RandomSource>)?)
-        -> (offsets: [Int32], items: [Int32], weights: [Float], targets: [Float]) {
+        -> (offsets: [Int32], items: [Int32], weights: [Float], targets: [Float])
+    {
         var offsets: [Int32] = [0], items: [Int32] = [], weights: [Float] = [], targets: [Float] = []
         for u in users {
             let range = Int(u) < train.rows ? train.rowRange(Int(u)) : 0..<0
@@ -88,8 +91,10 @@ public final class MultVAE: Recommender {
     }
 
     /// The training objective of a bag of rows: multinomial NLL of the targets plus β·KL.
-    func loss(_ g: Graph, _ batch: (offsets: [Int32], items: [Int32], weights: [Float], targets: [Float]),
-              beta: Float) -> Tensor {
+    func loss(
+        _ g: Graph, _ batch: (offsets: [Int32], items: [Int32], weights: [Float], targets: [Float]),
+        beta: Float
+    ) -> Tensor {
         let (logits, mu, lv) = forward(g, offsets: batch.offsets, items: batch.items, weights: batch.weights)
         let nll = g.multinomialNLL(logits: logits, offsets: batch.offsets, targets: batch.items, weights: batch.targets)
         return g.add(nll, g.scale(g.gaussianKL(mean: mu, logVariance: lv), beta))
@@ -97,8 +102,10 @@ public final class MultVAE: Recommender {
 
     /// Logits, μ and log σ² for a bag of rows.
     func forward(_ g: Graph, offsets: [Int32], items: [Int32], weights: [Float]) -> (Tensor, Tensor, Tensor) {
-        let h = g.tanh(g.addBias(g.embeddingBag(g.parameter(input), offsets: offsets, indices: items, weights: weights),
-                                 g.parameter(inputBias)))
+        let h = g.tanh(
+            g.addBias(
+                g.embeddingBag(g.parameter(input), offsets: offsets, indices: items, weights: weights),
+                g.parameter(inputBias)))
         let mu = mean(g, h), lv = logVariance(g, h)
         let z = g.reparameterize(mean: mu, logVariance: lv)
         return (output(g, g.tanh(decoder(g, z))), mu, lv)
@@ -134,8 +141,10 @@ public final class MultVAE: Recommender {
                 adam.update()
                 lossSum += Double(g.scalar(loss)); batches += 1
             }
-            return ["loss": lossSum / Double(max(1, batches)),
-                    "epoch_seconds": Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9]
+            return [
+                "loss": lossSum / Double(max(1, batches)),
+                "epoch_seconds": Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            ]
         }
     }
 

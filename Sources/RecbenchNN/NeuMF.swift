@@ -9,26 +9,33 @@ public final class NeuMF: Recommender {
     public struct Config: AlgorithmConfig {
         public static let budgetParameter: String? = "epochs"
         public static let parameters: [ParameterSpec] = [
-            .integer("embedding_size", default: 32, min: 1, max: 4096, "GMF factor size; the MLP embeddings are the same size."),
-            .integer("mlp_layers", default: 3, min: 1, max: 8, "Hidden ReLU layers of the tower: 2E → E → E/2 → … (halving)."),
+            .integer(
+                "embedding_size", default: 32, min: 1, max: 4096,
+                "GMF factor size; the MLP embeddings are the same size."),
+            .integer(
+                "mlp_layers", default: 3, min: 1, max: 8, "Hidden ReLU layers of the tower: 2E → E → E/2 → … (halving)."
+            ),
             .real("dropout", default: 0, min: 0, max: 0.95, "Dropout after each hidden layer."),
             .real("learning_rate", default: 1e-3, exclusiveMin: true, "Adam step size."),
             .real("weight_decay", default: 0, "Decoupled weight decay (AdamW) when > 0."),
-            .integer("batch_size", default: 256, min: 1, max: 1 << 20, "Interactions per step (each with its negatives)."),
+            .integer(
+                "batch_size", default: 256, min: 1, max: 1 << 20, "Interactions per step (each with its negatives)."),
             .integer("epochs", default: 30, min: 1, max: 100_000, "Most passes over the interactions."),
             .integer("negatives", default: 4, min: 1, max: 1000, "Sampled negatives per interaction."),
-            .patience(default: 5, unit: "epochs"),
+            .patience(default: 5, unit: "epochs")
         ]
         /// One step's input rows are batch_size × (1 + negatives), each 2 × embedding_size wide.
         public static let constraints: [ParameterConstraint] = [
-            .product(["batch_size", "negatives", "embedding_size"], atMost: 1 << 28,
-                     "floats in a step's embedding rows"),
+            .product(
+                ["batch_size", "negatives", "embedding_size"], atMost: 1 << 28,
+                "floats in a step's embedding rows")
         ]
         public var embeddingSize: Int, mlpLayers: Int, dropout: Double, learningRate: Double, weightDecay: Double
         public var batchSize: Int, epochs: Int, negatives: Int, patience: Int
         public init(_ v: ParameterValues) {
             embeddingSize = v.int("embedding_size"); mlpLayers = v.int("mlp_layers"); dropout = v.real("dropout")
-            learningRate = v.real("learning_rate"); weightDecay = v.real("weight_decay"); batchSize = v.int("batch_size")
+            learningRate = v.real("learning_rate"); weightDecay = v.real("weight_decay");
+            batchSize = v.int("batch_size")
             epochs = v.int("epochs"); negatives = v.int("negatives"); patience = v.int("patience")
         }
     }
@@ -65,10 +72,12 @@ public final class NeuMF: Recommender {
     /// Logits for pairs (users[k], items[k]).
     func forward(_ g: Graph, users: UnsafeBufferPointer<Int32>, items: UnsafeBufferPointer<Int32>) -> Tensor {
         let n = users.count, e = config.embeddingSize
-        let gmf = g.mul(g.gatherRows(g.parameter(userGMF), users, shape: Shape(n, e)),
-                        g.gatherRows(g.parameter(itemGMF), items, shape: Shape(n, e)))
-        var h = g.concat(g.gatherRows(g.parameter(userMLP), users, shape: Shape(n, e)),
-                         g.gatherRows(g.parameter(itemMLP), items, shape: Shape(n, e)))
+        let gmf = g.mul(
+            g.gatherRows(g.parameter(userGMF), users, shape: Shape(n, e)),
+            g.gatherRows(g.parameter(itemGMF), items, shape: Shape(n, e)))
+        var h = g.concat(
+            g.gatherRows(g.parameter(userMLP), users, shape: Shape(n, e)),
+            g.gatherRows(g.parameter(itemMLP), items, shape: Shape(n, e)))
         for layer in tower { h = g.dropout(g.relu(layer(g, h)), Float(config.dropout)) }
         return head(g, g.concat(gmf, h))
     }
@@ -81,14 +90,17 @@ public final class NeuMF: Recommender {
         for u in 0..<m.userCount { for i in m.items(of: u) { positives.append((Int32(u), i)) } }
         guard !positives.isEmpty else { return }
         let noDecay = Set(tower.flatMap(\.noDecay).map(ObjectIdentifier.init) + head.noDecay.map(ObjectIdentifier.init))
-        let adam = Adam(parameters: parameters, learningRate: Float(config.learningRate), weightDecay: Float(config.weightDecay),
-                        decoupledWeightDecay: config.weightDecay > 0, noDecay: noDecay)
+        let adam = Adam(
+            parameters: parameters, learningRate: Float(config.learningRate), weightDecay: Float(config.weightDecay),
+            decoupledWeightDecay: config.weightDecay > 0, noDecay: noDecay)
         let sampler = NegativeSampler(histories: state.training, itemCount: data.itemCount)
         let g = Graph(training: true, threads: context.threads, seed: context.seed)
         var rng = context.random("neumf-batches")
         var us = [Int32](), its = [Int32](), ys = [Float](), ws = [Float]()
-        try trainEpochs(config.epochs, patience: config.patience, parameters: parameters, state: state,
-                        context: context, model: self) {
+        try trainEpochs(
+            config.epochs, patience: config.patience, parameters: parameters, state: state,
+            context: context, model: self
+        ) {
             rng.shuffle(&positives)
             var lossSum = 0.0, steps = 0
             for first in stride(from: 0, to: positives.count, by: config.batchSize) {
@@ -96,10 +108,14 @@ public final class NeuMF: Recommender {
                 ys.removeAll(keepingCapacity: true); ws.removeAll(keepingCapacity: true)
                 for (u, i) in positives[first..<min(positives.count, first + config.batchSize)] {
                     us.append(u); its.append(i); ys.append(1); ws.append(1)
-                    for _ in 0..<k { us.append(u); its.append(sampler.draw(for: Int(u), rng: &rng)); ys.append(0); ws.append(1) }
+                    for _ in 0..<k {
+                        us.append(u); its.append(sampler.draw(for: Int(u), rng: &rng)); ys.append(0); ws.append(1)
+                    }
                 }
                 g.reset()
-                let logits = us.withUnsafeBufferPointer { u in its.withUnsafeBufferPointer { forward(g, users: u, items: $0) } }
+                let logits = us.withUnsafeBufferPointer { u in
+                    its.withUnsafeBufferPointer { forward(g, users: u, items: $0) }
+                }
                 let loss = g.binaryCrossEntropy(logits: logits, targets: ys, weights: ws)
                 g.backward(loss)
                 adam.update()
@@ -118,7 +134,9 @@ public final class NeuMF: Recommender {
             us.reserveCapacity(part.count * n); its.reserveCapacity(part.count * n)
             for u in part { for i in 0..<n { us.append(u); its.append(Int32(i)) } }
             graphs.withGraph { g in
-                let logits = us.withUnsafeBufferPointer { u in its.withUnsafeBufferPointer { forward(g, users: u, items: $0) } }
+                let logits = us.withUnsafeBufferPointer { u in
+                    its.withUnsafeBufferPointer { forward(g, users: u, items: $0) }
+                }
                 (scores.baseAddress! + first * n).update(from: g.value(logits), count: part.count * n)
             }
         }

@@ -73,7 +73,7 @@ extension Graph {
         let out = make(a.shape, needsGrad: needs(a))
         let mask = floats.take(n), keep = 1 / (1 - p)
         let x = value(a), z = value(out)
-                // Four 16-bit uniforms per 64-bit draw: p is resolved to 1/65536, plenty for dropout.
+        // Four 16-bit uniforms per 64-bit draw: p is resolved to 1/65536, plenty for dropout.
         let threshold = UInt64(Double(p) * 65536)
         var bits: UInt64 = 0
         for i in 0..<n {
@@ -112,7 +112,10 @@ extension Graph {
             let hr = xhat + r * d, zr = z + r * d
             for j in 0..<d { let h = (xr[j] - mean) * rstd; hr[j] = h; zr[j] = h * gm[j] + bt[j] }
         }
-        record(Record(op: .layerNorm, out: out.id, a: a.id, b: gain.id, c: shift.id, i0: rows, i1: d, floats: stats, floats2: xhat))
+        record(
+            Record(
+                op: .layerNorm, out: out.id, a: a.id, b: gain.id, c: shift.id, i0: rows, i1: d, floats: stats,
+                floats2: xhat))
         return out
     }
 

@@ -10,16 +10,20 @@ extension Graph {
     /// Scores [B·H, L, L]: scale · Q_bh · K_bhᵀ.
     public func attentionScores(_ q: Tensor, _ k: Tensor, heads: Int, scale: Float) -> Tensor {
         let (b, l, d) = (q.shape.d0, q.shape.d1, q.shape.d2)
-        precondition(q.shape.rank == 3 && q.shape == k.shape && d % heads == 0, "attentionScores: \(q.shape), \(k.shape)")
+        precondition(
+            q.shape.rank == 3 && q.shape == k.shape && d % heads == 0, "attentionScores: \(q.shape), \(k.shape)")
         let dh = d / heads
         let out = make(Shape(b * heads, l, l), needsGrad: needs(q, k))
         let Q = value(q), K = value(k), S = value(out)
         parallelChunks(count: b, threads: threads) { _, range in
-            for bi in range { for h in 0..<heads {
-                let off = bi * l * d + h * dh
-                headGemm(transB: true, m: l, n: l, k: dh, alpha: scale, a: Q + off, lda: d, b: K + off, ldb: d,
-                           c: S + (bi * heads + h) * l * l, ldc: l)
-            } }
+            for bi in range {
+                for h in 0..<heads {
+                    let off = bi * l * d + h * dh
+                    headGemm(
+                        transB: true, m: l, n: l, k: dh, alpha: scale, a: Q + off, lda: d, b: K + off, ldb: d,
+                        c: S + (bi * heads + h) * l * l, ldc: l)
+                }
+            }
         }
         record(Record(op: .attentionScores, out: out.id, a: q.id, b: k.id, i0: b, i1: l, i2: heads, f0: scale))
         return out
@@ -31,16 +35,21 @@ extension Graph {
         let dS = nodes[r.out].grad!, Q = nodes[r.a].value, K = nodes[r.b].value
         let dQ = nodes[r.a].grad, dK = nodes[r.b].grad
         parallelChunks(count: b, threads: threads) { _, range in
-            for bi in range { for h in 0..<heads {
-                let off = bi * l * d + h * dh, s = dS + (bi * heads + h) * l * l
-                if let dQ {
-                    headGemm(m: l, n: dh, k: l, alpha: scale, a: s, lda: l, b: K + off, ldb: d, beta: 1, c: dQ + off, ldc: d)
+            for bi in range {
+                for h in 0..<heads {
+                    let off = bi * l * d + h * dh, s = dS + (bi * heads + h) * l * l
+                    if let dQ {
+                        headGemm(
+                            m: l, n: dh, k: l, alpha: scale, a: s, lda: l, b: K + off, ldb: d, beta: 1, c: dQ + off,
+                            ldc: d)
+                    }
+                    if let dK {
+                        headGemm(
+                            transA: true, m: l, n: dh, k: l, alpha: scale, a: s, lda: l, b: Q + off, ldb: d, beta: 1,
+                            c: dK + off, ldc: d)
+                    }
                 }
-                if let dK {
-                    headGemm(transA: true, m: l, n: dh, k: l, alpha: scale, a: s, lda: l, b: Q + off, ldb: d, beta: 1,
-                               c: dK + off, ldc: d)
-                }
-            } }
+            }
         }
     }
 
@@ -99,10 +108,14 @@ extension Graph {
         let out = make(v.shape, needsGrad: needs(p, v))
         let P = value(p), V = value(v), O = value(out)
         parallelChunks(count: b, threads: threads) { _, range in
-            for bi in range { for h in 0..<heads {
-                let off = bi * l * d + h * dh
-                headGemm(m: l, n: dh, k: l, a: P + (bi * heads + h) * l * l, lda: l, b: V + off, ldb: d, c: O + off, ldc: d)
-            } }
+            for bi in range {
+                for h in 0..<heads {
+                    let off = bi * l * d + h * dh
+                    headGemm(
+                        m: l, n: dh, k: l, a: P + (bi * heads + h) * l * l, lda: l, b: V + off, ldb: d, c: O + off,
+                        ldc: d)
+                }
+            }
         }
         record(Record(op: .attentionApply, out: out.id, a: p.id, b: v.id, i0: b, i1: l, i2: heads))
         return out
@@ -114,15 +127,21 @@ extension Graph {
         let dO = nodes[r.out].grad!, P = nodes[r.a].value, V = nodes[r.b].value
         let dP = nodes[r.a].grad, dV = nodes[r.b].grad
         parallelChunks(count: b, threads: threads) { _, range in
-            for bi in range { for h in 0..<heads {
-                let off = bi * l * d + h * dh, pm = (bi * heads + h) * l * l
-                if let dP {
-                    headGemm(transB: true, m: l, n: l, k: dh, a: dO + off, lda: d, b: V + off, ldb: d, beta: 1, c: dP + pm, ldc: l)
+            for bi in range {
+                for h in 0..<heads {
+                    let off = bi * l * d + h * dh, pm = (bi * heads + h) * l * l
+                    if let dP {
+                        headGemm(
+                            transB: true, m: l, n: l, k: dh, a: dO + off, lda: d, b: V + off, ldb: d, beta: 1,
+                            c: dP + pm, ldc: l)
+                    }
+                    if let dV {
+                        headGemm(
+                            transA: true, m: l, n: dh, k: l, a: P + pm, lda: l, b: dO + off, ldb: d, beta: 1,
+                            c: dV + off, ldc: d)
+                    }
                 }
-                if let dV {
-                    headGemm(transA: true, m: l, n: dh, k: l, a: P + pm, lda: l, b: dO + off, ldb: d, beta: 1, c: dV + off, ldc: d)
-                }
-            } }
+            }
         }
     }
 }

@@ -6,13 +6,19 @@ extension Graph {
     /// Rows `indices` of `table` (V × D) as a tensor of `shape` (whose last dimension is D).
     public func gatherRows(_ table: Tensor, _ indices: UnsafeBufferPointer<Int32>, shape: Shape) -> Tensor {
         let d = table.shape.last, v = table.shape.rows
-        precondition(shape.last == d && shape.rows == indices.count, "gatherRows: \(indices.count) rows of \(table.shape) as \(shape)")
+        precondition(
+            shape.last == d && shape.rows == indices.count,
+            "gatherRows: \(indices.count) rows of \(table.shape) as \(shape)")
         let out = make(shape, needsGrad: needs(table))
         let t = value(table), z = value(out)
         for (r, ix) in indices.enumerated() {
             let i = Int(ix)
             precondition(i < v, "gatherRows: index \(i) out of \(v)")
-            if i < 0 { (z + r * d).update(repeating: 0, count: d) } else { (z + r * d).update(from: t + i * d, count: d) }
+            if i < 0 {
+                (z + r * d).update(repeating: 0, count: d)
+            } else {
+                (z + r * d).update(from: t + i * d, count: d)
+            }
         }
         if nodes[out.id].grad != nil {
             record(Record(op: .gatherRows, out: out.id, a: table.id, i0: indices.count, i1: d, ints: keep(indices)))
@@ -36,9 +42,12 @@ extension Graph {
 
     /// Scores h[n] · table[indices[n·K + j]] for K candidates per row of h (N × D) → N × K.
     /// The sampled form of the output layer (BCE negatives, sampled softmax).
-    public func gatherDot(_ h: Tensor, _ table: Tensor, _ indices: UnsafeBufferPointer<Int32>, perRow k: Int) -> Tensor {
+    public func gatherDot(_ h: Tensor, _ table: Tensor, _ indices: UnsafeBufferPointer<Int32>, perRow k: Int) -> Tensor
+    {
         let n = h.shape.rows, d = h.shape.last
-        precondition(table.shape.last == d && indices.count == n * k, "gatherDot: \(h.shape), \(table.shape), \(indices.count)/\(k)")
+        precondition(
+            table.shape.last == d && indices.count == n * k,
+            "gatherDot: \(h.shape), \(table.shape), \(indices.count)/\(k)")
         let out = make(Shape(n, k), needsGrad: needs(h, table))
         let x = value(h), t = value(table), z = value(out)
         for r in 0..<n {

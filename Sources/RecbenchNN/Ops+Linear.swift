@@ -16,8 +16,9 @@ extension Graph {
             n = b.shape.last
         }
         let out = make(a.shape.withLast(n), needsGrad: needs(a, b))
-        BLAS.sgemm(transB: transposeB, m: m, n: n, k: k, a: value(a), lda: k, b: value(b),
-                   ldb: transposeB ? k : n, c: value(out), ldc: n)
+        BLAS.sgemm(
+            transB: transposeB, m: m, n: n, k: k, a: value(a), lda: k, b: value(b),
+            ldb: transposeB ? k : n, c: value(out), ldc: n)
         record(Record(op: .matmul, out: out.id, a: a.id, b: b.id, i0: m, i1: n, i2: k, f0: transposeB ? 1 : 0))
         return out
     }

@@ -7,7 +7,9 @@ import Glibc
 extension Graph {
     /// Σ w·(log(1 + eˣ) − y·x) / Σ w over logits x of any shape, targets y ∈ [0, 1], weights w ≥ 0
     /// (weight 0 drops padding positions).
-    public func binaryCrossEntropy(logits: Tensor, targets: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>) -> Tensor {
+    public func binaryCrossEntropy(
+        logits: Tensor, targets: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>
+    ) -> Tensor {
         let n = logits.shape.count
         precondition(targets.count == n && weights.count == n, "binaryCrossEntropy: \(logits.shape)")
         let out = make(Shape(1), needsGrad: needs(logits))
@@ -24,12 +26,17 @@ extension Graph {
             total += Double(w * (sp - y * v)); wsum += Double(w)
         }
         value(out)[0] = wsum > 0 ? Float(total / wsum) : 0
-        record(Record(op: .bceWithLogits, out: out.id, a: logits.id, i0: n, f0: wsum > 0 ? Float(1 / wsum) : 0, floats: saved))
+        record(
+            Record(
+                op: .bceWithLogits, out: out.id, a: logits.id, i0: n, f0: wsum > 0 ? Float(1 / wsum) : 0, floats: saved)
+        )
         return out
     }
 
     public func binaryCrossEntropy(logits: Tensor, targets: [Float], weights: [Float]) -> Tensor {
-        targets.withUnsafeBufferPointer { t in weights.withUnsafeBufferPointer { binaryCrossEntropy(logits: logits, targets: t, weights: $0) } }
+        targets.withUnsafeBufferPointer { t in
+            weights.withUnsafeBufferPointer { binaryCrossEntropy(logits: logits, targets: t, weights: $0) }
+        }
     }
 
     func bceBackward(_ r: Record) {
@@ -83,8 +90,10 @@ extension Graph {
         }
         let total = partial.reduce(0, +)
         value(out)[0] = valid > 0 ? Float(total / Double(valid)) : 0
-        record(Record(op: .softmaxCrossEntropy, out: out.id, a: logits.id, i0: n, i1: c,
-                      f0: valid > 0 ? 1 / Float(valid) : 0, ints: tg, floats: probs))
+        record(
+            Record(
+                op: .softmaxCrossEntropy, out: out.id, a: logits.id, i0: n, i1: c,
+                f0: valid > 0 ? 1 / Float(valid) : 0, ints: tg, floats: probs))
         return out
     }
 

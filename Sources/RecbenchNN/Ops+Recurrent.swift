@@ -14,8 +14,9 @@ extension Graph {
     /// Returns every h_t, B × L × H.
     public func gru(inputGates: Tensor, recurrent: Tensor, recurrentBias: Tensor) -> Tensor {
         let h = recurrent.shape.rows, b = inputGates.shape.d0, l = inputGates.shape.count / (b * 3 * h)
-        precondition(recurrent.shape.last == 3 * h && recurrentBias.shape.count == 3 * h
-                     && inputGates.shape.count == b * l * 3 * h, "gru: \(inputGates.shape), \(recurrent.shape)")
+        precondition(
+            recurrent.shape.last == 3 * h && recurrentBias.shape.count == 3 * h
+                && inputGates.shape.count == b * l * 3 * h, "gru: \(inputGates.shape), \(recurrent.shape)")
         let out = make(Shape(b, l, h), needsGrad: needs(inputGates, recurrent, recurrentBias))
         let x = value(inputGates), u = value(recurrent), c = value(recurrentBias), y = value(out)
         // Saved per step: the gates r, z, n and (hU + c)_n, each B × H, step-major.
@@ -40,8 +41,10 @@ extension Graph {
                 }
             }
         }
-        record(Record(op: .gru, out: out.id, a: inputGates.id, b: recurrent.id, c: recurrentBias.id,
-                      i0: b, i1: l, i2: h, floats: gates))
+        record(
+            Record(
+                op: .gru, out: out.id, a: inputGates.id, b: recurrent.id, c: recurrentBias.id,
+                i0: b, i1: l, i2: h, floats: gates))
         return out
     }
 
@@ -74,18 +77,20 @@ extension Graph {
                         let xs = dx + (s * l + t) * 3 * h
                         xs[j] += dr; xs[h + j] += dz; xs[2 * h + j] += dn
                     }
-                    a[2 * h + j] = dn * rg[k] // the recurrent side of n is gated by r
-                    dh[k] = g * z[k]          // h_t = … + z ⊙ h_{t−1}
+                    a[2 * h + j] = dn * rg[k]  // the recurrent side of n is gated by r
+                    dh[k] = g * z[k]  // h_t = … + z ⊙ h_{t−1}
                 }
             }
             if let dc { for s in 0..<b { for j in 0..<(3 * h) { dc[j] += da[s * 3 * h + j] } } }
             if let du, t > 0 {
-                BLAS.sgemm(transA: true, m: h, n: 3 * h, k: b, a: prev, lda: h, b: da, ldb: 3 * h, beta: 1,
-                           c: du, ldc: 3 * h)
+                BLAS.sgemm(
+                    transA: true, m: h, n: 3 * h, k: b, a: prev, lda: h, b: da, ldb: 3 * h, beta: 1,
+                    c: du, ldc: 3 * h)
             }
             if t > 0 {
-                BLAS.sgemm(transB: true, m: b, n: h, k: 3 * h, a: da, lda: 3 * h, b: u, ldb: 3 * h, beta: 1,
-                           c: dh, ldc: h)
+                BLAS.sgemm(
+                    transB: true, m: b, n: h, k: 3 * h, a: da, lda: 3 * h, b: u, ldb: 3 * h, beta: 1,
+                    c: dh, ldc: h)
             }
         }
     }

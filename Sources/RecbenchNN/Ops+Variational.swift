@@ -25,8 +25,10 @@ extension Graph {
         let saved = offsets.withUnsafeBufferPointer { keep($0) }, idx = indices.withUnsafeBufferPointer { keep($0) }
         let ws = floats.take(weights.count)
         weights.withUnsafeBufferPointer { if let b = $0.baseAddress { ws.update(from: b, count: weights.count) } }
-        record(Record(op: .embeddingBag, out: out.id, a: table.id, i0: rows, i1: d, ints: saved, floats: ws,
-                      ints2: idx))
+        record(
+            Record(
+                op: .embeddingBag, out: out.id, a: table.id, i0: rows, i1: d, ints: saved, floats: ws,
+                ints2: idx))
         return out
     }
 
@@ -95,8 +97,10 @@ extension Graph {
         var total: Double = 0
         for i in 0..<n { total += Double(1 + lv[i] - mu[i] * mu[i] - expf(lv[i])) }
         value(out)[0] = Float(-0.5 * total / Double(max(1, rows)))
-        record(Record(op: .gaussianKL, out: out.id, a: mean.id, b: logVariance.id, i0: n,
-                      f0: 1 / Float(max(1, rows))))
+        record(
+            Record(
+                op: .gaussianKL, out: out.id, a: mean.id, b: logVariance.id, i0: n,
+                f0: 1 / Float(max(1, rows))))
         return out
     }
 
@@ -134,8 +138,10 @@ extension Graph {
         let off = offsets.withUnsafeBufferPointer { keep($0) }, tg = targets.withUnsafeBufferPointer { keep($0) }
         let ws = floats.take(weights.count)
         weights.withUnsafeBufferPointer { if let b = $0.baseAddress { ws.update(from: b, count: weights.count) } }
-        record(Record(op: .multinomialNLL, out: out.id, a: logits.id, i0: n, i1: c, f0: 1 / Float(max(1, n)),
-                      ints: off, floats: probs, floats2: ws, ints2: tg))
+        record(
+            Record(
+                op: .multinomialNLL, out: out.id, a: logits.id, i0: n, i1: c, f0: 1 / Float(max(1, n)),
+                ints: off, floats: probs, floats2: ws, ints2: tg))
         return out
     }
 

@@ -18,15 +18,23 @@ public final class Adam {
     /// The gradient norm seen by the last step (before clipping).
     public private(set) var lastGradientNorm: Float = 0
 
-    public init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false, clipNorm: Float = 0,
-                noDecay: Set<ObjectIdentifier> = []) {
+    public init(
+        parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false, clipNorm: Float = 0,
+        noDecay: Set<ObjectIdentifier> = []
+    ) {
         self.parameters = parameters; self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2
         self.epsilon = epsilon; self.weightDecay = weightDecay; self.decoupledWeightDecay = decoupledWeightDecay
         self.clipNorm = clipNorm
         decays = parameters.map { !noDecay.contains(ObjectIdentifier($0)) }
-        m = parameters.map { let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, $0.count)); p.initialize(repeating: 0, count: max(1, $0.count)); return p }
-        v = parameters.map { let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, $0.count)); p.initialize(repeating: 0, count: max(1, $0.count)); return p }
+        m = parameters.map {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, $0.count));
+            p.initialize(repeating: 0, count: max(1, $0.count)); return p
+        }
+        v = parameters.map {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, $0.count));
+            p.initialize(repeating: 0, count: max(1, $0.count)); return p
+        }
     }
     deinit { for p in m { p.deallocate() }; for p in v { p.deallocate() } }
 
@@ -35,7 +43,9 @@ public final class Adam {
     /// One update from the accumulated gradients, then zeroes them.
     public func update() {
         var sq: Double = 0
-        for p in parameters { let g = p.grad; var s: Float = 0; for i in 0..<p.count { s += g[i] * g[i] }; sq += Double(s) }
+        for p in parameters {
+            let g = p.grad; var s: Float = 0; for i in 0..<p.count { s += g[i] * g[i] }; sq += Double(s)
+        }
         lastGradientNorm = Float(sq.squareRoot())
         let clip: Float = (clipNorm > 0 && lastGradientNorm > clipNorm) ? clipNorm / lastGradientNorm : 1
         step += 1

@@ -10,7 +10,8 @@ public final class SASRec: SequenceRecommender {
         public static let budgetParameter: String? = "epochs"
         public static let parameters = SequenceSettings.parameters(
             dropout: 0.5, batchSize: 128, maxLengthHelp: "Most recent items kept per sequence.",
-            lossHelp: "bce: binary cross-entropy, one positive and `negatives` sampled negatives per position; softmax: cross-entropy over all items (negatives = 0) or over `negatives` sampled ones.",
+            lossHelp:
+                "bce: binary cross-entropy, one positive and `negatives` sampled negatives per position; softmax: cross-entropy over all items (negatives = 0) or over `negatives` sampled ones.",
             negativesHelp: "Sampled negatives per position (bce needs ≥ 1; 0 with softmax = full softmax).")
         public static var constraints: [ParameterConstraint] { SequenceSettings.constraints }
         public var settings: SequenceSettings

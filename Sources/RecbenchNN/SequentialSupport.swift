@@ -111,8 +111,10 @@ struct NegativeSampler {
 /// The neural models' epoch loop: the shared `TrainingLoop` over one shuffled pass per epoch
 /// (`pass` returns its mean loss), with the epoch's seconds in the curve. It validates with the
 /// runner's metric when there is one, else with NDCG@10 of each user's own validation item.
-func trainEpochs(_ epochs: Int, patience: Int, validateEvery: Int = 1, parameters: [Parameter], state: SequenceState,
-                 context: FitContext, model: any Recommender, pass: () -> Double) throws {
+func trainEpochs(
+    _ epochs: Int, patience: Int, validateEvery: Int = 1, parameters: [Parameter], state: SequenceState,
+    context: FitContext, model: any Recommender, pass: () -> Double
+) throws {
     let own: (() -> Double)? = state.hasValidation ? { state.validationNDCG(model) } : nil
     try TrainingLoop(iterations: epochs, patience: patience, validateEvery: validateEvery, unit: "epoch").run(
         context: context, model: model, validation: context.validate.map { v in { v(model) } } ?? own,

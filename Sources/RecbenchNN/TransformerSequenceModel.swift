@@ -13,19 +13,26 @@ public struct SequenceSettings: Sendable {
     /// `extra` (a model's own parameters) follows dropout; the help texts name what the loss is
     /// computed on (every position, or the masked ones).
     /// `transformer: false` leaves out blocks, heads and inner_size (a recurrent encoder has none).
-    static func parameters(dropout: Double, batchSize: Int, maxLengthHelp: String, lossHelp: String,
-                           negativesHelp: String, extra: [ParameterSpec] = [],
-                           transformer: Bool = true) -> [ParameterSpec] {
-        let encoder: [ParameterSpec] = !transformer ? [] : [
-            .integer("blocks", default: 2, min: 1, max: 64, "Transformer blocks."),
-            .integer("heads", default: 2, min: 1, max: 64, "Attention heads (must divide embedding_size)."),
-            .integer("inner_size", default: 256, min: 1, max: 65536, "Feed-forward hidden size."),
-        ]
+    static func parameters(
+        dropout: Double, batchSize: Int, maxLengthHelp: String, lossHelp: String,
+        negativesHelp: String, extra: [ParameterSpec] = [],
+        transformer: Bool = true
+    ) -> [ParameterSpec] {
+        let encoder: [ParameterSpec] =
+            !transformer
+            ? []
+            : [
+                .integer("blocks", default: 2, min: 1, max: 64, "Transformer blocks."),
+                .integer("heads", default: 2, min: 1, max: 64, "Attention heads (must divide embedding_size)."),
+                .integer("inner_size", default: 256, min: 1, max: 65536, "Feed-forward hidden size.")
+            ]
         return [
-            .integer("embedding_size", default: 64, min: 1, max: 4096, "Item embedding and hidden size D."),
+            .integer("embedding_size", default: 64, min: 1, max: 4096, "Item embedding and hidden size D.")
         ] + encoder + [
             .integer("max_length", default: 50, min: 2, max: 4096, maxLengthHelp),
-            .real("dropout", default: dropout, min: 0, max: 0.95, "Dropout on embeddings, attention and residual branches."),
+            .real(
+                "dropout", default: dropout, min: 0, max: 0.95,
+                "Dropout on embeddings, attention and residual branches.")
         ] + extra + [
             .real("learning_rate", default: 1e-3, exclusiveMin: true, "Adam step size."),
             .real("weight_decay", default: 0, "Decoupled weight decay (AdamW) when > 0."),
@@ -36,7 +43,7 @@ public struct SequenceSettings: Sendable {
             .integer("negatives", default: 0, min: 0, max: 100_000, negativesHelp),
             .patience(default: 20, unit: "epochs"),
             .integer("validate_every", default: 1, min: 1, max: 100_000, "Epochs between validation evaluations."),
-            .boolean("sliding_window", default: false, "Also train on earlier max_length windows of longer histories."),
+            .boolean("sliding_window", default: false, "Also train on earlier max_length windows of longer histories.")
         ]
     }
 
@@ -51,7 +58,7 @@ public struct SequenceSettings: Sendable {
         },
         .product(["batch_size", "max_length", "embedding_size"], atMost: 1 << 28, "floats in a layer's activations"),
         .product(["batch_size", "max_length", "inner_size"], atMost: 1 << 28, "floats in the feed-forward activations"),
-        .product(["batch_size", "heads", "max_length", "max_length"], atMost: 1 << 28, "attention scores"),
+        .product(["batch_size", "heads", "max_length", "max_length"], atMost: 1 << 28, "attention scores")
     ]
 
     public init(_ v: ParameterValues) {
@@ -102,11 +109,14 @@ final class TransformerSequenceModel: @unchecked Sendable {
     var parameters: [Parameter] = []
     let graphs = GraphCache()
 
-    init(name: String, settings: SequenceSettings, causal: Bool, extraTokens: Int, positions: Bool = true,
-         makeEncoder: @escaping EncoderFactory = { s, rng in
-             TransformerEncoder(dim: s.embeddingSize, blocks: s.blocks, heads: s.heads, innerSize: s.innerSize,
-                                dropout: s.dropout, rng: &rng)
-         }) {
+    init(
+        name: String, settings: SequenceSettings, causal: Bool, extraTokens: Int, positions: Bool = true,
+        makeEncoder: @escaping EncoderFactory = { s, rng in
+            TransformerEncoder(
+                dim: s.embeddingSize, blocks: s.blocks, heads: s.heads, innerSize: s.innerSize,
+                dropout: s.dropout, rng: &rng)
+        }
+    ) {
         self.name = name; self.settings = settings; self.causal = causal; self.extraTokens = extraTokens
         self.positions = positions; self.makeEncoder = makeEncoder
     }
@@ -115,7 +125,8 @@ final class TransformerSequenceModel: @unchecked Sendable {
         self.itemCount = itemCount
         var rng = RandomSource(seed: seed, stream: "\(name)-init")
         let d = settings.embeddingSize
-        itemEmbedding = Parameter("item", Shape(itemCount + extraTokens, d)); itemEmbedding.fillNormal(std: 0.02, rng: &rng)
+        itemEmbedding = Parameter("item", Shape(itemCount + extraTokens, d));
+        itemEmbedding.fillNormal(std: 0.02, rng: &rng)
         positionEmbedding = Parameter("position", Shape(settings.maxLength, d))
         if positions { positionEmbedding.fillNormal(std: 0.02, rng: &rng) }
         encoder = makeEncoder(settings, &rng)
@@ -123,7 +134,9 @@ final class TransformerSequenceModel: @unchecked Sendable {
     }
 
     /// Hidden states B × L × D for left-padded windows (−1 = padding).
-    func encode(_ g: Graph, items: UnsafeBufferPointer<Int32>, keyValid: UnsafeBufferPointer<Int32>, batch: Int) -> Tensor {
+    func encode(_ g: Graph, items: UnsafeBufferPointer<Int32>, keyValid: UnsafeBufferPointer<Int32>, batch: Int)
+        -> Tensor
+    {
         let l = settings.maxLength, d = settings.embeddingSize
         var x = g.gatherRows(g.parameter(itemEmbedding), items, shape: Shape(batch, l, d))
         if positions { x = g.addBias(x, g.parameter(positionEmbedding)) }
@@ -142,7 +155,9 @@ final class TransformerSequenceModel: @unchecked Sendable {
             if settings.slidingWindow {
                 var end = pairs
                 while end > 0 { samples.append((u, end)); end -= l }
-            } else { samples.append((u, pairs)) }
+            } else {
+                samples.append((u, pairs))
+            }
         }
         try train(samples: samples.count, state: state, context: context, model: model) { sample, inputs, targets, _ in
             let (u, end) = samples[sample], h = state.training[u]
@@ -158,16 +173,24 @@ final class TransformerSequenceModel: @unchecked Sendable {
 
     /// Fills row `row` (L slots starting at inputs/targets) for sample `sample`: inputs −1 for
     /// padding, targets −1 where no loss is taken. Returns the user (for negative sampling).
-    typealias Filler = (_ sample: Int, _ inputs: UnsafeMutablePointer<Int32>, _ targets: UnsafeMutablePointer<Int32>,
-                        _ rng: inout RandomSource) -> Int
+    typealias Filler = (
+        _ sample: Int, _ inputs: UnsafeMutablePointer<Int32>, _ targets: UnsafeMutablePointer<Int32>,
+        _ rng: inout RandomSource
+    ) -> Int
 
-    func train(samples sampleCount: Int, state: SequenceState, context: FitContext, model: any Recommender, fill: Filler) throws {
+    func train(
+        samples sampleCount: Int, state: SequenceState, context: FitContext, model: any Recommender, fill: Filler
+    ) throws {
         let s = settings, l = s.maxLength, d = s.embeddingSize, nItems = itemCount
-        if s.loss == .bce && s.negatives == 0 { throw RecbenchError.invalid("\(name): loss \"bce\" needs negatives ≥ 1") }
+        if s.loss == .bce && s.negatives == 0 {
+            throw RecbenchError.invalid("\(name): loss \"bce\" needs negatives ≥ 1")
+        }
         guard sampleCount > 0 else { return }
-        var noDecay = Set(encoder.noDecay.map(ObjectIdentifier.init)); noDecay.insert(ObjectIdentifier(positionEmbedding))
-        let adam = Adam(parameters: parameters, learningRate: s.learningRate, weightDecay: s.weightDecay,
-                        decoupledWeightDecay: s.weightDecay > 0, clipNorm: s.clipNorm, noDecay: noDecay)
+        var noDecay = Set(encoder.noDecay.map(ObjectIdentifier.init));
+        noDecay.insert(ObjectIdentifier(positionEmbedding))
+        let adam = Adam(
+            parameters: parameters, learningRate: s.learningRate, weightDecay: s.weightDecay,
+            decoupledWeightDecay: s.weightDecay > 0, clipNorm: s.clipNorm, noDecay: noDecay)
         let g = Graph(training: true, threads: context.threads, seed: context.seed)
         var rng = context.random("\(name)-batches")
         let sampler = NegativeSampler(histories: state.training, itemCount: nItems)
@@ -178,18 +201,22 @@ final class TransformerSequenceModel: @unchecked Sendable {
         var rows = [Int32](), compactTargets = [Int32](), candidates = [Int32](), zeros = [Int32]()
         var bceTargets = [Float](), bceWeights = [Float]()
 
-        try trainEpochs(s.epochs, patience: s.patience, validateEvery: s.validateEvery, parameters: parameters,
-                        state: state, context: context, model: model) {
+        try trainEpochs(
+            s.epochs, patience: s.patience, validateEvery: s.validateEvery, parameters: parameters,
+            state: state, context: context, model: model
+        ) {
             rng.shuffle(&order)
             var lossSum = 0.0, steps = 0
             for first in stride(from: 0, to: sampleCount, by: bs) {
                 let b = min(bs, sampleCount - first)
                 rows.removeAll(keepingCapacity: true); compactTargets.removeAll(keepingCapacity: true)
-                inputs.withUnsafeMutableBufferPointer { inp in targets.withUnsafeMutableBufferPointer { tg in
-                    for r in 0..<b {
-                        owner[r] = fill(order[first + r], inp.baseAddress! + r * l, tg.baseAddress! + r * l, &rng)
+                inputs.withUnsafeMutableBufferPointer { inp in
+                    targets.withUnsafeMutableBufferPointer { tg in
+                        for r in 0..<b {
+                            owner[r] = fill(order[first + r], inp.baseAddress! + r * l, tg.baseAddress! + r * l, &rng)
+                        }
                     }
-                } }
+                }
                 for slot in 0..<(b * l) {
                     keyValid[slot] = inputs[slot] >= 0 ? 1 : 0
                     if targets[slot] >= 0 { rows.append(Int32(slot)); compactTargets.append(targets[slot]) }
@@ -197,16 +224,20 @@ final class TransformerSequenceModel: @unchecked Sendable {
                 let nv = rows.count
                 if nv == 0 { continue }
                 g.reset()
-                let hidden = inputs.withUnsafeBufferPointer { inp in keyValid.withUnsafeBufferPointer { kv in
-                    encode(g, items: UnsafeBufferPointer(rebasing: inp[0..<(b * l)]),
-                           keyValid: UnsafeBufferPointer(rebasing: kv[0..<(b * l)]), batch: b)
-                } }
+                let hidden = inputs.withUnsafeBufferPointer { inp in
+                    keyValid.withUnsafeBufferPointer { kv in
+                        encode(
+                            g, items: UnsafeBufferPointer(rebasing: inp[0..<(b * l)]),
+                            keyValid: UnsafeBufferPointer(rebasing: kv[0..<(b * l)]), batch: b)
+                    }
+                }
                 // Only positions with a target reach the output layer.
                 let hv = g.gatherRows(hidden, rows, shape: Shape(nv, d))
                 let table = g.parameter(itemEmbedding)
                 let loss: Tensor
                 if s.loss == .softmax && k == 0 {
-                    loss = g.softmaxCrossEntropy(logits: g.matmul(hv, table, transposeB: true, bRows: nItems), targets: compactTargets)
+                    loss = g.softmaxCrossEntropy(
+                        logits: g.matmul(hv, table, transposeB: true, bRows: nItems), targets: compactTargets)
                 } else {
                     candidates.removeAll(keepingCapacity: true)
                     for (j, slot) in rows.enumerated() {
@@ -217,7 +248,9 @@ final class TransformerSequenceModel: @unchecked Sendable {
                     let logits = g.gatherDot(hv, table, candidates, perRow: 1 + k)
                     if s.loss == .softmax {
                         if zeros.count < nv { zeros = [Int32](repeating: 0, count: nv) }
-                        loss = zeros.withUnsafeBufferPointer { g.softmaxCrossEntropy(logits: logits, targets: UnsafeBufferPointer(rebasing: $0[0..<nv])) }
+                        loss = zeros.withUnsafeBufferPointer {
+                            g.softmaxCrossEntropy(logits: logits, targets: UnsafeBufferPointer(rebasing: $0[0..<nv]))
+                        }
                     } else {
                         bceTargets.removeAll(keepingCapacity: true); bceWeights.removeAll(keepingCapacity: true)
                         for _ in 0..<nv {
@@ -240,16 +273,21 @@ final class TransformerSequenceModel: @unchecked Sendable {
     func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>, window: (Int) -> [Int32]) {
         let l = settings.maxLength, d = settings.embeddingSize, n = itemCount
         guard !users.isEmpty else { return }
-        var items = [Int32](repeating: -1, count: users.count * l), valid = [Int32](repeating: 0, count: users.count * l)
+        var items = [Int32](repeating: -1, count: users.count * l),
+            valid = [Int32](repeating: 0, count: users.count * l)
         for (r, u) in users.enumerated() {
             let h = window(Int(u)), w = min(l, h.count)
             for s in 0..<w { items[r * l + l - w + s] = h[h.count - w + s]; valid[r * l + l - w + s] = 1 }
         }
         graphs.withGraph { g in
-            let hidden = items.withUnsafeBufferPointer { it in valid.withUnsafeBufferPointer { encode(g, items: it, keyValid: $0, batch: users.count) } }
-            let last = g.gatherRows(hidden, (0..<users.count).map { Int32($0 * l + l - 1) }, shape: Shape(users.count, d))
-            BLAS.sgemm(transB: true, m: users.count, n: n, k: d, a: g.value(last), lda: d, b: itemEmbedding.value, ldb: d,
-                       c: scores.baseAddress!, ldc: n)
+            let hidden = items.withUnsafeBufferPointer { it in
+                valid.withUnsafeBufferPointer { encode(g, items: it, keyValid: $0, batch: users.count) }
+            }
+            let last = g.gatherRows(
+                hidden, (0..<users.count).map { Int32($0 * l + l - 1) }, shape: Shape(users.count, d))
+            BLAS.sgemm(
+                transB: true, m: users.count, n: n, k: d, a: g.value(last), lda: d, b: itemEmbedding.value, ldb: d,
+                c: scores.baseAddress!, ldc: n)
         }
     }
 }

@@ -34,12 +34,14 @@ public enum ConsoleTable {
         return parts.map { columns in
             var lines = [String]()
             for (r, row) in table.enumerated() {
-                let cells = [pad(labels[r], labelWidth, left: true)]
+                let cells =
+                    [pad(labels[r], labelWidth, left: true)]
                     + columns.map { pad(row[$0], widths[$0], left: false) }
                 lines.append(cells.joined(separator: String(repeating: " ", count: gap)))
                 if r == 0 {
-                    lines.append(([labelWidth] + columns.map { widths[$0] }).map { String(repeating: "─", count: $0) }
-                        .joined(separator: String(repeating: " ", count: gap)))
+                    lines.append(
+                        ([labelWidth] + columns.map { widths[$0] }).map { String(repeating: "─", count: $0) }
+                            .joined(separator: String(repeating: " ", count: gap)))
                 }
             }
             return lines.map { $0 + "\n" }.joined()

@@ -12,9 +12,11 @@ public enum ExperimentRun {
     /// Runs the plan (or one shard of it), reusing finished trials from
     /// `cacheDirectory` (default `<output root>/<experiment>/cache`) unless `cache` says otherwise.
     /// Keys do not involve the experiment's name, so several experiments may share one folder.
-    public static func execute(spec: ExperimentSpec, data: DataEnvironment, progress: ProgressReporter,
-                               outputRoot: String? = nil, runner: Runner? = nil,
-                               shard: Shard? = nil, cache: TrialCache.Mode = .use, cacheDirectory: String? = nil) throws -> RunResult {
+    public static func execute(
+        spec: ExperimentSpec, data: DataEnvironment, progress: ProgressReporter,
+        outputRoot: String? = nil, runner: Runner? = nil,
+        shard: Shard? = nil, cache: TrialCache.Mode = .use, cacheDirectory: String? = nil
+    ) throws -> RunResult {
         let started = Date()
         let runner = runner ?? Runner(spec: spec, data: data, progress: progress)
         let root = outputRoot ?? spec.outputs.directory
@@ -34,9 +36,10 @@ public enum ExperimentRun {
         if spec.outputs.exportsAnything {
             let base = RunID.base(started: started, configHash: spec.configHash, shard: shard)
             reserved = try RunID.reserve(base: base, in: (root as NSString).appendingPathComponent(spec.name))
-            runner.exports = TrialExports(directory: (reserved!.partial as NSString).appendingPathComponent("exports"),
-                                          recommendations: spec.outputs.recommendations,
-                                          saveModels: spec.outputs.saveModels)
+            runner.exports = TrialExports(
+                directory: (reserved!.partial as NSString).appendingPathComponent("exports"),
+                recommendations: spec.outputs.recommendations,
+                saveModels: spec.outputs.saveModels)
         }
         // Fold counts are known only after splitting for some methods; the plan uses the split's own count.
         let plan = Plan(spec: spec)
@@ -45,9 +48,10 @@ public enum ExperimentRun {
             if let reserved { try? FileManager.default.removeItem(atPath: reserved.partial) }
             throw error
         }
-        var result = try finish(spec: spec, plan: plan, datasets: datasets, trials: trials, failures: runner.failures,
-                                started: started, wallSeconds: Date().timeIntervalSince(started), shard: shard,
-                                outputRoot: root, reserved: reserved)
+        var result = try finish(
+            spec: spec, plan: plan, datasets: datasets, trials: trials, failures: runner.failures,
+            started: started, wallSeconds: Date().timeIntervalSince(started), shard: shard,
+            outputRoot: root, reserved: reserved)
         result.cachedTrials = runner.cacheHits
         result.recomputedCorruptEntries = runner.corruptEntries
         return result
@@ -62,18 +66,25 @@ public enum ExperimentRun {
         let first = parts[0]
         for (p, dir) in zip(parts, folders).dropFirst() {
             guard p.planFingerprint == first.planFingerprint else {
-                throw RecbenchError.invalid("merge: \(dir) comes from a different plan than \(folders[0]) (plan \(p.planFingerprint.prefix(12)) ≠ \(first.planFingerprint.prefix(12)))")
+                throw RecbenchError.invalid(
+                    "merge: \(dir) comes from a different plan than \(folders[0]) (plan \(p.planFingerprint.prefix(12)) ≠ \(first.planFingerprint.prefix(12)))"
+                )
             }
             guard p.spec.configHash == first.spec.configHash else {
-                throw RecbenchError.invalid("merge: \(dir) was run from a different experiment file than \(folders[0]) (config hash differs)")
+                throw RecbenchError.invalid(
+                    "merge: \(dir) was run from a different experiment file than \(folders[0]) (config hash differs)")
             }
-            for (a, b) in zip(p.datasets, first.datasets) where a.dataFingerprint != b.dataFingerprint || a.splitFingerprint != b.splitFingerprint {
-                throw RecbenchError.invalid("merge: data set \"\(a.label)\" differs between \(dir) and \(folders[0]) (data or split fingerprint)")
+            for (a, b) in zip(p.datasets, first.datasets)
+            where a.dataFingerprint != b.dataFingerprint || a.splitFingerprint != b.splitFingerprint {
+                throw RecbenchError.invalid(
+                    "merge: data set \"\(a.label)\" differs between \(dir) and \(folders[0]) (data or split fingerprint)"
+                )
             }
         }
         let plan = first.plan
         guard plan.fingerprint == first.planFingerprint else {
-            throw RecbenchError.invalid("merge: \(folders[0]) was written by a Recbench whose plan differs from this one; rerun the shards")
+            throw RecbenchError.invalid(
+                "merge: \(folders[0]) was written by a Recbench whose plan differs from this one; rerun the shards")
         }
         var owner = [Int: String](), trials = [TrialResult](), failures = [TrialFailure]()
         for (p, dir) in zip(parts, folders) {
@@ -85,9 +96,13 @@ public enum ExperimentRun {
                 failures.append(f)
             }
             for t in p.trials {
-                guard plan.trials.indices.contains(t.trial), plan.trials[t.trial].configuration.label == t.configuration,
-                      plan.trials[t.trial].fold == t.fold else {
-                    throw RecbenchError.invalid("merge: \(dir) holds trial \(t.trial + 1) (\(t.configuration), fold \(t.fold)) which is not that trial of the plan")
+                guard plan.trials.indices.contains(t.trial),
+                    plan.trials[t.trial].configuration.label == t.configuration,
+                    plan.trials[t.trial].fold == t.fold
+                else {
+                    throw RecbenchError.invalid(
+                        "merge: \(dir) holds trial \(t.trial + 1) (\(t.configuration), fold \(t.fold)) which is not that trial of the plan"
+                    )
                 }
                 if let other = owner[t.trial] {
                     throw RecbenchError.invalid("merge: trial \(t.trial + 1) is in both \(other) and \(dir)")
@@ -98,12 +113,18 @@ public enum ExperimentRun {
         }
         let missing = plan.trials.indices.filter { owner[$0] == nil }
         guard missing.isEmpty else {
-            let shown = missing.prefix(10).map { String($0 + 1) }.joined(separator: ", ") + (missing.count > 10 ? ", …" : "")
+            let shown =
+                missing.prefix(10).map { String($0 + 1) }.joined(separator: ", ") + (missing.count > 10 ? ", …" : "")
             var hint = ""
             if let n = first.shard?.count {
-                hint = "; missing shard(s) of \(n): " + Set(missing.map { Shard.of(trial: $0, count: n) }).sorted().map(String.init).joined(separator: ", ")
+                hint =
+                    "; missing shard(s) of \(n): "
+                    + Set(missing.map { Shard.of(trial: $0, count: n) }).sorted().map(String.init).joined(
+                        separator: ", ")
             }
-            throw RecbenchError.invalid("merge: \(missing.count) of \(plan.trials.count) trials are in none of the folders (trial \(shown))\(hint)")
+            throw RecbenchError.invalid(
+                "merge: \(missing.count) of \(plan.trials.count) trials are in none of the folders (trial \(shown))\(hint)"
+            )
         }
         trials.sort { $0.trial < $1.trial }
         failures.sort { $0.trial < $1.trial }
@@ -113,28 +134,32 @@ public enum ExperimentRun {
         let lock = try RunLock(experimentDirectory: (root as NSString).appendingPathComponent(first.spec.name))
         defer { lock.release() }
         lock.removeStalePartials()
-        return try finish(spec: first.spec, plan: plan, datasets: first.datasets, trials: trials, failures: failures,
-                          started: started, wallSeconds: parts.map(\.wallSeconds).max() ?? 0, shard: nil,
-                          outputRoot: root, exportSources: folders)
+        return try finish(
+            spec: first.spec, plan: plan, datasets: first.datasets, trials: trials, failures: failures,
+            started: started, wallSeconds: parts.map(\.wallSeconds).max() ?? 0, shard: nil,
+            outputRoot: root, exportSources: folders)
     }
 
     /// Names the run, aggregates and writes its folder: the one writer of `run` and `merge`. `reserved`
     /// is a folder reserved before the trials ran (they wrote exports into it); `exportSources` are run
     /// folders whose `exports/` are gathered into this one (a merge's shards).
-    static func finish(spec: ExperimentSpec, plan: Plan, datasets: [DatasetRecord], trials: [TrialResult],
-                       failures: [TrialFailure] = [], started: Date, wallSeconds: Double, shard: Shard?,
-                       outputRoot root: String, reserved: (id: String, partial: String)? = nil,
-                       exportSources: [String] = []) throws -> RunResult {
+    static func finish(
+        spec: ExperimentSpec, plan: Plan, datasets: [DatasetRecord], trials: [TrialResult],
+        failures: [TrialFailure] = [], started: Date, wallSeconds: Double, shard: Shard?,
+        outputRoot root: String, reserved: (id: String, partial: String)? = nil,
+        exportSources: [String] = []
+    ) throws -> RunResult {
         // Shards start in the same second on a cluster, and so may two runs of one file: the name
         // is reserved (see RunID), never shared.
         let experimentDirectory = (root as NSString).appendingPathComponent(spec.name)
         let base = RunID.base(started: started, configHash: spec.configHash, shard: shard)
         let (runID, partial) = try reserved ?? RunID.reserve(base: base, in: experimentDirectory)
         let dir = (experimentDirectory as NSString).appendingPathComponent(runID)
-        var result = RunResult(spec: spec, plan: plan, runID: runID, directory: dir, datasets: datasets, trials: trials,
-                               aggregates: Runner.aggregate(trials, plan: plan, failures: failures),
-                               startedAt: ISO8601DateFormatter().string(from: started),
-                               wallSeconds: wallSeconds, shard: shard, planFingerprint: plan.fingerprint)
+        var result = RunResult(
+            spec: spec, plan: plan, runID: runID, directory: dir, datasets: datasets, trials: trials,
+            aggregates: Runner.aggregate(trials, plan: plan, failures: failures),
+            startedAt: ISO8601DateFormatter().string(from: started),
+            wallSeconds: wallSeconds, shard: shard, planFingerprint: plan.fingerprint)
         result.failures = failures
         do {
             try gatherExports(from: exportSources, into: partial)
@@ -157,14 +182,18 @@ public enum ExperimentRun {
             for name in names.sorted() where name != "index.csv" {
                 let to = (target as NSString).appendingPathComponent(name)
                 if FileManager.default.fileExists(atPath: to) { continue }
-                do { try FileManager.default.copyItem(atPath: (source as NSString).appendingPathComponent(name), toPath: to) }
-                catch { throw RecbenchError.io(to, "cannot copy the shard's export: \(error.localizedDescription)") }
+                do {
+                    try FileManager.default.copyItem(
+                        atPath: (source as NSString).appendingPathComponent(name), toPath: to)
+                } catch { throw RecbenchError.io(to, "cannot copy the shard's export: \(error.localizedDescription)") }
             }
         }
     }
 
     static func write(_ r: inout RunResult, partial: String) throws {
-        func put(_ name: String, _ contents: String) throws { try AtomicFile.write(contents, to: (partial as NSString).appendingPathComponent(name)) }
+        func put(_ name: String, _ contents: String) throws {
+            try AtomicFile.write(contents, to: (partial as NSString).appendingPathComponent(name))
+        }
         try put("experiment.json", r.spec.sourceText)
         try put("results.json", try RunFolder.encode(r))
         try put("metrics.csv", Writers.metricsCSV(r))
@@ -174,7 +203,9 @@ public enum ExperimentRun {
         let tied = r.shard == nil ? Comparison.tiedWithBest(r, options: ComparisonOptions(threads: r.spec.threads)) : []
         try put("summary.md", Writers.summaryMarkdown(r, tied: tied))
         if r.trials.contains(where: { $0.search != nil }) { try put("search.csv", SearchReport.csv(r)) }
-        if r.trials.contains(where: { $0.exports != nil }) { try put("exports/index.csv", TrialExports.indexCSV(r.trials)) }
+        if r.trials.contains(where: { $0.exports != nil }) {
+            try put("exports/index.csv", TrialExports.indexCSV(r.trials))
+        }
         let manifest = Writers.manifest(r)
         try put("manifest.json", manifest)
         // Significance against each data set's best configuration feeds both the report and the LaTeX

@@ -11,13 +11,16 @@ enum TiedGroupText {
     }
 
     static func member(_ m: TiedGroup.Member, best: Bool) -> String {
-        best ? "\(m.label) (best, \(TextFormat.fixed(m.mean)))"
+        best
+            ? "\(m.label) (best, \(TextFormat.fixed(m.mean)))"
             : "\(m.label) \(TextFormat.fixed(m.mean)) (p \(ComparisonTable.pRelation(m.pAdjusted ?? .nan)))"
     }
 
     static func unit(_ g: TiedGroup) -> String {
-        g.members.count + g.worse.count < 2 ? "" : g.members.dropFirst().first.map { "\($0.n) \($0.unit)" }
-            ?? g.worse.first.map { "\($0.n) \($0.unit)" } ?? ""
+        g.members.count + g.worse.count < 2
+            ? ""
+            : g.members.dropFirst().first.map { "\($0.n) \($0.unit)" }
+                ?? g.worse.first.map { "\($0.n) \($0.unit)" } ?? ""
     }
 
     static func markdown(_ groups: [TiedGroup]) -> String {

@@ -19,13 +19,19 @@ public enum Writers {
     /// or on test (a grid without a search).
     public static func metricsCSV(_ r: RunResult) -> String {
         let params = parameterNames(r)
-        var out = TextFormat.csvLine(["dataset", "fold", "configuration", "algorithm", "metric", "value", "users", "skipped_users",
-                                      "selected_on"] + params)
+        var out = TextFormat.csvLine(
+            [
+                "dataset", "fold", "configuration", "algorithm", "metric", "value", "users", "skipped_users",
+                "selected_on"
+            ] + params)
         for t in r.trials {
             let selected = SearchReport.selectedOn(r, configuration: t.configuration)
             for (m, label) in t.metricLabels.enumerated() {
-                out += TextFormat.csvLine([t.dataset, String(t.fold), t.configuration, t.algorithm, label, TextFormat.number(t.values[m]),
-                                String(t.users.count), String(t.skippedUsers), selected] + params.map { t.parameters[$0] ?? "" })
+                out += TextFormat.csvLine(
+                    [
+                        t.dataset, String(t.fold), t.configuration, t.algorithm, label, TextFormat.number(t.values[m]),
+                        String(t.users.count), String(t.skippedUsers), selected
+                    ] + params.map { t.parameters[$0] ?? "" })
             }
         }
         return out
@@ -37,7 +43,11 @@ public enum Writers {
         for t in r.trials {
             for (m, label) in t.metricLabels.enumerated() {
                 guard let values = t.perUser[m] else { continue }
-                for (u, v) in zip(t.users, values) { out += TextFormat.csvLine([t.dataset, String(t.fold), t.configuration, u, label, TextFormat.number(v)]) }
+                for (u, v) in zip(t.users, values) {
+                    out += TextFormat.csvLine([
+                        t.dataset, String(t.fold), t.configuration, u, label, TextFormat.number(v)
+                    ])
+                }
             }
         }
         return out
@@ -45,23 +55,40 @@ public enum Writers {
 
     /// Phase timings, throughput and memory per trial, plus the data preparation phases.
     public static func profileCSV(_ r: RunResult) -> String {
-        var out = TextFormat.csvLine(["dataset", "fold", "configuration", "phase", "seconds", "throughput", "throughput_unit", "peak_rss_mib", "threads"])
+        var out = TextFormat.csvLine([
+            "dataset", "fold", "configuration", "phase", "seconds", "throughput", "throughput_unit", "peak_rss_mib",
+            "threads"
+        ])
         for d in r.datasets {
-            out += TextFormat.csvLine([d.label, "", "", "load", TextFormat.number(d.loadSeconds), TextFormat.number(Double(d.interactions) / max(d.loadSeconds, 1e-9)), "interactions/s", "", ""])
+            out += TextFormat.csvLine([
+                d.label, "", "", "load", TextFormat.number(d.loadSeconds),
+                TextFormat.number(Double(d.interactions) / max(d.loadSeconds, 1e-9)), "interactions/s", "", ""
+            ])
             out += TextFormat.csvLine([d.label, "", "", "filter", TextFormat.number(d.filterSeconds), "", "", "", ""])
             out += TextFormat.csvLine([d.label, "", "", "split", TextFormat.number(d.splitSeconds), "", "", "", ""])
         }
         for t in r.trials {
             let rss = t.peakResidentBytes.map { TextFormat.number(Double($0) / 1048576) } ?? ""
             let users = Double(t.users.count + t.skippedUsers)
-            out += TextFormat.csvLine([t.dataset, String(t.fold), t.configuration, "fit", TextFormat.number(t.fitSeconds),
-                            TextFormat.number(Double(t.trainInteractions) / max(t.fitSeconds, 1e-9)), "interactions/s", rss, String(t.threads)])
-            out += TextFormat.csvLine([t.dataset, String(t.fold), t.configuration, "score", TextFormat.number(t.scoreSeconds),
-                            TextFormat.number(users / max(t.scoreSeconds, 1e-9)), "users/s", rss, String(t.threads)])
-            out += TextFormat.csvLine([t.dataset, String(t.fold), t.configuration, "evaluate", TextFormat.number(t.evaluateSeconds), "", "", rss, String(t.threads)])
+            out += TextFormat.csvLine([
+                t.dataset, String(t.fold), t.configuration, "fit", TextFormat.number(t.fitSeconds),
+                TextFormat.number(Double(t.trainInteractions) / max(t.fitSeconds, 1e-9)), "interactions/s", rss,
+                String(t.threads)
+            ])
+            out += TextFormat.csvLine([
+                t.dataset, String(t.fold), t.configuration, "score", TextFormat.number(t.scoreSeconds),
+                TextFormat.number(users / max(t.scoreSeconds, 1e-9)), "users/s", rss, String(t.threads)
+            ])
+            out += TextFormat.csvLine([
+                t.dataset, String(t.fold), t.configuration, "evaluate", TextFormat.number(t.evaluateSeconds), "", "",
+                rss, String(t.threads)
+            ])
             if let s = t.search {
-                out += TextFormat.csvLine([t.dataset, String(t.fold), t.configuration, "search", TextFormat.number(s.seconds),
-                                           TextFormat.number(Double(s.candidates.count) / max(s.seconds, 1e-9)), "candidates/s", "", String(t.threads)])
+                out += TextFormat.csvLine([
+                    t.dataset, String(t.fold), t.configuration, "search", TextFormat.number(s.seconds),
+                    TextFormat.number(Double(s.candidates.count) / max(s.seconds, 1e-9)), "candidates/s", "",
+                    String(t.threads)
+                ])
             }
         }
         return out
@@ -81,9 +108,15 @@ public enum Writers {
             let aggs = r.aggregates(dataset: dataset, configuration: c.label)
             guard !aggs.isEmpty else { continue }
             let fit = r.trials(dataset: dataset, configuration: c.label).map(\.fitSeconds)
-            rows.append([c.label] + metrics.map { m in
-                aggs.first { $0.metric == m }.map { $0.folds > 1 ? "\(TextFormat.fixed($0.mean)) ± \(TextFormat.fixed($0.std))" : TextFormat.fixed($0.mean) } ?? "–"
-            } + [TextFormat.fixed(fit.reduce(0, +) / Double(max(1, fit.count)), 3)])
+            rows.append(
+                [c.label]
+                    + metrics.map { m in
+                        aggs.first { $0.metric == m }.map {
+                            $0.folds > 1
+                                ? "\(TextFormat.fixed($0.mean)) ± \(TextFormat.fixed($0.std))"
+                                : TextFormat.fixed($0.mean)
+                        } ?? "–"
+                    } + [TextFormat.fixed(fit.reduce(0, +) / Double(max(1, fit.count)), 3)])
         }
         return (header, rows)
     }
@@ -93,7 +126,8 @@ public enum Writers {
         var out = ""
         for d in r.datasets {
             let (header, rows) = table(r, dataset: d.label)
-            out += "\(d.label): \(d.users) users, \(d.items) items, \(d.interactions) interactions, \(d.folds) fold(s); \(r.spec.task.rawValue), \(r.spec.candidates.label)\n"
+            out +=
+                "\(d.label): \(d.users) users, \(d.items) items, \(d.interactions) interactions, \(d.folds) fold(s); \(r.spec.task.rawValue), \(r.spec.candidates.label)\n"
             out += ConsoleTable.render(header: header, rows: rows, width: width)
             let selection = SearchReport.selectionLines(r, dataset: d.label)
             if !selection.isEmpty { out += "\n" + selection.joined(separator: "\n") + "\n" }
@@ -115,9 +149,12 @@ public enum Writers {
         out += tied.isEmpty ? ".\n\n" : "; bold: tied with the best (see below each table).\n\n"
         let metrics = r.spec.metrics.map(\.label)
         for d in r.datasets {
-            out += "## \(d.label)\n\n\(d.users) users, \(d.items) items, \(d.interactions) interactions, \(d.folds) fold(s).\n\n"
+            out +=
+                "## \(d.label)\n\n\(d.users) users, \(d.items) items, \(d.interactions) interactions, \(d.folds) fold(s).\n\n"
             let (header, rows) = table(r, dataset: d.label)
-            out += "| " + header.joined(separator: " | ") + " |\n|" + header.indices.map { $0 == 0 ? "---" : "---:" }.joined(separator: "|") + "|\n"
+            out +=
+                "| " + header.joined(separator: " | ") + " |\n|"
+                + header.indices.map { $0 == 0 ? "---" : "---:" }.joined(separator: "|") + "|\n"
             let groups = tied.filter { $0.dataset == d.label }
             for row in rows {
                 var cells = row
@@ -130,7 +167,9 @@ public enum Writers {
             out += "\n"
             if !groups.isEmpty { out += TiedGroupText.markdown(groups) + "\n" }
             let selection = SearchReport.selectionLines(r, dataset: d.label)
-            if !selection.isEmpty { out += "### Model selection\n\n```\n" + selection.joined(separator: "\n") + "\n```\n\n" }
+            if !selection.isEmpty {
+                out += "### Model selection\n\n```\n" + selection.joined(separator: "\n") + "\n```\n\n"
+            }
         }
         if !r.failures.isEmpty {
             out += "## Failed trials\n\n"
@@ -147,15 +186,25 @@ public enum Writers {
 
     public static func manifest(_ r: RunResult) -> String {
         func trialJSON(_ t: TrialResult) -> JSONNode {
-            .object([("trial", .int(t.trial)), ("dataset", .string(t.dataset)), ("fold", .int(t.fold)),
-                     ("configuration", .string(t.configuration)), ("algorithm", .string(t.algorithm)),
-                     ("parameters", .object(t.parameters.keys.sorted().map { ($0, .string(t.parameters[$0]!)) })),
-                     ("fit_seconds", .number(t.fitSeconds)), ("score_seconds", .number(t.scoreSeconds)),
-                     ("evaluate_seconds", .number(t.evaluateSeconds)),
-                     ("fit_interactions_per_second", .number(Double(t.trainInteractions) / max(t.fitSeconds, 1e-9))),
-                     ("score_users_per_second", .number(Double(t.users.count + t.skippedUsers) / max(t.scoreSeconds, 1e-9))),
-                     ("peak_rss_bytes", t.peakResidentBytes.map { .int($0) } ?? .null), ("threads", .int(t.threads)),
-                     ("curve", .array(t.curve.map { p in .object([("iteration", .int(p.iteration))] + p.values.keys.sorted().map { ($0, .number(p.values[$0]!)) }) }))])
+            .object([
+                ("trial", .int(t.trial)), ("dataset", .string(t.dataset)), ("fold", .int(t.fold)),
+                ("configuration", .string(t.configuration)), ("algorithm", .string(t.algorithm)),
+                ("parameters", .object(t.parameters.keys.sorted().map { ($0, .string(t.parameters[$0]!)) })),
+                ("fit_seconds", .number(t.fitSeconds)), ("score_seconds", .number(t.scoreSeconds)),
+                ("evaluate_seconds", .number(t.evaluateSeconds)),
+                ("fit_interactions_per_second", .number(Double(t.trainInteractions) / max(t.fitSeconds, 1e-9))),
+                ("score_users_per_second", .number(Double(t.users.count + t.skippedUsers) / max(t.scoreSeconds, 1e-9))),
+                ("peak_rss_bytes", t.peakResidentBytes.map { .int($0) } ?? .null), ("threads", .int(t.threads)),
+                (
+                    "curve",
+                    .array(
+                        t.curve.map { p in
+                            .object(
+                                [("iteration", .int(p.iteration))]
+                                    + p.values.keys.sorted().map { ($0, .number(p.values[$0]!)) })
+                        })
+                )
+            ])
         }
         let doc: JSONNode = .object([
             ("experiment", .string(r.spec.name)),
@@ -171,28 +220,56 @@ public enum Writers {
             ("jobs", .int(r.spec.jobs)),
             ("trials", .int(r.trials.count)),
             // The code's commit is fixed at build time; the experiment file's is its own repository's.
-            ("versions", .object([("recbench", .string(SystemInfo.recbenchVersion)), ("recbench_commit", .string(BuildInfo.commit)),
-                                  ("experiment_commit", gitCommit(in: PathText.folder(of: r.spec.file)).map { .string($0) } ?? .null),
-                                  ("swift", .string(SystemInfo.swiftVersion)), ("openblas", .string(BLAS.configuration)),
-                                  ("gsl", .string(GSL.version))])),
-            ("machine", .object([("system", .string(SystemInfo.machine)), ("cpu", .string(SystemInfo.cpuModel)),
-                                 ("cores", .int(ProcessInfo.processInfo.activeProcessorCount)),
-                                 ("memory_bytes", .int(Int(ProcessInfo.processInfo.physicalMemory)))])),
-            ("datasets", .array(r.datasets.map { d in
-                .object([("name", .string(d.label)), ("users", .int(d.users)), ("items", .int(d.items)),
-                         ("interactions", .int(d.interactions)), ("folds", .int(d.folds)),
-                         ("data_sha256", .string(d.dataFingerprint)), ("split_sha256", .string(d.splitFingerprint)),
-                         ("skipped_lines", .int(d.skippedLines)),
-                         ("files", .array(d.sources.map { .object([("path", .string($0.path)), ("sha256", .string($0.sha256))]) })),
-                         ("load_seconds", .number(d.loadSeconds)), ("filter_seconds", .number(d.filterSeconds)),
-                         ("split_seconds", .number(d.splitSeconds))])
-            })),
+            (
+                "versions",
+                .object([
+                    ("recbench", .string(SystemInfo.recbenchVersion)), ("recbench_commit", .string(BuildInfo.commit)),
+                    ("experiment_commit", gitCommit(in: PathText.folder(of: r.spec.file)).map { .string($0) } ?? .null),
+                    ("swift", .string(SystemInfo.swiftVersion)), ("openblas", .string(BLAS.configuration)),
+                    ("gsl", .string(GSL.version))
+                ])
+            ),
+            (
+                "machine",
+                .object([
+                    ("system", .string(SystemInfo.machine)), ("cpu", .string(SystemInfo.cpuModel)),
+                    ("cores", .int(ProcessInfo.processInfo.activeProcessorCount)),
+                    ("memory_bytes", .int(Int(ProcessInfo.processInfo.physicalMemory)))
+                ])
+            ),
+            (
+                "datasets",
+                .array(
+                    r.datasets.map { d in
+                        .object([
+                            ("name", .string(d.label)), ("users", .int(d.users)), ("items", .int(d.items)),
+                            ("interactions", .int(d.interactions)), ("folds", .int(d.folds)),
+                            ("data_sha256", .string(d.dataFingerprint)), ("split_sha256", .string(d.splitFingerprint)),
+                            ("skipped_lines", .int(d.skippedLines)),
+                            (
+                                "files",
+                                .array(
+                                    d.sources.map {
+                                        .object([("path", .string($0.path)), ("sha256", .string($0.sha256))])
+                                    })
+                            ),
+                            ("load_seconds", .number(d.loadSeconds)), ("filter_seconds", .number(d.filterSeconds)),
+                            ("split_seconds", .number(d.splitSeconds))
+                        ])
+                    })
+            ),
             ("trial_results", .array(r.trials.map(trialJSON))),
-            ("failures", .array(r.failures.map { f in
-                .object([("trial", .int(f.trial)), ("dataset", .string(f.dataset)), ("fold", .int(f.fold)),
-                         ("configuration", .string(f.configuration)), ("algorithm", .string(f.algorithm)),
-                         ("reason", .string(f.reason))])
-            })),
+            (
+                "failures",
+                .array(
+                    r.failures.map { f in
+                        .object([
+                            ("trial", .int(f.trial)), ("dataset", .string(f.dataset)), ("fold", .int(f.fold)),
+                            ("configuration", .string(f.configuration)), ("algorithm", .string(f.algorithm)),
+                            ("reason", .string(f.reason))
+                        ])
+                    })
+            )
         ])
         return doc.rendered() + "\n"
     }
@@ -208,7 +285,8 @@ public enum Writers {
         do { try p.run() } catch { return nil }
         p.waitUntilExit()
         guard p.terminationStatus == 0 else { return nil }
-        let s = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let s = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         return s.isEmpty ? nil : s
     }
 }

@@ -11,9 +11,12 @@ public struct DataEnvironment: Sendable {
     /// Relative file paths in the experiment resolve against this folder (the file's own).
     public var baseDirectory: String
 
-    public init(registry: DatasetRegistry?, environment: [String: String] = ProcessInfo.processInfo.environment,
-                cacheDirectory: String, baseDirectory: String) {
-        self.registry = registry; self.environment = environment; self.cacheDirectory = cacheDirectory; self.baseDirectory = baseDirectory
+    public init(
+        registry: DatasetRegistry?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        cacheDirectory: String, baseDirectory: String
+    ) {
+        self.registry = registry; self.environment = environment; self.cacheDirectory = cacheDirectory;
+        self.baseDirectory = baseDirectory
     }
 }
 

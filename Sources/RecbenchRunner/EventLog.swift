@@ -13,7 +13,8 @@ public final class JSONEventLog: @unchecked Sendable {
     /// Creates (or truncates) `path`; throws a one-line `RecbenchError` when it cannot be written.
     public init(path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil),
-              let h = FileHandle(forWritingAtPath: path) else {
+            let h = FileHandle(forWritingAtPath: path)
+        else {
             throw RecbenchError.io(path, "cannot write the JSON event log")
         }
         handle = h
@@ -67,22 +68,28 @@ public struct LoggedProgress: ProgressReporter {
     public func trialCompleted(_ r: TrialResult, cached: Bool) {
         var metrics = [(String, JSONNode)]()
         for (label, value) in zip(r.metricLabels, r.values) { metrics.append((label, .number(value))) }
-        log.emit("trial_finished", [
-            ("trial", .int(r.trial + 1)), ("dataset", .string(r.dataset)), ("fold", .int(r.fold)),
-            ("configuration", .string(r.configuration)), ("algorithm", .string(r.algorithm)),
-            ("parameters", .object(r.parameters.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
-            ("cached", .bool(cached)), ("fit_seconds", .number(r.fitSeconds)),
-            ("score_seconds", .number(r.scoreSeconds)),
-            ("evaluate_seconds", .number(r.evaluateSeconds)), ("test_interactions", .int(r.testInteractions)),
-            ("metrics", .object(metrics)),
-        ])
+        log.emit(
+            "trial_finished",
+            [
+                ("trial", .int(r.trial + 1)), ("dataset", .string(r.dataset)), ("fold", .int(r.fold)),
+                ("configuration", .string(r.configuration)), ("algorithm", .string(r.algorithm)),
+                ("parameters", .object(r.parameters.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+                ("cached", .bool(cached)), ("fit_seconds", .number(r.fitSeconds)),
+                ("score_seconds", .number(r.scoreSeconds)),
+                ("evaluate_seconds", .number(r.evaluateSeconds)), ("test_interactions", .int(r.testInteractions)),
+                ("metrics", .object(metrics))
+            ])
         inner.trialCompleted(r, cached: cached)
     }
 
     public func trialFailed(_ f: TrialFailure) {
-        log.emit("trial_failed", [("trial", .int(f.trial + 1)), ("dataset", .string(f.dataset)), ("fold", .int(f.fold)),
-                                  ("configuration", .string(f.configuration)), ("algorithm", .string(f.algorithm)),
-                                  ("reason", .string(f.reason))])
+        log.emit(
+            "trial_failed",
+            [
+                ("trial", .int(f.trial + 1)), ("dataset", .string(f.dataset)), ("fold", .int(f.fold)),
+                ("configuration", .string(f.configuration)), ("algorithm", .string(f.algorithm)),
+                ("reason", .string(f.reason))
+            ])
         inner.trialFailed(f)
     }
 

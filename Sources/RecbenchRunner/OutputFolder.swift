@@ -14,8 +14,10 @@ public enum OutputFolder {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             if isDirectory.boolValue { return }
-            throw RecbenchError.io(path, "cannot create a folder here: \(SystemError.text(EEXIST)) "
-                                   + "(it is not a folder)")
+            throw RecbenchError.io(
+                path,
+                "cannot create a folder here: \(SystemError.text(EEXIST)) "
+                    + "(it is not a folder)")
         }
         let parent = PathText.parent(path)
         if !parent.isEmpty && parent != path { try create(parent) }

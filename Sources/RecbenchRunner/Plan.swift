@@ -37,10 +37,14 @@ public struct Plan: Sendable {
         var configs = [Configuration]()
         for (a, alg) in spec.algorithms.enumerated() {
             for point in alg.configurations {
-                let label = point.varied.isEmpty ? alg.label
+                let label =
+                    point.varied.isEmpty
+                    ? alg.label
                     : alg.label + "(" + point.varied.map { "\($0.0)=\($0.1)" }.joined(separator: ", ") + ")"
-                configs.append(Configuration(index: configs.count, algorithmIndex: a, descriptor: alg.descriptor, values: point.values,
-                                             label: label, search: alg.search))
+                configs.append(
+                    Configuration(
+                        index: configs.count, algorithmIndex: a, descriptor: alg.descriptor, values: point.values,
+                        label: label, search: alg.search))
             }
         }
         configurations = configs
@@ -48,8 +52,10 @@ public struct Plan: Sendable {
         for (d, ds) in spec.datasets.enumerated() {
             for fold in 1...max(1, foldCounts[d]) {
                 for c in configs {
-                    var rng = RandomSource(seed: spec.seed, stream: "trial|\(ds.label)|\(fold)|\(c.descriptor.name)|\(c.values.canonical)")
-                    trials.append(Trial(index: trials.count, datasetIndex: d, fold: fold, configuration: c, seed: rng.next()))
+                    var rng = RandomSource(
+                        seed: spec.seed, stream: "trial|\(ds.label)|\(fold)|\(c.descriptor.name)|\(c.values.canonical)")
+                    trials.append(
+                        Trial(index: trials.count, datasetIndex: d, fold: fold, configuration: c, seed: rng.next()))
                 }
             }
         }
@@ -63,14 +69,18 @@ public struct Plan: Sendable {
 
     /// The numbered trials; with `shards`, each line also names the shard that runs it.
     public func describe(shards: Int? = nil) -> String {
-        var lines = ["\(spec.name): \(trials.count) trials = \(spec.datasets.count) data set(s) × folds × \(configurations.count) configuration(s)",
-                     "task \(spec.task.rawValue), metrics \(spec.metrics.map(\.label).joined(separator: ", ")), candidates: \(spec.candidates.label)",
-                     "plan \(fingerprint.prefix(16))"]
+        var lines = [
+            "\(spec.name): \(trials.count) trials = \(spec.datasets.count) data set(s) × folds × \(configurations.count) configuration(s)",
+            "task \(spec.task.rawValue), metrics \(spec.metrics.map(\.label).joined(separator: ", ")), candidates: \(spec.candidates.label)",
+            "plan \(fingerprint.prefix(16))"
+        ]
         for t in trials {
             let n = String(t.index + 1)
             let shard = shards.map { "  shard \(Shard.of(trial: t.index, count: $0))/\($0)" } ?? ""
             let search = t.configuration.search.map { "  [\($0.label), selected on \(spec.select.label)]" } ?? ""
-            lines.append(String(repeating: " ", count: max(0, 5 - n.count)) + n + shard + "  \(spec.datasets[t.datasetIndex].label)  fold \(t.fold)  \(t.configuration.label)" + search)
+            lines.append(
+                String(repeating: " ", count: max(0, 5 - n.count)) + n + shard
+                    + "  \(spec.datasets[t.datasetIndex].label)  fold \(t.fold)  \(t.configuration.label)" + search)
         }
         return lines.joined(separator: "\n")
     }

@@ -42,19 +42,24 @@ public enum Preflight {
             case let .registry(name, explicit):
                 let field = at + (explicit == nil ? ".name" : ".path")
                 guard let registry = data.registry else {
-                    report(at + ".name", "no data-set registry was found to look up \"\(name)\" "
-                           + "(give --registry or set "
-                           + "$RECBENCH_REGISTRY), or give \"file\" or \"split\"")
+                    report(
+                        at + ".name",
+                        "no data-set registry was found to look up \"\(name)\" "
+                            + "(give --registry or set "
+                            + "$RECBENCH_REGISTRY), or give \"file\" or \"split\"")
                     continue
                 }
                 guard let entry = registry.entry(named: name) else { continue }  // the loader has said so
                 do {
-                    directory = try registry.resolve(name, explicitPath: explicit.map(resolve),
-                                                     environment: data.environment, cacheDirectory: data.cacheDirectory)
+                    directory = try registry.resolve(
+                        name, explicitPath: explicit.map(resolve),
+                        environment: data.environment, cacheDirectory: data.cacheDirectory)
                 } catch { report(field, "\(error)"); continue }
                 if let file = DatasetRegistry.missingFiles(entry, directory: directory!).first {
-                    report(field, "data set \"\(name)\": \(directory!) has no \(file), "
-                           + "which format \"\(entry.format)\" reads")
+                    report(
+                        field,
+                        "data set \"\(name)\": \(directory!) has no \(file), "
+                            + "which format \"\(entry.format)\" reads")
                     continue
                 }
             }

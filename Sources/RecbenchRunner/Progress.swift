@@ -84,15 +84,18 @@ public final class TerminalProgress: ProgressReporter, @unchecked Sendable {
         let now = Date()
         guard force || now.timeIntervalSince(lastDraw) > 0.1 else { return }
         lastDraw = now
-        let line = Self.line(finished: finished, total: total, running: inFlight.values.reduce(0, +),
-                             elapsed: Int(now.timeIntervalSince(started)), label: current, columns: columns())
+        let line = Self.line(
+            finished: finished, total: total, running: inFlight.values.reduce(0, +),
+            elapsed: Int(now.timeIntervalSince(started)), label: current, columns: columns())
         FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
     }
 
     /// The bar's text (without the carriage return and erase): at most `columns - 1` characters,
     /// so the cursor never reaches the last column and the terminal never wraps. The fraction is
     /// clamped to 0...1 whatever the counts say (cached trials, several trials in flight).
-    public static func line(finished: Int, total: Int, running: Double, elapsed: Int, label: String, columns: Int) -> String {
+    public static func line(finished: Int, total: Int, running: Double, elapsed: Int, label: String, columns: Int)
+        -> String
+    {
         let room = max(0, columns - 1)
         let raw = total <= 0 ? 1 : (Double(finished) + running) / Double(total)
         let done = raw.isFinite ? min(1, max(0, raw)) : 0

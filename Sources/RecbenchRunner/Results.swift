@@ -84,9 +84,11 @@ public struct RunResult: Sendable {
     /// Trials that diverged or threw, in plan order: they have no results (and no aggregates).
     public var failures: [TrialFailure] = []
 
-    package init(spec: ExperimentSpec, plan: Plan, runID: String, directory: String, datasets: [DatasetRecord],
-                 trials: [TrialResult], aggregates: [Aggregate], startedAt: String, wallSeconds: Double,
-                 shard: Shard? = nil, planFingerprint: String = "", cachedTrials: Int = 0, recomputedCorruptEntries: Int = 0) {
+    package init(
+        spec: ExperimentSpec, plan: Plan, runID: String, directory: String, datasets: [DatasetRecord],
+        trials: [TrialResult], aggregates: [Aggregate], startedAt: String, wallSeconds: Double,
+        shard: Shard? = nil, planFingerprint: String = "", cachedTrials: Int = 0, recomputedCorruptEntries: Int = 0
+    ) {
         self.spec = spec; self.plan = plan; self.runID = runID; self.directory = directory; self.datasets = datasets
         self.trials = trials; self.aggregates = aggregates; self.startedAt = startedAt; self.wallSeconds = wallSeconds
         self.shard = shard; self.planFingerprint = planFingerprint; self.cachedTrials = cachedTrials

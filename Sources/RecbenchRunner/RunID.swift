@@ -27,8 +27,9 @@ public enum RunID {
     public static func isRunID(_ name: String) -> Bool {
         let parts = name.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count >= 3, parts[0].count == 8, parts[1].count == 6, parts[2].count == 8,
-              (parts[0] + parts[1]).allSatisfy({ $0.isASCII && $0.isNumber }),
-              parts[2].allSatisfy({ $0.isASCII && $0.isHexDigit }) else { return false }
+            (parts[0] + parts[1]).allSatisfy({ $0.isASCII && $0.isNumber }),
+            parts[2].allSatisfy({ $0.isASCII && $0.isHexDigit })
+        else { return false }
         return parts.dropFirst(3).allSatisfy { p in
             (p.allSatisfy { $0.isASCII && $0.isNumber } && !p.isEmpty) || (p.hasPrefix("shard") && p.contains("of"))
         }
@@ -80,8 +81,9 @@ public enum RunID {
         defer { close(lock) }
         while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
         if let current = try? FileManager.default.destinationOfSymbolicLink(atPath: latest), isRunID(current),
-           sortKey(current) > sortKey(id),
-           FileManager.default.fileExists(atPath: (experimentDirectory as NSString).appendingPathComponent(current)) {
+            sortKey(current) > sortKey(id),
+            FileManager.default.fileExists(atPath: (experimentDirectory as NSString).appendingPathComponent(current))
+        {
             return
         }
         let tmp = (experimentDirectory as NSString)

@@ -98,8 +98,9 @@ public final class RunLock: @unchecked Sendable {
         for name in names.sorted() where name.hasSuffix(".partial") && RunID.isRunID(String(name.dropLast(8))) {
             let folder = (experimentDirectory as NSString).appendingPathComponent(name)
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: folder),  // not following links
-                  attributes[.type] as? FileAttributeType == .typeDirectory,
-                  let changed = attributes[.modificationDate] as? Date, changed < oldest else { continue }
+                attributes[.type] as? FileAttributeType == .typeDirectory,
+                let changed = attributes[.modificationDate] as? Date, changed < oldest
+            else { continue }
             if (try? FileManager.default.removeItem(atPath: folder)) != nil { removed.append(name) }
         }
         return removed

@@ -27,21 +27,28 @@ extension Runner {
             dataset.name = ds.label
         case let .file(path, format):
             let format = try format ?? DelimitedFormat.implied(forFile: resolve(path))
-            (dataset, report) = try DelimitedLoader.load(path: resolve(path), format: format, name: ds.label, policy: ds.malformed)
+            (dataset, report) = try DelimitedLoader.load(
+                path: resolve(path), format: format, name: ds.label, policy: ds.malformed)
             directory = PathText.folder(of: resolve(path))
         case let .folds(declared, format):
             let pairs = (1...(declared.folds ?? 1)).map { f in
-                func path(_ pattern: String) -> String { resolve(pattern.replacingOccurrences(of: "{fold}", with: String(f))) }
-                return PredefinedPair(base: path(declared.base), test: path(declared.test), validation: declared.validation.map(path))
+                func path(_ pattern: String) -> String {
+                    resolve(pattern.replacingOccurrences(of: "{fold}", with: String(f)))
+                }
+                return PredefinedPair(
+                    base: path(declared.base), test: path(declared.test), validation: declared.validation.map(path))
             }
             let labels: FoldFileLabels
-            (dataset, report, labels) = try FoldFilesLoader.load(folds: pairs, format: format, name: ds.label, policy: ds.malformed)
+            (dataset, report, labels) = try FoldFilesLoader.load(
+                folds: pairs, format: format, name: ds.label, policy: ds.malformed)
             foldLabels = labels
         case let .registry(name, explicit):
             guard let registry = data.registry, let entry = registry.entry(named: name) else {
                 throw RecbenchError.invalid("data set \"\(name)\" is not in the registry")
             }
-            let dir = try registry.resolve(name, explicitPath: explicit.map(resolve), environment: data.environment, cacheDirectory: data.cacheDirectory)
+            let dir = try registry.resolve(
+                name, explicitPath: explicit.map(resolve), environment: data.environment,
+                cacheDirectory: data.cacheDirectory)
             (dataset, report) = try DatasetRegistry.load(entry, directory: dir, policy: ds.malformed)
             directory = dir
             if entry.format == "adjacency" { splitLayout = .adjacency }
@@ -51,9 +58,13 @@ extension Runner {
         let loaded = dataset.count
 
         dataset = Filters.deduplicate(dataset, policy: ds.filters.duplicates)
-        if let min = ds.filters.minRating { dataset = Filters.ratingThreshold(dataset, minimum: min, binarize: ds.filters.binarize) }
+        if let min = ds.filters.minRating {
+            dataset = Filters.ratingThreshold(dataset, minimum: min, binarize: ds.filters.binarize)
+        }
         if ds.filters.minUserInteractions > 0 || ds.filters.minItemInteractions > 0 {
-            dataset = Filters.kCore(dataset, minUserInteractions: ds.filters.minUserInteractions, minItemInteractions: ds.filters.minItemInteractions)
+            dataset = Filters.kCore(
+                dataset, minUserInteractions: ds.filters.minUserInteractions,
+                minItemInteractions: ds.filters.minItemInteractions)
         }
         guard dataset.count > 0 else {
             throw RecbenchError.invalid("no interactions left after filtering (\(loaded) loaded)")
@@ -67,22 +78,29 @@ extension Runner {
         case .predefined where foldLabels != nil: break
         case let .predefined(base, test, validation, folds):
             guard let directory else {
-                throw RecbenchError.invalid("data set \"\(ds.label)\": a predefined split needs a data set read from a folder, not generated data")
+                throw RecbenchError.invalid(
+                    "data set \"\(ds.label)\": a predefined split needs a data set read from a folder, not generated data"
+                )
             }
-            method = .predefined(files: (1...folds).map { f in
-                func path(_ name: String) -> String {
-                    (directory as NSString).appendingPathComponent(name.replacingOccurrences(of: "{fold}", with: String(f)))
-                }
-                return PredefinedPair(base: path(base), test: path(test), validation: validation.map(path), layout: splitLayout)
-            })
+            method = .predefined(
+                files: (1...folds).map { f in
+                    func path(_ name: String) -> String {
+                        (directory as NSString).appendingPathComponent(
+                            name.replacingOccurrences(of: "{fold}", with: String(f)))
+                    }
+                    return PredefinedPair(
+                        base: path(base), test: path(test), validation: validation.map(path), layout: splitLayout)
+                })
         }
-        let folds = try foldLabels?.folds(for: dataset)
+        let folds =
+            try foldLabels?.folds(for: dataset)
             ?? Splitter.folds(dataset, method: method, seed: Self.derivedSeed(spec.seed, "split|\(ds.label)"))
         let splitSeconds = clock.lap()
         // A fold without test interactions has no user to evaluate: every metric would be blank.
         if let empty = folds.firstIndex(where: { $0.test.isEmpty }) {
-            throw RecbenchError.invalid("fold \(empty + 1) of \(folds.count) has no test interactions, so no user can "
-                                        + "be evaluated (\(dataset.count) interactions of \(dataset.userCount) users)")
+            throw RecbenchError.invalid(
+                "fold \(empty + 1) of \(folds.count) has no test interactions, so no user can "
+                    + "be evaluated (\(dataset.count) interactions of \(dataset.userCount) users)")
         }
 
         var fp = SHA256Hasher()
@@ -90,14 +108,17 @@ extension Runner {
             fp.update("fold \(f.index)|test:"); f.test.withUnsafeBytes { fp.update($0) }
             fp.update("|validation:"); f.validation.withUnsafeBytes { fp.update($0) }
         }
-        let record = DatasetRecord(label: ds.label, users: dataset.userCount, items: dataset.itemCount, interactions: dataset.count,
-                                   folds: folds.count, dataFingerprint: Self.fingerprint(dataset), splitFingerprint: fp.finalize(),
-                                   sources: dataset.sources, skippedLines: report.skippedLines,
-                                   loadSeconds: loadSeconds, filterSeconds: filterSeconds, splitSeconds: splitSeconds)
+        let record = DatasetRecord(
+            label: ds.label, users: dataset.userCount, items: dataset.itemCount, interactions: dataset.count,
+            folds: folds.count, dataFingerprint: Self.fingerprint(dataset), splitFingerprint: fp.finalize(),
+            sources: dataset.sources, skippedLines: report.skippedLines,
+            loadSeconds: loadSeconds, filterSeconds: filterSeconds, splitSeconds: splitSeconds)
         return PreparedDataset(spec: ds, dataset: dataset, folds: folds, record: record)
     }
 
-    static func derivedSeed(_ seed: UInt64, _ stream: String) -> UInt64 { var r = RandomSource(seed: seed, stream: stream); return r.next() }
+    static func derivedSeed(_ seed: UInt64, _ stream: String) -> UInt64 {
+        var r = RandomSource(seed: seed, stream: stream); return r.next()
+    }
 
     /// SHA-256 over the interaction columns with external IDs, so it names the content, not the file layout.
     static func fingerprint(_ d: Dataset) -> String {

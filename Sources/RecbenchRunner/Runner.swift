@@ -37,7 +37,6 @@ public final class Runner: @unchecked Sendable {
     public func cancel() { lock.lock(); cancelled = true; lock.unlock() }
     public var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
 
-
     /// The matrices of one fold.
     public struct FoldData: Sendable {
         public let train: InteractionMatrix
@@ -51,29 +50,38 @@ public final class Runner: @unchecked Sendable {
         let train = p.dataset.matrix(positions: f.train)
         let test = p.dataset.matrix(positions: f.test)
         let validation = f.validation.isEmpty ? nil : p.dataset.matrix(positions: f.validation)
-        return FoldData(train: train, test: test, validation: validation,
-                        trainingData: TrainingData(task: spec.task, interactions: train, userFeatures: p.dataset.userFeatures,
-                                                   itemFeatures: p.dataset.itemFeatures, validation: validation))
+        return FoldData(
+            train: train, test: test, validation: validation,
+            trainingData: TrainingData(
+                task: spec.task, interactions: train, userFeatures: p.dataset.userFeatures,
+                itemFeatures: p.dataset.itemFeatures, validation: validation))
     }
 
     /// Fits, scores and evaluates one trial.
-    public func runTrial(_ trial: Trial, prepared p: PreparedDataset, fold data: FoldData, threads: Int) throws -> TrialResult {
+    public func runTrial(_ trial: Trial, prepared p: PreparedDataset, fold data: FoldData, threads: Int) throws
+        -> TrialResult
+    {
         let c = trial.configuration
         let model = c.descriptor.make(c.values)
         var clock = Stopwatch()
         SystemInfo.resetPeakMemory()
         // Early stopping scores the selection metric on the fold's validation part, if it has one.
-        let validator = ValidationScore.validator(validation: data.validation, train: data.train, metric: spec.select,
-                                                  task: spec.task, relevance: spec.relevance, threads: threads)
+        let validator = ValidationScore.validator(
+            validation: data.validation, train: data.train, metric: spec.select,
+            task: spec.task, relevance: spec.relevance, threads: threads)
         let progressSink = progress
-        let context = FitContext(threads: threads, seed: trial.seed, progress: { progressSink.fitProgress(trial: trial.index, fraction: $0) },
-                                 isCancelled: { [weak self] in self?.isCancelled ?? true }, validate: validator,
-                                 patience: spec.validation(forDataset: trial.datasetIndex)?.patience)
+        let context = FitContext(
+            threads: threads, seed: trial.seed,
+            progress: { progressSink.fitProgress(trial: trial.index, fraction: $0) },
+            isCancelled: { [weak self] in self?.isCancelled ?? true }, validate: validator,
+            patience: spec.validation(forDataset: trial.datasetIndex)?.patience)
         do { try model.fit(data.trainingData, context: context) } catch let e as RecbenchError { throw e } catch {
             throw RecbenchError.invalid("\(c.label) on \(p.spec.label) fold \(trial.fold): fit failed: \(error)")
         }
         if isCancelled { throw RecbenchError.cancelled }
-        if let diverged = Divergence.curve(context.curve) ?? Divergence.factors((model as? any FactorModel)?.factors) { throw diverged }
+        if let diverged = Divergence.curve(context.curve) ?? Divergence.factors((model as? any FactorModel)?.factors) {
+            throw diverged
+        }
         let fitSeconds = clock.lap()
 
         let evaluation: EvaluationResult
@@ -95,9 +103,10 @@ public final class Runner: @unchecked Sendable {
                 exportPredictions = (test, predictions)
                 if let k = exports.recommendations {
                     let users = (0..<test.rows).filter { test.rowCount($0) > 0 }.map { Int32($0) }
-                    exportLists = ScoringCore.topK(model: model, users: users, itemCount: data.train.itemCount, k: k,
-                                                   exclude: [data.train.byUser] + (data.validation.map { [$0.byUser] } ?? []),
-                                                   threads: threads)
+                    exportLists = ScoringCore.topK(
+                        model: model, users: users, itemCount: data.train.itemCount, k: k,
+                        exclude: [data.train.byUser] + (data.validation.map { [$0.byUser] } ?? []),
+                        threads: threads)
                 }
             }
         } else {
@@ -109,35 +118,45 @@ public final class Runner: @unchecked Sendable {
             if let v = data.validation { exclude.append(v.byUser) }
             var candidates: SparseMatrix?
             if case let .sampled(n) = spec.candidates {
-                candidates = CandidateSampler.sampled(test: data.test, train: data.train, negatives: n,
-                                                      seed: Self.derivedSeed(trial.seed, "candidates"))
+                candidates = CandidateSampler.sampled(
+                    test: data.test, train: data.train, negatives: n,
+                    seed: Self.derivedSeed(trial.seed, "candidates"))
             }
             if !(model is any FactorModel) {
                 let probe = Divergence.scores(model, users: users, itemCount: data.train.itemCount)
                 if let probe { throw probe }
             }
             let needsAUC = spec.metrics.contains { $0.name == "auc" }
-            let lists = ScoringCore.topK(model: model, users: users, itemCount: data.train.itemCount, k: k, exclude: exclude,
-                                         candidates: candidates,
-                                         aucTest: needsAUC ? spec.relevance.relevant(data.test.byUser) : nil, threads: threads)
+            let lists = ScoringCore.topK(
+                model: model, users: users, itemCount: data.train.itemCount, k: k, exclude: exclude,
+                candidates: candidates,
+                aucTest: needsAUC ? spec.relevance.relevant(data.test.byUser) : nil, threads: threads)
             scoreSeconds = clock.lap()
-            evaluation = Evaluator.ranking(lists: lists, test: data.test, train: data.train, metrics: spec.metrics,
-                                           relevance: spec.relevance)
+            evaluation = Evaluator.ranking(
+                lists: lists, test: data.test, train: data.train, metrics: spec.metrics,
+                relevance: spec.relevance)
             exportLists = lists
         }
         let evaluateSeconds = clock.lap()
-        if let diverged = Divergence.metrics(evaluation.metrics.map(\.spec), evaluation.metrics.map(\.value),
-                                             evaluatedUsers: evaluation.users.count) { throw diverged }
+        if let diverged = Divergence.metrics(
+            evaluation.metrics.map(\.spec), evaluation.metrics.map(\.value),
+            evaluatedUsers: evaluation.users.count)
+        {
+            throw diverged
+        }
 
         var exported: [String]?
         if let exports {
-            exported = try exports.write(stem: TrialExports.stem(trial: trial.index, dataset: p.spec.label,
-                                                                 configuration: c.label, fold: trial.fold),
-                                         lists: exportLists, predictions: exportPredictions, model: model,
-                                         users: p.dataset.userIDs, items: p.dataset.itemIDs)
+            exported = try exports.write(
+                stem: TrialExports.stem(
+                    trial: trial.index, dataset: p.spec.label,
+                    configuration: c.label, fold: trial.fold),
+                lists: exportLists, predictions: exportPredictions, model: model,
+                users: p.dataset.userIDs, items: p.dataset.itemIDs)
         }
         var result = TrialResult(
-            trial: trial.index, dataset: p.spec.label, fold: trial.fold, configuration: c.label, algorithm: c.descriptor.name,
+            trial: trial.index, dataset: p.spec.label, fold: trial.fold, configuration: c.label,
+            algorithm: c.descriptor.name,
             parameters: c.values.values.mapValues(\.description),
             metricLabels: evaluation.metrics.map(\.spec.label), values: evaluation.metrics.map(\.value),
             users: evaluation.users.map { p.dataset.userIDs.id(at: $0) }, perUser: evaluation.metrics.map(\.perUser),
@@ -152,8 +171,10 @@ public final class Runner: @unchecked Sendable {
     /// Runs every trial of the plan whose index passes `include` (all by default) and returns
     /// results in plan order. Data sets are prepared once; folds are built once per fold.
     /// `onResult` sees each trial's result as soon as it is finished (the trial cache stores it there).
-    public func run(plan: Plan, include: (Trial) -> Bool = { _ in true },
-                    onResult: @escaping @Sendable (TrialResult) -> Void = { _ in }) throws -> (datasets: [DatasetRecord], trials: [TrialResult]) {
+    public func run(
+        plan: Plan, include: (Trial) -> Bool = { _ in true },
+        onResult: @escaping @Sendable (TrialResult) -> Void = { _ in }
+    ) throws -> (datasets: [DatasetRecord], trials: [TrialResult]) {
         var records = [DatasetRecord]()
         var results = [TrialResult?](repeating: nil, count: plan.trials.count)
         let total = plan.trials.filter(include).count
@@ -204,7 +225,8 @@ public final class Runner: @unchecked Sendable {
                 var failure: Error?
                 var failed = [TrialFailure]()
                 let box = UncheckedSendable(self)
-                let sink = UncheckedSendable(UnsafeMutableBufferPointer<TrialResult?>.allocate(capacity: foldTrials.count))
+                let sink = UncheckedSendable(
+                    UnsafeMutableBufferPointer<TrialResult?>.allocate(capacity: foldTrials.count))
                 sink.value.initialize(repeating: nil)
                 defer { sink.value.deinitialize(); sink.value.deallocate() }
                 let failureLock = NSLock()
@@ -215,12 +237,14 @@ public final class Runner: @unchecked Sendable {
                     failureLock.lock(); let stop = failure != nil; failureLock.unlock()
                     if stop { return }
                     let t = foldTrials[i]
-                    box.value.progress.trialStarted(index: t.index, label: "\(ds.label) fold \(fold) \(t.configuration.label)")
+                    box.value.progress.trialStarted(
+                        index: t.index, label: "\(ds.label) fold \(fold) \(t.configuration.label)")
                     // A thread-dependent model gets a count fixed by the spec alone (see `fixedThreads`).
                     let threads = t.configuration.descriptor.threadDependent ? fixedThreads : threadsPerTrial
                     let r: TrialResult
                     do {
-                        r = t.configuration.search == nil
+                        r =
+                            t.configuration.search == nil
                             ? try box.value.runTrial(t, prepared: prepared, fold: data, threads: threads)
                             : try box.value.runSearchedTrial(t, prepared: prepared, fold: data, threads: threads)
                     } catch {
@@ -273,9 +297,13 @@ public final class Runner: @unchecked Sendable {
                     let xs = rows.map { $0.values[m] }
                     let n = Double(xs.count)
                     let mean = xs.reduce(0, +) / n
-                    let std = xs.count > 1 ? (xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)).squareRoot() : 0
+                    let std =
+                        xs.count > 1 ? (xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)).squareRoot() : 0
                     let ci = xs.count > 1 ? GSL.tQuantile(0.975, dof: n - 1) * std / n.squareRoot() : 0
-                    out.append(Aggregate(dataset: ds.label, configuration: c.label, metric: metric, mean: mean, std: std, ci95: ci, folds: xs.count))
+                    out.append(
+                        Aggregate(
+                            dataset: ds.label, configuration: c.label, metric: metric, mean: mean, std: std, ci95: ci,
+                            folds: xs.count))
                 }
             }
         }

@@ -104,7 +104,9 @@ public struct SearchDriver {
         if let budget {
             if let name = descriptor.budgetParameter { v[name] = .int(Int(budget)) } else { fraction = budget }
         }
-        return SearchCandidate(index: index, rung: rung, values: ParameterValues(v), searched: point, budget: budget, sampleFraction: fraction)
+        return SearchCandidate(
+            index: index, rung: rung, values: ParameterValues(v), searched: point, budget: budget,
+            sampleFraction: fraction)
     }
 
     // MARK: running
@@ -119,8 +121,10 @@ public struct SearchDriver {
 
     /// Runs the strategy. `evaluate` returns the outcome and whether it came from the cache;
     /// `progress` sees the share of planned candidates done.
-    public func run(evaluate: (SearchCandidate) throws -> (CandidateOutcome, cached: Bool),
-                    progress: (Double) -> Void = { _ in }) throws -> Outcome {
+    public func run(
+        evaluate: (SearchCandidate) throws -> (CandidateOutcome, cached: Bool),
+        progress: (Double) -> Void = { _ in }
+    ) throws -> Outcome {
         let points = proposals()
         var evaluated = [Evaluated](), spent = 0.0, stopped = false
         func timeLeft() -> Bool {
@@ -155,7 +159,9 @@ public struct SearchDriver {
                 progress(Double(i + 1) / Double(points.count))
             }
         }
-        guard !evaluated.isEmpty else { throw RecbenchError.invalid("the search evaluated no candidate (max_seconds too small?)") }
+        guard !evaluated.isEmpty else {
+            throw RecbenchError.invalid("the search evaluated no candidate (max_seconds too small?)")
+        }
         // The choice: the best at the highest rung reached.
         let top = evaluated.map(\.candidate.rung).max()!
         let chosen = evaluated.indices.filter { evaluated[$0].candidate.rung == top }

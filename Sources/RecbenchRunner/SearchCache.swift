@@ -9,14 +9,16 @@ import RecbenchConfig
 extension TrialCache {
     static let candidateMagic = "recbench-candidate 2"
 
-    public static func candidateKey(spec: ExperimentSpec, datasetKey: String, fold: Int, searchData: String,
-                                    candidate: SearchCandidate, algorithm: String, seed: UInt64, patience: Int?,
-                                    threads: Int? = nil) -> String {
+    public static func candidateKey(
+        spec: ExperimentSpec, datasetKey: String, fold: Int, searchData: String,
+        candidate: SearchCandidate, algorithm: String, seed: UInt64, patience: Int?,
+        threads: Int? = nil
+    ) -> String {
         var parts = [
             candidateMagic, "recbench=" + SystemInfo.recbenchVersion, "task=" + spec.task.rawValue,
             "select=" + spec.select.label, "dataset=" + datasetKey, "fold=\(fold)", "search-data=" + searchData,
             "algorithm=" + algorithm, "parameters=" + candidate.values.canonical,
-            "sample=\(candidate.sampleFraction)", "seed=\(seed)", "patience=\(patience.map(String.init) ?? "model")",
+            "sample=\(candidate.sampleFraction)", "seed=\(seed)", "patience=\(patience.map(String.init) ?? "model")"
         ]
         // A thread-dependent model (BPR) is a different model at another thread count.
         if let threads { parts.append("threads=\(threads)") }

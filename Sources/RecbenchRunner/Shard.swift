@@ -33,10 +33,14 @@ extension Plan {
     /// SHA-256 of the ordered trial identities and the evaluation settings: shards of one plan
     /// share it, so `merge` can refuse parts of different plans.
     public var fingerprint: String {
-        var lines = ["task=\(spec.task.rawValue)", "metrics=\(spec.metrics.map(\.label).joined(separator: ","))",
-                     "candidates=\(spec.candidates.label)", "seed=\(spec.seed)"]
+        var lines = [
+            "task=\(spec.task.rawValue)", "metrics=\(spec.metrics.map(\.label).joined(separator: ","))",
+            "candidates=\(spec.candidates.label)", "seed=\(spec.seed)"
+        ]
         for t in trials {
-            lines.append("\(t.index)|\(spec.datasets[t.datasetIndex].label)|\(t.fold)|\(t.configuration.descriptor.name)|\(t.configuration.values.canonical)|\(t.configuration.label)|\(t.seed)")
+            lines.append(
+                "\(t.index)|\(spec.datasets[t.datasetIndex].label)|\(t.fold)|\(t.configuration.descriptor.name)|\(t.configuration.values.canonical)|\(t.configuration.label)|\(t.seed)"
+            )
         }
         return SHA256Hasher.hex(lines.joined(separator: "\n"))
     }

@@ -35,7 +35,9 @@ public struct TrialCache: Sendable {
     public let mode: Mode
     let faults: FaultInjection?
 
-    public init(directory: String, mode: Mode = .use, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(
+        directory: String, mode: Mode = .use, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         self.directory = directory; self.mode = mode
         faults = FaultInjection(environment["RECBENCH_FAULT_KILL"])
     }
@@ -78,14 +80,15 @@ public struct TrialCache: Sendable {
     /// `threadDependent` (BPR): the others give the same result at every count (the runner's tests
     /// check one thread equals two), so shards on machines of different sizes share their entries.
     public static func key(_ t: Trial, spec: ExperimentSpec, datasetKey: String, foldKey: String) -> String {
-        var parts = [
-            magic, "recbench=" + SystemInfo.recbenchVersion,
-            "task=" + spec.task.rawValue, "metrics=" + spec.metrics.map(\.label).joined(separator: ","),
-            "candidates=" + spec.candidates.label,
-            "dataset=" + datasetKey, "fold=\(t.fold)", "split=" + foldKey,
-            "algorithm=" + t.configuration.descriptor.name, "parameters=" + t.configuration.values.canonical,
-            "seed=\(t.seed)",
-        ] + spec.selectionKey(t.configuration, dataset: t.datasetIndex)
+        var parts =
+            [
+                magic, "recbench=" + SystemInfo.recbenchVersion,
+                "task=" + spec.task.rawValue, "metrics=" + spec.metrics.map(\.label).joined(separator: ","),
+                "candidates=" + spec.candidates.label,
+                "dataset=" + datasetKey, "fold=\(t.fold)", "split=" + foldKey,
+                "algorithm=" + t.configuration.descriptor.name, "parameters=" + t.configuration.values.canonical,
+                "seed=\(t.seed)"
+            ] + spec.selectionKey(t.configuration, dataset: t.datasetIndex)
         if t.configuration.descriptor.threadDependent { parts.append("threads=\(Runner.fixedThreads(spec))") }
         // Only a threshold adds a line, so the keys of experiments without one are unchanged.
         if let r = spec.relevance.key { parts.append("relevance=" + r) }
@@ -135,11 +138,14 @@ public struct TrialCache: Sendable {
         let header = String(decoding: data[data.startIndex..<newline], as: UTF8.self).split(separator: " ")
         let body = data[data.index(after: newline)...]
         guard header.count == 5, header[0] + " " + header[1] == magic, header[2] == key, Int(header[3]) == body.count,
-              String(header[4]) == SHA256Hasher.hex(body) else { return nil }
+            String(header[4]) == SHA256Hasher.hex(body)
+        else { return nil }
         return try? JSONCoding.decoder().decode(T.self, from: Data(body))
     }
 
-    static func decode(_ data: Data, key: String) -> TrialResult? { value(TrialResult.self, of: data, magic: magic, key: key) }
+    static func decode(_ data: Data, key: String) -> TrialResult? {
+        value(TrialResult.self, of: data, magic: magic, key: key)
+    }
 }
 
 /// Test-only fault injection: `RECBENCH_FAULT_KILL=before:3` (or `during:3`, `after:3`) kills the
@@ -154,7 +160,8 @@ final class FaultInjection: @unchecked Sendable {
 
     init?(_ setting: String?) {
         guard let parts = setting?.split(separator: ":"), parts.count == 2,
-              let p = Point(rawValue: String(parts[0])), let n = Int(parts[1]), n > 0 else { return nil }
+            let p = Point(rawValue: String(parts[0])), let n = Int(parts[1]), n > 0
+        else { return nil }
         point = p; write = n
     }
 

@@ -36,8 +36,9 @@ public struct TrialExports: Sendable {
     /// The two ID lists of a data set; the same for every trial on it.
     func writeIDs(users: IDMap, items: IDMap, dataset: String) throws {
         for (side, map) in [("users", users), ("items", items)] {
-            try AtomicFile.write(map.externalIDs.joined(separator: "\n") + "\n",
-                                 to: path("\(Self.safe(dataset)).\(side).txt"))
+            try AtomicFile.write(
+                map.externalIDs.joined(separator: "\n") + "\n",
+                to: path("\(Self.safe(dataset)).\(side).txt"))
         }
     }
 
@@ -62,15 +63,18 @@ public struct TrialExports: Sendable {
         for u in 0..<test.rows {
             let user = TextFormat.csvField(users.id(at: Int32(u)))
             for e in test.rowRange(u) {
-                out += "\(user),\(TextFormat.csvField(items.id(at: test.indices[e]))),\(test.values[e]),\(predictions[e])\n"
+                out +=
+                    "\(user),\(TextFormat.csvField(items.id(at: test.indices[e]))),\(test.values[e]),\(predictions[e])\n"
             }
         }
         return out
     }
 
     /// Writes one trial's files and returns their names (relative to `exports/`).
-    func write(stem: String, lists: RankedLists?, predictions: (SparseMatrix, [Float])?, model: any Recommender,
-               users: IDMap, items: IDMap) throws -> [String] {
+    func write(
+        stem: String, lists: RankedLists?, predictions: (SparseMatrix, [Float])?, model: any Recommender,
+        users: IDMap, items: IDMap
+    ) throws -> [String] {
         var names = [String]()
         if let k = recommendations, let lists {
             let name = stem + ".recommendations.csv.gz"
@@ -99,7 +103,9 @@ public struct TrialExports: Sendable {
         var out = TextFormat.csvLine(["file", "trial", "dataset", "fold", "configuration", "algorithm"])
         for t in trials {
             for f in t.exports ?? [] {
-                out += TextFormat.csvLine([f, String(t.trial + 1), t.dataset, String(t.fold), t.configuration, t.algorithm])
+                out += TextFormat.csvLine([
+                    f, String(t.trial + 1), t.dataset, String(t.fold), t.configuration, t.algorithm
+                ])
             }
         }
         return out

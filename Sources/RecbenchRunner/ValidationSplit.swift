@@ -14,8 +14,10 @@ public struct SearchFold: Sendable {
     public let userFeatures: FeatureTable
     public let itemFeatures: FeatureTable
 
-    public init(task: RecommendationTask, train: InteractionMatrix, validation: InteractionMatrix,
-                userFeatures: FeatureTable = FeatureTable(), itemFeatures: FeatureTable = FeatureTable()) {
+    public init(
+        task: RecommendationTask, train: InteractionMatrix, validation: InteractionMatrix,
+        userFeatures: FeatureTable = FeatureTable(), itemFeatures: FeatureTable = FeatureTable()
+    ) {
         self.task = task; self.train = train; self.validation = validation
         self.userFeatures = userFeatures; self.itemFeatures = itemFeatures
     }
@@ -41,8 +43,10 @@ public struct SearchFold: Sendable {
 public enum ValidationSplit {
     /// Splits `training` by `method` (any method but `.split` and `.predefined`, which the runner
     /// resolves from positions). Entries keep their values, timestamps and source positions.
-    public static func carve(_ training: InteractionMatrix, method: ValidationSpec.Method,
-                             seed: UInt64) -> (train: InteractionMatrix, validation: InteractionMatrix) {
+    public static func carve(
+        _ training: InteractionMatrix, method: ValidationSpec.Method,
+        seed: UInt64
+    ) -> (train: InteractionMatrix, validation: InteractionMatrix) {
         let m = training.byUser
         var held = [Bool](repeating: false, count: m.nnz)
         var rng = RandomSource(seed: seed, stream: "validation")
@@ -103,8 +107,9 @@ public enum ValidationSplit {
                 if let ts = t.timestamps { stamps!.append(ts[e]) }
             }
         }
-        return InteractionMatrix(userCount: t.userCount, itemCount: t.itemCount, users: users, items: items,
-                                 values: values, timestamps: stamps, order: order)
+        return InteractionMatrix(
+            userCount: t.userCount, itemCount: t.itemCount, users: users, items: items,
+            values: values, timestamps: stamps, order: order)
     }
 
     /// A seeded share of `m`'s entries (a successive-halving rung's training sample for models
@@ -125,14 +130,19 @@ public enum ValidationSplit {
     /// Validation from a file of (user, item) lines: `positions` are the file's data set
     /// positions, each of which must be in `trainingPositions` (the outer fold's training part).
     /// Returns the inner training and validation positions.
-    public static func predefined(file: String, positions: [(position: Int, line: Int)], trainingPositions: [Int],
-                                  fold: Int) throws -> (train: [Int], validation: [Int]) {
+    public static func predefined(
+        file: String, positions: [(position: Int, line: Int)], trainingPositions: [Int],
+        fold: Int
+    ) throws -> (train: [Int], validation: [Int]) {
         let training = Set(trainingPositions)
         var validation = Set<Int>()
         for (p, line) in positions {
             guard training.contains(p) else {
-                throw RecbenchError.input(file: (file as NSString).lastPathComponent, line: line,
-                                          message: "this interaction is not in fold \(fold)'s training part (validation is carved from training only)")
+                throw RecbenchError.input(
+                    file: (file as NSString).lastPathComponent, line: line,
+                    message:
+                        "this interaction is not in fold \(fold)'s training part (validation is carved from training only)"
+                )
             }
             validation.insert(p)
         }

@@ -45,8 +45,10 @@ struct Mutator {
         case 8 where !x.isEmpty: x = Array(x.prefix(below(x.count)))
         default:
             // A number somewhere becomes a large or odd one.
-            let numbers: [String] = ["0", "-1", "4096", "65536", "2147483648", "1e15", "1e300", "-9e18", "1.0000001",
-                                     "3e-310"]
+            let numbers: [String] = [
+                "0", "-1", "4096", "65536", "2147483648", "1e15", "1e300", "-9e18", "1.0000001",
+                "3e-310"
+            ]
             x.insert(contentsOf: Array(numbers[below(numbers.count)].utf8), at: at)
         }
         return x

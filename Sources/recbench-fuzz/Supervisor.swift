@@ -14,8 +14,11 @@ enum Supervisor {
             for name in ["--seconds", "--seed"] {
                 if let i = args.firstIndex(of: name) { args.removeSubrange(i...min(i + 1, args.count - 1)) }
             }
-            p.arguments = args + ["--worker", "--seconds", String(format: "%.1f", remaining),
-                                  "--seed", String(seed &+ round * 7919)]
+            p.arguments =
+                args + [
+                    "--worker", "--seconds", String(format: "%.1f", remaining),
+                    "--seed", String(seed &+ round * 7919)
+                ]
                 + (round > 0 ? ["--mutate-only"] : [])
             var env = ProcessInfo.processInfo.environment
             env["SWIFT_BACKTRACE"] = "enable=no"
@@ -57,9 +60,10 @@ enum Supervisor {
             }
             round += 1
         }
-        print("fuzz \(CommandLine.arguments[1]): \(total) executions in \(Int(seconds)) s, \(crashCount) crashes, "
-              + "\(hangs) hangs, "
-              + "\(outcomes) distinct outcomes")
+        print(
+            "fuzz \(CommandLine.arguments[1]): \(total) executions in \(Int(seconds)) s, \(crashCount) crashes, "
+                + "\(hangs) hangs, "
+                + "\(outcomes) distinct outcomes")
         return crashCount + hangs > 0 ? 1 : 0
     }
 }

@@ -52,15 +52,17 @@ struct ExperimentTarget: FuzzTarget {
     }
 
     var dictionary: [String] {
-        var words = ["{", "}", "[", "]", "\"", ",", ":", "null", "true", "false", "-1", "0", "1", "2", "1e308", "-0",
-                     "0.5", "9007199254740993", "99999999999999999999", "1e-320", "\\u0000", "\\ud800", "@", "@[", "@0",
-                     "@1000", "@1001", "{fold}", "ranking", "rating", "sequential", "kfold", "predefined",
-                     "leave_last_out", "temporal", "user_crossfold", "cold_users", "holdout", "user_kfold", "synthetic",
-                     "file", "path", "format", "filters", "users", "items", "interactions", "factors", "seed", "k",
-                     "folds", "base", "test", "cutoff", "negatives", "protocol", "sampled", "outputs", "directory",
-                     "params", "label", "name", "metrics", "split", "datasets", "algorithms", "threads", "jobs", "task",
-                     "min_rating", "binarize", "malformed", "skip", "header", "separator", "ndcg@10", "recall@[5,10]",
-                     "auc", "rmse", "coverage@10"]
+        var words = [
+            "{", "}", "[", "]", "\"", ",", ":", "null", "true", "false", "-1", "0", "1", "2", "1e308", "-0",
+            "0.5", "9007199254740993", "99999999999999999999", "1e-320", "\\u0000", "\\ud800", "@", "@[", "@0",
+            "@1000", "@1001", "{fold}", "ranking", "rating", "sequential", "kfold", "predefined",
+            "leave_last_out", "temporal", "user_crossfold", "cold_users", "holdout", "user_kfold", "synthetic",
+            "file", "path", "format", "filters", "users", "items", "interactions", "factors", "seed", "k",
+            "folds", "base", "test", "cutoff", "negatives", "protocol", "sampled", "outputs", "directory",
+            "params", "label", "name", "metrics", "split", "datasets", "algorithms", "threads", "jobs", "task",
+            "min_rating", "binarize", "malformed", "skip", "header", "separator", "ndcg@10", "recall@[5,10]",
+            "auc", "rmse", "coverage@10"
+        ]
         for d in AlgorithmRegistry.all { words.append(d.name); words += d.parameters.map(\.name) }
         return words.map { "\"\($0)\"" } + words
     }
@@ -101,9 +103,11 @@ struct DataTarget: FuzzTarget {
         let user = "1|24|M|technician|85711\n2|53|F|other|94043\n"
         let item = "1|Toy Story (1995)|01-Jan-1995||http://x|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
         let dat = "1::1::5::978300760\n1::2::3::978302109\n2::1::4::978301968\n"
-        let csv = "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,2,4.0,964981247\n"
+        let csv =
+            "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,2,4.0,964981247\n"
             + "2,1,3.5,1445714835\n"
-        let movies = "movieId,title,genres\n1,\"Toy Story, The (1995)\",Adventure|Animation\n"
+        let movies =
+            "movieId,title,genres\n1,\"Toy Story, The (1995)\",Adventure|Animation\n"
             + "2,Jumanji (1995),Adventure\n"
         out.append([0] + Array(ml.utf8))
         out.append([1] + Array((ml + "\0" + user + "\0" + item).utf8))
@@ -117,9 +121,11 @@ struct DataTarget: FuzzTarget {
     }
 
     var dictionary: [String] {
-        ["\t", ",", "::", "|", "\n", "\r\n", "\"", "\"\"", "\0", "-", "1e999", "nan", "inf", "-0",
-         "99999999999999999999", "9223372036854775807", "-9223372036854775808", "1.5", "(1995)", "01-Jan-1995",
-         "userId", "movieId", "rating", "timestamp", "title", "genres", "(no genres listed)", "\u{FEFF}", "\u{E9}"]
+        [
+            "\t", ",", "::", "|", "\n", "\r\n", "\"", "\"\"", "\0", "-", "1e999", "nan", "inf", "-0",
+            "99999999999999999999", "9223372036854775807", "-9223372036854775808", "1.5", "(1995)", "01-Jan-1995",
+            "userId", "movieId", "rating", "timestamp", "title", "genres", "(no genres listed)", "\u{FEFF}", "\u{E9}"
+        ]
     }
 
     /// Plain open/write/close: Foundation's createFile writes atomically (a temporary file and a
@@ -135,8 +141,10 @@ struct DataTarget: FuzzTarget {
         guard let mode = input.first else { return "empty" }
         let body = input.dropFirst()
         let parts = body.split(separator: 0, maxSplits: 3, omittingEmptySubsequences: false)
-        for f in ["data.txt", "u.data", "u.user", "u.item", "u.genre", "ratings.dat", "users.dat", "movies.dat",
-                  "ratings.csv", "movies.csv", "base", "test", "validation", "train.txt", "test.txt"] {
+        for f in [
+            "data.txt", "u.data", "u.user", "u.item", "u.genre", "ratings.dat", "users.dat", "movies.dat",
+            "ratings.csv", "movies.csv", "base", "test", "validation", "train.txt", "test.txt"
+        ] {
             unlink(folder + "/" + f)
         }
         do {
@@ -147,12 +155,15 @@ struct DataTarget: FuzzTarget {
                 let pick = Int(mode / 8)
                 let seps = ["\t", ",", "::", ";", " ", "|"]
                 let header = pick & 1 == 1
-                let format = DelimitedFormat(separator: seps[pick % seps.count], header: header,
-                                             user: header && pick & 2 == 2 ? "user" : "0", item: "1",
-                                             rating: pick & 4 == 4 ? nil : "2", timestamp: pick & 8 == 8 ? nil : "3",
-                                             quoted: pick & 16 == 16 ? true : nil)
-                d = try DelimitedLoader.load(path: folder + "/data.txt", format: format, name: "fuzz",
-                                             policy: mode % 8 == 5 ? .skip : .fail).0
+                let format = DelimitedFormat(
+                    separator: seps[pick % seps.count], header: header,
+                    user: header && pick & 2 == 2 ? "user" : "0", item: "1",
+                    rating: pick & 4 == 4 ? nil : "2", timestamp: pick & 8 == 8 ? nil : "3",
+                    quoted: pick & 16 == 16 ? true : nil)
+                d = try DelimitedLoader.load(
+                    path: folder + "/data.txt", format: format, name: "fuzz",
+                    policy: mode % 8 == 5 ? .skip : .fail
+                ).0
             case 1:
                 for (name, part) in zip(["u.data", "u.user", "u.item", "u.genre"], parts) { write(name, part) }
                 d = try GroupLens.loadML100K(directory: folder, policy: mode & 64 == 0 ? .fail : .skip).0
@@ -165,17 +176,20 @@ struct DataTarget: FuzzTarget {
             case 6:
                 for (name, part) in zip(["train.txt", "test.txt"], parts) { write(name, part) }
                 let paths = ["train.txt", "test.txt"].prefix(max(1, min(2, parts.count))).map { folder + "/" + $0 }
-                d = try AdjacencyLoader.load(paths: paths, name: "fuzz", ordered: mode & 64 == 0,
-                                             policy: mode & 128 == 0 ? .fail : .skip).0
+                d = try AdjacencyLoader.load(
+                    paths: paths, name: "fuzz", ordered: mode & 64 == 0,
+                    policy: mode & 128 == 0 ? .fail : .skip
+                ).0
             default:
                 // Split files (pairs, or adjacency lists with a validation file) against a fixed small data set.
                 write("base", parts.first ?? []); write("test", parts.count > 1 ? parts[1] : [])
                 let adjacency = mode % 8 == 7
                 if adjacency { write("validation", parts.count > 2 ? parts[2] : []) }
                 let fixed = SyntheticData.generate(SyntheticConfig(users: 5, items: 4, interactions: 12, seed: 1))
-                let pair = PredefinedPair(base: folder + "/base", test: folder + "/test",
-                                          validation: adjacency ? folder + "/validation" : nil,
-                                          layout: adjacency ? .adjacency : .pairs)
+                let pair = PredefinedPair(
+                    base: folder + "/base", test: folder + "/test",
+                    validation: adjacency ? folder + "/validation" : nil,
+                    layout: adjacency ? .adjacency : .pairs)
                 let folds = try Splitter.folds(fixed, method: .predefined(files: [pair]), seed: 1)
                 return "split ok \(folds.count)"
             }
@@ -186,7 +200,7 @@ struct DataTarget: FuzzTarget {
                 .kFold(k: 2), .leaveLastOut(validation: true), .temporal(cutoff: nil, testFraction: 0.3, perUser: true),
                 .userCrossfold(k: 2, testFraction: 0.5),
                 .holdout(testFraction: 0.2, perUser: true, validationFraction: 0.1),
-                .coldUsers(k: 2, maxTrain: 1),
+                .coldUsers(k: 2, maxTrain: 1)
             ]
             for method in methods {
                 if let folds = try? Splitter.folds(f, method: method, seed: 3) {

@@ -7,71 +7,101 @@ struct Datasets: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, inspect, verify, fetch and export registered data sets.",
         discussion: """
-        A data set's folder is found, in order: an explicit --path, $RECBENCH_DATA_DIR/<name>, \
-        then the cache (.cache/datasets/<name>, or --cache / $RECBENCH_CACHE). `fetch` downloads \
-        into the cache and refuses files whose SHA-256 differs from the registry entry. The registry         itself is the first of: --registry, $RECBENCH_REGISTRY, ./datasets, the copy `make install` puts         beside the binary (<bin>/../share/recbench/datasets), the clone the binary was built in.
-        """,
+            A data set's folder is found, in order: an explicit --path, $RECBENCH_DATA_DIR/<name>, \
+            then the cache (.cache/datasets/<name>, or --cache / $RECBENCH_CACHE). `fetch` downloads \
+            into the cache and refuses files whose SHA-256 differs from the registry entry. The registry         itself is the first of: --registry, $RECBENCH_REGISTRY, ./datasets, the copy `make install` puts         beside the binary (<bin>/../share/recbench/datasets), the clone the binary was built in.
+            """,
         subcommands: [List.self, Info.self, Verify.self, Fetch.self, Export.self, Import.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the registry's data sets and where each is found.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the registry's data sets and where each is found.")
         @OptionGroup var data: DataOptions
         func run() throws {
             guard let registry = try data.loadRegistry() else {
                 throw CLIError.usage("no registry folder found (give --registry or set RECBENCH_REGISTRY)")
             }
             for e in registry.entries {
-                let place = (try? registry.resolve(e.name, explicitPath: nil, environment: ProcessInfo.processInfo.environment,
-                                                   cacheDirectory: data.cacheDirectory)) ?? "not present (recbench datasets fetch \(e.name))"
-                print("\(e.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(e.description)\n\(String(repeating: " ", count: 17))\(place)")
+                let place =
+                    (try? registry.resolve(
+                        e.name, explicitPath: nil, environment: ProcessInfo.processInfo.environment,
+                        cacheDirectory: data.cacheDirectory)) ?? "not present (recbench datasets fetch \(e.name))"
+                print(
+                    "\(e.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(e.description)\n\(String(repeating: " ", count: 17))\(place)"
+                )
             }
         }
     }
 
     struct Info: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a registry entry and, when present, the data's size.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a registry entry and, when present, the data's size.")
         @Argument(help: "Data set name.") var name: String
         @Option(help: "Explicit folder.") var path: String?
         @OptionGroup var data: DataOptions
         func run() throws {
             let (registry, entry) = try lookup(name, data)
-            let source = entry.url.isEmpty ? "no download (place the files in $RECBENCH_DATA_DIR/\(entry.name))" : entry.url
-            print("name:     \(entry.name)\nformat:   \(entry.format)\nsource:   \(source)\nlicence:  \(entry.licence)\nfiles:    \(entry.files.keys.sorted().joined(separator: ", "))")
-            guard let dir = try? registry.resolve(name, explicitPath: path, environment: ProcessInfo.processInfo.environment, cacheDirectory: data.cacheDirectory) else {
+            let source =
+                entry.url.isEmpty ? "no download (place the files in $RECBENCH_DATA_DIR/\(entry.name))" : entry.url
+            print(
+                "name:     \(entry.name)\nformat:   \(entry.format)\nsource:   \(source)\nlicence:  \(entry.licence)\nfiles:    \(entry.files.keys.sorted().joined(separator: ", "))"
+            )
+            guard
+                let dir = try? registry.resolve(
+                    name, explicitPath: path, environment: ProcessInfo.processInfo.environment,
+                    cacheDirectory: data.cacheDirectory)
+            else {
                 print("folder:   not present (recbench datasets fetch \(name))"); return
             }
             print("folder:   \(dir)")
             let (d, report) = try DatasetRegistry.load(entry, directory: dir, policy: .skip)
-            print("users:    \(d.userCount)\nitems:    \(d.itemCount)\nratings:  \(d.count)  (density \(String(format: "%.4f", Double(d.count) / Double(max(1, d.userCount * d.itemCount)))))")
-            if !d.userFeatures.isEmpty { print("user features: \(d.userFeatures.groups.map(\.name).joined(separator: ", "))") }
-            if !d.itemFeatures.isEmpty { print("item features: \(d.itemFeatures.groups.map(\.name).joined(separator: ", "))") }
+            print(
+                "users:    \(d.userCount)\nitems:    \(d.itemCount)\nratings:  \(d.count)  (density \(String(format: "%.4f", Double(d.count) / Double(max(1, d.userCount * d.itemCount)))))"
+            )
+            if !d.userFeatures.isEmpty {
+                print("user features: \(d.userFeatures.groups.map(\.name).joined(separator: ", "))")
+            }
+            if !d.itemFeatures.isEmpty {
+                print("item features: \(d.itemFeatures.groups.map(\.name).joined(separator: ", "))")
+            }
             if report.skippedLines > 0 { print("malformed lines skipped: \(report.skippedLines)") }
         }
     }
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check every file of a data set against the registry's SHA-256.",
-                                                        discussion: "Exit status 1 when a file is missing or differs.")
+        static let configuration = CommandConfiguration(
+            abstract: "Check every file of a data set against the registry's SHA-256.",
+            discussion: "Exit status 1 when a file is missing or differs.")
         @Argument(help: "Data set name.") var name: String
         @Option(help: "Explicit folder.") var path: String?
         @OptionGroup var data: DataOptions
         func run() throws {
             let (registry, entry) = try lookup(name, data)
             let dir: String
-            do { dir = try registry.resolve(name, explicitPath: path, environment: ProcessInfo.processInfo.environment, cacheDirectory: data.cacheDirectory) } catch { throw CommandFailure(error, code: ExitStatus.failed) }
+            do {
+                dir = try registry.resolve(
+                    name, explicitPath: path, environment: ProcessInfo.processInfo.environment,
+                    cacheDirectory: data.cacheDirectory)
+            } catch { throw CommandFailure(error, code: ExitStatus.failed) }
             let checks = DatasetRegistry.verify(entry, directory: dir)
             for c in checks {
                 let state = c.ok ? "ok      " : c.actual == nil ? "MISSING " : "MISMATCH"
-                print("\(state) \(c.file)" + (c.ok || c.actual == nil ? "" : "  expected \(c.expected), got \(c.actual!)"))
+                print(
+                    "\(state) \(c.file)" + (c.ok || c.actual == nil ? "" : "  expected \(c.expected), got \(c.actual!)")
+                )
             }
             let bad = checks.filter { !$0.ok }.count
-            print(bad == 0 ? "\(name): all \(checks.count) files verified in \(dir)" : "\(name): \(bad) of \(checks.count) files failed in \(dir)")
+            print(
+                bad == 0
+                    ? "\(name): all \(checks.count) files verified in \(dir)"
+                    : "\(name): \(bad) of \(checks.count) files failed in \(dir)")
             if bad > 0 { throw ExitCode(1) }
         }
     }
 
     struct Fetch: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Download, extract and verify a data set into the cache.")
+        static let configuration = CommandConfiguration(
+            abstract: "Download, extract and verify a data set into the cache.")
         @Argument(help: "Data set name.") var name: String
         @OptionGroup var data: DataOptions
         func run() throws {
@@ -86,7 +116,9 @@ struct Datasets: ParsableCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a registered or synthetic data set as a plain TSV (user, item, rating, timestamp).",
-            discussion: "For peers and other tools: `recbench datasets export ml-100k --output /tmp/ml100k.tsv`, or `recbench datasets export synthetic --users 100000 --items 50000 --interactions 10000000 --output big.tsv`.")
+            discussion:
+                "For peers and other tools: `recbench datasets export ml-100k --output /tmp/ml100k.tsv`, or `recbench datasets export synthetic --users 100000 --items 50000 --interactions 10000000 --output big.tsv`."
+        )
         @Argument(help: "Data set name, or \"synthetic\".") var name: String
         @Option(help: "Output file.") var output: String
         @Option(help: "Explicit folder of a registered data set.") var path: String?
@@ -96,8 +128,11 @@ struct Datasets: ParsableCommand {
         @Option(help: "Synthetic: seed.") var seed = 42
         @OptionGroup var data: DataOptions
         func validate() throws {
-            guard name != "synthetic" || (users > 0 && items > 0 && interactions > 0 && seed >= 0
-                                          && interactions <= users.multipliedReportingOverflow(by: items).partialValue) else {
+            guard
+                name != "synthetic"
+                    || (users > 0 && items > 0 && interactions > 0 && seed >= 0
+                        && interactions <= users.multipliedReportingOverflow(by: items).partialValue)
+            else {
                 throw ValidationError("synthetic sizes must be positive and interactions ≤ users × items")
             }
         }
@@ -109,10 +144,14 @@ struct Datasets: ParsableCommand {
                 dataset = SyntheticData.generate(c)
             } else {
                 let (registry, entry) = try lookup(name, data)
-                let dir = try registry.resolve(name, explicitPath: path, environment: ProcessInfo.processInfo.environment, cacheDirectory: data.cacheDirectory)
+                let dir = try registry.resolve(
+                    name, explicitPath: path, environment: ProcessInfo.processInfo.environment,
+                    cacheDirectory: data.cacheDirectory)
                 dataset = try DatasetRegistry.load(entry, directory: dir, policy: .fail).0
             }
-            do { try DatasetExport.writeTSV(dataset, to: output) } catch { throw CommandFailure(error, code: ExitStatus.failed) }
+            do { try DatasetExport.writeTSV(dataset, to: output) } catch {
+                throw CommandFailure(error, code: ExitStatus.failed)
+            }
             print("\(output): \(dataset.count) interactions, \(dataset.userCount) users, \(dataset.itemCount) items")
         }
     }
@@ -120,10 +159,13 @@ struct Datasets: ParsableCommand {
 
 func lookup(_ name: String, _ data: DataOptions) throws -> (DatasetRegistry, DatasetEntry) {
     let registry: DatasetRegistry
-    guard let r = try data.loadRegistry() else { throw CLIError.usage("no registry folder found (run from the project folder or give --registry)") }
+    guard let r = try data.loadRegistry() else {
+        throw CLIError.usage("no registry folder found (run from the project folder or give --registry)")
+    }
     registry = r
     guard let entry = registry.entry(named: name) else {
-        throw CLIError.usage("no data set \"\(name)\" in the registry; known: \(registry.entries.map(\.name).joined(separator: ", "))")
+        throw CLIError.usage(
+            "no data set \"\(name)\" in the registry; known: \(registry.entries.map(\.name).joined(separator: ", "))")
     }
     return (registry, entry)
 }

@@ -13,7 +13,8 @@ final class InterruptHandler: @unchecked Sendable {
         source.setEventHandler { [unowned self] in
             self.lock.lock(); self.count += 1; let n = self.count; self.lock.unlock()
             if n == 1 {
-                FileHandle.standardError.write(Data("\nstopping after the trials in flight… (Ctrl-C again to abort)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("\nstopping after the trials in flight… (Ctrl-C again to abort)\n".utf8))
                 onFirst()
             } else {
                 Foundation.exit(130)

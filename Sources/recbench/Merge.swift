@@ -6,13 +6,15 @@ struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Combine the run folders of shards (recbench run --shard i/n) into one run.",
         discussion: """
-        Writes results/<experiment>/<run-id>/ with the same outputs as running the whole plan on
-        one machine (timing columns aside). Refuses folders of a different plan, experiment file
-        or data, and a set of folders that misses a trial or holds one twice.
-        """)
+            Writes results/<experiment>/<run-id>/ with the same outputs as running the whole plan on
+            one machine (timing columns aside). Refuses folders of a different plan, experiment file
+            or data, and a set of folders that misses a trial or holds one twice.
+            """)
 
     @Argument(help: "The shards' run folders.") var folders: [String]
-    @Option(help: ArgumentHelp("Folder for results (default: the experiment's outputs.directory, else results).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Folder for results (default: the experiment's outputs.directory, else results).", valueName: "dir"))
     var output: String?
     @Flag(help: "No table.") var quiet = false
 

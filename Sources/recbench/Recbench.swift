@@ -11,18 +11,20 @@ struct Recbench: ParsableCommand {
         commandName: "recbench",
         abstract: "Offline experiments and benchmarks for recommender systems.",
         discussion: """
-        Describe an experiment in a JSON file (data sets, split, algorithms with parameter grids, metrics), check it, then run it:
+            Describe an experiment in a JSON file (data sets, split, algorithms with parameter grids, metrics), check it, then run it:
 
-          recbench validate experiments/quickstart.json
-          recbench run experiments/quickstart.json
-          recbench run experiments/ml100k-baselines.json --dry-run
+              recbench validate experiments/quickstart.json
+              recbench run experiments/quickstart.json
+              recbench run experiments/ml100k-baselines.json --dry-run
 
-        Results go to results/<experiment>/<run-id>/ (metrics.csv, per_user.csv, profile.csv, summary.md, manifest.json). `recbench algorithms` lists every algorithm with its parameters and defaults; `recbench metrics` lists the metrics with their formulas; `recbench schema` prints the JSON Schema of experiment files.
-        """,
+            Results go to results/<experiment>/<run-id>/ (metrics.csv, per_user.csv, profile.csv, summary.md, manifest.json). `recbench algorithms` lists every algorithm with its parameters and defaults; `recbench metrics` lists the metrics with their formulas; `recbench schema` prints the JSON Schema of experiment files.
+            """,
         version: SystemInfo.recbenchVersion,
-        subcommands: [Run.self, Validate.self, PlanCommand.self, Merge.self, Compare.self, PowerCommand.self,
-                      Check.self, BaselineCommand.self, Datasets.self, Algorithms.self, Metrics.self, Schema.self,
-                      Bench.self, Version.self]
+        subcommands: [
+            Run.self, Validate.self, PlanCommand.self, Merge.self, Compare.self, PowerCommand.self,
+            Check.self, BaselineCommand.self, Datasets.self, Algorithms.self, Metrics.self, Schema.self,
+            Bench.self, Version.self
+        ]
     )
 
     /// ArgumentParser's entry point, with Recbench's exit statuses: a bad command line (caught by
@@ -57,7 +59,11 @@ struct Recbench: ParsableCommand {
 
 enum CLIError: Error, CustomStringConvertible {
     case usage(String)
-    var description: String { switch self { case let .usage(m): return m } }
+    var description: String {
+        switch self {
+        case let .usage(m): return m
+        }
+    }
 }
 
 func loadSpec(_ file: String, _ data: DataOptions) throws -> ExperimentSpec {

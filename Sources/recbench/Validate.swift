@@ -21,8 +21,9 @@ struct Validate: ParsableCommand {
                 let registry = try data.loadRegistry(near: file)
                 let spec = try ExperimentLoader(registry: registry).load(path: file)
                 // Data that is not there is knowable now, not only when the run reaches it.
-                let env = DataEnvironment(registry: registry, cacheDirectory: data.cacheDirectory,
-                                          baseDirectory: PathText.folder(of: file))
+                let env = DataEnvironment(
+                    registry: registry, cacheDirectory: data.cacheDirectory,
+                    baseDirectory: PathText.folder(of: file))
                 let missing = Preflight.check(spec, data: env)
                 if !missing.isEmpty { throw SpecErrors(issues: missing) }
                 // Unbuffered, so the line precedes its warnings on a shared terminal.

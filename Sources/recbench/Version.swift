@@ -3,7 +3,8 @@ import RecbenchCore
 import RecbenchGSL
 
 struct Version: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print versions of Recbench and the libraries it runs on.")
+    static let configuration = CommandConfiguration(
+        abstract: "Print versions of Recbench and the libraries it runs on.")
     func run() throws {
         print("recbench \(SystemInfo.recbenchVersion)")
         print("swift \(SystemInfo.swiftVersion)")

@@ -16,18 +16,23 @@ struct KNNLarge {
         let users = Int(env["RECBENCH_USERS"] ?? "100000") ?? 100_000
         let model = env["RECBENCH_MODEL"] ?? "item"
         var t0 = Date()
-        let ds = SyntheticData.generate(SyntheticConfig(users: users, items: 100_000, interactions: 10_000_000, seed: 1, withFeatures: false))
+        let ds = SyntheticData.generate(
+            SyntheticConfig(users: users, items: 100_000, interactions: 10_000_000, seed: 1, withFeatures: false))
         let train = ds.matrix().binarized()
-        print("LARGE generated \(train.userCount) users × \(train.itemCount) items, \(train.nnz) interactions in \(Date().timeIntervalSince(t0)) s")
-        let params = ParameterValues(specs: ItemKNN.Config.parameters, overrides: ["k": .int(20), "neighbors_kept": .int(50)])
+        print(
+            "LARGE generated \(train.userCount) users × \(train.itemCount) items, \(train.nnz) interactions in \(Date().timeIntervalSince(t0)) s"
+        )
+        let params = ParameterValues(
+            specs: ItemKNN.Config.parameters, overrides: ["k": .int(20), "neighbors_kept": .int(50)])
         let rec: any Recommender = model == "item" ? ItemKNN(config: .init(params)) : UserKNN(config: .init(params))
         t0 = Date()
         try rec.fit(TrainingData(task: .ranking, interactions: train), context: FitContext(threads: threads))
         let fit = Date().timeIntervalSince(t0)
         let stored = (rec as? ItemKNN)?.neighbors.count ?? (rec as? UserKNN)?.neighbors.count ?? 0
         t0 = Date()
-        let lists = ScoringCore.topK(model: rec, users: (0..<Int32(train.userCount)).map { $0 }, itemCount: train.itemCount,
-                                     k: 10, exclude: [train.byUser], threads: threads, blockSize: 64)
+        let lists = ScoringCore.topK(
+            model: rec, users: (0..<Int32(train.userCount)).map { $0 }, itemCount: train.itemCount,
+            k: 10, exclude: [train.byUser], threads: threads, blockSize: 64)
         let top = Date().timeIntervalSince(t0)
         print("LARGE \(model)KNN threads=\(threads) fit \(fit) s, top-10 for all \(top) s, \(stored) neighbour entries")
         #expect(stored > 0 && stored <= (model == "item" ? train.itemCount : train.userCount) * 50)

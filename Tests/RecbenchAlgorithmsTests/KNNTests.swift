@@ -11,10 +11,14 @@ import RecbenchAlgorithms
 ///   u3:   .  .  5  4  .  2
 ///   u4:   .  1  5  4  3  .
 enum Toy {
-    static let dense: [[Float]] = [[5, 3, 0, 1, 0, 4], [4, 0, 0, 1, 2, 0], [1, 1, 0, 5, 0, 0], [0, 0, 5, 4, 0, 2], [0, 1, 5, 4, 3, 0]]
+    static let dense: [[Float]] = [
+        [5, 3, 0, 1, 0, 4], [4, 0, 0, 1, 2, 0], [1, 1, 0, 5, 0, 0], [0, 0, 5, 4, 0, 2], [0, 1, 5, 4, 3, 0]
+    ]
     static func matrix(_ rows: [[Float]] = dense) -> InteractionMatrix {
         var u = [Int32](), i = [Int32](), v = [Float]()
-        for (r, row) in rows.enumerated() { for (c, x) in row.enumerated() where x != 0 { u.append(Int32(r)); i.append(Int32(c)); v.append(x) } }
+        for (r, row) in rows.enumerated() {
+            for (c, x) in row.enumerated() where x != 0 { u.append(Int32(r)); i.append(Int32(c)); v.append(x) }
+        }
         return InteractionMatrix(userCount: rows.count, itemCount: rows[0].count, users: u, items: i, values: v)
     }
     /// Keeps every neighbour, negative ones included (above -1), so raw similarities are visible.
@@ -22,20 +26,34 @@ enum Toy {
 
     /// The hand values below were worked out with plain means, no prediction damping and the Bias
     /// model's default baseline (λ_i 10, λ_u 15); a test's own overrides win.
-    static let classic: [String: ParameterValue] = ["mean_damping": .real(0), "damping": .real(0),
-                                                    "baseline_item_reg": .real(10), "baseline_user_reg": .real(15)]
+    static let classic: [String: ParameterValue] = [
+        "mean_damping": .real(0), "damping": .real(0),
+        "baseline_item_reg": .real(10), "baseline_user_reg": .real(15)
+    ]
 
-    static func item(_ o: [String: ParameterValue], task: RecommendationTask, data: InteractionMatrix = matrix(), threads: Int = 1) throws -> ItemKNN {
-        let m = ItemKNN(config: .init(ParameterValues(specs: ItemKNN.Config.parameters, overrides: classic.merging(o) { $1 })))
-        try m.fit(TrainingData(task: task, interactions: task == .rating ? data : data.binarized()), context: FitContext(threads: threads))
+    static func item(
+        _ o: [String: ParameterValue], task: RecommendationTask, data: InteractionMatrix = matrix(), threads: Int = 1
+    ) throws -> ItemKNN {
+        let m = ItemKNN(
+            config: .init(ParameterValues(specs: ItemKNN.Config.parameters, overrides: classic.merging(o) { $1 })))
+        try m.fit(
+            TrainingData(task: task, interactions: task == .rating ? data : data.binarized()),
+            context: FitContext(threads: threads))
         return m
     }
-    static func user(_ o: [String: ParameterValue], task: RecommendationTask, data: InteractionMatrix = matrix(), threads: Int = 1) throws -> UserKNN {
-        let m = UserKNN(config: .init(ParameterValues(specs: UserKNN.Config.parameters, overrides: classic.merging(o) { $1 })))
-        try m.fit(TrainingData(task: task, interactions: task == .rating ? data : data.binarized()), context: FitContext(threads: threads))
+    static func user(
+        _ o: [String: ParameterValue], task: RecommendationTask, data: InteractionMatrix = matrix(), threads: Int = 1
+    ) throws -> UserKNN {
+        let m = UserKNN(
+            config: .init(ParameterValues(specs: UserKNN.Config.parameters, overrides: classic.merging(o) { $1 })))
+        try m.fit(
+            TrainingData(task: task, interactions: task == .rating ? data : data.binarized()),
+            context: FitContext(threads: threads))
         return m
     }
-    static func with(_ o: [String: ParameterValue], _ extra: [String: ParameterValue]) -> [String: ParameterValue] { o.merging(extra) { $1 } }
+    static func with(_ o: [String: ParameterValue], _ extra: [String: ParameterValue]) -> [String: ParameterValue] {
+        o.merging(extra) { $1 }
+    }
 }
 
 func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs(Double($0) - b) < tol } ?? false }
@@ -43,21 +61,33 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
 @Suite struct KNNSimilarityTests {
     @Test func itemSimilaritiesMatchHandValues() throws {
         let cos = try Toy.item(Toy.all, task: .rating).neighbors
-        #expect(close(cos.weight(0, 1), 0.7443874) && close(cos.weight(3, 2), 0.7364597) && close(cos.weight(1, 5), 0.8090398))
+        #expect(
+            close(cos.weight(0, 1), 0.7443874) && close(cos.weight(3, 2), 0.7364597)
+                && close(cos.weight(1, 5), 0.8090398))
         #expect(cos.weight(0, 2) == nil)  // no common user
         let adj = try Toy.item(Toy.with(Toy.all, ["similarity": .text("adjusted_cosine")]), task: .rating).neighbors
-        #expect(close(adj.weight(0, 1), 0.184825) && close(adj.weight(0, 3), -0.9204182) && close(adj.weight(1, 4), 0.5138328))
+        #expect(
+            close(adj.weight(0, 1), 0.184825) && close(adj.weight(0, 3), -0.9204182)
+                && close(adj.weight(1, 4), 0.5138328))
         let pea = try Toy.item(Toy.with(Toy.all, ["similarity": .text("pearson")]), task: .rating).neighbors
-        #expect(close(pea.weight(0, 1), 0.8837879) && close(pea.weight(0, 3), -0.9152086) && close(pea.weight(3, 4), 0.9486833))
+        #expect(
+            close(pea.weight(0, 1), 0.8837879) && close(pea.weight(0, 3), -0.9152086)
+                && close(pea.weight(3, 4), 0.9486833))
         let jac = try Toy.item(Toy.with(Toy.all, ["similarity": .text("jaccard")]), task: .rating).neighbors
         #expect(close(jac.weight(0, 3), 0.6) && close(jac.weight(2, 4), 1.0 / 3) && close(jac.weight(1, 2), 0.25))
         let bin = try Toy.item(Toy.all, task: .ranking).neighbors
-        #expect(close(bin.weight(0, 3), 0.7745967) && close(bin.weight(2, 3), 0.6324555) && close(bin.weight(0, 1), 2.0 / 3))
+        #expect(
+            close(bin.weight(0, 3), 0.7745967) && close(bin.weight(2, 3), 0.6324555) && close(bin.weight(0, 1), 2.0 / 3)
+        )
     }
 
     @Test func baselinePearsonCorrelatesBiasResiduals() throws {
-        let pea = try Toy.item(Toy.with(Toy.all, ["similarity": .text("pearson"), "variant": .text("baseline")]), task: .rating).neighbors
-        #expect(close(pea.weight(0, 1), 0.8276266, 1e-4) && close(pea.weight(1, 3), -0.7480282, 1e-4) && close(pea.weight(3, 4), 0.9064996, 1e-4))
+        let pea = try Toy.item(
+            Toy.with(Toy.all, ["similarity": .text("pearson"), "variant": .text("baseline")]), task: .rating
+        ).neighbors
+        #expect(
+            close(pea.weight(0, 1), 0.8276266, 1e-4) && close(pea.weight(1, 3), -0.7480282, 1e-4)
+                && close(pea.weight(3, 4), 0.9064996, 1e-4))
     }
 
     /// Item 0 centred on its mean 10/3 is (5/3, 2/3, −7/3) over u0–u2, item 1 on 5/3 is (4/3, −2/3, −2/3)
@@ -65,10 +95,13 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
     /// so s = 34/√1872 (pearson would use only the co-rated entries in the norms).
     @Test func centeredCosineUsesWholeVectorNorms() throws {
         let item = try Toy.item(Toy.with(Toy.all, ["similarity": .text("centered_cosine")]), task: .rating).neighbors
-        #expect(close(item.weight(0, 1), 34 / 1872.0.squareRoot()) && close(item.weight(0, 3), -0.8473185)
+        #expect(
+            close(item.weight(0, 1), 34 / 1872.0.squareRoot()) && close(item.weight(0, 3), -0.8473185)
                 && close(item.weight(3, 4), 0.5669467) && close(item.weight(1, 5), 1 / 3.0.squareRoot()))
         let user = try Toy.user(Toy.with(Toy.all, ["similarity": .text("centered_cosine")]), task: .rating).neighbors
-        #expect(close(user.weight(0, 1), 0.9259119) && close(user.weight(0, 2), -0.8280787) && close(user.weight(3, 4), 0.4042714))
+        #expect(
+            close(user.weight(0, 1), 0.9259119) && close(user.weight(0, 2), -0.8280787)
+                && close(user.weight(3, 4), 0.4042714))
         #expect(throws: RecbenchError.self) { try Toy.item(["similarity": .text("centered_cosine")], task: .ranking) }
     }
 
@@ -76,9 +109,13 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
         let cos = try Toy.user(Toy.all, task: .rating).neighbors
         #expect(close(cos.weight(0, 1), 0.6416889) && close(cos.weight(3, 4), 0.8558399))
         let adj = try Toy.user(Toy.with(Toy.all, ["similarity": .text("adjusted_cosine")]), task: .rating).neighbors
-        #expect(close(adj.weight(0, 1), 0.7631242) && close(adj.weight(2, 4), 0.5971628) && close(adj.weight(0, 2), -0.9029898))
+        #expect(
+            close(adj.weight(0, 1), 0.7631242) && close(adj.weight(2, 4), 0.5971628)
+                && close(adj.weight(0, 2), -0.9029898))
         let pea = try Toy.user(Toy.with(Toy.all, ["similarity": .text("pearson")]), task: .rating).neighbors
-        #expect(close(pea.weight(0, 1), 0.9725115) && close(pea.weight(3, 4), 0.9872411) && close(pea.weight(2, 4), 0.7071068))
+        #expect(
+            close(pea.weight(0, 1), 0.9725115) && close(pea.weight(3, 4), 0.9872411)
+                && close(pea.weight(2, 4), 0.7071068))
         let jac = try Toy.user(Toy.with(Toy.all, ["similarity": .text("jaccard")]), task: .ranking).neighbors
         #expect(close(jac.weight(0, 2), 0.75) && close(jac.weight(1, 3), 0.2))
         let bin = try Toy.user(Toy.all, task: .ranking).neighbors
@@ -162,7 +199,9 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
         for (got, want) in zip(s, [0.7745967, 1.4412633, 0.5, 1.4070522, 0, 0]) { #expect(close(got, want)) }
         let all = try Toy.item(["k": .int(10)], task: .ranking)
         s.withUnsafeMutableBufferPointer { all.score(users: [1], into: $0) }
-        for (got, want) in zip(s, [1.182845, 1.8495116, 1.1324555, 1.4070522, 1.0407038, 1.0407038]) { #expect(close(got, want)) }
+        for (got, want) in zip(s, [1.182845, 1.8495116, 1.1324555, 1.4070522, 1.0407038, 1.0407038]) {
+            #expect(close(got, want))
+        }
         let user = try Toy.user(["k": .int(2)], task: .ranking)
         s.withUnsafeMutableBufferPointer { user.score(users: [1], into: $0) }
         for (got, want) in zip(s, [1.2440169, 1.2440169, 0, 1.2440169, 0, 0.5773503]) { #expect(close(got, want)) }
@@ -178,11 +217,17 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
         let data = Toy.matrix(rows)
         let bias = BiasBaseline(config: .init(ParameterValues(specs: BiasBaseline.Config.parameters)))
         try bias.fit(TrainingData(task: .rating, interactions: data), context: FitContext())
-        for model in [try Toy.item([:], task: .rating, data: data) as any RatingPredictor, try Toy.user([:], task: .rating, data: data)] {
+        for model in [
+            try Toy.item([:], task: .rating, data: data) as any RatingPredictor,
+            try Toy.user([:], task: .rating, data: data)
+        ] {
             let p = model.predict(users: [5, 5], items: [0, 2])
             #expect(p == bias.predict(users: [5, 5], items: [0, 2]))
         }
-        for model in [try Toy.item([:], task: .ranking, data: data) as any Recommender, try Toy.user([:], task: .ranking, data: data)] {
+        for model in [
+            try Toy.item([:], task: .ranking, data: data) as any Recommender,
+            try Toy.user([:], task: .ranking, data: data)
+        ] {
             var s = [Float](repeating: .nan, count: 6)
             s.withUnsafeMutableBufferPointer { model.score(users: [5], into: $0) }
             #expect(s == [3, 3, 2, 5, 2, 2].map { Float($0) / 5 })  // item counts / max
@@ -195,13 +240,19 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
     @Test func identicalAtOneAndTwoThreads() throws {
         var rng = RandomSource(seed: 7, stream: "knn-threads")
         var rows = [[Float]](repeating: [Float](repeating: 0, count: 120), count: 200)
-        for u in 0..<200 { for i in 0..<120 where rng.nextDouble() < 0.08 { rows[u][i] = Float(1 + Int(rng.nextDouble() * 5)) } }
+        for u in 0..<200 {
+            for i in 0..<120 where rng.nextDouble() < 0.08 { rows[u][i] = Float(1 + Int(rng.nextDouble() * 5)) }
+        }
         let data = Toy.matrix(rows)
         for sim in ["cosine", "pearson", "adjusted_cosine", "centered_cosine", "jaccard"] {
-            let o: [String: ParameterValue] = ["similarity": .text(sim), "neighbors_kept": .int(15), "shrinkage": .real(5)]
-            let a = try Toy.item(o, task: .rating, data: data, threads: 1), b = try Toy.item(o, task: .rating, data: data, threads: 2)
+            let o: [String: ParameterValue] = [
+                "similarity": .text(sim), "neighbors_kept": .int(15), "shrinkage": .real(5)
+            ]
+            let a = try Toy.item(o, task: .rating, data: data, threads: 1),
+                b = try Toy.item(o, task: .rating, data: data, threads: 2)
             #expect(a.neighbors == b.neighbors && a.neighbors.count > 0)
-            let c = try Toy.user(o, task: .rating, data: data, threads: 1), d = try Toy.user(o, task: .rating, data: data, threads: 2)
+            let c = try Toy.user(o, task: .rating, data: data, threads: 1),
+                d = try Toy.user(o, task: .rating, data: data, threads: 2)
             #expect(c.neighbors == d.neighbors && c.neighbors.count > 0)
         }
     }
@@ -218,7 +269,8 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
     @Test func dampedItemMeansAndPredictionDamping() throws {
         let k1 = try Toy.item(Toy.with(Self.plain, ["k": .int(1), "mean_damping": .real(2)]), task: .rating)
         #expect(close(k1.predict(users: [1], items: [1])[0], 3.0))
-        let damped = try Toy.item(Toy.with(Self.plain, ["k": .int(1), "mean_damping": .real(2), "damping": .real(0.5)]), task: .rating)
+        let damped = try Toy.item(
+            Toy.with(Self.plain, ["k": .int(1), "mean_damping": .real(2), "damping": .real(0.5)]), task: .rating)
         #expect(close(damped.predict(users: [1], items: [1])[0], 2.6785567))
         // Plain means, k = 2 (i0 0.744, i3 0.471): the undamped 1.2998626 moves towards μ_1 = 5/3.
         let k2 = try Toy.item(Toy.with(Self.plain, ["k": .int(2), "damping": .real(0.5)]), task: .rating)
@@ -234,18 +286,24 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
     @Test func dampedUserMeansAndPredictionDamping() throws {
         let k1 = try Toy.user(Toy.with(Self.plain, ["k": .int(1), "mean_damping": .real(2)]), task: .rating)
         #expect(close(k1.predict(users: [1], items: [1])[0], 2.4333333))
-        let damped = try Toy.user(Toy.with(Self.plain, ["k": .int(1), "mean_damping": .real(2), "damping": .real(0.5)]), task: .rating)
+        let damped = try Toy.user(
+            Toy.with(Self.plain, ["k": .int(1), "mean_damping": .real(2), "damping": .real(0.5)]), task: .rating)
         #expect(close(damped.predict(users: [1], items: [1])[0], 2.5063246))
     }
 
     /// The baseline variant's b_ui is the Bias model fitted with baseline_item_reg / baseline_user_reg:
     /// with too few neighbours (min_neighbors above k) every prediction is exactly that model's.
     @Test func baselineRegularisationReachesTheBiasModel() throws {
-        let bias = BiasBaseline(config: .init(ParameterValues(specs: BiasBaseline.Config.parameters,
-                                                              overrides: ["item_reg": .real(3), "user_reg": .real(4)])))
+        let bias = BiasBaseline(
+            config: .init(
+                ParameterValues(
+                    specs: BiasBaseline.Config.parameters,
+                    overrides: ["item_reg": .real(3), "user_reg": .real(4)])))
         try bias.fit(TrainingData(task: .rating, interactions: Toy.matrix()), context: FitContext())
-        let o: [String: ParameterValue] = ["variant": .text("baseline"), "k": .int(2), "min_neighbors": .int(3),
-                                           "baseline_item_reg": .real(3), "baseline_user_reg": .real(4)]
+        let o: [String: ParameterValue] = [
+            "variant": .text("baseline"), "k": .int(2), "min_neighbors": .int(3),
+            "baseline_item_reg": .real(3), "baseline_user_reg": .real(4)
+        ]
         let users: [Int32] = [0, 1, 2, 4], items: [Int32] = [2, 1, 5, 0]
         let want = bias.predict(users: users, items: items)
         #expect(try Toy.item(o, task: .rating).predict(users: users, items: items) == want)

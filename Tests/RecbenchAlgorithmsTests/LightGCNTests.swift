@@ -11,8 +11,9 @@ private func lightGCN(_ o: [String: ParameterValue]) -> LightGCN {
     /// 4 users × 5 items; item 4 has no interactions (its rows stay zero).
     let m: InteractionMatrix = {
         let pairs: [(Int32, Int32)] = [(0, 0), (0, 1), (1, 1), (1, 2), (1, 3), (2, 0), (2, 3), (3, 2)]
-        return InteractionMatrix(userCount: 4, itemCount: 5, users: pairs.map(\.0), items: pairs.map(\.1),
-                                 values: [Float](repeating: 1, count: pairs.count))
+        return InteractionMatrix(
+            userCount: 4, itemCount: 5, users: pairs.map(\.0), items: pairs.map(\.1),
+            values: [Float](repeating: 1, count: pairs.count))
     }()
 
     /// The layer mean equals (I + Â + Â²)/3 · x with Â built densely from its definition.
@@ -21,7 +22,11 @@ private func lightGCN(_ o: [String: ParameterValue]) -> LightGCN {
         let n = 9, d = 3
         var a = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
         let du = (0..<4).map { Double(m.byUser.rowCount($0)) }, di = (0..<5).map { Double(m.byItem.rowCount($0)) }
-        for u in 0..<4 { for i in m.items(of: u) { let w = 1 / (du[u] * di[Int(i)]).squareRoot(); a[u][4 + Int(i)] = w; a[4 + Int(i)][u] = w } }
+        for u in 0..<4 {
+            for i in m.items(of: u) {
+                let w = 1 / (du[u] * di[Int(i)]).squareRoot(); a[u][4 + Int(i)] = w; a[4 + Int(i)][u] = w
+            }
+        }
         var rng = RandomSource(seed: 2)
         let x = (0..<(n * d)).map { _ in Float(rng.nextGaussian()) }
         func times(_ v: [Double]) -> [Double] {
@@ -29,10 +34,13 @@ private func lightGCN(_ o: [String: ParameterValue]) -> LightGCN {
         }
         let x0 = x.map(Double.init), x1 = times(x0), x2 = times(x1)
         let expected = (0..<(n * d)).map { (x0[$0] + x1[$0] + x2[$0]) / 3 }
-        let out = UnsafeMutablePointer<Float>.allocate(capacity: n * d), s1 = UnsafeMutablePointer<Float>.allocate(capacity: n * d),
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: n * d),
+            s1 = UnsafeMutablePointer<Float>.allocate(capacity: n * d),
             s2 = UnsafeMutablePointer<Float>.allocate(capacity: n * d)
         defer { out.deallocate(); s1.deallocate(); s2.deallocate() }
-        x.withUnsafeBufferPointer { g.layerMean($0.baseAddress!, layers: 2, into: out, scratch: (s1, s2), d: d, threads: 2) }
+        x.withUnsafeBufferPointer {
+            g.layerMean($0.baseAddress!, layers: 2, into: out, scratch: (s1, s2), d: d, threads: 2)
+        }
         for k in 0..<(n * d) { #expect(abs(Double(out[k]) - expected[k]) < 1e-5, "entry \(k)") }
         // The isolated item keeps only layer 0.
         #expect((0..<d).allSatisfy { abs(out[8 * d + $0] - x[8 * d + $0] / 3) < 1e-6 })
@@ -64,7 +72,9 @@ private func lightGCN(_ o: [String: ParameterValue]) -> LightGCN {
             s.e0[k] = x - h; let down = objective()
             s.e0[k] = x
             let numeric = (up - down) / (2 * Double(h))
-            #expect(abs(numeric - Double(analytic[k])) < 2e-3 + 2e-2 * abs(numeric), "∂/∂e0[\(k)]: \(analytic[k]) vs \(numeric)")
+            #expect(
+                abs(numeric - Double(analytic[k])) < 2e-3 + 2e-2 * abs(numeric),
+                "∂/∂e0[\(k)]: \(analytic[k]) vs \(numeric)")
             if abs(numeric) > 1e-3 { checked += 1 }
         }
         #expect(checked > count / 2)
@@ -73,7 +83,8 @@ private func lightGCN(_ o: [String: ParameterValue]) -> LightGCN {
     @Test func beatsPopularityOnPlantedClusters() throws {
         let p = PlantedClusters()
         let pop = p.popularityNDCG
-        let model = try p.fitted(LightGCN.self, ["epochs": .int(40), "batch_size": .int(256), "learning_rate": .real(0.01)])
+        let model = try p.fitted(
+            LightGCN.self, ["epochs": .int(40), "batch_size": .int(256), "learning_rate": .real(0.01)])
         let ndcg = p.ndcg(model)
         #expect(ndcg > 2 * pop, "LightGCN \(ndcg) vs MostPopular \(pop)")
         #expect(model.factors.users.rows == 400 && model.factors.items.columns == 64)
@@ -81,7 +92,9 @@ private func lightGCN(_ o: [String: ParameterValue]) -> LightGCN {
 
     @Test func seedGivesTheSameModelAndLossFalls() throws {
         let p = PlantedClusters(users: 120, items: 90)
-        let o: [String: ParameterValue] = ["epochs": .int(5), "batch_size": .int(128), "learning_rate": .real(0.01), "factors": .int(8)]
+        let o: [String: ParameterValue] = [
+            "epochs": .int(5), "batch_size": .int(128), "learning_rate": .real(0.01), "factors": .int(8)
+        ]
         let a = lightGCN(o), b = lightGCN(o)
         let ca = FitContext(threads: 2, seed: 4), cb = FitContext(threads: 2, seed: 4)
         try a.fit(TrainingData(task: .ranking, interactions: p.train), context: ca)
@@ -95,12 +108,17 @@ private func lightGCN(_ o: [String: ParameterValue]) -> LightGCN {
 @Test func vectorAndPortableKernelsAgree() {
     var rng = RandomSource(seed: 3)
     var u = [Int32](), i = [Int32]()
-    for user in 0..<50 { for item in 0..<40 where rng.nextDouble() < 0.2 { u.append(Int32(user)); i.append(Int32(item)) } }
-    let g = NormalizedGraph(InteractionMatrix(userCount: 50, itemCount: 40, users: u, items: i,
-                                              values: [Float](repeating: 1, count: u.count)), threads: 2)
-    for d in [64, 43, 8, 1] { // 32-wide blocks, 8-wide blocks and the scalar tail
+    for user in 0..<50 {
+        for item in 0..<40 where rng.nextDouble() < 0.2 { u.append(Int32(user)); i.append(Int32(item)) }
+    }
+    let g = NormalizedGraph(
+        InteractionMatrix(
+            userCount: 50, itemCount: 40, users: u, items: i,
+            values: [Float](repeating: 1, count: u.count)), threads: 2)
+    for d in [64, 43, 8, 1] {  // 32-wide blocks, 8-wide blocks and the scalar tail
         let x = (0..<(g.nodes * d)).map { _ in Float(rng.nextGaussian()) }
-        let a = UnsafeMutablePointer<Float>.allocate(capacity: g.nodes * d), b = UnsafeMutablePointer<Float>.allocate(capacity: g.nodes * d)
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: g.nodes * d),
+            b = UnsafeMutablePointer<Float>.allocate(capacity: g.nodes * d)
         defer { a.deallocate(); b.deallocate() }
         x.withUnsafeBufferPointer {
             g.multiply($0.baseAddress!, into: a, d: d, threads: 2)

@@ -27,14 +27,19 @@ private func denseSolve(_ a: [[Double]], _ b: [Double]) -> [Double] {
 
 /// Users × items with a planted rank-`rank` structure: each user's positives are the `perUser`
 /// items of highest planted score; values are 1...5 ratings derived from that score.
-private func planted(users: Int, items: Int, rank: Int, perUser: Int, seed: UInt64) -> (u: [Int32], i: [Int32], r: [Float]) {
+private func planted(users: Int, items: Int, rank: Int, perUser: Int, seed: UInt64) -> (
+    u: [Int32], i: [Int32], r: [Float]
+) {
     var rng = RandomSource(seed: seed)
-    let a = (0..<(users * rank)).map { _ in rng.nextGaussian() }, b = (0..<(items * rank)).map { _ in rng.nextGaussian() }
+    let a = (0..<(users * rank)).map { _ in rng.nextGaussian() },
+        b = (0..<(items * rank)).map { _ in rng.nextGaussian() }
     var us = [Int32](), its = [Int32](), rs = [Float]()
     for u in 0..<users {
         let s = (0..<items).map { i in (0..<rank).reduce(0.0) { $0 + a[u * rank + $1] * b[i * rank + $1] } }
         let top = (0..<items).sorted { s[$0] > s[$1] }.prefix(perUser)
-        for i in top { us.append(Int32(u)); its.append(Int32(i)); rs.append(Float(min(5, max(1, (3 + s[i]).rounded())))) }
+        for i in top {
+            us.append(Int32(u)); its.append(Int32(i)); rs.append(Float(min(5, max(1, (3 + s[i]).rounded()))))
+        }
     }
     return (us, its, rs)
 }
@@ -45,13 +50,20 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
 
 @Suite struct ImplicitALSTests {
     let data = planted(users: 30, items: 20, rank: 3, perUser: 6, seed: 7)
-    var matrix: InteractionMatrix { InteractionMatrix(userCount: 30, itemCount: 20, users: data.u, items: data.i, values: data.r) }
+    var matrix: InteractionMatrix {
+        InteractionMatrix(userCount: 30, itemCount: 20, users: data.u, items: data.i, values: data.r)
+    }
 
     /// One user's exact solve equals (YᵀY + λI + Σ (c−1) y yᵀ)⁻¹ Σ c y solved densely.
     @Test func userSolveMatchesDenseSolve() throws {
         let d = 3, lambda = 0.5, alpha = 2.0
-        let model = ImplicitALS(config: values(ImplicitALS.Config.self, ["factors": .int(d), "solver": .text("cholesky"),
-                                                                          "regularization": .real(lambda), "alpha": .real(alpha)]))
+        let model = ImplicitALS(
+            config: values(
+                ImplicitALS.Config.self,
+                [
+                    "factors": .int(d), "solver": .text("cholesky"),
+                    "regularization": .real(lambda), "alpha": .real(alpha)
+                ]))
         let m = matrix
         var rng = RandomSource(seed: 1)
         var y = DenseMatrix(rows: 20, columns: d); y.randomize(std: 1, rng: &rng)
@@ -59,7 +71,8 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
         let conf = m.byUser.values.map(model.confidence)
         try model.sweep(&x, fixed: y, csr: m.byUser, conf: conf, threads: 1)
         for u in [0, 17] {
-            var a = [[Double]](repeating: [Double](repeating: 0, count: d), count: d), b = [Double](repeating: 0, count: d)
+            var a = [[Double]](repeating: [Double](repeating: 0, count: d), count: d),
+                b = [Double](repeating: 0, count: d)
             for i in 0..<20 { for p in 0..<d { for q in 0..<d { a[p][q] += Double(y[i, p]) * Double(y[i, q]) } } }
             for p in 0..<d { a[p][p] += lambda }
             for i in m.items(of: u).map(Int.init) {
@@ -76,7 +89,9 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
 
     /// Exact ALS minimises the objective block by block, so the loss never rises.
     @Test func exactALSLossDecreasesMonotonically() throws {
-        let model = ImplicitALS(config: values(ImplicitALS.Config.self, ["factors": .int(4), "solver": .text("cholesky"), "iterations": .int(12)]))
+        let model = ImplicitALS(
+            config: values(
+                ImplicitALS.Config.self, ["factors": .int(4), "solver": .text("cholesky"), "iterations": .int(12)]))
         let ctx = FitContext(seed: 3)
         try model.fit(TrainingData(task: .ranking, interactions: matrix), context: ctx)
         let loss = ctx.curve.map { $0.values["loss"]! }
@@ -88,13 +103,16 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
     /// CG with as many steps as dimensions solves the d × d system exactly (up to rounding).
     @Test func cgWithEnoughStepsMatchesCholesky() throws {
         let d = 5
-        let exact = ImplicitALS(config: values(ImplicitALS.Config.self, ["factors": .int(d), "solver": .text("cholesky")]))
-        let cg = ImplicitALS(config: values(ImplicitALS.Config.self, ["factors": .int(d), "solver": .text("cg"), "cg_steps": .int(3 * d)]))
+        let exact = ImplicitALS(
+            config: values(ImplicitALS.Config.self, ["factors": .int(d), "solver": .text("cholesky")]))
+        let cg = ImplicitALS(
+            config: values(
+                ImplicitALS.Config.self, ["factors": .int(d), "solver": .text("cg"), "cg_steps": .int(3 * d)]))
         let m = matrix
         var rng = RandomSource(seed: 2)
         var y = DenseMatrix(rows: 20, columns: d); y.randomize(std: 1, rng: &rng)
         var x1 = DenseMatrix(rows: 30, columns: d), x2 = DenseMatrix(rows: 30, columns: d)
-        x2.randomize(std: 1, rng: &rng) // CG warm start from elsewhere
+        x2.randomize(std: 1, rng: &rng)  // CG warm start from elsewhere
         let conf = m.byUser.values.map(exact.confidence)
         try exact.sweep(&x1, fixed: y, csr: m.byUser, conf: conf, threads: 1)
         try cg.sweep(&x2, fixed: y, csr: m.byUser, conf: conf, threads: 1)
@@ -119,15 +137,22 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
 
 @Suite struct ExplicitALSTests {
     let data = planted(users: 30, items: 20, rank: 3, perUser: 8, seed: 11)
-    var matrix: InteractionMatrix { InteractionMatrix(userCount: 30, itemCount: 20, users: data.u, items: data.i, values: data.r) }
+    var matrix: InteractionMatrix {
+        InteractionMatrix(userCount: 30, itemCount: 20, users: data.u, items: data.i, values: data.r)
+    }
 
     /// One user's (factors, bias) solve equals the dense solve of the augmented ridge system,
     /// with the factor ridge λ·n (weighted-λ) or λ·√n (regularization_exponent 0.5).
     @Test(arguments: [1.0, 0.5]) func userSolveMatchesDenseSolve(nu: Double) throws {
         let d = 3, lambda = 0.3, lambdaB = 2.0
-        let model = ExplicitALS(config: values(ExplicitALS.Config.self, ["factors": .int(d), "iterations": .int(1),
-                                                                          "regularization": .real(lambda), "bias_regularization": .real(lambdaB),
-                                                                          "regularization_exponent": .real(nu)]))
+        let model = ExplicitALS(
+            config: values(
+                ExplicitALS.Config.self,
+                [
+                    "factors": .int(d), "iterations": .int(1),
+                    "regularization": .real(lambda), "bias_regularization": .real(lambdaB),
+                    "regularization_exponent": .real(nu)
+                ]))
         let m = matrix
         try model.fit(TrainingData(task: .rating, interactions: m), context: FitContext(seed: 1))
         // Re-solve users against the fitted items, then check against a dense solve.
@@ -136,7 +161,8 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
         try model.sweep(&x, &bu, fixed: y, fixedBias: bi, csr: m.byUser, threads: 1)
         for u in [0, 29] {
             let k = d + 1
-            var a = [[Double]](repeating: [Double](repeating: 0, count: k), count: k), b = [Double](repeating: 0, count: k)
+            var a = [[Double]](repeating: [Double](repeating: 0, count: k), count: k),
+                b = [Double](repeating: 0, count: k)
             let items = m.items(of: u).map(Int.init), ratings = Array(m.byUser.rowValues(u))
             for (j, i) in items.enumerated() {
                 let z = (0..<d).map { Double(y[i, $0]) } + [1]
@@ -153,8 +179,13 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
 
     /// The reported objective (which must use the same λ·n^ν as the solves) never rises.
     @Test(arguments: [1.0, 0.5]) func lossDecreasesMonotonically(nu: Double) throws {
-        let model = ExplicitALS(config: values(ExplicitALS.Config.self, ["factors": .int(4), "iterations": .int(10),
-                                                                          "regularization": .real(0.12), "regularization_exponent": .real(nu)]))
+        let model = ExplicitALS(
+            config: values(
+                ExplicitALS.Config.self,
+                [
+                    "factors": .int(4), "iterations": .int(10),
+                    "regularization": .real(0.12), "regularization_exponent": .real(nu)
+                ]))
         let ctx = FitContext(seed: 3)
         try model.fit(TrainingData(task: .rating, interactions: matrix), context: ctx)
         let loss = ctx.curve.map { $0.values["loss"]! }
@@ -173,9 +204,12 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
         let all = planted(users: users, items: items, rank: 3, perUser: 25, seed: 21)
         var rng = RandomSource(seed: 4)
         var train: [(Int32, Int32)] = [], test: [(Int32, Int32)] = []
-        for k in all.u.indices { (rng.nextDouble() < 0.8 ? { train.append((all.u[k], all.i[k])) } : { test.append((all.u[k], all.i[k])) })() }
-        let m = InteractionMatrix(userCount: users, itemCount: items, users: train.map(\.0), items: train.map(\.1),
-                                  values: [Float](repeating: 1, count: train.count))
+        for k in all.u.indices {
+            (rng.nextDouble() < 0.8 ? { train.append((all.u[k], all.i[k])) } : { test.append((all.u[k], all.i[k])) })()
+        }
+        let m = InteractionMatrix(
+            userCount: users, itemCount: items, users: train.map(\.0), items: train.map(\.1),
+            values: [Float](repeating: 1, count: train.count))
         let positives = Set(all.u.indices.map { Int(all.u[$0]) * items + Int(all.i[$0]) })
         func auc(_ model: BPR) -> Double {
             var scores = [Float](repeating: 0, count: users * items)
@@ -189,7 +223,8 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
             }
             return good / total
         }
-        let untrained = BPR(config: values(BPR.Config.self, ["factors": .int(16), "epochs": .int(1), "learning_rate": .real(1e-6)]))
+        let untrained = BPR(
+            config: values(BPR.Config.self, ["factors": .int(16), "epochs": .int(1), "learning_rate": .real(1e-6)]))
         try untrained.fit(TrainingData(task: .ranking, interactions: m), context: FitContext(seed: 1))
         #expect(auc(untrained) < 0.7)
         let model = BPR(config: values(BPR.Config.self, ["factors": .int(16), "epochs": .int(40)]))
@@ -207,15 +242,18 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
     @Test func negativeBitsetMatchesSearch() throws {
         let users = 30, items = 20
         let d = planted(users: users, items: items, rank: 2, perUser: 8, seed: 9)
-        let m = InteractionMatrix(userCount: users, itemCount: items, users: d.u, items: d.i,
-                                  values: [Float](repeating: 1, count: d.u.count))
+        let m = InteractionMatrix(
+            userCount: users, itemCount: items, users: d.u, items: d.i,
+            values: [Float](repeating: 1, count: d.u.count))
         let seen = SeenItems(m.byUser, items: items, bitset: true)
         let pairs = Set(zip(d.u, d.i).map { Int($0) * items + Int($1) })
-        for bit in 0..<(users * items) { #expect((seen.bits![bit >> 6] >> UInt64(bit & 63)) & 1 == (pairs.contains(bit) ? 1 : 0)) }
-        #expect(SeenItems.bitsetFits(rows: users, items: items, nnz: m.nnz))   // density 8/20 ≥ 1/64
-        #expect(SeenItems.bitsetFits(rows: 64, items: 100, nnz: 100))          // exactly 1/64
-        #expect(!SeenItems.bitsetFits(rows: 1000, items: 1000, nnz: 15_000))   // density 1.5 % < 1/64
-        #expect(!SeenItems.bitsetFits(rows: Int.max / 2, items: 4, nnz: 1))    // the product overflows
+        for bit in 0..<(users * items) {
+            #expect((seen.bits![bit >> 6] >> UInt64(bit & 63)) & 1 == (pairs.contains(bit) ? 1 : 0))
+        }
+        #expect(SeenItems.bitsetFits(rows: users, items: items, nnz: m.nnz))  // density 8/20 ≥ 1/64
+        #expect(SeenItems.bitsetFits(rows: 64, items: 100, nnz: 100))  // exactly 1/64
+        #expect(!SeenItems.bitsetFits(rows: 1000, items: 1000, nnz: 15_000))  // density 1.5 % < 1/64
+        #expect(!SeenItems.bitsetFits(rows: Int.max / 2, items: 4, nnz: 1))  // the product overflows
         func fitted(_ bitset: Bool) throws -> [Float] {
             let model = BPR(config: values(BPR.Config.self, ["factors": .int(8), "epochs": .int(5)]))
             model.negativeBitset = bitset
@@ -229,8 +267,9 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
     /// since no memory is shared a seed reproduces the model bit for bit; quality as at 1 thread.
     @Test func twoThreadsPartitionMergeAndReproduce() throws {
         let d = planted(users: 50, items: 40, rank: 2, perUser: 6, seed: 13)
-        let m = InteractionMatrix(userCount: 50, itemCount: 40, users: d.u, items: d.i,
-                                  values: [Float](repeating: 1, count: d.u.count))
+        let m = InteractionMatrix(
+            userCount: 50, itemCount: 40, users: d.u, items: d.i,
+            values: [Float](repeating: 1, count: d.u.count))
         var g = RandomSource(seed: 3)
         let blocks = UserBlocks(m, parts: 3, random: &g)
         var seenPairs: [Int: Int] = [:], partOf: [Int32: Int] = [:]
@@ -239,7 +278,7 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
             for k in 0..<blocks.count(p) {
                 let u = blocks.pairs(p)[2 * k], i = blocks.pairs(p)[2 * k + 1]
                 seenPairs[Int(u) * 40 + Int(i), default: 0] += 1
-                #expect(partOf[u, default: p] == p)   // a user's pairs stay in one part
+                #expect(partOf[u, default: p] == p)  // a user's pairs stay in one part
                 partOf[u] = p
             }
         }
@@ -255,7 +294,8 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
         b.data[0] = 3; b.data[st + 1] = 7
         PaddedRows.merge(shared, [a, b], threads: 2)
         for rows in [shared, a, b] {
-            #expect([rows.data[0], rows.data[1], rows.bias[0], rows.data[st], rows.data[st + 1], rows.bias[1]]
+            #expect(
+                [rows.data[0], rows.data[1], rows.bias[0], rows.data[st], rows.data[st + 1], rows.bias[1]]
                     == [4, 2, 10, 3, 7, 19.5])
         }
         var y = [Float](repeating: 0, count: 4), bias = [Float](repeating: 0, count: 2)
@@ -277,13 +317,13 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
             var x = [xu], i = [yi], j = [yj], bi: Float = 0, bj: Float = 0
             return BPR.step(x: &x, yi: &i, yj: &j, bi: &bi, bj: &bj, d: 1, lr: 0.01, reg: 0)
         }
-        #expect(abs(sigma(2, 1, 0) - 1 / (1 + expf(-2))) < 1e-6)    // m = 2
-        #expect(abs(sigma(1, 0, 3) - 1 / (1 + expf(3))) < 1e-6)     // m = −3
-        #expect(sigma(100, 1, 0) == 1 && sigma(-200, 1, 0) == 0)    // e^m overflows / underflows
+        #expect(abs(sigma(2, 1, 0) - 1 / (1 + expf(-2))) < 1e-6)  // m = 2
+        #expect(abs(sigma(1, 0, 3) - 1 / (1 + expf(3))) < 1e-6)  // m = −3
+        #expect(sigma(100, 1, 0) == 1 && sigma(-200, 1, 0) == 0)  // e^m overflows / underflows
         #expect(sigma(.nan, 1, 0).isNaN)
         var loss = LogProduct()
         loss.add(sigma: 0.5); loss.add(sigma: 0.25); loss.add(sigma: 0)
-        #expect(abs(loss.value - (log(2) + log(4) + 30 * log(10))) < 1e-6)   // 1e-30 as a Float
+        #expect(abs(loss.value - (log(2) + log(4) + 30 * log(10))) < 1e-6)  // 1e-30 as a Float
         loss.add(sigma: .nan)
         #expect(loss.value.isNaN)
     }
@@ -303,9 +343,11 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
         let rows: [[Int32]] = [[0, 1, 2], [1, 2], [0, 3, 4], [2, 4, 5], [0, 5], [1, 3, 5], [0, 1, 2, 3], [4]]
         var us = [Int32](), its = [Int32]()
         for (u, r) in rows.enumerated() { for i in r { us.append(Int32(u)); its.append(i) } }
-        let m = InteractionMatrix(userCount: rows.count, itemCount: 6, users: us, items: its, values: [Float](repeating: 1, count: us.count))
+        let m = InteractionMatrix(
+            userCount: rows.count, itemCount: 6, users: us, items: its, values: [Float](repeating: 1, count: us.count))
         let lambda = 2.0
-        let model = EASE(config: values(EASE.Config.self, ["regularization": .real(lambda), "precision": .text(precision)]))
+        let model = EASE(
+            config: values(EASE.Config.self, ["regularization": .real(lambda), "precision": .text(precision)]))
         try model.fit(TrainingData(task: .ranking, interactions: m), context: FitContext(threads: 2))
         #expect(model.precisionUsed.rawValue == precision)
         // Reference: P = (XᵀX + λI)⁻¹ column by column through dense solves.
@@ -349,10 +391,16 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
     @Test func memoryEstimateRefusesWhatCannotFit() throws {
         #expect(EASE.estimatedBytes(items: 40_981, precision: .single) == 40_981 * 40_981 * 4)
         let gib = 1 << 30
-        #expect(throws: Never.self) { try ItemGram.checkFits(model: "EASE", items: 40_981, bytes: 7 * gib, physical: 24 * gib) }
-        let message = thrownMessage { try ItemGram.checkFits(model: "EASE in double precision", items: 40_981,
-                                                             bytes: 20 * gib, physical: 16 * gib) }
-        #expect(message == "EASE in double precision needs about 20.0 GiB for 40981 items (dense item × item matrices), "
+        #expect(throws: Never.self) {
+            try ItemGram.checkFits(model: "EASE", items: 40_981, bytes: 7 * gib, physical: 24 * gib)
+        }
+        let message = thrownMessage {
+            try ItemGram.checkFits(
+                model: "EASE in double precision", items: 40_981,
+                bytes: 20 * gib, physical: 16 * gib)
+        }
+        #expect(
+            message == "EASE in double precision needs about 20.0 GiB for 40981 items (dense item × item matrices), "
                 + "but this machine has 16.0 GiB")
     }
 }
@@ -362,14 +410,20 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
     @Test func randomizedMatchesLAPACKOnLowRank() throws {
         let users = 40, items = 25
         var rng = RandomSource(seed: 8)
-        let a = (0..<(users * 3)).map { _ in Float(rng.nextGaussian()) }, b = (0..<(items * 3)).map { _ in Float(rng.nextGaussian()) }
+        let a = (0..<(users * 3)).map { _ in Float(rng.nextGaussian()) },
+            b = (0..<(items * 3)).map { _ in Float(rng.nextGaussian()) }
         var us = [Int32](), its = [Int32](), vs = [Float]()
-        for u in 0..<users { for i in 0..<items {
-            us.append(Int32(u)); its.append(Int32(i)); vs.append((0..<3).reduce(Float(0)) { $0 + a[u * 3 + $1] * b[i * 3 + $1] })
-        } }
+        for u in 0..<users {
+            for i in 0..<items {
+                us.append(Int32(u)); its.append(Int32(i));
+                vs.append((0..<3).reduce(Float(0)) { $0 + a[u * 3 + $1] * b[i * 3 + $1] })
+            }
+        }
         let m = InteractionMatrix(userCount: users, itemCount: items, users: us, items: its, values: vs)
         func reconstruction(_ solver: String) throws -> [Float] {
-            let model = PureSVD(config: values(PureSVD.Config.self, ["factors": .int(3), "solver": .text(solver), "binary": .bool(false)]))
+            let model = PureSVD(
+                config: values(
+                    PureSVD.Config.self, ["factors": .int(3), "solver": .text(solver), "binary": .bool(false)]))
             try model.fit(TrainingData(task: .ranking, interactions: m), context: FitContext(seed: 3))
             var s = [Float](repeating: 0, count: users * items)
             s.withUnsafeMutableBufferPointer { model.score(users: (0..<users).map(Int32.init), into: $0) }
@@ -387,7 +441,9 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
         return InteractionMatrix(userCount: 40, itemCount: 30, users: d.u, items: d.i, values: d.r)
     }()
 
-    private func factors<R: FactorModel>(_ make: () -> R, seed: UInt64, task: RecommendationTask = .ranking, threads: Int = 1) throws -> [Float] {
+    private func factors<R: FactorModel>(
+        _ make: () -> R, seed: UInt64, task: RecommendationTask = .ranking, threads: Int = 1
+    ) throws -> [Float] {
         let model = make()
         try model.fit(TrainingData(task: task, interactions: m), context: FitContext(threads: threads, seed: seed))
         let f = model.factors

@@ -7,7 +7,9 @@ import RecbenchAlgorithms
 /// M best by (weight descending, index ascending).
 @Suite struct NeighborhoodBuildTests {
     /// Rows × columns with about `density` of the entries set; values from `value` (1 = binary).
-    static func random(rows: Int, columns: Int, density: Double, seed: UInt64, value: (inout RandomSource) -> Float) -> [[Float]] {
+    static func random(rows: Int, columns: Int, density: Double, seed: UInt64, value: (inout RandomSource) -> Float)
+        -> [[Float]]
+    {
         var rng = RandomSource(seed: seed, stream: "neighborhood-build")
         var m = [[Float]](repeating: [Float](repeating: 0, count: columns), count: rows)
         for r in 0..<rows { for c in 0..<columns where rng.nextDouble() < density { m[r][c] = value(&rng) } }
@@ -16,12 +18,16 @@ import RecbenchAlgorithms
 
     static func sparse(_ dense: [[Float]]) -> SparseMatrix {
         var ri = [Int32](), ci = [Int32](), v = [Float]()
-        for (r, row) in dense.enumerated() { for (c, x) in row.enumerated() where x != 0 { ri.append(Int32(r)); ci.append(Int32(c)); v.append(x) } }
+        for (r, row) in dense.enumerated() {
+            for (c, x) in row.enumerated() where x != 0 { ri.append(Int32(r)); ci.append(Int32(c)); v.append(x) }
+        }
         return SparseMatrix(rows: dense.count, columns: dense[0].count, rowIndices: ri, columnIndices: ci, values: v)
     }
 
     /// Reference lists: similarity(a, b) for every b ≠ a sharing a column, kept when above `floor`.
-    static func reference(_ dense: [[Float]], kept: Int, floor: Double, similarity: ([Float], [Float]) -> Double) -> [[(Int32, Float)]] {
+    static func reference(_ dense: [[Float]], kept: Int, floor: Double, similarity: ([Float], [Float]) -> Double) -> [[(
+        Int32, Float
+    )]] {
         dense.indices.map { a in
             var cands: [(Int32, Float)] = []
             for b in dense.indices where b != a {
@@ -53,14 +59,17 @@ import RecbenchAlgorithms
             return dot / (nx * ny).squareRoot()
         }
         let jaccard = { (x: [Float], y: [Float]) -> Double in
-            let both = zip(x, y).filter { $0 != 0 && $1 != 0 }.count, either = zip(x, y).filter { $0 != 0 || $1 != 0 }.count
+            let both = zip(x, y).filter { $0 != 0 && $1 != 0 }.count,
+                either = zip(x, y).filter { $0 != 0 || $1 != 0 }.count
             return Double(both) / Double(either)
         }
         for threads in [1, 2] {
             for kept in [1, 5, 100] {
-                let c = Neighborhoods.build(m, options: NeighborhoodOptions(similarity: .cosine, kept: kept), threads: threads)
+                let c = Neighborhoods.build(
+                    m, options: NeighborhoodOptions(similarity: .cosine, kept: kept), threads: threads)
                 Self.expectSame(c, Self.reference(dense, kept: kept, floor: 0, similarity: cosine))
-                let j = Neighborhoods.build(m, options: NeighborhoodOptions(similarity: .jaccard, kept: kept), threads: threads)
+                let j = Neighborhoods.build(
+                    m, options: NeighborhoodOptions(similarity: .jaccard, kept: kept), threads: threads)
                 Self.expectSame(j, Self.reference(dense, kept: kept, floor: 0, similarity: jaccard))
             }
         }
@@ -82,7 +91,9 @@ import RecbenchAlgorithms
         }
         for threads in [1, 2] {
             for kept in [8, 100] {
-                let got = Neighborhoods.build(m, options: NeighborhoodOptions(similarity: .cosine, minSimilarity: -1, kept: kept), threads: threads)
+                let got = Neighborhoods.build(
+                    m, options: NeighborhoodOptions(similarity: .cosine, minSimilarity: -1, kept: kept),
+                    threads: threads)
                 Self.expectSame(got, Self.reference(dense, kept: kept, floor: -1, similarity: cosine))
                 if kept == 100 { #expect(got.weights.contains { $0 < 0 }) }
             }

@@ -11,8 +11,10 @@ struct PlantedClusters {
     let train: InteractionMatrix
     let test: InteractionMatrix
 
-    init(users: Int = 400, items: Int = 240, clusters: Int = 6, perUser: Int = 14, inside: Double = 0.8,
-         head: Int = 20, seed: UInt64 = 7) {
+    init(
+        users: Int = 400, items: Int = 240, clusters: Int = 6, perUser: Int = 14, inside: Double = 0.8,
+        head: Int = 20, seed: UInt64 = 7
+    ) {
         var rng = RandomSource(seed: seed)
         let groupItems = (items - head) / clusters
         var tu = [Int32](), ti = [Int32](), su = [Int32](), si = [Int32]()
@@ -33,25 +35,34 @@ struct PlantedClusters {
             }
             let held = order[rng.nextInt(below: order.count)]
             for i in chosen.sorted() {
-                if i == held { su.append(Int32(u)); si.append(Int32(i)) } else { tu.append(Int32(u)); ti.append(Int32(i)) }
+                if i == held {
+                    su.append(Int32(u)); si.append(Int32(i))
+                } else {
+                    tu.append(Int32(u)); ti.append(Int32(i))
+                }
             }
         }
-        train = InteractionMatrix(userCount: users, itemCount: items, users: tu, items: ti,
-                                  values: [Float](repeating: 1, count: tu.count))
-        test = InteractionMatrix(userCount: users, itemCount: items, users: su, items: si,
-                                 values: [Float](repeating: 1, count: su.count))
+        train = InteractionMatrix(
+            userCount: users, itemCount: items, users: tu, items: ti,
+            values: [Float](repeating: 1, count: tu.count))
+        test = InteractionMatrix(
+            userCount: users, itemCount: items, users: su, items: si,
+            values: [Float](repeating: 1, count: su.count))
     }
 
     /// NDCG@10 of a fitted model over the users with a test item (training items excluded).
     func ndcg(_ model: any Recommender, threads: Int = 2) -> Double {
         let users = (0..<test.userCount).filter { test.byUser.rowCount($0) > 0 }.map { Int32($0) }
-        let lists = ScoringCore.topK(model: model, users: users, itemCount: train.itemCount, k: 10,
-                                     exclude: [train.byUser], threads: threads)
+        let lists = ScoringCore.topK(
+            model: model, users: users, itemCount: train.itemCount, k: 10,
+            exclude: [train.byUser], threads: threads)
         return Evaluator.ranking(lists: lists, test: test, train: train, metrics: [MetricSpec(name: "ndcg", k: 10)])
             .metrics[0].value
     }
 
-    func fitted<R: Recommender>(_ type: R.Type, _ overrides: [String: ParameterValue] = [:], threads: Int = 2) throws -> R {
+    func fitted<R: Recommender>(_ type: R.Type, _ overrides: [String: ParameterValue] = [:], threads: Int = 2) throws
+        -> R
+    {
         let model = R(config: R.Config(ParameterValues(specs: R.Config.parameters, overrides: overrides)))
         try model.fit(TrainingData(task: .ranking, interactions: train), context: FitContext(threads: threads, seed: 3))
         return model

@@ -11,8 +11,10 @@ private func rp3(_ o: [String: ParameterValue]) -> RP3Beta {
 /// column j times deg(j)^−β, diagonal 0, the k largest of each row kept (ties to the lower index),
 /// optionally each row divided by its sum. `tied`: rows whose k-th and (k+1)-th weights are equal
 /// up to rounding, where which one is kept is decided by floating-point noise.
-private func reference(_ m: InteractionMatrix, alpha: Double, beta: Double, k: Int,
-                       normalize: Bool) -> (w: [[Double]], tied: Set<Int>) {
+private func reference(
+    _ m: InteractionMatrix, alpha: Double, beta: Double, k: Int,
+    normalize: Bool
+) -> (w: [[Double]], tied: Set<Int>) {
     var tied = Set<Int>()
     let users = m.userCount, items = m.itemCount
     var x = [[Double]](repeating: [Double](repeating: 0, count: items), count: users)
@@ -40,10 +42,13 @@ private func reference(_ m: InteractionMatrix, alpha: Double, beta: Double, k: I
     let data: InteractionMatrix = {
         var rng = RandomSource(seed: 11)
         var u = [Int32](), i = [Int32]()
-        for user in 0..<30 { for item in 0..<18 where rng.nextDouble() < 0.15 + 0.03 * Double(item % 5) {
-            u.append(Int32(user)); i.append(Int32(item))
-        } }
-        return InteractionMatrix(userCount: 30, itemCount: 18, users: u, items: i, values: [Float](repeating: 1, count: u.count))
+        for user in 0..<30 {
+            for item in 0..<18 where rng.nextDouble() < 0.15 + 0.03 * Double(item % 5) {
+                u.append(Int32(user)); i.append(Int32(item))
+            }
+        }
+        return InteractionMatrix(
+            userCount: 30, itemCount: 18, users: u, items: i, values: [Float](repeating: 1, count: u.count))
     }()
 
     @Test(arguments: [(1.0, 0.6, 100, false), (0.5, 0.3, 4, false), (1.3, 0.2, 6, true), (0.0, 1.0, 100, true)])
@@ -55,10 +60,12 @@ private func reference(_ m: InteractionMatrix, alpha: Double, beta: Double, k: I
         var compared = 0
         for a in 0..<data.itemCount where !tied.contains(a) {
             let expected = (0..<data.itemCount).filter { ref[a][$0] > 0 }
-            #expect(Set(model.neighbors.range(a).map { Int(model.neighbors.neighbors[$0]) }) == Set(expected), "row \(a)")
+            #expect(
+                Set(model.neighbors.range(a).map { Int(model.neighbors.neighbors[$0]) }) == Set(expected), "row \(a)")
             for b in expected {
                 let got = Double(model.neighbors.weight(a, b) ?? -1)
-                #expect(abs(got - ref[a][b]) <= 1e-5 * max(1, ref[a][b]), "W[\(a)][\(b)] = \(got), expected \(ref[a][b])")
+                #expect(
+                    abs(got - ref[a][b]) <= 1e-5 * max(1, ref[a][b]), "W[\(a)][\(b)] = \(got), expected \(ref[a][b])")
                 compared += 1
             }
         }
@@ -66,7 +73,8 @@ private func reference(_ m: InteractionMatrix, alpha: Double, beta: Double, k: I
         // Scores are the user's rows summed.
         var scores = [Float](repeating: 0, count: data.itemCount)
         // A user all of whose items have untied rows, so the reference rows are exact.
-        let user = try #require((0..<data.userCount).first { u in data.items(of: u).allSatisfy { !tied.contains(Int($0)) } })
+        let user = try #require(
+            (0..<data.userCount).first { u in data.items(of: u).allSatisfy { !tied.contains(Int($0)) } })
         scores.withUnsafeMutableBufferPointer { model.score(users: [Int32(user)], into: $0) }
         for j in 0..<data.itemCount {
             let s = data.items(of: user).reduce(0.0) { $0 + ref[Int($1)][j] }

@@ -33,9 +33,14 @@ private final class Count: @unchecked Sendable { var value = 0 }
     let context = FitContext()
     var validated: [Int] = [], current = 0, restores = 0
     try TrainingLoop(iterations: 5, patience: 0, validateEvery: 2).run(
-        context: context, model: anyModel, validation: { validated.append(current); return Double(current) },
+        context: context, model: anyModel,
+        validation: {
+            validated.append(current); return Double(current)
+        },
         snapshot: { current }, restore: { _ in restores += 1 }
-    ) { iteration in current = iteration; return [:] }
+    ) { iteration in
+        current = iteration; return [:]
+    }
     #expect(validated == [2, 4, 5])
     #expect(restores == 0)
     #expect(context.curve.compactMap { $0.values["validation"] } == [2, 4, 5])
@@ -47,13 +52,17 @@ private final class Count: @unchecked Sendable { var value = 0 }
     var restores = 0
     let plain = FitContext()
     let ran = try TrainingLoop(iterations: 3, patience: 1).run(
-        context: plain, model: anyModel, snapshot: { 0 }, restore: { _ in restores += 1 }) { _ in [:] }
+        context: plain, model: anyModel, snapshot: { 0 }, restore: { _ in restores += 1 }
+    ) { _ in [:] }
     #expect(ran == 3 && restores == 0 && plain.curve.allSatisfy { $0.values["validation"] == nil })
 
     let decreasing = [0.9, 0.5, 0.4], i = Count()
-    let withMetric = FitContext(validate: { _ in defer { i.value += 1 }; return decreasing[i.value] })
+    let withMetric = FitContext(validate: { _ in
+        defer { i.value += 1 }; return decreasing[i.value]
+    })
     let stopped = try TrainingLoop(iterations: 3, patience: 1).run(
-        context: withMetric, model: anyModel, snapshot: { 0 }, restore: { _ in restores += 1 }) { _ in [:] }
+        context: withMetric, model: anyModel, snapshot: { 0 }, restore: { _ in restores += 1 }
+    ) { _ in [:] }
     #expect(stopped == 2 && restores == 1)
 }
 
@@ -67,8 +76,10 @@ private final class Count: @unchecked Sendable { var value = 0 }
     }
     #expect(context.curve.count == 2)
     #expect(throws: RecbenchError.diverged("non-finite validation at iteration 1")) {
-        try TrainingLoop(iterations: 2).run(context: FitContext(), model: anyModel, validation: { .infinity },
-                                            snapshot: { 0 }, restore: { _ in }) { _ in [:] }
+        try TrainingLoop(iterations: 2).run(
+            context: FitContext(), model: anyModel, validation: { .infinity },
+            snapshot: { 0 }, restore: { _ in }
+        ) { _ in [:] }
     }
 }
 
@@ -77,7 +88,8 @@ private final class Count: @unchecked Sendable { var value = 0 }
     let calls = Count()
     let context = FitContext(isCancelled: { calls.value >= 2 })
     #expect(throws: RecbenchError.cancelled) {
-        try TrainingLoop(iterations: 10).run(context: context, model: anyModel, snapshot: { 0 }, restore: { _ in }) { _ in
+        try TrainingLoop(iterations: 10).run(context: context, model: anyModel, snapshot: { 0 }, restore: { _ in }) {
+            _ in
             calls.value += 1; return [:]
         }
     }

@@ -20,10 +20,14 @@ private func refusal<C: ParsableCommand>(_ command: C.Type, _ arguments: [String
     #expect(refusal(Compare.self, ["a", "b", "c"]) == "give one or two run folders")
     #expect(refusal(Compare.self, ["a", "--alpha", "1.5"]) == "--alpha must be in (0, 1)")
     #expect(refusal(PowerCommand.self, ["a", "--delta", "0"]) == "--delta must be a non-zero number")
-    #expect(refusal(Algorithms.self, ["EAES"])?.hasPrefix("unknown algorithm \"EAES\" (did you mean \"EASE\"?)") == true)
-    #expect(refusal(Bench.Fit.self, ["EASE", "--data", "x", "--param", "regularization=-1"])?
-        .hasPrefix("--param regularization=-1: regularization must be") == true)
-    #expect(refusal(Bench.Scoring.self, ["--seen", "10", "--items", "10"]) == "every size must be positive, and --seen below --items")
+    #expect(
+        refusal(Algorithms.self, ["EAES"])?.hasPrefix("unknown algorithm \"EAES\" (did you mean \"EASE\"?)") == true)
+    #expect(
+        refusal(Bench.Fit.self, ["EASE", "--data", "x", "--param", "regularization=-1"])?
+            .hasPrefix("--param regularization=-1: regularization must be") == true)
+    #expect(
+        refusal(Bench.Scoring.self, ["--seen", "10", "--items", "10"])
+            == "every size must be positive, and --seen below --items")
 }
 
 @Test func theShardIsTyped() throws {
@@ -45,8 +49,11 @@ private func refusal<C: ParsableCommand>(_ command: C.Type, _ arguments: [String
         Issue.record("an invalid file ran")
     } catch let failure as CommandFailure {
         #expect(failure.code == ExitStatus.invalidInput)
-        #expect(ExitStatus.lines(failure.error).contains { $0.hasPrefix(file + ":1: taks: unknown key (did you mean \"task\"?)") },
-                "\(ExitStatus.lines(failure.error))")
+        #expect(
+            ExitStatus.lines(failure.error).contains {
+                $0.hasPrefix(file + ":1: taks: unknown key (did you mean \"task\"?)")
+            },
+            "\(ExitStatus.lines(failure.error))")
     }
     #expect(!FileManager.default.fileExists(atPath: dir + "/out"), "nothing is written for an invalid file")
 }

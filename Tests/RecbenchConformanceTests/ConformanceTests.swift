@@ -10,7 +10,8 @@ import RecbenchConfig
 /// tests by its registry line alone.
 @Suite struct ConformanceTests {
     /// Planted latent-factor data: 150 users × 90 items, ratings 1–5, timestamps, side features.
-    static let dataset = SyntheticData.generate(SyntheticConfig(users: 150, items: 90, interactions: 4000, factors: 4, seed: 3))
+    static let dataset = SyntheticData.generate(
+        SyntheticConfig(users: 150, items: 90, interactions: 4000, factors: 4, seed: 3))
 
     /// Training = every interaction but each user's latest; validation = the latest.
     static let parts: (train: InteractionMatrix, validation: InteractionMatrix) = {
@@ -34,22 +35,26 @@ import RecbenchConfig
     }
 
     static func data(_ task: RecommendationTask, validation: Bool) -> TrainingData {
-        TrainingData(task: task, interactions: parts.train, userFeatures: dataset.userFeatures,
-                     itemFeatures: dataset.itemFeatures, validation: validation ? parts.validation : nil)
+        TrainingData(
+            task: task, interactions: parts.train, userFeatures: dataset.userFeatures,
+            itemFeatures: dataset.itemFeatures, validation: validation ? parts.validation : nil)
     }
 
     /// A real validation metric (NDCG@10 of the held-out item), as the runner passes one.
     static let validator: @Sendable (any Recommender) -> Double = { model in
         let v = parts.validation, users = (0..<v.userCount).map(Int32.init)
-        let lists = ScoringCore.topK(model: model, users: users, itemCount: v.itemCount, k: 10, exclude: [parts.train.byUser],
-                                     threads: 1)
+        let lists = ScoringCore.topK(
+            model: model, users: users, itemCount: v.itemCount, k: 10, exclude: [parts.train.byUser],
+            threads: 1)
         return Evaluator.ranking(lists: lists, test: v, train: parts.train, metrics: [MetricSpec(name: "ndcg", k: 10)])
             .metrics[0].value
     }
 
     /// Fits a fresh model and returns it with its context and the scores of five users.
-    static func fitAndScore(_ d: AlgorithmDescriptor, task: RecommendationTask, threads: Int = 1,
-                            validate: Bool = false) throws -> (any Recommender, FitContext, [Float]) {
+    static func fitAndScore(
+        _ d: AlgorithmDescriptor, task: RecommendationTask, threads: Int = 1,
+        validate: Bool = false
+    ) throws -> (any Recommender, FitContext, [Float]) {
         let model = d.make(values(d))
         let context = FitContext(threads: threads, seed: 11, validate: validate ? validator : nil)
         try model.fit(data(task, validation: task == .sequential || validate), context: context)
@@ -84,7 +89,9 @@ import RecbenchConfig
     /// A model serves the rating task exactly when it is a `RatingPredictor`.
     @Test(arguments: names) func ratingTaskMeansRatingPredictor(_ name: String) throws {
         let d = Self.descriptor(name)
-        #expect(d.tasks.contains(.rating) == (d.make(Self.values(d)) is any RatingPredictor), "\(name): tasks and capability disagree")
+        #expect(
+            d.tasks.contains(.rating) == (d.make(Self.values(d)) is any RatingPredictor),
+            "\(name): tasks and capability disagree")
     }
 
     static var ratingNames: [String] { AlgorithmRegistry.all.filter { $0.tasks.contains(.rating) }.map(\.name) }
@@ -100,7 +107,8 @@ import RecbenchConfig
 
     /// Iterative models: those declaring an epoch or iteration budget.
     static var iterativeNames: [String] {
-        AlgorithmRegistry.all.filter { $0.parameters.contains { ["epochs", "iterations"].contains($0.name) } }.map(\.name)
+        AlgorithmRegistry.all.filter { $0.parameters.contains { ["epochs", "iterations"].contains($0.name) } }.map(
+            \.name)
     }
 
     /// Iterative models record one curve point per iteration with keys from the shared vocabulary,
@@ -110,7 +118,9 @@ import RecbenchConfig
         let (_, context, _) = try Self.fitAndScore(d, task: Self.task(d), validate: true)
         #expect(context.curve.map(\.iteration) == Array(1...3), "\(name) did not record its three iterations")
         let vocabulary: Set<String> = ["loss", "validation", "train_rmse", "learning_rate", "epoch_seconds", "alpha"]
-        for point in context.curve { #expect(Set(point.values.keys).isSubset(of: vocabulary), "\(name): \(point.values.keys)") }
+        for point in context.curve {
+            #expect(Set(point.values.keys).isSubset(of: vocabulary), "\(name): \(point.values.keys)")
+        }
         let cancelled = FitContext(seed: 11, isCancelled: { true })
         #expect(throws: RecbenchError.cancelled) {
             try d.make(Self.values(d)).fit(Self.data(Self.task(d), validation: true), context: cancelled)

@@ -7,7 +7,8 @@ import RecbenchGSL
     // FIPS 180-2 examples.
     #expect(SHA256Hasher.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     #expect(SHA256Hasher.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-    #expect(SHA256Hasher.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+    #expect(
+        SHA256Hasher.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
             == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     // Fed in uneven pieces, the same digest.
     var h = SHA256Hasher()
@@ -18,7 +19,8 @@ import RecbenchGSL
 
 @Test func sparseMatrixBuildsSortedRowsAndTransposes() {
     // 3 × 4 from unsorted triplets.
-    let m = SparseMatrix(rows: 3, columns: 4, rowIndices: [2, 0, 0, 1, 2], columnIndices: [1, 3, 0, 2, 0], values: [5, 2, 1, 3, 4])
+    let m = SparseMatrix(
+        rows: 3, columns: 4, rowIndices: [2, 0, 0, 1, 2], columnIndices: [1, 3, 0, 2, 0], values: [5, 2, 1, 3, 4])
     #expect(m.offsets == [0, 2, 3, 5])
     #expect(m.indices == [0, 3, 2, 0, 1])
     #expect(m.values == [1, 2, 3, 4, 5])
@@ -34,8 +36,9 @@ import RecbenchGSL
 
 @Test func historiesFollowTimeThenSourceOrder() {
     // User 0: item 3 (t=10, source 0), item 1 (t=5, source 1), item 2 (t=10, source 3).
-    let m = InteractionMatrix(userCount: 2, itemCount: 4, users: [0, 0, 1, 0], items: [3, 1, 0, 2], values: [1, 1, 1, 1],
-                              timestamps: [10, 5, 1, 10])
+    let m = InteractionMatrix(
+        userCount: 2, itemCount: 4, users: [0, 0, 1, 0], items: [3, 1, 0, 2], values: [1, 1, 1, 1],
+        timestamps: [10, 5, 1, 10])
     #expect(m.history(of: 0) == [1, 3, 2])  // t=5 first; equal t=10 keeps source order (3 before 2)
     #expect(m.history(of: 1) == [0])
     #expect(m.items(of: 0) == [1, 2, 3])
@@ -52,21 +55,23 @@ import RecbenchGSL
 }
 
 @Test func datasetSubsetReindexesAndKeepsFeatures() {
-    let d = Dataset(name: "d", users: [0, 1, 2], items: [0, 1, 1], values: [1, 2, 3], timestamps: nil,
-                    userIDs: IDMap(ids: ["7", "8", "9"]), itemIDs: IDMap(ids: ["a", "b"]),
-                    userFeatures: FeatureTable(groups: [FeatureGroup(name: "g", categories: ["x", nil, "y"])]))
+    let d = Dataset(
+        name: "d", users: [0, 1, 2], items: [0, 1, 1], values: [1, 2, 3], timestamps: nil,
+        userIDs: IDMap(ids: ["7", "8", "9"]), itemIDs: IDMap(ids: ["a", "b"]),
+        userFeatures: FeatureTable(groups: [FeatureGroup(name: "g", categories: ["x", nil, "y"])]))
     let s = d.subset([1, 2])
     #expect(s.userIDs.externalIDs == ["8", "9"])
     #expect(s.itemIDs.externalIDs == ["b"])
     #expect(s.users == [0, 1] && s.items == [0, 0] && s.values == [2, 3])
     let g = s.userFeatures["g"]!
     #expect(g.columnNames == ["x", "y"])
-    #expect(g.matrix.rowIndices(0).isEmpty)        // user 8 had no value
+    #expect(g.matrix.rowIndices(0).isEmpty)  // user 8 had no value
     #expect(Array(g.matrix.rowIndices(1)) == [1])  // user 9 is "y"
 }
 
 @Test func randomSourceIsDeterministicAndUniform() {
-    var a = RandomSource(seed: 1, stream: "x"), b = RandomSource(seed: 1, stream: "x"), c = RandomSource(seed: 1, stream: "y")
+    var a = RandomSource(seed: 1, stream: "x"), b = RandomSource(seed: 1, stream: "x"),
+        c = RandomSource(seed: 1, stream: "y")
     let xa = (0..<5).map { _ in a.next() }, xb = (0..<5).map { _ in b.next() }, xc = (0..<5).map { _ in c.next() }
     #expect(xa == xb && xa != xc)
     var r = RandomSource(seed: 3)
@@ -82,7 +87,8 @@ import RecbenchGSL
 
 @Test func blasAndLapackWrappersSolveSmallSystems() throws {
     // sgemm: [1 2; 3 4] · [5 6; 7 8]ᵀ = [17 23; 39 53]
-    let a = DenseMatrix(rows: 2, columns: 2, values: [1, 2, 3, 4]), b = DenseMatrix(rows: 2, columns: 2, values: [5, 6, 7, 8])
+    let a = DenseMatrix(rows: 2, columns: 2, values: [1, 2, 3, 4]),
+        b = DenseMatrix(rows: 2, columns: 2, values: [5, 6, 7, 8])
     #expect(a.timesTransposed(b).values == [17, 23, 39, 53])
     // Cholesky solve of [4 2; 2 3] x = [2; 1] → x = [0.5, 0]
     var m: [Float] = [4, 2, 2, 3], rhs: [Float] = [2, 1]
@@ -101,10 +107,12 @@ import RecbenchGSL
     let orig = x
     let (u, sv, vt) = try LAPACK.svd(m: 3, n: 2, a: &x)
     #expect(sv[0] >= sv[1])
-    for i in 0..<3 { for j in 0..<2 {
-        let rec = (0..<2).reduce(Float(0)) { $0 + u[i * 2 + $1] * sv[$1] * vt[$1 * 2 + j] }
-        #expect(abs(rec - orig[i * 2 + j]) < 1e-4)
-    } }
+    for i in 0..<3 {
+        for j in 0..<2 {
+            let rec = (0..<2).reduce(Float(0)) { $0 + u[i * 2 + $1] * sv[$1] * vt[$1 * 2 + j] }
+            #expect(abs(rec - orig[i * 2 + j]) < 1e-4)
+        }
+    }
     // Eigenvalues of [2 1; 1 2] are 1 and 3.
     var e: [Float] = [2, 1, 1, 2], w: [Float] = [0, 0]
     try LAPACK.symmetricEigen(n: 2, a: &e, w: &w)

@@ -65,7 +65,8 @@ func output(of tool: String, _ arguments: [String]) throws -> (status: Int32, te
     func numpyReadsTheFiles() throws {
         let folder = NSTemporaryDirectory() + "/recbench-npy-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try NpyFile.encode(.float32([0.5, -1, 3.25, 8, 0, 1e-3]), shape: [2, 3]).write(to: URL(fileURLWithPath: folder + "/f.npy"))
+        try NpyFile.encode(.float32([0.5, -1, 3.25, 8, 0, 1e-3]), shape: [2, 3]).write(
+            to: URL(fileURLWithPath: folder + "/f.npy"))
         try NpyFile.encode(.int32([7, -8, 9]), shape: [3]).write(to: URL(fileURLWithPath: folder + "/i.npy"))
         try NpyFile.encode(.int64([0, 5_000_000_000]), shape: [2]).write(to: URL(fileURLWithPath: folder + "/l.npy"))
         let script = """
@@ -76,11 +77,12 @@ func output(of tool: String, _ arguments: [String]) throws -> (status: Int32, te
             """
         let (status, text) = try output(of: numpyPython!, ["-c", script])
         #expect(status == 0)
-        #expect(text.split(separator: "\n") == [
-            "<f4 (2, 3) [0.5, -1.0, 3.25, 8.0, 0.0, 0.0010000000474974513]",
-            "<i4 (3,) [7, -8, 9]",
-            "<i8 (2,) [0, 5000000000]",
-        ])
+        #expect(
+            text.split(separator: "\n") == [
+                "<f4 (2, 3) [0.5, -1.0, 3.25, 8.0, 0.0, 0.0010000000474974513]",
+                "<i4 (3,) [7, -8, 9]",
+                "<i8 (2,) [0, 5000000000]"
+            ])
     }
 }
 

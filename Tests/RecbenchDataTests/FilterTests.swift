@@ -6,8 +6,9 @@ import RecbenchData
 /// A dataset from (user, item, value, timestamp) rows with external IDs "u<n>" / "i<n>".
 func handMade(_ r: [(Int, Int, Float, Int64)], name: String = "hand") -> Dataset {
     let um = IDMap(ids: r.map { "u\($0.0)" }), im = IDMap(ids: r.map { "i\($0.1)" })
-    return Dataset(name: name, users: r.map { um.index(of: "u\($0.0)")! }, items: r.map { im.index(of: "i\($0.1)")! },
-                   values: r.map(\.2), timestamps: r.map(\.3), userIDs: um, itemIDs: im)
+    return Dataset(
+        name: name, users: r.map { um.index(of: "u\($0.0)")! }, items: r.map { im.index(of: "i\($0.1)")! },
+        values: r.map(\.2), timestamps: r.map(\.3), userIDs: um, itemIDs: im)
 }
 
 @Suite struct FilterTests {
@@ -31,8 +32,10 @@ func handMade(_ r: [(Int, Int, Float, Int64)], name: String = "hand") -> Dataset
     @Test func kCoreIsIterative() {
         // Item threshold 2, user threshold 2. u3 has a single interaction → dropped; that leaves i3
         // with one interaction → dropped; that leaves u2 with one → dropped; that leaves i2 with one → dropped.
-        let d = handMade([(1, 1, 1, 0), (1, 2, 1, 0), (2, 2, 1, 0), (2, 3, 1, 0), (3, 3, 1, 0),
-                          (4, 1, 1, 0), (4, 4, 1, 0), (5, 1, 1, 0), (5, 4, 1, 0), (1, 4, 1, 0)])
+        let d = handMade([
+            (1, 1, 1, 0), (1, 2, 1, 0), (2, 2, 1, 0), (2, 3, 1, 0), (3, 3, 1, 0),
+            (4, 1, 1, 0), (4, 4, 1, 0), (5, 1, 1, 0), (5, 4, 1, 0), (1, 4, 1, 0)
+        ])
         let k = Filters.kCore(d, minUserInteractions: 2, minItemInteractions: 2)
         #expect(k.userIDs.externalIDs == ["u1", "u4", "u5"])
         #expect(k.itemIDs.externalIDs == ["i1", "i4"])
@@ -47,7 +50,7 @@ func handMade(_ r: [(Int, Int, Float, Int64)], name: String = "hand") -> Dataset
         #expect(rows(kept) == ["u1 i2 4.0 1", "u2 i3 3.5 2", "u3 i1 5.0 3"])
         let bin = Filters.ratingThreshold(d, minimum: 4, binarize: true)
         #expect(rows(bin) == ["u1 i2 1.0 1", "u3 i1 1.0 3"])
-        #expect(bin.userIDs.externalIDs == ["u1", "u3"]) // u2 gone, re-indexed
+        #expect(bin.userIDs.externalIDs == ["u1", "u3"])  // u2 gone, re-indexed
     }
 
     @Test func filtersKeepFeaturesAligned() {

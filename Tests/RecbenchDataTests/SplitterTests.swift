@@ -4,7 +4,8 @@ import Testing
 import RecbenchData
 
 func disjoint(_ f: Fold) -> Bool {
-    Set(f.train).isDisjoint(with: f.test) && Set(f.train).isDisjoint(with: f.validation) && Set(f.test).isDisjoint(with: f.validation)
+    Set(f.train).isDisjoint(with: f.test) && Set(f.train).isDisjoint(with: f.validation)
+        && Set(f.test).isDisjoint(with: f.validation)
 }
 
 @Suite struct SplitterTests {
@@ -23,8 +24,8 @@ func disjoint(_ f: Fold) -> Bool {
         let tests = folds.flatMap(\.test)
         #expect(tests.count == d.count && Set(tests).count == d.count)
         #expect(folds.map(\.test.count).max()! - folds.map(\.test.count).min()! <= 1)
-        #expect(try Splitter.folds(d, method: .kFold(k: 5), seed: 1) == folds)   // deterministic
-        #expect(try Splitter.folds(d, method: .kFold(k: 5), seed: 2) != folds)   // seed matters
+        #expect(try Splitter.folds(d, method: .kFold(k: 5), seed: 1) == folds)  // deterministic
+        #expect(try Splitter.folds(d, method: .kFold(k: 5), seed: 2) != folds)  // seed matters
     }
 
     @Test func userKFoldSplitsEachUser() throws {
@@ -62,18 +63,26 @@ func disjoint(_ f: Fold) -> Bool {
     }
 
     @Test func holdoutGlobalAndPerUser() throws {
-        let g = try Splitter.folds(d, method: .holdout(testFraction: 0.2, perUser: false, validationFraction: 0.1), seed: 5)
+        let g = try Splitter.folds(
+            d, method: .holdout(testFraction: 0.2, perUser: false, validationFraction: 0.1), seed: 5)
         #expect(g.count == 1 && disjoint(g[0]))
         #expect(g[0].test.count == Int((0.2 * Double(d.count)).rounded()))
         #expect(g[0].validation.count == Int((0.1 * Double(d.count)).rounded()))
         #expect(g[0].train.count + g[0].test.count + g[0].validation.count == d.count)
-        let p = try Splitter.folds(d, method: .holdout(testFraction: 0.5, perUser: true, validationFraction: 0), seed: 5)
+        let p = try Splitter.folds(
+            d, method: .holdout(testFraction: 0.5, perUser: true, validationFraction: 0), seed: 5)
         for u in Int32(0)..<30 {
             let n = (0..<d.count).filter { d.users[$0] == u }.count
             #expect(p[0].test.filter { d.users[$0] == u }.count == Int((0.5 * Double(n)).rounded()))
         }
-        #expect(try Splitter.folds(d, method: .holdout(testFraction: 0.2, perUser: false, validationFraction: 0.1), seed: 6) != g)
-        #expect(thrownMessage { _ = try Splitter.folds(d, method: .holdout(testFraction: 0.7, perUser: false, validationFraction: 0.3), seed: 1) }
+        #expect(
+            try Splitter.folds(d, method: .holdout(testFraction: 0.2, perUser: false, validationFraction: 0.1), seed: 6)
+                != g)
+        #expect(
+            thrownMessage {
+                _ = try Splitter.folds(
+                    d, method: .holdout(testFraction: 0.7, perUser: false, validationFraction: 0.3), seed: 1)
+            }
                 == "holdout: testFraction + validationFraction must be below 1")
     }
 
@@ -102,26 +111,45 @@ func disjoint(_ f: Fold) -> Bool {
     @Test func timeBasedSplitsNeedTimestamps() {
         var t = handMade([(1, 1, 1, 5), (1, 2, 1, 9)], name: "untimed")
         t.timestamps = nil
-        #expect(thrownMessage { _ = try Splitter.folds(t, method: .leaveLastOut(validation: false), seed: 0) }
+        #expect(
+            thrownMessage { _ = try Splitter.folds(t, method: .leaveLastOut(validation: false), seed: 0) }
                 == "leave-last-out split needs timestamps, but data set 'untimed' has none")
-        #expect(thrownMessage { _ = try Splitter.folds(t, method: .temporal(cutoff: nil, testFraction: 0.5, perUser: true), seed: 0) } != nil)
+        #expect(
+            thrownMessage {
+                _ = try Splitter.folds(t, method: .temporal(cutoff: nil, testFraction: 0.5, perUser: true), seed: 0)
+            } != nil)
     }
 
     @Test func predefinedMatchesByExternalIDs() throws {
         let t = handMade([(1, 1, 1, 5), (1, 2, 1, 9), (2, 1, 1, 1), (2, 3, 1, 2)])
-        let dir = try makeTempDir(["a.base": text("u1\ti1\t1\t5\nu2\ti3\t1\t2\n"), "a.test": text("u2\ti1\t1\t1\n"),
-                                   "bad.test": text("u2\ti1\t1\t1\nu9\ti1\t1\t1\n"), "dup.test": text("u1\ti1\n")])
-        let f = try Splitter.folds(t, method: .predefined(files: [PredefinedPair(base: dir + "/a.base", test: dir + "/a.test")]), seed: 0)
-        #expect(f == [Fold(index: 0, train: [0, 3], test: [2])]) // (u1, i2) is in neither file
-        #expect(thrownMessage { _ = try Splitter.folds(t, method: .predefined(files: [PredefinedPair(base: dir + "/a.base", test: dir + "/bad.test")]), seed: 0) }
+        let dir = try makeTempDir([
+            "a.base": text("u1\ti1\t1\t5\nu2\ti3\t1\t2\n"), "a.test": text("u2\ti1\t1\t1\n"),
+            "bad.test": text("u2\ti1\t1\t1\nu9\ti1\t1\t1\n"), "dup.test": text("u1\ti1\n")
+        ])
+        let f = try Splitter.folds(
+            t, method: .predefined(files: [PredefinedPair(base: dir + "/a.base", test: dir + "/a.test")]), seed: 0)
+        #expect(f == [Fold(index: 0, train: [0, 3], test: [2])])  // (u1, i2) is in neither file
+        #expect(
+            thrownMessage {
+                _ = try Splitter.folds(
+                    t, method: .predefined(files: [PredefinedPair(base: dir + "/a.base", test: dir + "/bad.test")]),
+                    seed: 0)
+            }
                 == "bad.test:2: user u9, item i1 is not in data set 'hand'")
-        #expect(thrownMessage { _ = try Splitter.folds(t, method: .predefined(files: [PredefinedPair(base: dir + "/a.base", test: dir + "/dup.test")]), seed: 0) }
+        #expect(
+            thrownMessage {
+                _ = try Splitter.folds(
+                    t, method: .predefined(files: [PredefinedPair(base: dir + "/a.base", test: dir + "/dup.test")]),
+                    seed: 0)
+            }
                 == "dup.test:1: interaction also in a.base")
     }
 
     @Test func invalidParameters() {
-        #expect(thrownMessage { _ = try Splitter.folds(d, method: .kFold(k: 1), seed: 0) } == "k must be at least 2, got 1")
-        #expect(thrownMessage { _ = try Splitter.folds(d, method: .userCrossfold(k: 3, testFraction: 1.5), seed: 0) }
+        #expect(
+            thrownMessage { _ = try Splitter.folds(d, method: .kFold(k: 1), seed: 0) } == "k must be at least 2, got 1")
+        #expect(
+            thrownMessage { _ = try Splitter.folds(d, method: .userCrossfold(k: 3, testFraction: 1.5), seed: 0) }
                 == "testFraction must be in (0, 1), got 1.5")
     }
 }

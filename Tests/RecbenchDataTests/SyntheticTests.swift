@@ -53,7 +53,8 @@ import RecbenchData
         let seg = try #require(d.userFeatures["segment"])
         #expect(seg.matrix.rows == 500 && seg.matrix.nnz == 500 && seg.columnNames.count == 8)
         let cat = try #require(d.itemFeatures["category"])
-        #expect(cat.kind == .multiHot && cat.matrix.rows == 300 && (0..<300).allSatisfy { cat.matrix.rowCount($0) >= 1 })
+        #expect(
+            cat.kind == .multiHot && cat.matrix.rows == 300 && (0..<300).allSatisfy { cat.matrix.rowCount($0) >= 1 })
         // Users of segment k pick items of category k more often than users of other segments do.
         var inSeg = 0.0, inSegN = 0.0, outSeg = 0.0, outSegN = 0.0
         for p in 0..<d.count {

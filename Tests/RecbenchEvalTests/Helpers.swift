@@ -4,8 +4,9 @@ import RecbenchAlgorithms
 
 /// Interactions from (user, item) pairs with value 1, or explicit values.
 func interactions(users: Int, items: Int, _ pairs: [(Int, Int)], values: [Float]? = nil) -> InteractionMatrix {
-    InteractionMatrix(userCount: users, itemCount: items, users: pairs.map { Int32($0.0) }, items: pairs.map { Int32($0.1) },
-                      values: values ?? [Float](repeating: 1, count: pairs.count))
+    InteractionMatrix(
+        userCount: users, itemCount: items, users: pairs.map { Int32($0.0) }, items: pairs.map { Int32($0.1) },
+        values: values ?? [Float](repeating: 1, count: pairs.count))
 }
 
 struct NoConfig: AlgorithmConfig {

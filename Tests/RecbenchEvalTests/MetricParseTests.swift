@@ -44,13 +44,19 @@ import Testing
     }
 
     @Test func catalogueAndOrdering() {
-        #expect(Set(MetricCatalog.entries.map(\.name)) == ["rmse", "mae", "precision", "recall", "ndcg", "ndcg_graded", "map",
-                                                         "mrr", "hitrate", "auc", "coverage", "gini", "novelty", "arp"])
+        #expect(
+            Set(MetricCatalog.entries.map(\.name)) == [
+                "rmse", "mae", "precision", "recall", "ndcg", "ndcg_graded", "map",
+                "mrr", "hitrate", "auc", "coverage", "gini", "novelty", "arp"
+            ])
         #expect(MetricCatalog.entries.allSatisfy { !$0.help.isEmpty && !$0.help.contains("\n") })
         #expect(MetricSpec(name: "ndcg", k: 5) < MetricSpec(name: "ndcg", k: 10))
         #expect(MetricSpec(name: "mae") < MetricSpec(name: "ndcg", k: 5))
-        #expect(MetricCatalog.largestCutoff([MetricSpec(name: "ndcg", k: 5), MetricSpec(name: "recall", k: 20),
-                                              MetricSpec(name: "rmse")]) == 20)
+        #expect(
+            MetricCatalog.largestCutoff([
+                MetricSpec(name: "ndcg", k: 5), MetricSpec(name: "recall", k: 20),
+                MetricSpec(name: "rmse")
+            ]) == 20)
     }
 }
 

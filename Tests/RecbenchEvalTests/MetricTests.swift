@@ -12,10 +12,12 @@ import RecbenchCore
 ///   n = [2, 2, 0, 2, 3, 0] for items 0…5.
 @Suite struct RankingMetricTests {
     let test = interactions(users: 4, items: 6, [(0, 1), (0, 4), (0, 5), (1, 2), (3, 0), (3, 3)])
-    let train = interactions(users: 4, items: 6, [(0, 0), (0, 3), (1, 1), (1, 4), (2, 0), (2, 3), (2, 4), (3, 1), (3, 4)])
-    let lists = RankedLists(users: [0, 1, 2, 3], k: 3,
-                            items: [1, 2, 4, 0, 3, -1, 0, 1, 2, 5, 3, -1],
-                            scores: [Float](repeating: 0, count: 12))
+    let train = interactions(
+        users: 4, items: 6, [(0, 0), (0, 3), (1, 1), (1, 4), (2, 0), (2, 3), (2, 4), (3, 1), (3, 4)])
+    let lists = RankedLists(
+        users: [0, 1, 2, 3], k: 3,
+        items: [1, 2, 4, 0, 3, -1, 0, 1, 2, 5, 3, -1],
+        scores: [Float](repeating: 0, count: 12))
 
     func evaluate(_ labels: [String]) -> EvaluationResult {
         let specs = try! MetricCatalog.parse(all: labels).get()
@@ -33,8 +35,9 @@ import RecbenchCore
 
     @Test func listOrderDoesNotMatter() {
         // The same lists with the users in the order 3, 2, 0, 1: results come back in ascending user order.
-        let shuffled = RankedLists(users: [3, 2, 0, 1], k: 3, items: [5, 3, -1, 0, 1, 2, 1, 2, 4, 0, 3, -1],
-                                   scores: [Float](repeating: 0, count: 12))
+        let shuffled = RankedLists(
+            users: [3, 2, 0, 1], k: 3, items: [5, 3, -1, 0, 1, 2, 1, 2, 4, 0, 3, -1],
+            scores: [Float](repeating: 0, count: 12))
         let specs = try! MetricCatalog.parse(all: ["ndcg@3", "map@2", "coverage@2"]).get()
         let a = Evaluator.ranking(lists: lists, test: test, train: train, metrics: specs)
         let b = Evaluator.ranking(lists: shuffled, test: test, train: train, metrics: specs)
@@ -128,8 +131,9 @@ import RecbenchCore
         // Test ratings (CSR order): u0 item0 = 4, u0 item2 = 3, u2 item1 = 5; user 1 has none.
         let test = interactions(users: 3, items: 3, [(2, 1), (0, 2), (0, 0)], values: [5, 3, 4])
         // Predictions in CSR order: 3.5, 3, 3 → errors −0.5, 0, −2.
-        let r = Evaluator.rating(predictions: [3.5, 3, 3], test: test,
-                                 metrics: [MetricSpec(name: "rmse"), MetricSpec(name: "mae")])
+        let r = Evaluator.rating(
+            predictions: [3.5, 3, 3], test: test,
+            metrics: [MetricSpec(name: "rmse"), MetricSpec(name: "mae")])
         #expect(r.users == [0, 2])
         #expect(r.skippedUsers == 1)
         // RMSE = sqrt((0.25 + 0 + 4)/3) = sqrt(1.41667) = 1.190238; per user: sqrt(0.25/2) = 0.353553, 2.

@@ -10,10 +10,12 @@ import RecbenchAlgorithms
 @Suite struct MovieLensCheckTests {
     static let directory: String? = {
         let here = URL(fileURLWithPath: #filePath)
-        let candidates: [String?] = [ProcessInfo.processInfo.environment["RECBENCH_ML100K"],
-                          here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                              .deletingLastPathComponent().appendingPathComponent("shared/datasets/ml-100k").path,
-                          "/work/shared/datasets/ml-100k"]
+        let candidates: [String?] = [
+            ProcessInfo.processInfo.environment["RECBENCH_ML100K"],
+            here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("shared/datasets/ml-100k").path,
+            "/work/shared/datasets/ml-100k"
+        ]
         return candidates.compactMap { $0 }.first { FileManager.default.fileExists(atPath: $0 + "/u1.base") }
     }()
 
@@ -36,7 +38,8 @@ import RecbenchAlgorithms
             let model = MostPopular(config: MostPopular.Config(ParameterValues([:])))
             try model.fit(TrainingData(task: .ranking, interactions: train), context: FitContext())
             let users = (0..<943).map { Int32($0) }
-            let lists = ScoringCore.topK(model: model, users: users, itemCount: 1682, k: 10, exclude: [train.byUser], threads: 2)
+            let lists = ScoringCore.topK(
+                model: model, users: users, itemCount: 1682, k: 10, exclude: [train.byUser], threads: 2)
             let r = Evaluator.ranking(lists: lists, test: test, train: train, metrics: metrics)
             ndcg += r["ndcg@10"]!.value / 5
             recall += r["recall@10"]!.value / 5

@@ -15,12 +15,13 @@ import Testing
         (3.0, 20, 8.0, 3.141880649599462e-06),
         (10.0, 30, 12.0, 0.1016883658492785),
         (-2.5, 15, -1.0, 0.09164345070385709),
-        (1.2, 2.5, 0.0, 0.8342805811670612), // δ = 0: scipy.stats.t.cdf(1.2, 2.5)
+        (1.2, 2.5, 0.0, 0.8342805811670612)  // δ = 0: scipy.stats.t.cdf(1.2, 2.5)
     ]
     for c in cases {
         let f = Statistics.noncentralTCDF(c.t, dof: c.nu, noncentrality: c.delta)
-        #expect(abs(f - c.cdf) <= 1e-9 * max(1, c.cdf) || abs(f / c.cdf - 1) < 1e-7,
-                "F(\(c.t); \(c.nu), \(c.delta)) = \(f), SciPy \(c.cdf)")
+        #expect(
+            abs(f - c.cdf) <= 1e-9 * max(1, c.cdf) || abs(f / c.cdf - 1) < 1e-7,
+            "F(\(c.t); \(c.nu), \(c.delta)) = \(f), SciPy \(c.cdf)")
     }
 }
 

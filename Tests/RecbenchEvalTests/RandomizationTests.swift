@@ -22,19 +22,21 @@ private let d300: [Double] = (0..<300).map { (i: Int) -> Double in
     let s = Statistics.pairedRandomizationTest(sleep1, sleep2, seed: 1)
     #expect(s.exact && s.nonZero == 9 && s.permutations == 512)
     #expect(abs(s.p - 0.00390625) <= 0.005)
-    #expect(s.p == 2.0 / 512) // only the observed pattern and its mirror reach |sum| = 15.8
+    #expect(s.p == 2.0 / 512)  // only the observed pattern and its mirror reach |sum| = 15.8
     // Twelve differences, no ties: p = 0.0234375 (= 96 / 4096).
     let d12 = [1.5, -0.3, 2.2, 0.9, 3.1, -1.2, 0.4, 2.7, 1.8, 0.6, -0.8, 2.5]
     let r12 = Statistics.randomizationTest(differences: d12, seed: 1)
     #expect(r12.exact && abs(r12.p - 0.0234375) <= 0.005)
     #expect(r12.exceedances == 96)
     // Twenty differences with three zeros and ties (0.05, -0.05): p = 0.232025146484375, exact over 2^20 in SciPy.
-    let d20 = [0.12, -0.05, 0.0, 0.31, -0.22, 0.08, 0.0, 0.15, -0.11, 0.27, 0.05, -0.05, 0.19, 0.0, -0.3, 0.22, 0.04,
-               -0.09, 0.16, 0.1]
+    let d20 = [
+        0.12, -0.05, 0.0, 0.31, -0.22, 0.08, 0.0, 0.15, -0.11, 0.27, 0.05, -0.05, 0.19, 0.0, -0.3, 0.22, 0.04,
+        -0.09, 0.16, 0.1
+    ]
     let r20 = Statistics.randomizationTest(differences: d20, seed: 1)
     #expect(r20.exact && r20.nonZero == 17)
     #expect(abs(r20.p - 0.232025146484375) <= 0.005)
-    #expect(abs(r20.p - 0.232025146484375) < 1e-12) // exact enumeration: the same count of patterns
+    #expect(abs(r20.p - 0.232025146484375) < 1e-12)  // exact enumeration: the same count of patterns
 }
 
 @Test func randomizationMonteCarloMatchesSciPy() {

@@ -16,8 +16,9 @@ import RecbenchCore
     let L = log2(3.0)
 
     func evaluate(_ labels: [String], _ relevance: Relevance) -> EvaluationResult {
-        Evaluator.ranking(lists: lists, test: test, train: train, metrics: try! MetricCatalog.parse(all: labels).get(),
-                          relevance: relevance)
+        Evaluator.ranking(
+            lists: lists, test: test, train: train, metrics: try! MetricCatalog.parse(all: labels).get(),
+            relevance: relevance)
     }
 
     @Test func binaryNDCGWithAndWithoutThreshold() {
@@ -54,8 +55,9 @@ import RecbenchCore
     @Test func gradedEqualsBinaryOnUnitValues() {
         let unit = interactions(users: 2, items: 4, [(0, 0), (0, 2), (1, 1)])
         for k in 1...3 {
-            let r = Evaluator.ranking(lists: lists, test: unit, train: train,
-                                      metrics: [MetricSpec(name: "ndcg", k: k), MetricSpec(name: "ndcg_graded", k: k)])
+            let r = Evaluator.ranking(
+                lists: lists, test: unit, train: train,
+                metrics: [MetricSpec(name: "ndcg", k: k), MetricSpec(name: "ndcg_graded", k: k)])
             #expect(r.metrics[0].perUser == r.metrics[1].perUser)
         }
     }
@@ -68,8 +70,11 @@ import RecbenchCore
     }
 
     @Test func parserKnowsGradedNDCG() throws {
-        #expect(try MetricCatalog.parse("graded_ndcg@[5,10]").get() == [MetricSpec(name: "ndcg_graded", k: 5),
-                                                                         MetricSpec(name: "ndcg_graded", k: 10)])
+        #expect(
+            try MetricCatalog.parse("graded_ndcg@[5,10]").get() == [
+                MetricSpec(name: "ndcg_graded", k: 5),
+                MetricSpec(name: "ndcg_graded", k: 10)
+            ])
         #expect(MetricCatalog.higherIsBetter("ndcg_graded@10"))
     }
 }

@@ -46,7 +46,9 @@ import RecbenchAlgorithms
     func fixture() -> (TableModel, [SparseMatrix], [Int32]) {
         var rng = RandomSource(seed: 11)
         let users = 37, n = 23
-        let table: [Float] = (0..<(users * n)).map { _ in rng.nextInt(below: 20) == 0 ? .nan : Float(rng.nextInt(below: 6)) }
+        let table: [Float] = (0..<(users * n)).map { _ in
+            rng.nextInt(below: 20) == 0 ? .nan : Float(rng.nextInt(below: 6))
+        }
         var a: [(Int, Int)] = [], b: [(Int, Int)] = []
         for u in 0..<users {
             for i in 0..<n {
@@ -72,8 +74,9 @@ import RecbenchAlgorithms
         }
         #expect(Array(full.row(users.firstIndex(of: 5)!)) == [Int32](repeating: -1, count: k))
         for (block, threads) in [(4, 1), (4, 2), (1, 2), (512, 2), (7, 3)] {
-            let other = ScoringCore.topK(model: model, users: users, itemCount: n, k: k, exclude: ex,
-                                         threads: threads, blockSize: block)
+            let other = ScoringCore.topK(
+                model: model, users: users, itemCount: n, k: k, exclude: ex,
+                threads: threads, blockSize: block)
             #expect(other.items == full.items, "block \(block), threads \(threads)")
             #expect(zip(other.scores, full.scores).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) })
         }
@@ -86,12 +89,14 @@ import RecbenchAlgorithms
         var rng = RandomSource(seed: 3)
         for u in 0..<37 { for i in 0..<n where rng.nextInt(below: 3) == 0 { pairs.append((u, i)) } }
         let cand = interactions(users: 37, items: n, pairs).byUser
-        let got = ScoringCore.topK(model: model, users: users, itemCount: n, k: 6, exclude: ex, candidates: cand,
-                                   threads: 2, blockSize: 5)
+        let got = ScoringCore.topK(
+            model: model, users: users, itemCount: n, k: 6, exclude: ex, candidates: cand,
+            threads: 2, blockSize: 5)
         for (r, u) in users.enumerated() {
             let row = Array(model.table[(Int(u) * n)..<((Int(u) + 1) * n)])
-            var want = referenceTopK(row, k: 6, excluded: Set(ex.flatMap { $0.rowIndices(Int(u)) }),
-                                     candidates: Array(cand.rowIndices(Int(u))))
+            var want = referenceTopK(
+                row, k: 6, excluded: Set(ex.flatMap { $0.rowIndices(Int(u)) }),
+                candidates: Array(cand.rowIndices(Int(u))))
             want += [Int32](repeating: -1, count: 6 - want.count)
             #expect(Array(got.row(r)) == want)
         }
@@ -101,16 +106,19 @@ import RecbenchAlgorithms
         // Small integer factors: every dot product is exact in Float, so both paths must agree exactly.
         var rng = RandomSource(seed: 5)
         let users = 19, n = 31, d = 3
-        let uf = DenseMatrix(rows: users, columns: d, values: (0..<(users * d)).map { _ in Float(rng.nextInt(below: 7) - 3) })
+        let uf = DenseMatrix(
+            rows: users, columns: d, values: (0..<(users * d)).map { _ in Float(rng.nextInt(below: 7) - 3) })
         let itf = DenseMatrix(rows: n, columns: d, values: (0..<(n * d)).map { _ in Float(rng.nextInt(below: 7) - 3) })
         let bias = (0..<n).map { _ in Float(rng.nextInt(below: 3)) }
         let f = LatentFactors(users: uf, items: itf, itemBias: bias)
         let train = interactions(users: users, items: n, (0..<users).flatMap { u in [(u, u % n), (u, (u * 7) % n)] })
         let ids = (0..<users).map { Int32($0) }
-        let viaFactors = ScoringCore.topK(model: FactorModel(f, exposeFactors: true), users: ids, itemCount: n, k: 8,
-                                          exclude: [train.byUser], threads: 2, blockSize: 4)
-        let viaScore = ScoringCore.topK(model: FactorModel(f, exposeFactors: false), users: ids, itemCount: n, k: 8,
-                                        exclude: [train.byUser], threads: 1)
+        let viaFactors = ScoringCore.topK(
+            model: FactorModel(f, exposeFactors: true), users: ids, itemCount: n, k: 8,
+            exclude: [train.byUser], threads: 2, blockSize: 4)
+        let viaScore = ScoringCore.topK(
+            model: FactorModel(f, exposeFactors: false), users: ids, itemCount: n, k: 8,
+            exclude: [train.byUser], threads: 1)
         #expect(viaFactors.items == viaScore.items)
         #expect(viaFactors.scores == viaScore.scores)
         #expect(!viaFactors.items.contains(-1))
@@ -123,8 +131,10 @@ import RecbenchAlgorithms
             let t = interactions(users: 1, items: 5, test.map { (0, $0) }).byUser
             let e = interactions(users: 1, items: 5, exclude.map { (0, $0) }).byUser
             let c = candidates.map { interactions(users: 1, items: 5, $0.map { (0, $0) }).byUser }
-            return ScoringCore.topK(model: model, users: [0], itemCount: 5, k: 2, exclude: [e], candidates: c,
-                                    aucTest: t, threads: 1).auc![0]
+            return ScoringCore.topK(
+                model: model, users: [0], itemCount: 5, k: 2, exclude: [e], candidates: c,
+                aucTest: t, threads: 1
+            ).auc![0]
         }
         // Test {1,3}, item 0 excluded: positives 0.5, 0.1; negatives items 2, 4 (0.5, 0.5).
         //   (1,2) tie ½, (1,4) tie ½, (3,2) 0, (3,4) 0 → 1/4.
@@ -200,7 +210,8 @@ import RecbenchAlgorithms
 
     func fixture(users: Int, items n: Int, d: Int, bias: Bool, seed: UInt64) -> Fixture {
         var rng = RandomSource(seed: seed)
-        let uf = DenseMatrix(rows: users, columns: d, values: (0..<(users * d)).map { _ in Float(rng.nextInt(below: 5) - 2) })
+        let uf = DenseMatrix(
+            rows: users, columns: d, values: (0..<(users * d)).map { _ in Float(rng.nextInt(below: 5) - 2) })
         let itf = DenseMatrix(rows: n, columns: d, values: (0..<(n * d)).map { _ in Float(rng.nextInt(below: 5) - 2) })
         let b: [Float]? = bias ? (0..<n).map { _ in Float(rng.nextInt(below: 3)) } : nil
         var a: [(Int, Int)] = [], c: [(Int, Int)] = []
@@ -228,10 +239,13 @@ import RecbenchAlgorithms
             want += top + [Int32](repeating: -1, count: k - top.count)
         }
         // (1 × 1) tiles, ragged tiles, and one tile holding everything (the unblocked case).
-        for (tile, threads) in [(ScoringTile(users: 1, items: 1), 1), (ScoringTile(users: 3, items: 5), 2),
-                                (ScoringTile(users: 7, items: 64), 3), (ScoringTile(users: 41, items: 97), 1),
-                                (ScoringTile(users: 256, items: 4096), 2)] {
-            let got = ScoringCore.topK(factors: fx.f, users: fx.users, k: k, exclude: fx.exclude, threads: threads, tile: tile)
+        for (tile, threads) in [
+            (ScoringTile(users: 1, items: 1), 1), (ScoringTile(users: 3, items: 5), 2),
+            (ScoringTile(users: 7, items: 64), 3), (ScoringTile(users: 41, items: 97), 1),
+            (ScoringTile(users: 256, items: 4096), 2)
+        ] {
+            let got = ScoringCore.topK(
+                factors: fx.f, users: fx.users, k: k, exclude: fx.exclude, threads: threads, tile: tile)
             #expect(got.items == want, "tile \(tile.users)×\(tile.items), threads \(threads)")
             for (r, u) in fx.users.enumerated() {
                 let s = fx.scores(Int(u))
@@ -252,15 +266,18 @@ import RecbenchAlgorithms
         var pairs: [(Int, Int)] = []
         for u in 0..<23 { for i in 0..<40 where rng.nextInt(below: 4) == 0 { pairs.append((u, i)) } }
         let cand = interactions(users: 23, items: 40, pairs).byUser
-        let got = ScoringCore.topK(factors: fx.f, users: fx.users, k: 5, exclude: fx.exclude, candidates: cand, threads: 2)
+        let got = ScoringCore.topK(
+            factors: fx.f, users: fx.users, k: 5, exclude: fx.exclude, candidates: cand, threads: 2)
         for (r, u) in fx.users.enumerated() {
-            let top = referenceTopK(fx.scores(Int(u)), k: 5, excluded: Set(fx.exclude.flatMap { $0.rowIndices(Int(u)) }),
-                                    candidates: Array(cand.rowIndices(Int(u))))
+            let top = referenceTopK(
+                fx.scores(Int(u)), k: 5, excluded: Set(fx.exclude.flatMap { $0.rowIndices(Int(u)) }),
+                candidates: Array(cand.rowIndices(Int(u))))
             #expect(Array(got.row(r)) == top + [Int32](repeating: -1, count: 5 - top.count), "user \(u)")
         }
         // The model entry point routes factor models with candidates to the same path.
-        let viaModel = ScoringCore.topK(model: FactorModel(fx.f, exposeFactors: true), users: fx.users, itemCount: 40, k: 5,
-                                        exclude: fx.exclude, candidates: cand, threads: 1)
+        let viaModel = ScoringCore.topK(
+            model: FactorModel(fx.f, exposeFactors: true), users: fx.users, itemCount: 40, k: 5,
+            exclude: fx.exclude, candidates: cand, threads: 1)
         #expect(viaModel.items == got.items)
     }
 

@@ -78,5 +78,7 @@ private let sleep2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
     let a = [1.0, 2, 3, 4, 5, 6], b = [0.5, 2.5, 2, 3, 6, 4]
     let x = Statistics.bootstrapMeanDifferenceCI(a, b, seed: 1), y = Statistics.bootstrapMeanDifferenceCI(a, b, seed: 1)
     #expect(x.low == y.low && x.high == y.high)
-    #expect(Statistics.bootstrapMeanDifferenceCI(a, b, seed: 2).low != x.low || Statistics.bootstrapMeanDifferenceCI(a, b, seed: 2).high != x.high)
+    #expect(
+        Statistics.bootstrapMeanDifferenceCI(a, b, seed: 2).low != x.low
+            || Statistics.bootstrapMeanDifferenceCI(a, b, seed: 2).high != x.high)
 }

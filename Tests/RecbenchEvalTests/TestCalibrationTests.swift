@@ -38,8 +38,9 @@ import RecbenchAlgorithms
             try ease.fit(data, context: FitContext())
             let users = (0..<943).map { Int32($0) }
             func perUser(_ model: any Recommender) -> [Double] {
-                let lists = ScoringCore.topK(model: model, users: users, itemCount: 1682, k: 10,
-                                             exclude: [train.byUser], threads: 2)
+                let lists = ScoringCore.topK(
+                    model: model, users: users, itemCount: 1682, k: 10,
+                    exclude: [train.byUser], threads: 2)
                 return Evaluator.ranking(lists: lists, test: test, train: train, metrics: metrics)["ndcg@10"]!.perUser!
             }
             out += zip(perUser(ease), perUser(pop)).map { $0 - $1 }
@@ -51,7 +52,8 @@ import RecbenchAlgorithms
     static func binomialInterval(n: Int, p: Double, level: Double = 0.99) -> (low: Double, high: Double) {
         var cdf = 0.0, low: Int?, high = n
         for k in 0...n {
-            let logPMF: Double = lgamma(Double(n + 1)) - lgamma(Double(k + 1)) - lgamma(Double(n - k + 1))
+            let logPMF: Double =
+                lgamma(Double(n + 1)) - lgamma(Double(k + 1)) - lgamma(Double(n - k + 1))
                 + Double(k) * log(p) + Double(n - k) * log(1 - p)
             cdf += exp(logPMF)
             if low == nil && cdf >= (1 - level) / 2 { low = k }
@@ -61,8 +63,10 @@ import RecbenchAlgorithms
     }
 
     /// Rejection rates of (t, randomization, Wilcoxon) over the replicates; `draw` makes replicate r's sample.
-    static func rejectionRates(replicates: Int = TestCalibrationTests.replicates,
-                               _ draw: @escaping @Sendable (inout RandomSource) -> [Double]) -> [Double] {
+    static func rejectionRates(
+        replicates: Int = TestCalibrationTests.replicates,
+        _ draw: @escaping @Sendable (inout RandomSource) -> [Double]
+    ) -> [Double] {
         var rejected = [[Bool]](repeating: [false, false, false], count: replicates)
         rejected.withUnsafeMutableBufferPointer { out in
             let slots = UncheckedSendable(out)
@@ -72,9 +76,11 @@ import RecbenchAlgorithms
                 let zero = [Double](repeating: 0, count: d.count)
                 slots.value[r] = [
                     Statistics.pairedTTest(d, zero).p < alpha,
-                    Statistics.randomizationTest(differences: d, permutations: simulationPermutations,
-                                                 seed: rng.next()).p < alpha,
-                    Statistics.wilcoxonSignedRank(d, zero).p < alpha,
+                    Statistics.randomizationTest(
+                        differences: d, permutations: simulationPermutations,
+                        seed: rng.next()
+                    ).p < alpha,
+                    Statistics.wilcoxonSignedRank(d, zero).p < alpha
                 ]
             }
         }
@@ -84,7 +90,7 @@ import RecbenchAlgorithms
     @Test(.enabled(if: directory != nil)) func falsePositiveRatesAndPowerOnMovieLens() throws {
         let pool = try Self.differences(Self.directory!)
         let n = pool.count
-        #expect(n == 3831) // every (fold, user) pair with test items in u1.test … u5.test
+        #expect(n == 3831)  // every (fold, user) pair with test items in u1.test … u5.test
         let zeros = pool.filter { $0 == 0 }.count
         print("calibration: \(n) (fold, user) differences, \(zeros) zero, mean \(Statistics.mean(pool))")
 
@@ -97,9 +103,10 @@ import RecbenchAlgorithms
         }
         let null = Self.rejectionRates(signFlipped)
         let band = Self.binomialInterval(n: Self.replicates, p: Self.alpha)
-        print("false-positive rate at α = 0.05 over \(Self.replicates) replicates "
-            + "(99 % band \(band.low)–\(band.high)): "
-            + "t \(null[0]), randomization \(null[1]), Wilcoxon \(null[2])")
+        print(
+            "false-positive rate at α = 0.05 over \(Self.replicates) replicates "
+                + "(99 % band \(band.low)–\(band.high)): "
+                + "t \(null[0]), randomization \(null[1]), Wilcoxon \(null[2])")
         #expect(null[0] >= band.low && null[0] <= band.high, "t-test false-positive rate \(null[0])")
         #expect(null[1] >= band.low && null[1] <= band.high, "randomization false-positive rate \(null[1])")
 
@@ -110,21 +117,23 @@ import RecbenchAlgorithms
             (0..<n).map { _ in pool[rng.nextInt(below: n)] - centre }
         }
         let skewed = Self.rejectionRates(replicates: 1000, centred)
-        print("rejection rate with mean 0 but skewed differences: t \(skewed[0]), randomization \(skewed[1]), "
-            + "Wilcoxon \(skewed[2])")
+        print(
+            "rejection rate with mean 0 but skewed differences: t \(skewed[0]), randomization \(skewed[1]), "
+                + "Wilcoxon \(skewed[2])")
 
         // Power against a planted shift: the minimum detectable effect at α = 0.05 and power 0.8 for n
         // pairs of this spread. The t-test's measured power must match the noncentral-t prediction
         // (inside the 99 % binomial band around it); the others are reported.
-        let sd = (pool.reduce(0) { $0 + $1 * $1 } / Double(n)).squareRoot() // spread of the sign-flipped population
+        let sd = (pool.reduce(0) { $0 + $1 * $1 } / Double(n)).squareRoot()  // spread of the sign-flipped population
         let shift = Power.minimumDetectableEffect(n: n, sd: sd)
         let predicted = Power.pairedT(n: Double(n), delta: shift, sd: sd)
         let shifted: @Sendable (inout RandomSource) -> [Double] = { rng in signFlipped(&rng).map { $0 + shift } }
         let power = Self.rejectionRates(replicates: 1000, shifted)
         let powerBand = Self.binomialInterval(n: 1000, p: predicted)
-        print("power against a shift of \(shift) (predicted \(predicted), "
-            + "99 % band \(powerBand.low)–\(powerBand.high)): "
-            + "t \(power[0]), randomization \(power[1]), Wilcoxon \(power[2])")
+        print(
+            "power against a shift of \(shift) (predicted \(predicted), "
+                + "99 % band \(powerBand.low)–\(powerBand.high)): "
+                + "t \(power[0]), randomization \(power[1]), Wilcoxon \(power[2])")
         #expect(abs(predicted - 0.8) < 1e-6)
         #expect(power[0] >= powerBand.low && power[0] <= powerBand.high, "t-test power \(power[0])")
     }

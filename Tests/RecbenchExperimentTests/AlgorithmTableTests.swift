@@ -7,8 +7,10 @@ import RecbenchConfig
     @Test func readmeTableEqualsTheGeneratedOne() throws {
         let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
         let embedded = try #require(AlgorithmTable.embedded(in: readme), "README.md lacks the table's markers")
-        #expect(embedded == AlgorithmTable.markdown(),
-                "README.md's algorithm table is stale: paste the output of `recbench algorithms --markdown` between the markers")
+        #expect(
+            embedded == AlgorithmTable.markdown(),
+            "README.md's algorithm table is stale: paste the output of `recbench algorithms --markdown` between the markers"
+        )
     }
 
     @Test func everyRegisteredAlgorithmHasOneRowWithItsTasks() {

@@ -7,7 +7,9 @@ func recbenchBinary() -> String? {
     let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     candidates += [exe.path + "/recbench", exe.deletingLastPathComponent().path + "/recbench"]
     if let builds = try? fm.contentsOfDirectory(atPath: packageRoot) {
-        candidates += builds.filter { $0.hasPrefix(".build") }.sorted().flatMap { ["\(packageRoot)/\($0)/debug/recbench", "\(packageRoot)/\($0)/release/recbench"] }
+        candidates += builds.filter { $0.hasPrefix(".build") }.sorted().flatMap {
+            ["\(packageRoot)/\($0)/debug/recbench", "\(packageRoot)/\($0)/release/recbench"]
+        }
     }
     return candidates.first { fm.isExecutableFile(atPath: $0) }
 }

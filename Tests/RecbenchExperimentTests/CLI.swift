@@ -31,18 +31,23 @@ final class CLIProcess: @unchecked Sendable {
         // Both pipes drained while the process runs, so a chatty process never blocks on a full pipe.
         let o = out.fileHandleForReading, e = err.fileHandleForReading
         group.enter()
-        DispatchQueue.global().async { let d = o.readDataToEndOfFile(); self.collected.0 = d; self.group.leave() }
+        DispatchQueue.global().async {
+            let d = o.readDataToEndOfFile(); self.collected.0 = d; self.group.leave()
+        }
         group.enter()
-        DispatchQueue.global().async { let d = e.readDataToEndOfFile(); self.collected.1 = d; self.group.leave() }
+        DispatchQueue.global().async {
+            let d = e.readDataToEndOfFile(); self.collected.1 = d; self.group.leave()
+        }
     }
 
     func wait() -> CLIOutcome {
         group.wait()
         process.waitUntilExit()
-        return CLIOutcome(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
-                          stdout: String(decoding: collected.0, as: UTF8.self),
-                          stderr: String(decoding: collected.1, as: UTF8.self),
-                          command: command)
+        return CLIOutcome(
+            status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
+            stdout: String(decoding: collected.0, as: UTF8.self),
+            stderr: String(decoding: collected.1, as: UTF8.self),
+            command: command)
     }
 }
 
@@ -52,8 +57,10 @@ func runCLI(_ args: [String], directory: String? = nil, executable: String? = ni
 
 /// Marks of a crash rather than a reported error: a trap's message or a backtrace.
 func crashMarks(_ text: String) -> [String] {
-    ["Fatal error", "Stack dump", "Backtrace", "Current stack trace", "Illegal instruction", "Segmentation fault",
-     "Precondition failed", "Assertion failed", "Trace/breakpoint trap"].filter { text.contains($0) }
+    [
+        "Fatal error", "Stack dump", "Backtrace", "Current stack trace", "Illegal instruction", "Segmentation fault",
+        "Precondition failed", "Assertion failed", "Trace/breakpoint trap"
+    ].filter { text.contains($0) }
 }
 
 /// Marks of a raw system error dump instead of a one-line reason.

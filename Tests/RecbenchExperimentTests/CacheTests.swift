@@ -6,11 +6,14 @@ import Foundation
 @testable import RecbenchReport
 
 private func run(_ spec: ExperimentSpec, out: String, cache: TrialCache.Mode = .use) throws -> RunResult {
-    try ExperimentRun.execute(spec: spec, data: syntheticEnvironment, progress: SilentProgress(), outputRoot: out, cache: cache)
+    try ExperimentRun.execute(
+        spec: spec, data: syntheticEnvironment, progress: SilentProgress(), outputRoot: out, cache: cache)
 }
 
 private func withoutTimings(_ ts: [TrialResult]) -> [TrialResult] {
-    ts.map { var t = $0; t.fitSeconds = 0; t.scoreSeconds = 0; t.evaluateSeconds = 0; t.peakResidentBytes = nil; return t }
+    ts.map {
+        var t = $0; t.fitSeconds = 0; t.scoreSeconds = 0; t.evaluateSeconds = 0; t.peakResidentBytes = nil; return t
+    }
 }
 
 @Test func cacheHitMissAndForce() throws {
@@ -36,7 +39,9 @@ private func withoutTimings(_ ts: [TrialResult]) -> [TrialResult] {
     #expect(edited.cachedTrials == 6)
     #expect(cacheEntries(cacheDir).count == 10)
     let reused = edited.trials.filter { $0.configuration != "Bias(item_reg=50)" }
-    #expect(try encoded(withoutTimings(reused)) == encoded(withoutTimings(first.trials.filter { $0.configuration != "Bias(item_reg=25)" })))
+    #expect(
+        try encoded(withoutTimings(reused))
+            == encoded(withoutTimings(first.trials.filter { $0.configuration != "Bias(item_reg=25)" })))
 
     // Off: nothing read, nothing written.
     let off = temporaryFolder("cache-off")
@@ -91,7 +96,9 @@ private func withoutTimings(_ ts: [TrialResult]) -> [TrialResult] {
     let runner = Runner(spec: spec, data: syntheticEnvironment)
     let prepared = try runner.prepare(spec.datasets[0])
     let ds = TrialCache.datasetKey(prepared)
-    let keys = plan.trials.map { TrialCache.key($0, spec: spec, datasetKey: ds, foldKey: TrialCache.foldKey(prepared.folds[$0.fold - 1])) }
+    let keys = plan.trials.map {
+        TrialCache.key($0, spec: spec, datasetKey: ds, foldKey: TrialCache.foldKey(prepared.folds[$0.fold - 1]))
+    }
     #expect(Set(keys).count == plan.trials.count)
     // Same data prepared again: same keys (they name content, not a run).
     let again = try runner.prepare(spec.datasets[0])

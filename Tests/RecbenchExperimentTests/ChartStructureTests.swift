@@ -18,12 +18,15 @@ private final class ChartReader: NSObject, XMLParserDelegate {
     var charts = [Chart]()
     private var tick: Tick?
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes a: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes a: [String: String] = [:]
+    ) {
         func n(_ key: String) -> Double { Double(a[key] ?? "") ?? .nan }
         switch name {
         case "svg": charts.append(Chart(kind: a["class"] ?? "", attributes: a))
-        case "rect" where a["class"] == "plot-area": charts[charts.count - 1].plot = (n("x"), n("y"), n("width"), n("height"))
+        case "rect" where a["class"] == "plot-area":
+            charts[charts.count - 1].plot = (n("x"), n("y"), n("width"), n("height"))
         case "circle": charts[charts.count - 1].points.append((n("cx"), n("cy")))
         case "text":
             let classes = (a["class"] ?? "").split(separator: " ")
@@ -53,8 +56,9 @@ private func checkStructure(_ charts: [ChartReader.Chart]) {
     for c in charts {
         guard let p = c.plot else { Issue.record("\(c.kind): no plot-area"); continue }
         for (x, y) in c.points {
-            #expect(x >= p.x - 0.05 && x <= p.x + p.width + 0.05 && y >= p.y - 0.05 && y <= p.y + p.height + 0.05,
-                    "\(c.kind): point (\(x), \(y)) outside \(p)")
+            #expect(
+                x >= p.x - 0.05 && x <= p.x + p.width + 0.05 && y >= p.y - 0.05 && y <= p.y + p.height + 0.05,
+                "\(c.kind): point (\(x), \(y)) outside \(p)")
         }
         let xs = c.ticks.filter { $0.axis == "x-tick" }.sorted { $0.x < $1.x }
         for (a, b) in zip(xs, xs.dropFirst()) {
@@ -69,7 +73,9 @@ private func checkStructure(_ charts: [ChartReader.Chart]) {
             #expect(steps.allSatisfy { abs($0 - steps[0]) <= 1e-9 * max(1, abs(steps[0])) }, "\(c.kind): uneven \(ys)")
             #expect(steps.first.map(ChartAxis.isOneTwoFive) ?? false, "\(c.kind): step \(steps) is not 1-2-5")
         }
-        if c.attributes["data-log"] == "true" { #expect(xs.allSatisfy { ChartAxis.isOneTwoFive($0.value) }, "\(c.kind): \(xs.map(\.value))") }
+        if c.attributes["data-log"] == "true" {
+            #expect(xs.allSatisfy { ChartAxis.isOneTwoFive($0.value) }, "\(c.kind): \(xs.map(\.value))")
+        }
     }
 }
 
@@ -88,9 +94,10 @@ private func checkStructure(_ charts: [ChartReader.Chart]) {
 @Test func wideParameterRangesGetALogAxis() {
     let points: [(Double, Double)] = [(1, 0.21), (10, 0.25), (100, 0.3), (1000, 0.28)]
     #expect(Report.spansDecades(points.map(\.0)) && !Report.spansDecades([1, 50]))
-    let svg = Report.lineChart(cssClass: "sensitivity-chart", title: "EASE: ndcg@10 versus regularization",
-                               xLabel: "regularization", yLabel: "ndcg@10", series: [("EASE", points)], connect: true,
-                               logX: true)
+    let svg = Report.lineChart(
+        cssClass: "sensitivity-chart", title: "EASE: ndcg@10 versus regularization",
+        xLabel: "regularization", yLabel: "ndcg@10", series: [("EASE", points)], connect: true,
+        logX: true)
     let charts = ChartReader.read(svg)
     #expect(charts[0].attributes["data-log"] == "true")
     checkStructure(charts)
@@ -106,8 +113,10 @@ private func checkStructure(_ charts: [ChartReader.Chart]) {
 /// Many long labels on a narrow axis: thinned until they fit, never overlapping.
 @Test func crowdedTickLabelsAreThinned() {
     let points = (0...20).map { (Double($0) * 125_000, Double($0 % 3)) }
-    let charts = ChartReader.read(Report.lineChart(cssClass: "line", title: "t", xLabel: "x", yLabel: "y",
-                                                   series: [("s", points)], connect: true))
+    let charts = ChartReader.read(
+        Report.lineChart(
+            cssClass: "line", title: "t", xLabel: "x", yLabel: "y",
+            series: [("s", points)], connect: true))
     checkStructure(charts)
     let xs = charts[0].ticks.filter { $0.axis == "x-tick" }
     #expect(xs.count >= 2 && xs.count < 12)
@@ -144,7 +153,8 @@ private func checkStructure(_ charts: [ChartReader.Chart]) {
         let kept = a.labelled { $0 / 1_000_000 * 200 }  // 200 px for 11 labels of up to 7 characters
         #expect(kept.count >= 2 && kept.count < a.ticks.count)
         for (u, v) in zip(kept, kept.dropFirst()) {
-            #expect((v - u) / 1_000_000 * 200 >= (ChartAxis.textWidth(a.label(u)) + ChartAxis.textWidth(a.label(v))) / 2)
+            #expect(
+                (v - u) / 1_000_000 * 200 >= (ChartAxis.textWidth(a.label(u)) + ChartAxis.textWidth(a.label(v))) / 2)
         }
     }
 }

@@ -9,28 +9,29 @@ import RecbenchEval
 /// The statistics tests' own experiment (independent of experiments/quickstart.json, which changes):
 /// synthetic data, 3 folds, 4 configurations, recall at two cutoffs for the metric@K curve.
 let statsFixture = """
-{
-  "name": "stats-fixture",
-  "seed": 42,
-  "task": "ranking",
-  "datasets": [{ "name": "synthetic-small",
-                 "synthetic": { "users": 600, "items": 400, "interactions": 30000, "factors": 8, "popularity_skew": 1.0, "seed": 7 } }],
-  "split": { "method": "kfold", "k": 3 },
-  "algorithms": [
-    { "name": "Random" },
-    { "name": "MostPopular" },
-    { "name": "Bias", "params": { "item_reg": [5, 25] } }
-  ],
-  "metrics": ["ndcg@10", "recall@[10,20]", "precision@10", "map@10", "mrr@10", "hitrate@10", "auc", "coverage@10", "novelty@10"]
-}
-"""
+    {
+      "name": "stats-fixture",
+      "seed": 42,
+      "task": "ranking",
+      "datasets": [{ "name": "synthetic-small",
+                     "synthetic": { "users": 600, "items": 400, "interactions": 30000, "factors": 8, "popularity_skew": 1.0, "seed": 7 } }],
+      "split": { "method": "kfold", "k": 3 },
+      "algorithms": [
+        { "name": "Random" },
+        { "name": "MostPopular" },
+        { "name": "Bias", "params": { "item_reg": [5, 25] } }
+      ],
+      "metrics": ["ndcg@10", "recall@[10,20]", "precision@10", "map@10", "mrr@10", "hitrate@10", "auc", "coverage@10", "novelty@10"]
+    }
+    """
 
 /// Runs the fixture into a fresh temporary folder (left there: tests read the files).
 func runStatsFixture() throws -> RunResult {
     let env = try dataEnvironment(dataDir: nil)
     let spec = try ExperimentLoader(registry: env.registry).load(text: statsFixture, file: "stats-fixture.json")
-    return try ExperimentRun.execute(spec: spec, data: env, progress: SilentProgress(),
-                                     outputRoot: NSTemporaryDirectory() + "/recbench-stats-\(UUID().uuidString)")
+    return try ExperimentRun.execute(
+        spec: spec, data: env, progress: SilentProgress(),
+        outputRoot: NSTemporaryDirectory() + "/recbench-stats-\(UUID().uuidString)")
 }
 
 /// One fixture run shared by the tests below.
@@ -51,7 +52,9 @@ private let quickstart: Result<RunResult, Error> = Result { try runStatsFixture(
     #expect(row.randomizationP == 1.0 / 10_001 && !row.randomizationExact)
     #expect(row.n == r.trials.filter { $0.configuration == "Random" }.reduce(0) { $0 + $1.users.count })
     // The row's numbers are exactly those of the statistics functions on (fold, user) pairs.
-    let (b, a, _) = Comparison.paired(r.trials.filter { $0.configuration == "MostPopular" }, r.trials.filter { $0.configuration == "Random" }, metric: "ndcg@10")
+    let (b, a, _) = Comparison.paired(
+        r.trials.filter { $0.configuration == "MostPopular" }, r.trials.filter { $0.configuration == "Random" },
+        metric: "ndcg@10")
     #expect(row.tP == Statistics.pairedTTest(a, b).p)
     #expect(row.wilcoxonP == Statistics.wilcoxonSignedRank(a, b).p)
     #expect(abs(row.difference - Statistics.mean(zip(a, b).map { $0 - $1 })) < 1e-12)
@@ -70,14 +73,16 @@ private let quickstart: Result<RunResult, Error> = Result { try runStatsFixture(
     #expect(table.rows.map(\.pHolm) == Statistics.holmBonferroni(table.rows.map(\.tP)))
     #expect(table.rows.map(\.pBH) == Statistics.benjaminiHochberg(table.rows.map(\.tP)))
     // Another test decides when asked; the other columns stay the same.
-    let w = try Comparison.compare(run: r, baseline: "MostPopular",
-                                   options: ComparisonOptions(test: .wilcoxon, resamples: 500))
+    let w = try Comparison.compare(
+        run: r, baseline: "MostPopular",
+        options: ComparisonOptions(test: .wilcoxon, resamples: 500))
     #expect(w.rows.map(\.p) == w.rows.map(\.wilcoxonP) && w.rows.map(\.tP) == table.rows.map(\.tP))
     #expect(w.rows.map(\.pHolm) == Statistics.holmBonferroni(w.rows.map(\.wilcoxonP)))
     // Rows run in parallel with per-row streams: the thread count changes nothing.
-    let threaded = try Comparison.compare(run: r, baseline: "MostPopular",
-                                          options: ComparisonOptions(resamples: 500, threads: 3))
-    #expect(String(describing: threaded.rows) == String(describing: table.rows)) // NaN ≠ NaN under ==
+    let threaded = try Comparison.compare(
+        run: r, baseline: "MostPopular",
+        options: ComparisonOptions(resamples: 500, threads: 3))
+    #expect(String(describing: threaded.rows) == String(describing: table.rows))  // NaN ≠ NaN under ==
     // Same seed, same table.
     let again = try Comparison.compare(run: r, baseline: "MostPopular", options: ComparisonOptions(resamples: 500))
     #expect(String(describing: again.rows) == String(describing: table.rows))
@@ -85,8 +90,10 @@ private let quickstart: Result<RunResult, Error> = Result { try runStatsFixture(
     #expect(table.csv().split(separator: "\n").count == table.rows.count + 1)
     #expect(table.markdown().contains("|---|---|---|---|---:"))
     #expect(table.console().contains("Random") && table.console().contains(" pairs"))
-    #expect(table.csv().hasPrefix("dataset,metric,reference,candidate,ref_mean,cand_mean,diff,ci95_low,ci95_high,t_p,"
-        + "randomization_p"))
+    #expect(
+        table.csv().hasPrefix(
+            "dataset,metric,reference,candidate,ref_mean,cand_mean,diff,ci95_low,ci95_high,t_p,"
+                + "randomization_p"))
     // All pairs without a baseline.
     let n = r.plan.configurations.count
     let all = try Comparison.compare(run: r, metrics: ["ndcg@10"], options: ComparisonOptions(resamples: 200))
@@ -102,11 +109,13 @@ private let quickstart: Result<RunResult, Error> = Result { try runStatsFixture(
 @Test func compareTwoRunsRequiresIdenticalSplits() throws {
     let r = try quickstart.get()
     let reloaded = try RunFolder.load(r.directory)
-    let table = try Comparison.compare(runs: r, reloaded, metrics: ["ndcg@10"],
-                                       options: ComparisonOptions(resamples: 200))
+    let table = try Comparison.compare(
+        runs: r, reloaded, metrics: ["ndcg@10"],
+        options: ComparisonOptions(resamples: 200))
     // Same-named configurations are paired; identical results: zero difference, p = 1.
     #expect(table.rows.count == r.plan.configurations.count)
-    #expect(table.rows.allSatisfy { $0.reference.hasPrefix("A:") && $0.candidate.hasPrefix("B:") && $0.difference == 0 })
+    #expect(
+        table.rows.allSatisfy { $0.reference.hasPrefix("A:") && $0.candidate.hasPrefix("B:") && $0.difference == 0 })
     #expect(table.rows.allSatisfy { $0.wilcoxonP == 1 && $0.tP == 1 && $0.randomizationP == 1 })
     var other = reloaded
     other.datasets[0].splitFingerprint = String(repeating: "0", count: 64)
@@ -143,7 +152,8 @@ private func planted(_ r: RunResult, configuration: String, metric: String, fact
     let rerunReport = Baseline.check(rerun, against: baseline)
     #expect(rerunReport.exitCode == 0, "\(rerunReport.summary())")
     // A 20 % NDCG drop of MostPopular fails, naming exactly that value.
-    let broken = Baseline.check(planted(r, configuration: "MostPopular", metric: "ndcg@10", factor: 0.8), against: baseline)
+    let broken = Baseline.check(
+        planted(r, configuration: "MostPopular", metric: "ndcg@10", factor: 0.8), against: baseline)
     #expect(broken.exitCode == 1)
     #expect(broken.regressions.map { "\($0.configuration) \($0.metric)" } == ["MostPopular ndcg@10"])
     #expect(try #require(broken.regressions.first?.p) < 0.05)
@@ -151,15 +161,21 @@ private func planted(_ r: RunResult, configuration: String, metric: String, fact
     // Files from before the test was recorded were checked with Wilcoxon, and still are.
     var old = baseline
     old.test = nil
-    let oldReport = Baseline.check(planted(r, configuration: "MostPopular", metric: "ndcg@10", factor: 0.8),
-                                   against: old)
+    let oldReport = Baseline.check(
+        planted(r, configuration: "MostPopular", metric: "ndcg@10", factor: 0.8),
+        against: old)
     #expect(oldReport.regressions.first?.test == .wilcoxon)
     #expect(broken.summary().contains("REGRESSION synthetic-small MostPopular ndcg@10"))
     // Within tolerance (0.5 % < 2 %): passes; an improvement passes.
-    #expect(Baseline.check(planted(r, configuration: "MostPopular", metric: "ndcg@10", factor: 0.995), against: baseline).exitCode == 0)
-    #expect(Baseline.check(planted(r, configuration: "MostPopular", metric: "ndcg@10", factor: 1.2), against: baseline).exitCode == 0)
+    #expect(
+        Baseline.check(planted(r, configuration: "MostPopular", metric: "ndcg@10", factor: 0.995), against: baseline)
+            .exitCode == 0)
+    #expect(
+        Baseline.check(planted(r, configuration: "MostPopular", metric: "ndcg@10", factor: 1.2), against: baseline)
+            .exitCode == 0)
     // Coverage has no per-user values: the tolerance alone decides.
-    let cov = Baseline.check(planted(r, configuration: "Bias(item_reg=5)", metric: "coverage@10", factor: 0.5), against: baseline)
+    let cov = Baseline.check(
+        planted(r, configuration: "Bias(item_reg=5)", metric: "coverage@10", factor: 0.5), against: baseline)
     #expect(cov.exitCode == 1 && cov.regressions.first?.p == nil)
     // Different splits: exit 2.
     var moved = r
@@ -168,6 +184,7 @@ private func planted(_ r: RunResult, configuration: String, metric: String, fact
     // A per-metric tolerance overrides the default.
     var loose = baseline
     loose.tolerances["ndcg@10"] = .init(relative: 0.5)
-    #expect(Baseline.check(planted(r, configuration: "MostPopular", metric: "ndcg@10", factor: 0.8), against: loose).exitCode == 0)
+    #expect(
+        Baseline.check(planted(r, configuration: "MostPopular", metric: "ndcg@10", factor: 0.8), against: loose)
+            .exitCode == 0)
 }
-

@@ -13,8 +13,9 @@ private func runFolders(_ dir: String) -> [String] {
 /// Two, and four, identical `recbench run` processes started together on one output folder and one
 /// cache all succeed, each with its own complete run folder equal to a lone run's; `latest` names one
 /// of them; no partial folder or temporary file is left; every cache entry is whole (issue 14, item 1).
-@Test(.enabled(if: recbenchBinary() != nil, "needs the built recbench binary (swift build --product recbench)"),
-      arguments: [2, 4])
+@Test(
+    .enabled(if: recbenchBinary() != nil, "needs the built recbench binary (swift build --product recbench)"),
+    arguments: [2, 4])
 func concurrentRunsOnOneFolderKeepEveryOutput(_ processes: Int) throws {
     let dir = temporaryFolder("concurrent-\(processes)")
     let file = dir + "/tiny-suite.json"
@@ -32,10 +33,11 @@ func concurrentRunsOnOneFolderKeepEveryOutput(_ processes: Int) throws {
     let folders = runFolders(exp)
     #expect(folders.count == processes, "\(folders)")
     // Each process names its own folder.
-    let named = Set(outcomes.compactMap { o in
-        o.stdout.split(separator: "\n").first { $0.hasPrefix("results: ") }
-            .map { String($0.dropFirst(9).prefix { $0 != " " }) }
-    })
+    let named = Set(
+        outcomes.compactMap { o in
+            o.stdout.split(separator: "\n").first { $0.hasPrefix("results: ") }
+                .map { String($0.dropFirst(9).prefix { $0 != " " }) }
+        })
     #expect(named == Set(folders.map { exp + "/" + $0 }), "\(named)")
     for f in folders {
         #expect(try differingOutputs(dir + "/reference/tiny-suite/latest", exp + "/" + f).isEmpty, "\(f)")
@@ -71,10 +73,11 @@ func divergedRunExitsOneWithItsOutputs() throws {
     """.write(toFile: file, atomically: true, encoding: .utf8)
     let o = try runCLI(["run", file, "--output", dir + "/out", "--no-cache"])
     #expect(o.status == 1 && !o.signalled, "\(o.status) \(o.stderr)")
-    #expect(o.stderr.split(separator: "\n").allSatisfy {
-                $0.hasPrefix("error: trial ") && $0.contains("ExplicitALS: non-finite")
-            },
-            "\(o.stderr)")
+    #expect(
+        o.stderr.split(separator: "\n").allSatisfy {
+            $0.hasPrefix("error: trial ") && $0.contains("ExplicitALS: non-finite")
+        },
+        "\(o.stderr)")
     #expect(o.stdout.contains("ExplicitALS") && o.stdout.contains("failed"))
     #expect(FileManager.default.fileExists(atPath: dir + "/out/diverging/latest/summary.md"))
 }
@@ -103,10 +106,14 @@ func aFullDiskKeepsItsReason() throws {
     let file = dir + "/tiny-suite.json", mount = dir + "/small"
     try tinySuiteText().write(toFile: file, atomically: true, encoding: .utf8)
     try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
-    let script = "mount -t tmpfs -o size=64k tmpfs \"$1\" && \"$2\" run \"$3\" --output \"$1\" --quiet --no-cache; "
+    let script =
+        "mount -t tmpfs -o size=64k tmpfs \"$1\" && \"$2\" run \"$3\" --output \"$1\" --quiet --no-cache; "
         + "echo \"status=$?\" >&2; ls -A \"$1/tiny-suite\" >&2"
-    let o = try runCLI(["--mount", "--propagation", "private", "sh", "-c", script, "sh", mount, recbenchBinary()!,
-                        file], executable: "/usr/bin/unshare")
+    let o = try runCLI(
+        [
+            "--mount", "--propagation", "private", "sh", "-c", script, "sh", mount, recbenchBinary()!,
+            file
+        ], executable: "/usr/bin/unshare")
     #expect(o.stderr.contains("status=2"), "\(o.stderr)")
     let lines = o.stderr.split(separator: "\n")
     #expect(lines.contains { $0.hasPrefix("error: ") && $0.hasSuffix("No space left on device") }, "\(o.stderr)")

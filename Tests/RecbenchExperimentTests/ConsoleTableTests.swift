@@ -7,8 +7,14 @@ import Testing
 @Suite struct ConsoleTableTests {
     static let header = ["configuration", "ndcg@10", "recall@10", "recall@20", "precision@10", "map@10", "fit_s"]
     static let rows = [
-        ["MostPopular", "0.1234 ± 0.0012", "0.2345 ± 0.0023", "0.3456 ± 0.0034", "0.0456 ± 0.0001", "0.0789 ± 0.0002", "0.010"],
-        ["ImplicitALS(factors=32)", "0.2234 ± 0.0012", "0.3345 ± 0.0023", "0.4456 ± 0.0034", "0.0856 ± 0.0001", "0.1789 ± 0.0002", "1.250"],
+        [
+            "MostPopular", "0.1234 ± 0.0012", "0.2345 ± 0.0023", "0.3456 ± 0.0034", "0.0456 ± 0.0001",
+            "0.0789 ± 0.0002", "0.010"
+        ],
+        [
+            "ImplicitALS(factors=32)", "0.2234 ± 0.0012", "0.3345 ± 0.0023", "0.4456 ± 0.0034", "0.0856 ± 0.0001",
+            "0.1789 ± 0.0002", "1.250"
+        ]
     ]
 
     /// Splits the rendered text into tables (separated by blank lines), each a list of lines.
@@ -20,7 +26,8 @@ import Testing
         let text = ConsoleTable.render(header: Self.header, rows: Self.rows, width: nil)
         let lines = text.split(separator: "\n").map(String.init)
         #expect(Self.tables(text).count == 1 && lines.count == 4)
-        #expect(lines[0] == "configuration                    ndcg@10        recall@10        recall@20     precision@10"
+        #expect(
+            lines[0] == "configuration                    ndcg@10        recall@10        recall@20     precision@10"
                 + "           map@10  fit_s")
         #expect(lines[3].hasPrefix("ImplicitALS(factors=32)  0.2234 ± 0.0012"))
         #expect(ConsoleTable.render(header: Self.header, rows: Self.rows, width: 500) == text)
@@ -46,8 +53,9 @@ import Testing
     }
 
     @Test func labelsTooWideForOneColumnAreShortened() {
-        let text = ConsoleTable.render(header: ["configuration", "ndcg@10"],
-                                       rows: [[String(repeating: "x", count: 60), "0.1234 ± 0.0012"]], width: 40)
+        let text = ConsoleTable.render(
+            header: ["configuration", "ndcg@10"],
+            rows: [[String(repeating: "x", count: 60), "0.1234 ± 0.0012"]], width: 40)
         for line in text.split(separator: "\n") { #expect(line.count <= 40, "\(line)") }
         #expect(text.contains("…  0.1234 ± 0.0012"))
     }

@@ -41,8 +41,13 @@ private let corpusCopy: String = {
     #expect(cases.count >= 60)
     #expect(Set(cases.map(\.id)).count == cases.count)
     let kinds = Dictionary(grouping: cases) { c in
-        c.id.hasPrefix("data-") ? "data" : c.id.hasPrefix("split-") ? "split" : c.id.hasPrefix("cli-") ? "command line"
-            : c.id.contains("output") || c.id.contains("cache") ? "output" : "experiment"
+        c.id.hasPrefix("data-")
+            ? "data"
+            : c.id.hasPrefix("split-")
+                ? "split"
+                : c.id.hasPrefix("cli-")
+                    ? "command line"
+                    : c.id.contains("output") || c.id.contains("cache") ? "output" : "experiment"
     }
     for kind in ["data", "split", "command line", "output", "experiment"] {
         #expect((kinds[kind]?.count ?? 0) >= 5, "\(kind)")
@@ -60,15 +65,19 @@ private let corpusCopy: String = {
     for c in fileCases {
         // FILE:LINE: field: message, or FILE: message for a problem of the whole file.
         let place = c.expected.prefix { $0 != " " }
-        #expect(place.hasSuffix(":") && (place.contains(".json") || place.contains(".tsv") || place.contains(".csv")
-                                         || place.contains(".test")), "\(c.id): \(c.expected)")
+        #expect(
+            place.hasSuffix(":")
+                && (place.contains(".json") || place.contains(".tsv") || place.contains(".csv")
+                    || place.contains(".test")),
+            "\(c.id): \(c.expected)")
     }
 }
 
 /// Every malformed input ends with its documented exit status and a one-line error that names the
 /// file, line and field, never with a trap, a stack trace or a raw system error dump.
-@Test(.enabled(if: recbenchBinary() != nil, "needs the built recbench binary (swift build --product recbench)"),
-      arguments: corpusCases())
+@Test(
+    .enabled(if: recbenchBinary() != nil, "needs the built recbench binary (swift build --product recbench)"),
+    arguments: corpusCases())
 func malformedInputIsReportedNotCrashedOn(_ c: CorpusCase) throws {
     let out = temporaryFolder("corpus-out-\(c.id)")
     let o = try runCLI(c.arguments.map { $0.replacingOccurrences(of: "{out}", with: out) }, directory: corpusCopy)
@@ -82,7 +91,9 @@ func malformedInputIsReportedNotCrashedOn(_ c: CorpusCase) throws {
         #expect(!line.isEmpty && !line.hasPrefix(" ") && !line.hasPrefix("\t") && line.count < 600, "\(c.id): \(line)")
     }
     let messages = lines.map { $0.hasPrefix("error: ") ? String($0.dropFirst(7)) : $0 }
-    let found = c.expected.hasSuffix("…") ? messages.contains { $0.hasPrefix(c.expected.dropLast()) }
+    let found =
+        c.expected.hasSuffix("…")
+        ? messages.contains { $0.hasPrefix(c.expected.dropLast()) }
         : messages.contains(c.expected)
     #expect(found, "\(c.id): expected \(c.expected), got \(o.stderr)")
     // Nothing that looks like a finished run is left by a refused input.

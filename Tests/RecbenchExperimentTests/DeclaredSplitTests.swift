@@ -8,16 +8,23 @@ import RecbenchData
 /// A registry data set in adjacency lists that declares train / valid / test files.
 private func adjacencyFixture() throws -> (DatasetRegistry, DataEnvironment) {
     let dir = NSTemporaryDirectory() + "recbench-adj-\(UUID().uuidString)"
-    let files = ["train.txt": "1 10 11 12\n2 10 13\n3 11 12\n", "valid.txt": "1 13\n2 12\n", "test.txt": "1 14\n2 11\n3 10\n"]
+    let files = [
+        "train.txt": "1 10 11 12\n2 10 13\n3 11 12\n", "valid.txt": "1 13\n2 12\n", "test.txt": "1 14\n2 11\n3 10\n"
+    ]
     try FileManager.default.createDirectory(atPath: dir + "/toy-adj", withIntermediateDirectories: true)
     for (name, body) in files { try Data(body.utf8).write(to: URL(fileURLWithPath: "\(dir)/toy-adj/\(name)")) }
-    let entry = DatasetEntry(name: "toy-adj", description: "", format: "adjacency", url: "", archiveRoot: "",
-                             files: files.mapValues { SHA256Hasher.hex($0) }, licence: "",
-                             dataFiles: ["train.txt", "valid.txt", "test.txt"],
-                             split: DeclaredSplit(base: "train.txt", validation: "valid.txt", test: "test.txt"))
+    let entry = DatasetEntry(
+        name: "toy-adj", description: "", format: "adjacency", url: "", archiveRoot: "",
+        files: files.mapValues { SHA256Hasher.hex($0) }, licence: "",
+        dataFiles: ["train.txt", "valid.txt", "test.txt"],
+        split: DeclaredSplit(base: "train.txt", validation: "valid.txt", test: "test.txt"))
     let registry = DatasetRegistry(entries: [entry])
-    return (registry, DataEnvironment(registry: registry, environment: ["RECBENCH_DATA_DIR": dir],
-                                      cacheDirectory: dir + "/cache", baseDirectory: dir))
+    return (
+        registry,
+        DataEnvironment(
+            registry: registry, environment: ["RECBENCH_DATA_DIR": dir],
+            cacheDirectory: dir + "/cache", baseDirectory: dir)
+    )
 }
 
 private func experiment(split: String) -> String {
@@ -29,8 +36,11 @@ private func experiment(split: String) -> String {
 
 @Test func predefinedWithoutFilesUsesTheDeclaredSplit() throws {
     let (registry, env) = try adjacencyFixture()
-    let spec = try ExperimentLoader(registry: registry).load(text: experiment(split: #"{"method": "predefined"}"#), file: "e.json")
-    guard case let .predefined(base, test, validation, folds) = spec.split else { Issue.record("not predefined"); return }
+    let spec = try ExperimentLoader(registry: registry).load(
+        text: experiment(split: #"{"method": "predefined"}"#), file: "e.json")
+    guard case let .predefined(base, test, validation, folds) = spec.split else {
+        Issue.record("not predefined"); return
+    }
     #expect(base == "train.txt" && test == "test.txt" && validation == "valid.txt" && folds == 1)
     let prepared = try Runner(spec: spec, data: env).prepare(spec.datasets[0])
     let f = try #require(prepared.folds.first)
@@ -45,13 +55,18 @@ private func experiment(split: String) -> String {
     let (registry, env) = try adjacencyFixture()
     // Validation folded into nothing: only base and test named.
     let spec = try ExperimentLoader(registry: registry).load(
-        text: experiment(split: #"{"method": "predefined", "base": "train.txt", "test": "test.txt", "folds": 1}"#), file: "e.json")
+        text: experiment(split: #"{"method": "predefined", "base": "train.txt", "test": "test.txt", "folds": 1}"#),
+        file: "e.json")
     let f = try #require(try Runner(spec: spec, data: env).prepare(spec.datasets[0]).folds.first)
     #expect(f.train.count == 7 && f.validation.isEmpty && f.test.count == 3)
     // Several folds need {fold} in every named file, the validation file included.
-    let bad = experiment(split: #"{"method": "predefined", "base": "t{fold}", "test": "s{fold}", "validation": "v", "folds": 2}"#)
+    let bad = experiment(
+        split: #"{"method": "predefined", "base": "t{fold}", "test": "s{fold}", "validation": "v", "folds": 2}"#)
     #expect(throws: SpecErrors.self) { _ = try ExperimentLoader(registry: registry).load(text: bad, file: "e.json") }
     do { _ = try ExperimentLoader(registry: registry).load(text: bad, file: "e.json") } catch let e as SpecErrors {
-        #expect(e.issues.map(\.description) == ["e.json:1: split.validation: with 2 folds the file name must contain {fold}, got \"v\""])
+        #expect(
+            e.issues.map(\.description) == [
+                "e.json:1: split.validation: with 2 folds the file name must contain {fold}, got \"v\""
+            ])
     }
 }

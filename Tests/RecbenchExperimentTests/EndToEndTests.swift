@@ -7,7 +7,8 @@ import Foundation
 import RecbenchData
 
 /// The package root, from this file's location (tests may run from any working directory).
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
 
 /// MovieLens 100K beside the clone (../shared/datasets) or under $RECBENCH_DATA_DIR; nil when absent.
 func movieLensDataDir() -> String? {
@@ -19,8 +20,9 @@ func movieLensDataDir() -> String? {
 func dataEnvironment(dataDir: String?) throws -> DataEnvironment {
     var env = ProcessInfo.processInfo.environment
     if let dataDir { env["RECBENCH_DATA_DIR"] = dataDir }
-    return DataEnvironment(registry: try DatasetRegistry(directory: packageRoot + "/datasets"), environment: env,
-                           cacheDirectory: NSTemporaryDirectory() + "/recbench-cache", baseDirectory: packageRoot + "/experiments")
+    return DataEnvironment(
+        registry: try DatasetRegistry(directory: packageRoot + "/datasets"), environment: env,
+        cacheDirectory: NSTemporaryDirectory() + "/recbench-cache", baseDirectory: packageRoot + "/experiments")
 }
 
 func runExperiment(_ name: String, dataDir: String?) throws -> RunResult {
@@ -33,7 +35,9 @@ func runExperiment(_ name: String, dataDir: String?) throws -> RunResult {
     for f in ["metrics.csv", "per_user.csv", "profile.csv", "summary.md", "manifest.json"] {
         #expect(FileManager.default.fileExists(atPath: result.directory + "/" + f), "\(f) missing")
     }
-    let leftovers = try FileManager.default.subpathsOfDirectory(atPath: out).filter { $0.contains(".partial") || $0.contains(".tmp-") }
+    let leftovers = try FileManager.default.subpathsOfDirectory(atPath: out).filter {
+        $0.contains(".partial") || $0.contains(".tmp-")
+    }
     #expect(leftovers.isEmpty)
     return result
 }
@@ -89,8 +93,10 @@ func mean(_ r: RunResult, _ configuration: String, _ metric: String) -> Double? 
     #expect(one.map(\.trial) == two.map(\.trial))
 }
 
-@Test(.enabled(if: movieLensDataDir() != nil,
-               "MovieLens 100K not found (set RECBENCH_DATA_DIR or place ../shared/datasets/ml-100k)"))
+@Test(
+    .enabled(
+        if: movieLensDataDir() != nil,
+        "MovieLens 100K not found (set RECBENCH_DATA_DIR or place ../shared/datasets/ml-100k)"))
 func movieLensBaselinesMatchReference() throws {
     let dir = try #require(movieLensDataDir())
     let r = try runExperiment("ml100k-baselines.json", dataDir: dir)

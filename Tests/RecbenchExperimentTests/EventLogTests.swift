@@ -6,7 +6,8 @@ private func events(_ path: String) throws -> [[String: Any]] {
     let text = try String(contentsOfFile: path, encoding: .utf8)
     #expect(text.hasSuffix("\n"))
     return try text.split(separator: "\n").map { line in
-        try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not an object: \(line)")
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not an object: \(line)")
     }
 }
 
@@ -36,9 +37,11 @@ private func events(_ path: String) throws -> [[String: Any]] {
         let col = { (name: String) in header.firstIndex(of: name)! }
         for line in csv.split(separator: "\n").dropFirst() {
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            let event = try #require(finished.first {
-                $0["configuration"] as? String == f[col("configuration")] && $0["fold"] as? Int == Int(f[col("fold")])
-            })
+            let event = try #require(
+                finished.first {
+                    $0["configuration"] as? String == f[col("configuration")]
+                        && $0["fold"] as? Int == Int(f[col("fold")])
+                })
             let metrics = try #require(event["metrics"] as? [String: Double])
             let value = try #require(metrics[f[col("metric")]])
             // The CSV keeps 6 significant digits.
@@ -61,19 +64,23 @@ private func events(_ path: String) throws -> [[String: Any]] {
         let dir = temporaryFolder("eventlog-fail")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let diverging = """
-        { "name": "diverging", "seed": 3, "task": "rating", "threads": 1,
-          "datasets": [{ "name": "syn", "synthetic": { "users": 80, "items": 60, "interactions": 1500, "seed": 5 } }],
-          "split": { "method": "kfold", "k": 2 },
-          "algorithms": [{ "name": "ExplicitALS", "params": { "init_std": [0.1, 1e308], "iterations": 3, "factors": 4 } }],
-          "metrics": ["rmse"] }
-        """
+            { "name": "diverging", "seed": 3, "task": "rating", "threads": 1,
+              "datasets": [{ "name": "syn", "synthetic": { "users": 80, "items": 60, "interactions": 1500, "seed": 5 } }],
+              "split": { "method": "kfold", "k": 2 },
+              "algorithms": [{ "name": "ExplicitALS", "params": { "init_std": [0.1, 1e308], "iterations": 3, "factors": 4 } }],
+              "metrics": ["rmse"] }
+            """
         try diverging.write(toFile: dir + "/d.json", atomically: true, encoding: .utf8)
-        let out = try runCLI(["run", dir + "/d.json", "--output", dir + "/out", "--quiet", "--no-cache",
-                              "--log-json", dir + "/d.jsonl"])
+        let out = try runCLI([
+            "run", dir + "/d.json", "--output", dir + "/out", "--quiet", "--no-cache",
+            "--log-json", dir + "/d.jsonl"
+        ])
         #expect(out.status == 1)
         let log = try events(dir + "/d.jsonl")
         // A grid without a search is selected on test: the loader warns.
-        #expect(log.contains { $0["event"] as? String == "warning" && ($0["message"] as? String)?.contains("test") == true })
+        #expect(
+            log.contains { $0["event"] as? String == "warning" && ($0["message"] as? String)?.contains("test") == true }
+        )
         let failed = log.filter { $0["event"] as? String == "trial_failed" }
         #expect(failed.count == 2 && failed.allSatisfy { ($0["reason"] as? String)?.contains("non-finite") == true })
         #expect(log.last?["event"] as? String == "run_finished" && log.last?["failed"] as? Int == 2)
@@ -82,7 +89,8 @@ private func events(_ path: String) throws -> [[String: Any]] {
         let bad = try runCLI(["run", dir + "/bad.json", "--log-json", dir + "/bad.jsonl"])
         #expect(bad.status == 2)
         let errors = try events(dir + "/bad.jsonl").filter { $0["event"] as? String == "error" }
-        #expect(!errors.isEmpty && errors.allSatisfy { ($0["message"] as? String)?.hasPrefix(dir + "/bad.json:") == true })
+        #expect(
+            !errors.isEmpty && errors.allSatisfy { ($0["message"] as? String)?.hasPrefix(dir + "/bad.json:") == true })
     }
 
     @Test(.enabled(if: recbenchBinary() != nil))

@@ -22,10 +22,11 @@ import Testing
         try fm.createDirectory(atPath: prefix + "/share/recbench/datasets", withIntermediateDirectories: true)
         try fm.copyItem(atPath: try #require(recbenchBinary()), toPath: prefix + "/bin/recbench")
         let entry = """
-        {"name": "installed-only", "description": "a registry entry only the installed copy has", "format": "ml-100k",
-         "url": "", "archiveRoot": "x", "files": {}, "licence": "none"}
-        """
-        try entry.write(toFile: prefix + "/share/recbench/datasets/installed-only.json", atomically: true, encoding: .utf8)
+            {"name": "installed-only", "description": "a registry entry only the installed copy has", "format": "ml-100k",
+             "url": "", "archiveRoot": "x", "files": {}, "licence": "none"}
+            """
+        try entry.write(
+            toFile: prefix + "/share/recbench/datasets/installed-only.json", atomically: true, encoding: .utf8)
         let out = try runCLI(["datasets", "list"], directory: prefix, executable: prefix + "/bin/recbench")
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout.contains("installed-only") && !out.stdout.contains("ml-100k "))

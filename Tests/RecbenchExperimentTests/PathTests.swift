@@ -9,8 +9,10 @@ func oneLetterPathsRun() throws {
     try FileManager.default.createDirectory(atPath: dir + "/e", withIntermediateDirectories: true)
     try tinySuiteText().write(toFile: dir + "/e/x", atomically: true, encoding: .utf8)
     try tinySuiteText().write(toFile: dir + "/x", atomically: true, encoding: .utf8)
-    for args in [["validate", "x"], ["validate", "e/x"], ["run", "x", "--output", "o", "--quiet"],
-                 ["run", "e/x", "--output", "o", "--quiet", "--cache-dir", "c"]] {
+    for args in [
+        ["validate", "x"], ["validate", "e/x"], ["run", "x", "--output", "o", "--quiet"],
+        ["run", "e/x", "--output", "o", "--quiet", "--cache-dir", "c"]
+    ] {
         let o = try runCLI(args, directory: dir)
         #expect(o.status == 0 && !o.signalled, "\(args): \(o.status) \(o.stderr)")
         #expect(crashMarks(o.stderr).isEmpty)

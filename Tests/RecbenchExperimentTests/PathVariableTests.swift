@@ -2,12 +2,14 @@ import Testing
 import RecbenchConfig
 import RecbenchData
 
-private func load(_ dataset: String, environment: [String: String]?,
-                  split: String = #"{"method": "kfold", "k": 2}"#) throws -> ExperimentSpec {
+private func load(
+    _ dataset: String, environment: [String: String]?,
+    split: String = #"{"method": "kfold", "k": 2}"#
+) throws -> ExperimentSpec {
     let text = """
-    {"name": "v", "task": "ranking", "datasets": [\(dataset)],
-     "split": \(split), "algorithms": [{"name": "MostPopular"}], "metrics": ["ndcg@2"]}
-    """
+        {"name": "v", "task": "ranking", "datasets": [\(dataset)],
+         "split": \(split), "algorithms": [{"name": "MostPopular"}], "metrics": ["ndcg@2"]}
+        """
     return try ExperimentLoader(registry: nil, environment: environment).load(text: text, file: "e.json")
 }
 
@@ -30,8 +32,9 @@ private func issues(_ dataset: String, environment: [String: String]) -> [String
     guard case let .file(literal, _) = c.datasets[0].source else { Issue.record("not a file"); return }
     #expect(literal == "price$/5$.tsv")
     // Fold files expand too, {fold} untouched.
-    let d = try load(#"{"name": "d", "split": {"base": "$DATA/u{fold}.base", "test": "$DATA/u{fold}.test", "folds": 2}}"#,
-                     environment: env, split: #"{"method": "predefined"}"#)
+    let d = try load(
+        #"{"name": "d", "split": {"base": "$DATA/u{fold}.base", "test": "$DATA/u{fold}.test", "folds": 2}}"#,
+        environment: env, split: #"{"method": "predefined"}"#)
     guard case let .folds(declared, _) = d.datasets[0].source else { Issue.record("not fold files"); return }
     #expect(declared.base == "/srv/data/u{fold}.base" && declared.test == "/srv/data/u{fold}.test")
     // Re-reading a run folder (no environment) keeps the text as written.
@@ -41,10 +44,16 @@ private func issues(_ dataset: String, environment: [String: String]) -> [String
 }
 
 @Test func anUnsetVariableIsAnErrorNamingIt() {
-    #expect(issues(#"{"name": "a", "file": "$RECBENCH_DATA_DIR/u.data"}"#, environment: [:]) == [
-        "e.json:1: datasets[0].file: $RECBENCH_DATA_DIR is not set (the environment variable in \"$RECBENCH_DATA_DIR/u.data\")"])
-    #expect(issues(#"{"name": "ml-100k", "path": "${HOME}/data/${MISSING}"}"#, environment: ["HOME": "/h"]) == [
-        "e.json:1: datasets[0].path: $MISSING is not set (the environment variable in \"${HOME}/data/${MISSING}\")"])
-    #expect(issues(#"{"name": "a", "file": "${DATA/u.data"}"#, environment: ["DATA": "/d"]) == [
-        "e.json:1: datasets[0].file: \"${\" must be followed by a variable name and \"}\", got \"${DATA/u.data\""])
+    #expect(
+        issues(#"{"name": "a", "file": "$RECBENCH_DATA_DIR/u.data"}"#, environment: [:]) == [
+            "e.json:1: datasets[0].file: $RECBENCH_DATA_DIR is not set (the environment variable in \"$RECBENCH_DATA_DIR/u.data\")"
+        ])
+    #expect(
+        issues(#"{"name": "ml-100k", "path": "${HOME}/data/${MISSING}"}"#, environment: ["HOME": "/h"]) == [
+            "e.json:1: datasets[0].path: $MISSING is not set (the environment variable in \"${HOME}/data/${MISSING}\")"
+        ])
+    #expect(
+        issues(#"{"name": "a", "file": "${DATA/u.data"}"#, environment: ["DATA": "/d"]) == [
+            "e.json:1: datasets[0].file: \"${\" must be followed by a variable name and \"}\", got \"${DATA/u.data\""
+        ])
 }

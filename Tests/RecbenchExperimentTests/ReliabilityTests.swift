@@ -13,8 +13,10 @@ private func spec(_ text: String, file: String = "reliability.json") throws -> E
     try ExperimentLoader(registry: nil).load(text: text, file: file)
 }
 
-private func execute(_ s: ExperimentSpec, out: String, cache: TrialCache.Mode = .use,
-                     progress: ProgressReporter = SilentProgress()) throws -> RunResult {
+private func execute(
+    _ s: ExperimentSpec, out: String, cache: TrialCache.Mode = .use,
+    progress: ProgressReporter = SilentProgress()
+) throws -> RunResult {
     try ExperimentRun.execute(spec: s, data: syntheticEnvironment, progress: progress, outputRoot: out, cache: cache)
 }
 
@@ -75,16 +77,20 @@ private func bprSuite(threads: Int) -> String {
 /// aggregate (issue 14, item 10).
 @Test func divergedTrialsAreFailedAndTheSuiteFinishes() throws {
     let text = """
-    { "name": "diverging", "seed": 3, "task": "rating", "threads": 1,
-      "datasets": [{ "name": "syn", "synthetic": { "users": 80, "items": 60, "interactions": 1500, "seed": 5 } }],
-      "split": { "method": "kfold", "k": 2 },
-      "algorithms": [{ "name": "Bias" },
-                     { "name": "ExplicitALS", "params": { "init_std": [0.1, 1e308], "iterations": 3, "factors": 4 } }],
-      "metrics": ["rmse", "mae"] }
-    """
+        { "name": "diverging", "seed": 3, "task": "rating", "threads": 1,
+          "datasets": [{ "name": "syn", "synthetic": { "users": 80, "items": 60, "interactions": 1500, "seed": 5 } }],
+          "split": { "method": "kfold", "k": 2 },
+          "algorithms": [{ "name": "Bias" },
+                         { "name": "ExplicitALS", "params": { "init_std": [0.1, 1e308], "iterations": 3, "factors": 4 } }],
+          "metrics": ["rmse", "mae"] }
+        """
     let r = try execute(try spec(text), out: temporaryFolder("diverged"), cache: .off)
     #expect(r.trials.count == 4)
-    #expect(r.failures.map(\.configuration) == ["ExplicitALS(init_std=1e+308, iterations=3, factors=4)", "ExplicitALS(init_std=1e+308, iterations=3, factors=4)"])
+    #expect(
+        r.failures.map(\.configuration) == [
+            "ExplicitALS(init_std=1e+308, iterations=3, factors=4)",
+            "ExplicitALS(init_std=1e+308, iterations=3, factors=4)"
+        ])
     #expect(r.failures.map(\.fold) == [1, 2])
     #expect(r.failures.allSatisfy { $0.reason.contains("non-finite") }, "\(r.failures.map(\.reason))")
     #expect(!r.aggregates.contains { $0.configuration.contains("1e+308") })
@@ -92,9 +98,13 @@ private func bprSuite(threads: Int) -> String {
     #expect(fine.count == 2 && fine.allSatisfy { $0.mean.isFinite && $0.folds == 2 })
     let summary = try String(contentsOfFile: r.directory + "/summary.md", encoding: .utf8)
     #expect(summary.contains("## Failed trials"))
-    #expect(summary.contains("| syn | 2 | ExplicitALS(init_std=1e+308, iterations=3, factors=4) | \(r.failures[1].reason) |"))
+    #expect(
+        summary.contains(
+            "| syn | 2 | ExplicitALS(init_std=1e+308, iterations=3, factors=4) | \(r.failures[1].reason) |"))
     #expect(summary.contains("| ExplicitALS(init_std=1e+308, iterations=3, factors=4) | failed | failed | – |"))
-    #expect(Writers.console(r).contains("2 trial(s) failed:\n  syn fold 1 ExplicitALS(init_std=1e+308, iterations=3, factors=4): non-finite"))
+    #expect(
+        Writers.console(r).contains(
+            "2 trial(s) failed:\n  syn fold 1 ExplicitALS(init_std=1e+308, iterations=3, factors=4): non-finite"))
     let manifest = try String(contentsOfFile: r.directory + "/manifest.json", encoding: .utf8)
     #expect(manifest.contains("\"reason\": \"\(r.failures[0].reason)\""))
     let back = try RunFolder.load(r.directory)
@@ -123,8 +133,9 @@ private final class RecordingProgress: ProgressReporter, @unchecked Sendable {
     for (out, cacheDir) in [(blocker + "/out", nil), (dir + "/out", blocker + "/cache")] as [(String, String?)] {
         let progress = RecordingProgress()
         do {
-            _ = try ExperimentRun.execute(spec: try tinySpec(), data: syntheticEnvironment, progress: progress,
-                                          outputRoot: out, cacheDirectory: cacheDir)
+            _ = try ExperimentRun.execute(
+                spec: try tinySpec(), data: syntheticEnvironment, progress: progress,
+                outputRoot: out, cacheDirectory: cacheDir)
             Issue.record("\(out): the run succeeded")
         } catch {
             let message = String(describing: error)
@@ -145,10 +156,12 @@ func aFullDeviceKeepsItsReason() throws {
     #expect(AtomicFile.writeAll(fd, Data(count: 4096)) == ENOSPC)
     #expect(SystemError.text(ENOSPC) == "No space left on device")
     // Foundation's wrapping of the same failure reads back as the reason, on one line.
-    let wrapped = NSError(domain: NSCocoaErrorDomain, code: 640, userInfo: [
-        NSFilePathErrorKey: "/x/results.json",
-        NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(ENOSPC)),
-    ])
+    let wrapped = NSError(
+        domain: NSCocoaErrorDomain, code: 640,
+        userInfo: [
+            NSFilePathErrorKey: "/x/results.json",
+            NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(ENOSPC))
+        ])
     #expect(SystemError.describe(wrapped) == "/x/results.json: No space left on device")
 }
 
@@ -175,8 +188,10 @@ func aFullDeviceKeepsItsReason() throws {
 /// `latest` is replaced by a rename (never missing) and never moves back to an earlier run.
 @Test func latestOnlyMovesForward() throws {
     let dir = temporaryFolder("latest")
-    let ids = ["20240101-000000-aaaaaaaa", "20240101-000000-aaaaaaaa-9", "20240101-000000-aaaaaaaa-10",
-               "20240101-000001-bbbbbbbb"]
+    let ids = [
+        "20240101-000000-aaaaaaaa", "20240101-000000-aaaaaaaa-9", "20240101-000000-aaaaaaaa-10",
+        "20240101-000001-bbbbbbbb"
+    ]
     for id in ids {
         try FileManager.default.createDirectory(atPath: dir + "/" + id, withIntermediateDirectories: true)
     }
@@ -205,7 +220,9 @@ private func setModified(_ path: String, _ iso: String) throws {
     try fm.createDirectory(atPath: running, withIntermediateDirectories: true)
     func folder(_ name: String, _ modified: String, in parent: String? = nil, file: Bool = false) throws {
         let path = (parent ?? exp) + "/" + name
-        if file { try Data("x".utf8).write(to: URL(fileURLWithPath: path)) } else {
+        if file {
+            try Data("x".utf8).write(to: URL(fileURLWithPath: path))
+        } else {
             try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
             try Data("half".utf8).write(to: URL(fileURLWithPath: path + "/results.json"))
         }
@@ -218,12 +235,12 @@ private func setModified(_ path: String, _ iso: String) throws {
     try #require(holder >= 0 && flock(holder, LOCK_EX | LOCK_NB) == 0)
     try setModified(live, "2021-01-01T00:00:00Z"); try setModified(dead, "2019-01-01T00:00:00Z")
 
-    try folder("20200101-000000-deadbeef.partial", "2020-06-01T00:00:00Z")        // older than every live process
+    try folder("20200101-000000-deadbeef.partial", "2020-06-01T00:00:00Z")  // older than every live process
     try folder("20200101-000000-deadbeef-2.partial", "2020-07-01T00:00:00Z")
-    try folder("20210601-000000-deadbeef.partial", "2021-06-01T00:00:00Z")        // newer than the live process
-    try folder("notes.partial", "2020-01-01T00:00:00Z")                          // not a run folder's name
+    try folder("20210601-000000-deadbeef.partial", "2021-06-01T00:00:00Z")  // newer than the live process
+    try folder("notes.partial", "2020-01-01T00:00:00Z")  // not a run folder's name
     try folder("20200101-000000-cafebabe.partial", "2020-01-01T00:00:00Z", file: true)  // a file, not a folder
-    try folder("20200101-000000-cafebabe", "2020-01-01T00:00:00Z")               // a finished run
+    try folder("20200101-000000-cafebabe", "2020-01-01T00:00:00Z")  // a finished run
     try fm.createDirectory(atPath: out + "/other-experiment", withIntermediateDirectories: true)
     try folder("20200101-000000-deadbeef.partial", "2020-01-01T00:00:00Z", in: out + "/other-experiment")
 
@@ -231,8 +248,10 @@ private func setModified(_ path: String, _ iso: String) throws {
     let after = Set(try fm.contentsOfDirectory(atPath: exp))
     #expect(!after.contains("20200101-000000-deadbeef.partial"))
     #expect(!after.contains("20200101-000000-deadbeef-2.partial"))
-    let kept: Set = ["20210601-000000-deadbeef.partial", "notes.partial", "20200101-000000-cafebabe.partial",
-                     "20200101-000000-cafebabe", (r.directory as NSString).lastPathComponent, "latest"]
+    let kept: Set = [
+        "20210601-000000-deadbeef.partial", "notes.partial", "20200101-000000-cafebabe.partial",
+        "20200101-000000-cafebabe", (r.directory as NSString).lastPathComponent, "latest"
+    ]
     #expect(after.isSuperset(of: kept), "\(after)")
     #expect(fm.fileExists(atPath: out + "/other-experiment/20200101-000000-deadbeef.partial"))
     #expect(!fm.fileExists(atPath: dead), "the dead registration is removed")
@@ -252,17 +271,18 @@ private func setModified(_ path: String, _ iso: String) throws {
 /// a summary of blank cells and exit 0 (issue 14, item 5).
 @Test func aFoldWithoutTestUsersIsAnInputError() throws {
     let text = """
-    { "name": "no-test", "task": "ranking", "threads": 1,
-      "datasets": [{ "name": "syn", "synthetic": { "users": 30, "items": 20, "interactions": 200, "seed": 1 } }],
-      "split": { "method": "temporal", "cutoff": 4000000000 },
-      "algorithms": [{ "name": "MostPopular" }],
-      "metrics": ["ndcg@10"] }
-    """
+        { "name": "no-test", "task": "ranking", "threads": 1,
+          "datasets": [{ "name": "syn", "synthetic": { "users": 30, "items": 20, "interactions": 200, "seed": 1 } }],
+          "split": { "method": "temporal", "cutoff": 4000000000 },
+          "algorithms": [{ "name": "MostPopular" }],
+          "metrics": ["ndcg@10"] }
+        """
     do {
         _ = try execute(try spec(text, file: "no-test.json"), out: temporaryFolder("no-test"), cache: .off)
         Issue.record("ran")
     } catch let e as SpecErrors {
-        #expect(e.description == "no-test.json:3: split: data set \"syn\": fold 1 of 1 has no test interactions, "
+        #expect(
+            e.description == "no-test.json:3: split: data set \"syn\": fold 1 of 1 has no test interactions, "
                 + "so no user can be evaluated (200 interactions of 30 users)")
     }
 }

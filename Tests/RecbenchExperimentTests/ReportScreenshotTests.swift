@@ -13,9 +13,11 @@ private func screenshot(_ page: String, into folder: String) throws -> (png: Dat
     let png = folder + "/" + UUID().uuidString + ".png"
     let p = Process()
     p.executableURL = URL(fileURLWithPath: chromium!)
-    p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr",
-                   "--window-size=1200,2000", "--user-data-dir=" + folder + "/profile", "--screenshot=" + png,
-                   URL(fileURLWithPath: page).absoluteString]
+    p.arguments = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr",
+        "--window-size=1200,2000", "--user-data-dir=" + folder + "/profile", "--screenshot=" + png,
+        URL(fileURLWithPath: page).absoluteString
+    ]
     let err = Pipe()
     p.standardError = err; p.standardOutput = FileHandle.nullDevice
     try p.run()

@@ -12,7 +12,10 @@ import FoundationXML
 private final class ElementCounter: NSObject, XMLParserDelegate {
     var counts = [String: Int]()
     var classes = [String: Int]()
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         counts[name, default: 0] += 1
         if let c = attributes["class"] { classes[c, default: 0] += 1 }
     }
@@ -49,7 +52,9 @@ private final class ElementCounter: NSObject, XMLParserDelegate {
     #expect(rows.count == r.plan.configurations.count)
     // At least one bold cell per metric column (ties may bold more).
     for col in 1...r.spec.metrics.count {
-        #expect(rows.contains { $0.components(separatedBy: " & ")[col].contains("\\textbf") }, "column \(col) has no bold cell")
+        #expect(
+            rows.contains { $0.components(separatedBy: " & ")[col].contains("\\textbf") },
+            "column \(col) has no bold cell")
     }
     // Random is significantly worse than the reference (best NDCG) on NDCG: dagger in its row.
     let random = try #require(rows.first { $0.hasPrefix("Random") })
@@ -68,12 +73,16 @@ private final class ElementCounter: NSObject, XMLParserDelegate {
     r.spec.outputs.latexMetrics = [labels[1], labels[0]]
     let significance = Comparison.againstReference(r, options: ComparisonOptions(resamples: 100, threads: 1))
     let tex = LaTeX.summary(r, significance: significance)
-    #expect(tex.contains("\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n\\begin{tabular}{lrr}"))
+    #expect(
+        tex.contains("\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n\\begin{tabular}{lrr}"))
     #expect(tex.contains("\\end{tabular}}\n\\end{table}"))
     let header = try #require(tex.split(separator: "\n").first { $0.hasPrefix("Configuration & ") })
     #expect(header.components(separatedBy: " & ").count == 3)
-    #expect(header.contains(LaTeX.escape(labels[1]) + " $") && header.firstRange(of: LaTeX.escape(labels[1]))!.lowerBound
-            < header.firstRange(of: LaTeX.escape(labels[0]))!.lowerBound)
+    #expect(
+        header.contains(LaTeX.escape(labels[1]) + " $")
+            && header.firstRange(of: LaTeX.escape(labels[1]))!.lowerBound
+                < header.firstRange(of: LaTeX.escape(labels[0]))!.lowerBound
+    )
     let body = tex.components(separatedBy: "\\midrule\n")[1].components(separatedBy: "\\bottomrule")[0]
     for row in body.split(separator: "\n") {
         let cells = row.dropLast(3).components(separatedBy: " & ")
@@ -89,7 +98,8 @@ private final class ElementCounter: NSObject, XMLParserDelegate {
 @Test func latexOutputSettingsAreValidated() throws {
     let base = statsFixture
     func load(_ latex: String) throws -> ExperimentSpec {
-        let text = base.replacingOccurrences(of: "\"metrics\":", with: "\"outputs\": { \"latex\": \(latex) },\n  \"metrics\":")
+        let text = base.replacingOccurrences(
+            of: "\"metrics\":", with: "\"outputs\": { \"latex\": \(latex) },\n  \"metrics\":")
         return try ExperimentLoader(registry: nil).load(text: text, file: "l.json")
     }
     #expect(try load("false").outputs.latex == false)
@@ -97,10 +107,13 @@ private final class ElementCounter: NSObject, XMLParserDelegate {
     #expect(spec.outputs.latex && spec.outputs.latexSD && spec.outputs.latexMetrics == nil)
     let first = spec.metrics[0].label
     #expect(try load("{ \"metrics\": [\"\(first.uppercased())\"] }").outputs.latexMetrics == [first])
-    for (latex, message) in [("\"yes\"", "outputs.latex: expected true, false or an object such as {\"sd\": true}, got \"yes\""),
-                             ("{ \"metrics\": [\"mrr@3\"] }", "outputs.latex.metrics[0]: expected one of the experiment's metrics"),
-                             ("{ \"sd\": 1 }", "outputs.latex.sd: expected true or false, got 1")] {
-        do { _ = try load(latex); Issue.record("accepted \(latex)") }
-        catch { #expect("\(error)".contains(message), "\(error)") }
+    for (latex, message) in [
+        ("\"yes\"", "outputs.latex: expected true, false or an object such as {\"sd\": true}, got \"yes\""),
+        ("{ \"metrics\": [\"mrr@3\"] }", "outputs.latex.metrics[0]: expected one of the experiment's metrics"),
+        ("{ \"sd\": 1 }", "outputs.latex.sd: expected true or false, got 1")
+    ] {
+        do { _ = try load(latex); Issue.record("accepted \(latex)") } catch {
+            #expect("\(error)".contains(message), "\(error)")
+        }
     }
 }

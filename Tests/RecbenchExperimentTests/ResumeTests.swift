@@ -23,8 +23,9 @@ private func launch(_ bin: String, _ args: [String], fault: String? = nil) throw
 private func finish(_ p: Process, _ out: Pipe, _ err: Pipe) -> Outcome {
     let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    return Outcome(status: p.terminationStatus, signalled: p.terminationReason == .uncaughtSignal,
-                   stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    return Outcome(
+        status: p.terminationStatus, signalled: p.terminationReason == .uncaughtSignal,
+        stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
 
 private func runCLI(_ bin: String, _ args: [String], fault: String? = nil) throws -> Outcome {
@@ -35,7 +36,10 @@ private func runCLI(_ bin: String, _ args: [String], fault: String? = nil) throw
 /// A suite killed with SIGKILL before, during and after writing a trial (and by an outside
 /// `kill -9`, and stopped with Ctrl-C) resumes on the same command to outputs identical to an
 /// uninterrupted run, reusing every trial finished before the kill.
-@Test(.enabled(if: recbenchBinary() != nil, "needs the built recbench binary (swift build --product recbench, or RECBENCH_BIN)"))
+@Test(
+    .enabled(
+        if: recbenchBinary() != nil, "needs the built recbench binary (swift build --product recbench, or RECBENCH_BIN)"
+    ))
 func killedRunsResumeToIdenticalOutputs() throws {
     let bin = try #require(recbenchBinary())
     let dir = temporaryFolder("resume")
@@ -53,7 +57,9 @@ func killedRunsResumeToIdenticalOutputs() throws {
         let cacheDir = out + "/tiny-suite/cache"
         let killed = try runCLI(bin, args, fault: fault)
         #expect(killed.signalled && killed.status == SIGKILL, "\(fault): \(killed.status) \(killed.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: out + "/tiny-suite/latest"), "\(fault): a killed run left a finished folder")
+        #expect(
+            !FileManager.default.fileExists(atPath: out + "/tiny-suite/latest"),
+            "\(fault): a killed run left a finished folder")
         let entries = cacheEntries(cacheDir)
         #expect(entries.count == finished + torn, "\(fault): \(entries.count) entries")
         let valid = entries.filter {
@@ -64,8 +70,12 @@ func killedRunsResumeToIdenticalOutputs() throws {
 
         let resumed = try runCLI(bin, args)
         #expect(resumed.status == 0, "\(fault): \(resumed.stderr)")
-        if finished > 0 { #expect(resumed.stdout.contains("reused \(finished) of 8 trials"), "\(fault): \(resumed.stdout)") }
-        if torn > 0 { #expect(resumed.stdout.contains("recomputed \(torn) corrupt entry"), "\(fault): \(resumed.stdout)") }
+        if finished > 0 {
+            #expect(resumed.stdout.contains("reused \(finished) of 8 trials"), "\(fault): \(resumed.stdout)")
+        }
+        if torn > 0 {
+            #expect(resumed.stdout.contains("recomputed \(torn) corrupt entry"), "\(fault): \(resumed.stdout)")
+        }
         #expect(try differingOutputs(referenceRun, out + "/tiny-suite/latest").isEmpty, "\(fault)")
     }
 

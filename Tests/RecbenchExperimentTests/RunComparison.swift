@@ -29,11 +29,14 @@ func temporaryFolder(_ tag: String) -> String {
     return dir
 }
 
-let syntheticEnvironment = DataEnvironment(registry: nil, cacheDirectory: NSTemporaryDirectory() + "/recbench-cache", baseDirectory: NSTemporaryDirectory())
+let syntheticEnvironment = DataEnvironment(
+    registry: nil, cacheDirectory: NSTemporaryDirectory() + "/recbench-cache", baseDirectory: NSTemporaryDirectory())
 
 /// Fields that measure the run rather than its results.
-let timingKeys: Set<String> = ["runID", "startedAt", "wallSeconds", "loadSeconds", "filterSeconds", "splitSeconds",
-                               "fitSeconds", "scoreSeconds", "evaluateSeconds", "peakResidentBytes", "validationSeconds"]
+let timingKeys: Set<String> = [
+    "runID", "startedAt", "wallSeconds", "loadSeconds", "filterSeconds", "splitSeconds",
+    "fitSeconds", "scoreSeconds", "evaluateSeconds", "peakResidentBytes", "validationSeconds"
+]
 
 func strippingTimings(_ node: Any) -> Any {
     if let d = node as? [String: Any] { return d.filter { !timingKeys.contains($0.key) }.mapValues(strippingTimings) }
@@ -47,9 +50,12 @@ func comparableOutputs(_ dir: String) throws -> [String: String] {
     var out = [String: String]()
     let json = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: dir + "/results.json")))
     let runID = (json as? [String: Any])?["runID"] as? String ?? "?"
-    out["results.json"] = String(decoding: try JSONSerialization.data(withJSONObject: strippingTimings(json), options: [.sortedKeys]), as: UTF8.self)
+    out["results.json"] = String(
+        decoding: try JSONSerialization.data(withJSONObject: strippingTimings(json), options: [.sortedKeys]),
+        as: UTF8.self)
     for f in ["metrics.csv", "per_user.csv"] { out[f] = try String(contentsOfFile: dir + "/" + f, encoding: .utf8) }
-    let summary = try String(contentsOfFile: dir + "/summary.md", encoding: .utf8).replacingOccurrences(of: runID, with: "RUN")
+    let summary = try String(contentsOfFile: dir + "/summary.md", encoding: .utf8).replacingOccurrences(
+        of: runID, with: "RUN")
     out["summary.md"] = summary.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
         guard line.hasPrefix("| "), let bar = line.dropLast(2).lastIndex(of: "|") else { return String(line) }
         return String(line[..<bar]) + "| |"

@@ -7,25 +7,37 @@ import RecbenchAlgorithms
 private let ease = AlgorithmRegistry.descriptor(named: "EASE")!
 private let als = AlgorithmRegistry.descriptor(named: "ImplicitALS")!
 
-private func spec(_ strategy: SearchSpec.Strategy, _ space: [(String, SearchDomain)], trials: Int? = nil, maxSeconds: Double? = nil,
-                  eta: Int = 3, minBudget: Double? = nil, maxBudget: Double? = nil) -> SearchSpec {
-    SearchSpec(strategy: strategy, space: space.map { (name: $0.0, domain: $0.1) }, trials: trials, maxSeconds: maxSeconds, seed: 11,
-               refit: true, eta: eta, minBudget: minBudget, maxBudget: maxBudget, identity: "")
+private func spec(
+    _ strategy: SearchSpec.Strategy, _ space: [(String, SearchDomain)], trials: Int? = nil, maxSeconds: Double? = nil,
+    eta: Int = 3, minBudget: Double? = nil, maxBudget: Double? = nil
+) -> SearchSpec {
+    SearchSpec(
+        strategy: strategy, space: space.map { (name: $0.0, domain: $0.1) }, trials: trials, maxSeconds: maxSeconds,
+        seed: 11,
+        refit: true, eta: eta, minBudget: minBudget, maxBudget: maxBudget, identity: "")
 }
 
 private func outcome(_ value: Double, seconds: Double = 0) -> CandidateOutcome {
-    CandidateOutcome(value: value, fitSeconds: seconds, validationSeconds: 0, bestIteration: nil, curve: [], failure: nil)
+    CandidateOutcome(
+        value: value, fitSeconds: seconds, validationSeconds: 0, bestIteration: nil, curve: [], failure: nil)
 }
 
 @Test func gridProposesTheProductInOrder() {
-    let s = spec(.grid, [("regularization", .choices([.real(1), .real(10)])), ("binary", .choices([.bool(true), .bool(false)]))])
+    let s = spec(
+        .grid, [("regularization", .choices([.real(1), .real(10)])), ("binary", .choices([.bool(true), .bool(false)]))])
     let d = SearchDriver(spec: s, descriptor: ease, base: ParameterValues(specs: ease.parameters), higherIsBetter: true)
-    #expect(d.proposals().map { $0.map { "\($0.0)=\($0.1)" }.joined(separator: ",") }
-            == ["regularization=1,binary=true", "regularization=1,binary=false", "regularization=10,binary=true", "regularization=10,binary=false"])
+    #expect(
+        d.proposals().map { $0.map { "\($0.0)=\($0.1)" }.joined(separator: ",") }
+            == [
+                "regularization=1,binary=true", "regularization=1,binary=false", "regularization=10,binary=true",
+                "regularization=10,binary=false"
+            ])
 }
 
 @Test func randomProposalsAreSeededDistinctAndInRange() {
-    let s = spec(.random, [("factors", .choices([.int(8), .int(16), .int(32)])), ("regularization", .logUniform(0.01, 100))], trials: 20)
+    let s = spec(
+        .random, [("factors", .choices([.int(8), .int(16), .int(32)])), ("regularization", .logUniform(0.01, 100))],
+        trials: 20)
     let d = SearchDriver(spec: s, descriptor: als, base: ParameterValues(specs: als.parameters), higherIsBetter: true)
     let a = d.proposals(), b = d.proposals()
     #expect(a.count == 20)
@@ -37,22 +49,30 @@ private func outcome(_ value: Double, seconds: Double = 0) -> CandidateOutcome {
     }
     // A different seed draws different points.
     var other = s; other.seed = 12
-    #expect(SearchDriver(spec: other, descriptor: als, base: ParameterValues(specs: als.parameters), higherIsBetter: true).proposals().map { $0.map(\.1) } != a.map { $0.map(\.1) })
+    #expect(
+        SearchDriver(spec: other, descriptor: als, base: ParameterValues(specs: als.parameters), higherIsBetter: true)
+            .proposals().map { $0.map(\.1) } != a.map { $0.map(\.1) })
     // A small discrete space ends when no new point can be drawn.
     let small = spec(.random, [("factors", .choices([.int(8), .int(16)]))], trials: 5)
-    #expect(SearchDriver(spec: small, descriptor: als, base: ParameterValues(specs: als.parameters), higherIsBetter: true).proposals().count == 2)
+    #expect(
+        SearchDriver(spec: small, descriptor: als, base: ParameterValues(specs: als.parameters), higherIsBetter: true)
+            .proposals().count == 2)
 }
 
 @Test func successiveHalvingRungsAndPromotions() throws {
     let s = spec(.successiveHalving, [("alpha", .uniform(0, 100))], trials: 27, maxBudget: 27)
-    let d = SearchDriver(spec: s, descriptor: als, base: ParameterValues(specs: als.parameters, overrides: ["iterations": .int(27)]),
-                         higherIsBetter: true)
+    let d = SearchDriver(
+        spec: s, descriptor: als, base: ParameterValues(specs: als.parameters, overrides: ["iterations": .int(27)]),
+        higherIsBetter: true)
     #expect(d.rungs(candidates: 27).map { "\($0.count)@\(Int($0.budget))" } == ["27@3", "9@9", "3@27"])
     #expect(d.rungs(candidates: 40).map { "\($0.count)@\(Int($0.budget))" } == ["40@3", "13@9", "4@27"])
     // min_budget raises small rungs without dropping any.
     var raised = s; raised.minBudget = 5
-    #expect(SearchDriver(spec: raised, descriptor: als, base: ParameterValues(d.base),
-                         higherIsBetter: true).rungs(candidates: 27).map { "\($0.count)@\(Int($0.budget))" } == ["27@5", "9@9", "3@27"])
+    #expect(
+        SearchDriver(
+            spec: raised, descriptor: als, base: ParameterValues(d.base),
+            higherIsBetter: true
+        ).rungs(candidates: 27).map { "\($0.count)@\(Int($0.budget))" } == ["27@5", "9@9", "3@27"])
     // Validation score = alpha (so the ranking is known), except that budget 3 scores are noisy:
     // the candidate with the largest alpha is made to look worst at the first rung.
     let points = d.proposals()
@@ -86,7 +106,8 @@ private func outcome(_ value: Double, seconds: Double = 0) -> CandidateOutcome {
 
 @Test func wallTimeBudgetAndFailedCandidates() throws {
     let s = spec(.random, [("regularization", .logUniform(1, 1000))], trials: 10, maxSeconds: 3.5)
-    let d = SearchDriver(spec: s, descriptor: ease, base: ParameterValues(specs: ease.parameters), higherIsBetter: false)
+    let d = SearchDriver(
+        spec: s, descriptor: ease, base: ParameterValues(specs: ease.parameters), higherIsBetter: false)
     var n = 0
     let result = try d.run(evaluate: { _ in
         n += 1

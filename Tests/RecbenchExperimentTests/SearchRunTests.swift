@@ -43,7 +43,11 @@ private func searches(_ r: RunResult, losses: Bool = true) -> [SearchRecord] {
             var s = s
             s.candidates = s.candidates.map { c in
                 var c = c; c.fitSeconds = 0; c.validationSeconds = 0
-                if !losses { c.curve = c.curve.map { var p = $0; p.values["loss"] = nil; return p } }
+                if !losses {
+                    c.curve = c.curve.map {
+                        var p = $0; p.values["loss"] = nil; return p
+                    }
+                }
                 return c
             }
             return s
@@ -54,7 +58,8 @@ private func searches(_ r: RunResult, losses: Bool = true) -> [SearchRecord] {
 @Test func searchedRunSelectsOnValidationAndRefits() throws {
     let spec = try load(searchSuiteText())
     let out = temporaryFolder("search")
-    let r = try ExperimentRun.execute(spec: spec, data: syntheticEnvironment, progress: SilentProgress(), outputRoot: out)
+    let r = try ExperimentRun.execute(
+        spec: spec, data: syntheticEnvironment, progress: SilentProgress(), outputRoot: out)
     let searched = r.trials.filter { $0.search != nil }
     #expect(searched.count == 6)
     for t in searched {
@@ -82,43 +87,61 @@ private func searches(_ r: RunResult, losses: Bool = true) -> [SearchRecord] {
     #expect(csv.count == 1 + searched.reduce(0) { $0 + $1.search!.candidates.count })
     #expect(csv.filter { $0.contains(",yes,") }.count == 6)
     let metrics = try String(contentsOfFile: r.directory + "/metrics.csv", encoding: .utf8)
-    #expect(metrics.contains("syn,1,EASE,EASE,ndcg@10,") && metrics.split(separator: "\n").filter { $0.hasPrefix("syn,1,EASE,") }.allSatisfy { $0.contains(",validation,") })
+    #expect(
+        metrics.contains("syn,1,EASE,EASE,ndcg@10,")
+            && metrics.split(separator: "\n").filter { $0.hasPrefix("syn,1,EASE,") }.allSatisfy {
+                $0.contains(",validation,")
+            })
     let summary = try String(contentsOfFile: r.directory + "/summary.md", encoding: .utf8)
-    #expect(summary.contains("ImplicitALS: successive halving, 9 trials, η = 3 on holdout of 20 % per user, selected on validation ndcg@10"))
+    #expect(
+        summary.contains(
+            "ImplicitALS: successive halving, 9 trials, η = 3 on holdout of 20 % per user, selected on validation ndcg@10"
+        ))
     #expect(!summary.contains("selected on test"))
     let html = try String(contentsOfFile: r.directory + "/report.html", encoding: .utf8)
-    #expect(html.contains("class=\"search-chart\"") && html.contains("class=\"best-so-far-chart\"") && html.contains("class=\"training-curve\""))
+    #expect(
+        html.contains("class=\"search-chart\"") && html.contains("class=\"best-so-far-chart\"")
+            && html.contains("class=\"training-curve\""))
     #expect(XMLParser(data: Data(html.utf8)).parse(), "report.html is not well-formed")
 }
 
 @Test func plainGridSaysSelectedOnTestEverywhere() throws {
     let text = searchSuiteText().replacingOccurrences(of: ", \"search\": { \"strategy\": \"grid\" }", with: "")
     let spec = try load(text)
-    let r = try ExperimentRun.execute(spec: spec, data: syntheticEnvironment, progress: SilentProgress(), outputRoot: temporaryFolder("grid"))
+    let r = try ExperimentRun.execute(
+        spec: spec, data: syntheticEnvironment, progress: SilentProgress(), outputRoot: temporaryFolder("grid"))
     let line = "ItemKNN grid (3 configurations): best on ndcg@10 is"
     #expect(Writers.console(r).contains(line) && Writers.console(r).contains("— selected on test"))
-    for (file, phrase) in [("summary.md", line), ("report.html", "selected on test"), ("summary.tex", "selected on test")] {
+    for (file, phrase) in [
+        ("summary.md", line), ("report.html", "selected on test"), ("summary.tex", "selected on test")
+    ] {
         #expect(try String(contentsOfFile: r.directory + "/" + file, encoding: .utf8).contains(phrase), "\(file)")
     }
-    #expect(try String(contentsOfFile: r.directory + "/metrics.csv", encoding: .utf8).contains(",ItemKNN(k=5),ItemKNN,ndcg@10,"))
+    #expect(
+        try String(contentsOfFile: r.directory + "/metrics.csv", encoding: .utf8).contains(
+            ",ItemKNN(k=5),ItemKNN,ndcg@10,"))
     #expect(SearchReport.selectedOn(r, configuration: "ItemKNN(k=5)") == "test")
 }
 
 @Test func selectionIsTheSameAtOneAndTwoThreads() throws {
-    let one = try ExperimentRun.execute(spec: try load(searchSuiteText()), data: syntheticEnvironment, progress: SilentProgress(),
-                                        outputRoot: temporaryFolder("threads1"), cache: .off)
-    let two = try ExperimentRun.execute(spec: try load(searchSuiteText(threads: 2)), data: syntheticEnvironment, progress: SilentProgress(),
-                                        outputRoot: temporaryFolder("threads2"), cache: .off)
+    let one = try ExperimentRun.execute(
+        spec: try load(searchSuiteText()), data: syntheticEnvironment, progress: SilentProgress(),
+        outputRoot: temporaryFolder("threads1"), cache: .off)
+    let two = try ExperimentRun.execute(
+        spec: try load(searchSuiteText(threads: 2)), data: syntheticEnvironment, progress: SilentProgress(),
+        outputRoot: temporaryFolder("threads2"), cache: .off)
     #expect(searches(one, losses: false) == searches(two, losses: false))
     #expect(one.trials.map(\.values) == two.trials.map(\.values))
     #expect(one.trials.map(\.parameters) == two.trials.map(\.parameters))
 }
 
 @Test func refitFalseEvaluatesTheModelTrainedOnTheInnerPart() throws {
-    let text = searchSuiteText().replacingOccurrences(of: "\"search\": { \"strategy\": \"random\", \"trials\": 4,",
-                                                      with: "\"search\": { \"strategy\": \"random\", \"trials\": 4, \"refit\": false,")
-    let r = try ExperimentRun.execute(spec: try load(text), data: syntheticEnvironment, progress: SilentProgress(),
-                                      outputRoot: temporaryFolder("norefit"), cache: .off)
+    let text = searchSuiteText().replacingOccurrences(
+        of: "\"search\": { \"strategy\": \"random\", \"trials\": 4,",
+        with: "\"search\": { \"strategy\": \"random\", \"trials\": 4, \"refit\": false,")
+    let r = try ExperimentRun.execute(
+        spec: try load(text), data: syntheticEnvironment, progress: SilentProgress(),
+        outputRoot: temporaryFolder("norefit"), cache: .off)
     for t in r.trials where t.algorithm == "EASE" {
         #expect(t.trainInteractions == t.search!.trainInteractions)
         #expect(t.search!.refit == false)
@@ -139,7 +162,9 @@ private func writeSplitData(_ dir: String, testSeed: UInt64) throws {
         }
     }
     for i in 1...60 where !train.contains(where: { $0[1] == i }) { train.insert([1 + i % 80, i]) }
-    let base = train.sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }.map { "\($0[0])\t\($0[1])\t\(1 + ($0[0] * $0[1]) % 5)\t\(1000 + $0[0] * 61 + $0[1])" }
+    let base = train.sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }.map {
+        "\($0[0])\t\($0[1])\t\(1 + ($0[0] * $0[1]) % 5)\t\(1000 + $0[0] * 61 + $0[1])"
+    }
     var t = RandomSource(seed: testSeed), test = [String]()
     for u in 1...80 {
         var picked = Set<Int>()
@@ -147,7 +172,9 @@ private func writeSplitData(_ dir: String, testSeed: UInt64) throws {
             let i = 1 + t.nextInt(below: 60)
             if !train.contains([u, i]) { picked.insert(i) }
         }
-        for i in picked.sorted() { test.append("\(u)\t\(i)\t\(1 + t.nextInt(below: 5))\t\(900_000 + t.nextInt(below: 1000))") }
+        for i in picked.sorted() {
+            test.append("\(u)\t\(i)\t\(1 + t.nextInt(below: 5))\t\(900_000 + t.nextInt(below: 1000))")
+        }
     }
     lines = base + test
     try (base.joined(separator: "\n") + "\n").write(toFile: dir + "/u1.base", atomically: true, encoding: .utf8)
@@ -162,17 +189,26 @@ private func writeSplitData(_ dir: String, testSeed: UInt64) throws {
     for testSeed: UInt64 in [1, 2] {
         let dir = temporaryFolder("honesty-\(testSeed)")
         try writeSplitData(dir, testSeed: testSeed)
-        let text = searchSuiteText(extra: """
-            ,
-                { "name": "BPR", "params": { "factors": 8, "epochs": 8 }, "search": { "strategy": "random", "trials": 3, "space": { "learning_rate": { "log_uniform": [0.01, 0.2] } } } },
-                { "name": "UserKNN", "search": { "strategy": "successive_halving", "trials": 9, "space": { "k": { "choices": [5, 10, 20, 30, 40, 50, 60, 70, 80] } } } }
-            """)
-            .replacingOccurrences(of: "{ \"name\": \"syn\", \"synthetic\": { \"users\": 150, \"items\": 90, \"interactions\": 3500, \"factors\": 4, \"popularity_skew\": 0.8, \"seed\": 2 } }",
-                                  with: "{ \"name\": \"files\", \"file\": \"all.tsv\" }")
-            .replacingOccurrences(of: "{ \"method\": \"kfold\", \"k\": 2 }", with: "{ \"method\": \"predefined\", \"base\": \"u1.base\", \"test\": \"u1.test\", \"folds\": 1 }")
+        let text = searchSuiteText(
+            extra: """
+                ,
+                    { "name": "BPR", "params": { "factors": 8, "epochs": 8 }, "search": { "strategy": "random", "trials": 3, "space": { "learning_rate": { "log_uniform": [0.01, 0.2] } } } },
+                    { "name": "UserKNN", "search": { "strategy": "successive_halving", "trials": 9, "space": { "k": { "choices": [5, 10, 20, 30, 40, 50, 60, 70, 80] } } } }
+                """
+        )
+        .replacingOccurrences(
+            of:
+                "{ \"name\": \"syn\", \"synthetic\": { \"users\": 150, \"items\": 90, \"interactions\": 3500, \"factors\": 4, \"popularity_skew\": 0.8, \"seed\": 2 } }",
+            with: "{ \"name\": \"files\", \"file\": \"all.tsv\" }"
+        )
+        .replacingOccurrences(
+            of: "{ \"method\": \"kfold\", \"k\": 2 }",
+            with: "{ \"method\": \"predefined\", \"base\": \"u1.base\", \"test\": \"u1.test\", \"folds\": 1 }")
         let spec = try ExperimentLoader(registry: nil).load(text: text, file: dir + "/exp.json")
         let env = DataEnvironment(registry: nil, cacheDirectory: dir + "/cache", baseDirectory: dir)
-        runs.append(try ExperimentRun.execute(spec: spec, data: env, progress: SilentProgress(), outputRoot: dir + "/out", cache: .off))
+        runs.append(
+            try ExperimentRun.execute(
+                spec: spec, data: env, progress: SilentProgress(), outputRoot: dir + "/out", cache: .off))
     }
     let (a, b) = (runs[0], runs[1])
     #expect(a.datasets[0].users == b.datasets[0].users && a.datasets[0].items == b.datasets[0].items)
@@ -186,7 +222,9 @@ private func writeSplitData(_ dir: String, testSeed: UInt64) throws {
 
 // MARK: interruption
 
-private func runCLI(_ bin: String, _ args: [String], fault: String? = nil) throws -> (status: Int32, signalled: Bool, stdout: String) {
+private func runCLI(_ bin: String, _ args: [String], fault: String? = nil) throws -> (
+    status: Int32, signalled: Bool, stdout: String
+) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: bin)
     p.arguments = args
@@ -221,6 +259,8 @@ func killedSearchResumesToTheSameSelection() throws {
         let resumed = try runCLI(bin, args)
         #expect(resumed.status == 0, "\(fault)")
         #expect(resumed.stdout.contains("search: reused \(reused) of "), "\(fault): \(resumed.stdout)")
-        #expect(try differingOutputs(dir + "/reference/search-suite/latest", out + "/search-suite/latest").isEmpty, "\(fault)")
+        #expect(
+            try differingOutputs(dir + "/reference/search-suite/latest", out + "/search-suite/latest").isEmpty,
+            "\(fault)")
     }
 }

@@ -21,22 +21,28 @@ import Foundation
     // The same file gives the same plan, fingerprint and assignment in another process or machine.
     let again = Plan(spec: try tinySpec())
     #expect(again.fingerprint == plan.fingerprint)
-    #expect(try again.trials(in: Shard(parsing: "2/3")).map(\.seed) == plan.trials(in: Shard(index: 2, count: 3)).map(\.seed))
+    #expect(
+        try again.trials(in: Shard(parsing: "2/3")).map(\.seed)
+            == plan.trials(in: Shard(index: 2, count: 3)).map(\.seed))
     #expect(try Plan(spec: tinySpec(itemReg: [5, 50])).fingerprint != plan.fingerprint)
-    for bad in ["0/4", "5/4", "1/0", "a/b", "2", "1/2/3"] { #expect(throws: (any Error).self) { try Shard(parsing: bad) } }
+    for bad in ["0/4", "5/4", "1/0", "a/b", "2", "1/2/3"] {
+        #expect(throws: (any Error).self) { try Shard(parsing: bad) }
+    }
 }
 
 private func shardRuns(_ spec: ExperimentSpec, count: Int, out: String) throws -> [RunResult] {
     try (1...count).map { i in
-        try ExperimentRun.execute(spec: spec, data: syntheticEnvironment, progress: SilentProgress(), outputRoot: out,
-                                  shard: Shard(index: i, count: count), cache: .off)
+        try ExperimentRun.execute(
+            spec: spec, data: syntheticEnvironment, progress: SilentProgress(), outputRoot: out,
+            shard: Shard(index: i, count: count), cache: .off)
     }
 }
 
 @Test func mergeOfShardsEqualsSingleRun() throws {
     let spec = try tinySpec(), out = temporaryFolder("shards")
-    let single = try ExperimentRun.execute(spec: spec, data: syntheticEnvironment, progress: SilentProgress(),
-                                           outputRoot: temporaryFolder("single"), cache: .off)
+    let single = try ExperimentRun.execute(
+        spec: spec, data: syntheticEnvironment, progress: SilentProgress(),
+        outputRoot: temporaryFolder("single"), cache: .off)
     let shards = try shardRuns(spec, count: 3, out: out)
     #expect(shards.map(\.trials.count) == [3, 3, 2])
     #expect(shards.allSatisfy { $0.directory.contains("-shard") && $0.planFingerprint == single.planFingerprint })
@@ -55,9 +61,12 @@ private func shardRuns(_ spec: ExperimentSpec, count: Int, out: String) throws -
 @Test func mergeRefusesOtherPlansGapsAndDuplicates() throws {
     let spec = try tinySpec(), out = temporaryFolder("shards-bad")
     let shards = try shardRuns(spec, count: 2, out: out).map(\.directory)
-    let other = try shardRuns(try tinySpec(itemReg: [5, 50]), count: 2, out: temporaryFolder("shards-other")).map(\.directory)
+    let other = try shardRuns(try tinySpec(itemReg: [5, 50]), count: 2, out: temporaryFolder("shards-other")).map(
+        \.directory)
     func refusal(_ dirs: [String]) -> String {
-        do { _ = try ExperimentRun.merge(dirs, outputRoot: temporaryFolder("merge-bad")); return "merged" } catch { return String(describing: error) }
+        do { _ = try ExperimentRun.merge(dirs, outputRoot: temporaryFolder("merge-bad")); return "merged" } catch {
+            return String(describing: error)
+        }
     }
     #expect(refusal([shards[0], other[1]]).contains("different plan"))
     let gap = refusal([shards[0]])

@@ -12,11 +12,14 @@ import Glibc
 /// wrap, leaving a copy per redraw) and its fill is clamped, whatever the counts say.
 @Test func progressLineFitsEveryWidthAndClampsItsFraction() {
     let label = "ml-100k fold 5 ImplicitALS(factors=128,regularization=20,alpha=1)"
-    let counts: [(Int, Int, Double)] = [(0, 8, 0), (8, 8, 0.9), (9, 8, 3.5), (3, 8, -2), (0, 0, 0), (5, 8, .nan), (2, 8, .infinity)]
+    let counts: [(Int, Int, Double)] = [
+        (0, 8, 0), (8, 8, 0.9), (9, 8, 3.5), (3, 8, -2), (0, 0, 0), (5, 8, .nan), (2, 8, .infinity)
+    ]
     for columns in 0...200 {
         for (finished, total, running) in counts {
-            let line = TerminalProgress.line(finished: finished, total: total, running: running, elapsed: 3725,
-                                             label: label, columns: columns)
+            let line = TerminalProgress.line(
+                finished: finished, total: total, running: running, elapsed: 3725,
+                label: label, columns: columns)
             #expect(line.count <= max(0, columns - 1), "columns \(columns): \(line)")
             #expect(!line.contains("\n") && !line.contains("\r"))
         }
@@ -26,7 +29,9 @@ import Glibc
     let half = TerminalProgress.line(finished: 3, total: 8, running: 1, elapsed: 61, label: "x", columns: 120)
     #expect(half == String(repeating: "█", count: 12) + String(repeating: "░", count: 12) + " 3/8 trials  1:01  x")
     // Too narrow for ten cells of bar: the counts alone, still inside the width.
-    #expect(TerminalProgress.line(finished: 1, total: 8, running: 0, elapsed: 5, label: "x", columns: 25) == "1/8 trials  0:05  x")
+    #expect(
+        TerminalProgress.line(finished: 1, total: 8, running: 0, elapsed: 5, label: "x", columns: 25)
+            == "1/8 trials  0:05  x")
 }
 
 /// Runs `recbench` with standard output and error on a pseudo-terminal `columns` wide, as a user's
@@ -77,7 +82,8 @@ func runInATerminalDrawsABarThatFits() throws {
     let file = dir + "/tiny-suite.json"
     try tinySuiteText().write(toFile: file, atomically: true, encoding: .utf8)
     for columns: UInt16 in [12, 30, 60, 100, 160] {
-        let (status, output) = try runInTerminal(bin, ["run", file, "--output", dir + "/out\(columns)", "--no-cache"], columns: columns)
+        let (status, output) = try runInTerminal(
+            bin, ["run", file, "--output", dir + "/out\(columns)", "--no-cache"], columns: columns)
         #expect(status == 0, "\(columns) columns: \(output.suffix(2000))")
         #expect(!output.contains("Fatal error"))
         // Each redraw is "\r ESC[K text", ended by the next redraw's "\r"; the last erase (the
@@ -111,7 +117,8 @@ func resultsTableFitsANarrowTerminal() throws {
     let lines = after.replacingOccurrences(of: "\r", with: "").split(separator: "\n")
     // The table lines: headers, rules and the rows of the three algorithms (warnings and paths may be longer).
     let table = lines.filter { l in
-        ["configuration", "─", "Random ", "MostPopular ", "Bias("].contains { l.hasPrefix($0) } && !l.contains(" grid (")
+        ["configuration", "─", "Random ", "MostPopular ", "Bias("].contains { l.hasPrefix($0) }
+            && !l.contains(" grid (")
     }
     #expect(table.count >= 2 * 5)
     for line in table { #expect(line.count <= 60, "\(line)") }
@@ -122,4 +129,3 @@ func resultsTableFitsANarrowTerminal() throws {
     }
 }
 #endif
-

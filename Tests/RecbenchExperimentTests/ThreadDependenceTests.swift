@@ -11,16 +11,19 @@ import RecbenchAlgorithms
 private let quick: [String: ParameterValue] = [
     "epochs": .int(3), "iterations": .int(4), "burn_in": .int(1), "factors": .int(8), "embedding_size": .int(8),
     "max_length": .int(10), "inner_size": .int(16), "blocks": .int(1), "batch_size": .int(32), "patience": .int(0),
-    "hidden_size": .int(8), "latent": .int(4),
+    "hidden_size": .int(8), "latent": .int(4)
 ]
 
 /// What a fitted model says about every user (scores of all items) or every training pair (ratings).
-private func outputs(_ d: AlgorithmDescriptor, _ values: ParameterValues, task: RecommendationTask, data: Dataset,
-                     threads: Int) throws -> [Float] {
+private func outputs(
+    _ d: AlgorithmDescriptor, _ values: ParameterValues, task: RecommendationTask, data: Dataset,
+    threads: Int
+) throws -> [Float] {
     let model = d.make(values)
     let train = data.matrix()
-    let training = TrainingData(task: task, interactions: train, userFeatures: data.userFeatures,
-                                itemFeatures: data.itemFeatures)
+    let training = TrainingData(
+        task: task, interactions: train, userFeatures: data.userFeatures,
+        itemFeatures: data.itemFeatures)
     try model.fit(training, context: FitContext(threads: threads, seed: 7))
     if task == .rating {
         let predictor = try #require(model as? any RatingPredictor, "\(d.name) supports rating but cannot predict")
@@ -61,6 +64,7 @@ func threadDependenceIsDeclaredTruthfully(_ name: String) throws {
             }
         }
     }
-    #expect(d.threadDependent == !differs.isEmpty,
-            "\(name): declared \(d.threadDependent), differs at 1 vs 3 threads in \(differs)")
+    #expect(
+        d.threadDependent == !differs.isEmpty,
+        "\(name): declared \(d.threadDependent), differs at 1 vs 3 threads in \(differs)")
 }

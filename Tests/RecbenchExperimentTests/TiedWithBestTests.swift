@@ -16,35 +16,43 @@ private func fixedDifferences(_ table: [String: [Double]]) -> (String, String) -
     // significant. C's average −0.2 with the same spread: t ≈ −12.6, significant even after Holm (× 2).
     let noise = (0..<40).map { 0.1 * (Double($0 % 2) * 2 - 1) }
     let b = noise.map { $0 - 0.01 }, c = noise.map { $0 - 0.2 }
-    let g = try #require(TiedGroup.make(dataset: "d", metric: "ndcg@10",
-                                        candidates: [("C", 0.30), ("A", 0.50), ("B", 0.49)],
-                                        differences: fixedDifferences(["B": b, "C": c]), test: .t, alpha: 0.05,
-                                        permutations: 1000, seed: 1))
+    let g = try #require(
+        TiedGroup.make(
+            dataset: "d", metric: "ndcg@10",
+            candidates: [("C", 0.30), ("A", 0.50), ("B", 0.49)],
+            differences: fixedDifferences(["B": b, "C": c]), test: .t, alpha: 0.05,
+            permutations: 1000, seed: 1))
     #expect(g.best == "A" && g.members.map(\.label) == ["A", "B"] && g.worse.map(\.label) == ["C"])
     let pB = Statistics.pairedTTest(b, [Double](repeating: 0, count: 40)).p
     let pC = Statistics.pairedTTest(c, [Double](repeating: 0, count: 40)).p
     #expect(g.members[1].pAdjusted == Statistics.holmBonferroni([pC, pB])[1] && g.members[1].p == pB)
     #expect(g.members[0].p == nil && g.members[1].n == 40)
     // Lower is better for RMSE: the smallest mean is the best, and the significance direction follows.
-    let e = try #require(TiedGroup.make(dataset: "d", metric: "rmse",
-                                        candidates: [("A", 0.90), ("B", 0.91), ("C", 1.10)],
-                                        differences: fixedDifferences(["B": b.map { -$0 }, "C": c.map { -$0 }]),
-                                        test: .t, alpha: 0.05, permutations: 1000, seed: 1))
+    let e = try #require(
+        TiedGroup.make(
+            dataset: "d", metric: "rmse",
+            candidates: [("A", 0.90), ("B", 0.91), ("C", 1.10)],
+            differences: fixedDifferences(["B": b.map { -$0 }, "C": c.map { -$0 }]),
+            test: .t, alpha: 0.05, permutations: 1000, seed: 1))
     #expect(e.best == "A" && e.members.map(\.label) == ["A", "B"] && e.worse.map(\.label) == ["C"])
     // A stricter α keeps more in the group; a group of one when everything else is significantly worse.
-    let strict = try #require(TiedGroup.make(dataset: "d", metric: "ndcg@10", candidates: [("A", 0.5), ("C", 0.3)],
-                                             differences: fixedDifferences(["C": c]), test: .randomization, alpha: 0.05,
-                                             permutations: 1000, seed: 1))
+    let strict = try #require(
+        TiedGroup.make(
+            dataset: "d", metric: "ndcg@10", candidates: [("A", 0.5), ("C", 0.3)],
+            differences: fixedDifferences(["C": c]), test: .randomization, alpha: 0.05,
+            permutations: 1000, seed: 1))
     #expect(strict.members.map(\.label) == ["A"] && strict.worse.map(\.label) == ["C"])
     // Non-finite means take no part; nothing finite, no group.
-    #expect(TiedGroup.make(dataset: "d", metric: "auc", candidates: [("A", .nan)], differences: fixedDifferences([:]),
-                           test: .t, alpha: 0.05, permutations: 1000, seed: 1) == nil)
+    #expect(
+        TiedGroup.make(
+            dataset: "d", metric: "auc", candidates: [("A", .nan)], differences: fixedDifferences([:]),
+            test: .t, alpha: 0.05, permutations: 1000, seed: 1) == nil)
 }
 
 @Test func tiedWithBestOnRunAndInOutputs() throws {
     let r = try runStatsFixture()
     let groups = Comparison.tiedWithBest(r)
-    #expect(groups.count == r.spec.metrics.count) // one data set, every metric has four configurations
+    #expect(groups.count == r.spec.metrics.count)  // one data set, every metric has four configurations
     for g in groups {
         // The best has the best mean; every member is not significantly worse after Holm, every excluded one is.
         let higher = MetricCatalog.higherIsBetter(g.metric)

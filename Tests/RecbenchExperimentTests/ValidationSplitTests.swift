@@ -9,22 +9,28 @@ private func training() -> InteractionMatrix {
     var users = [Int32](), items = [Int32](), values = [Float](), stamps = [Int64]()
     for u in 0..<30 {
         for i in stride(from: u, through: 0, by: -1) {
-            users.append(Int32(u)); items.append(Int32(i)); values.append(Float(1 + i % 5)); stamps.append(Int64(100 * u + i))
+            users.append(Int32(u)); items.append(Int32(i)); values.append(Float(1 + i % 5));
+            stamps.append(Int64(100 * u + i))
         }
     }
-    return InteractionMatrix(userCount: 30, itemCount: 40, users: users, items: items, values: values, timestamps: stamps)
+    return InteractionMatrix(
+        userCount: 30, itemCount: 40, users: users, items: items, values: values, timestamps: stamps)
 }
 
 private func entries(_ m: InteractionMatrix) -> Set<String> {
     var out = Set<String>()
-    for u in 0..<m.userCount { for e in m.byUser.rowRange(u) { out.insert("\(u):\(m.byUser.indices[e]):\(m.byUser.values[e]):\(m.order[e])") } }
+    for u in 0..<m.userCount {
+        for e in m.byUser.rowRange(u) { out.insert("\(u):\(m.byUser.indices[e]):\(m.byUser.values[e]):\(m.order[e])") }
+    }
     return out
 }
 
 @Test func carvedPartsPartitionTheTrainingPart() {
     let t = training()
-    let methods: [ValidationSpec.Method] = [.holdout(fraction: 0.2, perUser: true), .holdout(fraction: 0.3, perUser: false),
-                                            .temporal(fraction: 0.2, perUser: true), .temporal(fraction: 0.4, perUser: false), .leaveLastOut]
+    let methods: [ValidationSpec.Method] = [
+        .holdout(fraction: 0.2, perUser: true), .holdout(fraction: 0.3, perUser: false),
+        .temporal(fraction: 0.2, perUser: true), .temporal(fraction: 0.4, perUser: false), .leaveLastOut
+    ]
     for method in methods {
         let (inner, held) = ValidationSplit.carve(t, method: method, seed: 5)
         // Disjoint, and together exactly the training part (values and source positions kept).
@@ -69,10 +75,15 @@ private func entries(_ m: InteractionMatrix) -> Set<String> {
 }
 
 @Test func predefinedValidationMustComeFromTraining() throws {
-    let (inner, held) = try ValidationSplit.predefined(file: "/x/u1.valid", positions: [(4, 1), (7, 2)], trainingPositions: [1, 4, 5, 7, 9], fold: 1)
+    let (inner, held) = try ValidationSplit.predefined(
+        file: "/x/u1.valid", positions: [(4, 1), (7, 2)], trainingPositions: [1, 4, 5, 7, 9], fold: 1)
     #expect(inner == [1, 5, 9] && held == [4, 7])
-    #expect(throws: RecbenchError.input(file: "u1.valid", line: 2,
-                                        message: "this interaction is not in fold 1's training part (validation is carved from training only)")) {
-        try ValidationSplit.predefined(file: "/x/u1.valid", positions: [(4, 1), (8, 2)], trainingPositions: [1, 4, 5, 7, 9], fold: 1)
+    #expect(
+        throws: RecbenchError.input(
+            file: "u1.valid", line: 2,
+            message: "this interaction is not in fold 1's training part (validation is carved from training only)")
+    ) {
+        try ValidationSplit.predefined(
+            file: "/x/u1.valid", positions: [(4, 1), (8, 2)], trainingPositions: [1, 4, 5, 7, 9], fold: 1)
     }
 }

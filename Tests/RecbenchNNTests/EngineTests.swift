@@ -86,6 +86,6 @@ import Glibc
         let x = Float(k) / 10
         worst = max(worst, abs(fastExp(x) - expf(x)) / expf(x))
     }
-    #expect(worst < 1e-5)   // the rounding of x·log₂e dominates near ±87
+    #expect(worst < 1e-5)  // the rounding of x·log₂e dominates near ±87
     #expect(abs(fastTanh(0.3) - tanhf(0.3)) < 1e-6 && fastTanh(40) == 1 && fastTanh(-40) == -1)
 }

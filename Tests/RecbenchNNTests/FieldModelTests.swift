@@ -6,8 +6,10 @@ import RecbenchAlgorithms
 /// Users with three categorical attributes ("planted", "noise1", "noise2", 4 levels each) and items
 /// with one ("kind", 4 levels). Only "planted" matters: a user rates 5 the items whose kind equals
 /// their planted level and 1 the rest. Each user rates `perUser` random items.
-func plantedFieldData(users: Int = 300, items: Int = 40, perUser: Int = 12, seed: UInt64 = 5,
-                      noiseEffects: Bool = false) -> TrainingData {
+func plantedFieldData(
+    users: Int = 300, items: Int = 40, perUser: Int = 12, seed: UInt64 = 5,
+    noiseEffects: Bool = false
+) -> TrainingData {
     var rng = RandomSource(seed: seed)
     let levels = (0..<3).map { _ in (0..<users).map { _ in rng.nextInt(below: 4) } }
     let kind = (0..<items).map { $0 % 4 }
@@ -15,12 +17,16 @@ func plantedFieldData(users: Int = 300, items: Int = 40, perUser: Int = 12, seed
     for u in 0..<users {
         var chosen = Set<Int>()
         while chosen.count < perUser { chosen.insert(rng.nextInt(below: items)) }
-        for i in chosen.sorted() { us.append(Int32(u)); its.append(Int32(i)); rs.append((kind[i] == levels[0][u] ? 4 : 1) + (noiseEffects ? Float(levels[1][u] + levels[2][u]) / 6 : 0)) }
+        for i in chosen.sorted() {
+            us.append(Int32(u)); its.append(Int32(i));
+            rs.append((kind[i] == levels[0][u] ? 4 : 1) + (noiseEffects ? Float(levels[1][u] + levels[2][u]) / 6 : 0))
+        }
     }
     let m = InteractionMatrix(userCount: users, itemCount: items, users: us, items: its, values: rs)
-    let userFeatures = FeatureTable(groups: ["planted", "noise1", "noise2"].enumerated().map { k, name in
-        FeatureGroup(name: name, categories: levels[k].map { "L\($0)" })
-    })
+    let userFeatures = FeatureTable(
+        groups: ["planted", "noise1", "noise2"].enumerated().map { k, name in
+            FeatureGroup(name: name, categories: levels[k].map { "L\($0)" })
+        })
     let itemFeatures = FeatureTable(groups: [FeatureGroup(name: "kind", categories: kind.map { "K\($0)" })])
     return TrainingData(task: .rating, interactions: m, userFeatures: userFeatures, itemFeatures: itemFeatures)
 }
@@ -49,7 +55,8 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
 
 @Suite struct FieldModelTests {
     @Test func weightedPoolAndReshape() {
-        let w = randomParameter("w", Shape(2, 3)), v = randomParameter("v", Shape(2, 3, 4)), b = randomParameter("b", Shape(12, 2))
+        let w = randomParameter("w", Shape(2, 3)), v = randomParameter("v", Shape(2, 3, 4)),
+            b = randomParameter("b", Shape(12, 2))
         #expect(gradientCheck([w, v]) { g in g.weightedPool(g.parameter(w), g.parameter(v)) } <= 0)
         // Through a reshape (a view) the gradient reaches the original tensor.
         #expect(gradientCheck([v, b]) { g in g.matmul(g.reshape(g.parameter(v), Shape(2, 12)), g.parameter(b)) } <= 0)
@@ -79,9 +86,14 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
     /// by the same margin at ε = 10⁻² and 3·10⁻³, the kink's signature, in layer-0 parameters only).
     @Test(arguments: [5, 7] as [UInt64]) func autoIntGradients(_ seed: UInt64) {
         let data = plantedFieldData(users: 6, items: 5, perUser: 3)
-        let model = AutoInt(config: .init(Self.values(AutoInt.Config.parameters, [
-            "embedding_size": .int(3), "heads": .int(2), "attention_size": .int(2), "layers": .int(2), "history": .bool(true),
-        ])))
+        let model = AutoInt(
+            config: .init(
+                Self.values(
+                    AutoInt.Config.parameters,
+                    [
+                        "embedding_size": .int(3), "heads": .int(2), "attention_size": .int(2), "layers": .int(2),
+                        "history": .bool(true)
+                    ])))
         model.build(data, seed: 3)
         var rng = RandomSource(seed: seed)
         for p in model.parameters { p.fillNormal(std: 0.5, rng: &rng) }
@@ -91,9 +103,14 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
     /// The whole DIN forward pass (activation unit, weighted pooling with padding, MLP).
     @Test func dinGradients() {
         let data = plantedItemData(users: 4, items: 7, perUser: 3)
-        let model = DIN(config: .init(Self.values(DIN.Config.parameters, [
-            "embedding_size": .int(3), "max_length": .int(5), "attention_size": .int(3), "hidden_size": .int(4),
-        ])))
+        let model = DIN(
+            config: .init(
+                Self.values(
+                    DIN.Config.parameters,
+                    [
+                        "embedding_size": .int(3), "max_length": .int(5), "attention_size": .int(3),
+                        "hidden_size": .int(4)
+                    ])))
         model.build(data, seed: 3)
         var rng = RandomSource(seed: 4)
         for p in model.parameters { p.fillNormal(std: 0.5, rng: &rng) }
@@ -108,21 +125,29 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
     /// vs 0.127 (a uniform softmax would give each of the six fields 0.167).
     @Test func autoIntAttendsToThePlantedField() throws {
         let data = plantedFieldData()
-        let model = AutoInt(config: .init(Self.values(AutoInt.Config.parameters, [
-            "embedding_size": .int(8), "heads": .int(1), "attention_size": .int(8), "layers": .int(1),
-            "epochs": .int(40), "batch_size": .int(128), "learning_rate": .real(0.01), "linear_terms": .bool(false),
-        ])))
+        let model = AutoInt(
+            config: .init(
+                Self.values(
+                    AutoInt.Config.parameters,
+                    [
+                        "embedding_size": .int(8), "heads": .int(1), "attention_size": .int(8), "layers": .int(1),
+                        "epochs": .int(40), "batch_size": .int(128), "learning_rate": .real(0.01),
+                        "linear_terms": .bool(false)
+                    ])))
         try model.fit(data, context: FitContext(seed: 1))
         let m = data.interactions
         var users = [Int32](), items = [Int32]()
         for u in 0..<m.userCount { for i in m.items(of: u) { users.append(Int32(u)); items.append(i) } }
         let p = model.predict(users: users, items: items)
-        let rmse = (zip(p, m.byUser.values).map { Double(($0 - $1) * ($0 - $1)) }.reduce(0, +) / Double(p.count)).squareRoot()
+        let rmse = (zip(p, m.byUser.values).map { Double(($0 - $1) * ($0 - $1)) }.reduce(0, +) / Double(p.count))
+            .squareRoot()
         #expect(rmse < 0.1, "training RMSE \(rmse)")
         for (query, factor) in [("item:kind", 2), (nil, 1.5)] as [(String?, Float)] {
             var total = [String: Float]()
             for u in 0..<30 {
-                for (name, w) in model.attentionWeights(user: Int32(u), item: Int32(u % 40), query: query) { total[name, default: 0] += w }
+                for (name, w) in model.attentionWeights(user: Int32(u), item: Int32(u % 40), query: query) {
+                    total[name, default: 0] += w
+                }
             }
             #expect(abs(total.values.reduce(0, +) / 30 - 1) < 1e-4)
             let planted = total["user:planted"]!, noise = max(total["user:noise1"]!, total["user:noise2"]!)
@@ -135,15 +160,22 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
     /// over 3 times the mean |weight| of their other past items (1 if the unit ignored the item).
     @Test func dinAttendsToThePlantedItem() throws {
         let data = plantedItemData()
-        let model = DIN(config: .init(Self.values(DIN.Config.parameters, [
-            "embedding_size": .int(8), "attention_size": .int(16), "hidden_size": .int(32), "mlp_layers": .int(1),
-            "epochs": .int(40), "batch_size": .int(128), "learning_rate": .real(0.01), "linear_terms": .bool(false),
-        ])))
+        let model = DIN(
+            config: .init(
+                Self.values(
+                    DIN.Config.parameters,
+                    [
+                        "embedding_size": .int(8), "attention_size": .int(16), "hidden_size": .int(32),
+                        "mlp_layers": .int(1),
+                        "epochs": .int(40), "batch_size": .int(128), "learning_rate": .real(0.01),
+                        "linear_terms": .bool(false)
+                    ])))
         try model.fit(data, context: FitContext(seed: 1))
         var ratios = [Double]()
         for u in stride(from: 0, to: 60, by: 2) {
             let w = model.attentionWeights(user: Int32(u), item: 1)
-            let trigger = abs(w.first { $0.item == 0 }!.weight), others = w.filter { $0.item != 0 }.map { abs($0.weight) }
+            let trigger = abs(w.first { $0.item == 0 }!.weight),
+                others = w.filter { $0.item != 0 }.map { abs($0.weight) }
             ratios.append(Double(trigger) / (Double(others.reduce(0, +)) / Double(others.count)))
         }
         let mean = ratios.reduce(0, +) / Double(ratios.count)

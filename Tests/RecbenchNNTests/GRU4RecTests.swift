@@ -8,11 +8,13 @@ import RecbenchAlgorithms
 @Suite struct GRU4RecTests {
     /// Two steps of a one-unit GRU, computed here in Double from the definition.
     @Test func gruMatchesTheDefinitionByHand() {
-        let gx: [Float] = [0.3, -0.2, 0.5, /* t = 1 */ -0.4, 0.1, 0.9]   // [r | z | n] per step
+        let gx: [Float] = [0.3, -0.2, 0.5, /* t = 1 */ -0.4, 0.1, 0.9]  // [r | z | n] per step
         let u: [Float] = [0.7, -0.6, 1.1], c: [Float] = [0.05, 0.2, -0.1]
         let g = Graph(training: false, recordsGradients: false)
-        let out = g.values(g.gru(inputGates: g.input(Shape(1, 2, 3), gx), recurrent: g.input(Shape(1, 3), u),
-                                 recurrentBias: g.input(Shape(3), c)))
+        let out = g.values(
+            g.gru(
+                inputGates: g.input(Shape(1, 2, 3), gx), recurrent: g.input(Shape(1, 3), u),
+                recurrentBias: g.input(Shape(3), c)))
         func sigma(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
         var h = 0.0, expected: [Double] = []
         for t in 0..<2 {
@@ -27,7 +29,8 @@ import RecbenchAlgorithms
     }
 
     @Test func gruGradientChecks() {
-        let gx = randomParameter("gx", Shape(2, 4, 6), std: 0.8), u = randomParameter("u", Shape(2, 6), std: 0.6, seed: 2)
+        let gx = randomParameter("gx", Shape(2, 4, 6), std: 0.8),
+            u = randomParameter("u", Shape(2, 6), std: 0.6, seed: 2)
         let c = randomParameter("c", Shape(6), std: 0.3, seed: 3)
         let worst = gradientCheck([gx, u, c]) { g in
             g.gru(inputGates: g.parameter(gx), recurrent: g.parameter(u), recurrentBias: g.parameter(c))
@@ -37,7 +40,7 @@ import RecbenchAlgorithms
 
     static let small: [String: ParameterValue] = [
         "embedding_size": .int(16), "hidden_size": .int(32), "max_length": .int(12), "dropout": .real(0),
-        "learning_rate": .real(0.01), "batch_size": .int(32), "epochs": .int(40),
+        "learning_rate": .real(0.01), "batch_size": .int(32), "epochs": .int(40)
     ]
 
     /// The state at position t depends only on items at positions ≤ t.
@@ -48,9 +51,10 @@ import RecbenchAlgorithms
         func hidden(_ window: [Int32]) -> [Float] {
             let g = Graph(training: false, recordsGradients: false)
             let valid = window.map { $0 >= 0 ? Int32(1) : 0 }
-            return g.values(window.withUnsafeBufferPointer { w in
-                valid.withUnsafeBufferPointer { model.core.encode(g, items: w, keyValid: $0, batch: 1) }
-            })
+            return g.values(
+                window.withUnsafeBufferPointer { w in
+                    valid.withUnsafeBufferPointer { model.core.encode(g, items: w, keyValid: $0, batch: 1) }
+                })
         }
         let a: [Int32] = [-1, -1, 4, 7, 1, 9, 3, 3, 12, 5, 6, 0]
         var b = a

@@ -13,8 +13,10 @@ func randomParameter(_ name: String, _ shape: Shape, std: Float = 1, seed: UInt6
 /// finite differences for every element of every parameter. `build` must be deterministic
 /// (each evaluation gets a fresh graph with the same seed, so dropout masks repeat).
 /// Returns the worst violation of |analytic − numeric| ≤ atol + rtol·|numeric| (≤ 0 passes).
-func gradientCheck(_ params: [Parameter], epsilon: Float = 1e-2, atol: Float = 3e-3, rtol: Float = 3e-2,
-                   training: Bool = false, build: (Graph) -> Tensor) -> Float {
+func gradientCheck(
+    _ params: [Parameter], epsilon: Float = 1e-2, atol: Float = 3e-3, rtol: Float = 3e-2,
+    training: Bool = false, build: (Graph) -> Tensor
+) -> Float {
     func evaluate(_ weights: [Float]?) -> (Double, [Float]?) {
         let g = Graph(training: training, recordsGradients: weights == nil, seed: 7)
         let out = build(g)

@@ -6,18 +6,19 @@ import RecbenchAlgorithms
 /// Sequences where item t+1 is determined by item t: next(i) = (i + 7) mod V (histories shorter than V).
 func synthesizeChains(users: Int, items: Int, length: Int, seed: UInt64) -> (TrainingData, next: (Int32) -> Int32) {
     var rng = RandomSource(seed: seed)
-    let next: (Int32) -> Int32 = { Int32((Int($0) + 7) % items) }   // one cycle through all items
+    let next: (Int32) -> Int32 = { Int32((Int($0) + 7) % items) }  // one cycle through all items
     var us = [Int32](), its = [Int32](), ts = [Int64]()
     for u in 0..<users {
         var i = Int32(rng.nextInt(below: items))
         var seen = Set<Int32>()
         for t in 0..<length {
-            if seen.contains(i) { break }   // one interaction per pair; chains are permutation cycles
+            if seen.contains(i) { break }  // one interaction per pair; chains are permutation cycles
             seen.insert(i); us.append(Int32(u)); its.append(i); ts.append(Int64(t)); i = next(i)
         }
     }
-    let m = InteractionMatrix(userCount: users, itemCount: items, users: us, items: its,
-                              values: [Float](repeating: 1, count: us.count), timestamps: ts)
+    let m = InteractionMatrix(
+        userCount: users, itemCount: items, users: us, items: its,
+        values: [Float](repeating: 1, count: us.count), timestamps: ts)
     return (TrainingData(task: .sequential, interactions: m), next)
 }
 
@@ -40,7 +41,7 @@ func hitRateAtOne(_ model: any Recommender, _ data: TrainingData, next: (Int32) 
 @Suite struct ModelTests {
     static let small: [String: ParameterValue] = [
         "embedding_size": .int(16), "blocks": .int(1), "heads": .int(2), "inner_size": .int(32), "max_length": .int(12),
-        "dropout": .real(0), "learning_rate": .real(0.01), "batch_size": .int(32), "epochs": .int(25),
+        "dropout": .real(0), "learning_rate": .real(0.01), "batch_size": .int(32), "epochs": .int(25)
     ]
 
     /// The hidden state at position t depends only on items at positions ≤ t.
@@ -51,12 +52,14 @@ func hitRateAtOne(_ model: any Recommender, _ data: TrainingData, next: (Int32) 
         func hidden(_ window: [Int32]) -> [Float] {
             let g = Graph(training: false, recordsGradients: false)
             let valid = window.map { $0 >= 0 ? Int32(1) : 0 }
-            let h = window.withUnsafeBufferPointer { w in valid.withUnsafeBufferPointer { model.core.encode(g, items: w, keyValid: $0, batch: 1) } }
+            let h = window.withUnsafeBufferPointer { w in
+                valid.withUnsafeBufferPointer { model.core.encode(g, items: w, keyValid: $0, batch: 1) }
+            }
             return g.values(h)
         }
         let a: [Int32] = [-1, -1, 4, 7, 1, 9, 3, 3, 12, 5, 6, 0]
         var b = a
-        b[9] = 17; b[10] = 2; b[11] = 19   // change everything after t = 8
+        b[9] = 17; b[10] = 2; b[11] = 19  // change everything after t = 8
         let ha = hidden(a), hb = hidden(b)
         #expect(Array(ha[(2 * d)..<(9 * d)]) == Array(hb[(2 * d)..<(9 * d)]))
         #expect(Array(ha[(9 * d)..<(l * d)]) != Array(hb[(9 * d)..<(l * d)]))
@@ -66,7 +69,10 @@ func hitRateAtOne(_ model: any Recommender, _ data: TrainingData, next: (Int32) 
         func bidirectional(_ window: [Int32]) -> [Float] {
             let g = Graph(training: false, recordsGradients: false)
             let valid = window.map { $0 >= 0 ? Int32(1) : 0 }
-            return g.values(window.withUnsafeBufferPointer { w in valid.withUnsafeBufferPointer { bert.core.encode(g, items: w, keyValid: $0, batch: 1) } })
+            return g.values(
+                window.withUnsafeBufferPointer { w in
+                    valid.withUnsafeBufferPointer { bert.core.encode(g, items: w, keyValid: $0, batch: 1) }
+                })
         }
         #expect(Array(bidirectional(a)[(2 * d)..<(9 * d)]) != Array(bidirectional(b)[(2 * d)..<(9 * d)]))
     }
@@ -83,7 +89,9 @@ func hitRateAtOne(_ model: any Recommender, _ data: TrainingData, next: (Int32) 
             try model.fit(data, context: context)
             let hr = hitRateAtOne(model, data, next: next)
             #expect(hr > 0.9, "loss \(loss): HR@1 \(hr) \(context.curve.map { $0.values["loss"]! })")
-            #expect(context.curve.count == (loss == "bce" ? 80 : 40) && context.curve.allSatisfy { $0.values["loss"] != nil && $0.values["epoch_seconds"] != nil })
+            #expect(
+                context.curve.count == (loss == "bce" ? 80 : 40)
+                    && context.curve.allSatisfy { $0.values["loss"] != nil && $0.values["epoch_seconds"] != nil })
             #expect(context.curve.last!.values["loss"]! < context.curve.first!.values["loss"]!)
         }
     }
@@ -121,7 +129,8 @@ func hitRateAtOne(_ model: any Recommender, _ data: TrainingData, next: (Int32) 
         let (train, next) = synthesizeChains(users: 100, items: 40, length: 10, seed: 4)
         var vu = [Int32](), vi = [Int32]()
         for u in 0..<100 { vu.append(Int32(u)); vi.append(next(train.interactions.history(of: u).last!)) }
-        let validation = InteractionMatrix(userCount: 100, itemCount: 40, users: vu, items: vi, values: [Float](repeating: 1, count: 100))
+        let validation = InteractionMatrix(
+            userCount: 100, itemCount: 40, users: vu, items: vi, values: [Float](repeating: 1, count: 100))
         let data = TrainingData(task: .sequential, interactions: train.interactions, validation: validation)
         var o = Self.small
         o["epochs"] = .int(30); o["patience"] = .int(5)
@@ -151,9 +160,13 @@ func hitRateAtOne(_ model: any Recommender, _ data: TrainingData, next: (Int32) 
             while chosen.count < 12 { chosen.insert(base + rng.nextInt(below: 20)) }
             for i in chosen.sorted() { us.append(Int32(u)); its.append(Int32(i)) }
         }
-        let m = InteractionMatrix(userCount: 60, itemCount: 40, users: us, items: its, values: [Float](repeating: 1, count: us.count))
-        let model = NeuMF(config: .init(["embedding_size": .int(8), "mlp_layers": .int(2), "epochs": .int(30),
-                                         "learning_rate": .real(0.01), "batch_size": .int(64)]))
+        let m = InteractionMatrix(
+            userCount: 60, itemCount: 40, users: us, items: its, values: [Float](repeating: 1, count: us.count))
+        let model = NeuMF(
+            config: .init([
+                "embedding_size": .int(8), "mlp_layers": .int(2), "epochs": .int(30),
+                "learning_rate": .real(0.01), "batch_size": .int(64)
+            ]))
         let context = FitContext(seed: 2)
         try model.fit(TrainingData(task: .ranking, interactions: m), context: context)
         var scores = [Float](repeating: 0, count: 60 * 40)
@@ -168,7 +181,7 @@ func hitRateAtOne(_ model: any Recommender, _ data: TrainingData, next: (Int32) 
             for a in inGroup { for b in outGroup where a > b { ordered += 1 } }
             if Double(ordered) / Double(inGroup.count * outGroup.count) > 0.9 { good += 1 }
         }
-        
+
         #expect(good >= 55, "\(good) of 60 users separated")
         #expect(context.curve.last!.values["loss"]! < context.curve.first!.values["loss"]!)
     }

@@ -15,17 +15,22 @@ import RecbenchEval
         let v = t.values
         for c in 0..<3 {
             #expect(abs(out[c] - (0.5 * v[12 + c] - 2 * v[c])) < 1e-6)
-            #expect(out[3 + c] == 0) // an empty row
+            #expect(out[3 + c] == 0)  // an empty row
             #expect(abs(out[6 + c] - (1.25 * v[3 + c] + 3 * v[9 + c])) < 1e-6)
         }
-        #expect(gradientCheck([t]) { g in g.embeddingBag(g.parameter(t), offsets: offsets, indices: items, weights: weights) } <= 0)
+        #expect(
+            gradientCheck([t]) { g in g.embeddingBag(g.parameter(t), offsets: offsets, indices: items, weights: weights)
+            } <= 0)
     }
 
     @Test func tanhAndReparameterize() {
         let a = randomParameter("a", Shape(3, 4)), lv = randomParameter("lv", Shape(3, 4), std: 0.5, seed: 2)
         #expect(gradientCheck([a]) { g in g.tanh(g.parameter(a)) } <= 0)
         // Training: the noise repeats under the fixed graph seed, so the check sees one function.
-        #expect(gradientCheck([a, lv], training: true) { g in g.reparameterize(mean: g.parameter(a), logVariance: g.parameter(lv)) } <= 0)
+        #expect(
+            gradientCheck([a, lv], training: true) { g in
+                g.reparameterize(mean: g.parameter(a), logVariance: g.parameter(lv))
+            } <= 0)
         // Prediction: z = μ exactly.
         let g = Graph(training: false, recordsGradients: false)
         #expect(g.values(g.reparameterize(mean: g.parameter(a), logVariance: g.parameter(lv))) == a.values)
@@ -45,14 +50,18 @@ import RecbenchEval
         let x = randomParameter("x", Shape(3, 5))
         let offsets: [Int32] = [0, 2, 3, 3], targets: [Int32] = [1, 4, 0], weights: [Float] = [1, 2, 1]
         let g = Graph(training: false, recordsGradients: false)
-        let nll = g.scalar(g.multinomialNLL(logits: g.parameter(x), offsets: offsets, targets: targets, weights: weights))
+        let nll = g.scalar(
+            g.multinomialNLL(logits: g.parameter(x), offsets: offsets, targets: targets, weights: weights))
         func logSoftmax(_ r: Int, _ j: Int) -> Double {
             let row = (0..<5).map { Double(x.values[r * 5 + $0]) }
             return row[j] - log(row.map(exp).reduce(0, +))
         }
         let expected = -(logSoftmax(0, 1) + 2 * logSoftmax(0, 4) + logSoftmax(1, 0)) / 3
         #expect(abs(Double(nll) - expected) < 1e-5)
-        #expect(gradientCheck([x]) { g in g.multinomialNLL(logits: g.parameter(x), offsets: offsets, targets: targets, weights: weights) } <= 0)
+        #expect(
+            gradientCheck([x]) { g in
+                g.multinomialNLL(logits: g.parameter(x), offsets: offsets, targets: targets, weights: weights)
+            } <= 0)
     }
 }
 
@@ -60,7 +69,8 @@ import RecbenchEval
     /// Users in groups that each like their own block of items (plus a shared popular head); one
     /// item of each user held out.
     static func planted(users: Int = 300, items: Int = 120, groups: Int = 4, seed: UInt64 = 5)
-        -> (train: InteractionMatrix, test: InteractionMatrix) {
+        -> (train: InteractionMatrix, test: InteractionMatrix)
+    {
         var rng = RandomSource(seed: seed)
         let head = 12, block = (items - head) / groups
         var tu = [Int32](), ti = [Int32](), su = [Int32](), si = [Int32]()
@@ -68,30 +78,42 @@ import RecbenchEval
             var chosen = Set<Int>(), order: [Int] = []
             while chosen.count < 12 {
                 let r = rng.nextDouble()
-                let i = rng.nextDouble() < 0.8 ? head + (u % groups) * block + min(block - 1, Int(Double(block) * r * r))
-                                               : min(head - 1, Int(Double(head) * r * r))
+                let i =
+                    rng.nextDouble() < 0.8
+                    ? head + (u % groups) * block + min(block - 1, Int(Double(block) * r * r))
+                    : min(head - 1, Int(Double(head) * r * r))
                 if chosen.insert(i).inserted { order.append(i) }
             }
             let held = order[rng.nextInt(below: order.count)]
-            for i in order { if i == held { su.append(Int32(u)); si.append(Int32(i)) } else { tu.append(Int32(u)); ti.append(Int32(i)) } }
+            for i in order {
+                if i == held {
+                    su.append(Int32(u)); si.append(Int32(i))
+                } else {
+                    tu.append(Int32(u)); ti.append(Int32(i))
+                }
+            }
         }
         func matrix(_ u: [Int32], _ i: [Int32]) -> InteractionMatrix {
-            InteractionMatrix(userCount: users, itemCount: items, users: u, items: i, values: [Float](repeating: 1, count: u.count))
+            InteractionMatrix(
+                userCount: users, itemCount: items, users: u, items: i, values: [Float](repeating: 1, count: u.count))
         }
         return (matrix(tu, ti), matrix(su, si))
     }
 
     static func ndcg(_ model: any Recommender, _ train: InteractionMatrix, _ test: InteractionMatrix) -> Double {
         let users = (0..<test.userCount).map { Int32($0) }
-        let lists = ScoringCore.topK(model: model, users: users, itemCount: train.itemCount, k: 10, exclude: [train.byUser], threads: 2)
-        return Evaluator.ranking(lists: lists, test: test, train: train, metrics: [MetricSpec(name: "ndcg", k: 10)]).metrics[0].value
+        let lists = ScoringCore.topK(
+            model: model, users: users, itemCount: train.itemCount, k: 10, exclude: [train.byUser], threads: 2)
+        return Evaluator.ranking(lists: lists, test: test, train: train, metrics: [MetricSpec(name: "ndcg", k: 10)])
+            .metrics[0].value
     }
 
     /// The whole objective (sparse encoder, reparameterised z, tanh decoder, multinomial NLL + β·KL)
     /// against finite differences in every parameter; the fixed graph seed repeats ε.
     @Test func wholeObjectiveGradientChecks() throws {
-        let m = InteractionMatrix(userCount: 3, itemCount: 6, users: [0, 0, 0, 1, 1, 2], items: [0, 2, 5, 1, 2, 4],
-                                  values: [1, 1, 1, 1, 1, 1])
+        let m = InteractionMatrix(
+            userCount: 3, itemCount: 6, users: [0, 0, 0, 1, 1, 2], items: [0, 2, 5, 1, 2, 4],
+            values: [1, 1, 1, 1, 1, 1])
         let vae = MultVAE(config: .init(["hidden_size": .int(4), "latent": .int(2), "epochs": .int(1)]))
         try vae.fit(TrainingData(task: .ranking, interactions: m), context: FitContext(seed: 3))
         let batch = vae.rows([0, 1, 2], drop: nil)
@@ -101,8 +123,9 @@ import RecbenchEval
 
     /// Input rows are L2-normalised; dropout zeroes entries and scales the survivors by 1/(1 − p).
     @Test func inputRowsAreNormalisedAndDropped() throws {
-        let m = InteractionMatrix(userCount: 2, itemCount: 5, users: [0, 0, 0, 0, 1], items: [0, 1, 3, 4, 2],
-                                  values: [1, 1, 1, 1, 1])
+        let m = InteractionMatrix(
+            userCount: 2, itemCount: 5, users: [0, 0, 0, 0, 1], items: [0, 1, 3, 4, 2],
+            values: [1, 1, 1, 1, 1])
         let vae = MultVAE(config: .init(["hidden_size": .int(2), "latent": .int(1), "epochs": .int(1)]))
         try vae.fit(TrainingData(task: .ranking, interactions: m), context: FitContext(seed: 1))
         let plain = vae.rows([0, 1], drop: nil)
@@ -112,7 +135,7 @@ import RecbenchEval
         var kept = 0, total = 0
         for _ in 0..<200 {
             let dropped = withUnsafeMutablePointer(to: &rng) { vae.rows([0, 1], drop: (0.25, $0)) }
-            #expect(dropped.targets == plain.targets) // the likelihood still sees the whole row
+            #expect(dropped.targets == plain.targets)  // the likelihood still sees the whole row
             for (w, p) in zip(dropped.weights, plain.weights) {
                 #expect(w == 0 || abs(w - p / 0.75) < 1e-6)
                 kept += w == 0 ? 0 : 1; total += 1
@@ -134,10 +157,14 @@ import RecbenchEval
         let (train, test) = Self.planted()
         let pop = MostPopular(config: .init(ParameterValues(specs: MostPopular.Config.parameters)))
         try pop.fit(TrainingData(task: .ranking, interactions: train), context: FitContext())
-        let vae = MultVAE(config: .init(ParameterValues(specs: MultVAE.Config.parameters, overrides: [
-            "hidden_size": .int(64), "latent": .int(16), "epochs": .int(60), "batch_size": .int(50),
-            "learning_rate": .real(0.005), "total_anneal_steps": .int(2000),
-        ])))
+        let vae = MultVAE(
+            config: .init(
+                ParameterValues(
+                    specs: MultVAE.Config.parameters,
+                    overrides: [
+                        "hidden_size": .int(64), "latent": .int(16), "epochs": .int(60), "batch_size": .int(50),
+                        "learning_rate": .real(0.005), "total_anneal_steps": .int(2000)
+                    ])))
         let context = FitContext(threads: 2, seed: 8)
         try vae.fit(TrainingData(task: .ranking, interactions: train), context: context)
         let a = Self.ndcg(vae, train, test), b = Self.ndcg(pop, train, test)

@@ -8,7 +8,7 @@ struct LogProduct {
     private var product = 1.0, logs = 0.0
     @inline(__always)
     mutating func add(sigma s: Float) {
-        product *= s.isNaN ? .nan : Double(max(1e-30, s))   // a diverged model's NaN stays visible
+        product *= s.isNaN ? .nan : Double(max(1e-30, s))  // a diverged model's NaN stays visible
         if product < 1e-200 { logs += log(product); product = 1 }
     }
     var value: Double { -(logs + log(product)) }

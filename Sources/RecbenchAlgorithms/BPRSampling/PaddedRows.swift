@@ -27,7 +27,8 @@ final class PaddedRows: @unchecked Sendable {
     }
 
     private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-        UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
+        UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(
+            to: Float.self, capacity: count)
     }
 
     func copy() -> PaddedRows { PaddedRows(copying: self) }

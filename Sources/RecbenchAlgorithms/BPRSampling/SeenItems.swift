@@ -21,7 +21,9 @@ final class SeenItems {
         let b = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, words))
         b.initialize(repeating: 0, count: max(1, words))
         for u in 0..<rows {
-            for k in byUser.rowRange(u) { let bit = u * items + Int(byUser.indices[k]); b[bit >> 6] |= 1 << UInt64(bit & 63) }
+            for k in byUser.rowRange(u) {
+                let bit = u * items + Int(byUser.indices[k]); b[bit >> 6] |= 1 << UInt64(bit & 63)
+            }
         }
         bits = b
     }

@@ -15,7 +15,7 @@ import RecbenchCore
 /// The triples and the order of their updates are exactly those of a one-at-a-time loop; only the
 /// interleaving of random draws differs (a triple's e and j are drawn early, redraws late).
 struct TripleSampler {
-    static let lag = 8, ring = 32 // ring ≥ 4·lag slots, a power of two
+    static let lag = 8, ring = 32  // ring ≥ 4·lag slots, a power of two
 
     let x: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>
     let xStride: Int, yStride: Int
@@ -25,9 +25,12 @@ struct TripleSampler {
     var rng: RandomSource
 
     /// Samples from `pairs` (user, item) pairs at `entryPair`; `items` is the catalogue size.
-    init(x: PaddedRows, y: PaddedRows,
-         _ entryPair: UnsafePointer<Int32>, _ indices: UnsafePointer<Int32>, _ offsets: UnsafePointer<Int>,
-         seen: UnsafePointer<UInt64>?, d: Int, pairs: Int, items: Int, verify: Bool, lr: Float, reg: Float, seed: inout RandomSource) {
+    init(
+        x: PaddedRows, y: PaddedRows,
+        _ entryPair: UnsafePointer<Int32>, _ indices: UnsafePointer<Int32>, _ offsets: UnsafePointer<Int>,
+        seen: UnsafePointer<UInt64>?, d: Int, pairs: Int, items: Int, verify: Bool, lr: Float, reg: Float,
+        seed: inout RandomSource
+    ) {
         self.x = x.data; self.y = y.data; bias = y.bias; xStride = x.stride; yStride = y.stride
         self.entryPair = entryPair; self.indices = indices; self.offsets = offsets
         self.seen = seen
@@ -55,7 +58,8 @@ struct TripleSampler {
         defer { raw.deallocate() }
         let slots = raw.bindMemory(to: Int.self, capacity: 6 * ring)
         slots.initialize(repeating: 0, count: 6 * ring)
-        let se = slots, sj = slots + ring, su = slots + 2 * ring, si = slots + 3 * ring, sl = slots + 4 * ring, sh = slots + 5 * ring
+        let se = slots, sj = slots + ring, su = slots + 2 * ring, si = slots + 3 * ring, sl = slots + 4 * ring,
+            sh = slots + 5 * ring
         var loss = LogProduct(), steps = 0
         let d = self.d
         guard pairs > 0 else { return (0, 0) }
@@ -83,7 +87,8 @@ struct TripleSampler {
                 let s = t3 & mask, lo = offsets[su[s]], hi = offsets[su[s] + 1]
                 sl[s] = lo; sh[s] = hi
                 if hi > lo {
-                    Prefetch.read(UnsafeRawPointer(indices + lo)); Prefetch.read(UnsafeRawPointer(indices + ((lo + hi) >> 1)))
+                    Prefetch.read(UnsafeRawPointer(indices + lo));
+                    Prefetch.read(UnsafeRawPointer(indices + ((lo + hi) >> 1)))
                     Prefetch.read(UnsafeRawPointer(indices + (hi - 1)))
                 }
             }
@@ -97,10 +102,13 @@ struct TripleSampler {
                     while isSeen(u, j, sl[s], sh[s]) && tries < 64 {
                         j = rng.nextInt(below: items); tries += 1
                     }
-                    if tries == 64 { continue } // the user has (almost) every item
-                } else if j == i { continue }
+                    if tries == 64 { continue }  // the user has (almost) every item
+                } else if j == i {
+                    continue
+                }
                 let yi = y + i * yStride, yj = y + j * yStride
-                let sigma = BPR.step(x: x + u * xStride, yi: yi, yj: yj, bi: bias + i, bj: bias + j, d: d, lr: lr, reg: reg)
+                let sigma = BPR.step(
+                    x: x + u * xStride, yi: yi, yj: yj, bi: bias + i, bj: bias + j, d: d, lr: lr, reg: reg)
                 loss.add(sigma: sigma)
                 steps += 1
             }

@@ -5,8 +5,8 @@ import RecbenchCore
 /// With one part the pairs are in CSR order.
 final class UserBlocks: @unchecked Sendable {
     let nnz: Int
-    private let pairData: UnsafeMutablePointer<Int32>   // (user, item) per pair, grouped by part
-    private let partStart: [Int]                       // parts + 1, in pairs
+    private let pairData: UnsafeMutablePointer<Int32>  // (user, item) per pair, grouped by part
+    private let partStart: [Int]  // parts + 1, in pairs
 
     init(_ m: InteractionMatrix, parts: Int, random: inout RandomSource) {
         nnz = m.nnz
@@ -18,7 +18,9 @@ final class UserBlocks: @unchecked Sendable {
         for u in order {
             // Part p starts at the first user reached once p/parts of the pairs are placed.
             while partStart.count < parts && at * parts >= partStart.count * nnz { partStart.append(at) }
-            for k in m.byUser.rowRange(u) { pairData[2 * at] = Int32(u); pairData[2 * at + 1] = m.byUser.indices[k]; at += 1 }
+            for k in m.byUser.rowRange(u) {
+                pairData[2 * at] = Int32(u); pairData[2 * at + 1] = m.byUser.indices[k]; at += 1
+            }
         }
         while partStart.count <= parts { partStart.append(nnz) }
         self.partStart = partStart

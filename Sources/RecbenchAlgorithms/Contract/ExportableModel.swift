@@ -19,16 +19,20 @@ public struct ExportArray: Sendable, Equatable {
         ExportArray(.float32(m.values), shape: [m.rows, m.columns], axes: [rows, columns])
     }
 
-    public static func vector(_ v: [Float], axis: Axis) -> ExportArray { ExportArray(.float32(v), shape: [v.count], axes: [axis]) }
+    public static func vector(_ v: [Float], axis: Axis) -> ExportArray {
+        ExportArray(.float32(v), shape: [v.count], axes: [axis])
+    }
 
     /// A sparse matrix as the three CSR arrays SciPy takes (`csr_matrix((data, indices, indptr))`):
     /// `<name>_indptr` (rows + 1 offsets, 32-bit while they fit), `<name>_indices`, `<name>_data`.
     public static func csr(_ name: String, offsets: [Int], indices: [Int32], values: [Float]) -> [String: ExportArray] {
         let fits = (offsets.last ?? 0) <= Int(Int32.max)
         let indptr: NpyFile.Elements = fits ? .int32(offsets.map { Int32($0) }) : .int64(offsets.map { Int64($0) })
-        return [name + "_indptr": ExportArray(indptr, shape: [offsets.count], axes: [.offsets]),
-                name + "_indices": ExportArray(.int32(indices), shape: [indices.count], axes: [.entries]),
-                name + "_data": ExportArray(.float32(values), shape: [values.count], axes: [.entries])]
+        return [
+            name + "_indptr": ExportArray(indptr, shape: [offsets.count], axes: [.offsets]),
+            name + "_indices": ExportArray(.int32(indices), shape: [indices.count], axes: [.entries]),
+            name + "_data": ExportArray(.float32(values), shape: [values.count], axes: [.entries])
+        ]
     }
 }
 
@@ -45,8 +49,10 @@ public enum ModelExport {
     public static func arrays(of model: any Recommender) -> [String: ExportArray] {
         if let e = model as? any ExportableModel { return e.exportedArrays }
         guard let f = (model as? any FactorModel)?.factors else { return [:] }
-        var out = ["user_factors": ExportArray.dense(f.users, rows: .users, columns: .factors),
-                   "item_factors": ExportArray.dense(f.items, rows: .items, columns: .factors)]
+        var out = [
+            "user_factors": ExportArray.dense(f.users, rows: .users, columns: .factors),
+            "item_factors": ExportArray.dense(f.items, rows: .items, columns: .factors)
+        ]
         if let bias = f.itemBias { out["item_bias"] = .vector(bias, axis: .items) }
         return out
     }

@@ -54,18 +54,23 @@ public struct ParameterSpec: Sendable {
     /// This declaration, acting only within `scope`.
     public func acting(_ scope: Scope) -> ParameterSpec { var c = self; c.scope = scope; return c }
 
-    public static func integer(_ name: String, default d: Int, min: Int = 0, max: Int = Int.max, _ help: String) -> ParameterSpec {
+    public static func integer(_ name: String, default d: Int, min: Int = 0, max: Int = Int.max, _ help: String)
+        -> ParameterSpec
+    {
         ParameterSpec(name, .integer(min: min, max: max), default: .int(d), help)
     }
-    public static func real(_ name: String, default d: Double, min: Double = 0, max: Double = .infinity,
-                            exclusiveMin: Bool = false, _ help: String) -> ParameterSpec {
+    public static func real(
+        _ name: String, default d: Double, min: Double = 0, max: Double = .infinity,
+        exclusiveMin: Bool = false, _ help: String
+    ) -> ParameterSpec {
         ParameterSpec(name, .real(min: min, max: max, exclusiveMin: exclusiveMin), default: .real(d), help)
     }
     public static func choice(_ name: String, _ choices: [String], default d: String, _ help: String) -> ParameterSpec {
         ParameterSpec(name, .choice(choices), default: .text(d), help)
     }
     /// A choice whose values are an enum's cases, so configs hold the enum, never a string to compare.
-    public static func choice<E: RawRepresentable & CaseIterable>(_ name: String, default d: E, _ help: String) -> ParameterSpec
+    public static func choice<E: RawRepresentable & CaseIterable>(_ name: String, default d: E, _ help: String)
+        -> ParameterSpec
     where E.RawValue == String {
         ParameterSpec(name, .choice(E.allCases.map(\.rawValue)), default: .text(d.rawValue), help)
     }

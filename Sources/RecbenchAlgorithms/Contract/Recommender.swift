@@ -20,8 +20,10 @@ public struct TrainingData: Sendable {
     public let itemFeatures: FeatureTable
     public let validation: InteractionMatrix?
 
-    public init(task: RecommendationTask, interactions: InteractionMatrix, userFeatures: FeatureTable = FeatureTable(),
-                itemFeatures: FeatureTable = FeatureTable(), validation: InteractionMatrix? = nil) {
+    public init(
+        task: RecommendationTask, interactions: InteractionMatrix, userFeatures: FeatureTable = FeatureTable(),
+        itemFeatures: FeatureTable = FeatureTable(), validation: InteractionMatrix? = nil
+    ) {
         self.task = task; self.interactions = interactions; self.userFeatures = userFeatures
         self.itemFeatures = itemFeatures; self.validation = validation
     }
@@ -52,9 +54,11 @@ public final class FitContext: @unchecked Sendable {
     public let patience: Int?
     public private(set) var curve: [CurvePoint] = []
 
-    public init(threads: Int = 1, seed: UInt64 = 42, progress: @escaping @Sendable (Double) -> Void = { _ in },
-                isCancelled: @escaping @Sendable () -> Bool = { false },
-                validate: (@Sendable (any Recommender) -> Double)? = nil, patience: Int? = nil) {
+    public init(
+        threads: Int = 1, seed: UInt64 = 42, progress: @escaping @Sendable (Double) -> Void = { _ in },
+        isCancelled: @escaping @Sendable () -> Bool = { false },
+        validate: (@Sendable (any Recommender) -> Double)? = nil, patience: Int? = nil
+    ) {
         self.threads = max(1, threads); self.seed = seed; onProgress = progress; cancelled = isCancelled
         self.validate = validate; self.patience = patience
     }
@@ -62,7 +66,9 @@ public final class FitContext: @unchecked Sendable {
     /// Fraction of the fit done, 0...1.
     public func progress(_ fraction: Double) { onProgress(min(1, max(0, fraction))) }
     public var isCancelled: Bool { cancelled() }
-    public func record(iteration: Int, _ values: [String: Double]) { curve.append(CurvePoint(iteration: iteration, values: values)) }
+    public func record(iteration: Int, _ values: [String: Double]) {
+        curve.append(CurvePoint(iteration: iteration, values: values))
+    }
     /// A random stream for a named purpose, derived from the trial seed.
     public func random(_ stream: String) -> RandomSource { RandomSource(seed: seed, stream: stream) }
 }
@@ -126,10 +132,13 @@ extension FactorModel {
         for (r, u) in users.enumerated() {
             for c in 0..<d { block[r * d + c] = f.users.values[Int(u) * d + c] }
         }
-        block.withUnsafeBufferPointer { a in f.items.values.withUnsafeBufferPointer { b in
-            BLAS.sgemm(transB: true, m: users.count, n: n, k: d, a: a.baseAddress!, lda: d,
-                       b: b.baseAddress!, ldb: d, c: scores.baseAddress!, ldc: n)
-        } }
+        block.withUnsafeBufferPointer { a in
+            f.items.values.withUnsafeBufferPointer { b in
+                BLAS.sgemm(
+                    transB: true, m: users.count, n: n, k: d, a: a.baseAddress!, lda: d,
+                    b: b.baseAddress!, ldb: d, c: scores.baseAddress!, ldc: n)
+            }
+        }
         if let bias = f.itemBias {
             for r in 0..<users.count { for i in 0..<n { scores[r * n + i] += bias[i] } }
         }

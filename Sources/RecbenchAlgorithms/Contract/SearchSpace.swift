@@ -34,18 +34,27 @@ extension ParameterSpec {
         switch domain {
         case let .choices(values):
             if values.isEmpty { return "an empty list of choices gives no candidates" }
-            for v in values where check(v) == nil { return "choice \(v) is outside the domain of \(name): expected \(expectation)" }
+            for v in values where check(v) == nil {
+                return "choice \(v) is outside the domain of \(name): expected \(expectation)"
+            }
             if Set(values).count != values.count { return "a choice appears twice" }
             return nil
         case let .uniform(a, b), let .logUniform(a, b):
             let log = domain.isLogarithmic
             guard a.isFinite, b.isFinite else { return "the range's ends must be finite numbers" }
-            guard a < b else { return "the range [\(formatReal(a)), \(formatReal(b))] is empty (the first end must be below the second)" }
+            guard a < b else {
+                return
+                    "the range [\(formatReal(a)), \(formatReal(b))] is empty (the first end must be below the second)"
+            }
             if log && a <= 0 { return "a log range must lie above 0, got [\(formatReal(a)), \(formatReal(b))]" }
             switch kind {
             case let .integer(lo, hi):
-                guard a == a.rounded(), b == b.rounded() else { return "\(name) is an integer parameter; give whole-number ends" }
-                if a < Double(lo) || b > Double(hi) { return "the range [\(formatReal(a)), \(formatReal(b))] leaves the domain of \(name): \(expectation)" }
+                guard a == a.rounded(), b == b.rounded() else {
+                    return "\(name) is an integer parameter; give whole-number ends"
+                }
+                if a < Double(lo) || b > Double(hi) {
+                    return "the range [\(formatReal(a)), \(formatReal(b))] leaves the domain of \(name): \(expectation)"
+                }
             case let .real(lo, hi, exclusive):
                 if (exclusive ? a <= lo : a < lo) || b > hi {
                     return "the range [\(formatReal(a)), \(formatReal(b))] leaves the domain of \(name): \(expectation)"

@@ -20,8 +20,10 @@ public struct TrainingLoop {
     /// False for models that cannot be scored before the fit ends (FM averages its samples last).
     public let validating: Bool
 
-    public init(iterations: Int, patience: Int = 0, validateEvery: Int = 1, unit: String = "iteration",
-                validating: Bool = true) {
+    public init(
+        iterations: Int, patience: Int = 0, validateEvery: Int = 1, unit: String = "iteration",
+        validating: Bool = true
+    ) {
         self.iterations = iterations; self.patience = max(0, patience)
         self.validateEvery = max(1, validateEvery); self.unit = unit; self.validating = validating
     }
@@ -30,9 +32,11 @@ public struct TrainingLoop {
     /// iteration's curve values. `validation` overrides `context.validate` applied to `model` (for
     /// models that must prepare before they can be scored, or validate on their own held-out part).
     @discardableResult
-    public func run<State>(context: FitContext, model: any Recommender, validation: (() -> Double)? = nil,
-                           snapshot: () -> State, restore: (State) -> Void,
-                           step: (_ iteration: Int) throws -> [String: Double]) throws -> Int {
+    public func run<State>(
+        context: FitContext, model: any Recommender, validation: (() -> Double)? = nil,
+        snapshot: () -> State, restore: (State) -> Void,
+        step: (_ iteration: Int) throws -> [String: Double]
+    ) throws -> Int {
         let validate = validating ? validation ?? context.validate.map { v in { v(model) } } : nil
         let patience = context.patience ?? self.patience
         var best: (iteration: Int, metric: Double, state: State)?
@@ -47,7 +51,9 @@ public struct TrainingLoop {
             var stop = false
             if let validate, iteration % validateEvery == 0 || iteration == iterations {
                 let metric = validate()
-                guard metric.isFinite else { throw RecbenchError.diverged("non-finite validation at \(unit) \(iteration)") }
+                guard metric.isFinite else {
+                    throw RecbenchError.diverged("non-finite validation at \(unit) \(iteration)")
+                }
                 point["validation"] = metric
                 if best == nil || metric > best!.metric { best = (iteration, metric, snapshot()) }
                 stop = patience > 0 && iteration - best!.iteration >= patience
@@ -64,15 +70,18 @@ public struct TrainingLoop {
 extension ParameterSpec {
     /// The one declaration of early-stopping patience, shared by every iterative model.
     public static func patience(default d: Int, unit: String = "iterations") -> ParameterSpec {
-        .integer("patience", default: d, min: 0, max: 100_000,
-                 "\(unit.prefix(1).uppercased() + unit.dropFirst()) without a gain in the validation metric before "
-                 + "stopping, the best \(unit.dropLast()) kept (0 = never stop early; needs a validation part).")
-            .acting(.validation)
+        .integer(
+            "patience", default: d, min: 0, max: 100_000,
+            "\(unit.prefix(1).uppercased() + unit.dropFirst()) without a gain in the validation metric before "
+                + "stopping, the best \(unit.dropLast()) kept (0 = never stop early; needs a validation part)."
+        )
+        .acting(.validation)
     }
 
     /// The one declaration of a per-epoch learning-rate decay: η_t = η_0 · decay^t.
     public static func learningRateDecay(default d: Double) -> ParameterSpec {
-        .real("learning_rate_decay", default: d, min: 0, max: 1, exclusiveMin: true,
-              "The learning rate is multiplied by this after every epoch (1 = constant).")
+        .real(
+            "learning_rate_decay", default: d, min: 0, max: 1, exclusiveMin: true,
+            "The learning rate is multiplied by this after every epoch (1 = constant).")
     }
 }

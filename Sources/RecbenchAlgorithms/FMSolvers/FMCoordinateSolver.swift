@@ -33,10 +33,12 @@ final class FMCoordinateSolver {
             self.block = block; self.offsets = offsets; self.examples = examples; self.other = other
             entities = block.entityCount
             func buf(_ n: Int) -> UnsafeMutablePointer<Double> {
-                let p = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n)); p.initialize(repeating: 0, count: max(1, n)); return p
+                let p = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n));
+                p.initialize(repeating: 0, count: max(1, n)); return p
             }
             a = buf(k * entities); lin = buf(entities); intra = buf(entities)
-            cR1 = buf(entities); cR2 = buf(entities); cE = buf(entities); cEQ = buf(entities); aOld = buf(entities); dS2 = buf(entities)
+            cR1 = buf(entities); cR2 = buf(entities); cE = buf(entities); cEQ = buf(entities); aOld = buf(entities);
+            dS2 = buf(entities)
         }
         func free() { for p in [a, lin, intra, cR1, cR2, cE, cEQ, aOld, dS2] { p.deallocate() } }
     }
@@ -56,16 +58,23 @@ final class FMCoordinateSolver {
     let rng: GSLRandom
     let groupFeatures: [[Int]]
 
-    init(design: FMDesign, examples: FMExamples, params: FMParams, sampling: Bool, regularization: Double,
-         threads: Int, seed: UInt64) {
+    init(
+        design: FMDesign, examples: FMExamples, params: FMParams, sampling: Bool, regularization: Double,
+        threads: Int, seed: UInt64
+    ) {
         self.design = design; ex = examples; k = params.k; self.sampling = sampling; self.threads = threads
         self.params = params
         e = .allocate(capacity: max(1, examples.count)); e.initialize(repeating: 0, count: max(1, examples.count))
-        user = Side(block: design.user, offsets: examples.userOffsets, examples: examples.userExamples, other: examples.items, k: params.k)
-        item = Side(block: design.item, offsets: examples.itemOffsets, examples: examples.itemExamples, other: examples.users, k: params.k)
+        user = Side(
+            block: design.user, offsets: examples.userOffsets, examples: examples.userExamples, other: examples.items,
+            k: params.k)
+        item = Side(
+            block: design.item, offsets: examples.itemOffsets, examples: examples.itemExamples, other: examples.users,
+            k: params.k)
         let g = design.groupCount
         muW = [Double](repeating: 0, count: g); lamW = [Double](repeating: regularization, count: g)
-        muV = [Double](repeating: 0, count: g * params.k); lamV = [Double](repeating: regularization, count: g * params.k)
+        muV = [Double](repeating: 0, count: g * params.k);
+        lamV = [Double](repeating: regularization, count: g * params.k)
         rng = GSLRandom(seed: seed)
         var gf = [[Int]](repeating: [], count: g)
         for (j, gr) in design.featureGroup.enumerated() { gf[Int(gr)].append(j) }
@@ -95,24 +104,26 @@ final class FMCoordinateSolver {
     private func entityTerms(_ s: Side) {
         let k = self.k, E = s.entities, b = s.block
         let sh = UncheckedSendable((s.a, s.lin, s.intra))
-        params.w.withUnsafeBufferPointer { w in params.v.withUnsafeBufferPointer { v in
-            let pv = UncheckedSendable((w, v))
-            parallelChunks(count: E, threads: threads) { _, range in
-                let (a, lin, intra) = sh.value, (w, v) = pv.value
-                for r in range {
-                    var l = 0.0, squares = 0.0
-                    for f in 0..<k { a[f * E + r] = 0 }
-                    for p in b.rowRange(r) {
-                        let j = Int(b.rowFeatures[p]), x = Double(b.rowValues[p])
-                        l += Double(w[j]) * x
-                        for f in 0..<k { let t = Double(v[j * k + f]) * x; a[f * E + r] += t; squares += t * t }
+        params.w.withUnsafeBufferPointer { w in
+            params.v.withUnsafeBufferPointer { v in
+                let pv = UncheckedSendable((w, v))
+                parallelChunks(count: E, threads: threads) { _, range in
+                    let (a, lin, intra) = sh.value, (w, v) = pv.value
+                    for r in range {
+                        var l = 0.0, squares = 0.0
+                        for f in 0..<k { a[f * E + r] = 0 }
+                        for p in b.rowRange(r) {
+                            let j = Int(b.rowFeatures[p]), x = Double(b.rowValues[p])
+                            l += Double(w[j]) * x
+                            for f in 0..<k { let t = Double(v[j * k + f]) * x; a[f * E + r] += t; squares += t * t }
+                        }
+                        var pairs = 0.0
+                        for f in 0..<k { pairs += a[f * E + r] * a[f * E + r] }
+                        lin[r] = l; intra[r] = 0.5 * (pairs - squares)
                     }
-                    var pairs = 0.0
-                    for f in 0..<k { pairs += a[f * E + r] * a[f * E + r] }
-                    lin[r] = l; intra[r] = 0.5 * (pairs - squares)
                 }
             }
-        } }
+        }
     }
 
     var squaredError: Double { var s = 0.0; for n in 0..<ex.count { s += e[n] * e[n] }; return s }
@@ -122,7 +133,9 @@ final class FMCoordinateSolver {
         var s = 0.5 * squaredError
         for (j, g) in design.featureGroup.enumerated() {
             s += 0.5 * lamW[Int(g)] * Double(params.w[j]) * Double(params.w[j])
-            for f in 0..<k { s += 0.5 * lamV[Int(g) * k + f] * Double(params.v[j * k + f]) * Double(params.v[j * k + f]) }
+            for f in 0..<k {
+                s += 0.5 * lamV[Int(g) * k + f] * Double(params.v[j * k + f]) * Double(params.v[j * k + f])
+            }
         }
         return s
     }
@@ -159,7 +172,9 @@ final class FMCoordinateSolver {
                 lambda = rng.gamma(shape: (1 + m + 1) / 2, scale: 2 / (1 + ss))
             }
             sample({ Double(self.params.w[$0]) }, mu: &muW[g], lambda: &lamW[g])
-            for f in 0..<k { sample({ Double(self.params.v[$0 * self.k + f]) }, mu: &muV[g * k + f], lambda: &lamV[g * k + f]) }
+            for f in 0..<k {
+                sample({ Double(self.params.v[$0 * self.k + f]) }, mu: &muV[g * k + f], lambda: &lamV[g * k + f])
+            }
         }
     }
 
@@ -242,7 +257,8 @@ final class FMCoordinateSolver {
                 }
                 let lam = lamV[g * k + f]
                 let prec = alpha * h2 + lam
-                let new = Double(Float(draw(mean: (alpha * (he + old * h2) + muV[g * k + f] * lam) / prec, precision: prec)))
+                let new = Double(
+                    Float(draw(mean: (alpha * (he + old * h2) + muV[g * k + f] * lam) / prec, precision: prec)))
                 let d = new - old
                 guard d != 0 else { continue }
                 v[j * k + f] = Float(new)

@@ -6,8 +6,10 @@ public struct FMFeatureOptions: Sendable, Equatable {
     public var itemAttributes: Bool
     public var implicitHistory: Bool
     public var timeFeatures: Bool
-    public init(userAttributes: Bool = false, itemAttributes: Bool = false, implicitHistory: Bool = false,
-                timeFeatures: Bool = false) {
+    public init(
+        userAttributes: Bool = false, itemAttributes: Bool = false, implicitHistory: Bool = false,
+        timeFeatures: Bool = false
+    ) {
         self.userAttributes = userAttributes; self.itemAttributes = itemAttributes
         self.implicitHistory = implicitHistory; self.timeFeatures = timeFeatures
     }
@@ -70,8 +72,9 @@ public struct FMDesign: Sendable {
     public var groupCount: Int { groupNames.count }
 
     public init(user: FMBlock, item: FMBlock, groupNames: [String], featureGroup: [Int32]) {
-        precondition(user.firstFeature == 0 && item.firstFeature == user.featureCount
-                     && featureGroup.count == user.featureCount + item.featureCount)
+        precondition(
+            user.firstFeature == 0 && item.firstFeature == user.featureCount
+                && featureGroup.count == user.featureCount + item.featureCount)
         self.user = user; self.item = item; self.groupNames = groupNames; self.featureGroup = featureGroup
     }
 
@@ -159,7 +162,8 @@ public struct FMDesign: Sendable {
             let first = addGroup("item:time", columns: 10)
             for (i, b) in timeBuckets(itemFirst).enumerated() { if let b { itemRows[i].append((Int32(first + b), 1)) } }
         }
-        let itemBlock = FMBlock(entityCount: m.itemCount, firstFeature: itemStart, featureCount: next - itemStart, rows: itemRows)
+        let itemBlock = FMBlock(
+            entityCount: m.itemCount, firstFeature: itemStart, featureCount: next - itemStart, rows: itemRows)
         return FMDesign(user: userBlock, item: itemBlock, groupNames: groupNames, featureGroup: featureGroup)
     }
 }
@@ -179,7 +183,9 @@ struct FMExamples: Sendable {
         var us = [Int32](), its = [Int32](), ys = [Float]()
         us.reserveCapacity(m.nnz); its.reserveCapacity(m.nnz); ys.reserveCapacity(m.nnz)
         for u in 0..<m.userCount {
-            for p in m.byUser.rowRange(u) { us.append(Int32(u)); its.append(m.byUser.indices[p]); ys.append(m.byUser.values[p]) }
+            for p in m.byUser.rowRange(u) {
+                us.append(Int32(u)); its.append(m.byUser.indices[p]); ys.append(m.byUser.values[p])
+            }
         }
         users = us; items = its; targets = ys
         // Examples are in user order, so the user grouping is the CSR itself.

@@ -13,18 +13,22 @@ struct FMSGD {
 
     /// One epoch over the examples in `order` (shuffled first); returns the training RMSE. One epoch
     /// per call, so the shared `TrainingLoop` drives FM like every other iterative model.
-    func regressionEpoch(_ epoch: Int, _ ex: FMExamples, order: inout [Int], params p: inout FMParams,
-                         rng: inout RandomSource) -> Double {
+    func regressionEpoch(
+        _ epoch: Int, _ ex: FMExamples, order: inout [Int], params p: inout FMParams,
+        rng: inout RandomSource
+    ) -> Double {
         var feats = [Int32](), vals = [Float]()
         let maxRow = maxRowLength()
-        var q = [Double](repeating: 0, count: k), gw = [Double](repeating: 0, count: maxRow), gv = [Double](repeating: 0, count: maxRow * k)
+        var q = [Double](repeating: 0, count: k), gw = [Double](repeating: 0, count: maxRow),
+            gv = [Double](repeating: 0, count: maxRow * k)
         rng.shuffle(&order)
         let eta = learningRate * pow(decay, Double(epoch))
         var loss = 0.0
         for n in order {
             gather(user: Int(ex.users[n]), item: Int(ex.items[n]), &feats, &vals)
-            let (l, g0) = FMMath.regressionGradient(features: feats[...], values: vals[...], target: ex.targets[n],
-                                                    params: p, q: &q, gw: &gw, gv: &gv)
+            let (l, g0) = FMMath.regressionGradient(
+                features: feats[...], values: vals[...], target: ex.targets[n],
+                params: p, q: &q, gw: &gw, gv: &gv)
             loss += l
             p.w0 -= eta * g0
             apply(feats[...], 0, gw, gv, eta, &p)
@@ -46,15 +50,19 @@ struct FMSGD {
             let pIdx = rng.nextInt(below: m.nnz)
             // The user owning entry pIdx: binary search in the CSR offsets.
             var lo = 0, hi = m.userCount
-            while hi - lo > 1 { let mid = (lo + hi) / 2; if m.byUser.offsets[mid] <= pIdx { lo = mid } else { hi = mid } }
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2; if m.byUser.offsets[mid] <= pIdx { lo = mid } else { hi = mid }
+            }
             let user = lo, pos = Int(m.byUser.indices[pIdx])
             var neg = rng.nextInt(below: m.itemCount), tries = 0
             while m.contains(user: user, item: neg) && tries < 100 { neg = rng.nextInt(below: m.itemCount); tries += 1 }
             let ur = u.rowRange(user), pr = it.rowRange(pos), nr = it.rowRange(neg)
-            loss += FMMath.bprGradient(user: (u.rowFeatures[ur], u.rowValues[ur]), positive: (it.rowFeatures[pr], it.rowValues[pr]),
-                                       negative: (it.rowFeatures[nr], it.rowValues[nr]), params: p, scratch: &s, gw: &gw, gv: &gv)
+            loss += FMMath.bprGradient(
+                user: (u.rowFeatures[ur], u.rowValues[ur]), positive: (it.rowFeatures[pr], it.rowValues[pr]),
+                negative: (it.rowFeatures[nr], it.rowValues[nr]), params: p, scratch: &s, gw: &gw, gv: &gv)
             feats.removeAll(keepingCapacity: true); vals.removeAll(keepingCapacity: true)
-            feats.append(contentsOf: u.rowFeatures[ur]); feats.append(contentsOf: it.rowFeatures[pr]); feats.append(contentsOf: it.rowFeatures[nr])
+            feats.append(contentsOf: u.rowFeatures[ur]); feats.append(contentsOf: it.rowFeatures[pr]);
+            feats.append(contentsOf: it.rowFeatures[nr])
             apply(feats[...], 0, gw, gv, eta, &p)
         }
         return loss / Double(m.nnz)
@@ -74,7 +82,9 @@ struct FMSGD {
         feats.append(contentsOf: design.item.rowFeatures[ir]); vals.append(contentsOf: design.item.rowValues[ir])
     }
 
-    private func apply(_ feats: ArraySlice<Int32>, _ start: Int, _ gw: [Double], _ gv: [Double], _ eta: Double, _ p: inout FMParams) {
+    private func apply(
+        _ feats: ArraySlice<Int32>, _ start: Int, _ gw: [Double], _ gv: [Double], _ eta: Double, _ p: inout FMParams
+    ) {
         let k = self.k, lam = regularization
         for (pos, j) in feats.enumerated() {
             let jj = Int(j)

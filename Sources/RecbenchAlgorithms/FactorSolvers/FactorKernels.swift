@@ -17,7 +17,8 @@ enum FactorKernels {
         var k = 0
         let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
         while k + 8 <= n {
-            acc += rx.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self)
+            acc +=
+                rx.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self)
                 * ry.loadUnaligned(fromByteOffset: k * 4, as: SIMD8<Float>.self)
             k += 8
         }
@@ -85,7 +86,7 @@ extension FactorKernels {
                 var i = b * block
                 let end = min(n, i + block)
                 while i < end {
-                    let u1 = 1 - g.nextFloat(), u2 = g.nextFloat() // u1 in (0, 1]
+                    let u1 = 1 - g.nextFloat(), u2 = g.nextFloat()  // u1 in (0, 1]
                     let r = (-2 * logf(u1)).squareRoot() * std, t = 2 * Float.pi * u2
                     p[i] = r * cosf(t)
                     if i + 1 < end { p[i + 1] = r * sinf(t) }

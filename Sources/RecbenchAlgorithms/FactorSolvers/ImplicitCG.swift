@@ -25,9 +25,11 @@ enum ImplicitCG {
         deinit { r.deallocate(); p.deallocate(); ap.deallocate() }
     }
 
-    static func solve(base: UnsafePointer<Float>, fixed: UnsafePointer<Float>, k: Int, cols: UnsafePointer<Int32>,
-                      conf: UnsafePointer<Float>, n: Int, steps: Int, work: Work, x: UnsafeMutablePointer<Float>,
-                      ahead: UnsafePointer<Int32>, aheadCount: Int) {
+    static func solve(
+        base: UnsafePointer<Float>, fixed: UnsafePointer<Float>, k: Int, cols: UnsafePointer<Int32>,
+        conf: UnsafePointer<Float>, n: Int, steps: Int, work: Work, x: UnsafeMutablePointer<Float>,
+        ahead: UnsafePointer<Int32>, aheadCount: Int
+    ) {
         let r = work.r, p = work.p, ap = work.ap
         var cursor = Cursor(cols: ahead, count: aheadCount)
         // r = b − A x = −G x + Σ_j (c_j − (c_j − 1) y_j·x) y_j
@@ -68,15 +70,17 @@ enum ImplicitCG {
 
     /// out += Σ_j γ_j y_j with γ_j = (c_j − 1)·(y_j·v), or with `residual` γ_j = c_j − (c_j − 1)·(y_j·v).
     @inline(__always)
-    static func accumulate(fixed: UnsafePointer<Float>, k: Int, cols: UnsafePointer<Int32>, conf: UnsafePointer<Float>,
-                           n: Int, v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, residual: Bool,
-                           ahead: inout Cursor) {
+    static func accumulate(
+        fixed: UnsafePointer<Float>, k: Int, cols: UnsafePointer<Int32>, conf: UnsafePointer<Float>,
+        n: Int, v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, residual: Bool,
+        ahead: inout Cursor
+    ) {
         @inline(__always) func coef(_ c: Float, _ dot: Float) -> Float { residual ? c - (c - 1) * dot : (c - 1) * dot }
         let wide = k & ~7
         let rv = UnsafeRawPointer(v), ro = UnsafeMutableRawPointer(out)
         var j = 0
         while j + 4 <= n {
-            if residual && j + 8 <= n { // first touch of these rows: fetch the next four early
+            if residual && j + 8 <= n {  // first touch of these rows: fetch the next four early
                 for q in 4..<8 {
                     let row = UnsafeRawPointer(fixed + Int(cols[j + q]) * k)
                     var o = 0
@@ -87,7 +91,8 @@ enum ImplicitCG {
             }
             let z0 = fixed + Int(cols[j]) * k, z1 = fixed + Int(cols[j + 1]) * k
             let z2 = fixed + Int(cols[j + 2]) * k, z3 = fixed + Int(cols[j + 3]) * k
-            let r0 = UnsafeRawPointer(z0), r1 = UnsafeRawPointer(z1), r2 = UnsafeRawPointer(z2), r3 = UnsafeRawPointer(z3)
+            let r0 = UnsafeRawPointer(z0), r1 = UnsafeRawPointer(z1), r2 = UnsafeRawPointer(z2),
+                r3 = UnsafeRawPointer(z3)
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             var o = 0
             while o < wide * 4 {
@@ -100,7 +105,8 @@ enum ImplicitCG {
             }
             var d0 = a0.sum(), d1 = a1.sum(), d2 = a2.sum(), d3 = a3.sum()
             for c in wide..<k { d0 += z0[c] * v[c]; d1 += z1[c] * v[c]; d2 += z2[c] * v[c]; d3 += z3[c] * v[c] }
-            let g0 = coef(conf[j], d0), g1 = coef(conf[j + 1], d1), g2 = coef(conf[j + 2], d2), g3 = coef(conf[j + 3], d3)
+            let g0 = coef(conf[j], d0), g1 = coef(conf[j + 1], d1), g2 = coef(conf[j + 2], d2),
+                g3 = coef(conf[j + 3], d3)
             let s0 = SIMD8<Float>(repeating: g0), s1 = SIMD8<Float>(repeating: g1)
             let s2 = SIMD8<Float>(repeating: g2), s3 = SIMD8<Float>(repeating: g3)
             o = 0

@@ -10,10 +10,10 @@ internal import CIntrinsics
 final class NormalEquationScratch {
     let k: Int
     private(set) var capacity: Int
-    var a: UnsafeMutablePointer<Float>      // k × k system matrix
-    var rows: UnsafeMutablePointer<Float>   // gathered, scaled rows (capacity × k)
-    var t: UnsafeMutablePointer<Float>      // per-row targets / weights (capacity)
-    var w: UnsafeMutablePointer<Float>      // per-row weights (capacity)
+    var a: UnsafeMutablePointer<Float>  // k × k system matrix
+    var rows: UnsafeMutablePointer<Float>  // gathered, scaled rows (capacity × k)
+    var t: UnsafeMutablePointer<Float>  // per-row targets / weights (capacity)
+    var w: UnsafeMutablePointer<Float>  // per-row weights (capacity)
     let r: UnsafeMutablePointer<Float>, p: UnsafeMutablePointer<Float>, ap: UnsafeMutablePointer<Float>
 
     init(k: Int, capacity: Int = 256) {
@@ -33,5 +33,8 @@ final class NormalEquationScratch {
         t = .allocate(capacity: capacity); w = .allocate(capacity: capacity)
     }
 
-    deinit { a.deallocate(); rows.deallocate(); t.deallocate(); w.deallocate(); r.deallocate(); p.deallocate(); ap.deallocate() }
+    deinit {
+        a.deallocate(); rows.deallocate(); t.deallocate(); w.deallocate(); r.deallocate(); p.deallocate();
+        ap.deallocate()
+    }
 }

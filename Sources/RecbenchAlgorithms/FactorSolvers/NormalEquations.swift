@@ -14,8 +14,10 @@ enum NormalEquations {
     /// Exact solve: forms the k × k matrix (rank-n update by ssyrk on √w-scaled rows) and
     /// factorises it with LAPACK's Cholesky. Overwrites the gathered rows.
     /// `lastRidge`, when given, replaces `ridge` on the last coordinate (ExplicitALS's bias).
-    static func solveCholesky(base: UnsafePointer<Float>?, ridge: Float, lastRidge: Float? = nil, n: Int,
-                              scratch s: NormalEquationScratch, x: UnsafeMutablePointer<Float>) throws {
+    static func solveCholesky(
+        base: UnsafePointer<Float>?, ridge: Float, lastRidge: Float? = nil, n: Int,
+        scratch s: NormalEquationScratch, x: UnsafeMutablePointer<Float>
+    ) throws {
         let k = s.k
         // Right-hand side first, while the rows are unscaled: x = Zᵀ t.
         for c in 0..<k { x[c] = 0 }

@@ -20,38 +20,66 @@ public struct KNNSettings: Sendable {
     public var baselineItemReg: Double, baselineUserReg: Double
     public var options: NeighborhoodOptions
 
-    public static func parameters(k: Int, kept: Int, similarity: Similarity, shrinkage: Double,
-                                  minSupport: Int = 1, meanDamping: Double = 0, damping: Double = 0,
-                                  userSide: Bool = false) -> [ParameterSpec] {
+    public static func parameters(
+        k: Int, kept: Int, similarity: Similarity, shrinkage: Double,
+        minSupport: Int = 1, meanDamping: Double = 0, damping: Double = 0,
+        userSide: Bool = false
+    ) -> [ParameterSpec] {
         let rating = ParameterSpec.Scope.tasks([.rating], otherwise: "it only shapes rating predictions")
         // UserKNN divides all of one user's scores by one sum, which leaves that user's ranking as it is.
-        let normalize: ParameterSpec = userSide
-            ? .boolean("normalize", default: false, "No effect for UserKNN: dividing a user's scores by the sum of the "
-                       + "user's k weights leaves the ranking as it is (accepted so files stay valid).")
-                .acting(.tasks([], otherwise: "dividing one user's scores by one sum leaves the user's ranking as it is"))
-            : .boolean("normalize", default: false, "Ranking task: divide each neighbour list's contributions by the sum of its k weights.")
-                .acting(.tasks([.ranking, .sequential], otherwise: "it only rescales ranking scores"))
+        let normalize: ParameterSpec =
+            userSide
+            ? .boolean(
+                "normalize", default: false,
+                "No effect for UserKNN: dividing a user's scores by the sum of the "
+                    + "user's k weights leaves the ranking as it is (accepted so files stay valid)."
+            )
+            .acting(.tasks([], otherwise: "dividing one user's scores by one sum leaves the user's ranking as it is"))
+            : .boolean(
+                "normalize", default: false,
+                "Ranking task: divide each neighbour list's contributions by the sum of its k weights."
+            )
+            .acting(.tasks([.ranking, .sequential], otherwise: "it only rescales ranking scores"))
         return [
-            .integer("k", default: k, min: 1, max: 100_000,
-                     "Neighbours used per prediction (the k most similar that qualify)."),
-            .integer("neighbors_kept", default: kept, min: 1, max: 100_000,
-                     "M: neighbours stored per row of the sparse model (memory rows × M)."),
-            .choice("similarity", Similarity.allCases.map(\.rawValue), default: similarity.rawValue,
-                    "cosine | adjusted_cosine | pearson | centered_cosine (these three: rating task only) | jaccard."),
+            .integer(
+                "k", default: k, min: 1, max: 100_000,
+                "Neighbours used per prediction (the k most similar that qualify)."),
+            .integer(
+                "neighbors_kept", default: kept, min: 1, max: 100_000,
+                "M: neighbours stored per row of the sparse model (memory rows × M)."),
+            .choice(
+                "similarity", Similarity.allCases.map(\.rawValue), default: similarity.rawValue,
+                "cosine | adjusted_cosine | pearson | centered_cosine (these three: rating task only) | jaccard."),
             .real("shrinkage", default: shrinkage, "λ in s·n/(n+λ), n = common support (0 = off)."),
-            .integer("min_support", default: minSupport, min: 1, max: 1_000_000_000,
-                     "Pairs with fewer common entries are dropped."),
+            .integer(
+                "min_support", default: minSupport, min: 1, max: 1_000_000_000,
+                "Pairs with fewer common entries are dropped."),
             .real("min_similarity", default: 0, min: -1, max: 1, "Only similarities strictly above this are kept."),
             .real("exponent", default: 1, min: 0, exclusiveMin: true, "Case amplification: s ↦ s^α."),
-            .choice("variant", [Variant.meanCentered.rawValue, Variant.baseline.rawValue], default: Variant.meanCentered.rawValue,
-                    "Rating task: average of mean-centred neighbour ratings, or of residuals after user/item biases (KNNBaseline).").acting(rating),
-            .integer("min_neighbors", default: 1, min: 1, max: 100_000,
-                     "Rating task: fewer qualifying neighbours than this falls back to the bias baseline.").acting(rating),
+            .choice(
+                "variant", [Variant.meanCentered.rawValue, Variant.baseline.rawValue],
+                default: Variant.meanCentered.rawValue,
+                "Rating task: average of mean-centred neighbour ratings, or of residuals after user/item biases (KNNBaseline)."
+            ).acting(rating),
+            .integer(
+                "min_neighbors", default: 1, min: 1, max: 100_000,
+                "Rating task: fewer qualifying neighbours than this falls back to the bias baseline."
+            ).acting(rating),
             normalize,
-            .real("damping", default: damping, "Rating task: λ_d in Σ s·e / (Σ|s| + λ_d), a neighbour at the base with weight λ_d: corrections resting on little similarity shrink towards the base.").acting(rating),
-            .real("mean_damping", default: meanDamping, "Rating task, mean_centered: β in (Σ r + β·μ) / (n + β), row means damped towards the global mean μ.").acting(rating),
-            .real("baseline_item_reg", default: 5, "Rating task: λ_i of the bias baseline b_ui (fallback, and the base of the baseline variant); see Bias.").acting(rating),
-            .real("baseline_user_reg", default: 5, "Rating task: λ_u of the bias baseline b_ui; see Bias.").acting(rating),
+            .real(
+                "damping", default: damping,
+                "Rating task: λ_d in Σ s·e / (Σ|s| + λ_d), a neighbour at the base with weight λ_d: corrections resting on little similarity shrink towards the base."
+            ).acting(rating),
+            .real(
+                "mean_damping", default: meanDamping,
+                "Rating task, mean_centered: β in (Σ r + β·μ) / (n + β), row means damped towards the global mean μ."
+            ).acting(rating),
+            .real(
+                "baseline_item_reg", default: 5,
+                "Rating task: λ_i of the bias baseline b_ui (fallback, and the base of the baseline variant); see Bias."
+            ).acting(rating),
+            .real("baseline_user_reg", default: 5, "Rating task: λ_u of the bias baseline b_ui; see Bias.").acting(
+                rating)
         ]
     }
 
@@ -61,9 +89,10 @@ public struct KNNSettings: Sendable {
         normalize = v.bool("normalize")
         damping = v.real("damping"); meanDamping = v.real("mean_damping")
         baselineItemReg = v.real("baseline_item_reg"); baselineUserReg = v.real("baseline_user_reg")
-        options = NeighborhoodOptions(similarity: Similarity(rawValue: v.text("similarity"))!, shrinkage: v.real("shrinkage"),
-                                      minSupport: v.int("min_support"), minSimilarity: v.real("min_similarity"),
-                                      exponent: v.real("exponent"), kept: v.int("neighbors_kept"))
+        options = NeighborhoodOptions(
+            similarity: Similarity(rawValue: v.text("similarity"))!, shrinkage: v.real("shrinkage"),
+            minSupport: v.int("min_support"), minSimilarity: v.real("min_similarity"),
+            exponent: v.real("exponent"), kept: v.int("neighbors_kept"))
     }
 
     /// The bias baseline b_ui with `baseline_item_reg` / `baseline_user_reg`, fitted quietly. Their
@@ -89,7 +118,9 @@ public struct KNNSettings: Sendable {
 
     func checkTask(_ task: RecommendationTask, model: String) throws {
         if task != .rating && options.similarity.needsRatings {
-            throw RecbenchError.unsupported("\(model): similarity \"\(options.similarity.rawValue)\" centres values and is empty on implicit (all-ones) data; use cosine or jaccard for \(task.rawValue)")
+            throw RecbenchError.unsupported(
+                "\(model): similarity \"\(options.similarity.rawValue)\" centres values and is empty on implicit (all-ones) data; use cosine or jaccard for \(task.rawValue)"
+            )
         }
     }
 }

@@ -21,8 +21,10 @@ public enum Neighborhoods {
     /// computed once per pair: row a gets dot(a, b) · row[a] · column[b] for b (and row b gets
     /// dot · row[b] · column[a]); only `minSimilarity` and `kept` apply (RP3β's walk
     /// probabilities). `options.similarity` must not be pearson then.
-    public static func build(_ vectors: SparseMatrix, transposed: SparseMatrix? = nil, options: NeighborhoodOptions,
-                             scales: PairScales? = nil, threads: Int, progress: (Double) -> Void = { _ in }) -> NeighborLists {
+    public static func build(
+        _ vectors: SparseMatrix, transposed: SparseMatrix? = nil, options: NeighborhoodOptions,
+        scales: PairScales? = nil, threads: Int, progress: (Double) -> Void = { _ in }
+    ) -> NeighborLists {
         precondition(scales == nil || options.similarity != .pearson, "scaled products use plain dot products")
         let n = vectors.rows, nnz = vectors.nnz
         let columns = transposed ?? vectors.transposed()
@@ -32,7 +34,8 @@ public enum Neighborhoods {
         let binary = options.similarity != .pearson && vectors.values.allSatisfy { $0 == 1 }
         // No shrinkage, exponent or support floor: the weight is the raw similarity, kept free of
         // weight()'s branches in the loop over pairs.
-        let plain = options.shrinkage <= 0 && options.exponent == 1 && options.minSupport <= 1
+        let plain =
+            options.shrinkage <= 0 && options.exponent == 1 && options.minSupport <= 1
             && options.similarity != .pearson
         // 1/‖row‖ for the cosine family (0 for an all-zero row, whose similarities are 0).
         var inverseNorm = [Double](repeating: 0, count: n)
@@ -78,65 +81,81 @@ public enum Neighborhoods {
         let scratches = (0..<workers).map { _ in PairScratch(rows: n, pearson: options.similarity == .pearson) }
         defer { heaps.forEach { $0.deallocate() }; scratches.forEach { $0.deallocate() }; published.deallocate() }
         let scaled = scales
-        vectors.offsets.withUnsafeBufferPointer { ro in vectors.values.withUnsafeBufferPointer { rv in
-        columns.indices.withUnsafeBufferPointer { ci in columns.values.withUnsafeBufferPointer { cv in
-        inverseNorm.withUnsafeBufferPointer { inv in span.withUnsafeBufferPointer { start in
-            let m = UncheckedSendable((ro, inv, heaps, scratches))
-            let product = SparseProduct(ro: ro, rv: rv, ci: ci, cv: cv, span: start)
-            let shared = UncheckedSendable(product)
-            // Rows run from the last down (chunks and the rows in them), so a pair's offer to its
-            // upper row b meets b's published floor: b has already kept the best M of its own
-            // later partners, and most such offers are rejected without touching a heap.
-            parallelForWorkers(count: chunkCount, threads: threads, grain: 1) { worker, index in
-                let (ro, inv, heaps, scratches) = m.value
-                let product = shared.value, heap = heaps[worker], scratch = scratches[worker]
-                let c = chunkCount - 1 - index
-                for a in (bounds[c]..<bounds[c + 1]).reversed() {
-                    let touched = binary ? product.countCooccurrences(row: a, into: scratch)
-                                         : product.accumulate(row: a, into: scratch)
-                    let degreeA = ro[a + 1] - ro[a], invA = inv[a]
-                    for t in 0..<touched {
-                        let b32 = scratch.touched[t], b = Int(b32)
-                        let support = Int(scratch.count[b])
-                        scratch.count[b] = 0
-                        if let sc = scaled {
-                            let dot = binary ? Double(support) : scratch.dot[b]
-                            if !binary { scratch.dot[b] = 0 }
-                            let wa = dot * sc.row[a] * sc.column[b], wb = dot * sc.row[b] * sc.column[a]
-                            if wa > options.minSimilarity { heap.offer(row: a, index: b32, weight: Float(wa)) }
-                            if wb > options.minSimilarity {
-                                heap.offer(row: b, index: Int32(truncatingIfNeeded: a), weight: Float(wb))
+        vectors.offsets.withUnsafeBufferPointer { ro in
+            vectors.values.withUnsafeBufferPointer { rv in
+                columns.indices.withUnsafeBufferPointer { ci in
+                    columns.values.withUnsafeBufferPointer { cv in
+                        inverseNorm.withUnsafeBufferPointer { inv in
+                            span.withUnsafeBufferPointer { start in
+                                let m = UncheckedSendable((ro, inv, heaps, scratches))
+                                let product = SparseProduct(ro: ro, rv: rv, ci: ci, cv: cv, span: start)
+                                let shared = UncheckedSendable(product)
+                                // Rows run from the last down (chunks and the rows in them), so a pair's offer to its
+                                // upper row b meets b's published floor: b has already kept the best M of its own
+                                // later partners, and most such offers are rejected without touching a heap.
+                                parallelForWorkers(count: chunkCount, threads: threads, grain: 1) { worker, index in
+                                    let (ro, inv, heaps, scratches) = m.value
+                                    let product = shared.value, heap = heaps[worker], scratch = scratches[worker]
+                                    let c = chunkCount - 1 - index
+                                    for a in (bounds[c]..<bounds[c + 1]).reversed() {
+                                        let touched =
+                                            binary
+                                            ? product.countCooccurrences(row: a, into: scratch)
+                                            : product.accumulate(row: a, into: scratch)
+                                        let degreeA = ro[a + 1] - ro[a], invA = inv[a]
+                                        for t in 0..<touched {
+                                            let b32 = scratch.touched[t], b = Int(b32)
+                                            let support = Int(scratch.count[b])
+                                            scratch.count[b] = 0
+                                            if let sc = scaled {
+                                                let dot = binary ? Double(support) : scratch.dot[b]
+                                                if !binary { scratch.dot[b] = 0 }
+                                                let wa = dot * sc.row[a] * sc.column[b],
+                                                    wb = dot * sc.row[b] * sc.column[a]
+                                                if wa > options.minSimilarity {
+                                                    heap.offer(row: a, index: b32, weight: Float(wa))
+                                                }
+                                                if wb > options.minSimilarity {
+                                                    heap.offer(
+                                                        row: b, index: Int32(truncatingIfNeeded: a), weight: Float(wb))
+                                                }
+                                                continue
+                                            }
+                                            let raw: Double
+                                            switch options.similarity {
+                                            case .cosine, .adjustedCosine, .centeredCosine:
+                                                raw = (binary ? Double(support) : scratch.dot[b]) * invA * inv[b]
+                                            case .pearson:
+                                                let d = (scratch.squaresA[b] * scratch.squaresB[b]).squareRoot()
+                                                raw = d > 0 ? scratch.dot[b] / d : 0
+                                                scratch.squaresA[b] = 0; scratch.squaresB[b] = 0
+                                            case .jaccard:
+                                                let union = degreeA + ro[b + 1] - ro[b] - support
+                                                raw = union > 0 ? Double(support) / Double(union) : 0
+                                            }
+                                            if !binary { scratch.dot[b] = 0 }
+                                            let w: Float
+                                            if plain {
+                                                guard raw > options.minSimilarity else { continue }
+                                                w = Float(raw)
+                                            } else {
+                                                guard let x = options.weight(raw: raw, support: support) else {
+                                                    continue
+                                                }
+                                                w = x
+                                            }
+                                            heap.offer(row: a, index: b32, weight: w)
+                                            heap.offer(row: b, index: Int32(truncatingIfNeeded: a), weight: w)
+                                        }
+                                        heap.publish(row: a)
+                                    }
+                                }
                             }
-                            continue
                         }
-                        let raw: Double
-                        switch options.similarity {
-                        case .cosine, .adjustedCosine, .centeredCosine:
-                            raw = (binary ? Double(support) : scratch.dot[b]) * invA * inv[b]
-                        case .pearson:
-                            let d = (scratch.squaresA[b] * scratch.squaresB[b]).squareRoot()
-                            raw = d > 0 ? scratch.dot[b] / d : 0
-                            scratch.squaresA[b] = 0; scratch.squaresB[b] = 0
-                        case .jaccard:
-                            let union = degreeA + ro[b + 1] - ro[b] - support
-                            raw = union > 0 ? Double(support) / Double(union) : 0
-                        }
-                        if !binary { scratch.dot[b] = 0 }
-                        let w: Float
-                        if plain {
-                            guard raw > options.minSimilarity else { continue }
-                            w = Float(raw)
-                        } else {
-                            guard let x = options.weight(raw: raw, support: support) else { continue }
-                            w = x
-                        }
-                        heap.offer(row: a, index: b32, weight: w)
-                        heap.offer(row: b, index: Int32(truncatingIfNeeded: a), weight: w)
                     }
-                    heap.publish(row: a)
                 }
             }
-        } } } } } }
+        }
         progress(1)
         return RowHeaps.merge(heaps, rows: n, capacity: kept, threads: threads)
     }
@@ -153,14 +172,18 @@ public enum Neighborhoods {
     /// user-CF). Pearson correlates the residuals the model predicts with, `centre(row, column)`
     /// being the expected value (the row mean, or the bias baseline for KNNBaseline, as Surprise's
     /// pearson_baseline does); adjusted cosine subtracts the other dimension's means.
-    static func prepare(_ rows: SparseMatrix, similarity: Similarity, binary: Bool,
-                        centre: (_ row: Int, _ column: Int) -> Double) -> SparseMatrix {
+    static func prepare(
+        _ rows: SparseMatrix, similarity: Similarity, binary: Bool,
+        centre: (_ row: Int, _ column: Int) -> Double
+    ) -> SparseMatrix {
         if binary || similarity == .jaccard { return rows.withValues([Float](repeating: 1, count: rows.nnz)) }
         var v = rows.values
         switch similarity {
         case .cosine, .jaccard: return rows
         case .pearson, .centeredCosine:
-            for r in 0..<rows.rows { for k in rows.rowRange(r) { v[k] = Float(Double(v[k]) - centre(r, Int(rows.indices[k]))) } }
+            for r in 0..<rows.rows {
+                for k in rows.rowRange(r) { v[k] = Float(Double(v[k]) - centre(r, Int(rows.indices[k]))) }
+            }
         case .adjustedCosine:
             let means = rowMeans(rows.transposed())
             for k in 0..<rows.nnz { v[k] -= Float(means[Int(rows.indices[k])]) }

@@ -37,15 +37,18 @@ struct NeighborhoodFit {
             means = KNNSettings.dampedMeans(rows, beta: s.meanDamping)
             residuals = [Float](repeating: 0, count: m.nnz)
             for u in 0..<m.userCount {
-                for k in byUser.rowRange(u) { residuals[k] = Float(Double(byUser.values[k]) - base(u, Int(byUser.indices[k]))) }
+                for k in byUser.rowRange(u) {
+                    residuals[k] = Float(Double(byUser.values[k]) - base(u, Int(byUser.indices[k])))
+                }
             }
         }
         let this = self
         let vectors = Neighborhoods.prepare(rows, similarity: s.options.similarity, binary: !explicit) { r, c in
             this.side == .items ? this.base(c, r) : this.base(r, c)
         }
-        neighbors = Neighborhoods.build(vectors, transposed: explicit ? nil : columns, options: s.options,
-                                        threads: context.threads)
+        neighbors = Neighborhoods.build(
+            vectors, transposed: explicit ? nil : columns, options: s.options,
+            threads: context.threads)
         context.progress(1)
     }
 
@@ -63,7 +66,8 @@ struct NeighborhoodFit {
     /// base + Σ s·e / (Σ|s| + λ_d) from the qualifying neighbours' sums, or the bias baseline when
     /// fewer than `min_neighbors` qualified.
     func prediction(_ u: Int, _ i: Int, num: Double, den: Double, used: Int) -> Float {
-        used < settings.minNeighbors || den == 0 ? Float(baseline(u, i)) : Float(base(u, i) + num / (den + settings.damping))
+        used < settings.minNeighbors || den == 0
+            ? Float(baseline(u, i)) : Float(base(u, i) + num / (den + settings.damping))
     }
 
     /// Rating predictions (not ranking scores, where clipping would only add ties) are clipped.

@@ -20,8 +20,10 @@ public struct NeighborhoodOptions: Sendable {
     /// M: neighbours kept per row, the most similar first.
     public var kept: Int
 
-    public init(similarity: Similarity = .cosine, shrinkage: Double = 0, minSupport: Int = 1,
-                minSimilarity: Double = 0, exponent: Double = 1, kept: Int = 100) {
+    public init(
+        similarity: Similarity = .cosine, shrinkage: Double = 0, minSupport: Int = 1,
+        minSimilarity: Double = 0, exponent: Double = 1, kept: Int = 100
+    ) {
         self.similarity = similarity; self.shrinkage = shrinkage; self.minSupport = minSupport
         self.minSimilarity = minSimilarity; self.exponent = exponent; self.kept = kept
     }

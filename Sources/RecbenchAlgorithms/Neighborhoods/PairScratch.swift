@@ -27,5 +27,7 @@ struct PairScratch {
         squaresB = .allocate(capacity: p); squaresB.initialize(repeating: 0, count: p)
     }
 
-    func deallocate() { count.deallocate(); touched.deallocate(); dot.deallocate(); squaresA.deallocate(); squaresB.deallocate() }
+    func deallocate() {
+        count.deallocate(); touched.deallocate(); dot.deallocate(); squaresA.deallocate(); squaresB.deallocate()
+    }
 }

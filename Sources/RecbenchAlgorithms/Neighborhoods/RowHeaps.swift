@@ -109,28 +109,32 @@ final class RowHeaps: @unchecked Sendable {
         var neighbors = [Int32](repeating: 0, count: offsets[n]), weights = [Float](repeating: 0, count: offsets[n])
         let workers = parallelWorkerCount(count: n, threads: threads, grain: 256)
         // One reusable buffer per worker: a per-row allocation would contend in malloc.
-        let buffers = (0..<workers).map { _ in UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, heaps.count * capacity)) }
+        let buffers = (0..<workers).map { _ in
+            UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, heaps.count * capacity))
+        }
         defer { buffers.forEach { $0.deallocate() } }
-        neighbors.withUnsafeMutableBufferPointer { nb in weights.withUnsafeMutableBufferPointer { wb in
-            let out = UncheckedSendable((nb, wb, buffers))
-            parallelForWorkers(count: n, threads: threads, grain: 256) { worker, r in
-                let (nb, wb, buffers) = out.value
-                let all = buffers[worker]
-                var count = 0
-                for h in heaps {
-                    let size = Int(h.sizes[r])
-                    (all + count).update(from: h.keys + r * h.capacity, count: size)
-                    count += size
-                }
-                // Ascending sort (no comparison closure: twice as fast), read from the top.
-                var keys = UnsafeMutableBufferPointer(start: all, count: count)
-                keys.sort()
-                for k in 0..<(offsets[r + 1] - offsets[r]) {
-                    let (index, weight) = decode(keys[count - 1 - k])
-                    nb[offsets[r] + k] = index; wb[offsets[r] + k] = weight
+        neighbors.withUnsafeMutableBufferPointer { nb in
+            weights.withUnsafeMutableBufferPointer { wb in
+                let out = UncheckedSendable((nb, wb, buffers))
+                parallelForWorkers(count: n, threads: threads, grain: 256) { worker, r in
+                    let (nb, wb, buffers) = out.value
+                    let all = buffers[worker]
+                    var count = 0
+                    for h in heaps {
+                        let size = Int(h.sizes[r])
+                        (all + count).update(from: h.keys + r * h.capacity, count: size)
+                        count += size
+                    }
+                    // Ascending sort (no comparison closure: twice as fast), read from the top.
+                    var keys = UnsafeMutableBufferPointer(start: all, count: count)
+                    keys.sort()
+                    for k in 0..<(offsets[r + 1] - offsets[r]) {
+                        let (index, weight) = decode(keys[count - 1 - k])
+                        nb[offsets[r] + k] = index; wb[offsets[r] + k] = weight
+                    }
                 }
             }
-        } }
+        }
         return NeighborLists(rows: n, offsets: offsets, neighbors: neighbors, weights: weights)
     }
 }

@@ -21,12 +21,15 @@ struct NormalizedGraph: @unchecked Sendable {
         users = m.userCount; items = m.itemCount
         let byUser = m.byUser, byItem = m.byItem
         let inverseRoot = { (d: Int) -> Double in d > 0 ? 1 / Double(d).squareRoot() : 0 }
-        let du = (0..<users).map { inverseRoot(byUser.rowCount($0)) }, di = (0..<items).map { inverseRoot(byItem.rowCount($0)) }
+        let du = (0..<users).map { inverseRoot(byUser.rowCount($0)) },
+            di = (0..<items).map { inverseRoot(byItem.rowCount($0)) }
         var offsets = [0], neighbors = [Int32](), weights = [Float]()
         offsets.reserveCapacity(users + items + 1)
         neighbors.reserveCapacity(2 * m.nnz); weights.reserveCapacity(2 * m.nnz)
         for u in 0..<users {
-            for i in byUser.rowIndices(u) { neighbors.append(Int32(users) + i); weights.append(Float(du[u] * di[Int(i)])) }
+            for i in byUser.rowIndices(u) {
+                neighbors.append(Int32(users) + i); weights.append(Float(du[u] * di[Int(i)]))
+            }
             offsets.append(neighbors.count)
         }
         for i in 0..<items {
@@ -54,29 +57,39 @@ struct NormalizedGraph: @unchecked Sendable {
 
     /// y = Â x for n_nodes × d row-major x and y (y is overwritten). `portable` forces the plain
     /// loop (tests compare the two).
-    func multiply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, d: Int, threads: Int,
-                  portable: Bool = false) {
+    func multiply(
+        _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, d: Int, threads: Int,
+        portable: Bool = false
+    ) {
         let vector = Self.vectorKernel && !portable
-        offsets.withUnsafeBufferPointer { op in neighbors.withUnsafeBufferPointer { np in weights.withUnsafeBufferPointer { wp in
-            let p = UncheckedSendable((op, np, wp, x, y))
-            parallelFor(count: chunks.count, threads: threads, grain: 1) { c in
-                let (op, np, wp, x, y) = p.value
-                let rows = chunks[c]
-                if vector {
-                    recbench_spmm_rows_avx2(y, x, op.baseAddress!, np.baseAddress!, wp.baseAddress!, rows.lowerBound,
-                                            rows.upperBound, d)
-                } else {
-                    recbench_spmm_rows_portable(y, x, op.baseAddress!, np.baseAddress!, wp.baseAddress!, rows.lowerBound,
-                                                rows.upperBound, d)
+        offsets.withUnsafeBufferPointer { op in
+            neighbors.withUnsafeBufferPointer { np in
+                weights.withUnsafeBufferPointer { wp in
+                    let p = UncheckedSendable((op, np, wp, x, y))
+                    parallelFor(count: chunks.count, threads: threads, grain: 1) { c in
+                        let (op, np, wp, x, y) = p.value
+                        let rows = chunks[c]
+                        if vector {
+                            recbench_spmm_rows_avx2(
+                                y, x, op.baseAddress!, np.baseAddress!, wp.baseAddress!, rows.lowerBound,
+                                rows.upperBound, d)
+                        } else {
+                            recbench_spmm_rows_portable(
+                                y, x, op.baseAddress!, np.baseAddress!, wp.baseAddress!, rows.lowerBound,
+                                rows.upperBound, d)
+                        }
+                    }
                 }
             }
-        } } }
+        }
     }
 
     /// The layer mean (1/(K+1)) Σ_{k=0..K} Âᵏ x into `out`, using `scratch` (two n × d buffers).
     /// Â is symmetric, so the same call maps a gradient with respect to the mean back to x.
-    func layerMean(_ x: UnsafePointer<Float>, layers: Int, into out: UnsafeMutablePointer<Float>,
-                   scratch: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>), d: Int, threads: Int) {
+    func layerMean(
+        _ x: UnsafePointer<Float>, layers: Int, into out: UnsafeMutablePointer<Float>,
+        scratch: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>), d: Int, threads: Int
+    ) {
         let count = nodes * d, scale = 1 / Float(layers + 1)
         out.update(from: x, count: count)
         var current = UnsafePointer(x), (a, b) = scratch
@@ -91,8 +104,10 @@ struct NormalizedGraph: @unchecked Sendable {
     }
 
     /// out += scale · x, elementwise in parallel chunks.
-    private func addScaled(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int, threads: Int,
-                           scale: Float) {
+    private func addScaled(
+        _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int, threads: Int,
+        scale: Float
+    ) {
         let p = UncheckedSendable((x, out))
         parallelChunks(count: count, threads: threads) { _, range in
             let (x, out) = p.value
