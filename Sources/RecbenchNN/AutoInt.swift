@@ -9,7 +9,7 @@ import RecbenchAlgorithms
 /// weight per feature is added (the wide part RecBole's context-aware models add): with it the
 /// user and item biases need not be learned through attention. Rating task: squared error on the
 /// ratings; ranking task: binary cross-entropy against sampled negatives.
-public final class AutoInt: RatingPredictor {
+public final class AutoInt: FieldRecommender {
     public struct Config: AlgorithmConfig {
         public static let budgetParameter: String? = "epochs"
         public static let parameters: [ParameterSpec] =
@@ -114,7 +114,11 @@ public final class AutoInt: RatingPredictor {
 
     /// Outputs for the pairs (logits for ranking, ratings for the rating task); `attention`
     /// receives each layer's attention weights [B·H, F, F].
-    func forward(_ g: Graph, users: [Int32], items: [Int32], attention: ((Tensor) -> Void)? = nil) -> Tensor {
+    func forward(_ g: Graph, users: [Int32], items: [Int32]) -> Tensor {
+        forward(g, users: users, items: items, attention: nil)
+    }
+
+    func forward(_ g: Graph, users: [Int32], items: [Int32], attention: ((Tensor) -> Void)?) -> Tensor {
         let n = users.count, f = fields.userFields + fields.itemFields, width = config.heads * config.attentionSize
         let (e, bags) = embed(g, users: users, items: items)
         let valid = [Int32](repeating: 1, count: n * f)
@@ -138,29 +142,8 @@ public final class AutoInt: RatingPredictor {
         return out
     }
 
-    public func fit(_ data: TrainingData, context: FitContext) throws {
-        build(data, seed: context.seed)
-        try trainFieldModel(
-            data, context: context, settings: config.training, parameters: parameters,
-            noDecay: head.noDecay + [linear], model: self
-        ) { g, u, i in self.forward(g, users: u, items: i) }
-    }
-
-    public func predict(users: [Int32], items: [Int32]) -> [Float] {
-        let out = pairOutputs(users: users, items: items, graphs: graphs) { g, u, i in
-            self.forward(g, users: u, items: i)
-        }
-        guard let r = ratingRange else { return out }
-        return out.map { min(r.upperBound, max(r.lowerBound, $0)) }
-    }
-
-    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        allItemOutputs(
-            users: users, itemCount: itemCount, graphs: graphs,
-            forward: { g, u, i in
-                self.forward(g, users: u, items: i)
-            }, into: scores)
-    }
+    var noDecay: [Parameter] { head.noDecay + [linear] }
+    var trainingSettings: FieldTrainingSettings { config.training }
 
     /// The attention each field receives when the model scores (user, item): the softmax weights
     /// of every layer and head averaged over the querying fields (or only from the field named

@@ -11,7 +11,7 @@ import RecbenchAlgorithms
 /// and c feed an MLP (ReLU layers of `hidden_size`, each next one 40 % as wide: 200 → 80) with a
 /// linear output, plus with `linear_terms` a first-order weight per feature. Rating task: squared
 /// error; ranking task: binary cross-entropy against sampled negatives.
-public final class DIN: RatingPredictor {
+public final class DIN: FieldRecommender {
     public struct Config: AlgorithmConfig {
         public static let budgetParameter: String? = "epochs"
         public static let parameters: [ParameterSpec] =
@@ -113,7 +113,11 @@ public final class DIN: RatingPredictor {
     }
 
     /// Outputs for the pairs; `weights` receives the activation weights [B, N] and the past items.
-    func forward(_ g: Graph, users: [Int32], items: [Int32], weights: ((Tensor, [[Int32]]) -> Void)? = nil) -> Tensor {
+    func forward(_ g: Graph, users: [Int32], items: [Int32]) -> Tensor {
+        forward(g, users: users, items: items, weights: nil)
+    }
+
+    func forward(_ g: Graph, users: [Int32], items: [Int32], weights: ((Tensor, [[Int32]]) -> Void)?) -> Tensor {
         let n = users.count, d = config.embeddingSize, fu = fields.userFields, fi = fields.itemFields
         let length = config.maxLength, width = fi * d
         var profile = BagBatch(), candidate = BagBatch(), past = BagBatch()
@@ -168,31 +172,8 @@ public final class DIN: RatingPredictor {
         return out
     }
 
-    public func fit(_ data: TrainingData, context: FitContext) throws {
-        build(data, seed: context.seed)
-        var noDecay: [Parameter] = [linear, unitBias]
-        for list in [unitOut.noDecay, tower.flatMap(\.noDecay), head.noDecay] { noDecay += list }
-        try trainFieldModel(
-            data, context: context, settings: config.training, parameters: parameters,
-            noDecay: noDecay, model: self
-        ) { g, u, i in self.forward(g, users: u, items: i) }
-    }
-
-    public func predict(users: [Int32], items: [Int32]) -> [Float] {
-        let out = pairOutputs(users: users, items: items, graphs: graphs) { g, u, i in
-            self.forward(g, users: u, items: i)
-        }
-        guard let r = ratingRange else { return out }
-        return out.map { min(r.upperBound, max(r.lowerBound, $0)) }
-    }
-
-    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
-        allItemOutputs(
-            users: users, itemCount: itemCount, graphs: graphs,
-            forward: { g, u, i in
-                self.forward(g, users: u, items: i)
-            }, into: scores)
-    }
+    var noDecay: [Parameter] { [linear, unitBias] + unitOut.noDecay + tower.flatMap(\.noDecay) + head.noDecay }
+    var trainingSettings: FieldTrainingSettings { config.training }
 
     /// The activation weight of each past item `user`'s history gives `item` (not normalised, as
     /// in the paper), oldest first.

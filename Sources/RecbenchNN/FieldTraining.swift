@@ -119,3 +119,43 @@ func allItemOutputs(
         for (k, v) in values.enumerated() { scores[first * n + k] = v }
     }
 }
+
+/// What the field models (AutoInt, DIN) share beyond their forward pass: fitting through
+/// `trainFieldModel`, rating predictions clamped to the training range, and every item's output
+/// as its score. A model states how it builds its parameters and computes one batch of pairs.
+protocol FieldRecommender: RatingPredictor {
+    var graphs: GraphCache { get }
+    var parameters: [Parameter] { get }
+    /// Parameters left out of weight decay (biases, first-order terms).
+    var noDecay: [Parameter] { get }
+    var trainingSettings: FieldTrainingSettings { get }
+    var itemCount: Int { get }
+    /// The training ratings' range (rating task), which predictions are clamped to.
+    var ratingRange: ClosedRange<Float>? { get }
+    func build(_ data: TrainingData, seed: UInt64)
+    /// The model's outputs for the pairs (users[k], items[k]).
+    func forward(_ g: Graph, users: [Int32], items: [Int32]) -> Tensor
+}
+
+extension FieldRecommender {
+    public func fit(_ data: TrainingData, context: FitContext) throws {
+        build(data, seed: context.seed)
+        try trainFieldModel(
+            data, context: context, settings: trainingSettings, parameters: parameters, noDecay: noDecay, model: self
+        ) { g, u, i in self.forward(g, users: u, items: i) }
+    }
+
+    public func predict(users: [Int32], items: [Int32]) -> [Float] {
+        let out = pairOutputs(users: users, items: items, graphs: graphs) { g, u, i in
+            self.forward(g, users: u, items: i)
+        }
+        guard let r = ratingRange else { return out }
+        return out.map { min(r.upperBound, max(r.lowerBound, $0)) }
+    }
+
+    public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
+        allItemOutputs(
+            users: users, itemCount: itemCount, graphs: graphs,
+            forward: { g, u, i in self.forward(g, users: u, items: i) }, into: scores)
+    }
+}
