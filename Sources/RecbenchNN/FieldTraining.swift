@@ -12,7 +12,8 @@ struct FieldTrainingSettings: Sendable {
         .real("weight_decay", default: 0, "Decoupled weight decay (AdamW) when > 0."),
         .real(
             "embedding_regularization", default: 0,
-            "L2 penalty λ · Σ‖e‖² on the embeddings and first-order weights each example uses, averaged over the batch."),
+            "L2 penalty λ · Σ‖e‖² on the embeddings and first-order weights each example uses, averaged over the batch."
+        ),
         .integer(
             "batch_size", default: 512, min: 1, max: 1 << 20,
             "Examples per step (ranking: positives per step, each with its negatives)."),
@@ -44,7 +45,8 @@ func firstOrderTerm(_ g: Graph, linear: Parameter, bags: BagBatch, fields: Int, 
         g.parameter(linear), offsets: bags.offsets, indices: bags.indices, weights: bags.weights)
     let n = bags.bagCount / fields
     g.penalize(perField, scale: λ / Float(max(1, n)))
-    return g.matmul(g.reshape(perField, Shape(n, fields)), g.input(Shape(fields, 1), [Float](repeating: 1, count: fields)))
+    return g.matmul(
+        g.reshape(perField, Shape(n, fields)), g.input(Shape(fields, 1), [Float](repeating: 1, count: fields)))
 }
 
 /// Pairwise forward passes: `forward(g, users, items)` gives one output per (users[k], items[k]).

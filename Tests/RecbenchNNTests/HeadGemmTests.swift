@@ -34,7 +34,9 @@ import RecbenchCore
                 var expected = c0[i * ldc + j]
                 if j < n {
                     var dot: Float = 0
-                    for p in 0..<k { dot += Self.at(a, i, p, ld: lda, transposed: ta) * Self.at(b, p, j, ld: ldb, transposed: tb) }
+                    for p in 0..<k {
+                        dot += Self.at(a, i, p, ld: lda, transposed: ta) * Self.at(b, p, j, ld: ldb, transposed: tb)
+                    }
                     expected = 0.7 * dot + 0.5 * expected
                 }
                 // Columns past n belong to the next head's slice and must be left alone.
