@@ -14,14 +14,15 @@ struct BaselineCommand: ParsableCommand {
     struct Save: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a baseline file from a run folder.",
-            discussion: """
+            discussion: HelpText.reflow(
+                """
                 The file holds per-metric means and fold values, the data and split fingerprints, the
                 tolerances (edit them by hand per metric: {"absolute": x} and/or {"relative": y}; the
                 allowed drop is the larger) and, unless --no-per-user, per-user values for the
                 significance test.
 
                   recbench baseline save results/ci-regression/latest --output results/baselines/ci-regression.json
-                """)
+                """))
 
         @Argument(help: "The run folder.") var folder: String
         @Option(

@@ -11,7 +11,8 @@ import RecbenchBench
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Speed measurements: the scoring core, and one algorithm's fit and top-K on a data file.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             Build with `swift build -c release` first; debug builds are many times slower.
 
               recbench bench scoring --users 100000 --items 50000 --dim 64 --k 10 --threads 2
@@ -19,7 +20,7 @@ struct Bench: ParsableCommand {
 
             Both print one human-readable block and one `result …` line of key=value pairs for scripts
             (Benchmarks/peers/run_peers.sh reads it).
-            """,
+            """),
         subcommands: [Scoring.self, Fit.self]
     )
 
@@ -28,7 +29,8 @@ struct Bench: ParsableCommand {
     struct Scoring: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fused top-K scoring of synthetic factors, against a plain sgemm of the same shape.",
-            discussion: """
+            discussion: HelpText.reflow(
+                """
                 Draws uniform random user and item factors (and an item bias) and `--seen` random
                 excluded items per user, then times ScoringCore.topK(factors:…) for every user
                 (`--repeat` times, best kept). GFLOP/s counts 2 · users · items · dim.
@@ -37,7 +39,7 @@ struct Bench: ParsableCommand {
                 threading), run in row chunks of 1024 users into one reused 1024 × items buffer (the
                 whole users × items product would not fit in memory), over min(users, --reference-users)
                 users; its rate is what "% of sgemm" compares with. Both are measured in this process.
-                """)
+                """))
         @Option(help: "Users scored.") var users = 100_000
         @Option(help: "Items in the catalogue.") var items = 50_000
         @Option(help: "Factor dimension.") var dim = 64
@@ -83,14 +85,15 @@ struct Bench: ParsableCommand {
     struct Fit: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fit one algorithm on a TSV file, then top-K for every user (seen items excluded).",
-            discussion: """
+            discussion: HelpText.reflow(
+                """
                 The file is what `recbench datasets export` writes (header `user item rating timestamp`,
                 tab-separated), or with `--format adjacency` an adjacency list (`USER ITEM ITEM …` a line,
                 as gowalla-lightgcn/train.txt). All interactions train the model (no split): this measures
                 speed, not accuracy. Prints load, fit and scoring times, interactions/s and users/s.
 
                 Exit status: 0 success; 1 the model failed to fit; 2 invalid input.
-                """)
+                """))
         @Argument(help: "Algorithm name (see `recbench algorithms`).") var algorithm: String
         @Option(help: "TSV file from `recbench datasets export`, or an adjacency list with --format adjacency.")
         var data: String

@@ -9,7 +9,8 @@ import RecbenchAnalysis
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a run against a stored baseline; fail on a quality regression.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             Every (data set, configuration, metric) in the baseline file must be in the run, on the same
             data and splits. A metric regresses when it moves in its worse direction by more than its
             tolerance (absolute, or relative to the baseline mean, per metric in the baseline file) and,
@@ -23,7 +24,7 @@ struct Check: ParsableCommand {
               recbench check results/ci-regression/latest --baseline results/baselines/ci-regression.json
 
             Exit status: 0 no regression, 1 regression, 2 mismatched data, splits or results (or bad input).
-            """)
+            """))
 
     @Argument(help: "The run folder to check.") var folder: String
     @Option(help: ArgumentHelp("The baseline file (written by `recbench baseline save`).", valueName: "file"))

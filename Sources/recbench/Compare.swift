@@ -10,7 +10,8 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
             "Paired significance tests between configurations of one run, or between two runs on identical splits.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             For each metric and pair of configurations: mean difference (candidate − reference) with a
             seeded bootstrap 95 % interval; p-values of the paired t-test, the paired randomization test
             (sign flips; exact up to 20 non-zero differences, else --permutations seeded Monte Carlo
@@ -31,7 +32,7 @@ struct Compare: ParsableCommand {
             configurations are labelled A:<name> and B:<name>, and each B configuration is compared
             with A's configuration of the same name (every A × B pair when no name is shared).
             Exit status: 0 on success, 2 on bad input or incompatible runs.
-            """)
+            """))
 
     @Argument(
         help: "One or two run folders (results/<experiment>/<run-id>, or the experiment folder for its latest run).")

@@ -6,11 +6,12 @@ import RecbenchData
 struct Datasets: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, inspect, verify, fetch and export registered data sets.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             A data set's folder is found, in order: an explicit --path, $RECBENCH_DATA_DIR/<name>, \
             then the cache (.cache/datasets/<name>, or --cache / $RECBENCH_CACHE). `fetch` downloads \
             into the cache and refuses files whose SHA-256 differs from the registry entry. The registry         itself is the first of: --registry, $RECBENCH_REGISTRY, ./datasets, the copy `make install` puts         beside the binary (<bin>/../share/recbench/datasets), the clone the binary was built in.
-            """,
+            """),
         subcommands: [List.self, Info.self, Verify.self, Fetch.self, Export.self, Import.self])
 
     struct List: ParsableCommand {

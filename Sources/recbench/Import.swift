@@ -9,7 +9,8 @@ extension Datasets {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Guess a ratings file's layout and write a starter experiment file for it.",
-            discussion: """
+            discussion: HelpText.reflow(
+                """
                 Reads the first lines of FILE to guess the separator (tab, '::', comma, semicolon, '|', space), \
                 whether the first line is a header, and which columns hold the user, item, rating and timestamp \
                 (by header name, else by position and values). Prints what it found, reads the whole file with \
@@ -18,7 +19,7 @@ extension Datasets {
 
                   recbench datasets import ratings.csv
                   recbench run ratings-experiment.json
-                """)
+                """))
 
         @Argument(help: "The interaction file.") var file: String
         @Option(

@@ -5,11 +5,12 @@ import RecbenchRunner
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Combine the run folders of shards (recbench run --shard i/n) into one run.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             Writes results/<experiment>/<run-id>/ with the same outputs as running the whole plan on
             one machine (timing columns aside). Refuses folders of a different plan, experiment file
             or data, and a set of folders that misses a trial or holds one twice.
-            """)
+            """))
 
     @Argument(help: "The shards' run folders.") var folders: [String]
     @Option(

@@ -9,7 +9,8 @@ struct PowerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "power",
         abstract: "Is the experiment big enough: detectable effects and the users needed for a target difference.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             From a run's paired differences (per (fold, user) pair; per fold for aggregate-only metrics),
             for each pair of configurations and metric: the standard deviation of the differences, the
             minimum detectable effect (MDE) with the run's pairs, the run's power against --delta, and the
@@ -21,7 +22,7 @@ struct PowerCommand: ParsableCommand {
               recbench power results/ml100k-mf/latest --delta 0.01 --metric ndcg@10 --baseline EASE
 
             Exit status: 0 on success, 2 on bad input.
-            """)
+            """))
 
     @Argument(help: "The run folder (or the experiment folder for its latest run).") var folder: String
     @Option(help: "Target mean difference (in the metric's units, e.g. 0.005 NDCG).") var delta: Double

@@ -10,7 +10,8 @@ struct Recbench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recbench",
         abstract: "Offline experiments and benchmarks for recommender systems.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             Describe an experiment in a JSON file (data sets, split, algorithms with parameter grids, metrics), check it, then run it:
 
               recbench validate experiments/quickstart.json
@@ -18,7 +19,7 @@ struct Recbench: ParsableCommand {
               recbench run experiments/ml100k-baselines.json --dry-run
 
             Results go to results/<experiment>/<run-id>/ (metrics.csv, per_user.csv, profile.csv, summary.md, manifest.json). `recbench algorithms` lists every algorithm with its parameters and defaults; `recbench metrics` lists the metrics with their formulas; `recbench schema` prints the JSON Schema of experiment files.
-            """,
+            """),
         version: SystemInfo.recbenchVersion,
         subcommands: [
             Run.self, Validate.self, PlanCommand.self, Merge.self, Compare.self, PowerCommand.self,

@@ -10,7 +10,8 @@ import RecbenchGSL
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run an experiment file and write its results.",
-        discussion: """
+        discussion: HelpText.reflow(
+            """
             Expands parameter grids into trials (data set × fold × configuration), fits, scores and \
             evaluates each, aggregates mean, standard deviation and 95 % interval over folds, prints a \
             table and writes results/<experiment>/<run-id>/ (metrics.csv, per_user.csv, profile.csv, \
@@ -31,7 +32,7 @@ struct Run: ParsableCommand {
             The output and cache folders are checked for writing before any trial runs.
 
             \(ExitStatus.help)
-            """)
+            """))
 
     @Argument(help: "The experiment file (JSON).") var file: String
     @OptionGroup var data: DataOptions
