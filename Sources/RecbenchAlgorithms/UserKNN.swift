@@ -20,6 +20,11 @@ public final class UserKNN: RatingPredictor {
             meanDamping: 20, damping: 0.3, userSide: true)
         public var settings: KNNSettings
         public init(_ v: ParameterValues) { settings = KNNSettings(v) }
+        /// The user–user neighbour build (`NeighborhoodMemory`) and, for ratings, residuals and biases.
+        public func estimatedPeakBytes(_ s: DataShape) -> Int {
+            NeighborhoodMemory.bytes(rows: s.users, kept: settings.options.kept, s) + 4 * s.interactions
+                + 16 * (s.users + s.items)
+        }
     }
     public static let name = "UserKNN"
     public static let summary = "User-based k-nearest-neighbour CF (rating prediction and top-N)."

@@ -159,11 +159,14 @@ public struct AlgorithmDescriptor: Sendable {
     /// See `AlgorithmConfig.budgetParameter`.
     public let budgetParameter: String?
     public let make: @Sendable (ParameterValues) -> any Recommender
+    /// See `AlgorithmConfig.estimatedPeakBytes`.
+    public let estimatedPeakBytes: @Sendable (ParameterValues, DataShape) -> Int
 
     public init<R: Recommender>(_ type: R.Type) {
         name = R.name; summary = R.summary; tasks = R.tasks; parameters = R.Config.parameters
         constraints = R.Config.constraints; threadDependent = R.threadDependent
         budgetParameter = R.Config.budgetParameter
         make = { R(config: R.Config($0)) }
+        estimatedPeakBytes = { R.Config($0).estimatedPeakBytes($1) }
     }
 }
