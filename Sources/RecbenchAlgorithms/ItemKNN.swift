@@ -19,10 +19,9 @@ public final class ItemKNN: RatingPredictor {
             meanDamping: 5, damping: 0)
         public var settings: KNNSettings
         public init(_ v: ParameterValues) { settings = KNNSettings(v) }
-        /// The item–item neighbour build (`NeighborhoodMemory`) and, for ratings, residuals and biases.
+        /// The item–item neighbour build (`NeighborhoodMemory`, residuals and biases included for ratings).
         public func estimatedPeakBytes(_ s: DataShape) -> Int {
-            NeighborhoodMemory.bytes(rows: s.items, kept: settings.options.kept, s) + 4 * s.interactions
-                + 16 * (s.users + s.items)
+            NeighborhoodMemory.bytes(rows: s.items, kept: settings.options.kept, s)
         }
     }
     public static let name = "ItemKNN"

@@ -20,10 +20,9 @@ public final class UserKNN: RatingPredictor {
             meanDamping: 20, damping: 0.3, userSide: true)
         public var settings: KNNSettings
         public init(_ v: ParameterValues) { settings = KNNSettings(v) }
-        /// The user–user neighbour build (`NeighborhoodMemory`) and, for ratings, residuals and biases.
+        /// The user–user neighbour build (`NeighborhoodMemory`, residuals and biases included for ratings).
         public func estimatedPeakBytes(_ s: DataShape) -> Int {
-            NeighborhoodMemory.bytes(rows: s.users, kept: settings.options.kept, s) + 4 * s.interactions
-                + 16 * (s.users + s.items)
+            NeighborhoodMemory.bytes(rows: s.users, kept: settings.options.kept, s)
         }
     }
     public static let name = "UserKNN"

@@ -16,10 +16,12 @@ public struct MemoryBudget: Sendable {
     }
 
     /// The shape a trial's model sees: the fold's training matrix and the data set's features.
-    public static func shape(train: InteractionMatrix, features: Int, threads: Int) -> DataShape {
+    public static func shape(
+        train: InteractionMatrix, features: Int, threads: Int, task: RecommendationTask
+    ) -> DataShape {
         DataShape(
             users: train.userCount, items: train.itemCount, interactions: train.nnz, featureColumns: features,
-            threads: threads)
+            threads: threads, task: task)
     }
 
     /// Estimated peak bytes of one configuration on `shape`: its fit plus the evaluation of
@@ -31,7 +33,8 @@ public struct MemoryBudget: Sendable {
         return c.descriptor.estimatedPeakBytes(c.values, shape)
             + EvaluationMemory.bytes(
                 users: evaluatedUsers ?? shape.users, items: shape.items, k: k, metrics: spec.metrics.count,
-                threads: shape.threads)
+                threads: shape.threads, factorModel: c.descriptor.factorModel,
+                wholeRows: spec.metrics.contains { $0.name == "auc" })
     }
 
     /// Refuses a trial whose estimate exceeds the machine's memory.

@@ -21,7 +21,8 @@ public enum PlanMemory {
                 return .success(
                     DataShape(
                         users: users, items: items, interactions: total,
-                        featureColumns: c.withFeatures ? 2 * min(max(1, c.factors), 8) : 0, threads: threads))
+                        featureColumns: c.withFeatures ? 2 * min(max(1, c.factors), 8) : 0, threads: threads,
+                        task: spec.task))
             }
             do {
                 let runner = Runner(spec: spec, data: data)
@@ -30,7 +31,7 @@ public enum PlanMemory {
                 return .success(
                     MemoryBudget.shape(
                         train: p.dataset.matrix(positions: fold.train), features: runner.featureColumns(p.dataset),
-                        threads: threads))
+                        threads: threads, task: spec.task))
             } catch let e as RecbenchError {
                 return .failure(e)
             } catch {

@@ -231,7 +231,8 @@ public final class Runner: @unchecked Sendable {
                 let estimate: @Sendable (Trial, Int) -> Int = { t, threads in
                     MemoryBudget.estimate(
                         t.configuration,
-                        shape: MemoryBudget.shape(train: data.train, features: features, threads: threads),
+                        shape: MemoryBudget.shape(
+                            train: data.train, features: features, threads: threads, task: planned.task),
                         spec: planned,
                         evaluatedUsers: evaluated)
                 }

@@ -12,10 +12,15 @@ public struct DataShape: Sendable, Hashable {
     public var featureColumns: Int
     /// Threads the fit runs on (per-thread buffers grow with them).
     public var threads: Int
+    /// The task fitted for (rating prediction keeps residuals and copies some models do not need for ranking).
+    public var task: RecommendationTask
 
-    public init(users: Int, items: Int, interactions: Int, featureColumns: Int = 0, threads: Int = 1) {
+    public init(
+        users: Int, items: Int, interactions: Int, featureColumns: Int = 0, threads: Int = 1,
+        task: RecommendationTask = .ranking
+    ) {
         self.users = max(0, users); self.items = max(0, items); self.interactions = max(0, interactions)
-        self.featureColumns = max(0, featureColumns); self.threads = max(1, threads)
+        self.featureColumns = max(0, featureColumns); self.threads = max(1, threads); self.task = task
     }
 
     /// One CSR matrix over the interactions with `rows` rows: Int offsets, Int32 indices, Float values.

@@ -161,6 +161,8 @@ public struct AlgorithmDescriptor: Sendable {
     public let make: @Sendable (ParameterValues) -> any Recommender
     /// See `AlgorithmConfig.estimatedPeakBytes`.
     public let estimatedPeakBytes: @Sendable (ParameterValues, DataShape) -> Int
+    /// A `FactorModel`: scored in sgemm tiles rather than whole-row blocks (the evaluation's memory).
+    public let factorModel: Bool
 
     public init<R: Recommender>(_ type: R.Type) {
         name = R.name; summary = R.summary; tasks = R.tasks; parameters = R.Config.parameters
@@ -168,5 +170,6 @@ public struct AlgorithmDescriptor: Sendable {
         budgetParameter = R.Config.budgetParameter
         make = { R(config: R.Config($0)) }
         estimatedPeakBytes = { R.Config($0).estimatedPeakBytes($1) }
+        factorModel = R.self is any FactorModel.Type
     }
 }
