@@ -52,6 +52,14 @@ public final class BPR: FactorModel {
             regularization = v.real("regularization")
             initStd = v.real("init_std"); verifyNegatives = v.bool("verify_negatives"); patience = v.int("patience")
         }
+        /// Factors twice (the model's and the padded training rows), an item replica per extra
+        /// thread, the (user, item) pairs grouped by thread, and the seen-items bitset when it is used.
+        public func estimatedPeakBytes(_ s: DataShape) -> Int {
+            let padded = (factors + 8) / 8 * 8
+            let bits = verifyNegatives && SeenItems.bitsetFits(rows: s.users, items: s.items, nnz: s.interactions)
+            return 4 * (s.users + s.items) * (factors + 1) + 4 * (s.users + s.items * s.threads) * padded
+                + 8 * s.interactions + (bits ? s.users * ((s.items + 63) / 64) * 8 : 0)
+        }
     }
     public static let name = "BPR"
     public static let summary =

@@ -14,6 +14,8 @@ public final class BiasBaseline: RatingPredictor {
         public init(_ v: ParameterValues) {
             itemReg = v.real("item_reg"); userReg = v.real("user_reg"); iterations = v.int("iterations")
         }
+        /// Double user and item biases and one residual per interaction.
+        public func estimatedPeakBytes(_ s: DataShape) -> Int { 8 * (s.users + s.items) + 8 * s.interactions }
     }
     public static let name = "Bias"
     public static let summary = "Global mean plus regularised user and item biases."

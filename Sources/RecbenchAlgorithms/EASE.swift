@@ -26,6 +26,12 @@ public final class EASE: Recommender {
         public init(_ v: ParameterValues) {
             regularization = v.real("regularization"); binary = v.bool("binary"); precision = v.choice("precision")
         }
+        /// The dense item × item matrices of the resolved precision (`EASE.estimatedBytes`) and the
+        /// binarised copy of the training matrix.
+        public func estimatedPeakBytes(_ s: DataShape) -> Int {
+            let resolved = precision != .auto ? precision : s.items <= EASE.doubleUpTo ? .double : .single
+            return EASE.estimatedBytes(items: s.items, precision: resolved) + (binary ? s.matrixCopyBytes : 0)
+        }
     }
     public static let name = "EASE"
     public static let summary = "Closed-form item–item linear autoencoder with zero diagonal (Steck 2019)."

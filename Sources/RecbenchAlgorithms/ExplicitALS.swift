@@ -44,6 +44,10 @@ public final class ExplicitALS: FactorModel, RatingPredictor {
             biasRegularization = v.real("bias_regularization"); initStd = v.real("init_std");
             patience = v.int("patience")
         }
+        /// User and item factors and biases, and per thread a d × d system.
+        public func estimatedPeakBytes(_ s: DataShape) -> Int {
+            4 * (s.users + s.items) * (factors + 1) + s.threads * 8 * factors * (factors + 2)
+        }
     }
     public static let name = "ExplicitALS"
     public static let summary =

@@ -58,6 +58,17 @@ public final class FactorizationMachine: FactorModel, RatingPredictor {
             loss = v.choice("loss")
         }
 
+        /// Weights and factors per feature (users, items, attributes), per-example residuals and
+        /// feature rows (the training pairs and, for BPR, a sampled negative each), per-feature
+        /// posteriors, and the averaged user and item vectors of the kept MCMC samples.
+        public func estimatedPeakBytes(_ s: DataShape) -> Int {
+            let p = s.users + s.items + s.featureColumns, k = factors
+            let kept = solver == .mcmc ? max(0, iterations - burnIn) : 1
+            let thin = max(1, (kept + maxSamples - 1) / max(1, maxSamples))
+            let samples = max(1, (kept + thin - 1) / thin)
+            return 4 * p * (k + 1) + 8 * p * (2 * k + 2) + 2 * (8 + 8 * k) * s.interactions
+                + 24 * s.interactions + 4 * (s.users + s.items) * k * samples
+        }
     }
 
     public static let name = "FM"

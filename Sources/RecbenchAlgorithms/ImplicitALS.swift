@@ -44,6 +44,11 @@ public final class ImplicitALS: FactorModel {
             binary = v.bool("binary"); solver = v.choice("solver"); cgSteps = v.int("cg_steps")
             initStd = v.real("init_std"); trainingLoss = v.bool("training_loss"); patience = v.int("patience")
         }
+        /// User and item factors, one confidence per interaction in each orientation, the Gram
+        /// matrix, and per thread one row's d × d system.
+        public func estimatedPeakBytes(_ s: DataShape) -> Int {
+            4 * (s.users + s.items) * factors + 8 * s.interactions + (s.threads + 1) * 8 * factors * (factors + 4)
+        }
     }
     public static let name = "ImplicitALS"
     public static let summary = "Implicit-feedback matrix factorisation by weighted ALS (Hu, Koren & Volinsky 2008)."

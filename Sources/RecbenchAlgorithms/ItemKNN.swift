@@ -19,6 +19,10 @@ public final class ItemKNN: RatingPredictor {
             meanDamping: 5, damping: 0)
         public var settings: KNNSettings
         public init(_ v: ParameterValues) { settings = KNNSettings(v) }
+        /// The item–item neighbour build (`NeighborhoodMemory`, residuals and biases included for ratings).
+        public func estimatedPeakBytes(_ s: DataShape) -> Int {
+            NeighborhoodMemory.bytes(rows: s.items, kept: settings.options.kept, s)
+        }
     }
     public static let name = "ItemKNN"
     public static let summary = "Item-based k-nearest-neighbour CF (rating prediction and top-N)."

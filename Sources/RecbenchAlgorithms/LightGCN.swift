@@ -43,6 +43,13 @@ public final class LightGCN: FactorModel {
             optimizer = v.choice("optimizer"); initStd = v.real("init_std"); patience = v.int("patience")
             validateEvery = v.int("validate_every")
         }
+        /// Six (users + items) × d work buffers, two Adam moments, the factors, the normalised
+        /// graph (both directions), the positive pairs and a binarised copy.
+        public func estimatedPeakBytes(_ s: DataShape) -> Int {
+            let nodes = s.users + s.items
+            return 4 * nodes * factors * (6 + 2 + 1) + (8 * nodes + 16 * s.interactions) + 8 * s.interactions
+                + s.matrixCopyBytes + 12 * batchSize
+        }
     }
     public static let name = "LightGCN"
     public static let summary =

@@ -5,6 +5,8 @@ public final class MostPopular: Recommender {
     public struct Config: AlgorithmConfig {
         public static let parameters: [ParameterSpec] = []
         public init(_ values: ParameterValues) {}
+        /// The per-item counts (Int) and their Float copy.
+        public func estimatedPeakBytes(_ s: DataShape) -> Int { 12 * s.items }
     }
     public static let name = "MostPopular"
     public static let summary = "Ranks items by number of training interactions."

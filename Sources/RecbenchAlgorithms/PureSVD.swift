@@ -30,6 +30,16 @@ public final class PureSVD: FactorModel {
             factors = v.int("factors"); solver = v.choice("solver"); oversampling = v.int("oversampling")
             powerIterations = v.int("power_iterations"); binary = v.bool("binary")
         }
+        /// The dense users × items matrix and its SVD for LAPACK; the sketches (n × (k + p)) otherwise.
+        public func estimatedPeakBytes(_ s: DataShape) -> Int {
+            let k = min(factors, s.users, s.items), l = k + oversampling, copy = binary ? s.matrixCopyBytes : 0
+            let lowRank = 4 * l <= min(s.users, s.items)
+            if solver == .lapack || (solver == .auto && !lowRank && s.users * s.items < 1 << 28) {
+                let r = min(s.users, s.items)
+                return 4 * (2 * s.users * s.items + (s.users + s.items) * r + r) + copy
+            }
+            return 4 * (3 * s.users * l + 3 * s.items * l + l * l) + copy
+        }
     }
     public static let name = "PureSVD"
     public static let summary = "Truncated SVD of the user–item matrix (Cremonesi et al. 2010)."

@@ -26,6 +26,10 @@ public final class RP3Beta: Recommender {
         public init(_ v: ParameterValues) {
             alpha = v.real("alpha"); beta = v.real("beta"); topK = v.int("topk"); normalize = v.bool("normalize")
         }
+        /// A binarised copy, the walk-weighted item vectors and the item–item neighbour build.
+        public func estimatedPeakBytes(_ s: DataShape) -> Int {
+            s.matrixCopyBytes + 8 * s.interactions + NeighborhoodMemory.bytes(rows: s.items, kept: topK, s)
+        }
     }
     public static let name = "RP3beta"
     public static let summary = "Random-walk item–item model with popularity penalty β (Paudel et al. 2017)."

@@ -6,6 +6,8 @@ public final class RandomRecommender: Recommender {
     public struct Config: AlgorithmConfig {
         public static let parameters: [ParameterSpec] = []
         public init(_ values: ParameterValues) {}
+        /// Nothing beyond the training data: scores are drawn per call.
+        public func estimatedPeakBytes(_ s: DataShape) -> Int { 0 }
     }
     public static let name = "Random"
     public static let summary = "Uniformly random ranking (a sanity floor)."

@@ -35,6 +35,12 @@ public final class SLIM: Recommender {
             alpha = v.real("alpha"); l1Ratio = v.real("l1_ratio"); maxIterations = v.int("max_iterations")
             tolerance = v.real("tolerance"); topK = v.int("topk"); binary = v.bool("binary")
         }
+        /// The dense Float Gram matrix, the kept weights (n per column at most), per-thread column
+        /// scratch and the binarised copy.
+        public func estimatedPeakBytes(_ s: DataShape) -> Int {
+            let n = s.items, kept = topK > 0 ? min(topK, n) : n
+            return 4 * n * n + 8 * n * kept + 12 * n * s.threads + (binary ? s.matrixCopyBytes : 0)
+        }
     }
     public static let name = "SLIM"
     public static let summary =

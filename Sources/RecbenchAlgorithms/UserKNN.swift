@@ -20,6 +20,10 @@ public final class UserKNN: RatingPredictor {
             meanDamping: 20, damping: 0.3, userSide: true)
         public var settings: KNNSettings
         public init(_ v: ParameterValues) { settings = KNNSettings(v) }
+        /// The user–user neighbour build (`NeighborhoodMemory`, residuals and biases included for ratings).
+        public func estimatedPeakBytes(_ s: DataShape) -> Int {
+            NeighborhoodMemory.bytes(rows: s.users, kept: settings.options.kept, s)
+        }
     }
     public static let name = "UserKNN"
     public static let summary = "User-based k-nearest-neighbour CF (rating prediction and top-N)."

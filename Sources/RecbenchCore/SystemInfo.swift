@@ -18,6 +18,17 @@ public enum SystemInfo {
         #endif
     }
 
+    /// Resident set size of this process now, in bytes (Linux; nil elsewhere).
+    public static func residentBytes() -> Int? {
+        #if os(Linux)
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in s.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return line.split(separator: " ").compactMap { Int($0) }.first.map { $0 * 1024 }
+        }
+        #endif
+        return nil
+    }
+
     /// Resets the peak-RSS counter (Linux), so each trial reports its own peak.
     public static func resetPeakMemory() {
         #if os(Linux)

@@ -18,4 +18,12 @@ public enum TextFormat {
     public static func fixed(_ x: Double, _ digits: Int = 4) -> String {
         x.isFinite ? String(format: "%.\(digits)f", x) : "–"
     }
+
+    /// Bytes as people read them, in binary units with one decimal: "512 B", "3.4 MiB", "1.9 GiB".
+    public static func bytes(_ count: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+        var v = Double(count), u = 0
+        while v >= 1023.95, u < units.count - 1 { v /= 1024; u += 1 }
+        return u == 0 ? "\(count) B" : String(format: "%.1f", v) + " " + units[u]
+    }
 }

@@ -50,6 +50,14 @@ public final class AutoInt: FieldRecommender {
             history = v.bool("history"); linearTerms = v.bool("linear_terms")
             pairwiseTerm = v.bool("pairwise_term"); training = FieldTrainingSettings(v)
         }
+        /// One embedding (and a linear weight) per user, item and feature column, the attention
+        /// layers (value, gradient, two Adam moments), and one batch's field activations.
+        public func estimatedPeakBytes(_ s: DataShape) -> Int {
+            let e = embeddingSize, rows = s.users + s.items + s.featureColumns
+            let batch = training.batchSize * (1 + training.negatives)
+            let weights = rows * (e + 1) + layers * 4 * e * heads * attentionSize
+            return 16 * weights + 4 * 16 * batch * 64 * heads * attentionSize
+        }
     }
     public static let name = "AutoInt"
     public static let summary = "Self-attention over user, item and attribute fields (AutoInt); ratings or ranking."

@@ -49,6 +49,15 @@ public final class DIN: FieldRecommender {
             linearTerms = v.bool("linear_terms"); pairwiseTerm = v.bool("pairwise_term")
             training = FieldTrainingSettings(v)
         }
+        /// One embedding (and a linear weight) per user, item and feature column, the activation
+        /// unit and MLP (value, gradient, two Adam moments), and one batch's history activations.
+        public func estimatedPeakBytes(_ s: DataShape) -> Int {
+            let e = embeddingSize, rows = s.users + s.items + s.featureColumns
+            let batch = training.batchSize * (1 + training.negatives)
+            let weights =
+                rows * (e + 1) + 4 * e * attentionSize + 4 * e * hiddenSize + mlpLayers * hiddenSize * hiddenSize
+            return 16 * weights + 4 * 8 * batch * maxLength * (4 * e + attentionSize) + 8 * s.interactions
+        }
     }
     public static let name = "DIN"
     public static let summary = "Deep interest network: the candidate attends over the user's past items (DIN)."

@@ -24,6 +24,15 @@ public final class GRU4Rec: SequenceRecommender {
         public var settings: SequenceSettings
         public var hiddenSize: Int
         public init(_ v: ParameterValues) { settings = SequenceSettings(v); hiddenSize = v.int("hidden_size") }
+        /// Item embeddings, the GRU's gates and the output projection (value, gradient, two Adam
+        /// moments), the users' sequences, and one batch's gate activations and output scores.
+        public func estimatedPeakBytes(_ s: DataShape) -> Int {
+            let d = settings.embeddingSize, l = settings.maxLength, b = min(settings.batchSize, max(1, s.users))
+            // Full softmax scores every item at every position of the batch (value and gradient).
+            let outputs = settings.negatives == 0 ? b * l * s.items : b * l * (1 + settings.negatives)
+            let h = hiddenSize, weights = (s.items + 2) * d + 3 * (d * h + h * h + h) + h * d
+            return 16 * weights + 4 * s.users * l + 4 * (8 * b * l * h + 2 * outputs)
+        }
     }
     public static let name = "GRU4Rec"
     public static let summary = "Recurrent (GRU) next-item model with cross-entropy over all items (Hidasi et al.)."

@@ -37,6 +37,12 @@ public final class MultVAE: Recommender {
             learningRate = v.real("learning_rate"); batchSize = v.int("batch_size"); epochs = v.int("epochs")
             patience = v.int("patience")
         }
+        /// Encoder and decoder weights (items × hidden each, with value, gradient and two Adam
+        /// moments) and one batch's dense rows (input, dropout, logits, softmax, their gradients).
+        public func estimatedPeakBytes(_ s: DataShape) -> Int {
+            let weights = 2 * s.items * hidden + hidden * 3 * latent + 2 * hidden + s.items
+            return 16 * weights + 4 * 8 * min(batchSize, max(1, s.users)) * s.items
+        }
     }
     public static let name = "MultVAE"
     public static let summary =

@@ -57,36 +57,38 @@ public enum Writers {
     public static func profileCSV(_ r: RunResult) -> String {
         var out = TextFormat.csvLine([
             "dataset", "fold", "configuration", "phase", "seconds", "throughput", "throughput_unit", "peak_rss_mib",
-            "threads"
+            "start_rss_mib", "estimate_mib", "threads"
         ])
+        let none = ["", "", "", ""]  // peak, start, estimate, threads
         for d in r.datasets {
-            out += TextFormat.csvLine([
-                d.label, "", "", "load", TextFormat.number(d.loadSeconds),
-                TextFormat.number(Double(d.interactions) / max(d.loadSeconds, 1e-9)), "interactions/s", "", ""
-            ])
-            out += TextFormat.csvLine([d.label, "", "", "filter", TextFormat.number(d.filterSeconds), "", "", "", ""])
-            out += TextFormat.csvLine([d.label, "", "", "split", TextFormat.number(d.splitSeconds), "", "", "", ""])
+            out += TextFormat.csvLine(
+                [
+                    d.label, "", "", "load", TextFormat.number(d.loadSeconds),
+                    TextFormat.number(Double(d.interactions) / max(d.loadSeconds, 1e-9)), "interactions/s"
+                ] + none)
+            out += TextFormat.csvLine([d.label, "", "", "filter", TextFormat.number(d.filterSeconds), "", ""] + none)
+            out += TextFormat.csvLine([d.label, "", "", "split", TextFormat.number(d.splitSeconds), "", ""] + none)
         }
         for t in r.trials {
-            let rss = t.peakResidentBytes.map { TextFormat.number(Double($0) / 1048576) } ?? ""
+            func mib(_ b: Int?) -> String { b.map { TextFormat.number(Double($0) / 1048576) } ?? "" }
+            // Peak and start RSS are the whole process's; peak − start is what the trial added, the
+            // quantity the estimate (model + evaluation) is made for.
+            let memory = [mib(t.peakResidentBytes), mib(t.startResidentBytes), mib(t.estimatedPeakBytes)]
             let users = Double(t.users.count + t.skippedUsers)
-            out += TextFormat.csvLine([
-                t.dataset, String(t.fold), t.configuration, "fit", TextFormat.number(t.fitSeconds),
-                TextFormat.number(Double(t.trainInteractions) / max(t.fitSeconds, 1e-9)), "interactions/s", rss,
-                String(t.threads)
-            ])
-            out += TextFormat.csvLine([
-                t.dataset, String(t.fold), t.configuration, "score", TextFormat.number(t.scoreSeconds),
-                TextFormat.number(users / max(t.scoreSeconds, 1e-9)), "users/s", rss, String(t.threads)
-            ])
-            out += TextFormat.csvLine([
-                t.dataset, String(t.fold), t.configuration, "evaluate", TextFormat.number(t.evaluateSeconds), "", "",
-                rss, String(t.threads)
-            ])
+            func row(_ phase: String, _ seconds: Double, _ throughput: String, _ unit: String) -> String {
+                TextFormat.csvLine(
+                    [t.dataset, String(t.fold), t.configuration, phase, TextFormat.number(seconds), throughput, unit]
+                        + memory + [String(t.threads)])
+            }
+            out += row(
+                "fit", t.fitSeconds, TextFormat.number(Double(t.trainInteractions) / max(t.fitSeconds, 1e-9)),
+                "interactions/s")
+            out += row("score", t.scoreSeconds, TextFormat.number(users / max(t.scoreSeconds, 1e-9)), "users/s")
+            out += row("evaluate", t.evaluateSeconds, "", "")
             if let s = t.search {
                 out += TextFormat.csvLine([
                     t.dataset, String(t.fold), t.configuration, "search", TextFormat.number(s.seconds),
-                    TextFormat.number(Double(s.candidates.count) / max(s.seconds, 1e-9)), "candidates/s", "",
+                    TextFormat.number(Double(s.candidates.count) / max(s.seconds, 1e-9)), "candidates/s", "", "", "",
                     String(t.threads)
                 ])
             }

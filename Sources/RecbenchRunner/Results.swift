@@ -22,6 +22,11 @@ public struct TrialResult: Codable, Sendable, Equatable {
     public var scoreSeconds: Double
     public var evaluateSeconds: Double
     public var peakResidentBytes: Int?
+    /// The process's resident bytes when the trial started (the data already loaded), so
+    /// peak − start is what the trial itself added.
+    public var startResidentBytes: Int? = nil
+    /// The runner's estimate of the trial's peak (`MemoryBudget.estimate`), made before the fit.
+    public var estimatedPeakBytes: Int? = nil
     public var threads: Int
     public var curve: [CurveRecord]
     /// For a searched configuration: the fold's search, whose choice this trial evaluated on test.

@@ -28,6 +28,8 @@ public final class Runner: @unchecked Sendable {
     /// for them (set by `ExperimentRun` to the run folder's `exports/`). The cache keeps no exports,
     /// so with this set every trial is computed (and still stored).
     public var exports: TrialExports?
+    /// The machine's memory that trials are checked against (injectable for tests).
+    public var memory = MemoryBudget()
 
     public init(spec: ExperimentSpec, data: DataEnvironment, progress: ProgressReporter = SilentProgress()) {
         self.spec = spec; self.data = data; self.progress = progress
@@ -65,6 +67,7 @@ public final class Runner: @unchecked Sendable {
         let model = c.descriptor.make(c.values)
         var clock = Stopwatch()
         SystemInfo.resetPeakMemory()
+        let startResident = SystemInfo.residentBytes()
         // Early stopping scores the selection metric on the fold's validation part, if it has one.
         let validator = ValidationScore.validator(
             validation: data.validation, train: data.train, metric: spec.select,
@@ -165,6 +168,7 @@ public final class Runner: @unchecked Sendable {
             peakResidentBytes: SystemInfo.peakResidentBytes(), threads: threads,
             curve: context.curve.map { TrialResult.CurveRecord(iteration: $0.iteration, values: $0.values) })
         result.exports = exported
+        result.startResidentBytes = startResident
         return result
     }
 
@@ -219,7 +223,23 @@ public final class Runner: @unchecked Sendable {
                 }
                 let trialKeys = keys
                 let data = foldData(prepared, fold: fold)
-                let jobs = max(1, min(spec.jobs, foldTrials.count))
+                // Concurrent trials are capped so their estimated peaks fit in memory together.
+                let features = featureColumns(prepared.dataset)
+                let testByUser = data.test.byUser
+                let evaluated = (0..<testByUser.rows).reduce(0) { $0 + (testByUser.rowCount($1) > 0 ? 1 : 0) }
+                let planned = spec
+                let estimate: @Sendable (Trial, Int) -> Int = { t, threads in
+                    MemoryBudget.estimate(
+                        t.configuration,
+                        shape: MemoryBudget.shape(
+                            train: data.train, features: features, threads: threads, task: planned.task),
+                        spec: planned,
+                        evaluatedUsers: evaluated)
+                }
+                let requested = max(1, min(spec.jobs, foldTrials.count))
+                let jobs = memory.jobs(
+                    requested: requested,
+                    estimates: foldTrials.map { estimate($0, max(1, spec.threads / requested)) })
                 let threadsPerTrial = max(1, spec.threads / jobs)
                 let fixedThreads = Self.fixedThreads(spec)
                 var failure: Error?
@@ -241,8 +261,11 @@ public final class Runner: @unchecked Sendable {
                         index: t.index, label: "\(ds.label) fold \(fold) \(t.configuration.label)")
                     // A thread-dependent model gets a count fixed by the spec alone (see `fixedThreads`).
                     let threads = t.configuration.descriptor.threadDependent ? fixedThreads : threadsPerTrial
-                    let r: TrialResult
+                    var r: TrialResult
+                    let estimated = estimate(t, threads)
                     do {
+                        try box.value.memory.check(
+                            "\(t.configuration.label) on \(ds.label) fold \(fold)", estimate: estimated)
                         r =
                             t.configuration.search == nil
                             ? try box.value.runTrial(t, prepared: prepared, fold: data, threads: threads)
@@ -257,6 +280,7 @@ public final class Runner: @unchecked Sendable {
                         box.value.progress.trialFinished(index: t.index)
                         return
                     }
+                    r.estimatedPeakBytes = estimated
                     do {
                         if let cache = box.value.cache, let key = trialKeys[t.index] { try cache.store(r, key: key) }
                         sink.value[i] = r
@@ -276,6 +300,11 @@ public final class Runner: @unchecked Sendable {
         }
         failures.sort { $0.trial < $1.trial }
         return (records, results.compactMap { $0 })
+    }
+
+    /// Columns of the data set's user and item feature tables together (for `DataShape`).
+    func featureColumns(_ d: Dataset) -> Int {
+        (d.userFeatures.groups + d.itemFeatures.groups).reduce(0) { $0 + $1.matrix.columns }
     }
 
     /// Threads of a trial whose result depends on the count (`Recommender.threadDependent`):

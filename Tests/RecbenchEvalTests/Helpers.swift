@@ -12,6 +12,7 @@ func interactions(users: Int, items: Int, _ pairs: [(Int, Int)], values: [Float]
 struct NoConfig: AlgorithmConfig {
     static let parameters: [ParameterSpec] = []
     init(_ values: ParameterValues) {}
+    func estimatedPeakBytes(_ shape: DataShape) -> Int { 0 }
 }
 
 /// A model whose scores are a fixed users × items table (row-major).

@@ -12,7 +12,8 @@ private func run(_ spec: ExperimentSpec, out: String, cache: TrialCache.Mode = .
 
 private func withoutTimings(_ ts: [TrialResult]) -> [TrialResult] {
     ts.map {
-        var t = $0; t.fitSeconds = 0; t.scoreSeconds = 0; t.evaluateSeconds = 0; t.peakResidentBytes = nil; return t
+        var t = $0; t.fitSeconds = 0; t.scoreSeconds = 0; t.evaluateSeconds = 0; t.peakResidentBytes = nil;
+        t.startResidentBytes = nil; return t
     }
 }
 

@@ -35,7 +35,7 @@ let syntheticEnvironment = DataEnvironment(
 /// Fields that measure the run rather than its results.
 let timingKeys: Set<String> = [
     "runID", "startedAt", "wallSeconds", "loadSeconds", "filterSeconds", "splitSeconds",
-    "fitSeconds", "scoreSeconds", "evaluateSeconds", "peakResidentBytes", "validationSeconds"
+    "fitSeconds", "scoreSeconds", "evaluateSeconds", "peakResidentBytes", "startResidentBytes", "validationSeconds"
 ]
 
 func strippingTimings(_ node: Any) -> Any {

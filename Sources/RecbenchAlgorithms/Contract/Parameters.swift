@@ -160,6 +160,11 @@ public protocol AlgorithmConfig: Sendable {
     /// training sample size instead.
     static var budgetParameter: String? { get }
     init(_ values: ParameterValues)
+    /// Peak bytes a fit with these parameters adds to data of this shape: its big arrays (factor
+    /// matrices, Gram matrices and inverses, neighbour lists, embedding tables with their optimiser
+    /// moments, copies of the training matrix, per-thread buffers). The runner refuses a trial whose
+    /// estimate does not fit the machine, and `recbench plan` prints it.
+    func estimatedPeakBytes(_ shape: DataShape) -> Int
 }
 
 extension AlgorithmConfig {

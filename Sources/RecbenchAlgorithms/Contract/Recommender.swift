@@ -159,11 +159,17 @@ public struct AlgorithmDescriptor: Sendable {
     /// See `AlgorithmConfig.budgetParameter`.
     public let budgetParameter: String?
     public let make: @Sendable (ParameterValues) -> any Recommender
+    /// See `AlgorithmConfig.estimatedPeakBytes`.
+    public let estimatedPeakBytes: @Sendable (ParameterValues, DataShape) -> Int
+    /// A `FactorModel`: scored in sgemm tiles rather than whole-row blocks (the evaluation's memory).
+    public let factorModel: Bool
 
     public init<R: Recommender>(_ type: R.Type) {
         name = R.name; summary = R.summary; tasks = R.tasks; parameters = R.Config.parameters
         constraints = R.Config.constraints; threadDependent = R.threadDependent
         budgetParameter = R.Config.budgetParameter
         make = { R(config: R.Config($0)) }
+        estimatedPeakBytes = { R.Config($0).estimatedPeakBytes($1) }
+        factorModel = R.self is any FactorModel.Type
     }
 }
