@@ -128,7 +128,8 @@ public final class MultVAE: Recommender {
         var rng = context.random("multvae-batches")
         var step = 0
         try TrainingLoop(
-            iterations: config.epochs, patience: config.patience, validateEvery: config.validateEvery, unit: "epoch").run(
+            iterations: config.epochs, patience: config.patience, validateEvery: config.validateEvery, unit: "epoch"
+        ).run(
             context: context, model: self,
             snapshot: { ParameterSnapshot(parameters) }, restore: { $0.restore(parameters) }
         ) { _ in

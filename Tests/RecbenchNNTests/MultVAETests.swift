@@ -166,7 +166,9 @@ import RecbenchEval
                         "hidden_size": .int(8), "latent": .int(4), "epochs": .int(7), "batch_size": .int(50),
                         "validate_every": .int(3), "patience": .int(0)
                     ])))
-        let context = FitContext(validate: { _ in count.n += 1; return Double(count.n) })
+        let context = FitContext(validate: { _ in
+            count.n += 1; return Double(count.n)
+        })
         try vae.fit(TrainingData(task: .ranking, interactions: train), context: context)
         #expect(count.n == 3)
         #expect(context.curve.compactMap { $0.values["validation"] }.count == 3)
