@@ -25,7 +25,8 @@ let package = Package(
         .systemLibrary(name: "CIntrinsics"),
 
         .target(
-            name: "RecbenchCore", dependencies: ["CBLAS", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+            name: "RecbenchCore",
+            dependencies: ["CBLAS", "CZlib", "CIntrinsics", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "RecbenchGSL", dependencies: ["CGSL"]),
         .target(name: "RecbenchData", dependencies: ["RecbenchCore"]),
         // The commit the binary is built from, generated before every build (scripts/build-info.sh).

@@ -7,7 +7,11 @@ import RecbenchAlgorithms
 /// ReLU(attention + W_res·x) as in the paper; a linear output over the flattened fields. Scores are
 /// scaled by 1/√attention_size (the paper leaves them unscaled). With `linear_terms` a first-order
 /// weight per feature is added (the wide part RecBole's context-aware models add): with it the
-/// user and item biases need not be learned through attention. Rating task: squared error on the
+/// user and item biases need not be learned through attention. With `pairwise_term` the factorization
+/// machine's inner products of the field embeddings are added too (the wide part of DeepFM): the
+/// attention layers then model what the inner products miss, and a user–item affinity need not be
+/// learned through a linear readout of attention outputs, which learns it poorly (Rendle et al. 2020
+/// on MLPs against the dot product). Rating task: squared error on the
 /// ratings; ranking task: binary cross-entropy against sampled negatives.
 public final class AutoInt: FieldRecommender {
     public struct Config: AlgorithmConfig {
@@ -27,7 +31,8 @@ public final class AutoInt: FieldRecommender {
                 .boolean("item_attributes", default: true, "Add a field per item feature group of the data set."),
                 .boolean(
                     "history", default: false, "Add the user's training items as one mean-pooled multi-hot field."),
-                .boolean("linear_terms", default: true, "Add a first-order weight per feature to the output.")
+                .boolean("linear_terms", default: true, "Add a first-order weight per feature to the output."),
+                FieldTrainingSettings.pairwiseTerm
             ] + FieldTrainingSettings.parameters
         /// One step's field activations: batch × (1 + negatives) × fields(≤ 64) × heads × attention_size.
         public static let constraints: [ParameterConstraint] = [
@@ -36,13 +41,14 @@ public final class AutoInt: FieldRecommender {
                 "floats per field in a step's activations")
         ]
         public var embeddingSize: Int, layers: Int, heads: Int, attentionSize: Int, dropout: Double
-        public var userAttributes: Bool, itemAttributes: Bool, history: Bool, linearTerms: Bool
+        public var userAttributes: Bool, itemAttributes: Bool, history: Bool, linearTerms: Bool, pairwiseTerm: Bool
         var training: FieldTrainingSettings
         public init(_ v: ParameterValues) {
             embeddingSize = v.int("embedding_size"); layers = v.int("layers"); heads = v.int("heads")
             attentionSize = v.int("attention_size"); dropout = v.real("dropout")
             userAttributes = v.bool("user_attributes"); itemAttributes = v.bool("item_attributes")
-            history = v.bool("history"); linearTerms = v.bool("linear_terms"); training = FieldTrainingSettings(v)
+            history = v.bool("history"); linearTerms = v.bool("linear_terms")
+            pairwiseTerm = v.bool("pairwise_term"); training = FieldTrainingSettings(v)
         }
     }
     public static let name = "AutoInt"
@@ -109,6 +115,7 @@ public final class AutoInt: FieldRecommender {
         }
         let n = users.count, f = fields.userFields + fields.itemFields
         let e = g.embeddingBag(g.parameter(table), offsets: bags.offsets, indices: bags.indices, weights: bags.weights)
+        g.penalize(e, scale: config.training.embeddingRegularization / Float(max(1, n)))
         return (g.reshape(e, Shape(n, f, config.embeddingSize)), bags)
     }
 
@@ -134,11 +141,12 @@ public final class AutoInt: FieldRecommender {
         }
         var out = head(g, g.dropout(g.reshape(x, Shape(n, f * width)), Float(config.dropout)))
         if config.linearTerms {
-            let first = g.embeddingBag(
-                g.parameter(linear), offsets: bags.merged(every: f), indices: bags.indices,
-                weights: bags.weights)
-            out = g.add(out, first)
+            out = g.add(
+                out,
+                firstOrderTerm(
+                    g, linear: linear, bags: bags, fields: f, regularization: config.training.embeddingRegularization))
         }
+        if config.pairwiseTerm { out = g.add(out, g.pairwiseInteraction(e)) }
         return out
     }
 

@@ -9,7 +9,8 @@ import RecbenchAlgorithms
 /// into theirs: the unit is computed as ReLU(W_h·h + W_c·c + W_p·(h ⊙ c) + b), the same functions
 /// at half the cost. The weighted sum of the h_j, the profile (user ID and attribute embeddings)
 /// and c feed an MLP (ReLU layers of `hidden_size`, each next one 40 % as wide: 200 → 80) with a
-/// linear output, plus with `linear_terms` a first-order weight per feature. Rating task: squared
+/// linear output, plus with `linear_terms` a first-order weight per feature and with `pairwise_term`
+/// the factorization machine's inner products of the profile, interest and candidate fields. Rating task: squared
 /// error; ranking task: binary cross-entropy against sampled negatives.
 public final class DIN: FieldRecommender {
     public struct Config: AlgorithmConfig {
@@ -28,7 +29,8 @@ public final class DIN: FieldRecommender {
                 .real("dropout", default: 0, min: 0, max: 0.95, "Dropout after each hidden MLP layer."),
                 .boolean("user_attributes", default: true, "Add each user feature group to the profile."),
                 .boolean("item_attributes", default: true, "Add each item feature group to the item embeddings."),
-                .boolean("linear_terms", default: true, "Add a first-order weight per feature to the output.")
+                .boolean("linear_terms", default: true, "Add a first-order weight per feature to the output."),
+                FieldTrainingSettings.pairwiseTerm
             ] + FieldTrainingSettings.parameters
         /// The activation unit's input per step: batch × (1 + negatives) × max_length × item width.
         public static let constraints: [ParameterConstraint] = [
@@ -37,14 +39,15 @@ public final class DIN: FieldRecommender {
                 "floats per item field in a step's history embeddings")
         ]
         public var embeddingSize: Int, maxLength: Int, attentionSize: Int, hiddenSize: Int, mlpLayers: Int
-        public var dropout: Double, userAttributes: Bool, itemAttributes: Bool, linearTerms: Bool
+        public var dropout: Double, userAttributes: Bool, itemAttributes: Bool, linearTerms: Bool, pairwiseTerm: Bool
         var training: FieldTrainingSettings
         public init(_ v: ParameterValues) {
             embeddingSize = v.int("embedding_size"); maxLength = v.int("max_length");
             attentionSize = v.int("attention_size")
             hiddenSize = v.int("hidden_size"); mlpLayers = v.int("mlp_layers"); dropout = v.real("dropout")
             userAttributes = v.bool("user_attributes"); itemAttributes = v.bool("item_attributes")
-            linearTerms = v.bool("linear_terms"); training = FieldTrainingSettings(v)
+            linearTerms = v.bool("linear_terms"); pairwiseTerm = v.bool("pairwise_term")
+            training = FieldTrainingSettings(v)
         }
     }
     public static let name = "DIN"
@@ -146,6 +149,8 @@ public final class DIN: FieldRecommender {
         let h = g.reshape(
             g.embeddingBag(t, offsets: past.offsets, indices: past.indices, weights: past.weights),
             Shape(n, length, width))
+        let λ = config.training.embeddingRegularization / Float(max(1, n))
+        for e in [p, c, h] { g.penalize(e, scale: λ) }
         // Activation unit: ReLU(W_h·h + W_c·c + W_p·(h ⊙ c) + b) → linear → weight per past item.
         let cs = g.gatherRows(c, spread, shape: Shape(n, length, width))
         let hc = g.matmul(h, g.parameter(unitHistory))
@@ -155,19 +160,22 @@ public final class DIN: FieldRecommender {
         let hidden = g.relu(g.addBias(g.add(g.add(hc, cc), pc), g.parameter(unitBias)))
         let w = g.mul(unitOut(g, hidden), g.input(Shape(n, length, 1), mask))
         weights?(w, kept)
-        var z = g.concat(g.concat(p, g.weightedPool(w, h)), c)
+        let joined = g.concat(g.concat(p, g.weightedPool(w, h)), c)
+        var z = joined
         for layer in tower { z = g.dropout(g.relu(layer(g, z)), Float(config.dropout)) }
         var out = head(g, z)
+        if config.pairwiseTerm {
+            // The pooled interest counts as one more set of item fields: ⟨interest, candidate⟩ is
+            // the attention-weighted item–item affinity.
+            out = g.add(out, g.pairwiseInteraction(g.reshape(joined, Shape(n, fu + 2 * fi, d))))
+        }
         if config.linearTerms {
-            let l = g.parameter(linear)
+            let λ = config.training.embeddingRegularization
             out = g.add(
                 out,
                 g.add(
-                    g.embeddingBag(
-                        l, offsets: profile.merged(every: fu), indices: profile.indices, weights: profile.weights),
-                    g.embeddingBag(
-                        l, offsets: candidate.merged(every: fi), indices: candidate.indices,
-                        weights: candidate.weights)))
+                    firstOrderTerm(g, linear: linear, bags: profile, fields: fu, regularization: λ),
+                    firstOrderTerm(g, linear: linear, bags: candidate, fields: fi, regularization: λ)))
         }
         return out
     }

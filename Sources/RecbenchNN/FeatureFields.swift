@@ -45,8 +45,6 @@ struct BagBatch {
         for _ in 0..<count { offsets.append(Int32(indices.count)) }
     }
     var bagCount: Int { offsets.count - 1 }
-    /// One bag per `fields` consecutive bags: all of an example's features together (first-order terms).
-    func merged(every fields: Int) -> [Int32] { stride(from: 0, to: offsets.count, by: fields).map { offsets[$0] } }
 }
 
 /// The feature fields of the field-embedding models (AutoInt, DIN), from the same `FeatureTable`s

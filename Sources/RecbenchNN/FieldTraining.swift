@@ -4,11 +4,16 @@ import Dispatch
 
 /// The optimisation settings the field models (AutoInt, DIN) share, declared once.
 struct FieldTrainingSettings: Sendable {
-    var learningRate: Float, weightDecay: Float, batchSize: Int, epochs: Int, negatives: Int, patience: Int
+    var learningRate: Float, weightDecay: Float, embeddingRegularization: Float
+    var batchSize: Int, epochs: Int, negatives: Int, patience: Int
 
     static let parameters: [ParameterSpec] = [
         .real("learning_rate", default: 1e-3, exclusiveMin: true, "Adam step size."),
         .real("weight_decay", default: 0, "Decoupled weight decay (AdamW) when > 0."),
+        .real(
+            "embedding_regularization", default: 0,
+            "L2 penalty λ · Σ‖e‖² on the embeddings and first-order weights each example uses, averaged over the batch."
+        ),
         .integer(
             "batch_size", default: 512, min: 1, max: 1 << 20,
             "Examples per step (ranking: positives per step, each with its negatives)."),
@@ -19,11 +24,29 @@ struct FieldTrainingSettings: Sendable {
         .patience(default: 5, unit: "epochs")
     ]
 
+    /// The factorization machine's second-order term both models may add to their output.
+    static let pairwiseTerm = ParameterSpec.boolean(
+        "pairwise_term", default: false,
+        "Add the factorization machine's second-order term, the inner products of every pair of field embeddings.")
+
     init(_ v: ParameterValues) {
         learningRate = Float(v.real("learning_rate")); weightDecay = Float(v.real("weight_decay"))
+        embeddingRegularization = Float(v.real("embedding_regularization"))
         batchSize = v.int("batch_size"); epochs = v.int("epochs"); negatives = v.int("negatives")
         patience = v.int("patience")
     }
+}
+
+/// The first-order term of each example: Σ over its `fields` bags of the bag's weighted linear
+/// weights, B × 1. The per-field sums are penalised (`λ / B · Σ w²`) before they are added up, so a
+/// rarely seen user's or item's weight is shrunk like its embedding.
+func firstOrderTerm(_ g: Graph, linear: Parameter, bags: BagBatch, fields: Int, regularization λ: Float) -> Tensor {
+    let perField = g.embeddingBag(
+        g.parameter(linear), offsets: bags.offsets, indices: bags.indices, weights: bags.weights)
+    let n = bags.bagCount / fields
+    g.penalize(perField, scale: λ / Float(max(1, n)))
+    return g.matmul(
+        g.reshape(perField, Shape(n, fields)), g.input(Shape(fields, 1), [Float](repeating: 1, count: fields)))
 }
 
 /// Pairwise forward passes: `forward(g, users, items)` gives one output per (users[k], items[k]).
@@ -73,13 +96,14 @@ func trainFieldModel(
             }
             g.reset()
             let out = forward(g, us, its)
-            let loss =
+            var loss =
                 rating
                 ? g.meanSquaredError(out, targets: ys)
                 : g.binaryCrossEntropy(logits: out, targets: ys, weights: Array(ones[0..<ys.count]))
+            for p in g.penalties { loss = g.add(loss, p) }
             g.backward(loss)
             adam.update()
-            lossSum += Double(g.scalar(loss)); steps += 1
+            lossSum += Double(g.scalar(loss)); steps += 1  // includes the penalty
         }
         return [
             "loss": lossSum / Double(max(1, steps)),

@@ -89,7 +89,7 @@ enum Op {
     case matmul, add, addBias, mul, scale, concat, gatherRows, gatherDot, layerNorm, gelu, relu, sigmoid, dropout
     case attentionScores, maskedSoftmax, attentionApply, bceWithLogits, softmaxCrossEntropy
     case embeddingBag, tanh, reparameterize, gaussianKL, multinomialNLL, gru
-    case weightedPool, meanSquaredError
+    case weightedPool, meanSquaredError, pairwiseInteraction, squaredNorm
 }
 
 /// One recorded op: output, up to three inputs, integer/real parameters and scratch saved for backward.
@@ -118,6 +118,9 @@ public final class Graph {
     public var rng: RandomSource
     var nodes: [Node] = []
     var tape: [Record] = []
+    /// Scalar regularisation terms a forward pass adds (`penalize`), for the training loop to add
+    /// to its loss; cleared by `reset`.
+    public private(set) var penalties: [Tensor] = []
     let floats = Pool<Float>()
     let ints = Pool<Int32>()
 
@@ -128,7 +131,13 @@ public final class Graph {
 
     public func reset() {
         nodes.removeAll(keepingCapacity: true); tape.removeAll(keepingCapacity: true)
-        floats.reset(); ints.reset()
+        penalties.removeAll(keepingCapacity: true); floats.reset(); ints.reset()
+    }
+
+    /// Adds scale · Σ x² to `penalties` when the graph trains (nothing at inference).
+    public func penalize(_ x: Tensor, scale: Float) {
+        guard training && recordsGradients && scale > 0 else { return }
+        penalties.append(squaredNorm(x, scale: scale))
     }
 
     /// A new node whose value is uninitialised and whose gradient (when any input needs one) is zero.
@@ -226,6 +235,8 @@ public final class Graph {
         case .gru: gruBackward(r)
         case .weightedPool: weightedPoolBackward(r)
         case .meanSquaredError: meanSquaredErrorBackward(r)
+        case .pairwiseInteraction: pairwiseInteractionBackward(r)
+        case .squaredNorm: squaredNormBackward(r)
         }
     }
 }

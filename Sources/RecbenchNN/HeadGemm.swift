@@ -19,6 +19,28 @@ func headGemm(
     }
     // A[i, p] is a[i·lda + p] (or a[p·lda + i] transposed); B[p, j] likewise.
     let (ai, ap) = transA ? (1, lda) : (lda, 1)
+    if transB && !transA {
+        // C = A·Bᵀ (attention scores Q·Kᵀ, the gradient dO·Vᵀ): rows of A and B are contiguous, so
+        // each entry is one unit-stride dot product, which vectorises; the loop below would walk B
+        // by columns.
+        for i in 0..<m {
+            let ar = a + i * lda, cr = c + i * ldc
+            for j in 0..<n {
+                let br = b + j * ldb
+                // Four partial sums: the compiler may not reorder float additions itself.
+                var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0, p = 0
+                while p + 4 <= k {
+                    s0 += ar[p] * br[p]; s1 += ar[p + 1] * br[p + 1]
+                    s2 += ar[p + 2] * br[p + 2]; s3 += ar[p + 3] * br[p + 3]
+                    p += 4
+                }
+                while p < k { s0 += ar[p] * br[p]; p += 1 }
+                let dot = (s0 + s1) + (s2 + s3)
+                cr[j] = alpha * dot + (beta == 0 ? 0 : beta * cr[j])
+            }
+        }
+        return
+    }
     let (bp, bj) = transB ? (1, ldb) : (ldb, 1)
     for i in 0..<m {
         let cr = c + i * ldc

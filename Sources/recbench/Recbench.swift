@@ -32,6 +32,7 @@ struct Recbench: ParsableCommand {
     /// an error a command throws prints one line per problem and exits with its `CommandFailure`
     /// code, 2 (invalid input) for any other error.
     static func main() {
+        useFasterBLASKernel()
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -49,6 +50,17 @@ struct Recbench: ParsableCommand {
             default: exit(printing: error, code: ExitStatus.invalidInput)
             }
         }
+    }
+
+    /// Re-executes this process once with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to its
+    /// generic kernels on a CPU it does not recognise (see `BLAS.preferredKernel`). The kernel is
+    /// chosen when the library loads, so nothing short of a new process image can change it; exec
+    /// keeps the process ID, file descriptors and terminal. If exec fails the run goes on as it is.
+    static func useFasterBLASKernel() {
+        guard let kernel = BLAS.preferredKernel(environment: ProcessInfo.processInfo.environment) else { return }
+        setenv("OPENBLAS_CORETYPE", kernel, 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        unsetenv("OPENBLAS_CORETYPE")
     }
 
     static func exit(printing error: Error, code: Int32) -> Never {

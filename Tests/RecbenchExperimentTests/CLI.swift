@@ -17,12 +17,16 @@ final class CLIProcess: @unchecked Sendable {
     private var collected = (Data(), Data())
     private let group = DispatchGroup()
 
-    init(_ executable: String, _ args: [String], directory: String? = nil, environment: [String: String] = [:]) throws {
+    init(
+        _ executable: String, _ args: [String], directory: String? = nil, environment: [String: String] = [:],
+        removing unset: Set<String> = []
+    ) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = args
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = ProcessInfo.processInfo.environment
         env["CI"] = "1"
+        for k in unset { env[k] = nil }
         for (k, v) in environment { env[k] = v }
         process.environment = env
         process.standardOutput = out; process.standardError = err

@@ -66,6 +66,24 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
         #expect(g.values(out) == [-1, 0])
     }
 
+    @Test func pairwiseInteraction() {
+        let x = randomParameter("x", Shape(2, 3, 4))
+        #expect(gradientCheck([x]) { g in g.pairwiseInteraction(g.parameter(x)) } <= 0)
+        // Hand-computed: fields [1, 2], [3, 0], [0, −1] → ⟨1,2⟩ = 3, ⟨1,3⟩ = −2, ⟨2,3⟩ = 0; sum 1.
+        let g = Graph()
+        #expect(g.values(g.pairwiseInteraction(g.input(Shape(1, 3, 2), [1, 2, 3, 0, 0, -1]))) == [1])
+    }
+
+    @Test func squaredNormPenalty() {
+        let x = randomParameter("x", Shape(2, 3))
+        #expect(gradientCheck([x]) { g in g.squaredNorm(g.parameter(x), scale: 0.3) } <= 0)
+        // 0.5 · (1 + 4 + 9) = 7; a penalty is collected only on a training graph.
+        let training = Graph(training: true), inference = Graph(training: false, recordsGradients: false)
+        for g in [training, inference] { g.penalize(g.variable(Shape(3), [1, -2, 3]), scale: 0.5) }
+        #expect(training.penalties.map { training.scalar($0) } == [7])
+        #expect(inference.penalties.isEmpty)
+    }
+
     @Test func meanSquaredError() {
         let x = randomParameter("x", Shape(5, 1))
         let targets: [Float] = [1, 2, 3, 4, 5]
@@ -80,7 +98,7 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
     }
 
     /// The whole AutoInt forward pass (field embedding bags with a multi-hot history field, two
-    /// interacting layers of two heads with residual ReLU, linear output and first-order terms)
+    /// interacting layers of two heads with residual ReLU, linear output, first-order and pairwise terms)
     /// against finite differences on every parameter. Central differences are wrong where a ReLU
     /// input lies within ε of 0; the parameter draws 5 and 7 have none (draws 6 and 8 do, and fail
     /// by the same margin at ε = 10⁻² and 3·10⁻³, the kink's signature, in layer-0 parameters only).
@@ -92,7 +110,7 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
                     AutoInt.Config.parameters,
                     [
                         "embedding_size": .int(3), "heads": .int(2), "attention_size": .int(2), "layers": .int(2),
-                        "history": .bool(true)
+                        "history": .bool(true), "pairwise_term": .bool(true)
                     ])))
         model.build(data, seed: 3)
         var rng = RandomSource(seed: seed)
@@ -100,7 +118,7 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
         #expect(gradientCheck(model.parameters) { g in model.forward(g, users: [0, 3, 5], items: [1, 4, 2]) } <= 0)
     }
 
-    /// The whole DIN forward pass (activation unit, weighted pooling with padding, MLP).
+    /// The whole DIN forward pass (activation unit, weighted pooling with padding, MLP, pairwise term).
     @Test func dinGradients() {
         let data = plantedItemData(users: 4, items: 7, perUser: 3)
         let model = DIN(
@@ -109,7 +127,7 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
                     DIN.Config.parameters,
                     [
                         "embedding_size": .int(3), "max_length": .int(5), "attention_size": .int(3),
-                        "hidden_size": .int(4)
+                        "hidden_size": .int(4), "pairwise_term": .bool(true)
                     ])))
         model.build(data, seed: 3)
         var rng = RandomSource(seed: 4)
