@@ -315,6 +315,18 @@ struct Validation {
             if let l = m["latex"] { latexOutput(l, metrics: metrics, into: &outputs) }
             outputs.recommendations = int(O["recommendations"], in: m, at: "outputs")
             outputs.saveModels = flag(O["save_models"], in: m, at: "outputs")
+            if let a = m["attention"], let entries = list(a, "outputs.attention") {
+                for (i, e) in entries.enumerated() {
+                    switch e.value {
+                    case let .string(id): outputs.attentionUsers.append(id)
+                    case let .number(_, literal) where Double(literal).map({ $0 == $0.rounded() }) == true:
+                        outputs.attentionUsers.append(literal)
+                    default:
+                        fail(
+                            e, "outputs.attention[\(i)]", "expected a user ID (a string or an integer), got \(e.brief)")
+                    }
+                }
+            }
         }
 
         guard issues.isEmpty, let task, let split else { return nil }

@@ -216,6 +216,10 @@ public enum ExperimentSchema {
                                         ])
                                 ])
                             )
+                        ]),
+                        "attention": .object([
+                            ("type", .string("array")),
+                            ("items", .object([("type", .array([.string("string"), .string("integer")]))]))
                         ])
                     ])
             ])

@@ -143,7 +143,9 @@ public struct OutputSpec: Sendable {
     public var recommendations: Int? = nil
     /// Each trial's fitted arrays (factors, item–item weights) as .npy files into `exports/`.
     public var saveModels = false
+    /// External user IDs whose attention weights attention models export (`AttentionExplaining`).
+    public var attentionUsers: [String] = []
 
     /// Whether trials write anything into the run's `exports/` folder.
-    public var exportsAnything: Bool { recommendations != nil || saveModels }
+    public var exportsAnything: Bool { recommendations != nil || saveModels || !attentionUsers.isEmpty }
 }

@@ -146,7 +146,12 @@ public enum Vocabulary {
         Field(
             "save_models", .boolean,
             "Write each trial's fitted arrays (factors, item-item weights) as NumPy .npy "
-                + "files into exports/.", default: .bool(false))
+                + "files into exports/.", default: .bool(false)),
+        Field(
+            "attention", .nested,
+            "User IDs (strings or integers) whose attention weights the attention models (AutoInt, DIN) write "
+                + "for each of the user's test items (user, item, source, weight) as gzip CSV into exports/.",
+            default: .described("none"))
     ]
 
     /// `"outputs": {"latex": {…}}`: how summary.tex looks.

@@ -172,3 +172,10 @@ public final class AutoInt: FieldRecommender {
         return zip(fields.names, received).map { ($0, $1 / total) }
     }
 }
+
+extension AutoInt: AttentionExplaining {
+    /// The attention each field receives, averaged over the querying fields, layers and heads.
+    public func attention(user: Int32, item: Int32) -> [AttentionWeight] {
+        attentionWeights(user: user, item: item).map { AttentionWeight(.field($0.field), $0.weight) }
+    }
+}

@@ -196,3 +196,10 @@ public final class DIN: FieldRecommender {
         }
     }
 }
+
+extension DIN: AttentionExplaining {
+    /// The activation weight of each past item the candidate attended over, oldest first.
+    public func attention(user: Int32, item: Int32) -> [AttentionWeight] {
+        attentionWeights(user: user, item: item).map { AttentionWeight(.item($0.item), $0.weight) }
+    }
+}

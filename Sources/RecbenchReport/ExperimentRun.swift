@@ -39,7 +39,7 @@ public enum ExperimentRun {
             runner.exports = TrialExports(
                 directory: (reserved!.partial as NSString).appendingPathComponent("exports"),
                 recommendations: spec.outputs.recommendations,
-                saveModels: spec.outputs.saveModels)
+                saveModels: spec.outputs.saveModels, attentionUsers: spec.outputs.attentionUsers)
         }
         // Fold counts are known only after splitting for some methods; the plan uses the split's own count.
         let plan = Plan(spec: spec)

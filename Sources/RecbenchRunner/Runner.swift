@@ -151,7 +151,7 @@ public final class Runner: @unchecked Sendable {
                 stem: TrialExports.stem(
                     trial: trial.index, dataset: p.spec.label,
                     configuration: c.label, fold: trial.fold),
-                lists: exportLists, predictions: exportPredictions, model: model,
+                lists: exportLists, predictions: exportPredictions, test: data.test.byUser, model: model,
                 users: p.dataset.userIDs, items: p.dataset.itemIDs)
         }
         var result = TrialResult(

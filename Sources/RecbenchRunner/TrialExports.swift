@@ -10,6 +10,9 @@ import RecbenchEval
 ///   training items excluded, ranks from 1, padded slots left out);
 /// - `<stem>.predictions.csv.gz` (rating task): `user,item,rating,prediction` for every test pair;
 /// - `<stem>.<array>.npy`: the fitted model's arrays (`ModelExport`), rows of users or items in index order;
+/// - `<stem>.attention.csv.gz` (`"attention": [user IDs]`, attention models): `user,item,source,weight`,
+///   what the model attended to when scoring each requested user's test items: a field name, or
+///   `item:<ID>` for a past item;
 /// - `<dataset>.users.txt`, `<dataset>.items.txt`: the external IDs in index order, one a line.
 ///
 /// `<stem>` is `t<trial>-<dataset>-<configuration>-fold<k>`: trial numbers keep names unique and in plan order.
@@ -17,9 +20,12 @@ public struct TrialExports: Sendable {
     public let directory: String
     public let recommendations: Int?
     public let saveModels: Bool
+    /// External IDs of the users whose attention weights are exported.
+    public let attentionUsers: [String]
 
-    public init(directory: String, recommendations: Int?, saveModels: Bool) {
+    public init(directory: String, recommendations: Int?, saveModels: Bool, attentionUsers: [String] = []) {
         self.directory = directory; self.recommendations = recommendations; self.saveModels = saveModels
+        self.attentionUsers = attentionUsers
     }
 
     /// Letters, digits and `-_.=` kept; anything else (spaces, commas, slashes, brackets) becomes `_`, none at the ends.
@@ -70,12 +76,42 @@ public struct TrialExports: Sendable {
         return out
     }
 
+    /// `user,item,source,weight` for every test item of each requested user the data set has (users it
+    /// lacks, or without test items in this fold, get no rows).
+    public static func attentionCSV(
+        _ model: any AttentionExplaining, requested: [String], test: SparseMatrix, users: IDMap, items: IDMap
+    ) -> String {
+        var out = "user,item,source,weight\n"
+        for id in requested {
+            guard let u = users.index(of: id), Int(u) < test.rows else { continue }
+            let user = TextFormat.csvField(id)
+            for e in test.rowRange(Int(u)) {
+                let item = TextFormat.csvField(items.id(at: test.indices[e]))
+                for w in model.attention(user: u, item: test.indices[e]) {
+                    let source: String
+                    switch w.source {
+                    case let .field(name): source = name
+                    case let .item(i): source = "item:" + items.id(at: i)
+                    }
+                    out += "\(user),\(item),\(TextFormat.csvField(source)),\(w.weight)\n"
+                }
+            }
+        }
+        return out
+    }
+
     /// Writes one trial's files and returns their names (relative to `exports/`).
     func write(
-        stem: String, lists: RankedLists?, predictions: (SparseMatrix, [Float])?, model: any Recommender,
-        users: IDMap, items: IDMap
+        stem: String, lists: RankedLists?, predictions: (SparseMatrix, [Float])?, test: SparseMatrix,
+        model: any Recommender, users: IDMap, items: IDMap
     ) throws -> [String] {
         var names = [String]()
+        if !attentionUsers.isEmpty, let explaining = model as? any AttentionExplaining {
+            let name = stem + ".attention.csv.gz"
+            let csv = Self.attentionCSV(explaining, requested: attentionUsers, test: test, users: users, items: items)
+            try AtomicFile.write(Gzip.compress(Data(csv.utf8)), to: path(name))
+            names.append(name)
+        }
         if let k = recommendations, let lists {
             let name = stem + ".recommendations.csv.gz"
             let csv = Self.recommendationsCSV(lists, k: k, users: users, items: items)
