@@ -10,18 +10,37 @@ import RecbenchCore
 /// `min_neighbors` qualifying items fall back to the bias baseline. `predict` clips to the
 /// training ratings' range.
 ///
-/// Ranking task (every interaction counts 1): score(u,i) = Σ_{j ∈ I(u)} s_ji over the first k
-/// entries of each j's list (Deshpande & Karypis); with `normalize` each j's k weights sum to 1.
+/// Ranking task (every interaction counts 1), `neighbors_of`:
+/// - `rated`: score(u,i) = Σ_{j ∈ I(u)} s_ji over the first k entries of each j's list (Deshpande &
+///   Karypis): each item u has spreads to its own k nearest items.
+/// - `candidate`: score(u,i) = Σ_{j ∈ I(u) ∩ N_k(i)} s_ij over i's own k nearest items, the form of
+///   R · W with W's top k kept per column (RecBole's ItemKNN), and of the rating task's predictions.
+/// With `normalize` each list's k weights sum to 1 (j's list, or i's).
 public final class ItemKNN: RatingPredictor {
     public struct Config: AlgorithmConfig {
-        public static let parameters = KNNSettings.parameters(
-            k: 20, kept: 500, similarity: .cosine, shrinkage: 0,
-            meanDamping: 5, damping: 0)
+        public enum NeighborsOf: String, Sendable, CaseIterable { case rated, candidate }
+        public static let parameters =
+            KNNSettings.parameters(
+                k: 20, kept: 500, similarity: .cosine, shrinkage: 0,
+                meanDamping: 5, damping: 0)
+            + [
+                .choice(
+                    "neighbors_of", default: NeighborsOf.rated,
+                    "Ranking: whose k nearest items count — each rated item's (rated: j's k neighbours get s_ji) "
+                        + "or each candidate's (candidate: i scores Σ s_ij over its k neighbours u has; RecBole)."
+                ).acting(.tasks([.ranking, .sequential], otherwise: "rating predictions always use the candidate's"))
+            ]
         public var settings: KNNSettings
-        public init(_ v: ParameterValues) { settings = KNNSettings(v) }
-        /// The item–item neighbour build (`NeighborhoodMemory`, residuals and biases included for ratings).
+        public var neighborsOf: NeighborsOf
+        public init(_ v: ParameterValues) {
+            settings = KNNSettings(v); neighborsOf = NeighborsOf(rawValue: v.text("neighbors_of"))!
+        }
+        /// The item–item neighbour build (`NeighborhoodMemory`, residuals and biases included for ratings),
+        /// plus for ranking the spread lists scoring reads (an index and a weight per kept neighbour).
         public func estimatedPeakBytes(_ s: DataShape) -> Int {
-            NeighborhoodMemory.bytes(rows: s.items, kept: settings.options.kept, s)
+            let kept = min(settings.options.kept, max(0, s.items - 1))
+            let spread = s.task == .rating ? 0 : s.items * kept * 8 + (s.items + 1) * 8
+            return NeighborhoodMemory.bytes(rows: s.items, kept: settings.options.kept, s) + spread
         }
     }
     public static let name = "ItemKNN"
@@ -30,6 +49,9 @@ public final class ItemKNN: RatingPredictor {
 
     public let config: Config
     private var state: NeighborhoodFit
+    /// Ranking: row j holds what one interaction with j adds to each item's score (weights already
+    /// scaled), so scoring a user is a sum of its items' rows whichever `neighbors_of` is chosen.
+    private var spread = NeighborLists(rows: 0, offsets: [0], neighbors: [], weights: [])
     /// Row i: the items most similar to i, most similar first.
     public var neighbors: NeighborLists { state.neighbors }
 
@@ -39,6 +61,35 @@ public final class ItemKNN: RatingPredictor {
 
     public func fit(_ data: TrainingData, context: FitContext) throws {
         try state.fit(data, model: Self.name, context: context)
+        spread = state.explicit ? NeighborLists(rows: 0, offsets: [0], neighbors: [], weights: []) : spreadLists()
+    }
+
+    /// The ranking contributions: for `rated`, j's first k neighbours as they are; for `candidate`,
+    /// each i's first k neighbours j turned around into row j (entry i, weight s_ij).
+    private func spreadLists() -> NeighborLists {
+        let m = state.neighbors, n = m.rows
+        guard config.neighborsOf == .candidate else {
+            var offsets = [0], indices = [Int32](), weights = [Float]()
+            for j in 0..<n {
+                let (top, scale) = state.topNeighbors(j)
+                for k in top { indices.append(m.neighbors[k]); weights.append(m.weights[k] * scale) }
+                offsets.append(indices.count)
+            }
+            return NeighborLists(rows: n, offsets: offsets, neighbors: indices, weights: weights)
+        }
+        var offsets = [Int](repeating: 0, count: n + 1)
+        for i in 0..<n { for k in state.topNeighbors(i).0 { offsets[Int(m.neighbors[k]) + 1] += 1 } }
+        for j in 0..<n { offsets[j + 1] += offsets[j] }
+        var next = Array(offsets.dropLast())
+        var indices = [Int32](repeating: 0, count: offsets[n]), weights = [Float](repeating: 0, count: offsets[n])
+        for i in 0..<n {
+            let (top, scale) = state.topNeighbors(i)
+            for k in top {
+                let j = Int(m.neighbors[k])
+                indices[next[j]] = Int32(i); weights[next[j]] = m.weights[k] * scale; next[j] += 1
+            }
+        }
+        return NeighborLists(rows: n, offsets: offsets, neighbors: indices, weights: weights)
     }
 
     /// One explicit prediction; `rated(j)` gives u's residual on j, if u rated j.
@@ -81,12 +132,12 @@ public final class ItemKNN: RatingPredictor {
             }
             return
         }
+        let spread = spread
         for (r, u32) in users.enumerated() {
             let row = UnsafeMutableBufferPointer(rebasing: scores[(r * n)..<((r + 1) * n)])
             row.update(repeating: 0)
-            for j in byUser.rowIndices(Int(u32)) {
-                let (top, scale) = state.topNeighbors(Int(j))
-                for k in top { row[Int(m.neighbors[k])] += m.weights[k] * scale }
+            for j in byUser.rowIndices(Int(u32)) where Int(j) < spread.rows {
+                for k in spread.range(Int(j)) { row[Int(spread.neighbors[k])] += spread.weights[k] }
             }
         }
         fillEmptyRows(scores, rows: users.count, columns: n, popularity: state.popularity)

@@ -150,6 +150,26 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
         #expect(strict.weight(3, 2) == nil && close(strict.weight(1, 5), 0.8090398))
     }
 
+    /// shrinkage_form denominator: Σxy / (‖x‖‖y‖ + λ), whatever the support. Ratings: i0 = (5, 4, 1) on
+    /// u0–u2, i3 = (1, 1, 5, 4, 4): 14 / (√42 √59 + 2). All ones: i0 ∩ i3 = 3 users, 3 / (√3 √5 + 1).
+    @Test func shrinkageInTheDenominator() throws {
+        let form: [String: ParameterValue] = ["shrinkage_form": .text("denominator")]
+        let rated = try Toy.item(Toy.with(Toy.all, form.merging(["shrinkage": .real(2)]) { $1 }), task: .rating)
+        #expect(close(rated.neighbors.weight(0, 3), 0.2703772))
+        let bin = try Toy.item(Toy.with(Toy.all, form.merging(["shrinkage": .real(1)]) { $1 }), task: .ranking)
+        #expect(close(bin.neighbors.weight(0, 3), 0.6156393) && close(bin.neighbors.weight(3, 0), 0.6156393))
+        // Jaccard: |i0 ∩ i3| / (|i0 ∪ i3| + λ) = 3 / (5 + 1); user-CF shares the form (u0 · u1 = 2 items).
+        let jac = try Toy.item(
+            Toy.with(Toy.all, form.merging(["shrinkage": .real(1), "similarity": .text("jaccard")]) { $1 }),
+            task: .ranking)
+        #expect(close(jac.neighbors.weight(0, 3), 0.5))
+        let users = try Toy.user(Toy.with(Toy.all, form.merging(["shrinkage": .real(1)]) { $1 }), task: .ranking)
+        #expect(close(users.neighbors.weight(0, 1), 2 / (12.0.squareRoot() + 1)))
+        // λ = 0 is plain cosine in either form.
+        let zero = try Toy.item(Toy.with(Toy.all, form), task: .ranking)
+        #expect(close(zero.neighbors.weight(0, 3), 0.7745967))
+    }
+
     @Test func centringSimilaritiesAreRejectedForRanking() {
         #expect(throws: RecbenchError.self) { try Toy.item(["similarity": .text("pearson")], task: .ranking) }
         #expect(throws: RecbenchError.self) { try Toy.user(["similarity": .text("adjusted_cosine")], task: .ranking) }
@@ -209,6 +229,36 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
         let norm = try Toy.user(["k": .int(2), "normalize": .bool(true)], task: .ranking)
         s.withUnsafeMutableBufferPointer { norm.score(users: [1], into: $0) }
         #expect(close(s[0], 1) && close(s[5], 0.5773503 / 1.2440169))
+    }
+
+    /// neighbors_of candidate: i scores Σ s_ij over its own k = 2 nearest items that u1 (i0, i3, i4) has.
+    /// Binary cosine lists: i0 → (i3 .775, i1 .667), i1 → (i3, i0), i2 → (i3 .632, i4 .5), i3 → (i0, i1),
+    /// i4, i5 → (i3, i2). The rated form gives i2 only 0.5 (i4's list reaches i2; i3's does not).
+    @Test func candidateNeighbourhoods() throws {
+        let cand: [String: ParameterValue] = ["k": .int(2), "neighbors_of": .text("candidate")]
+        var s = [Float](repeating: 0, count: 6)
+        let plain = try Toy.item(cand, task: .ranking)
+        s.withUnsafeMutableBufferPointer { plain.score(users: [1], into: $0) }
+        for (got, want) in zip(s, [0.7745967, 1.4412633, 1.1324555, 0.7745967, 0.6324555, 0.6324555]) {
+            #expect(close(got, want))
+        }
+        // With λ = 1 in the denominator (RecBole's ItemKNN), the same lists with smaller weights.
+        let shrunk = try Toy.item(
+            Toy.with(cand, ["shrinkage": .real(1), "shrinkage_form": .text("denominator")]), task: .ranking)
+        s.withUnsafeMutableBufferPointer { shrunk.score(users: [1], into: $0) }
+        for (got, want) in zip(s, [0.6156393, 1.1156393, 0.8138395, 0.6156393, 0.4805061, 0.4805061]) {
+            #expect(close(got, want))
+        }
+        // normalize divides by the candidate's own k weights: i0 gets .775 / (.775 + .667), i2 all of its 1.
+        let norm = try Toy.item(Toy.with(cand, ["normalize": .bool(true)]), task: .ranking)
+        s.withUnsafeMutableBufferPointer { norm.score(users: [1], into: $0) }
+        #expect(close(s[0], 0.5374428) && close(s[2], 1))
+        // k at least every list's length: both forms sum every similarity between u's items and i.
+        let wide = try Toy.item(["k": .int(10), "neighbors_of": .text("candidate")], task: .ranking)
+        s.withUnsafeMutableBufferPointer { wide.score(users: [1], into: $0) }
+        for (got, want) in zip(s, [1.182845, 1.8495116, 1.1324555, 1.4070522, 1.0407038, 1.0407038]) {
+            #expect(close(got, want))
+        }
     }
 
     @Test func userWithoutNeighboursFallsBack() throws {

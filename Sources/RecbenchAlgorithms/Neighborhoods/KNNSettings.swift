@@ -50,7 +50,13 @@ public struct KNNSettings: Sendable {
             .choice(
                 "similarity", Similarity.allCases.map(\.rawValue), default: similarity.rawValue,
                 "cosine | adjusted_cosine | pearson | centered_cosine (these three: rating task only) | jaccard."),
-            .real("shrinkage", default: shrinkage, "λ in s·n/(n+λ), n = common support (0 = off)."),
+            .real(
+                "shrinkage", default: shrinkage,
+                "λ (0 = off): s·n/(n+λ) with n the common support, or λ added to the denominator (shrinkage_form)."),
+            .choice(
+                "shrinkage_form", default: ShrinkageForm.support,
+                "support: s·n/(n+λ) (damps thin overlaps) | denominator: Σxy/(‖x‖‖y‖+λ), λ likewise added to "
+                    + "pearson's and jaccard's denominators (damps rare vectors; RecBole's ItemKNN)."),
             .integer(
                 "min_support", default: minSupport, min: 1, max: 1_000_000_000,
                 "Pairs with fewer common entries are dropped."),
@@ -91,7 +97,8 @@ public struct KNNSettings: Sendable {
         baselineItemReg = v.real("baseline_item_reg"); baselineUserReg = v.real("baseline_user_reg")
         options = NeighborhoodOptions(
             similarity: Similarity(rawValue: v.text("similarity"))!, shrinkage: v.real("shrinkage"),
-            minSupport: v.int("min_support"), minSimilarity: v.real("min_similarity"),
+            shrinkageForm: ShrinkageForm(rawValue: v.text("shrinkage_form"))!, minSupport: v.int("min_support"),
+            minSimilarity: v.real("min_similarity"),
             exponent: v.real("exponent"), kept: v.int("neighbors_kept"))
     }
 

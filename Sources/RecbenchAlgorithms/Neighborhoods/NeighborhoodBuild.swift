@@ -35,15 +35,18 @@ public enum Neighborhoods {
         // No shrinkage, exponent or support floor: the weight is the raw similarity, kept free of
         // weight()'s branches in the loop over pairs.
         let plain =
-            options.shrinkage <= 0 && options.exponent == 1 && options.minSupport <= 1
-            && options.similarity != .pearson
-        // 1/‖row‖ for the cosine family (0 for an all-zero row, whose similarities are 0).
-        var inverseNorm = [Double](repeating: 0, count: n)
+            (options.shrinkage <= 0 || options.shrinkageForm == .denominator) && options.exponent == 1
+            && options.minSupport <= 1 && options.similarity != .pearson
+        // λ in the denominator form: raw = numerator / (denominator + λ), shrinkage applied here.
+        let lambda = options.denominatorShrinkage
+        // ‖row‖ and 1/‖row‖ for the cosine family (0 for an all-zero row, whose similarities are 0).
+        var norm = [Double](repeating: 0, count: n), inverseNorm = [Double](repeating: 0, count: n)
         for r in 0..<n {
             var sq = 0.0
             for k in vectors.rowRange(r) { let v = Double(vectors.values[k]); sq += v * v }
-            inverseNorm[r] = sq > 0 ? 1 / sq.squareRoot() : 0
+            norm[r] = sq.squareRoot(); inverseNorm[r] = sq > 0 ? 1 / sq.squareRoot() : 0
         }
+        let norms = norm
         // span[k]: the part of entry k's column list holding the rows after k's row (lists are
         // ascending by row, so they are filled in row order), stored beside k so the hot loop
         // reads it sequentially instead of jumping into the column offsets. Row a's cost is the
@@ -124,14 +127,20 @@ public enum Neighborhoods {
                                             let raw: Double
                                             switch options.similarity {
                                             case .cosine, .adjustedCosine, .centeredCosine:
-                                                raw = (binary ? Double(support) : scratch.dot[b]) * invA * inv[b]
+                                                let dot = binary ? Double(support) : scratch.dot[b]
+                                                if lambda == 0 {
+                                                    raw = dot * invA * inv[b]
+                                                } else {
+                                                    let d = norms[a] * norms[b] + lambda
+                                                    raw = d > 0 ? dot / d : 0
+                                                }
                                             case .pearson:
                                                 let d = (scratch.squaresA[b] * scratch.squaresB[b]).squareRoot()
-                                                raw = d > 0 ? scratch.dot[b] / d : 0
+                                                raw = d + lambda > 0 ? scratch.dot[b] / (d + lambda) : 0
                                                 scratch.squaresA[b] = 0; scratch.squaresB[b] = 0
                                             case .jaccard:
-                                                let union = degreeA + ro[b + 1] - ro[b] - support
-                                                raw = union > 0 ? Double(support) / Double(union) : 0
+                                                let union = Double(degreeA + ro[b + 1] - ro[b] - support) + lambda
+                                                raw = union > 0 ? Double(support) / union : 0
                                             }
                                             if !binary { scratch.dot[b] = 0 }
                                             let w: Float
