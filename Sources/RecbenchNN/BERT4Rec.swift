@@ -23,16 +23,8 @@ public final class BERT4Rec: SequenceRecommender {
         public init(_ v: ParameterValues) {
             settings = SequenceSettings(v); maskProbability = v.real("mask_probability")
         }
-        /// Item and position embeddings and the blocks' weights (value, gradient, two Adam moments),
-        /// the users' sequences, and one batch's activations and output scores.
-        public func estimatedPeakBytes(_ s: DataShape) -> Int {
-            let d = settings.embeddingSize, l = settings.maxLength, b = min(settings.batchSize, max(1, s.users))
-            // Full softmax scores every item at every position of the batch (value and gradient).
-            let outputs = settings.negatives == 0 ? b * l * s.items : b * l * (1 + settings.negatives)
-            let weights = (s.items + 2 + l) * d + settings.blocks * (4 * d * d + 2 * d * settings.innerSize + 8 * d)
-            let activations = settings.blocks * b * l * (12 * d + 2 * settings.innerSize + 2 * settings.heads * l)
-            return 16 * weights + 4 * s.users * l + 4 * (activations + 2 * outputs)
-        }
+        /// The transformer's peak (`SequenceSettings.transformerPeakBytes`).
+        public func estimatedPeakBytes(_ s: DataShape) -> Int { settings.transformerPeakBytes(s) }
     }
     public static let name = "BERT4Rec"
     public static let summary = "Bidirectional transformer trained by masked-item (cloze) prediction."

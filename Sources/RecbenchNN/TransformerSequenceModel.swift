@@ -291,3 +291,17 @@ final class TransformerSequenceModel: @unchecked Sendable {
         }
     }
 }
+
+extension SequenceSettings {
+    /// Peak memory of a transformer fit (SASRec, BERT4Rec): item and position embeddings and the
+    /// blocks' weights (value, gradient, two Adam moments), the users' sequences, and one batch's
+    /// activations and output scores.
+    public func transformerPeakBytes(_ s: DataShape) -> Int {
+        let d = embeddingSize, l = maxLength, b = min(batchSize, max(1, s.users))
+        // Full softmax scores every item at every position of the batch (value and gradient).
+        let outputs = negatives == 0 ? b * l * s.items : b * l * (1 + negatives)
+        let weights = (s.items + 2 + l) * d + blocks * (4 * d * d + 2 * d * innerSize + 8 * d)
+        let activations = blocks * b * l * (12 * d + 2 * innerSize + 2 * heads * l)
+        return 16 * weights + 4 * s.users * l + 4 * (activations + 2 * outputs)
+    }
+}
