@@ -71,6 +71,9 @@ public struct ValidationSpec: Sendable, Equatable {
         case predefined(pattern: String)
         /// The split's own validation part (holdout `validation_fraction`, leave-last-out `validation`).
         case split
+        /// A random `fraction` of the users with more than `maxTrain` training interactions keep 1 to
+        /// `maxTrain` of them; the rest are validation: selection for cold-user tests on cold users.
+        case coldUsers(fraction: Double, maxTrain: Int)
     }
     public var method: Method
     /// Overrides every iterative model's own early-stopping patience (see `FitContext.patience`).
@@ -89,6 +92,7 @@ public struct ValidationSpec: Sendable, Equatable {
         case let .temporal(f, perUser): return "latest \(pct(f)) \(perUser ? "per user" : "of all interactions")"
         case let .predefined(p): return "files \(p)"
         case .split: return "the split's validation part"
+        case let .coldUsers(f, m): return "\(pct(f)) of users cut to at most \(m) training interactions"
         }
     }
 
@@ -101,6 +105,7 @@ public struct ValidationSpec: Sendable, Equatable {
         case let .temporal(f, p): s = "temporal \(f) \(p)"
         case let .predefined(pattern): s = "predefined \(pattern)"
         case .split: s = "split"
+        case let .coldUsers(f, m): s = "cold_users \(f) \(m)"
         }
         if let seed { s += " seed \(seed)" }
         if let patience { s += " patience \(patience)" }

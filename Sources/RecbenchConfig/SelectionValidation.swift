@@ -70,6 +70,10 @@ extension Validation {
                 method == "holdout"
                 ? .holdout(fraction: fraction, perUser: perUser) : .temporal(fraction: fraction, perUser: perUser)
         case "leave_last_out": spec.method = .leaveLastOut
+        case "cold_users":
+            spec.method = .coldUsers(
+                fraction: real(F["fraction"], in: m, at: path) ?? 0.1,
+                maxTrain: int(F["max_train"], in: m, at: path) ?? 5)
         case "predefined":
             guard let pattern = text(F["valid"], in: m, at: path) else { return nil }
             if let folds = split?.foldCount, folds > 1, !pattern.contains("{fold}") {
@@ -97,7 +101,8 @@ extension Validation {
         }
         if case let .method(.coldUsers(_, maxTrain))? = split, maxTrain == 1 {
             switch spec.method {
-            case .split, .predefined: break
+            // Cold-user validation only cuts users with more than its own max_train (≥ 1) interactions.
+            case .split, .predefined, .coldUsers: break
             default:
                 fail(
                     m["method"], "\(path).method",

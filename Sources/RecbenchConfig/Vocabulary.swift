@@ -258,7 +258,19 @@ public enum Vocabulary {
                     "Validation file in the data set's folder; {fold} is replaced by the fold number. "
                         + "Its lines must be in the fold's training part.", default: .required)
             ]),
-        Method("split", "The split's own validation part.")
+        Method("split", "The split's own validation part."),
+        Method(
+            "cold_users",
+            "A random share of the users with more than max_train training interactions keep 1 to max_train of "
+                + "them (uniformly); the rest of theirs is validation. Selection for cold-user tests on cold users.",
+            [
+                Field(
+                    "fraction", .number(min: 0, max: 1, exclusive: true), "Share of the eligible users made cold.",
+                    default: .number(0.1)),
+                Field(
+                    "max_train", .integer(min: 1, max: 100_000), "Most training interactions a cold user keeps.",
+                    default: .int(5))
+            ])
     ]
     /// Keys every validation method takes.
     public static let validationCommon: [Field] = [

@@ -80,6 +80,14 @@ public enum ValidationSplit {
             keepOne(m, &held) { byTime(Array($0)).first! }
         case .leaveLastOut:
             for u in 0..<m.rows where m.rowCount(u) > 1 { held[byTime(Array(m.rowRange(u))).last!] = true }
+        case let .coldUsers(fraction, maxTrain):
+            var eligible = (0..<m.rows).filter { m.rowCount($0) > maxTrain }
+            rng.shuffle(&eligible)
+            for u in eligible.prefix(Int((fraction * Double(eligible.count)).rounded())) {
+                var entries = Array(m.rowRange(u))
+                rng.shuffle(&entries)
+                for e in entries.dropFirst(1 + rng.nextInt(below: maxTrain)) { held[e] = true }
+            }
         case .predefined, .split:
             preconditionFailure("the runner resolves \(method) from positions")
         }

@@ -144,7 +144,7 @@ let badSearchCases: [(String, String, String)] = [
     ),
     (
         "\"method\": \"holdout\", \"fraction\": 0.1", "\"method\": \"holdot\", \"fraction\": 0.1",
-        "s.json:6: validation.method: expected one of \"holdout\", \"leave_last_out\", \"predefined\", \"split\", \"temporal\", got \"holdot\" (did you mean \"holdout\"?)"
+        "s.json:6: validation.method: expected one of \"cold_users\", \"holdout\", \"leave_last_out\", \"predefined\", \"split\", \"temporal\", got \"holdot\" (did you mean \"holdout\"?)"
     ),
     // A search without any validation data.
     (

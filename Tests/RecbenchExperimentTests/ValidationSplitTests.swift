@@ -29,7 +29,8 @@ private func entries(_ m: InteractionMatrix) -> Set<String> {
     let t = training()
     let methods: [ValidationSpec.Method] = [
         .holdout(fraction: 0.2, perUser: true), .holdout(fraction: 0.3, perUser: false),
-        .temporal(fraction: 0.2, perUser: true), .temporal(fraction: 0.4, perUser: false), .leaveLastOut
+        .temporal(fraction: 0.2, perUser: true), .temporal(fraction: 0.4, perUser: false), .leaveLastOut,
+        .coldUsers(fraction: 0.5, maxTrain: 5)
     ]
     for method in methods {
         let (inner, held) = ValidationSplit.carve(t, method: method, seed: 5)
@@ -86,4 +87,28 @@ private func entries(_ m: InteractionMatrix) -> Set<String> {
         try ValidationSplit.predefined(
             file: "/x/u1.valid", positions: [(4, 1), (8, 2)], trainingPositions: [1, 4, 5, 7, 9], fold: 1)
     }
+}
+
+/// Cold-user validation: of the 25 users with more than 5 training interactions (users 5…29), round(0.4 · 25) = 10
+/// keep between 1 and 5 of theirs and give the rest to validation; everyone else keeps everything.
+@Test func coldUserValidationCutsAShareOfTheHeavierUsers() {
+    let t = training()
+    let (inner, held) = ValidationSplit.carve(t, method: .coldUsers(fraction: 0.4, maxTrain: 5), seed: 9)
+    let cut = (0..<30).filter { held.byUser.rowCount($0) > 0 }
+    #expect(cut.count == 10)
+    for u in 0..<30 {
+        let kept = inner.byUser.rowCount(u), total = u + 1
+        if cut.contains(u) {
+            #expect(total > 5 && (1...5).contains(kept) && kept + held.byUser.rowCount(u) == total, "user \(u)")
+        } else {
+            #expect(kept == total, "user \(u)")
+        }
+    }
+    // The kept counts are drawn, not fixed at the maximum.
+    #expect(Set(cut.map { inner.byUser.rowCount($0) }).count > 1)
+    #expect(
+        issues(
+            validExperiment.replacingOccurrences(
+                of: "\"metrics\"", with: "\"validation\": {\"method\": \"cold_users\", \"max_train\": 0}, \"metrics\""))
+            == ["exp.json:10: validation.max_train: expected an integer in 1...100000, got 0"])
 }
