@@ -76,7 +76,8 @@ let package = Package(
         .testTarget(name: "RecbenchCoreTests", dependencies: ["RecbenchCore", "RecbenchGSL"]),
         .testTarget(name: "RecbenchDataTests", dependencies: ["RecbenchData"]),
         .testTarget(
-            name: "RecbenchAlgorithmsTests", dependencies: ["RecbenchAlgorithms", "RecbenchData", "RecbenchEval"]),
+            name: "RecbenchAlgorithmsTests",
+            dependencies: ["RecbenchAlgorithms", "RecbenchData", "RecbenchEval", "RecbenchConfig"]),
         .testTarget(name: "RecbenchNNTests", dependencies: ["RecbenchNN", "RecbenchData", "RecbenchEval"]),
         .testTarget(name: "RecbenchEvalTests", dependencies: ["RecbenchEval", "RecbenchAlgorithms", "RecbenchCore"]),
         .testTarget(
