@@ -8,6 +8,10 @@ void spotrs_(const char *uplo, const int *n, const int *nrhs, const float *a, co
 void spotri_(const char *uplo, const int *n, float *a, const int *lda, int *info);
 void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+void strtri_(const char *uplo, const char *diag, const int *n, float *a, const int *lda, int *info);
+void dtrtri_(const char *uplo, const char *diag, const int *n, double *a, const int *lda, int *info);
+void slauum_(const char *uplo, const int *n, float *a, const int *lda, int *info);
+void dlauum_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 void ssyevd_(const char *jobz, const char *uplo, const int *n, float *a, const int *lda,
              float *w, float *work, const int *lwork, int *iwork, const int *liwork, int *info);
 void sgesdd_(const char *jobz, const int *m, const int *n, float *a, const int *lda, float *s,

@@ -4,9 +4,10 @@ import RecbenchCore
 /// diagonal minimising ‖X − XB‖² + λ‖B‖², in closed form: P = (XᵀX + λI)⁻¹,
 /// B_ij = −P_ij / P_jj (i ≠ j), B_jj = 0. Scores of user u are x_u·B.
 ///
-/// The Gram matrix is accumulated (in parallel rows) and inverted with LAPACK's Cholesky in the
-/// chosen precision. `double` (dpotrf/dpotri) needs 12 bytes per item pair at its peak (the
-/// double inverse beside the Float B); `single` (spotrf/spotri) works in B's own storage, 4 bytes
+/// The Gram matrix is accumulated (in parallel rows) and inverted by a blocked Cholesky factorisation
+/// (`BlockedCholesky`: fixed tiles on the fit's threads, the same result at any thread count) in the
+/// chosen precision. `double` needs 12 bytes per item pair at its peak (the
+/// double inverse beside the Float B); `single` works in B's own storage, 4 bytes
 /// per pair: 6.7 GB instead of 20 GB at Gowalla's 41k items. Single precision rests on λ keeping
 /// the smallest eigenvalue of XᵀX + λI at λ or above, so the inverse loses few digits; `auto`
 /// takes double up to 20,000 items and single above. A fit whose estimate exceeds the machine's
@@ -61,8 +62,7 @@ public final class EASE: Recommender {
         try ItemGram.checkFits(
             model: "EASE in \(precision.rawValue) precision", items: n,
             bytes: Self.estimatedBytes(items: n, precision: precision) + 8 * m.nnz)
-        // LAPACK runs on OpenBLAS's own thread count: setting it here would change it under
-        // concurrent fits (it is process-wide).
+        // The inverse runs on the fit's own threads (OpenBLAS stays at one: its count is process-wide).
         let threads = context.threads, lambda = config.regularization
         var b = [Float](repeating: 0, count: n * n)
         try b.withUnsafeMutableBufferPointer { bp in
@@ -71,7 +71,7 @@ public final class EASE: Recommender {
                 // Gram, inverse and B all in B's storage.
                 ItemGram.compute(m, into: out, threads: threads) { context.progress(0.1 * $0) }
                 for i in 0..<n { out[i * n + i] += Float(lambda) }
-                try LAPACK.symmetricInverse(n: n, a: out, threads: threads)
+                try BlockedCholesky.invert(n: n, a: out, threads: threads)
                 context.progress(0.9)
                 let diagonal = (0..<n).map { out[$0 * n + $0] }
                 Self.weightsFromInverse(n: n, diagonal: diagonal, threads: threads, into: out) { i, j in
@@ -83,7 +83,7 @@ public final class EASE: Recommender {
                 defer { p.deallocate() }
                 ItemGram.compute(m, into: p, threads: threads) { context.progress(0.1 * $0) }
                 for i in 0..<n { p[i * n + i] += lambda }
-                try LAPACK.symmetricInverse(n: n, a: p, threads: threads)
+                try BlockedCholesky.invert(n: n, a: p, threads: threads)
                 context.progress(0.9)
                 let diagonal = (0..<n).map { p[$0 * n + $0] }
                 Self.weightsFromInverse(n: n, diagonal: diagonal, threads: threads, into: out) { i, j in p[i * n + j] }

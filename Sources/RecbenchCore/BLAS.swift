@@ -177,7 +177,9 @@ extension BLAS {
     public static var coreName: String { String(cString: openblas_get_corename()) }
 }
 
-/// The two precisions LAPACK's Cholesky routines come in, so one Swift routine serves both.
+/// The two precisions LAPACK's Cholesky routines come in, so one Swift routine serves both. Beside the
+/// Fortran entry points, the serial row-major BLAS-3 calls a blocked factorisation needs
+/// (`BlockedCholesky`), each on one OpenBLAS thread like every call in this file.
 public protocol LAPACKScalar: BinaryFloatingPoint {
     /// "s" or "d", for messages naming the routine.
     static var prefix: String { get }
@@ -187,18 +189,91 @@ public protocol LAPACKScalar: BinaryFloatingPoint {
     static func potri(
         _ uplo: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Self>,
         _ lda: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>)
+    /// Inverse of a triangular matrix in place (Fortran xTRTRI, non-unit diagonal).
+    static func trtri(
+        _ uplo: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Self>,
+        _ lda: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>)
+    /// U·Uᵀ (uplo U) or Lᵀ·L (uplo L) of a triangular matrix in place (Fortran xLAUUM).
+    static func lauum(
+        _ uplo: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Self>,
+        _ lda: UnsafeMutablePointer<Int32>, _ info: UnsafeMutablePointer<Int32>)
+    /// C = alpha · op(A) · op(B) + beta · C, row-major.
+    static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
+        b: UnsafePointer<Self>, ldb: Int, beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// One triangle of C = alpha · op(A) · op(A)ᵀ + beta · C, row-major (op(A) is n × k).
+    static func syrk(
+        lower: Bool, trans: Bool, n: Int, k: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
+        beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// B = alpha · op(A)⁻¹ · B (left) or alpha · B · op(A)⁻¹ (right), A triangular, B m × n, row-major.
+    static func trsm(
+        right: Bool, lower: Bool, trans: Bool, m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
+        b: UnsafeMutablePointer<Self>, ldb: Int)
+    /// B = alpha · op(A) · B (left) or alpha · B · op(A) (right), A triangular, B m × n, row-major.
+    static func trmm(
+        right: Bool, lower: Bool, trans: Bool, m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
+        b: UnsafeMutablePointer<Self>, ldb: Int)
 }
+
+/// CBLAS's enums from Swift flags (the enums stay inside this file).
+private func side(_ right: Bool) -> CBLAS_SIDE { right ? CblasRight : CblasLeft }
+private func uplo(_ lower: Bool) -> CBLAS_UPLO { lower ? CblasLower : CblasUpper }
+private func op(_ trans: Bool) -> CBLAS_TRANSPOSE { trans ? CblasTrans : CblasNoTrans }
+private let nonUnit: CChar = 78 /* N */
 
 extension Float: LAPACKScalar {
     public static let prefix = "s"
     public static func potrf(
         _ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Float>,
         _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>
-    ) { spotrf_(u, n, a, l, i) }
+    ) { BLAS.serial(); spotrf_(u, n, a, l, i) }
     public static func potri(
         _ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Float>,
         _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>
-    ) { spotri_(u, n, a, l, i) }
+    ) { BLAS.serial(); spotri_(u, n, a, l, i) }
+    public static func trtri(
+        _ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Float>,
+        _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>
+    ) { BLAS.serial(); var d = nonUnit; strtri_(u, &d, n, a, l, i) }
+    public static func lauum(
+        _ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Float>,
+        _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>
+    ) { BLAS.serial(); slauum_(u, n, a, l, i) }
+    public static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        BLAS.sgemm(
+            transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+            beta: beta, c: c, ldc: ldc)
+    }
+    public static func syrk(
+        lower: Bool, trans: Bool, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        BLAS.serial()
+        cblas_ssyrk(
+            CblasRowMajor, uplo(lower), op(trans), blasint(n), blasint(k), alpha, a, blasint(lda), beta, c,
+            blasint(ldc))
+    }
+    public static func trsm(
+        right: Bool, lower: Bool, trans: Bool, m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafeMutablePointer<Float>, ldb: Int
+    ) {
+        BLAS.serial()
+        cblas_strsm(
+            CblasRowMajor, side(right), uplo(lower), op(trans), CblasNonUnit, blasint(m), blasint(n), alpha, a,
+            blasint(lda), b, blasint(ldb))
+    }
+    public static func trmm(
+        right: Bool, lower: Bool, trans: Bool, m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafeMutablePointer<Float>, ldb: Int
+    ) {
+        BLAS.serial()
+        cblas_strmm(
+            CblasRowMajor, side(right), uplo(lower), op(trans), CblasNonUnit, blasint(m), blasint(n), alpha, a,
+            blasint(lda), b, blasint(ldb))
+    }
 }
 
 extension Double: LAPACKScalar {
@@ -206,9 +281,53 @@ extension Double: LAPACKScalar {
     public static func potrf(
         _ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Double>,
         _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>
-    ) { dpotrf_(u, n, a, l, i) }
+    ) { BLAS.serial(); dpotrf_(u, n, a, l, i) }
     public static func potri(
         _ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Double>,
         _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>
-    ) { dpotri_(u, n, a, l, i) }
+    ) { BLAS.serial(); dpotri_(u, n, a, l, i) }
+    public static func trtri(
+        _ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Double>,
+        _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>
+    ) { BLAS.serial(); var d = nonUnit; dtrtri_(u, &d, n, a, l, i) }
+    public static func lauum(
+        _ u: UnsafeMutablePointer<CChar>, _ n: UnsafeMutablePointer<Int32>, _ a: UnsafeMutablePointer<Double>,
+        _ l: UnsafeMutablePointer<Int32>, _ i: UnsafeMutablePointer<Int32>
+    ) { BLAS.serial(); dlauum_(u, n, a, l, i) }
+    public static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        BLAS.serial()
+        cblas_dgemm(
+            CblasRowMajor, op(transA), op(transB), blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b,
+            blasint(ldb), beta, c, blasint(ldc))
+    }
+    public static func syrk(
+        lower: Bool, trans: Bool, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        BLAS.serial()
+        cblas_dsyrk(
+            CblasRowMajor, uplo(lower), op(trans), blasint(n), blasint(k), alpha, a, blasint(lda), beta, c,
+            blasint(ldc))
+    }
+    public static func trsm(
+        right: Bool, lower: Bool, trans: Bool, m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        b: UnsafeMutablePointer<Double>, ldb: Int
+    ) {
+        BLAS.serial()
+        cblas_dtrsm(
+            CblasRowMajor, side(right), uplo(lower), op(trans), CblasNonUnit, blasint(m), blasint(n), alpha, a,
+            blasint(lda), b, blasint(ldb))
+    }
+    public static func trmm(
+        right: Bool, lower: Bool, trans: Bool, m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        b: UnsafeMutablePointer<Double>, ldb: Int
+    ) {
+        BLAS.serial()
+        cblas_dtrmm(
+            CblasRowMajor, side(right), uplo(lower), op(trans), CblasNonUnit, blasint(m), blasint(n), alpha, a,
+            blasint(lda), b, blasint(ldb))
+    }
 }
