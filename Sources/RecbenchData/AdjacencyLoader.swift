@@ -40,7 +40,7 @@ public enum AdjacencyLoader {
                             "\(what) '\(decodeText(b, t))' is not a non-negative integer", policy)
                     }
                     // IDs only after the whole line passed, so a rejected line registers none.
-                    let u = userIDs.index(b, tokens[0])!
+                    let u = try userIDs.index(b, tokens[0], file: file.name, line: lineNo, field: "user")
                     if let earlier = lineOfUser[u] {
                         return try report.malformed(
                             file.name, lineNo,
@@ -48,7 +48,10 @@ public enum AdjacencyLoader {
                                 + "line \(earlier) in this file", policy)
                     }
                     lineOfUser[u] = lineNo
-                    for t in tokens.dropFirst() { users.append(u); items.append(itemIDs.index(b, t)!) }
+                    for t in tokens.dropFirst() {
+                        users.append(u)
+                        items.append(try itemIDs.index(b, t, file: file.name, line: lineNo, field: "item"))
+                    }
                 }
             }
             sources.append(file.source)

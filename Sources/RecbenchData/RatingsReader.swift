@@ -52,8 +52,8 @@ struct RatingsAccumulator {
             // IDs last, so a rejected line never registers an ID.
             if trimmed(b, fields[columns.user]).isEmpty { return "user: empty ID" }
             if trimmed(b, fields[columns.item]).isEmpty { return "item: empty ID" }
-            users.append(userIDs.index(b, fields[columns.user])!)
-            items.append(itemIDs.index(b, fields[columns.item])!)
+            users.append(try userIDs.index(b, fields[columns.user], file: file.name, line: lineNo, field: "user"))
+            items.append(try itemIDs.index(b, fields[columns.item], file: file.name, line: lineNo, field: "item"))
             values.append(value)
             if hasTimestamps { timestamps.append(ts) }
             lineNumbers?.append(Int32(clamping: lineNo))

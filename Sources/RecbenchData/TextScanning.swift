@@ -210,26 +210,42 @@ func quotedField(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> String {
 
 /// Assigns provisional indices to external IDs in first-seen order, then maps them to IDMap's
 /// sorted indices. Canonical integers (the common case) are keyed by value, avoiding a String
-/// per line; anything else is keyed by its text.
+/// per line; anything else is keyed by its text. Indices are Int32, so a column holds at most
+/// `capacity` distinct IDs; one more is an input error at the line that brings it, not a trap.
 struct IDCollector {
+    /// Most distinct IDs of one column (Int32's range; tests lower it with `$limit.withValue`).
+    @TaskLocal static var limit = Int(Int32.max)
     private var numeric: [Int64: Int32] = [:]
     private var text: [String: Int32] = [:]
     private(set) var external: [String] = []
+    private let capacity = IDCollector.limit
 
-    mutating func index(_ b: UnsafeRawBufferPointer, _ r0: Range<Int>) -> Int32? {
+    /// The index of the (non-empty, trimmed) ID at `r0`; `field` ("user", "item") names the column
+    /// in the error of an ID beyond `capacity`.
+    mutating func index(
+        _ b: UnsafeRawBufferPointer, _ r0: Range<Int>, file: String, line: Int, field: String
+    ) throws -> Int32 {
         let r = trimmed(b, r0)
-        guard !r.isEmpty else { return nil }
         if isCanonicalInteger(b, r), let v = parseInt64(b, r) {
             if let i = numeric[v] { return i }
-            let i = Int32(external.count)
+            let i = try next(file, line, field)
             numeric[v] = i; external.append(String(v))
             return i
         }
         let s = decodeText(b, r)
         if let i = text[s] { return i }
-        let i = Int32(external.count)
+        let i = try next(file, line, field)
         text[s] = i; external.append(s)
         return i
+    }
+
+    private func next(_ file: String, _ line: Int, _ field: String) throws -> Int32 {
+        guard external.count < capacity else {
+            throw RecbenchError.input(
+                file: file, line: line,
+                message: "\(field): more than \(capacity) distinct IDs (users and items are indexed by 32-bit integers)")
+        }
+        return Int32(external.count)
     }
 
     private func isCanonicalInteger(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> Bool {

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+@testable import RecbenchData
+
+/// Bad input at scale (issue 18): each a one-line FILE:LINE: field: message error, never a trap.
+@Suite struct ScaleInputTests {
+    /// IDs are indexed by Int32; the ID that would be number limit + 1 of its column fails at its own
+    /// line. The real limit (2³¹ − 1 distinct IDs) is lowered here to 5.
+    @Test func idBeyondTheIndexRangeIsAnInputError() throws {
+        let rows = (1...6).map { "u\($0)\titem\($0 % 2)\t1\t0" }.joined(separator: "\n") + "\n"
+        let adjacency = "1 10 11 12\n2 12 13 14 15\n"
+        let dir = try makeTempDir(["many.tsv": text(rows), "adj.txt": text(adjacency)])
+        func delimited() throws {
+            _ = try DelimitedLoader.load(path: dir + "/many.tsv", format: .tabSeparated, name: "d")
+        }
+        func lists() throws { _ = try AdjacencyLoader.load(paths: [dir + "/adj.txt"], name: "a", ordered: false) }
+        let suffix = "distinct IDs (users and items are indexed by 32-bit integers)"
+        IDCollector.$limit.withValue(5) {
+            #expect(thrownMessage(delimited) == "many.tsv:6: user: more than 5 \(suffix)")
+            // Items 10–14 fill the column; 15, on line 2, is the sixth.
+            #expect(thrownMessage(lists) == "adj.txt:2: item: more than 5 \(suffix)")
+        }
+        IDCollector.$limit.withValue(6) {
+            #expect(thrownMessage(delimited) == nil)
+            #expect(thrownMessage(lists) == nil)
+        }
+    }
+
+    /// A malformed line far into a large file is reported with its own line number (not a chunk's or
+    /// a record's), in both layouts.
+    @Test func malformedLineDeepInALargeFileNamesItsLine() throws {
+        let bad = 187_000
+        var tsv = "", lists = ""
+        tsv.reserveCapacity(200_000 * 16)
+        for k in 1...200_000 {
+            tsv += k == bad ? "\(k % 5000)\t\(k % 977)\tfive\t\(k)\n" : "\(k % 5000)\t\(k % 977)\t4\t\(k)\n"
+            lists += k == bad ? "\(k) 1 2x 3\n" : "\(k) 1 2 3\n"
+        }
+        let dir = try makeTempDir(["big.tsv": text(tsv), "big.txt": text(lists)])
+        #expect(
+            thrownMessage { _ = try DelimitedLoader.load(path: dir + "/big.tsv", format: .tabSeparated, name: "d") }
+                == "big.tsv:187000: rating: 'five' is not a number")
+        #expect(
+            thrownMessage { _ = try AdjacencyLoader.load(paths: [dir + "/big.txt"], name: "a", ordered: false) }
+                == "big.txt:187000: item 2 '2x' is not a non-negative integer")
+    }
+}
