@@ -243,7 +243,8 @@ struct IDCollector {
         guard external.count < capacity else {
             throw RecbenchError.input(
                 file: file, line: line,
-                message: "\(field): more than \(capacity) distinct IDs (users and items are indexed by 32-bit integers)")
+                message: "\(field): more than \(capacity) distinct IDs (users and items are indexed by 32-bit integers)"
+            )
         }
         return Int32(external.count)
     }

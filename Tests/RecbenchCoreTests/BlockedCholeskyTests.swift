@@ -34,7 +34,9 @@ private func residual<T: LAPACKScalar>(_ x: [T], _ a: [T], _ n: Int) -> Double {
 
 private func blocked<T: LAPACKScalar>(_ a: [T], _ n: Int, threads: Int, block: Int) throws -> [T] {
     var x = a
-    try x.withUnsafeMutableBufferPointer { try BlockedCholesky.invert(n: n, a: $0.baseAddress!, threads: threads, blockSize: block) }
+    try x.withUnsafeMutableBufferPointer {
+        try BlockedCholesky.invert(n: n, a: $0.baseAddress!, threads: threads, blockSize: block)
+    }
     return x
 }
 
@@ -88,7 +90,9 @@ private func serial<T: LAPACKScalar>(_ a: [T], _ n: Int) throws -> [T] {
         var a = spd(n, seed: 3, as: Double.self)
         a[44 * n + 44] = -1
         var serialInfo = -1, blockedInfo = -2
-        do { _ = try serial(a, n) } catch let f as LAPACK.Failure { serialInfo = f.info; #expect(f.routine == "dpotrf") }
+        do { _ = try serial(a, n) } catch let f as LAPACK.Failure {
+            serialInfo = f.info; #expect(f.routine == "dpotrf")
+        }
         do { _ = try blocked(a, n, threads: 2, block: block) } catch let f as LAPACK.Failure {
             blockedInfo = f.info; #expect(f.routine == "dpotrf")
         }
