@@ -72,6 +72,7 @@ func trainFieldModel(
     let adam = Adam(
         parameters: parameters, learningRate: s.learningRate, weightDecay: s.weightDecay,
         decoupledWeightDecay: s.weightDecay > 0, noDecay: Set(noDecay.map(ObjectIdentifier.init)))
+    adam.threads = context.threads
     let sampler = NegativeSampler(histories: (0..<m.userCount).map { Array(m.items(of: $0)) }, itemCount: m.itemCount)
     let g = Graph(training: true, threads: context.threads, seed: context.seed)
     var rng = context.random("field-model-batches")

@@ -10,6 +10,8 @@ public final class Adam {
     public let decoupledWeightDecay: Bool
     /// Global L2 norm above which gradients are rescaled; 0 disables clipping.
     public var clipNorm: Float
+    /// Threads for the element-wise update of large parameters (embedding tables).
+    public var threads = 1
     public let parameters: [Parameter]
     /// Parameters (by identity) exempt from weight decay: biases, layer-norm gains and shifts.
     private let decays: [Bool]
@@ -55,11 +57,15 @@ public final class Adam {
             let w = p.value, g = p.grad, mk = m[k], vk = v[k]
             let l2: Float = (!decoupledWeightDecay && decays[k]) ? weightDecay : 0
             let shrink: Float = (decoupledWeightDecay && decays[k]) ? 1 - learningRate * weightDecay : 1
-            for i in 0..<p.count {
-                let gi = g[i] * clip + l2 * w[i]
-                mk[i] = beta1 * mk[i] + (1 - beta1) * gi
-                vk[i] = beta2 * vk[i] + (1 - beta2) * gi * gi
-                w[i] = w[i] * shrink - lr * mk[i] / (vk[i].squareRoot() + epsilon * c2.squareRoot())
+            let (b1, b2, eps) = (beta1, beta2, epsilon * c2.squareRoot())
+            // Element-wise, so a split over the threads changes nothing but the time.
+            parallelChunks(count: p.count, threads: p.count >= 1 << 15 ? threads : 1) { _, range in
+                for i in range {
+                    let gi = g[i] * clip + l2 * w[i]
+                    mk[i] = b1 * mk[i] + (1 - b1) * gi
+                    vk[i] = b2 * vk[i] + (1 - b2) * gi * gi
+                    w[i] = w[i] * shrink - lr * mk[i] / (vk[i].squareRoot() + eps)
+                }
             }
             p.zeroGrad()
         }
