@@ -235,4 +235,28 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
         #expect(bags(f.item, 1, -1) == [[9: 1], [11: -r, 12: 0]])
         #expect(bags(f.item, 0, 1) == [[8: 1], [11: 1]])
     }
+
+    /// The engine splits products, embedding bags and Adam's update over the threads without
+    /// changing any sum's order, so a fit is the same at one and two threads. The shape is chosen so
+    /// every split engages (a bag batch of > 2^16 floats, products > 2^20 multiply-adds, a table of
+    /// > 2^15 weights).
+    @Test func sameFitAtOneAndTwoThreads() throws {
+        let data = plantedFieldData(users: 600, items: 80)
+        func predictions(_ threads: Int) throws -> [Float] {
+            let model = AutoInt(
+                config: .init(
+                    Self.values(
+                        AutoInt.Config.parameters,
+                        [
+                            "embedding_size": .int(64), "epochs": .int(2), "history": .bool(true),
+                            "rating_fields": .bool(true), "pairwise_term": .bool(true)
+                        ])))
+            try model.fit(data, context: FitContext(threads: threads, seed: 1))
+            #expect(model.table.count >= 1 << 15)
+            return model.predict(users: (0..<600).map { Int32($0) }, items: (0..<600).map { Int32($0 % 80) })
+        }
+        let one = try predictions(1), two = try predictions(2)
+        #expect(one == two)
+        #expect(Set(one).count > 100, "predictions must vary")
+    }
 }
