@@ -113,7 +113,7 @@ struct Record {
 public final class Graph {
     public var training: Bool
     public let recordsGradients: Bool
-    /// Threads for the per-(batch, head) attention loops.
+    /// Threads for the per-(batch, head) attention loops and the large products (`GEMMPanels`).
     public var threads: Int
     public var rng: RandomSource
     var nodes: [Node] = []

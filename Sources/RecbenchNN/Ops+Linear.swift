@@ -3,7 +3,8 @@ import RecbenchCore
 /// Products and element-wise arithmetic.
 extension Graph {
     /// a (rows × K, any rank) · b (K × N), or · bᵀ when `transposeB` (b is N × K; only its first
-    /// `bRows` rows are used, e.g. item embeddings without the special tokens). One sgemm each way.
+    /// `bRows` rows are used, e.g. item embeddings without the special tokens). One sgemm each way,
+    /// split over the graph's threads when it is large (`GEMMPanels`).
     public func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool = false, bRows: Int? = nil) -> Tensor {
         let m = a.shape.rows, k = a.shape.last
         let n: Int
@@ -17,7 +18,7 @@ extension Graph {
         }
         let out = make(a.shape.withLast(n), needsGrad: needs(a, b))
         BLAS.sgemm(
-            transB: transposeB, m: m, n: n, k: k, a: value(a), lda: k, b: value(b),
+            threads: threads, transB: transposeB, m: m, n: n, k: k, a: value(a), lda: k, b: value(b),
             ldb: transposeB ? k : n, c: value(out), ldc: n)
         record(Record(op: .matmul, out: out.id, a: a.id, b: b.id, i0: m, i1: n, i2: k, f0: transposeB ? 1 : 0))
         return out
@@ -28,17 +29,23 @@ extension Graph {
         let A = nodes[r.a].value, B = nodes[r.b].value
         if r.f0 == 0 {
             if let da = nodes[r.a].grad {
-                BLAS.sgemm(transB: true, m: m, n: k, k: n, a: dc, lda: n, b: B, ldb: n, beta: 1, c: da, ldc: k)
+                BLAS.sgemm(
+                    threads: threads, transB: true, m: m, n: k, k: n, a: dc, lda: n, b: B, ldb: n, beta: 1, c: da,
+                    ldc: k)
             }
             if let db = nodes[r.b].grad {
-                BLAS.sgemm(transA: true, m: k, n: n, k: m, a: A, lda: k, b: dc, ldb: n, beta: 1, c: db, ldc: n)
+                BLAS.sgemm(
+                    threads: threads, transA: true, m: k, n: n, k: m, a: A, lda: k, b: dc, ldb: n, beta: 1, c: db,
+                    ldc: n)
             }
         } else {
             if let da = nodes[r.a].grad {
-                BLAS.sgemm(m: m, n: k, k: n, a: dc, lda: n, b: B, ldb: k, beta: 1, c: da, ldc: k)
+                BLAS.sgemm(threads: threads, m: m, n: k, k: n, a: dc, lda: n, b: B, ldb: k, beta: 1, c: da, ldc: k)
             }
             if let db = nodes[r.b].grad {
-                BLAS.sgemm(transA: true, m: n, n: k, k: m, a: dc, lda: n, b: A, ldb: k, beta: 1, c: db, ldc: k)
+                BLAS.sgemm(
+                    threads: threads, transA: true, m: n, n: k, k: m, a: dc, lda: n, b: A, ldb: k, beta: 1, c: db,
+                    ldc: k)
             }
         }
     }
