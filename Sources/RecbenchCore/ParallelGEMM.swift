@@ -7,7 +7,7 @@
 public enum GEMMPanels {
     /// Below this many multiply-adds a product stays one call: a panel must outweigh the cost of
     /// dispatching it and of packing its operands again.
-    public static let minimumWork = 1 << 22
+    public static let minimumWork = 1 << 20
     /// Panels are multiples of this many rows or columns, the widest micro-kernel OpenBLAS uses.
     public static let alignment = 16
     /// At most this many panels, enough to balance two to eight workers.

@@ -32,6 +32,10 @@ public final class AutoInt: FieldRecommender {
                 .boolean(
                     "history", default: false, "Add the user's training items as one mean-pooled multi-hot field."),
                 .boolean("linear_terms", default: true, "Add a first-order weight per feature to the output."),
+                .boolean(
+                    "rating_fields", default: false,
+                    "Rating task: add the user's rated items and the item's raters as two fields, each weighted by "
+                        + "its rating minus the global mean over √count (the pair itself left out)."),
                 FieldTrainingSettings.pairwiseTerm
             ] + FieldTrainingSettings.parameters
         /// One step's field activations: batch × (1 + negatives) × fields(≤ 64) × heads × attention_size.
@@ -42,21 +46,28 @@ public final class AutoInt: FieldRecommender {
         ]
         public var embeddingSize: Int, layers: Int, heads: Int, attentionSize: Int, dropout: Double
         public var userAttributes: Bool, itemAttributes: Bool, history: Bool, linearTerms: Bool, pairwiseTerm: Bool
+        public var ratingFields: Bool
         var training: FieldTrainingSettings
         public init(_ v: ParameterValues) {
             embeddingSize = v.int("embedding_size"); layers = v.int("layers"); heads = v.int("heads")
             attentionSize = v.int("attention_size"); dropout = v.real("dropout")
             userAttributes = v.bool("user_attributes"); itemAttributes = v.bool("item_attributes")
             history = v.bool("history"); linearTerms = v.bool("linear_terms")
-            pairwiseTerm = v.bool("pairwise_term"); training = FieldTrainingSettings(v)
+            pairwiseTerm = v.bool("pairwise_term"); ratingFields = v.bool("rating_fields")
+            training = FieldTrainingSettings(v)
         }
-        /// One embedding (and a linear weight) per user, item and feature column, the attention
-        /// layers (value, gradient, two Adam moments), and one batch's field activations.
+        /// One embedding (and a linear weight) per user, item and feature column and per entry of
+        /// the history and rating blocks, the attention layers (value, gradient, two Adam moments),
+        /// the history and rating bags (feature and weight per interaction), and one batch's field
+        /// activations.
         public func estimatedPeakBytes(_ s: DataShape) -> Int {
-            let e = embeddingSize, rows = s.users + s.items + s.featureColumns
+            let e = embeddingSize
+            let rows =
+                s.users + s.items + s.featureColumns + (history ? s.items : 0) + (ratingFields ? s.users + s.items : 0)
+            let bagEntries = ((history ? 1 : 0) + (ratingFields ? 2 : 0)) * s.interactions
             let batch = training.batchSize * (1 + training.negatives)
             let weights = rows * (e + 1) + layers * 4 * e * heads * attentionSize
-            return 16 * weights + 4 * 16 * batch * 64 * heads * attentionSize
+            return 16 * weights + 8 * bagEntries + 4 * 16 * batch * 64 * heads * attentionSize
         }
     }
     public static let name = "AutoInt"
@@ -82,7 +93,7 @@ public final class AutoInt: FieldRecommender {
         var rng = RandomSource(seed: seed, stream: "autoint-init")
         fields = FeatureFields(
             data, userAttributes: config.userAttributes, itemAttributes: config.itemAttributes,
-            history: config.history)
+            history: config.history, ratings: config.ratingFields)
         let d = config.embeddingSize, width = config.heads * config.attentionSize
         let f = fields.userFields + fields.itemFields
         table = Parameter("fields", Shape(fields.featureCount, d)); table.fillNormal(std: 0.01, rng: &rng)
@@ -119,7 +130,8 @@ public final class AutoInt: FieldRecommender {
     func embed(_ g: Graph, users: [Int32], items: [Int32]) -> (fields: Tensor, bags: BagBatch) {
         var bags = BagBatch()
         for (u, i) in zip(users, items) {
-            bags.append(fields.user, entity: Int(u)); bags.append(fields.item, entity: Int(i))
+            bags.append(fields.user, entity: Int(u), counterpart: Int(i))
+            bags.append(fields.item, entity: Int(i), counterpart: Int(u))
         }
         let n = users.count, f = fields.userFields + fields.itemFields
         let e = g.embeddingBag(g.parameter(table), offsets: bags.offsets, indices: bags.indices, weights: bags.weights)

@@ -4,7 +4,7 @@ import Dispatch
 
 /// The optimisation settings the field models (AutoInt, DIN) share, declared once.
 struct FieldTrainingSettings: Sendable {
-    var learningRate: Float, weightDecay: Float, embeddingRegularization: Float
+    var learningRate: Float, weightDecay: Float, embeddingRegularization: Float, averaging: Float
     var batchSize: Int, epochs: Int, negatives: Int, patience: Int
 
     static let parameters: [ParameterSpec] = [
@@ -13,6 +13,10 @@ struct FieldTrainingSettings: Sendable {
         .real(
             "embedding_regularization", default: 0,
             "L2 penalty λ · Σ‖e‖² on the embeddings and first-order weights each example uses, averaged over the batch."
+        ),
+        .real(
+            "weight_averaging", default: 0, min: 0, max: 0.9999,
+            "Decay of a moving average of the weights over the steps (0: none); the average is what is validated and kept."
         ),
         .integer(
             "batch_size", default: 512, min: 1, max: 1 << 20,
@@ -32,6 +36,7 @@ struct FieldTrainingSettings: Sendable {
     init(_ v: ParameterValues) {
         learningRate = Float(v.real("learning_rate")); weightDecay = Float(v.real("weight_decay"))
         embeddingRegularization = Float(v.real("embedding_regularization"))
+        averaging = Float(v.real("weight_averaging"))
         batchSize = v.int("batch_size"); epochs = v.int("epochs"); negatives = v.int("negatives")
         patience = v.int("patience")
     }
@@ -72,6 +77,8 @@ func trainFieldModel(
     let adam = Adam(
         parameters: parameters, learningRate: s.learningRate, weightDecay: s.weightDecay,
         decoupledWeightDecay: s.weightDecay > 0, noDecay: Set(noDecay.map(ObjectIdentifier.init)))
+    adam.threads = context.threads; adam.averaging = s.averaging
+    var averaged = false
     let sampler = NegativeSampler(histories: (0..<m.userCount).map { Array(m.items(of: $0)) }, itemCount: m.itemCount)
     let g = Graph(training: true, threads: context.threads, seed: context.seed)
     var rng = context.random("field-model-batches")
@@ -81,6 +88,7 @@ func trainFieldModel(
         context: context, model: model, snapshot: { ParameterSnapshot(parameters) }, restore: { $0.restore(parameters) }
     ) { _ in
         let start = DispatchTime.now().uptimeNanoseconds
+        if averaged { adam.swapAverage(); averaged = false }  // back to the live weights
         rng.shuffle(&triples)
         var lossSum = 0.0, steps = 0
         for first in stride(from: 0, to: triples.count, by: s.batchSize) {
@@ -105,6 +113,8 @@ func trainFieldModel(
             adam.update()
             lossSum += Double(g.scalar(loss)); steps += 1  // includes the penalty
         }
+        // The loop validates and snapshots what the parameters hold: the average, when kept.
+        if s.averaging > 0 { adam.swapAverage(); averaged = true }
         return [
             "loss": lossSum / Double(max(1, steps)),
             "epoch_seconds": Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

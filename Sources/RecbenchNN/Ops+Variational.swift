@@ -14,12 +14,23 @@ extension Graph {
         precondition(rows >= 0 && indices.count == weights.count && Int(offsets.last ?? 0) == indices.count)
         let out = make(Shape(rows, d), needsGrad: needs(table))
         let t = value(table), z = value(out)
-        z.update(repeating: 0, count: rows * d)
-        for r in 0..<rows {
-            let zr = z + r * d
-            for k in Int(offsets[r])..<Int(offsets[r + 1]) {
-                let w = weights[k], src = t + Int(indices[k]) * d
-                for c in 0..<d { zr[c] += w * src[c] }
+        // Rows are independent: split them over the threads when the bags are large (a history
+        // field averages ~100 rows per bag).
+        let threads = indices.count * d >= 1 << 16 ? self.threads : 1
+        offsets.withUnsafeBufferPointer { o in
+            indices.withUnsafeBufferPointer { ix in
+                weights.withUnsafeBufferPointer { ws in
+                    parallelChunks(count: rows, threads: threads) { _, range in
+                        for r in range {
+                            let zr = z + r * d
+                            zr.update(repeating: 0, count: d)
+                            for k in Int(o[r])..<Int(o[r + 1]) {
+                                let w = ws[k], src = t + Int(ix[k]) * d
+                                for c in 0..<d { zr[c] += w * src[c] }
+                            }
+                        }
+                    }
+                }
             }
         }
         let saved = offsets.withUnsafeBufferPointer { keep($0) }, idx = indices.withUnsafeBufferPointer { keep($0) }
@@ -35,11 +46,17 @@ extension Graph {
     func embeddingBagBackward(_ r: Record) {
         guard let dt = nodes[r.a].grad else { return }
         let g = nodes[r.out].grad!, d = r.i1, offsets = r.ints!, idx = r.ints2!, w = r.floats!
-        for row in 0..<r.i0 {
-            let gr = g + row * d
-            for k in Int(offsets[row])..<Int(offsets[row + 1]) {
-                let dst = dt + Int(idx[k]) * d, wk = w[k]
-                for c in 0..<d { dst[c] += wk * gr[c] }
+        let rows = r.i0, entries = Int(offsets[rows])
+        // Bags share table rows, so the scatter is split by columns instead: each worker adds its
+        // slice of every entry, in entry order, so every sum is the same at any thread count.
+        let slices = entries * d >= 1 << 16 ? min(threads, d / 8) : 1
+        parallelChunks(count: d, threads: max(1, slices)) { _, columns in
+            for row in 0..<rows {
+                let gr = g + row * d
+                for k in Int(offsets[row])..<Int(offsets[row + 1]) {
+                    let dst = dt + Int(idx[k]) * d, wk = w[k]
+                    for c in columns { dst[c] += wk * gr[c] }
+                }
             }
         }
     }

@@ -10,6 +10,13 @@ public final class Adam {
     public let decoupledWeightDecay: Bool
     /// Global L2 norm above which gradients are rescaled; 0 disables clipping.
     public var clipNorm: Float
+    /// Threads for the element-wise update of large parameters (embedding tables).
+    public var threads = 1
+    /// Decay β of an exponential moving average of the weights kept beside them (Polyak
+    /// averaging; 0 keeps none): after each step w̄ ← β·w̄ + (1 − β)·w, starting from the first
+    /// step's weights. `swapAverage` puts it in the parameters' place for evaluation.
+    public var averaging: Float = 0
+    private var average: [UnsafeMutablePointer<Float>] = []
     public let parameters: [Parameter]
     /// Parameters (by identity) exempt from weight decay: biases, layer-norm gains and shifts.
     private let decays: [Bool]
@@ -36,7 +43,17 @@ public final class Adam {
             p.initialize(repeating: 0, count: max(1, $0.count)); return p
         }
     }
-    deinit { for p in m { p.deallocate() }; for p in v { p.deallocate() } }
+    deinit { for p in m + v + average { p.deallocate() } }
+
+    /// Exchanges the weights and their moving average (no-op without averaging): call it once to
+    /// evaluate or keep the averaged model, and again before the next step.
+    public func swapAverage() {
+        for (p, a) in zip(parameters, average) { swap(p.value, a, p.count) }
+    }
+
+    private func swap(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0..<n { (x[i], y[i]) = (y[i], x[i]) }
+    }
 
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
 
@@ -51,15 +68,30 @@ public final class Adam {
         step += 1
         let c1 = 1 - powf(beta1, Float(step)), c2 = 1 - powf(beta2, Float(step))
         let lr = learningRate * c2.squareRoot() / c1
+        let keepAverage = averaging > 0
+        if keepAverage && average.isEmpty {
+            average = parameters.map {
+                let a = UnsafeMutablePointer<Float>.allocate(capacity: max(1, $0.count))
+                a.initialize(from: $0.value, count: $0.count); return a
+            }
+        }
+        let (β, first) = (averaging, step == 1)
         for (k, p) in parameters.enumerated() {
-            let w = p.value, g = p.grad, mk = m[k], vk = v[k]
+            let w = p.value, g = p.grad, mk = m[k], vk = v[k], avg = keepAverage ? average[k] : nil
             let l2: Float = (!decoupledWeightDecay && decays[k]) ? weightDecay : 0
             let shrink: Float = (decoupledWeightDecay && decays[k]) ? 1 - learningRate * weightDecay : 1
-            for i in 0..<p.count {
-                let gi = g[i] * clip + l2 * w[i]
-                mk[i] = beta1 * mk[i] + (1 - beta1) * gi
-                vk[i] = beta2 * vk[i] + (1 - beta2) * gi * gi
-                w[i] = w[i] * shrink - lr * mk[i] / (vk[i].squareRoot() + epsilon * c2.squareRoot())
+            let (b1, b2, eps) = (beta1, beta2, epsilon * c2.squareRoot())
+            // Element-wise, so a split over the threads changes nothing but the time.
+            parallelChunks(count: p.count, threads: p.count >= 1 << 15 ? threads : 1) { _, range in
+                for i in range {
+                    let gi = g[i] * clip + l2 * w[i]
+                    mk[i] = b1 * mk[i] + (1 - b1) * gi
+                    vk[i] = b2 * vk[i] + (1 - b2) * gi * gi
+                    w[i] = w[i] * shrink - lr * mk[i] / (vk[i].squareRoot() + eps)
+                }
+                if let avg {
+                    for i in range { avg[i] = first ? w[i] : β * avg[i] + (1 - β) * w[i] }
+                }
             }
             p.zeroGrad()
         }

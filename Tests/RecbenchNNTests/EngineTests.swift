@@ -22,6 +22,21 @@ import RecbenchCore
         #expect(abs(q.value[0] - (1 * 0.95 - 0.1)) < 1e-5 && abs(q.value[1] - (-2 * 0.95 - 0.1)) < 1e-5)
     }
 
+    /// Adam's first steps move w by lr · sign(g) exactly (m̂/√v̂ = ±1 for a constant gradient), so
+    /// with lr 0.1 and gradient 1 the live weight runs 0.9, 0.8, 0.7 and its average with β = 0.5
+    /// runs 0.9, 0.85, 0.775; swapping twice brings the live weight back.
+    @Test func adamKeepsAMovingAverageOfTheWeights() {
+        let p = Parameter("w", Shape(1)); p.values = [1]
+        let adam = Adam(parameters: [p], learningRate: 0.1)
+        adam.averaging = 0.5
+        for _ in 0..<3 { p.grad[0] = 1; adam.update() }
+        #expect(abs(p.value[0] - 0.7) < 1e-5)
+        adam.swapAverage()
+        #expect(abs(p.value[0] - 0.775) < 1e-5)
+        adam.swapAverage()
+        #expect(abs(p.value[0] - 0.7) < 1e-5)
+    }
+
     @Test func clippingLimitsTheStep() {
         // Two steps with gradients 10 then 0: unclipped, step two moves by lr·(0.9·0.1·10)/√(…);
         // with clipNorm 1 the first gradient counts as 1, and both runs differ only through clipping.
