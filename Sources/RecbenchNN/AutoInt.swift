@@ -32,10 +32,7 @@ public final class AutoInt: FieldRecommender {
                 .boolean(
                     "history", default: false, "Add the user's training items as one mean-pooled multi-hot field."),
                 .boolean("linear_terms", default: true, "Add a first-order weight per feature to the output."),
-                .boolean(
-                    "rating_fields", default: false,
-                    "Rating task: add the user's rated items and the item's raters as two fields, each weighted by "
-                        + "its rating minus the global mean over √count (the pair itself left out)."),
+                FieldTrainingSettings.ratingFields,
                 FieldTrainingSettings.pairwiseTerm
             ] + FieldTrainingSettings.parameters
         /// One step's field activations: batch × (1 + negatives) × fields(≤ 64) × heads × attention_size.

@@ -30,7 +30,7 @@ public final class DIN: FieldRecommender {
                 .boolean("user_attributes", default: true, "Add each user feature group to the profile."),
                 .boolean("item_attributes", default: true, "Add each item feature group to the item embeddings."),
                 .boolean("linear_terms", default: true, "Add a first-order weight per feature to the output."),
-                FieldTrainingSettings.pairwiseTerm
+                FieldTrainingSettings.ratingFields, FieldTrainingSettings.pairwiseTerm
             ] + FieldTrainingSettings.parameters
         /// The activation unit's input per step: batch × (1 + negatives) × max_length × item width.
         public static let constraints: [ParameterConstraint] = [
@@ -40,6 +40,7 @@ public final class DIN: FieldRecommender {
         ]
         public var embeddingSize: Int, maxLength: Int, attentionSize: Int, hiddenSize: Int, mlpLayers: Int
         public var dropout: Double, userAttributes: Bool, itemAttributes: Bool, linearTerms: Bool, pairwiseTerm: Bool
+        public var ratingFields: Bool
         var training: FieldTrainingSettings
         public init(_ v: ParameterValues) {
             embeddingSize = v.int("embedding_size"); maxLength = v.int("max_length");
@@ -47,16 +48,17 @@ public final class DIN: FieldRecommender {
             hiddenSize = v.int("hidden_size"); mlpLayers = v.int("mlp_layers"); dropout = v.real("dropout")
             userAttributes = v.bool("user_attributes"); itemAttributes = v.bool("item_attributes")
             linearTerms = v.bool("linear_terms"); pairwiseTerm = v.bool("pairwise_term")
-            training = FieldTrainingSettings(v)
+            ratingFields = v.bool("rating_fields"); training = FieldTrainingSettings(v)
         }
         /// One embedding (and a linear weight) per user, item and feature column, the activation
         /// unit and MLP (value, gradient, two Adam moments), and one batch's history activations.
         public func estimatedPeakBytes(_ s: DataShape) -> Int {
-            let e = embeddingSize, rows = s.users + s.items + s.featureColumns
+            let e = embeddingSize, rows = s.users + s.items + s.featureColumns + (ratingFields ? s.users + s.items : 0)
             let batch = training.batchSize * (1 + training.negatives)
             let weights =
                 rows * (e + 1) + 4 * e * attentionSize + 4 * e * hiddenSize + mlpLayers * hiddenSize * hiddenSize
-            return 16 * weights + 4 * 8 * batch * maxLength * (4 * e + attentionSize) + 8 * s.interactions
+            return 16 * weights + 4 * 8 * batch * maxLength * (4 * e + attentionSize)
+                + (ratingFields ? 24 : 8) * s.interactions
         }
     }
     public static let name = "DIN"
@@ -83,7 +85,7 @@ public final class DIN: FieldRecommender {
         var rng = RandomSource(seed: seed, stream: "din-init")
         fields = FeatureFields(
             data, userAttributes: config.userAttributes, itemAttributes: config.itemAttributes,
-            history: false)
+            history: false, ratings: config.ratingFields)
         histories = data.interactions.histories()
         itemCount = data.itemCount
         let d = config.embeddingSize, item = fields.itemFields * d, a = config.attentionSize
@@ -135,11 +137,12 @@ public final class DIN: FieldRecommender {
         var profile = BagBatch(), candidate = BagBatch(), past = BagBatch()
         var mask = [Float](repeating: 0, count: n * length), spread = [Int32](), kept = [[Int32]]()
         for (k, (u, i)) in zip(users, items).enumerated() {
-            profile.append(fields.user, entity: Int(u)); candidate.append(fields.item, entity: Int(i))
+            profile.append(fields.user, entity: Int(u), counterpart: Int(i))
+            candidate.append(fields.item, entity: Int(i), counterpart: Int(u))
             let h = pastItems(user: u, candidate: i)
             for j in 0..<length {
                 if j < h.count {
-                    past.append(fields.item, entity: Int(h[j])); mask[k * length + j] = 1
+                    past.append(fields.item, entity: Int(h[j]), counterpart: Int(u)); mask[k * length + j] = 1
                 } else {
                     past.appendEmpty(fi)
                 }

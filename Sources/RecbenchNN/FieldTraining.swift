@@ -28,6 +28,12 @@ struct FieldTrainingSettings: Sendable {
         .patience(default: 5, unit: "epochs")
     ]
 
+    /// The training ratings as input fields (`FeatureFields`), for both models.
+    static let ratingFields = ParameterSpec.boolean(
+        "rating_fields", default: false,
+        "Rating task: add the user's rated items and the item's raters as two fields, each weighted by its rating "
+            + "minus the global mean over √count (the pair itself left out).")
+
     /// The factorization machine's second-order term both models may add to their output.
     static let pairwiseTerm = ParameterSpec.boolean(
         "pairwise_term", default: false,
