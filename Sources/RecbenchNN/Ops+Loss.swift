@@ -71,7 +71,7 @@ extension Graph {
                     if c >= 8 {
                         var m8 = load8(xr)
                         j = 8
-                        while j + 8 <= c { m8 = pointwiseMax(m8, load8(xr + j)); j += 8 }
+                        while j + 8 <= c { m8 = max8(m8, load8(xr + j)); j += 8 }
                         mx = m8.max()
                     }
                     while j < c { mx = max(mx, xr[j]); j += 1 }

@@ -133,13 +133,25 @@ final class TransformerSequenceModel: @unchecked Sendable {
         parameters = [itemEmbedding] + (positions ? [positionEmbedding] : []) + encoder.parameters
     }
 
-    /// Hidden states B × L × D for left-padded windows (−1 = padding).
-    func encode(_ g: Graph, items: UnsafeBufferPointer<Int32>, keyValid: UnsafeBufferPointer<Int32>, batch: Int)
-        -> Tensor
-    {
+    /// Whether windows are packed several to a row (`WindowPacking`): a transformer's outputs do
+    /// not depend on other windows in the row; a recurrent encoder's state would run across them.
+    var packs: Bool { encoder is TransformerEncoder }
+
+    /// Hidden states B × L × D for left-padded windows (−1 = padding), or for packed rows when
+    /// `positionIndex` gives each slot's positional row (−1 = none) and keyValid its segment.
+    func encode(
+        _ g: Graph, items: UnsafeBufferPointer<Int32>, keyValid: UnsafeBufferPointer<Int32>,
+        positionIndex: UnsafeBufferPointer<Int32>? = nil, batch: Int
+    ) -> Tensor {
         let l = settings.maxLength, d = settings.embeddingSize
         var x = g.gatherRows(g.parameter(itemEmbedding), items, shape: Shape(batch, l, d))
-        if positions { x = g.addBias(x, g.parameter(positionEmbedding)) }
+        if positions {
+            if let positionIndex {
+                x = g.add(x, g.gatherRows(g.parameter(positionEmbedding), positionIndex, shape: Shape(batch, l, d)))
+            } else {
+                x = g.addBias(x, g.parameter(positionEmbedding))
+            }
+        }
         x = g.dropout(x, settings.dropout)
         return encoder.encode(g, x, keyValid: keyValid, causal: causal)
     }
@@ -198,6 +210,8 @@ final class TransformerSequenceModel: @unchecked Sendable {
         var order = Array(0..<sampleCount)
         var inputs = [Int32](repeating: -1, count: bs * l), targets = [Int32](repeating: -1, count: bs * l)
         var keyValid = [Int32](repeating: 0, count: bs * l), owner = [Int](repeating: 0, count: bs)
+        var packing = WindowPacking(length: l), widths = [Int](repeating: 0, count: bs)
+        var slotOwner = [Int](), packed = packs
         var rows = [Int32](), compactTargets = [Int32](), candidates = [Int32](), zeros = [Int32]()
         var bceTargets = [Float](), bceWeights = [Float]()
 
@@ -217,20 +231,58 @@ final class TransformerSequenceModel: @unchecked Sendable {
                         }
                     }
                 }
-                for slot in 0..<(b * l) {
-                    keyValid[slot] = inputs[slot] >= 0 ? 1 : 0
-                    if targets[slot] >= 0 { rows.append(Int32(slot)); compactTargets.append(targets[slot]) }
+                // Windows are left-padded: a row's tokens are its last `width` slots.
+                for r in 0..<b {
+                    var pad = 0
+                    while pad < l && inputs[r * l + pad] < 0 { pad += 1 }
+                    widths[r] = l - pad
+                }
+                let width = Array(widths[0..<b])
+                packed = packs && width.allSatisfy { $0 > 0 }
+                var slots = b * l
+                if packed {
+                    packing.layout(width)
+                    inputs.withUnsafeBufferPointer { inp in
+                        targets.withUnsafeBufferPointer { tg in
+                            for r in 0..<b {
+                                packing.fill(r, inputs: inp.baseAddress! + r * l, targets: tg.baseAddress! + r * l)
+                            }
+                        }
+                    }
+                    slots = packing.rows * l
+                    slotOwner.removeAll(keepingCapacity: true)
+                    for slot in 0..<slots {
+                        let seg = Int(packing.segments[slot])
+                        slotOwner.append(seg > 0 ? owner[seg - 1] : -1)
+                        if packing.targets[slot] >= 0 {
+                            rows.append(Int32(slot)); compactTargets.append(packing.targets[slot])
+                        }
+                    }
+                } else {
+                    for slot in 0..<slots {
+                        keyValid[slot] = inputs[slot] >= 0 ? 1 : 0
+                        if targets[slot] >= 0 { rows.append(Int32(slot)); compactTargets.append(targets[slot]) }
+                    }
                 }
                 let nv = rows.count
                 if nv == 0 { continue }
                 g.reset()
-                let hidden = inputs.withUnsafeBufferPointer { inp in
-                    keyValid.withUnsafeBufferPointer { kv in
-                        encode(
-                            g, items: UnsafeBufferPointer(rebasing: inp[0..<(b * l)]),
-                            keyValid: UnsafeBufferPointer(rebasing: kv[0..<(b * l)]), batch: b)
+                let hidden =
+                    packed
+                    ? packing.items.withUnsafeBufferPointer { inp in
+                        packing.segments.withUnsafeBufferPointer { kv in
+                            packing.positions.withUnsafeBufferPointer {
+                                encode(g, items: inp, keyValid: kv, positionIndex: $0, batch: packing.rows)
+                            }
+                        }
                     }
-                }
+                    : inputs.withUnsafeBufferPointer { inp in
+                        keyValid.withUnsafeBufferPointer { kv in
+                            encode(
+                                g, items: UnsafeBufferPointer(rebasing: inp[0..<slots]),
+                                keyValid: UnsafeBufferPointer(rebasing: kv[0..<slots]), batch: b)
+                        }
+                    }
                 // Only positions with a target reach the output layer.
                 let hv = g.gatherRows(hidden, rows, shape: Shape(nv, d))
                 let table = g.parameter(itemEmbedding)
@@ -242,7 +294,7 @@ final class TransformerSequenceModel: @unchecked Sendable {
                     candidates.removeAll(keepingCapacity: true)
                     for (j, slot) in rows.enumerated() {
                         candidates.append(compactTargets[j])
-                        let u = owner[Int(slot) / l]
+                        let u = packed ? slotOwner[Int(slot)] : owner[Int(slot) / l]
                         for _ in 0..<k { candidates.append(sampler.draw(for: u, rng: &rng)) }
                     }
                     let logits = g.gatherDot(hv, table, candidates, perRow: 1 + k)
@@ -275,16 +327,36 @@ final class TransformerSequenceModel: @unchecked Sendable {
         guard !users.isEmpty else { return }
         var items = [Int32](repeating: -1, count: users.count * l),
             valid = [Int32](repeating: 0, count: users.count * l)
+        var widths = [Int](repeating: 0, count: users.count)
         for (r, u) in users.enumerated() {
             let h = window(Int(u)), w = min(l, h.count)
+            widths[r] = w
             for s in 0..<w { items[r * l + l - w + s] = h[h.count - w + s]; valid[r * l + l - w + s] = 1 }
         }
-        graphs.withGraph { g in
-            let hidden = items.withUnsafeBufferPointer { it in
-                valid.withUnsafeBufferPointer { encode(g, items: it, keyValid: $0, batch: users.count) }
+        // An empty window keeps the unpacked layout (its output comes from padding alone).
+        var packing = WindowPacking(length: l)
+        let packed = packs && widths.allSatisfy { $0 > 0 }
+        if packed {
+            packing.layout(widths)
+            items.withUnsafeBufferPointer { it in
+                for r in 0..<users.count { packing.fill(r, inputs: it.baseAddress! + r * l, targets: nil) }
             }
-            let last = g.gatherRows(
-                hidden, (0..<users.count).map { Int32($0 * l + l - 1) }, shape: Shape(users.count, d))
+        }
+        graphs.withGraph { g in
+            let hidden =
+                packed
+                ? packing.items.withUnsafeBufferPointer { it in
+                    packing.segments.withUnsafeBufferPointer { kv in
+                        packing.positions.withUnsafeBufferPointer {
+                            encode(g, items: it, keyValid: kv, positionIndex: $0, batch: packing.rows)
+                        }
+                    }
+                }
+                : items.withUnsafeBufferPointer { it in
+                    valid.withUnsafeBufferPointer { encode(g, items: it, keyValid: $0, batch: users.count) }
+                }
+            let ends = (0..<users.count).map { Int32(packed ? packing.lastSlot($0) : $0 * l + l - 1) }
+            let last = g.gatherRows(hidden, ends, shape: Shape(users.count, d))
             BLAS.sgemm(
                 transB: true, m: users.count, n: n, k: d, a: g.value(last), lda: d, b: itemEmbedding.value, ldb: d,
                 c: scores.baseAddress!, ldc: n)
