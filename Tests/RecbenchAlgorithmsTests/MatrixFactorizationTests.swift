@@ -285,22 +285,25 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
         #expect(seenPairs.count == m.nnz && seenPairs.values.allSatisfy { $0 == 1 })
         #expect((0..<3).map { blocks.samples(in: $0, of: 1001) }.reduce(0, +) == 1001)
 
-        // Two item rows of d = 2 (stride 16) with biases. Replica A moves y₀₀ by +1 and row 1's
-        // bias by −0.5; replica B moves y₀₀ by +2 and y₁₁ by +3. Changes add up: y₀₀ = 1 + 1 + 2.
+        // Two item rows of d = 2 (stride 16) with biases. Row 0: replica A took 1 step and moved
+        // y₀₀ by +1, replica B took 3 and moved it by +2, so y₀₀ = 1 + ¼·1 + ¾·2 = 2.75 (a plain sum
+        // would give 4). Row 1: only B trained it (y₁₁ + 3, bias − 0.5) and its change stands whole.
         let shared = PaddedRows([1, 2, 3, 4], rows: 2, d: 2, bias: [10, 20])
         let a = shared.copy(), b = shared.copy(), st = shared.stride
-        #expect(st == 16)
-        a.data[0] = 2; a.bias[1] = 19.5
-        b.data[0] = 3; b.data[st + 1] = 7
+        #expect(st == 16 && shared.touches == nil)
+        a.data[0] = 2; a.touches![0] = 1
+        b.data[0] = 3; b.touches![0] = 3
+        b.data[st + 1] = 7; b.bias[1] = 19.5; b.touches![1] = 2
         PaddedRows.merge(shared, [a, b], threads: 2)
         for rows in [shared, a, b] {
             #expect(
                 [rows.data[0], rows.data[1], rows.bias[0], rows.data[st], rows.data[st + 1], rows.bias[1]]
-                    == [4, 2, 10, 3, 7, 19.5])
+                    == [2.75, 2, 10, 3, 7, 19.5])
         }
+        #expect([a.touches![0], a.touches![1], b.touches![0], b.touches![1]] == [0, 0, 0, 0])
         var y = [Float](repeating: 0, count: 4), bias = [Float](repeating: 0, count: 2)
         shared.store(into: &y, bias: &bias)
-        #expect(y == [4, 2, 3, 7] && bias == [10, 19.5])
+        #expect(y == [2.75, 2, 3, 7] && bias == [10, 19.5])
 
         func fitted() throws -> [Float] {
             let model = BPR(config: values(BPR.Config.self, ["factors": .int(8), "epochs": .int(5)]))

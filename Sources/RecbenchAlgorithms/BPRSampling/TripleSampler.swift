@@ -18,6 +18,8 @@ struct TripleSampler {
     static let lag = 8, ring = 32  // ring ≥ 4·lag slots, a power of two
 
     let x: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>
+    /// Steps per item row, for the replicas' merge (nil when one thread trains the model itself).
+    let touches: UnsafeMutablePointer<Int32>?
     let xStride: Int, yStride: Int
     let entryPair: UnsafePointer<Int32>, indices: UnsafePointer<Int32>, offsets: UnsafePointer<Int>
     let seen: UnsafePointer<UInt64>?
@@ -31,7 +33,7 @@ struct TripleSampler {
         seen: UnsafePointer<UInt64>?, d: Int, pairs: Int, items: Int, verify: Bool, lr: Float, reg: Float,
         seed: inout RandomSource
     ) {
-        self.x = x.data; self.y = y.data; bias = y.bias; xStride = x.stride; yStride = y.stride
+        self.x = x.data; self.y = y.data; bias = y.bias; touches = y.touches; xStride = x.stride; yStride = y.stride
         self.entryPair = entryPair; self.indices = indices; self.offsets = offsets
         self.seen = seen
         self.d = d; self.pairs = pairs; self.items = items; self.verify = verify; self.lr = lr; self.reg = reg
@@ -110,6 +112,7 @@ struct TripleSampler {
                 let sigma = BPR.step(
                     x: x + u * xStride, yi: yi, yj: yj, bi: bias + i, bj: bias + j, d: d, lr: lr, reg: reg)
                 loss.add(sigma: sigma)
+                if let touches { touches[i] &+= 1; touches[j] &+= 1 }
                 steps += 1
             }
         }
