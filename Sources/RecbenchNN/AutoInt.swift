@@ -123,17 +123,17 @@ public final class AutoInt: FieldRecommender {
         }
     }
 
-    /// The embedded fields of the pairs: B × F × d.
-    func embed(_ g: Graph, users: [Int32], items: [Int32]) -> (fields: Tensor, bags: BagBatch) {
-        var bags = BagBatch()
-        for (u, i) in zip(users, items) {
-            bags.append(fields.user, entity: Int(u), counterpart: Int(i))
-            bags.append(fields.item, entity: Int(i), counterpart: Int(u))
-        }
-        let n = users.count, f = fields.userFields + fields.itemFields
-        let e = g.embeddingBag(g.parameter(table), offsets: bags.offsets, indices: bags.indices, weights: bags.weights)
+    /// The embedded fields of the pairs, B × F × d, and the lookups of both sides.
+    func embed(_ g: Graph, users: [Int32], items: [Int32]) -> (fields: Tensor, sides: [FieldLookup]) {
+        let sides = [
+            FieldLookup(fields.user, entities: users, counterparts: items),
+            FieldLookup(fields.item, entities: items, counterparts: users)
+        ]
+        let n = users.count, d = config.embeddingSize, t = g.parameter(table)
+        let halves = sides.map { g.reshape($0.embed(g, t), Shape(n, $0.fields * d)) }
+        let e = g.reshape(g.concat(halves[0], halves[1]), Shape(n, fields.userFields + fields.itemFields, d))
         g.penalize(e, scale: config.training.embeddingRegularization / Float(max(1, n)))
-        return (g.reshape(e, Shape(n, f, config.embeddingSize)), bags)
+        return (e, sides)
     }
 
     /// Outputs for the pairs (logits for ranking, ratings for the rating task); `attention`
@@ -144,7 +144,7 @@ public final class AutoInt: FieldRecommender {
 
     func forward(_ g: Graph, users: [Int32], items: [Int32], attention: ((Tensor) -> Void)?) -> Tensor {
         let n = users.count, f = fields.userFields + fields.itemFields, width = config.heads * config.attentionSize
-        let (e, bags) = embed(g, users: users, items: items)
+        let (e, sides) = embed(g, users: users, items: items)
         let valid = [Int32](repeating: 1, count: n * f)
         var x = e
         for l in 0..<config.layers {
@@ -161,7 +161,7 @@ public final class AutoInt: FieldRecommender {
             out = g.add(
                 out,
                 firstOrderTerm(
-                    g, linear: linear, bags: bags, fields: f, regularization: config.training.embeddingRegularization))
+                    g, linear: linear, sides: sides, regularization: config.training.embeddingRegularization))
         }
         if config.pairwiseTerm { out = g.add(out, g.pairwiseInteraction(e)) }
         return out

@@ -134,33 +134,25 @@ public final class DIN: FieldRecommender {
     func forward(_ g: Graph, users: [Int32], items: [Int32], weights: ((Tensor, [[Int32]]) -> Void)?) -> Tensor {
         let n = users.count, d = config.embeddingSize, fu = fields.userFields, fi = fields.itemFields
         let length = config.maxLength, width = fi * d
-        var profile = BagBatch(), candidate = BagBatch(), past = BagBatch()
         var mask = [Float](repeating: 0, count: n * length), spread = [Int32](), kept = [[Int32]]()
+        var pastEntities = [Int32](), pastUsers = [Int32]()
+        pastEntities.reserveCapacity(n * length); pastUsers.reserveCapacity(n * length)
         for (k, (u, i)) in zip(users, items).enumerated() {
-            profile.append(fields.user, entity: Int(u), counterpart: Int(i))
-            candidate.append(fields.item, entity: Int(i), counterpart: Int(u))
             let h = pastItems(user: u, candidate: i)
             for j in 0..<length {
-                if j < h.count {
-                    past.append(fields.item, entity: Int(h[j]), counterpart: Int(u)); mask[k * length + j] = 1
-                } else {
-                    past.appendEmpty(fi)
-                }
+                pastEntities.append(j < h.count ? h[j] : -1); pastUsers.append(u)
+                if j < h.count { mask[k * length + j] = 1 }
                 spread.append(Int32(k))
             }
             if weights != nil { kept.append(h) }
         }
+        let profile = FieldLookup(fields.user, entities: users, counterparts: items)
+        let candidate = FieldLookup(fields.item, entities: items, counterparts: users)
+        let past = FieldLookup(fields.item, entities: pastEntities, counterparts: pastUsers)
         let t = g.parameter(table)
-        let p = g.reshape(
-            g.embeddingBag(t, offsets: profile.offsets, indices: profile.indices, weights: profile.weights),
-            Shape(n, fu * d))
-        let c = g.reshape(
-            g.embeddingBag(
-                t, offsets: candidate.offsets, indices: candidate.indices,
-                weights: candidate.weights), Shape(n, width))
-        let h = g.reshape(
-            g.embeddingBag(t, offsets: past.offsets, indices: past.indices, weights: past.weights),
-            Shape(n, length, width))
+        let p = g.reshape(profile.embed(g, t), Shape(n, fu * d))
+        let c = g.reshape(candidate.embed(g, t), Shape(n, width))
+        let h = g.reshape(past.embed(g, t), Shape(n, length, width))
         let λ = config.training.embeddingRegularization / Float(max(1, n))
         for e in [p, c, h] { g.penalize(e, scale: λ) }
         // Activation unit: ReLU(W_h·h + W_c·c + W_p·(h ⊙ c) + b) → linear → weight per past item.
@@ -183,11 +175,7 @@ public final class DIN: FieldRecommender {
         }
         if config.linearTerms {
             let λ = config.training.embeddingRegularization
-            out = g.add(
-                out,
-                g.add(
-                    firstOrderTerm(g, linear: linear, bags: profile, fields: fu, regularization: λ),
-                    firstOrderTerm(g, linear: linear, bags: candidate, fields: fi, regularization: λ)))
+            out = g.add(out, firstOrderTerm(g, linear: linear, sides: [profile, candidate], regularization: λ))
         }
         return out
     }

@@ -1,27 +1,45 @@
 import RecbenchCore
 import RecbenchAlgorithms
 
-/// Bags of (global feature, weight), entity-major: entity e's field f is bag e·fields + f.
+/// Bags of (global feature, weight), entity-major: entity e's field f is bag e·fields + f, its
+/// entries sorted by feature.
 struct FieldBags: Sendable {
     let fields: Int
     private(set) var offsets: [Int32] = [0]
     private(set) var features: [Int32] = []
     private(set) var weights: [Float] = []
-    /// First features of the blocks indexed by the other side's entity (a user's history lists
-    /// items): a pair's own entry in them is left out (`BagBatch.append`), so no example sees its
-    /// target among its inputs.
-    var counterpartBlocks: [Int32] = []
+    /// The fields indexed by the other side's entity (a user's history lists items), with the
+    /// first feature of their block: a pair's own entry in them is left out (`FieldLookup`), so
+    /// no example sees its target among its inputs.
+    var counterpartFields: [(field: Int, first: Int32)] = []
 
     init(fields: Int) { self.fields = fields }
 
     mutating func append(_ bag: [(Int32, Float)]) {
-        for (f, w) in bag { features.append(f); weights.append(w) }
+        for (f, w) in bag.sorted(by: { $0.0 < $1.0 }) { features.append(f); weights.append(w) }
         offsets.append(Int32(features.count))
     }
+
+    var entities: Int { (offsets.count - 1) / max(1, fields) }
 
     func range(_ entity: Int, _ field: Int) -> Range<Int> {
         let k = entity * fields + field
         return Int(offsets[k])..<Int(offsets[k + 1])
+    }
+
+    /// The feature and weight of `counterpart`'s entry in `entity`'s bag `field`, when `field` is
+    /// a counterpart field and the entry is there.
+    func entry(entity: Int, field: Int, counterpart: Int32) -> (Int32, Float)? {
+        guard counterpart >= 0, entity >= 0, entity < entities,
+            let block = counterpartFields.first(where: { $0.field == field })
+        else { return nil }
+        let feature = block.first + counterpart, bag = range(entity, field)
+        var lo = bag.lowerBound, hi = bag.upperBound
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if features[mid] < feature { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < bag.upperBound && features[lo] == feature ? (feature, weights[lo]) : nil
     }
 }
 
@@ -31,27 +49,15 @@ struct BagBatch {
     var indices: [Int32] = []
     var weights: [Float] = []
 
-    mutating func reset() {
-        offsets.removeAll(keepingCapacity: true); offsets.append(0)
-        indices.removeAll(keepingCapacity: true); weights.removeAll(keepingCapacity: true)
-    }
-    /// Appends every field of `entity` (an entity outside the table gets empty bags), leaving out
-    /// `counterpart`'s entries in the bags' counterpart blocks: a training pair's item is in its
-    /// user's history, and the model must not learn to find it there.
-    mutating func append(_ bags: FieldBags, entity: Int, counterpart: Int = -1) {
-        let skip = counterpart < 0 ? [] : bags.counterpartBlocks.map { $0 + Int32(counterpart) }
+    /// Appends every field of `entity` (an entity outside the table gets empty bags).
+    mutating func append(_ bags: FieldBags, entity: Int) {
+        let known = entity >= 0 && entity < bags.entities
         for f in 0..<bags.fields {
-            if entity >= 0 && (entity + 1) * bags.fields < bags.offsets.count {
-                for k in bags.range(entity, f) where !skip.contains(bags.features[k]) {
-                    indices.append(bags.features[k]); weights.append(bags.weights[k])
-                }
+            if known {
+                for k in bags.range(entity, f) { indices.append(bags.features[k]); weights.append(bags.weights[k]) }
             }
             offsets.append(Int32(indices.count))
         }
-    }
-    /// An empty bag (a padding position: its embedding is zero).
-    mutating func appendEmpty(_ count: Int) {
-        for _ in 0..<count { offsets.append(Int32(indices.count)) }
     }
     var bagCount: Int { offsets.count - 1 }
 }
@@ -113,31 +119,34 @@ struct FeatureFields: Sendable {
             let r = matrix.rowRange(row), scale = 1 / Float(max(1, r.count)).squareRoot()
             return r.map { (block + matrix.indices[$0], (matrix.values[$0] - mean) * scale) }
         }
-        var userCounterparts: [Int32] = []
-        if history { names.append("history"); userCounterparts.append(block(items)) }
-        if ratings { names.append("rated"); userCounterparts.append(block(items)) }
+        var userCounterparts: [(field: Int, first: Int32)] = []
+        if history { names.append("history"); userCounterparts.append((1 + userGroups.count, block(items))) }
+        if ratings {
+            names.append("rated");
+            userCounterparts.append((1 + userGroups.count + userCounterparts.count, block(items)))
+        }
         var ub = FieldBags(fields: 1 + userGroups.count + userCounterparts.count)
-        ub.counterpartBlocks = userCounterparts
+        ub.counterpartFields = userCounterparts
         for u in 0..<users {
             ub.append([(userID + Int32(u), 1)])
             for g in userGroups { ub.append(g[u]) }
             if history {
                 let seen = m.items(of: u), w = 1 / Float(max(1, seen.count))
-                ub.append(seen.map { (userCounterparts[0] + $0, w) })
+                ub.append(seen.map { (userCounterparts[0].first + $0, w) })
             }
-            if ratings { ub.append(rated(userCounterparts.last!, m.byUser, u)) }
+            if ratings { ub.append(rated(userCounterparts.last!.first, m.byUser, u)) }
         }
         names.append("item")
         let itemID = block(items)
         let itemGroups = itemAttributes ? attributeRows(data.itemFeatures, entities: items, prefix: "item:") : []
-        var itemCounterparts: [Int32] = []
-        if ratings { names.append("raters"); itemCounterparts.append(block(users)) }
+        var itemCounterparts: [(field: Int, first: Int32)] = []
+        if ratings { names.append("raters"); itemCounterparts.append((1 + itemGroups.count, block(users))) }
         var ib = FieldBags(fields: 1 + itemGroups.count + itemCounterparts.count)
-        ib.counterpartBlocks = itemCounterparts
+        ib.counterpartFields = itemCounterparts
         for i in 0..<items {
             ib.append([(itemID + Int32(i), 1)])
             for g in itemGroups { ib.append(g[i]) }
-            if ratings { ib.append(rated(itemCounterparts[0], m.byItem, i)) }
+            if ratings { ib.append(rated(itemCounterparts[0].first, m.byItem, i)) }
         }
         self.names = names; user = ub; item = ib; featureCount = next
     }

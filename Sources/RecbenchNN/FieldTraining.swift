@@ -48,16 +48,19 @@ struct FieldTrainingSettings: Sendable {
     }
 }
 
-/// The first-order term of each example: Σ over its `fields` bags of the bag's weighted linear
-/// weights, B × 1. The per-field sums are penalised (`λ / B · Σ w²`) before they are added up, so a
-/// rarely seen user's or item's weight is shrunk like its embedding.
-func firstOrderTerm(_ g: Graph, linear: Parameter, bags: BagBatch, fields: Int, regularization λ: Float) -> Tensor {
-    let perField = g.embeddingBag(
-        g.parameter(linear), offsets: bags.offsets, indices: bags.indices, weights: bags.weights)
-    let n = bags.bagCount / fields
-    g.penalize(perField, scale: λ / Float(max(1, n)))
-    return g.matmul(
-        g.reshape(perField, Shape(n, fields)), g.input(Shape(fields, 1), [Float](repeating: 1, count: fields)))
+/// The first-order term of each example: Σ over the fields of `sides` of each bag's weighted
+/// linear weights, B × 1. The per-field sums are penalised (`λ / B · Σ w²`) before they are added
+/// up, so a rarely seen user's or item's weight is shrunk like its embedding.
+func firstOrderTerm(_ g: Graph, linear: Parameter, sides: [FieldLookup], regularization λ: Float) -> Tensor {
+    let w = g.parameter(linear)
+    let terms = sides.map { side in
+        let perField = side.embed(g, w), n = side.examples
+        g.penalize(perField, scale: λ / Float(max(1, n)))
+        return g.matmul(
+            g.reshape(perField, Shape(n, side.fields)),
+            g.input(Shape(side.fields, 1), [Float](repeating: 1, count: side.fields)))
+    }
+    return terms.dropFirst().reduce(terms[0]) { g.add($0, $1) }
 }
 
 /// Pairwise forward passes: `forward(g, users, items)` gives one output per (users[k], items[k]).

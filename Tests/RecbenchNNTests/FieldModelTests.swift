@@ -205,7 +205,9 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
     /// Hand-built: user 0 rates items 0 and 1 with 5 and 3, user 1 rates item 1 with 4; the global
     /// mean is 4. The rating fields weight each entry by (r − 4) / √count, and a pair's own entry
     /// (user 0's rating of item 1, from either side) is left out of its bags, as is the item in the
-    /// history field.
+    /// history field. Read through `FieldLookup` with an identity table, so each field's embedding
+    /// is its bag's weights; several examples share one entity's pooled bag and leave out different
+    /// counterparts.
     @Test func ratingFieldsAndThePairLeftOut() {
         let m = InteractionMatrix(userCount: 2, itemCount: 3, users: [0, 0, 1], items: [0, 1, 1], values: [5, 3, 4])
         let f = FeatureFields(
@@ -214,26 +216,37 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
         // Blocks: user 0–1, history 2–4, rated 5–7, item 8–10, raters 11–12.
         #expect(f.names == ["user", "history", "rated", "item", "raters"])
         #expect(f.featureCount == 13)
-        let r = 1 / Float(2).squareRoot()
-        func bags(_ fields: FieldBags, _ entity: Int, _ counterpart: Int) -> [[Int32: Float]] {
-            var b = BagBatch()
-            b.append(fields, entity: entity, counterpart: counterpart)
-            return (0..<b.bagCount).map { k in
-                Dictionary(
-                    uniqueKeysWithValues: (Int(b.offsets[k])..<Int(b.offsets[k + 1])).map {
-                        (b.indices[$0], b.weights[$0])
-                    })
+        let r = 1 / Float(2).squareRoot(), n = f.featureCount
+        /// Each example's fields as {feature: weight}, zero weights omitted.
+        func bags(_ fields: FieldBags, _ entities: [Int32], _ counterparts: [Int32]) -> [[[Int32: Float]]] {
+            let lookup = FieldLookup(fields, entities: entities, counterparts: counterparts)
+            let g = Graph()
+            let identity = (0..<(n * n)).map { $0 % (n + 1) == 0 ? Float(1) : 0 }
+            let out = g.value(lookup.embed(g, g.input(Shape(n, n), identity)))
+            return entities.indices.map { k in
+                (0..<fields.fields).map { field in
+                    let row = (k * fields.fields + field) * n
+                    return Dictionary(
+                        uniqueKeysWithValues: (0..<n).compactMap { c in
+                            out[row + c] == 0 ? nil : (Int32(c), out[row + c])
+                        })
+                }
             }
         }
-        // Scoring user 0 against item 2 (not rated): nothing left out.
-        #expect(bags(f.user, 0, 2) == [[0: 1], [2: 0.5, 3: 0.5], [5: r, 6: -r]])
-        // Training on (user 0, item 1): item 1 leaves the history and the rated field …
-        #expect(bags(f.user, 0, 1) == [[0: 1], [2: 0.5], [5: r]])
-        // … and user 0 leaves item 1's raters.
-        #expect(bags(f.item, 1, 0) == [[9: 1], [12: 0]])
-        #expect(bags(f.item, 1, 1) == [[9: 1], [11: -r]])
-        #expect(bags(f.item, 1, -1) == [[9: 1], [11: -r, 12: 0]])
-        #expect(bags(f.item, 0, 1) == [[8: 1], [11: 1]])
+        // User 0 scored against item 2 (not rated: nothing left out), trained on (0, 1) (item 1
+        // leaves the history and rated fields), and with no counterpart.
+        #expect(
+            bags(f.user, [0, 0, 0], [2, 1, -1]) == [
+                [[0: 1], [2: 0.5, 3: 0.5], [5: r, 6: -r]], [[0: 1], [2: 0.5], [5: r]],
+                [[0: 1], [2: 0.5, 3: 0.5], [5: r, 6: -r]]
+            ])
+        // Item 1's raters are user 0 (−r) and user 1 (0): each example leaves its own user out.
+        #expect(
+            bags(f.item, [1, 1, 1, 0], [0, 1, -1, 1]) == [
+                [[9: 1], [:]], [[9: 1], [11: -r]], [[9: 1], [11: -r]], [[8: 1], [11: 1]]
+            ])
+        // An entity outside the table (a padding position) has empty bags.
+        #expect(bags(f.item, [-1], [0]) == [[[:], [:]]])
     }
 
     /// The engine splits products, embedding bags and Adam's update over the threads without
