@@ -54,7 +54,8 @@ struct BagBatch {
         let known = entity >= 0 && entity < bags.entities
         for f in 0..<bags.fields {
             if known {
-                for k in bags.range(entity, f) { indices.append(bags.features[k]); weights.append(bags.weights[k]) }
+                let r = bags.range(entity, f)
+                indices.append(contentsOf: bags.features[r]); weights.append(contentsOf: bags.weights[r])
             }
             offsets.append(Int32(indices.count))
         }

@@ -27,6 +27,13 @@ func headGemm(
             let ar = a + i * lda, cr = c + i * ldc
             for j in 0..<n {
                 let br = b + j * ldb
+                if k % 8 == 0 {
+                    // Head widths are multiples of 8 in practice: eight lanes at a time.
+                    var acc = SIMD8<Float>(repeating: 0), p = 0
+                    while p < k { acc += load8(ar + p) * load8(br + p); p += 8 }
+                    cr[j] = alpha * acc.sum() + (beta == 0 ? 0 : beta * cr[j])
+                    continue
+                }
                 // Four partial sums: the compiler may not reorder float additions itself.
                 var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0, p = 0
                 while p + 4 <= k {
@@ -49,7 +56,15 @@ func headGemm(
             let x = alpha * a[i * ai + p * ap]
             if x == 0 { continue }
             let br = b + p * bp
-            if bj == 1 { for j in 0..<n { cr[j] += x * br[j] } } else { for j in 0..<n { cr[j] += x * br[j * bj] } }
+            if bj == 1 && n % 8 == 0 {
+                let xv = SIMD8<Float>(repeating: x)
+                var j = 0
+                while j < n { store8(load8(cr + j) + xv * load8(br + j), cr + j); j += 8 }
+            } else if bj == 1 {
+                for j in 0..<n { cr[j] += x * br[j] }
+            } else {
+                for j in 0..<n { cr[j] += x * br[j * bj] }
+            }
         }
     }
 }

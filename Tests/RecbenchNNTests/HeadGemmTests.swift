@@ -10,9 +10,12 @@ import RecbenchCore
         transposed ? x[c * ld + r] : x[r * ld + c]
     }
 
-    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)], [8192, 0])
-    func matchesTheDefinition(_ trans: (Bool, Bool), limit: Int) {
-        let (m, n, k) = (3, 5, 6), (ta, tb) = trans
+    /// Shapes with n and k multiples of 8 take the eight-lane loops, the others the scalar ones.
+    @Test(
+        arguments: [(false, false), (false, true), (true, false), (true, true)],
+        [(3, 5, 6, 8192), (3, 16, 16, 8192), (11, 8, 24, 8192), (3, 5, 6, 0)])
+    func matchesTheDefinition(_ trans: (Bool, Bool), shape: (Int, Int, Int, Int)) {
+        let (m, n, k, limit) = shape, (ta, tb) = trans
         // Leading dimensions wider than the rows, as the per-head slices of attention have.
         let lda = (ta ? m : k) + 2, ldb = (tb ? k : n) + 1, ldc = n + 3
         var rng = RandomSource(seed: 11)
