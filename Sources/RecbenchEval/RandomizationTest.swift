@@ -1,4 +1,5 @@
 import RecbenchCore
+import RecbenchGSL
 
 extension Statistics {
     public struct RandomizationResult: Sendable, Equatable {
@@ -8,7 +9,8 @@ extension Statistics {
         public var meanDifference: Double
         /// True when every sign pattern of the non-zero differences was enumerated.
         public var exact: Bool
-        /// Sign patterns drawn (Monte Carlo) or enumerated (exact: 2^nonZero).
+        /// Sign patterns drawn (Monte Carlo) or enumerated (exact: 2^nonZero); 0 when the normal
+        /// approximation was used (`randomizationWorkLimit`).
         public var permutations: Int
         /// Patterns whose |sum| reached the observed |sum|.
         public var exceedances: Int
@@ -20,6 +22,11 @@ extension Statistics {
     public static let randomizationPermutations = 10_000
     /// Up to this many non-zero differences every one of the 2^m sign patterns is enumerated.
     public static let randomizationExactLimit = 20
+    /// Above this many sign flips (non-zero differences × patterns) the null distribution of Σ ±dᵢ
+    /// is taken as the normal one it converges to, N(0, Σdᵢ²): 10⁴ patterns over 10⁶ users would be
+    /// 10¹⁰ flips, and at that m the normal tail is closer to the exact p than the Monte Carlo
+    /// estimate's own resolution of 1 / (B + 1).
+    public static let randomizationWorkLimit = 100_000_000
 
     /// Paired randomization (sign-flip permutation) test of `a - b`, two-sided, statistic the mean
     /// difference. Under H0 each difference is as likely to have either sign, so the null
@@ -64,6 +71,12 @@ extension Statistics {
             return RandomizationResult(
                 n: finite.count, nonZero: m, meanDifference: mean, exact: true,
                 permutations: total, exceedances: b, p: Double(b) / Double(total))
+        }
+        if Double(m) * Double(permutations) > Double(randomizationWorkLimit) {
+            let z = abs(observed) / d.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return RandomizationResult(
+                n: finite.count, nonZero: m, meanDifference: mean, exact: false, permutations: 0, exceedances: 0,
+                p: min(1, 2 * GSL.normalUpper(z)))
         }
         var rng = RandomSource(seed: seed, stream: "randomization")
         let b =

@@ -82,3 +82,32 @@ private let sleep2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
         Statistics.bootstrapMeanDifferenceCI(a, b, seed: 2).low != x.low
             || Statistics.bootstrapMeanDifferenceCI(a, b, seed: 2).high != x.high)
 }
+
+/// Past `bootstrapWorkLimit` resampled values the interval is the normal one; on either side of the
+/// limit the two agree to within the percentile bootstrap's own Monte Carlo error (its 2.5 % and
+/// 97.5 % points from ~2,000 resamples scatter by ≈ 0.06 standard errors).
+@Test func bootstrapTurnsNormalForLargeSamples() {
+    var rng = RandomSource(seed: 21, stream: "large-bootstrap")
+    let x = (0..<50_000).map { _ in 0.1 + rng.nextGaussian() * (rng.nextDouble() < 0.5 ? 1 : 3) }
+    let se = Statistics.standardDeviation(x) / Double(x.count).squareRoot()
+    #expect(50_000 * 1999 <= Statistics.bootstrapWorkLimit && 50_000 * 2001 > Statistics.bootstrapWorkLimit)
+    let resampled = Statistics.bootstrapMeanCI(x, resamples: 1999, seed: 3)
+    let normal = Statistics.bootstrapMeanCI(x, resamples: 2001, seed: 3)
+    let m = Statistics.mean(x)
+    #expect(abs(normal.low - (m - 1.959964 * se)) < 1e-6 * se && abs(normal.high - (m + 1.959964 * se)) < 1e-6 * se)
+    #expect(abs(resampled.low - normal.low) < 0.25 * se && abs(resampled.high - normal.high) < 0.25 * se)
+}
+
+/// Past `randomizationWorkLimit` sign flips the sign-flip test takes the normal null N(0, Σd²);
+/// its p agrees with a Monte Carlo estimate just below the limit (4,000 patterns: sd ≈ 0.0035 at p ≈ 0.05).
+@Test func randomizationTurnsNormalForLargeSamples() {
+    var rng = RandomSource(seed: 5, stream: "large-randomization")
+    // Centred, then shifted by 0.014: z = 0.014·√20000 / sd ≈ 2, p ≈ 0.05.
+    let g = (0..<20_000).map { _ in rng.nextGaussian() }, gm = Statistics.mean(g)
+    let d = g.map { $0 - gm + 0.014 }
+    let normal = Statistics.randomizationTest(differences: d, permutations: 10_000, seed: 1)
+    let drawn = Statistics.randomizationTest(differences: d, permutations: 4_000, seed: 1)
+    #expect(normal.permutations == 0 && !normal.exact && drawn.permutations == 4_000)
+    #expect(normal.p > 0.02 && normal.p < 0.1, "p \(normal.p)")
+    #expect(abs(normal.p - drawn.p) < 0.015, "normal \(normal.p), Monte Carlo \(drawn.p)")
+}
