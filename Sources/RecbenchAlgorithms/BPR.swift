@@ -21,8 +21,9 @@ import Darwin
 /// SGD with model averaging, see `PaddedRows.merge`; a thread sees the others' item updates one
 /// epoch late). So a seed gives a bit-identical model at a given thread count; different thread
 /// counts give different models of the same quality (NDCG@10 on ML-100K u1–u5: 0.4510 at 1
-/// thread, 0.4498 at 2; on a Zipf-popular 2·10⁶ set 0.4487 and 0.4618). One thread works on the model itself. The replicas cost threads × items ×
-/// (d rounded up to 16, + 1) floats and an Int32 step count per item.
+/// thread, 0.4498 at 2; on a Zipf-popular 2·10⁶ set 0.4487 and 0.4618). One thread works on the
+/// model itself. The replicas cost threads × items × (d rounded up to 16, + 1) floats and an Int32
+/// step count per item.
 public final class BPR: FactorModel {
     public struct Config: AlgorithmConfig {
         public static let budgetParameter: String? = "epochs"

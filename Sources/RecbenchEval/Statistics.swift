@@ -121,8 +121,11 @@ public enum Statistics {
         let n = x.count
         guard n > 0 else { return (.nan, .nan) }
         if Double(n) * Double(resamples) > Double(bootstrapWorkLimit) {
-            let half = GSL.normalQuantile(0.5 + level / 2) * standardDeviation(x) / Double(n).squareRoot()
-            return (mean(x) - half, mean(x) + half)
+            let m = mean(x),
+                half =
+                    GSL.normalQuantile(0.5 + level / 2) * standardDeviation(x, mean: m)
+                    / Double(n).squareRoot()
+            return (m - half, m + half)
         }
         precondition(n < 1 << 32, "bootstrap of 2^32 values or more")
         var rng = RandomSource(seed: seed, stream: "bootstrap")
