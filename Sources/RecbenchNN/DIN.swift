@@ -7,7 +7,7 @@ import RecbenchAlgorithms
 /// and a linear output; as in the paper the weights are not softmax-normalised, so their sum keeps
 /// the intensity of the user's interest. The difference is linear in h and c, so its weights fold
 /// into theirs: the unit is computed as ReLU(W_h·h + W_c·c + W_p·(h ⊙ c) + b), the same functions
-/// at half the cost. The weighted sum of the h_j, the profile (user ID and attribute embeddings)
+/// at half the cost, in one fused op with the linear output (`Graph.activationWeights`). The weighted sum of the h_j, the profile (user ID and attribute embeddings)
 /// and c feed an MLP (ReLU layers of `hidden_size`, each next one 40 % as wide: 200 → 80) with a
 /// linear output, plus with `linear_terms` a first-order weight per feature and with `pairwise_term`
 /// the factorization machine's inner products of the profile, interest and candidate fields. Rating task: squared
@@ -71,8 +71,9 @@ public final class DIN: FieldRecommender {
     /// Time-ordered training items per user.
     var histories: [[Int32]] = []
     var table: Parameter!, linear: Parameter!
-    var unitHistory: Parameter!, unitCandidate: Parameter!, unitProduct: Parameter!, unitBias: Parameter!
-    var unitOut: Linear!
+    /// The activation unit stacked as `Graph.activationWeights` reads it: weights [W_h; W_p; W_c; vᵀ]
+    /// and the biases [b; v₀] (without weight decay).
+    var unit: Parameter!, unitBiases: Parameter!
     var tower: [Linear] = []
     var head: Linear!
     var parameters: [Parameter] = []
@@ -91,19 +92,19 @@ public final class DIN: FieldRecommender {
         let d = config.embeddingSize, item = fields.itemFields * d, a = config.attentionSize
         table = Parameter("fields", Shape(fields.featureCount, d)); table.fillNormal(std: 0.01, rng: &rng)
         linear = Parameter("linear", Shape(fields.featureCount, 1))
-        unitHistory = Parameter("unit.history", Shape(item, a));
-        unitCandidate = Parameter("unit.candidate", Shape(item, a))
-        unitProduct = Parameter("unit.product", Shape(item, a)); unitBias = Parameter("unit.bias", Shape(a))
-        for p in [unitHistory!, unitCandidate!, unitProduct!] { p.fillXavier(rng: &rng) }
-        unitOut = Linear("unit.out", a, 1, rng: &rng)
+        unit = Parameter("unit", Shape(3 * item + 1, a)); unitBiases = Parameter("unit.biases", Shape(a + 1))
+        // Each block initialised as its own weight: W_h, W_c, W_p (item × a), then v (a × 1).
+        for rows in [0..<item, (2 * item)..<(3 * item), item..<(2 * item), (3 * item)..<(3 * item + 1)] {
+            unit.fillXavier(rows: rows, rng: &rng)
+        }
         var width = fields.userFields * d + 2 * item, next = config.hiddenSize
         tower = (0..<config.mlpLayers).map { k in
             defer { width = next; next = max(1, next * 2 / 5) }
             return Linear("mlp\(k)", width, next, rng: &rng)
         }
         head = Linear("head", width, 1, rng: &rng)
-        var all: [Parameter] = [table, linear, unitHistory, unitCandidate, unitProduct, unitBias]
-        for list in [unitOut.parameters, tower.flatMap(\.parameters), head.parameters] { all += list }
+        var all: [Parameter] = [table, linear, unit, unitBiases]
+        for list in [tower.flatMap(\.parameters), head.parameters] { all += list }
         parameters = all
         ratingRange = nil
         if data.task == .rating, let lo = data.interactions.byUser.values.min(),
@@ -134,7 +135,7 @@ public final class DIN: FieldRecommender {
     func forward(_ g: Graph, users: [Int32], items: [Int32], weights: ((Tensor, [[Int32]]) -> Void)?) -> Tensor {
         let n = users.count, d = config.embeddingSize, fu = fields.userFields, fi = fields.itemFields
         let length = config.maxLength, width = fi * d
-        var mask = [Float](repeating: 0, count: n * length), spread = [Int32](), kept = [[Int32]]()
+        var mask = [Float](repeating: 0, count: n * length), kept = [[Int32]]()
         var pastEntities = [Int32](), pastUsers = [Int32]()
         pastEntities.reserveCapacity(n * length); pastUsers.reserveCapacity(n * length)
         for (k, (u, i)) in zip(users, items).enumerated() {
@@ -142,7 +143,6 @@ public final class DIN: FieldRecommender {
             for j in 0..<length {
                 pastEntities.append(j < h.count ? h[j] : -1); pastUsers.append(u)
                 if j < h.count { mask[k * length + j] = 1 }
-                spread.append(Int32(k))
             }
             if weights != nil { kept.append(h) }
         }
@@ -155,14 +155,9 @@ public final class DIN: FieldRecommender {
         let h = g.reshape(past.embed(g, t), Shape(n, length, width))
         let λ = config.training.embeddingRegularization / Float(max(1, n))
         for e in [p, c, h] { g.penalize(e, scale: λ) }
-        // Activation unit: ReLU(W_h·h + W_c·c + W_p·(h ⊙ c) + b) → linear → weight per past item.
-        let cs = g.gatherRows(c, spread, shape: Shape(n, length, width))
-        let hc = g.matmul(h, g.parameter(unitHistory))
-        let cc = g.gatherRows(
-            g.matmul(c, g.parameter(unitCandidate)), spread, shape: Shape(n, length, config.attentionSize))
-        let pc = g.matmul(g.mul(h, cs), g.parameter(unitProduct))
-        let hidden = g.relu(g.addBias(g.add(g.add(hc, cc), pc), g.parameter(unitBias)))
-        let w = g.mul(unitOut(g, hidden), g.input(Shape(n, length, 1), mask))
+        let w = g.mul(
+            g.activationWeights(history: h, candidate: c, unit: g.parameter(unit), biases: g.parameter(unitBiases)),
+            g.input(Shape(n, length, 1), mask))
         weights?(w, kept)
         let joined = g.concat(g.concat(p, g.weightedPool(w, h)), c)
         var z = joined
@@ -180,7 +175,7 @@ public final class DIN: FieldRecommender {
         return out
     }
 
-    var noDecay: [Parameter] { [linear, unitBias] + unitOut.noDecay + tower.flatMap(\.noDecay) + head.noDecay }
+    var noDecay: [Parameter] { [linear, unitBiases] + tower.flatMap(\.noDecay) + head.noDecay }
     var trainingSettings: FieldTrainingSettings { config.training }
 
     /// The activation weight of each past item `user`'s history gives `item` (not normalised, as

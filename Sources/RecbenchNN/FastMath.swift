@@ -55,3 +55,42 @@
 @inline(__always) func min8(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
     a.replacing(with: b, where: b .< a)
 }
+
+/// Row kernels of the field models' fused ops, eight lanes at a time with a scalar tail: the
+/// compiler does not vectorise these loops itself (the pointers may alias).
+/// y[k] += x[k] for k < n.
+@inline(__always) func addRow(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) {
+    var k = 0
+    while k + 8 <= n { store8(load8(y + k) + load8(x + k), y + k); k += 8 }
+    while k < n { y[k] += x[k]; k += 1 }
+}
+/// y[k] += s · x[k] for k < n.
+@inline(__always) func addScaledRow(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ s: Float, _ n: Int) {
+    var k = 0
+    while k + 8 <= n { store8(load8(y + k) + s * load8(x + k), y + k); k += 8 }
+    while k < n { y[k] += s * x[k]; k += 1 }
+}
+/// y[k] += a[k] · b[k] for k < n.
+@inline(__always) func addProductRow(
+    _ y: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int
+) {
+    var k = 0
+    while k + 8 <= n { store8(load8(y + k) + load8(a + k) * load8(b + k), y + k); k += 8 }
+    while k < n { y[k] += a[k] * b[k]; k += 1 }
+}
+/// Σ a[k] · b[k] for k < n.
+@inline(__always) func dotRow(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>(repeating: 0), k = 0
+    while k + 8 <= n { acc += load8(a + k) * load8(b + k); k += 8 }
+    var s = acc.sum()
+    while k < n { s += a[k] * b[k]; k += 1 }
+    return s
+}
+/// y[k] = a[k] · b[k] for k < n.
+@inline(__always) func productRow(
+    _ y: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int
+) {
+    var k = 0
+    while k + 8 <= n { store8(load8(a + k) * load8(b + k), y + k); k += 8 }
+    while k < n { y[k] = a[k] * b[k]; k += 1 }
+}

@@ -49,6 +49,12 @@ public final class Parameter: @unchecked Sendable {
         let a = (6 / Float(fanIn + fanOut)).squareRoot()
         for i in 0..<count { value[i] = (2 * rng.nextFloat() - 1) * a }
     }
+    /// Glorot/Xavier uniform for a block of rows taken as its own fan-in × fan-out weight (several
+    /// weights stacked in one parameter, each initialised as if it stood alone).
+    public func fillXavier(rows: Range<Int>, rng: inout RandomSource) {
+        let fanOut = shape.last, a = (6 / Float(rows.count + fanOut)).squareRoot()
+        for i in (rows.lowerBound * fanOut)..<(rows.upperBound * fanOut) { value[i] = (2 * rng.nextFloat() - 1) * a }
+    }
     public func fill(_ v: Float) { value.update(repeating: v, count: count) }
     public func zeroGrad() { grad.update(repeating: 0, count: count) }
     public var values: [Float] {
@@ -89,14 +95,14 @@ enum Op {
     case matmul, add, addBias, mul, scale, concat, gatherRows, gatherDot, layerNorm, gelu, relu, sigmoid, dropout
     case attentionScores, maskedSoftmax, attentionApply, bceWithLogits, softmaxCrossEntropy
     case embeddingBag, tanh, reparameterize, gaussianKL, multinomialNLL, gru
-    case weightedPool, meanSquaredError, pairwiseInteraction, squaredNorm
+    case weightedPool, meanSquaredError, pairwiseInteraction, squaredNorm, activationWeights
 }
 
-/// One recorded op: output, up to three inputs, integer/real parameters and scratch saved for backward.
+/// One recorded op: output, up to four inputs, integer/real parameters and scratch saved for backward.
 struct Record {
     var op: Op
     var out: Int
-    var a: Int, b: Int = -1, c: Int = -1
+    var a: Int, b: Int = -1, c: Int = -1, d: Int = -1
     var i0 = 0, i1 = 0, i2 = 0
     var f0: Float = 0
     var ints: UnsafeMutablePointer<Int32>? = nil
@@ -237,6 +243,7 @@ public final class Graph {
         case .meanSquaredError: meanSquaredErrorBackward(r)
         case .pairwiseInteraction: pairwiseInteractionBackward(r)
         case .squaredNorm: squaredNormBackward(r)
+        case .activationWeights: activationWeightsBackward(r)
         }
     }
 }

@@ -1,8 +1,8 @@
 import RecbenchCore
 
 /// What the feature-field models (AutoInt, DIN) need beyond the sequence models' ops: a free
-/// reshape, a weighted pooling of rows by per-row weights, the factorization machine's pairwise
-/// interaction of fields, the squared-error loss and an L2 penalty.
+/// reshape, DIN's activation unit, a weighted pooling of rows by per-row weights, the
+/// factorization machine's pairwise interaction of fields, the squared-error loss and an L2 penalty.
 extension Graph {
     /// The same values and gradient under another shape of equal count. A view: it shares the
     /// input's buffers, so gradients written to it land in the input's and nothing is taped.
@@ -10,6 +10,111 @@ extension Graph {
         precondition(a.shape.count == shape.count, "reshape: \(a.shape) as \(shape)")
         nodes.append(Node(value: nodes[a.id].value, grad: nodes[a.id].grad, shape: shape))
         return Tensor(id: nodes.count - 1, shape: shape)
+    }
+
+    /// DIN's activation unit in one op: the weight of past item j for example b,
+    /// w[b, j] = ReLU(h[b, j]·W_h + (h[b, j] ⊙ c[b])·W_p + c[b]·W_c + bias) · v + v₀, for past
+    /// items h (B × L × D) and candidates c (B × D); `unit` stacks [W_h; W_p; W_c; vᵀ]
+    /// ((3D + 1) × A) and `biases` is [bias; v₀] (A + 1). One sgemm over [h, h ⊙ c] (B·L rows of
+    /// 2D) and one over the B candidates, the rest row loops split over the examples: a chain of
+    /// general ops (the candidate spread over the slots, three products, two sums, the bias, the
+    /// ReLU and an A × 1 product, each with its own B·L-row buffers) cost twice as much.
+    public func activationWeights(history h: Tensor, candidate c: Tensor, unit: Tensor, biases: Tensor) -> Tensor {
+        let (b, l, d) = (h.shape.d0, h.shape.d1, h.shape.d2), a = unit.shape.last
+        precondition(
+            h.shape.rank == 3 && c.shape.count == b * d && unit.shape.rows == 3 * d + 1 && biases.shape.count == a + 1,
+            "activationWeights: \(h.shape), \(c.shape), \(unit.shape), \(biases.shape)")
+        let out = make(Shape(b, l, 1), needsGrad: needs(h, c, unit, biases))
+        let H = value(h), C = value(c), U = value(unit), bias = value(biases), W = value(out)
+        let slots = b * l, x = floats.take(slots * 2 * d), hidden = floats.take(slots * a)
+        let candidateTerm = floats.take(b * a), v = U + 3 * d * a, v0 = bias[a]
+        parallelChunks(count: b, threads: threads) { _, range in
+            for bi in range {
+                for j in 0..<l {
+                    let s = bi * l + j, xs = x + s * 2 * d
+                    xs.update(from: H + s * d, count: d)
+                    productRow(xs + d, H + s * d, C + bi * d, d)
+                }
+            }
+        }
+        BLAS.sgemm(threads: threads, m: slots, n: a, k: 2 * d, a: x, lda: 2 * d, b: U, ldb: a, c: hidden, ldc: a)
+        BLAS.sgemm(m: b, n: a, k: d, a: C, lda: d, b: U + 2 * d * a, ldb: a, c: candidateTerm, ldc: a)
+        parallelChunks(count: b, threads: threads) { _, range in
+            for bi in range {
+                let r = candidateTerm + bi * a
+                addRow(r, bias, a)
+                for j in 0..<l {
+                    let z = hidden + (bi * l + j) * a
+                    var k = 0
+                    while k + 8 <= a { store8(max8(load8(z + k) + load8(r + k), .zero), z + k); k += 8 }
+                    while k < a { z[k] = max(0, z[k] + r[k]); k += 1 }
+                    W[bi * l + j] = dotRow(z, v, a) + v0
+                }
+            }
+        }
+        record(
+            Record(
+                op: .activationWeights, out: out.id, a: h.id, b: c.id, c: unit.id, d: biases.id, i0: b, i1: l, i2: d,
+                floats: x, floats2: hidden))
+        return out
+    }
+
+    func activationWeightsBackward(_ r: Record) {
+        let b = r.i0, l = r.i1, d = r.i2, slots = b * l, x = r.floats!, hidden = r.floats2!
+        let dw = nodes[r.out].grad!, U = nodes[r.c].value, C = nodes[r.b].value
+        let a = nodes[r.c].shape.last, v = U + 3 * d * a
+        let dH = nodes[r.a].grad, dC = nodes[r.b].grad, dU = nodes[r.c].grad, dBiases = nodes[r.d].grad
+        // Per slot, the gradient at the ReLU's input (g, over `hidden`, which is not read again);
+        // per example, its sum over the slots (the candidate term's and the bias's gradient) and
+        // Σ_j dw·hidden (v's), each example's own row so the split is free of races.
+        let g = hidden, perExample = floats.take(b * a), vPartial = floats.take(b * a)
+        parallelChunks(count: b, threads: threads) { _, range in
+            for bi in range {
+                let sum = perExample + bi * a, vp = vPartial + bi * a
+                sum.update(repeating: 0, count: a); vp.update(repeating: 0, count: a)
+                for j in 0..<l {
+                    let s = bi * l + j, z = hidden + s * a, gs = dw[s]
+                    addScaledRow(vp, z, gs, a)
+                    var k = 0
+                    while k + 8 <= a {
+                        let gz = (gs * load8(v + k)).replacing(with: 0, where: load8(z + k) .<= 0)
+                        store8(gz, g + s * a + k); k += 8
+                    }
+                    while k < a { g[s * a + k] = z[k] > 0 ? gs * v[k] : 0; k += 1 }
+                    addRow(sum, g + s * a, a)
+                }
+            }
+        }
+        if let dBiases {
+            for bi in 0..<b { addRow(dBiases, perExample + bi * a, a) }
+            for s in 0..<slots { dBiases[a] += dw[s] }
+        }
+        if let dU {
+            BLAS.sgemm(
+                threads: threads, transA: true, m: 2 * d, n: a, k: slots, a: x, lda: 2 * d, b: g, ldb: a, beta: 1,
+                c: dU, ldc: a)
+            BLAS.sgemm(
+                transA: true, m: d, n: a, k: b, a: C, lda: d, b: perExample, ldb: a, beta: 1, c: dU + 2 * d * a, ldc: a)
+            for bi in 0..<b { addRow(dU + 3 * d * a, vPartial + bi * a, a) }
+        }
+        if let dC {
+            BLAS.sgemm(
+                transB: true, m: b, n: d, k: a, a: perExample, lda: a, b: U + 2 * d * a, ldb: a, beta: 1, c: dC, ldc: d)
+        }
+        guard dH != nil || dC != nil else { return }
+        let dx = floats.take(slots * 2 * d)
+        BLAS.sgemm(
+            threads: threads, transB: true, m: slots, n: 2 * d, k: a, a: g, lda: a, b: U, ldb: a, c: dx, ldc: 2 * d)
+        parallelChunks(count: b, threads: threads) { _, range in
+            for bi in range {
+                let cb = C + bi * d
+                for j in 0..<l {
+                    let s = bi * l + j, dxs = dx + s * 2 * d
+                    if let dH { addRow(dH + s * d, dxs, d); addProductRow(dH + s * d, dxs + d, cb, d) }
+                    if let dC { addProductRow(dC + bi * d, dxs + d, x + s * 2 * d, d) }
+                }
+            }
+        }
     }
 
     /// out[b, :] = Σ_n w[b, n] · v[b, n, :] for weights B × N (any shape of count B·N) and values
@@ -24,8 +129,7 @@ extension Graph {
             let z = Z + bi * d
             for k in 0..<n {
                 let wk = W[bi * n + k]; if wk == 0 { continue }
-                let row = V + (bi * n + k) * d
-                for c in 0..<d { z[c] += wk * row[c] }
+                addScaledRow(z, V + (bi * n + k) * d, wk, d)
             }
         }
         record(Record(op: .weightedPool, out: out.id, a: w.id, b: v.id, i0: b, i1: n, i2: d))
@@ -39,8 +143,8 @@ extension Graph {
             let gb = g + bi * d
             for k in 0..<n {
                 let row = (bi * n + k) * d
-                if let dW { var s: Float = 0; for c in 0..<d { s += gb[c] * V[row + c] }; dW[bi * n + k] += s }
-                if let dV { let wk = W[bi * n + k]; for c in 0..<d { dV[row + c] += wk * gb[c] } }
+                if let dW { dW[bi * n + k] += dotRow(gb, V + row, d) }
+                if let dV { addScaledRow(dV + row, gb, W[bi * n + k], d) }
             }
         }
     }
