@@ -89,10 +89,10 @@ func trainFieldModel(
     adam.threads = context.threads; adam.averaging = s.averaging
     var averaged = false
     let sampler = NegativeSampler(histories: (0..<m.userCount).map { Array(m.items(of: $0)) }, itemCount: m.itemCount)
-    let g = Graph(training: true, threads: context.threads, seed: context.seed)
+    // Each batch is cut in two halves by its positives (`SplitStep`).
+    let step = SplitStep(parameters: parameters, parts: 2, threads: context.threads, seed: context.seed, rating: rating)
     var rng = context.random("field-model-batches")
-    var us = [Int32](), its = [Int32](), ys = [Float]()
-    let ones = [Float](repeating: 1, count: s.batchSize * (1 + s.negatives))
+    var halves = [FieldBatch](repeating: FieldBatch(), count: 2)
     try TrainingLoop(iterations: s.epochs, patience: s.patience, unit: "epoch").run(
         context: context, model: model, snapshot: { ParameterSnapshot(parameters) }, restore: { $0.restore(parameters) }
     ) { _ in
@@ -101,26 +101,19 @@ func trainFieldModel(
         rng.shuffle(&triples)
         var lossSum = 0.0, steps = 0
         for first in stride(from: 0, to: triples.count, by: s.batchSize) {
-            us.removeAll(keepingCapacity: true); its.removeAll(keepingCapacity: true);
-            ys.removeAll(keepingCapacity: true)
-            for (u, i, r) in triples[first..<min(triples.count, first + s.batchSize)] {
-                us.append(u); its.append(i); ys.append(rating ? r : 1)
-                if !rating {
-                    for _ in 0..<s.negatives {
-                        us.append(u); its.append(sampler.draw(for: Int(u), rng: &rng)); ys.append(0)
+            let end = min(triples.count, first + s.batchSize), middle = first + (end - first + 1) / 2
+            for (h, range) in [first..<middle, middle..<end].enumerated() {
+                halves[h].removeAll()
+                for (u, i, r) in triples[range] {
+                    halves[h].append(u, i, rating ? r : 1)
+                    if !rating {
+                        for _ in 0..<s.negatives { halves[h].append(u, sampler.draw(for: Int(u), rng: &rng), 0) }
                     }
                 }
             }
-            g.reset()
-            let out = forward(g, us, its)
-            var loss =
-                rating
-                ? g.meanSquaredError(out, targets: ys)
-                : g.binaryCrossEntropy(logits: out, targets: ys, weights: Array(ones[0..<ys.count]))
-            for p in g.penalties { loss = g.add(loss, p) }
-            g.backward(loss)
+            lossSum += step.accumulate(halves, forward: forward)  // includes the penalty
             adam.update()
-            lossSum += Double(g.scalar(loss)); steps += 1  // includes the penalty
+            steps += 1
         }
         // The loop validates and snapshots what the parameters hold: the average, when kept.
         if s.averaging > 0 { adam.swapAverage(); averaged = true }

@@ -129,6 +129,9 @@ public final class Graph {
     public private(set) var penalties: [Tensor] = []
     let floats = Pool<Float>()
     let ints = Pool<Int32>()
+    /// Where the parameters' gradients accumulate when not in the parameters' own buffers: two
+    /// graphs back-propagating halves of one batch at the same time (`SplitStep`).
+    var shadow: ShadowGradients?
 
     public init(training: Bool = true, recordsGradients: Bool = true, threads: Int = 1, seed: UInt64 = 0) {
         self.training = training; self.recordsGradients = recordsGradients; self.threads = max(1, threads)
@@ -188,7 +191,8 @@ public final class Graph {
 
     /// A parameter leaf: reads the parameter's storage in place and accumulates into its gradient.
     public func parameter(_ p: Parameter) -> Tensor {
-        nodes.append(Node(value: p.value, grad: recordsGradients ? p.grad : nil, shape: p.shape))
+        nodes.append(
+            Node(value: p.value, grad: recordsGradients ? shadow?.gradient(of: p) ?? p.grad : nil, shape: p.shape))
         return Tensor(id: nodes.count - 1, shape: p.shape)
     }
 

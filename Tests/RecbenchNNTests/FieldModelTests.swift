@@ -205,6 +205,48 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
         #expect(gradientCheck(model.parameters) { g in model.forward(g, users: [0, 1, 3], items: [1, 2, 0]) } <= 0)
     }
 
+    /// A batch cut in two halves on two graphs (`SplitStep`, the second into shadow gradients)
+    /// gives the loss and every gradient of the whole batch on one graph, penalties included, for
+    /// both tasks' losses.
+    @Test(arguments: [true, false]) func halvesGiveTheWholeBatchGradient(rating: Bool) {
+        let data = plantedFieldData(users: 6, items: 5, perUser: 3)
+        let model = AutoInt(
+            config: .init(
+                Self.values(
+                    AutoInt.Config.parameters,
+                    [
+                        "embedding_size": .int(4), "heads": .int(2), "attention_size": .int(2), "history": .bool(true),
+                        "pairwise_term": .bool(true), "embedding_regularization": .real(0.3)
+                    ])))
+        model.build(data, seed: 3)
+        var rng = RandomSource(seed: 8)
+        for p in model.parameters { p.fillNormal(std: 0.5, rng: &rng) }
+        var whole = FieldBatch()
+        for (k, (u, i)) in [(0, 1), (3, 4), (5, 2), (1, 0), (2, 3), (4, 4), (0, 2)].enumerated() {
+            whole.append(Int32(u), Int32(i), rating ? Float(1 + k % 5) : Float(k % 2))
+        }
+        var first = FieldBatch(), second = FieldBatch()
+        for k in 0..<whole.count {
+            if k < 4 {
+                first.append(whole.users[k], whole.items[k], whole.targets[k])
+            } else {
+                second.append(whole.users[k], whole.items[k], whole.targets[k])
+            }
+        }
+        func run(parts: [FieldBatch]) -> (Double, [[Float]]) {
+            for p in model.parameters { p.zeroGrad() }
+            let step = SplitStep(parameters: model.parameters, parts: parts.count, threads: 2, seed: 1, rating: rating)
+            let loss = step.accumulate(parts) { g, u, i in model.forward(g, users: u, items: i) }
+            return (loss, model.parameters.map { Array(UnsafeBufferPointer(start: $0.grad, count: $0.count)) })
+        }
+        let (wholeLoss, wholeGrads) = run(parts: [whole]), (splitLoss, splitGrads) = run(parts: [first, second])
+        #expect(abs(wholeLoss - splitLoss) <= 1e-6 * abs(wholeLoss), "\(wholeLoss) vs \(splitLoss)")
+        #expect(wholeGrads.joined().contains { $0 != 0 })
+        for (x, y) in zip(wholeGrads, splitGrads) {
+            #expect(zip(x, y).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($0)) }, "\(x) vs \(y)")
+        }
+    }
+
     /// Only the "planted" user field predicts the rating, jointly with the item's kind (5 when they
     /// match, else 1), so the model must relate the two fields through attention. After fitting the
     /// data (training RMSE < 0.1), the attention the item's kind field pays to the planted field
