@@ -94,3 +94,11 @@
     while k + 8 <= n { store8(load8(a + k) * load8(b + k), y + k); k += 8 }
     while k < n { y[k] = a[k] * b[k]; k += 1 }
 }
+/// y[k] = max(0, a[k] + b[k]) for k < n.
+@inline(__always) func reluOfSumRow(
+    _ y: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int
+) {
+    var k = 0
+    while k + 8 <= n { store8(max8(load8(a + k) + load8(b + k), .zero), y + k); k += 8 }
+    while k < n { y[k] = max(0, a[k] + b[k]); k += 1 }
+}

@@ -45,9 +45,7 @@ extension Graph {
                 addRow(r, bias, a)
                 for j in 0..<l {
                     let z = hidden + (bi * l + j) * a
-                    var k = 0
-                    while k + 8 <= a { store8(max8(load8(z + k) + load8(r + k), .zero), z + k); k += 8 }
-                    while k < a { z[k] = max(0, z[k] + r[k]); k += 1 }
+                    reluOfSumRow(z, z, r, a)
                     W[bi * l + j] = dotRow(z, v, a) + v0
                 }
             }

@@ -149,6 +149,31 @@ func hitRateAtOne(_ model: any Recommender, _ data: TrainingData, next: (Int32) 
         #expect(hits > 85)
     }
 
+    /// Scoring splits the tower's first layer into a user and an item half computed once each; the
+    /// scores equal the forward pass on every (user, item) pair, over several blocks of users.
+    @Test func neumfScoresAreItsForwardPass() throws {
+        var rng = RandomSource(seed: 3)
+        var us = [Int32](), its = [Int32]()
+        for u in 0..<50 { for _ in 0..<5 { us.append(Int32(u)); its.append(Int32(rng.nextInt(below: 700))) } }
+        let m = InteractionMatrix(
+            userCount: 50, itemCount: 700, users: us, items: its, values: [Float](repeating: 1, count: us.count))
+        let model = NeuMF(config: .init(["embedding_size": .int(8), "mlp_layers": .int(3), "epochs": .int(1)]))
+        try model.fit(TrainingData(task: .ranking, interactions: m), context: FitContext(seed: 2))
+        var r = RandomSource(seed: 4)
+        for p in model.parameters { p.fillNormal(std: 0.3, rng: &r) }
+        let users = (0..<50).map { Int32($0) }
+        var scores = [Float](repeating: 0, count: 50 * 700)
+        scores.withUnsafeMutableBufferPointer { model.score(users: users, into: $0) }
+        let pairUsers = users.flatMap { u in [Int32](repeating: u, count: 700) }
+        let pairItems = users.flatMap { _ in (0..<700).map { Int32($0) } }
+        let g = Graph(training: false, recordsGradients: false)
+        let forward = pairUsers.withUnsafeBufferPointer { u in
+            pairItems.withUnsafeBufferPointer { g.values(model.forward(g, users: u, items: $0)) }
+        }
+        #expect(Set(forward).count > 1000)
+        #expect(zip(scores, forward).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+    }
+
     /// Two user groups with disjoint item sets: NeuMF ranks a user's unseen in-group items above
     /// out-of-group items (per-user AUC > 0.9) for nearly all users.
     @Test func neumfSeparatesGroups() throws {
