@@ -56,8 +56,10 @@
     a.replacing(with: b, where: b .< a)
 }
 
-/// Row kernels of the field models' fused ops, eight lanes at a time with a scalar tail: the
-/// compiler does not vectorise these loops itself (the pointers may alias).
+// Row kernels of the element-wise ops and the fused field ops, eight lanes at a time with a scalar
+// tail: the compiler does not vectorise these loops itself (the pointers may alias). Each lane
+// computes what the scalar loop did, so results are unchanged.
+
 /// y[k] += x[k] for k < n.
 @inline(__always) func addRow(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) {
     var k = 0
@@ -101,4 +103,28 @@
     var k = 0
     while k + 8 <= n { store8(max8(load8(a + k) + load8(b + k), .zero), y + k); k += 8 }
     while k < n { y[k] = max(0, a[k] + b[k]); k += 1 }
+}
+/// y[k] = a[k] + b[k] for k < n.
+@inline(__always) func sumRow(
+    _ y: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int
+) {
+    var k = 0
+    while k + 8 <= n { store8(load8(a + k) + load8(b + k), y + k); k += 8 }
+    while k < n { y[k] = a[k] + b[k]; k += 1 }
+}
+/// y[k] = max(0, x[k]) for k < n.
+@inline(__always) func reluRow(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) {
+    var k = 0
+    while k + 8 <= n { store8(max8(load8(x + k), .zero), y + k); k += 8 }
+    while k < n { y[k] = max(0, x[k]); k += 1 }
+}
+/// y[k] += g[k] where x[k] > 0, for k < n: the ReLU's backward pass.
+@inline(__always) func addWherePositiveRow(
+    _ y: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int
+) {
+    var k = 0
+    while k + 8 <= n {
+        store8(load8(y + k) + load8(g + k).replacing(with: 0, where: load8(x + k) .<= 0), y + k); k += 8
+    }
+    while k < n { if x[k] > 0 { y[k] += g[k] }; k += 1 }
 }

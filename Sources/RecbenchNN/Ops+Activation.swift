@@ -41,7 +41,7 @@ extension Graph {
     public func relu(_ a: Tensor) -> Tensor {
         let out = make(a.shape, needsGrad: needs(a))
         let x = value(a), z = value(out)
-        for i in 0..<a.shape.count { z[i] = max(0, x[i]) }
+        reluRow(z, x, a.shape.count)
         record(Record(op: .relu, out: out.id, a: a.id))
         return out
     }
@@ -49,7 +49,7 @@ extension Graph {
     func reluBackward(_ r: Record) {
         guard let da = nodes[r.a].grad else { return }
         let x = nodes[r.a].value, g = nodes[r.out].grad!
-        for i in 0..<nodes[r.out].shape.count where x[i] > 0 { da[i] += g[i] }
+        addWherePositiveRow(da, g, x, nodes[r.out].shape.count)
     }
 
     public func sigmoid(_ a: Tensor) -> Tensor {

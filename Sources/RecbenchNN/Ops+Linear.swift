@@ -54,15 +54,15 @@ extension Graph {
         precondition(a.shape.count == b.shape.count, "add: \(a.shape) + \(b.shape)")
         let out = make(a.shape, needsGrad: needs(a, b))
         let x = value(a), y = value(b), z = value(out)
-        for i in 0..<a.shape.count { z[i] = x[i] + y[i] }
+        sumRow(z, x, y, a.shape.count)
         record(Record(op: .add, out: out.id, a: a.id, b: b.id))
         return out
     }
 
     func addBackward(_ r: Record) {
         let n = nodes[r.out].shape.count, g = nodes[r.out].grad!
-        if let da = nodes[r.a].grad { for i in 0..<n { da[i] += g[i] } }
-        if let db = nodes[r.b].grad { for i in 0..<n { db[i] += g[i] } }
+        if let da = nodes[r.a].grad { addRow(da, g, n) }
+        if let db = nodes[r.b].grad { addRow(db, g, n) }
     }
 
     /// a (rows × n) plus a row vector `bias` (n) broadcast over rows; `bias` may also be rows' worth
@@ -73,15 +73,15 @@ extension Graph {
         let out = make(a.shape, needsGrad: needs(a, bias))
         let x = value(a), b = value(bias), z = value(out)
         let reps = a.shape.count / n
-        for r in 0..<reps { let o = r * n; for j in 0..<n { z[o + j] = x[o + j] + b[j] } }
+        for r in 0..<reps { sumRow(z + r * n, x + r * n, b, n) }
         record(Record(op: .addBias, out: out.id, a: a.id, b: bias.id, i0: reps, i1: n))
         return out
     }
 
     func addBiasBackward(_ r: Record) {
         let reps = r.i0, n = r.i1, g = nodes[r.out].grad!
-        if let da = nodes[r.a].grad { for i in 0..<(reps * n) { da[i] += g[i] } }
-        if let db = nodes[r.b].grad { for rr in 0..<reps { let o = rr * n; for j in 0..<n { db[j] += g[o + j] } } }
+        if let da = nodes[r.a].grad { addRow(da, g, reps * n) }
+        if let db = nodes[r.b].grad { for rr in 0..<reps { addRow(db, g + rr * n, n) } }
     }
 
     /// Element-wise product.
@@ -89,7 +89,7 @@ extension Graph {
         precondition(a.shape.count == b.shape.count, "mul: \(a.shape) * \(b.shape)")
         let out = make(a.shape, needsGrad: needs(a, b))
         let x = value(a), y = value(b), z = value(out)
-        for i in 0..<a.shape.count { z[i] = x[i] * y[i] }
+        productRow(z, x, y, a.shape.count)
         record(Record(op: .mul, out: out.id, a: a.id, b: b.id))
         return out
     }
@@ -97,8 +97,8 @@ extension Graph {
     func mulBackward(_ r: Record) {
         let n = nodes[r.out].shape.count, g = nodes[r.out].grad!
         let x = nodes[r.a].value, y = nodes[r.b].value
-        if let da = nodes[r.a].grad { for i in 0..<n { da[i] += g[i] * y[i] } }
-        if let db = nodes[r.b].grad { for i in 0..<n { db[i] += g[i] * x[i] } }
+        if let da = nodes[r.a].grad { addProductRow(da, g, y, n) }
+        if let db = nodes[r.b].grad { addProductRow(db, g, x, n) }
     }
 
     public func scale(_ a: Tensor, _ s: Float) -> Tensor {
