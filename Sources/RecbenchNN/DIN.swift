@@ -152,11 +152,14 @@ public final class DIN: FieldRecommender {
         let t = g.parameter(table)
         let p = g.reshape(profile.embed(g, t), Shape(n, fu * d))
         let c = g.reshape(candidate.embed(g, t), Shape(n, width))
-        let h = g.reshape(past.embed(g, t), Shape(n, length, width))
+        let pastEmbedded = past.embedBoth(g, t)
+        let h = g.reshape(pastEmbedded.examples, Shape(n, length, width))
         let λ = config.training.embeddingRegularization / Float(max(1, n))
         for e in [p, c, h] { g.penalize(e, scale: λ) }
         let w = g.mul(
-            g.activationWeights(history: h, candidate: c, unit: g.parameter(unit), biases: g.parameter(unitBiases)),
+            g.activationWeights(
+                history: pastEmbedded.rows, slots: pastEmbedded.rowOf, length: length, candidate: c,
+                unit: g.parameter(unit), biases: g.parameter(unitBiases)),
             g.input(Shape(n, length, 1), mask))
         weights?(w, kept)
         let joined = g.concat(g.concat(p, g.weightedPool(w, h)), c)

@@ -40,11 +40,21 @@ struct FieldLookup {
     }
 
     /// Every (example, field) embedding through `table` (features × width): (examples · fields) × width.
-    func embed(_ g: Graph, _ table: Tensor) -> Tensor {
+    func embed(_ g: Graph, _ table: Tensor) -> Tensor { embedBoth(g, table).examples }
+
+    /// The examples' embeddings as `embed` gives them, and, when no entry is left out (so each
+    /// example's fields are its entity's), the distinct entities' rows (entities × fields·width)
+    /// with each example's row among them; otherwise the examples' own rows, one each.
+    func embedBoth(_ g: Graph, _ table: Tensor) -> (examples: Tensor, rows: Tensor, rowOf: [Int32]) {
+        let width = table.shape.last
         let all = g.embeddingBag(table, offsets: pooled.offsets, indices: pooled.indices, weights: pooled.weights)
-        let spread = g.gatherRows(all, rows, shape: Shape(examples * fields, table.shape.last))
-        guard leavesOut else { return spread }
-        return g.add(
+        let spread = g.gatherRows(all, rows, shape: Shape(examples * fields, width))
+        guard leavesOut else {
+            let rowOf = (0..<examples).map { rows[$0 * fields] / Int32(fields) }
+            return (spread, g.reshape(all, Shape(pooled.bagCount / max(1, fields), fields * width)), rowOf)
+        }
+        let own = g.add(
             spread, g.embeddingBag(table, offsets: leftOut.offsets, indices: leftOut.indices, weights: leftOut.weights))
+        return (own, g.reshape(own, Shape(examples, fields * width)), (0..<examples).map { Int32($0) })
     }
 }

@@ -13,55 +13,66 @@ extension Graph {
     }
 
     /// DIN's activation unit in one op: the weight of past item j for example b,
-    /// w[b, j] = ReLU(h[b, j]·W_h + (h[b, j] ⊙ c[b])·W_p + c[b]·W_c + bias) · v + v₀, for past
-    /// items h (B × L × D) and candidates c (B × D); `unit` stacks [W_h; W_p; W_c; vᵀ]
-    /// ((3D + 1) × A) and `biases` is [bias; v₀] (A + 1). One sgemm over [h, h ⊙ c] (B·L rows of
-    /// 2D) and one over the B candidates, the rest row loops split over the examples: a chain of
+    /// w[b, j] = ReLU(h·W_h + (h ⊙ c[b])·W_p + c[b]·W_c + bias) · v + v₀ with h = `history`[slots[b·L + j]]
+    /// (a zero row where the slot index is < 0), for candidates c (B × D); `unit` stacks
+    /// [W_h; W_p; W_c; vᵀ] ((3D + 1) × A) and `biases` is [bias; v₀] (A + 1). `history` may hold each
+    /// distinct past item once (a batch repeats popular items), so h·W_h and its gradients are
+    /// computed per row, not per slot; the product term needs every slot. One sgemm each for the
+    /// rows, the slots and the B candidates, the rest row loops split over the examples: a chain of
     /// general ops (the candidate spread over the slots, three products, two sums, the bias, the
     /// ReLU and an A × 1 product, each with its own B·L-row buffers) cost twice as much.
-    public func activationWeights(history h: Tensor, candidate c: Tensor, unit: Tensor, biases: Tensor) -> Tensor {
-        let (b, l, d) = (h.shape.d0, h.shape.d1, h.shape.d2), a = unit.shape.last
+    public func activationWeights(
+        history: Tensor, slots: [Int32], length l: Int, candidate c: Tensor, unit: Tensor, biases: Tensor
+    ) -> Tensor {
+        let rows = history.shape.rows, d = history.shape.last, b = c.shape.rows, a = unit.shape.last
         precondition(
-            h.shape.rank == 3 && c.shape.count == b * d && unit.shape.rows == 3 * d + 1 && biases.shape.count == a + 1,
-            "activationWeights: \(h.shape), \(c.shape), \(unit.shape), \(biases.shape)")
-        let out = make(Shape(b, l, 1), needsGrad: needs(h, c, unit, biases))
-        let H = value(h), C = value(c), U = value(unit), bias = value(biases), W = value(out)
-        let slots = b * l, x = floats.take(slots * 2 * d), hidden = floats.take(slots * a)
+            slots.count == b * l && c.shape.last == d && unit.shape.rows == 3 * d + 1 && biases.shape.count == a + 1
+                && slots.allSatisfy { $0 < rows },
+            "activationWeights: \(history.shape), \(slots.count) slots, \(c.shape), \(unit.shape), \(biases.shape)")
+        let out = make(Shape(b, l, 1), needsGrad: needs(history, c, unit, biases))
+        let P = value(history), C = value(c), U = value(unit), bias = value(biases), W = value(out)
+        let n = b * l, product = floats.take(n * d), hidden = floats.take(n * a), rowTerm = floats.take(rows * a)
         let candidateTerm = floats.take(b * a), v = U + 3 * d * a, v0 = bias[a]
+        let index = slots.withUnsafeBufferPointer { keep($0) }
         parallelChunks(count: b, threads: threads) { _, range in
             for bi in range {
                 for j in 0..<l {
-                    let s = bi * l + j, xs = x + s * 2 * d
-                    xs.update(from: H + s * d, count: d)
-                    productRow(xs + d, H + s * d, C + bi * d, d)
+                    let s = bi * l + j, r = Int(index[s])
+                    if r < 0 {
+                        (product + s * d).update(repeating: 0, count: d)
+                    } else {
+                        productRow(product + s * d, P + r * d, C + bi * d, d)
+                    }
                 }
             }
         }
-        BLAS.sgemm(threads: threads, m: slots, n: a, k: 2 * d, a: x, lda: 2 * d, b: U, ldb: a, c: hidden, ldc: a)
+        BLAS.sgemm(threads: threads, m: rows, n: a, k: d, a: P, lda: d, b: U, ldb: a, c: rowTerm, ldc: a)
+        BLAS.sgemm(threads: threads, m: n, n: a, k: d, a: product, lda: d, b: U + d * a, ldb: a, c: hidden, ldc: a)
         BLAS.sgemm(m: b, n: a, k: d, a: C, lda: d, b: U + 2 * d * a, ldb: a, c: candidateTerm, ldc: a)
         parallelChunks(count: b, threads: threads) { _, range in
             for bi in range {
-                let r = candidateTerm + bi * a
-                addRow(r, bias, a)
+                let t = candidateTerm + bi * a
+                addRow(t, bias, a)
                 for j in 0..<l {
-                    let z = hidden + (bi * l + j) * a
-                    reluOfSumRow(z, z, r, a)
-                    W[bi * l + j] = dotRow(z, v, a) + v0
+                    let s = bi * l + j, r = Int(index[s]), z = hidden + s * a
+                    if r >= 0 { addRow(z, rowTerm + r * a, a) }
+                    reluOfSumRow(z, z, t, a)
+                    W[s] = dotRow(z, v, a) + v0
                 }
             }
         }
         record(
             Record(
-                op: .activationWeights, out: out.id, a: h.id, b: c.id, c: unit.id, d: biases.id, i0: b, i1: l, i2: d,
-                floats: x, floats2: hidden))
+                op: .activationWeights, out: out.id, a: history.id, b: c.id, c: unit.id, d: biases.id, i0: b, i1: l,
+                i2: d, ints: index, floats: product, floats2: hidden))
         return out
     }
 
     func activationWeightsBackward(_ r: Record) {
-        let b = r.i0, l = r.i1, d = r.i2, slots = b * l, x = r.floats!, hidden = r.floats2!
-        let dw = nodes[r.out].grad!, U = nodes[r.c].value, C = nodes[r.b].value
-        let a = nodes[r.c].shape.last, v = U + 3 * d * a
-        let dH = nodes[r.a].grad, dC = nodes[r.b].grad, dU = nodes[r.c].grad, dBiases = nodes[r.d].grad
+        let b = r.i0, l = r.i1, d = r.i2, n = b * l, index = r.ints!, product = r.floats!, hidden = r.floats2!
+        let dw = nodes[r.out].grad!, P = nodes[r.a].value, U = nodes[r.c].value, C = nodes[r.b].value
+        let rows = nodes[r.a].shape.rows, a = nodes[r.c].shape.last, v = U + 3 * d * a
+        let dP = nodes[r.a].grad, dC = nodes[r.b].grad, dU = nodes[r.c].grad, dBiases = nodes[r.d].grad
         // Per slot, the gradient at the ReLU's input (g, over `hidden`, which is not read again);
         // per example, its sum over the slots (the candidate term's and the bias's gradient) and
         // Σ_j dw·hidden (v's), each example's own row so the split is free of races.
@@ -83,14 +94,21 @@ extension Graph {
                 }
             }
         }
+        // The row term's gradient: the slots' g summed per history row (rows are shared, so serially).
+        let perRow = floats.take(rows * a)
+        perRow.update(repeating: 0, count: rows * a)
+        for s in 0..<n where index[s] >= 0 { addRow(perRow + Int(index[s]) * a, g + s * a, a) }
         if let dBiases {
             for bi in 0..<b { addRow(dBiases, perExample + bi * a, a) }
-            for s in 0..<slots { dBiases[a] += dw[s] }
+            for s in 0..<n { dBiases[a] += dw[s] }
         }
         if let dU {
             BLAS.sgemm(
-                threads: threads, transA: true, m: 2 * d, n: a, k: slots, a: x, lda: 2 * d, b: g, ldb: a, beta: 1,
-                c: dU, ldc: a)
+                threads: threads, transA: true, m: d, n: a, k: rows, a: P, lda: d, b: perRow, ldb: a, beta: 1, c: dU,
+                ldc: a)
+            BLAS.sgemm(
+                threads: threads, transA: true, m: d, n: a, k: n, a: product, lda: d, b: g, ldb: a, beta: 1,
+                c: dU + d * a, ldc: a)
             BLAS.sgemm(
                 transA: true, m: d, n: a, k: b, a: C, lda: d, b: perExample, ldb: a, beta: 1, c: dU + 2 * d * a, ldc: a)
             for bi in 0..<b { addRow(dU + 3 * d * a, vPartial + bi * a, a) }
@@ -99,18 +117,29 @@ extension Graph {
             BLAS.sgemm(
                 transB: true, m: b, n: d, k: a, a: perExample, lda: a, b: U + 2 * d * a, ldb: a, beta: 1, c: dC, ldc: d)
         }
-        guard dH != nil || dC != nil else { return }
-        let dx = floats.take(slots * 2 * d)
-        BLAS.sgemm(
-            threads: threads, transB: true, m: slots, n: 2 * d, k: a, a: g, lda: a, b: U, ldb: a, c: dx, ldc: 2 * d)
-        parallelChunks(count: b, threads: threads) { _, range in
-            for bi in range {
-                let cb = C + bi * d
-                for j in 0..<l {
-                    let s = bi * l + j, dxs = dx + s * 2 * d
-                    if let dH { addRow(dH + s * d, dxs, d); addProductRow(dH + s * d, dxs + d, cb, d) }
-                    if let dC { addProductRow(dC + bi * d, dxs + d, x + s * 2 * d, d) }
+        guard dP != nil || dC != nil else { return }
+        if let dP {
+            BLAS.sgemm(
+                threads: threads, transB: true, m: rows, n: d, k: a, a: perRow, lda: a, b: U, ldb: a, beta: 1, c: dP,
+                ldc: d)
+        }
+        // The product term's input gradient per slot: to the candidate (per example, split) and to the
+        // history row (shared, so serially).
+        let dx = floats.take(n * d)
+        BLAS.sgemm(threads: threads, transB: true, m: n, n: d, k: a, a: g, lda: a, b: U + d * a, ldb: a, c: dx, ldc: d)
+        if let dC {
+            parallelChunks(count: b, threads: threads) { _, range in
+                for bi in range {
+                    for j in 0..<l {
+                        let s = bi * l + j, r = Int(index[s])
+                        if r >= 0 { addProductRow(dC + bi * d, dx + s * d, P + r * d, d) }
+                    }
                 }
+            }
+        }
+        if let dP {
+            for s in 0..<n where index[s] >= 0 {
+                addProductRow(dP + Int(index[s]) * d, dx + s * d, C + (s / l) * d, d)
             }
         }
     }

@@ -67,11 +67,13 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
     }
 
     /// The fused activation unit against the same function built from the general ops (values and
-    /// every gradient, the candidate spread over the slots by `gatherRows`), and against finite
-    /// differences on a draw whose ReLU inputs all lie at least 0.1 from the kink (central
-    /// differences across it are wrong), with both signs among them; at one and at three threads.
+    /// every gradient; the history rows and the candidate spread over the slots by `gatherRows`,
+    /// rows shared by several slots and one empty slot), and against finite differences on a draw
+    /// whose ReLU inputs all lie at least 0.1 from the kink (central differences across it are
+    /// wrong), with both signs among them; at one and at three threads.
     @Test(arguments: [1, 3]) func activationWeights(threads: Int) throws {
-        let (b, l, d, a) = (3, 4, 2, 5)
+        let (b, l, d, a, rows) = (3, 4, 2, 5, 7)
+        let slots: [Int32] = [0, 1, 2, 1, 3, -1, 0, 4, 5, 6, 2, 2]
         /// Values, ReLU inputs (composed only) and gradients of h, c, the stacked unit and biases.
         func run(_ p: [Parameter], fused: Bool) -> (values: [Float], pre: [Float], grads: [[Float]]) {
             let (h, c, u, biases) = (p[0], p[1], p[2], p[3])
@@ -85,14 +87,18 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
                 v0 = part(biases, a..<(a + 1), Shape(1))
             for q in p { q.zeroGrad() }
             let g = Graph(threads: threads), H = g.parameter(h), C = g.parameter(c)
+            let spreadH = g.gatherRows(H, slots, shape: Shape(b, l, d))
             var pre = [Float]()
             let out: Tensor
             if fused {
-                out = g.activationWeights(history: H, candidate: C, unit: g.parameter(u), biases: g.parameter(biases))
+                out = g.activationWeights(
+                    history: H, slots: slots, length: l, candidate: C, unit: g.parameter(u), biases: g.parameter(biases)
+                )
             } else {
                 let spread = (0..<(b * l)).map { Int32($0 / l) }
                 let cs = g.gatherRows(C, spread, shape: Shape(b, l, d))
-                let hw = g.matmul(H, g.parameter(blocks[0])), pw = g.matmul(g.mul(H, cs), g.parameter(blocks[1]))
+                let hw = g.matmul(spreadH, g.parameter(blocks[0]))
+                let pw = g.matmul(g.mul(spreadH, cs), g.parameter(blocks[1]))
                 let cw = g.gatherRows(g.matmul(C, g.parameter(blocks[2])), spread, shape: Shape(b, l, a))
                 let z = g.addBias(g.add(g.add(hw, pw), cw), g.parameter(bias))
                 pre = g.values(z)
@@ -106,7 +112,7 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
             return (g.values(out), pre, [grads(h), grads(c)] + stacked)
         }
         func draw(_ seed: UInt64) -> [Parameter] {
-            [("h", Shape(b, l, d)), ("c", Shape(b, d)), ("u", Shape(3 * d + 1, a)), ("biases", Shape(a + 1))].map {
+            [("h", Shape(rows, d)), ("c", Shape(b, d)), ("u", Shape(3 * d + 1, a)), ("biases", Shape(a + 1))].map {
                 randomParameter($0.0, $0.1, seed: seed)
             }
         }
@@ -126,8 +132,8 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
         let worst = gradientCheck(clear) { g in
             g.threads = threads
             return g.activationWeights(
-                history: g.parameter(clear[0]), candidate: g.parameter(clear[1]), unit: g.parameter(clear[2]),
-                biases: g.parameter(clear[3]))
+                history: g.parameter(clear[0]), slots: slots, length: l, candidate: g.parameter(clear[1]),
+                unit: g.parameter(clear[2]), biases: g.parameter(clear[3]))
         }
         #expect(worst <= 0, "worst violation \(worst)")
     }
