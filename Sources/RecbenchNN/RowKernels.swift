@@ -1,0 +1,73 @@
+// Row kernels of the element-wise ops and the fused ops (DIN's unit, NeuMF's scoring), eight lanes
+// at a time (`load8`, `store8`, `max8` in FastMath.swift) with a scalar tail: the compiler does not
+// vectorise these loops itself (the pointers may alias). Each lane computes what the scalar loop
+// did, so results are unchanged.
+
+/// y[k] += x[k] for k < n.
+@inline(__always) func addRow(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) {
+    var k = 0
+    while k + 8 <= n { store8(load8(y + k) + load8(x + k), y + k); k += 8 }
+    while k < n { y[k] += x[k]; k += 1 }
+}
+/// y[k] += s · x[k] for k < n.
+@inline(__always) func addScaledRow(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ s: Float, _ n: Int) {
+    var k = 0
+    while k + 8 <= n { store8(load8(y + k) + s * load8(x + k), y + k); k += 8 }
+    while k < n { y[k] += s * x[k]; k += 1 }
+}
+/// y[k] += a[k] · b[k] for k < n.
+@inline(__always) func addProductRow(
+    _ y: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int
+) {
+    var k = 0
+    while k + 8 <= n { store8(load8(y + k) + load8(a + k) * load8(b + k), y + k); k += 8 }
+    while k < n { y[k] += a[k] * b[k]; k += 1 }
+}
+/// Σ a[k] · b[k] for k < n.
+@inline(__always) func dotRow(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>(repeating: 0), k = 0
+    while k + 8 <= n { acc += load8(a + k) * load8(b + k); k += 8 }
+    var s = acc.sum()
+    while k < n { s += a[k] * b[k]; k += 1 }
+    return s
+}
+/// y[k] = a[k] · b[k] for k < n.
+@inline(__always) func productRow(
+    _ y: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int
+) {
+    var k = 0
+    while k + 8 <= n { store8(load8(a + k) * load8(b + k), y + k); k += 8 }
+    while k < n { y[k] = a[k] * b[k]; k += 1 }
+}
+/// y[k] = max(0, a[k] + b[k]) for k < n.
+@inline(__always) func reluOfSumRow(
+    _ y: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int
+) {
+    var k = 0
+    while k + 8 <= n { store8(max8(load8(a + k) + load8(b + k), .zero), y + k); k += 8 }
+    while k < n { y[k] = max(0, a[k] + b[k]); k += 1 }
+}
+/// y[k] = a[k] + b[k] for k < n.
+@inline(__always) func sumRow(
+    _ y: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int
+) {
+    var k = 0
+    while k + 8 <= n { store8(load8(a + k) + load8(b + k), y + k); k += 8 }
+    while k < n { y[k] = a[k] + b[k]; k += 1 }
+}
+/// y[k] = max(0, x[k]) for k < n.
+@inline(__always) func reluRow(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) {
+    var k = 0
+    while k + 8 <= n { store8(max8(load8(x + k), .zero), y + k); k += 8 }
+    while k < n { y[k] = max(0, x[k]); k += 1 }
+}
+/// y[k] += g[k] where x[k] > 0, for k < n: the ReLU's backward pass.
+@inline(__always) func addWherePositiveRow(
+    _ y: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int
+) {
+    var k = 0
+    while k + 8 <= n {
+        store8(load8(y + k) + load8(g + k).replacing(with: 0, where: load8(x + k) .<= 0), y + k); k += 8
+    }
+    while k < n { if x[k] > 0 { y[k] += g[k] }; k += 1 }
+}
