@@ -5,6 +5,15 @@ interaction counts 1 (implicit feedback). For each file, thread count and model,
 run --repeat times and the best wall time is kept; ratio = peer time / Recbench time (above 1
 means Recbench is faster). Recbench is timed by `recbench bench fit`, whose `result` line gives
 fit_seconds and topk_seconds (top-10 for every user, seen items excluded).
+
+With --holdout F, each file is first split per user (seeded: a random F of every user's interactions
+with at least two held out, as experiments/scale-20m.json does), both sides train on the rest, and
+both lists are scored on the held-out part: NDCG@10 and recall@10 over the users with a held-out
+item known to the training file (Recbench through `bench fit --test`, implicit here, same
+formulas), so the times compare models of the same quality.
+
+The models are made the same: implicit's confidence is alpha·r where Recbench's is 1 + alpha·r, so
+implicit gets alpha + 1.
 """
 import argparse
 import os
@@ -22,31 +31,85 @@ import scipy.sparse as sp
 warnings.filterwarnings("ignore", module="implicit")
 
 
+def read_pairs(path):
+    """(user, item) external IDs as two string arrays, header skipped."""
+    try:
+        import pandas as pd
+        df = pd.read_csv(path, sep="\t", usecols=[0, 1], dtype=str)
+        return df.iloc[:, 0].to_numpy(), df.iloc[:, 1].to_numpy()
+    except ImportError:
+        with open(path) as f:
+            next(f)
+            pairs = [line.split("\t", 2)[:2] for line in f]
+        return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+
+
 def load(path):
-    users, items = {}, {}
-    rows, cols = [], []
-    with open(path) as f:
-        next(f)  # header
-        for line in f:
-            u, i = line.split("\t", 2)[:2]
-            rows.append(users.setdefault(u, len(users)))
-            cols.append(items.setdefault(i, len(items)))
-    m = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(users), len(items)))
+    """The users × items 0/1 matrix and the user and item ID → row / column maps."""
+    u, i = read_pairs(path)
+    user_ids, rows = np.unique(u, return_inverse=True)
+    item_ids, cols = np.unique(i, return_inverse=True)
+    m = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(user_ids), len(item_ids)))
     m.sum_duplicates()
     m.data[:] = 1
-    return m
+    return m, {x: k for k, x in enumerate(user_ids)}, {x: k for k, x in enumerate(item_ids)}
+
+
+def holdout(path, fraction, seed=1):
+    """Per-user split into path.train.tsv / path.test.tsv (made once): round(fraction · n) random
+    interactions of every user with n ≥ 2 are held out, at least one."""
+    stem = path.rsplit(".", 1)[0]
+    train, test = f"{stem}.train.tsv", f"{stem}.test.tsv"
+    if os.path.exists(train) and os.path.exists(test):
+        return train, test
+    with open(path) as f:
+        header = f.readline()
+        lines = f.readlines()
+    u = np.array([line.split("\t", 1)[0] for line in lines])
+    order = np.lexsort((np.random.default_rng(seed).random(len(lines)), u))  # by user, random within
+    _, start, count = np.unique(u[order], return_index=True, return_counts=True)
+    rank = np.arange(len(lines)) - np.repeat(start, count)
+    n = np.repeat(count, count)
+    held = np.zeros(len(lines), dtype=bool)
+    held[order] = (n >= 2) & (rank < np.maximum(1, np.rint(fraction * n)))
+    for name, keep in ((train, ~held), (test, held)):
+        with open(name + ".part", "w") as f:
+            f.write(header)
+            f.writelines(line for line, k in zip(lines, keep) if k)
+        os.replace(name + ".part", name)
+    return train, test
+
+
+def relevant_sets(test_path, users, items):
+    """Each training user's held-out items (training column indices); unknown users and items dropped."""
+    out = {}
+    for u, i in zip(*read_pairs(test_path)):
+        if u in users and i in items:
+            out.setdefault(users[u], set()).add(items[i])
+    return out
+
+
+def quality(ids, relevant, k=10):
+    """Mean NDCG@k and recall@k (binary gains) over the users in `relevant`; ids: users × k, -1 = none."""
+    discount = 1 / np.log2(np.arange(2, k + 2))
+    ndcg = recall = 0.0
+    for u, items in relevant.items():
+        hits = np.array([i in items for i in ids[u][:k]])
+        ndcg += (discount[:k][hits]).sum() / discount[:min(len(items), k)].sum()
+        recall += hits.sum() / len(items)
+    return ndcg / len(relevant), recall / len(relevant)
 
 
 def best(fn, repeat):
-    """Best (fit, top-10) seconds over repeat runs of fn, which returns the pair."""
+    """Best (fit, top-10) seconds over repeat runs of fn, which returns (fit, top-10, quality)."""
     runs = [fn() for _ in range(repeat)]
-    return min(r[0] for r in runs), min(r[1] for r in runs)
+    return min(r[0] for r in runs), min(r[1] for r in runs), runs[-1][2]
 
 
 def implicit_model(name, a, threads):
     import implicit
     if name == "ImplicitALS":
-        return implicit.cpu.als.AlternatingLeastSquares(factors=a.factors, regularization=0.01, alpha=1.0,
+        return implicit.cpu.als.AlternatingLeastSquares(factors=a.factors, regularization=0.01, alpha=2.0,
                                                         iterations=a.iterations, num_threads=threads, random_state=1)
     if name == "BPR":
         return implicit.cpu.bpr.BayesianPersonalizedRanking(factors=a.factors, learning_rate=0.05, regularization=0.01,
@@ -56,7 +119,7 @@ def implicit_model(name, a, threads):
     raise ValueError(name)
 
 
-def run_implicit(name, m, a, threads):
+def run_implicit(name, m, a, threads, relevant=None):
     model = implicit_model(name, a, threads)
     t0 = time.perf_counter()
     model.fit(m, show_progress=False)
@@ -66,7 +129,7 @@ def run_implicit(name, m, a, threads):
     ids, _ = model.recommend(users, m, N=10, filter_already_liked_items=True)
     topk = time.perf_counter() - t0
     assert ids.shape == (m.shape[0], 10)
-    return fit, topk
+    return fit, topk, quality(ids, relevant) if relevant else None
 
 
 def run_lenskit(name, path, a, threads):
@@ -110,7 +173,7 @@ def lenskit_once(name, path, a, threads):
     print(fit, topk)
 
 
-def run_recbench(a, name, path, threads):
+def run_recbench(a, name, path, threads, test=None):
     params = {
         "ImplicitALS": [f"factors={a.factors}", f"iterations={a.iterations}", "regularization=0.01", "alpha=1",
                         "training_loss=false"],
@@ -118,6 +181,7 @@ def run_recbench(a, name, path, threads):
         "ItemKNN": ["k=20", "neighbors_kept=20", "similarity=cosine"],
     }[name]
     cmd = [a.recbench, "bench", "fit", name, "--data", path, "--threads", str(threads), "--k", "10"]
+    cmd += ["--test", test] if test else []
     for p in params:
         cmd += ["--param", p]
     out = subprocess.run(cmd, capture_output=True, text=True)
@@ -125,7 +189,8 @@ def run_recbench(a, name, path, threads):
         return None, out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"
     line = [l for l in out.stdout.splitlines() if l.startswith("result ")][-1]
     kv = dict(re.findall(r"(\w+)=(\S+)", line))
-    return (float(kv["fit_seconds"]), float(kv["topk_seconds"])), None
+    scores = (float(kv["ndcg"]), float(kv["recall"])) if "ndcg" in kv else None
+    return (float(kv["fit_seconds"]), float(kv["topk_seconds"]), scores), None
 
 
 def recbench_scoring(a, m, threads):
@@ -150,6 +215,7 @@ def main():
     p.add_argument("--iterations", type=int, default=15)
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--lenskit-max-users", type=int, default=10_000)
+    p.add_argument("--holdout", type=float, help="score both sides on a per-user held-out share")
     p.add_argument("--lenskit-once", help=argparse.SUPPRESS)
     p.add_argument("files", nargs="+")
     a = p.parse_args()
@@ -166,25 +232,31 @@ def main():
     print(f"load average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; "
           f"factors={a.factors} ALS iterations={a.iterations} BPR epochs={a.epochs} item-CF k=20 cosine; best of {a.repeat}")
     header = ["data", "model", "thr", "recbench fit", "implicit fit", "ratio", "recbench top10", "implicit top10", "ratio"]
+    if a.holdout:
+        header += ["recbench NDCG@10", "implicit NDCG@10"]
     if have_lenskit:
         header += ["lenskit fit", "lenskit top10"]
     rows = []
-    for path in a.files:
-        m = load(path)
-        label = f"{os.path.basename(path).rsplit('.', 1)[0]} ({m.shape[0]}×{m.shape[1]}, {m.nnz})"
+    for source in a.files:
+        path, test = holdout(source, a.holdout) if a.holdout else (source, None)
+        m, users, items = load(path)
+        relevant = relevant_sets(test, users, items) if test else None
+        label = f"{os.path.basename(source).rsplit('.', 1)[0]} ({m.shape[0]}×{m.shape[1]}, {m.nnz})"
         for threads in a.threads:
             for name in ["ImplicitALS", "BPR", "ItemKNN"]:
-                imp = best(lambda: run_implicit(name, m, a, threads), a.repeat)
-                rb_runs = [run_recbench(a, name, path, threads) for _ in range(a.repeat)]
+                imp = best(lambda: run_implicit(name, m, a, threads, relevant), a.repeat)
+                rb_runs = [run_recbench(a, name, path, threads, test) for _ in range(a.repeat)]
                 ok = [r for r, err in rb_runs if r is not None]
-                rb = (min(r[0] for r in ok), min(r[1] for r in ok)) if ok else None
+                rb = (min(r[0] for r in ok), min(r[1] for r in ok), ok[-1][2]) if ok else None
                 note = rb_runs[0][1] if not ok else ""
 
-                def cell(v):
-                    return f"{v:.3f}" if v is not None else "n/a"
+                def cell(v, digits=3):
+                    return f"{v:.{digits}f}" if v is not None else "n/a"
                 row = [label, name, str(threads), cell(rb[0] if rb else None), cell(imp[0]),
                        f"{imp[0] / rb[0]:.2f}" if rb else "n/a", cell(rb[1] if rb else None), cell(imp[1]),
                        f"{imp[1] / rb[1]:.2f}" if rb else "n/a"]
+                if a.holdout:
+                    row += [cell(rb[2][0] if rb and rb[2] else None, 4), cell(imp[2][0] if imp[2] else None, 4)]
                 if have_lenskit and m.shape[0] > a.lenskit_max_users:
                     row += ["skipped", "skipped"]  # its per-user batch recommend takes ~10 ms a user
                 elif have_lenskit:
@@ -201,6 +273,7 @@ def main():
                 if name == "ImplicitALS" and not rb:
                     t = recbench_scoring(a, m, threads)
                     row = [label, "top-10 only*", str(threads), "", "", "", f"{t:.3f}", cell(imp[1]), f"{imp[1] / t:.2f}"]
+                    row += ["", ""] if a.holdout else []
                     row += ["", ""] if have_lenskit else []
                     rows.append(row)
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]

@@ -4,7 +4,9 @@
 #
 #   Benchmarks/peers/run_peers.sh                 # ML-100K and a 10⁶-interaction synthetic set
 #   DATASETS="synthetic" THREADS="1 2" REPEAT=3 Benchmarks/peers/run_peers.sh
+#   DATASETS="scale-20m" HOLDOUT=0.2 REPEAT=1 Benchmarks/peers/run_peers.sh   # issue 18's 2·10⁷ comparison
 #
+# HOLDOUT=F splits each file per user and adds both sides' NDCG@10 on the held-out part (peers.py).
 # Needs: a release build (`swift build -c release`, or RECBENCH=/path/to/recbench), python3 with
 # venv, PyPI access the first time. The virtual environment lives in /tmp/recbench-peers-venv.
 set -euo pipefail
@@ -23,8 +25,9 @@ fi
 if [[ ! -x "$venv/bin/python" ]]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/python" -c "import implicit" 2>/dev/null || "$venv/bin/pip" install -q "implicit==0.7.3"
-if ! "$venv/bin/python" -c "import lenskit" 2>/dev/null; then
+"$venv/bin/python" -c "import implicit, pandas" 2>/dev/null || "$venv/bin/pip" install -q "implicit==0.7.3" pandas
+# LENSKIT=no skips LensKit (its install pulls in PyTorch).
+if [[ "${LENSKIT:-yes}" != no ]] && ! "$venv/bin/python" -c "import lenskit" 2>/dev/null; then
   "$venv/bin/pip" install -q lenskit || echo "note: LensKit did not install; its rows are skipped" >&2
 fi
 
@@ -36,7 +39,10 @@ for d in ${DATASETS:-ml-100k synthetic}; do
   case "$d" in
     ml-100k) "$recbench" datasets export ml-100k --path "$ml100k" --registry "$root/datasets" --output "$out" ;;
     synthetic) "$recbench" datasets export synthetic --users 50000 --items 20000 --interactions 1000000 --seed 42 --output "$out" ;;
-    *) echo "unknown data set $d (ml-100k or synthetic)" >&2; exit 2 ;;
+    # experiments/scale-20m.json's generator settings (ML-20M's shape, planted taste groups)
+    scale-20m) "$recbench" datasets export synthetic --users 138493 --items 26744 --interactions 20000000 \
+      --factors 16 --seed 20 --taste-groups 64 --in-group-share 0.7 --output "$out" ;;
+    *) echo "unknown data set $d (ml-100k, synthetic or scale-20m)" >&2; exit 2 ;;
   esac
 done
 
@@ -45,4 +51,5 @@ done
 export OPENBLAS_NUM_THREADS=1
 files=(); for d in ${DATASETS:-ml-100k synthetic}; do files+=("$work/$d.tsv"); done
 exec "$venv/bin/python" "$here/peers.py" --recbench "$recbench" --threads ${THREADS:-1 2} \
-  --repeat "${REPEAT:-2}" --factors "${FACTORS:-64}" --iterations "${ITERATIONS:-15}" "${files[@]}"
+  --repeat "${REPEAT:-2}" --factors "${FACTORS:-64}" --iterations "${ITERATIONS:-15}" \
+  ${HOLDOUT:+--holdout "$HOLDOUT"} "${files[@]}"

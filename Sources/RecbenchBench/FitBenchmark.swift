@@ -4,7 +4,8 @@ import RecbenchData
 import RecbenchEval
 
 /// One algorithm's fit on every interaction of a data file, then top-K for every user (seen items
-/// excluded): speed, not accuracy.
+/// excluded): speed first. With a held-out `test` file it also scores the lists (NDCG@K, recall@K), so a
+/// comparison with another library can show that both sides trained a model of the same quality.
 public struct FitBenchmark: Sendable {
     public enum Format: String, Sendable, CaseIterable {
         /// What `recbench datasets export` writes: header `user item rating timestamp`, tab-separated.
@@ -16,6 +17,8 @@ public struct FitBenchmark: Sendable {
     public let descriptor: AlgorithmDescriptor
     public let parameters: ParameterValues
     public var data: String, format: Format = .tsv
+    /// Held-out interactions in `format`; pairs whose user or item the training file lacks are dropped.
+    public var test: String?
     public var threads = 1, k = 10
     public var seed: UInt64 = 42
 
@@ -54,20 +57,20 @@ public struct FitBenchmark: Sendable {
         public let interactions: Int, users: Int, items: Int
         public let loadSeconds: Double, fitSeconds: Double, topKSeconds: Double
         public let peakResidentBytes: Int
+        public let quality: Quality?
+    }
+
+    /// Means over the users with at least one usable test pair (binary gains, docs/METRICS.md).
+    public struct Quality: Sendable {
+        public let ndcg: Double, recall: Double, users: Int
     }
 
     /// Loading problems throw as they are; a model that fails to fit throws `FitBenchmark.FitFailed`.
     public func run() throws -> Measurement {
         var dataset: Dataset?
-        let loadSeconds = try Stopwatch.wall {
-            switch format {
-            case .adjacency: dataset = try AdjacencyLoader.load(paths: [data], name: "bench", ordered: true).0
-            case .tsv:
-                let tsv = DelimitedFormat(separator: "\t", header: true, user: "user", item: "item", rating: "rating")
-                dataset = try DelimitedLoader.load(path: data, format: tsv, name: "bench").0
-            }
-        }
+        let loadSeconds = try Stopwatch.wall { dataset = try load(data) }
         let d = dataset!
+        let relevant = try test.map { try heldOut(load($0), by: d) }
         let train = d.matrix()
         let model = descriptor.make(parameters)
         SystemInfo.resetPeakMemory()
@@ -80,16 +83,50 @@ public struct FitBenchmark: Sendable {
             }
         } catch { throw FitFailed(underlying: error) }
         let users = (0..<d.userCount).map { Int32($0) }
+        var lists: RankedLists?
         let topKSeconds = Stopwatch.wall {
-            let lists = ScoringCore.topK(
+            lists = ScoringCore.topK(
                 model: model, users: users, itemCount: d.itemCount, k: k, exclude: [train.byUser],
                 threads: threads)
-            precondition(lists.items.count == users.count * k)
         }
         return Measurement(
             interactions: d.count, users: d.userCount, items: d.itemCount, loadSeconds: loadSeconds,
             fitSeconds: fitSeconds, topKSeconds: topKSeconds,
-            peakResidentBytes: SystemInfo.peakResidentBytes() ?? 0)
+            peakResidentBytes: SystemInfo.peakResidentBytes() ?? 0,
+            quality: relevant.map { Self.quality(lists!.items, k: k, relevant: $0) })
+    }
+
+    private func load(_ path: String) throws -> Dataset {
+        switch format {
+        case .adjacency: return try AdjacencyLoader.load(paths: [path], name: "bench", ordered: true).0
+        case .tsv:
+            let tsv = DelimitedFormat(separator: "\t", header: true, user: "user", item: "item", rating: "rating")
+            return try DelimitedLoader.load(path: path, format: tsv, name: "bench").0
+        }
+    }
+
+    /// Each training user's held-out items, as training indices.
+    func heldOut(_ t: Dataset, by d: Dataset) -> [Set<Int32>] {
+        let userOf = (0..<t.userCount).map { d.userIDs.index(of: t.userIDs.id(at: Int32($0))) }
+        let itemOf = (0..<t.itemCount).map { d.itemIDs.index(of: t.itemIDs.id(at: Int32($0))) }
+        var relevant = [Set<Int32>](repeating: [], count: d.userCount)
+        for r in 0..<t.count {
+            if let u = userOf[Int(t.users[r])], let i = itemOf[Int(t.items[r])] { relevant[Int(u)].insert(i) }
+        }
+        return relevant
+    }
+
+    /// NDCG@K and recall@K of `lists` (K items per user, user-major) against each user's relevant items.
+    static func quality(_ lists: [Int32], k: Int, relevant: [Set<Int32>]) -> Quality {
+        var ndcg = 0.0, recall = 0.0, evaluated = 0
+        for (u, items) in relevant.enumerated() where !items.isEmpty {
+            let hits = lists[(u * k)..<(u * k + k)].map { i in items.contains(i) }
+            ndcg += MetricFormulas.ndcg(hits: hits, k: k, relevant: items.count)
+            recall += MetricFormulas.recall(hits: hits, k: k, relevant: items.count)
+            evaluated += 1
+        }
+        let n = Double(max(evaluated, 1))
+        return Quality(ndcg: ndcg / n, recall: recall / n, users: evaluated)
     }
 
     public struct FitFailed: Error, CustomStringConvertible {

@@ -90,7 +90,9 @@ struct Bench: ParsableCommand {
                 The file is what `recbench datasets export` writes (header `user item rating timestamp`,
                 tab-separated), or with `--format adjacency` an adjacency list (`USER ITEM ITEM …` a line,
                 as gowalla-lightgcn/train.txt). All interactions train the model (no split): this measures
-                speed, not accuracy. Prints load, fit and scoring times, interactions/s and users/s.
+                speed. Prints load, fit and scoring times, interactions/s and users/s. With `--test FILE`
+                (held-out interactions of the same users) it also prints NDCG@K and recall@K of the lists,
+                so a comparison with another library shows both trained a model of the same quality.
 
                 Exit status: 0 success; 1 the model failed to fit; 2 invalid input.
                 """))
@@ -98,6 +100,11 @@ struct Bench: ParsableCommand {
         @Option(help: "TSV file from `recbench datasets export`, or an adjacency list with --format adjacency.")
         var data: String
         @Option(help: "tsv | adjacency.") var format: FitBenchmark.Format = .tsv
+        @Option(
+            help: ArgumentHelp(
+                "Held-out interactions in the same format: adds NDCG@K and recall@K of the lists "
+                    + "(pairs whose user or item the training file lacks are dropped).", valueName: "file"))
+        var test: String?
         @Option(
             name: .customLong("param"),
             help: ArgumentHelp("A parameter, name=value (repeatable).", valueName: "name=value"))
@@ -124,7 +131,7 @@ struct Bench: ParsableCommand {
             let descriptor = AlgorithmRegistry.descriptor(named: algorithm)!
             var b = FitBenchmark(
                 descriptor: descriptor, parameters: try FitBenchmark.parameters(params, of: descriptor), data: data)
-            b.format = format; b.threads = threads; b.k = k; b.seed = UInt64(seed)
+            b.format = format; b.test = test; b.threads = threads; b.k = k; b.seed = UInt64(seed)
             let m: FitBenchmark.Measurement
             do { m = try b.run() } catch let e as FitBenchmark.FitFailed {
                 throw CommandFailure(e, code: ExitStatus.failed)
@@ -138,8 +145,13 @@ struct Bench: ParsableCommand {
                   top-\(k) \(f(m.topKSeconds, 3)) s   \(f(Double(m.users) / m.topKSeconds, 0)) users/s (all users, seen items excluded)
                   peak RSS \(f(Double(m.peakResidentBytes) / 1048576, 1)) MiB
                 """)
+            let q = m.quality
+            if let q {
+                print("  NDCG@\(k) \(f(q.ndcg, 4))   recall@\(k) \(f(q.recall, 4))   over \(q.users) test users")
+            }
+            let scores = q.map { " ndcg=\(f($0.ndcg, 6)) recall=\(f($0.recall, 6)) test_users=\($0.users)" } ?? ""
             print(
-                "result bench=fit algorithm=\(algorithm) threads=\(threads) interactions=\(m.interactions) users=\(m.users) items=\(m.items) fit_seconds=\(f(m.fitSeconds, 4)) topk_seconds=\(f(m.topKSeconds, 4))"
+                "result bench=fit algorithm=\(algorithm) threads=\(threads) interactions=\(m.interactions) users=\(m.users) items=\(m.items) fit_seconds=\(f(m.fitSeconds, 4)) topk_seconds=\(f(m.topKSeconds, 4))\(scores)"
             )
         }
     }

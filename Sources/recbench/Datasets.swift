@@ -118,7 +118,7 @@ struct Datasets: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a registered or synthetic data set as a plain TSV (user, item, rating, timestamp).",
             discussion:
-                "For peers and other tools: `recbench datasets export ml-100k --output /tmp/ml100k.tsv`, or `recbench datasets export synthetic --users 100000 --items 50000 --interactions 10000000 --output big.tsv`."
+                "For peers and other tools: `recbench datasets export ml-100k --output /tmp/ml100k.tsv`, or `recbench datasets export synthetic --users 100000 --items 50000 --interactions 10000000 --output big.tsv`. experiments/scale-20m.json's set: `--users 138493 --items 26744 --interactions 20000000 --factors 16 --seed 20 --taste-groups 64 --in-group-share 0.7`."
         )
         @Argument(help: "Data set name, or \"synthetic\".") var name: String
         @Option(help: "Output file.") var output: String
@@ -127,21 +127,32 @@ struct Datasets: ParsableCommand {
         @Option(help: "Synthetic: items.") var items = 500
         @Option(help: "Synthetic: interactions.") var interactions = 50000
         @Option(help: "Synthetic: seed.") var seed = 42
+        @Option(help: "Synthetic: latent dimension of the generating model.") var factors = 8
+        @Option(help: "Synthetic: Zipf exponent of item popularity.") var popularitySkew = 1.0
+        @Option(help: "Synthetic: planted taste groups (0: none), as experiments/scale-20m.json's 64.")
+        var tasteGroups = 0
+        @Option(help: "Synthetic: share of a user's draws from the own group's items.") var inGroupShare = 0.8
         @OptionGroup var data: DataOptions
         func validate() throws {
             guard
                 name != "synthetic"
                     || (users > 0 && items > 0 && interactions > 0 && seed >= 0
-                        && interactions <= users.multipliedReportingOverflow(by: items).partialValue)
+                        && interactions <= users.multipliedReportingOverflow(by: items).partialValue
+                        && factors > 0 && popularitySkew >= 0 && tasteGroups >= 0 && (0...1).contains(inGroupShare))
             else {
-                throw ValidationError("synthetic sizes must be positive and interactions ≤ users × items")
+                throw ValidationError(
+                    "synthetic sizes and --factors must be positive, interactions ≤ users × items, "
+                        + "--popularity-skew and --taste-groups ≥ 0, --in-group-share in [0, 1]")
             }
         }
 
         func run() throws {
             let dataset: Dataset
             if name == "synthetic" {
-                let c = SyntheticConfig(users: users, items: items, interactions: interactions, seed: UInt64(seed))
+                var c = SyntheticConfig(
+                    users: users, items: items, interactions: interactions, factors: factors,
+                    popularitySkew: popularitySkew, seed: UInt64(seed), withFeatures: false)
+                if tasteGroups > 0 { c.tasteGroups = tasteGroups; c.inGroupShare = inGroupShare }
                 dataset = SyntheticData.generate(c)
             } else {
                 let (registry, entry) = try lookup(name, data)
