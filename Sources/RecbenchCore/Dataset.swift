@@ -36,17 +36,19 @@ public struct Dataset: Sendable {
     public var userCount: Int { userIDs.count }
     public var itemCount: Int { itemIDs.count }
 
-    /// The interactions at the given positions, as a users × items matrix over the full ID space.
-    public func matrix(positions: [Int]) -> InteractionMatrix {
+    /// The interactions at the given ascending positions, as a users × items matrix over the full ID
+    /// space; the columns are read in place (no per-fold copy of them).
+    public func matrix(positions: [Int32]) -> InteractionMatrix {
         InteractionMatrix(
-            userCount: userCount, itemCount: itemCount,
-            users: positions.map { users[$0] }, items: positions.map { items[$0] },
-            values: positions.map { values[$0] },
-            timestamps: timestamps.map { ts in positions.map { ts[$0] } },
-            order: positions.map { Int64($0) })
+            userCount: userCount, itemCount: itemCount, users: users, items: items, values: values,
+            timestamps: timestamps, selecting: positions)
     }
 
-    public func matrix() -> InteractionMatrix { matrix(positions: Array(0..<count)) }
+    public func matrix() -> InteractionMatrix {
+        InteractionMatrix(
+            userCount: userCount, itemCount: itemCount, users: users, items: items, values: values,
+            timestamps: timestamps)
+    }
 
     /// The subset at the given positions with users and items re-indexed to those that remain
     /// (filters use this; features follow their entities).

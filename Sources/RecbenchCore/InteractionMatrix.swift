@@ -5,26 +5,43 @@
 public struct InteractionMatrix: Sendable {
     public let byUser: SparseMatrix
     public let byItem: SparseMatrix
-    /// Aligned with byUser's entries.
-    public let timestamps: [Int64]?
-    /// Aligned with byUser's entries: position in the source, which orders equal timestamps.
-    public let order: [Int64]
+    /// Each byUser entry's timestamp, read through `order` from the source's column, which is shared
+    /// (a fold costs no copy of it: 8 bytes an interaction less, 0.8 GB at 10⁸).
+    public let timestamps: EntryTimestamps?
+    /// Aligned with byUser's entries: position in the source, which orders equal timestamps. Four bytes,
+    /// not eight: at 10⁸ interactions that is 0.4 GB less per fold (a source holds under 2³¹ rows).
+    public let order: [Int32]
 
     public var userCount: Int { byUser.rows }
     public var itemCount: Int { byUser.columns }
     public var nnz: Int { byUser.nnz }
 
+    /// From columns of interactions: all of them, or with `positions` those at the given ascending
+    /// indices (read in place, so a fold costs no copy of the columns). `order` gives each row's source
+    /// position (default: its index into the columns); `timestamps` is the source's column, indexed by
+    /// that position, so by default a column aligned with the others.
     public init(
         userCount: Int, itemCount: Int, users: [Int32], items: [Int32], values: [Float],
-        timestamps: [Int64]? = nil, order: [Int64]? = nil
+        timestamps: [Int64]? = nil, order: [Int32]? = nil
+    ) {
+        self.init(
+            userCount: userCount, itemCount: itemCount, users: users, items: items, values: values,
+            timestamps: timestamps, order: order, selecting: nil)
+    }
+
+    public init(
+        userCount: Int, itemCount: Int, users: [Int32], items: [Int32], values: [Float],
+        timestamps: [Int64]? = nil, order: [Int32]? = nil, selecting positions: [Int32]?
     ) {
         let (csr, perm) = SparseMatrix.build(
             rows: userCount, columns: itemCount, rowIndices: users,
-            columnIndices: items, values: values)
+            columnIndices: items, values: values, selecting: positions)
         byUser = csr
         byItem = csr.transposed()
-        self.timestamps = timestamps.map { ts in perm.map { ts[Int($0)] } }
-        self.order = order.map { o in perm.map { o[Int($0)] } } ?? perm.map { Int64($0) }
+        @inline(__always) func at(_ k: Int32) -> Int { positions.map { Int($0[Int(k)]) } ?? Int(k) }
+        let order = order.map { o in perm.map { o[at($0)] } } ?? perm.map { Int32(at($0)) }
+        self.order = order
+        self.timestamps = timestamps.map { EntryTimestamps(source: $0, order: order) }
     }
 
     public func items(of user: Int) -> ArraySlice<Int32> { byUser.rowIndices(user) }
@@ -55,7 +72,17 @@ public struct InteractionMatrix: Sendable {
             timestamps: timestamps, order: order)
     }
 
-    private init(byUser: SparseMatrix, byItem: SparseMatrix, timestamps: [Int64]?, order: [Int64]) {
+    private init(byUser: SparseMatrix, byItem: SparseMatrix, timestamps: EntryTimestamps?, order: [Int32]) {
         self.byUser = byUser; self.byItem = byItem; self.timestamps = timestamps; self.order = order
     }
+}
+
+/// The timestamps of a matrix's entries as a view: entry e's is `source[order[e]]`.
+public struct EntryTimestamps: Sendable, RandomAccessCollection {
+    /// The source's whole timestamp column.
+    public let source: [Int64]
+    let order: [Int32]
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { order.count }
+    public subscript(e: Int) -> Int64 { source[Int(order[e])] }
 }

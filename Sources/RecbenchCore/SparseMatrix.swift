@@ -50,26 +50,39 @@ public struct SparseMatrix: Sendable, Equatable {
     }
 
     /// Counting sort by row, then by column within each row (stable: equal coordinates keep input order).
+    /// With `positions`, the triplets are those at the given indices of the three columns (a data set's
+    /// fold), read in place rather than gathered into copies first; `permutation` then indexes `positions`.
+    public static func build(
+        rows: Int, columns: Int, rowIndices: [Int32], columnIndices: [Int32], values: [Float]
+    ) -> (SparseMatrix, permutation: [Int32]) {
+        build(
+            rows: rows, columns: columns, rowIndices: rowIndices, columnIndices: columnIndices, values: values,
+            selecting: nil)
+    }
+
     public static func build(
         rows: Int, columns: Int, rowIndices: [Int32], columnIndices: [Int32],
-        values: [Float]
+        values: [Float], selecting positions: [Int32]?
     ) -> (SparseMatrix, permutation: [Int32]) {
-        let n = rowIndices.count
-        precondition(columnIndices.count == n && values.count == n)
+        precondition(columnIndices.count == rowIndices.count && values.count == rowIndices.count)
+        let n = positions?.count ?? rowIndices.count
+        precondition(n <= Int(Int32.max), "more than 2³¹ − 1 entries")
+        @inline(__always) func at(_ k: Int) -> Int { positions.map { Int($0[k]) } ?? k }
         // Sort by column first (counting sort), then stable counting sort by row.
         var colCount = [Int](repeating: 0, count: columns + 1)
-        for c in columnIndices { colCount[Int(c) + 1] += 1 }
+        for k in 0..<n { colCount[Int(columnIndices[at(k)]) + 1] += 1 }
         for c in 0..<columns { colCount[c + 1] += colCount[c] }
         var byColumn = [Int32](repeating: 0, count: n)
-        for k in 0..<n { let c = Int(columnIndices[k]); byColumn[colCount[c]] = Int32(k); colCount[c] += 1 }
+        for k in 0..<n { let c = Int(columnIndices[at(k)]); byColumn[colCount[c]] = Int32(k); colCount[c] += 1 }
         var offsets = [Int](repeating: 0, count: rows + 1)
-        for r in rowIndices { offsets[Int(r) + 1] += 1 }
+        for k in 0..<n { offsets[Int(rowIndices[at(k)]) + 1] += 1 }
         for r in 0..<rows { offsets[r + 1] += offsets[r] }
         var next = offsets
         var perm = [Int32](repeating: 0, count: n)
-        for k in byColumn { let r = Int(rowIndices[Int(k)]); perm[next[r]] = k; next[r] += 1 }
-        let idx = perm.map { columnIndices[Int($0)] }
-        let vals = perm.map { values[Int($0)] }
+        for k in byColumn { let r = Int(rowIndices[at(Int(k))]); perm[next[r]] = k; next[r] += 1 }
+        byColumn = []
+        let idx = perm.map { columnIndices[at(Int($0))] }
+        let vals = perm.map { values[at(Int($0))] }
         return (SparseMatrix(rows: rows, columns: columns, offsets: offsets, indices: idx, values: vals), perm)
     }
 

@@ -30,7 +30,7 @@ public enum AdjacencyLoader {
             users.reserveCapacity(guess); items.reserveCapacity(guess)
             var lineOfUser: [Int32: Int] = [:]
             try file.data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
-                try forEachLine(b) { lineNo, line in
+                try forEachLine(b, releasing: file) { lineNo, line in
                     splitBlanks(b, line, into: &tokens)
                     guard !tokens.isEmpty else { return }
                     for (k, t) in tokens.enumerated() where !isDigits(b, t) {
@@ -54,7 +54,7 @@ public enum AdjacencyLoader {
                     }
                 }
             }
-            sources.append(file.source)
+            sources.append(try file.source())
         }
         let (um, uRemap) = userIDs.finish(), (im, iRemap) = itemIDs.finish()
         for k in users.indices { users[k] = uRemap[Int(users[k])] }

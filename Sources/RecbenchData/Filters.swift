@@ -16,16 +16,16 @@ public enum Filters {
     public static func deduplicate(_ d: Dataset, policy: DuplicatePolicy) -> Dataset {
         // Group positions by user (stable counting sort), then find repeats with a per-item slot table.
         let byUser = positionsByUser(d)
+        // A first pass that only looks: most data sets have no repeats, and the bookkeeping below
+        // (three arrays as long as the data) would be the load's peak at 10⁸ interactions.
+        guard hasRepeat(d, byUser) else { return d }
         var slot = [Int](repeating: -1, count: d.itemCount)  // item → index into `kept` for the current user
         var kept: [Int] = [], sums: [Double] = [], counts: [Int] = []
-        kept.reserveCapacity(d.count)
-        var anyDuplicate = false
         for u in 0..<d.userCount {
             let range = byUser.offsets[u]..<byUser.offsets[u + 1]
             for k in range {
-                let p = byUser.positions[k], i = Int(d.items[p])
+                let p = Int(byUser.positions[k]), i = Int(d.items[p])
                 if slot[i] >= 0 {
-                    anyDuplicate = true
                     let s = slot[i]
                     if policy == .last { kept[s] = p }  // positions ascend within a user, so this is later
                     sums[s] += Double(d.values[p]); counts[s] += 1
@@ -34,14 +34,26 @@ public enum Filters {
                     kept.append(p); sums.append(Double(d.values[p])); counts.append(1)
                 }
             }
-            for k in range { slot[Int(d.items[byUser.positions[k]])] = -1 }
+            for k in range { slot[Int(d.items[Int(byUser.positions[k])])] = -1 }
         }
-        guard anyDuplicate else { return d }
         var order = Array(kept.indices)
         order.sort { kept[$0] < kept[$1] }
         var out = d.subset(order.map { kept[$0] })
         if policy == .mean { out.values = order.map { Float(sums[$0] / Double(counts[$0])) } }
         return out
+    }
+
+    /// Whether some user has an item twice.
+    static func hasRepeat(_ d: Dataset, _ byUser: (offsets: [Int], positions: [Int32])) -> Bool {
+        var seenBy = [Int32](repeating: -1, count: d.itemCount)  // item → last user seen with it
+        for u in 0..<d.userCount {
+            for k in byUser.offsets[u]..<byUser.offsets[u + 1] {
+                let i = Int(d.items[Int(byUser.positions[k])])
+                if seenBy[i] == Int32(u) { return true }
+                seenBy[i] = Int32(u)
+            }
+        }
+        return false
     }
 
     /// Repeatedly drops interactions of users with fewer than `minUserInteractions` and items with
@@ -72,14 +84,16 @@ public enum Filters {
         return out
     }
 
-    /// Positions grouped by user, ascending (file order) within each user.
-    static func positionsByUser(_ d: Dataset) -> (offsets: [Int], positions: [Int]) {
+    /// Positions grouped by user, ascending (file order) within each user; four bytes each, as the
+    /// data set's own columns (it holds under 2³¹ rows).
+    static func positionsByUser(_ d: Dataset) -> (offsets: [Int], positions: [Int32]) {
+        precondition(d.count <= Int(Int32.max), "more than 2³¹ − 1 interactions")
         var offsets = [Int](repeating: 0, count: d.userCount + 1)
         for u in d.users { offsets[Int(u) + 1] += 1 }
         for u in 0..<d.userCount { offsets[u + 1] += offsets[u] }
         var next = offsets
-        var positions = [Int](repeating: 0, count: d.count)
-        for p in 0..<d.count { let u = Int(d.users[p]); positions[next[u]] = p; next[u] += 1 }
+        var positions = [Int32](repeating: 0, count: d.count)
+        for p in 0..<d.count { let u = Int(d.users[p]); positions[next[u]] = Int32(p); next[u] += 1 }
         return (offsets, positions)
     }
 }

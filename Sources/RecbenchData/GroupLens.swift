@@ -57,7 +57,7 @@ public enum GroupLens {
                     FeatureGroup(name: "age", categories: age), FeatureGroup(name: "gender", categories: gender),
                     FeatureGroup(name: "occupation", categories: occupation)
                 ]
-                extra.append(f.source)
+                extra.append(try f.source())
             }
             if exists(path(directory, "u.item")) {
                 var genreNames = ml100kGenres
@@ -73,7 +73,7 @@ public enum GroupLens {
                         return nil
                     }
                     if !named.isEmpty { genreNames = named.sorted { $0.0 < $1.0 }.map(\.1) }
-                    extra.append(g.source)
+                    extra.append(try g.source())
                 }
                 let f = try MappedFile(path(directory, "u.item"))
                 var genres = [[Int32]](repeating: [], count: im.count)
@@ -102,7 +102,7 @@ public enum GroupLens {
                     FeatureBuilder.multiHot(name: "genre", columns: genreNames, rows: genres),
                     FeatureGroup(name: "year", categories: year)
                 ]
-                extra.append(f.source)
+                extra.append(try f.source())
             }
             return (uf, itf)
         }
@@ -143,13 +143,13 @@ public enum GroupLens {
                     FeatureGroup(name: "age", categories: age), FeatureGroup(name: "gender", categories: gender),
                     FeatureGroup(name: "occupation", categories: occupation)
                 ]
-                extra.append(f.source)
+                extra.append(try f.source())
             }
             if exists(path(directory, "movies.dat")) {
                 let f = try MappedFile(path(directory, "movies.dat"))
                 itf.groups = try movieFeatures(
                     f, splitter: sep, skipHeader: false, items: im, policy: policy, report: &report)
-                extra.append(f.source)
+                extra.append(try f.source())
             }
             return (uf, itf)
         }
@@ -179,7 +179,7 @@ public enum GroupLens {
                 let f = try MappedFile(path(directory, "movies.csv"))
                 itf.groups = try movieFeatures(
                     f, splitter: comma, skipHeader: true, items: im, policy: policy, report: &report)
-                extra.append(f.source)
+                extra.append(try f.source())
             }
             return (FeatureTable(), itf)
         }
@@ -193,12 +193,10 @@ public enum GroupLens {
         var fields = [Range<Int>]()
         var seen = false
         f.data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
-            forEachLine(b) { _, line in
-                guard !seen else { return }
-                seen = true
-                _ = splitter.split(b, line, into: &fields)
-                out = fields.map { decodeText(b, trimmed(b, $0), unescapeQuotes: true) }
-            }
+            guard let line = firstLine(b) else { return }
+            seen = true
+            _ = splitter.split(b, line, into: &fields)
+            out = fields.map { decodeText(b, trimmed(b, $0), unescapeQuotes: true) }
         }
         guard seen else {
             throw RecbenchError.input(file: f.name, line: 0, message: "empty file, expected a header line")

@@ -68,7 +68,7 @@ struct RatingsAccumulator {
                 : skipHeader ? "the file has no data lines after its header" : "the file is empty"
             throw RecbenchError.input(file: file.name, line: 0, message: "no interactions: \(what)")
         }
-        sources.append(file.source)
+        sources.append(try file.source())
     }
 
     /// Re-indexes to the sorted IDMaps and hands the maps to `features` to attach side information.
@@ -99,7 +99,7 @@ func readRecords(
     fields.reserveCapacity(16)
     try file.data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
         var first = true
-        try forEachLine(b) { lineNo, line in
+        try forEachLine(b, releasing: file) { lineNo, line in
             if first && skipHeader { first = false; return }
             first = false
             guard splitter.split(b, line, into: &fields) else {

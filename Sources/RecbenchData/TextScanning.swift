@@ -29,10 +29,15 @@ public struct LoadReport: Sendable {
 }
 
 /// A file's bytes, memory-mapped so that even ML-20M's 500 MB never has to be copied, plus its SHA-256.
+/// A line scan can hand the pages it has passed back (`release(upTo:)`): they are the file's, so the
+/// kernel reads them again if touched, but they no longer count in the process's resident memory, which
+/// during a load is then the columns being built plus a window of the file.
 struct MappedFile {
     let path: String
     let name: String
     let data: Data
+    /// The mapping's first byte; nil for an empty file.
+    private let base: UnsafeMutableRawPointer?
 
     init(_ path: String) throws {
         var isDirectory: ObjCBool = false
@@ -40,16 +45,41 @@ struct MappedFile {
             throw RecbenchError.io(path, "file not found")
         }
         if isDirectory.boolValue { throw RecbenchError.io(path, "is a folder, not a data file") }
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw RecbenchError.io(path, "cannot read: \(SystemError.describe(error))")
+        func failure(_ what: String) -> RecbenchError {
+            RecbenchError.io(path, "cannot read: \(what) (\(String(cString: strerror(errno))))")
+        }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw failure("open") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw failure("stat") }
+        let size = Int(info.st_size)
+        if size == 0 {
+            base = nil; data = Data()
+        } else {
+            guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+                throw failure("mmap")
+            }
+            base = p
+            data = Data(bytesNoCopy: p, count: size, deallocator: .custom { p, n in munmap(p, n) })
         }
         self.path = path
         name = (path as NSString).lastPathComponent
     }
 
-    /// Hashed once per process per file version (`FileDigests`: path, size, modification time).
-    var source: Dataset.SourceFile {
-        Dataset.SourceFile(path: path, sha256: FileDigests.shared.digest(path: path, contents: data))
+    /// Drops the whole pages before `offset` from this process's resident set (the bytes stay readable).
+    func release(upTo offset: Int) {
+        guard let base else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE))), end = min(offset, data.count) / page * page
+        if end > 0 { madvise(base, end, MADV_DONTNEED) }
+    }
+
+    /// Hashed once per process per file version (`FileDigests`: path, size, modification time), from
+    /// the file in chunks rather than through the mapping, which would bring every page back.
+    func source() throws -> Dataset.SourceFile {
+        do { return Dataset.SourceFile(path: path, sha256: try FileDigests.shared.digest(path: path)) } catch {
+            throw RecbenchError.io(path, "cannot read: \(SystemError.describe(error))")
+        }
     }
 }
 
@@ -116,11 +146,15 @@ struct FieldSplitter {
 }
 
 /// Calls body(lineNumber, range) for each line (1-based, "\r\n" tolerated, blank lines skipped).
-func forEachLine(_ b: UnsafeRawBufferPointer, _ body: (Int, Range<Int>) throws -> Void) rethrows {
+/// With `file` (whose mapping `b` is), the pages already passed are released every 32 MiB.
+func forEachLine(
+    _ b: UnsafeRawBufferPointer, releasing file: MappedFile? = nil, _ body: (Int, Range<Int>) throws -> Void
+) rethrows {
     guard let base = b.baseAddress else { return }
-    var start = 0, lineNo = 0
+    var start = 0, lineNo = 0, nextRelease = 1 << 25
     let n = b.count
     while start < n {
+        if start >= nextRelease, let file { file.release(upTo: start); nextRelease = start + (1 << 25) }
         lineNo += 1
         let p = memchr(base + start, 10, n - start)
         var end = p.map { UnsafeRawPointer($0) - base } ?? n
@@ -129,6 +163,21 @@ func forEachLine(_ b: UnsafeRawBufferPointer, _ body: (Int, Range<Int>) throws -
         if end > start { try body(lineNo, start..<end) }
         start = next
     }
+}
+
+/// The first non-blank line, as `forEachLine` would give it, without reading further: a header
+/// must not cost a pass over (and the residence of) a whole mapped file.
+func firstLine(_ b: UnsafeRawBufferPointer) -> Range<Int>? {
+    guard let base = b.baseAddress else { return nil }
+    var start = 0
+    while start < b.count {
+        var end = memchr(base + start, 10, b.count - start).map { UnsafeRawPointer($0) - base } ?? b.count
+        let next = end + 1
+        if end > start && b[end - 1] == 13 { end -= 1 }
+        if end > start { return start..<end }
+        start = next
+    }
+    return nil
 }
 
 @inline(__always) func trimmed(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> Range<Int> {

@@ -105,8 +105,8 @@ extension Runner {
 
         var fp = SHA256Hasher()
         for f in folds {
-            fp.update("fold \(f.index)|test:"); f.test.withUnsafeBytes { fp.update($0) }
-            fp.update("|validation:"); f.validation.withUnsafeBytes { fp.update($0) }
+            fp.update("fold \(f.index)|test:"); TrialCache.hashPositions(f.test, into: &fp)
+            fp.update("|validation:"); TrialCache.hashPositions(f.validation, into: &fp)
         }
         let record = DatasetRecord(
             label: ds.label, users: dataset.userCount, items: dataset.itemCount, interactions: dataset.count,

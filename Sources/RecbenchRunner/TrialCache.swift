@@ -70,10 +70,23 @@ public struct TrialCache: Sendable {
     /// What a fold contributes: the exact train, validation and test positions.
     public static func foldKey(_ f: Fold) -> String {
         var h = SHA256Hasher()
-        h.update("fold \(f.index)|train:"); f.train.withUnsafeBytes { h.update($0) }
-        h.update("|validation:"); f.validation.withUnsafeBytes { h.update($0) }
-        h.update("|test:"); f.test.withUnsafeBytes { h.update($0) }
+        h.update("fold \(f.index)|train:"); hashPositions(f.train, into: &h)
+        h.update("|validation:"); hashPositions(f.validation, into: &h)
+        h.update("|test:"); hashPositions(f.test, into: &h)
         return h.finalize()
+    }
+
+    /// Positions hashed as the 8-byte integers they were stored as before folds held 4-byte ones,
+    /// so cache entries and split fingerprints made then still match.
+    static func hashPositions(_ positions: [Int32], into h: inout SHA256Hasher) {
+        var wide = [Int](repeating: 0, count: min(positions.count, 1 << 14))
+        var start = 0
+        while start < positions.count {
+            let n = min(wide.count, positions.count - start)
+            for k in 0..<n { wide[k] = Int(positions[start + k]) }
+            wide.withUnsafeBytes { h.update(UnsafeRawBufferPointer(rebasing: $0[0..<(n * 8)])) }
+            start += n
+        }
     }
 
     /// The key of one trial. The thread count is part of it only for algorithms that declare

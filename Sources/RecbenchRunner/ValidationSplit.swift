@@ -107,17 +107,16 @@ public enum ValidationSplit {
     /// The entries with `held[e] == wanted`, as a matrix over the same users and items.
     static func select(_ t: InteractionMatrix, _ held: [Bool], _ wanted: Bool) -> InteractionMatrix {
         let m = t.byUser
-        var users = [Int32](), items = [Int32](), values = [Float](), order = [Int64]()
-        var stamps: [Int64]? = t.timestamps == nil ? nil : []
+        var users = [Int32](), items = [Int32](), values = [Float](), order = [Int32]()
         for u in 0..<m.rows {
             for e in m.rowRange(u) where held[e] == wanted {
                 users.append(Int32(u)); items.append(m.indices[e]); values.append(m.values[e]); order.append(t.order[e])
-                if let ts = t.timestamps { stamps!.append(ts[e]) }
             }
         }
+        // The source's timestamp column travels as it is: `order` indexes it.
         return InteractionMatrix(
             userCount: t.userCount, itemCount: t.itemCount, users: users, items: items,
-            values: values, timestamps: stamps, order: order)
+            values: values, timestamps: t.timestamps?.source, order: order)
     }
 
     /// A seeded share of `m`'s entries (a successive-halving rung's training sample for models
@@ -139,12 +138,13 @@ public enum ValidationSplit {
     /// positions, each of which must be in `trainingPositions` (the outer fold's training part).
     /// Returns the inner training and validation positions.
     public static func predefined(
-        file: String, positions: [(position: Int, line: Int)], trainingPositions: [Int],
+        file: String, positions: [(position: Int, line: Int)], trainingPositions: [Int32],
         fold: Int
-    ) throws -> (train: [Int], validation: [Int]) {
+    ) throws -> (train: [Int32], validation: [Int32]) {
         let training = Set(trainingPositions)
-        var validation = Set<Int>()
-        for (p, line) in positions {
+        var validation = Set<Int32>()
+        for (position, line) in positions {
+            let p = Int32(position)
             guard training.contains(p) else {
                 throw RecbenchError.input(
                     file: (file as NSString).lastPathComponent, line: line,

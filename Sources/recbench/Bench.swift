@@ -140,7 +140,7 @@ struct Bench: ParsableCommand {
             print(
                 """
                 \(algorithm) (\(b.parameters.canonical)) on \(data): \(m.interactions) interactions, \(m.users) users, \(m.items) items, \(threads) threads
-                  load   \(f(m.loadSeconds, 3)) s
+                  load   \(f(m.loadSeconds, 3)) s   peak RSS \(f(Double(m.loadPeakBytes) / 1048576, 1)) MiB for \(f(Double(m.columnBytes) / 1048576, 1)) MiB of columns
                   fit    \(f(m.fitSeconds, 3)) s   \(f(Double(m.interactions) / m.fitSeconds, 0)) interactions/s
                   top-\(k) \(f(m.topKSeconds, 3)) s   \(f(Double(m.users) / m.topKSeconds, 0)) users/s (all users, seen items excluded)
                   peak RSS \(f(Double(m.peakResidentBytes) / 1048576, 1)) MiB
@@ -151,7 +151,7 @@ struct Bench: ParsableCommand {
             }
             let scores = q.map { " ndcg=\(f($0.ndcg, 6)) recall=\(f($0.recall, 6)) test_users=\($0.users)" } ?? ""
             print(
-                "result bench=fit algorithm=\(algorithm) threads=\(threads) interactions=\(m.interactions) users=\(m.users) items=\(m.items) fit_seconds=\(f(m.fitSeconds, 4)) topk_seconds=\(f(m.topKSeconds, 4))\(scores)"
+                "result bench=fit algorithm=\(algorithm) threads=\(threads) interactions=\(m.interactions) users=\(m.users) items=\(m.items) load_seconds=\(f(m.loadSeconds, 4)) load_peak_mib=\(f(Double(m.loadPeakBytes) / 1048576, 1)) column_mib=\(f(Double(m.columnBytes) / 1048576, 1)) fit_seconds=\(f(m.fitSeconds, 4)) topk_seconds=\(f(m.topKSeconds, 4))\(scores)"
             )
         }
     }

@@ -292,11 +292,11 @@ private func sideFeatures(users: Int, items: Int) -> (FeatureTable, FeatureTable
         var tested = Set<Int32>()
         for fold in folds {
             #expect(Set(fold.train).isDisjoint(with: fold.test) && fold.train.count + fold.test.count == d.count)
-            let testUsers = Set(fold.test.map { us[$0] })
+            let testUsers = Set(fold.test.map { us[Int($0)] })
             #expect(tested.isDisjoint(with: testUsers))  // each user is tested in one fold only
             tested.formUnion(testUsers)
             for u in testUsers {
-                let n = fold.train.filter { us[$0] == u }.count
+                let n = fold.train.filter { us[Int($0)] == u }.count
                 #expect(n >= 1 && n <= 5, "user \(u) keeps \(n) training ratings")
             }
         }

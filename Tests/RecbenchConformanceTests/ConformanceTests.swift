@@ -23,7 +23,10 @@ import RecbenchConfig
             latest[u] = p
         }
         let held = Set(latest.values)
-        return (d.matrix(positions: (0..<d.count).filter { !held.contains($0) }), d.matrix(positions: held.sorted()))
+        return (
+            d.matrix(positions: (0..<d.count).filter { !held.contains($0) }.map { Int32($0) }),
+            d.matrix(positions: held.sorted().map { Int32($0) })
+        )
     }()
 
     /// The fit budget cut to three iterations/epochs wherever the algorithm declares one.

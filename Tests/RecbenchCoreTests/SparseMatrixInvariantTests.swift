@@ -25,3 +25,27 @@ import Testing
         SparseMatrix.violation(rows: 3, columns: 4, offsets: [0, 2, 1, 2], indices: [0, 1])
             == "offsets decrease at row 1")
 }
+
+/// A fold's matrix reads the data set's columns in place: it must equal the matrix of the gathered
+/// rows, with each entry's order being its position in the data set and its timestamp travelling along.
+@Test func aFoldMatrixEqualsTheMatrixOfItsGatheredRows() {
+    let d = Dataset(
+        name: "t", users: [2, 0, 1, 0, 2, 1, 0], items: [1, 3, 0, 0, 2, 3, 2], values: [5, 4, 3, 2, 1, 4, 5],
+        timestamps: [70, 60, 50, 40, 30, 20, 10], userIDs: IDMap(count: 3), itemIDs: IDMap(count: 4))
+    let positions = [0, 2, 3, 5, 6]
+    let fold = d.matrix(positions: positions.map { Int32($0) })
+    // By user, then item: (0,0)@3 (0,2)@6 (1,0)@2 (1,3)@5 (2,1)@0.
+    #expect(fold.byUser.offsets == [0, 2, 4, 5] && fold.byUser.indices == [0, 2, 0, 3, 1])
+    #expect(fold.byUser.values == [2, 5, 3, 4, 5])
+    #expect(fold.order == [3, 6, 2, 5, 0])
+    #expect(fold.timestamps.map { Array($0) } == [40, 10, 50, 20, 70])
+    let gathered = InteractionMatrix(
+        userCount: 3, itemCount: 4, users: positions.map { d.users[$0] }, items: positions.map { d.items[$0] },
+        values: positions.map { d.values[$0] }, timestamps: positions.map { d.timestamps![$0] })
+    #expect(fold.byItem.offsets == gathered.byItem.offsets && fold.byItem.indices == gathered.byItem.indices)
+    #expect(fold.timestamps.map { Array($0) } == gathered.timestamps.map { Array($0) })
+    // The data set's column is shared (the same storage), not gathered.
+    let storage = { (a: [Int64]) in a.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } }
+    #expect(storage(fold.timestamps!.source) == storage(d.timestamps!))
+    #expect(d.matrix().order == [3, 6, 1, 2, 5, 0, 4])  // every row, by user then item
+}

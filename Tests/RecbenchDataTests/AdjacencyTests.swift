@@ -211,8 +211,8 @@ func publishedDataPresent(_ name: String) -> Bool {
         #expect(f.test.count == 22_363 && f.validation.count == 22_363)
         // The first user's line is "1 1 2 3 4 5": test is its last item, validation the one before.
         let u = try #require(d.userIDs.index(of: "1"))
-        let mine = f.test.filter { d.users[$0] == u } + f.validation.filter { d.users[$0] == u }
-        #expect(mine.map { d.itemIDs.id(at: d.items[$0]) } == ["5", "4"])
+        let mine = f.test.filter { d.users[Int($0)] == u } + f.validation.filter { d.users[Int($0)] == u }
+        #expect(mine.map { d.itemIDs.id(at: d.items[Int($0)]) } == ["5", "4"])
     }
 
     @Test(.enabled(if: publishedDataPresent("amazon-toys"), "amazon-toys not found: skipped"))

@@ -45,3 +45,27 @@ import Testing
                 == "big.txt:187000: item 2 '2x' is not a non-negative integer")
     }
 }
+
+/// Loading at 10⁸ keeps the file out of resident memory by handing passed pages back (issue 18). The
+/// bytes must stay what they were, a line scan over more than one release window must see every line,
+/// and the header is read without a pass over the file.
+@Test func releasedPagesOfAMappedFileReadTheSame() throws {
+    let rows = (0..<2_000_000).map { "u\($0 % 977)\ti\($0 % 389)\t\($0 % 5 + 1)\t\($0)" }
+    let body = "user\titem\trating\ttimestamp\n" + rows.joined(separator: "\n") + "\n"
+    let dir = try makeTempDir(["big.tsv": text(body)])
+    let file = try MappedFile(dir + "/big.tsv")
+    #expect(file.data.count > 1 << 25, "the file spans more than one 32 MiB release window")
+    var lines = 0, last = ""
+    file.data.withUnsafeBytes { b in
+        forEachLine(b, releasing: file) { _, line in
+            lines += 1; last = decodeText(b, line)
+        }
+    }
+    #expect(lines == 2_000_001 && last == rows.last!)
+    file.release(upTo: file.data.count)
+    #expect(file.data == Data(body.utf8), "released pages are read again from the file")
+    #expect(
+        try GroupLens.headerFields(file, FieldSplitter(separator: "\t", quoted: false)) == [
+            "user", "item", "rating", "timestamp"
+        ])
+}

@@ -36,7 +36,7 @@ func disjoint(_ f: Fold) -> Bool {
             // Every user with ≥ 3 interactions has test items in every fold, about a third of theirs.
             for u in 0..<d.userCount {
                 let mine = (0..<d.count).filter { Int(d.users[$0]) == u }
-                let t = f.test.filter { Int(d.users[$0]) == u }.count
+                let t = f.test.filter { Int(d.users[Int($0)]) == u }.count
                 #expect(t == mine.count / 3 || t == (mine.count + 2) / 3)
             }
         }
@@ -48,11 +48,11 @@ func disjoint(_ f: Fold) -> Bool {
         var testUsers: [Set<Int32>] = []
         for f in folds {
             #expect(disjoint(f) && f.train.count + f.test.count == d.count)
-            let users = Set(f.test.map { d.users[$0] })
+            let users = Set(f.test.map { d.users[Int($0)] })
             #expect(users.count == 10)
             for u in users {
                 let n = (0..<d.count).filter { d.users[$0] == u }.count
-                let t = f.test.filter { d.users[$0] == u }.count
+                let t = f.test.filter { d.users[Int($0)] == u }.count
                 #expect(t == min(n, max(1, Int((0.2 * Double(n)).rounded()))))
             }
             testUsers.append(users)
@@ -73,7 +73,7 @@ func disjoint(_ f: Fold) -> Bool {
             d, method: .holdout(testFraction: 0.5, perUser: true, validationFraction: 0), seed: 5)
         for u in Int32(0)..<30 {
             let n = (0..<d.count).filter { d.users[$0] == u }.count
-            #expect(p[0].test.filter { d.users[$0] == u }.count == Int((0.5 * Double(n)).rounded()))
+            #expect(p[0].test.filter { d.users[Int($0)] == u }.count == Int((0.5 * Double(n)).rounded()))
         }
         #expect(
             try Splitter.folds(d, method: .holdout(testFraction: 0.2, perUser: false, validationFraction: 0.1), seed: 6)

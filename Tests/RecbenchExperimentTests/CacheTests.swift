@@ -1,5 +1,7 @@
 import Testing
 import Foundation
+import RecbenchCore
+import RecbenchData
 @testable import RecbenchConfig
 @testable import RecbenchRunner
 @testable import RecbenchAnalysis
@@ -111,4 +113,16 @@ private func withoutTimings(_ ts: [TrialResult]) -> [TrialResult] {
     // Another experiment name (not part of the result) keeps the key.
     var renamed = spec; renamed.name = "renamed"
     #expect(TrialCache.key(t, spec: renamed, datasetKey: ds, foldKey: fk) == keys[0])
+}
+
+/// Folds hold 4-byte positions now; their cache key still hashes 8-byte ones, so entries written before
+/// the change match. Checked against the old computation, over more positions than one hashing chunk.
+@Test func aFoldKeyHashesPositionsAsEightByteIntegers() {
+    let train = (0..<40_000).map { Int32($0 * 3) }, test = (0..<20_000).map { Int32($0 * 3 + 1) }
+    let fold = Fold(index: 2, train: train, test: test, validation: [5, 8])
+    var h = SHA256Hasher()
+    h.update("fold 2|train:"); train.map { Int($0) }.withUnsafeBytes { h.update($0) }
+    h.update("|validation:"); [5, 8].withUnsafeBytes { h.update($0) }
+    h.update("|test:"); test.map { Int($0) }.withUnsafeBytes { h.update($0) }
+    #expect(TrialCache.foldKey(fold) == h.finalize())
 }

@@ -40,15 +40,16 @@ private let twoFolds = [
     #expect(p.dataset.count == 6 && p.dataset.userCount == 3 && p.dataset.itemCount == 3)
     #expect(p.folds.count == 2)
     #expect(p.folds.map(\.train.count) == [4, 4] && p.folds.map(\.test.count) == [2, 2])
-    func pairs(_ positions: [Int]) -> Set<String> {
+    func pairs(_ positions: [Int32]) -> Set<String> {
         Set(
             positions.map {
-                p.dataset.userIDs.id(at: p.dataset.users[$0]) + p.dataset.itemIDs.id(at: p.dataset.items[$0])
+                p.dataset.userIDs.id(at: p.dataset.users[Int($0)]) + p.dataset.itemIDs.id(at: p.dataset.items[Int($0)])
             })
     }
     #expect(pairs(p.folds[0].test) == ["1c", "2a"] && pairs(p.folds[1].test) == ["1a", "3b"])
     // Each interaction keeps its rating from the files.
-    let r = Dictionary(uniqueKeysWithValues: (0..<p.dataset.count).map { (pairs([$0]).first!, p.dataset.values[$0]) })
+    let r = Dictionary(
+        uniqueKeysWithValues: (0..<p.dataset.count).map { (pairs([Int32($0)]).first!, p.dataset.values[$0]) })
     #expect(r == ["1a": 5, "1b": 3, "1c": 4, "2a": 1, "2b": 4, "3b": 2])
 }
 
