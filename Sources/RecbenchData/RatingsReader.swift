@@ -18,6 +18,9 @@ struct RatingsAccumulator {
     /// The file line of every row read, when a caller needs to point back at it (fold files).
     var lineNumbers: [Int32]? = nil
 
+    /// Files at least this large are parsed in blocks on every core (tests lower it).
+    @TaskLocal static var parallelBytes = 64 << 20
+
     /// `exactFields`: the field count every line must have (nil = at least maxIndex + 1).
     mutating func read(
         _ file: MappedFile, splitter: FieldSplitter, skipHeader: Bool, columns: RatingColumns,
@@ -31,9 +34,38 @@ struct RatingsAccumulator {
         users.reserveCapacity(guess); items.reserveCapacity(guess); values.reserveCapacity(guess)
         if hasTimestamps { timestamps.reserveCapacity(guess) }
         let before = users.count, skippedBefore = report.skippedLines
+        let layout = LineLayout(
+            splitter: splitter, skipHeader: skipHeader, columns: columns, minFields: minFields,
+            exactFields: exactFields)
+        if !readInBlocks(file, layout) {
+            try scan(file, range: nil, layout, policy: policy, report: &report)
+        }
+        // Said here, with the file's name, rather than later as an empty data set.
+        if users.count == before {
+            let skipped = report.skippedLines - skippedBefore
+            let what =
+                skipped > 0
+                ? "all \(skipped) data lines are malformed (skipped)"
+                : skipHeader ? "the file has no data lines after its header" : "the file is empty"
+            throw RecbenchError.input(file: file.name, line: 0, message: "no interactions: \(what)")
+        }
+        sources.append(try file.source())
+    }
+
+    /// How a rating file's lines are read.
+    struct LineLayout {
+        let splitter: FieldSplitter, skipHeader: Bool, columns: RatingColumns, minFields: Int, exactFields: Int?
+    }
+
+    /// Appends the rows of `range` of the file (all of it when nil).
+    mutating func scan(
+        _ file: MappedFile, range: Range<Int>?, _ layout: LineLayout, policy: MalformedLinePolicy,
+        report: inout LoadReport
+    ) throws {
+        let columns = layout.columns
         try readRecords(
-            file, splitter: splitter, skipHeader: skipHeader, minFields: minFields, exactFields: exactFields,
-            policy: policy, report: &report
+            file, range: range, splitter: layout.splitter, skipHeader: layout.skipHeader, minFields: layout.minFields,
+            exactFields: layout.exactFields, policy: policy, report: &report
         ) { b, lineNo, fields in
             var value: Float = 1
             if let rc = columns.rating {
@@ -59,16 +91,51 @@ struct RatingsAccumulator {
             lineNumbers?.append(Int32(clamping: lineNo))
             return nil
         }
-        // Said here, with the file's name, rather than later as an empty data set.
-        if users.count == before {
-            let skipped = report.skippedLines - skippedBefore
-            let what =
-                skipped > 0
-                ? "all \(skipped) data lines are malformed (skipped)"
-                : skipHeader ? "the file has no data lines after its header" : "the file is empty"
-            throw RecbenchError.input(file: file.name, line: 0, message: "no interactions: \(what)")
+    }
+
+    /// A large file cut at line ends into blocks that every core parses into its own columns and IDs; the
+    /// blocks are then appended in file order with their IDs merged, each freed as it goes, so the load
+    /// still holds about one copy of the columns. Only the clean case is done here: when a block meets a
+    /// line to report, or the merged IDs would leave the index range, nothing is kept and the caller scans
+    /// the file in one pass, which reports it with the file's own line numbers and policy.
+    mutating func readInBlocks(_ file: MappedFile, _ layout: LineLayout) -> Bool {
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        guard file.data.count >= Self.parallelBytes, lineNumbers == nil else { return false }
+        let blocks = file.data.withUnsafeBytes { lineBlocks($0, count: 4 * workers) }
+        var parts = [RatingsAccumulator?](repeating: nil, count: blocks.count)
+        let timed = hasTimestamps
+        parts.withUnsafeMutableBufferPointer { out in
+            let sink = UncheckedSendable(out)
+            parallelFor(count: blocks.count, threads: workers, grain: 1) { k in
+                var part = RatingsAccumulator()
+                part.hasTimestamps = timed
+                var ignored = LoadReport()
+                let local = LineLayout(
+                    splitter: layout.splitter, skipHeader: layout.skipHeader && k == 0, columns: layout.columns,
+                    minFields: layout.minFields, exactFields: layout.exactFields)
+                if (try? part.scan(file, range: blocks[k], local, policy: .fail, report: &ignored)) != nil {
+                    sink.value[k] = part
+                }
+            }
         }
-        sources.append(try file.source())
+        var userMap = userIDs, itemMap = itemIDs
+        var remaps: [(users: [Int32], items: [Int32])] = []
+        for part in parts {
+            guard let part, let u = userMap.merge(part.userIDs), let i = itemMap.merge(part.itemIDs) else {
+                return false
+            }
+            remaps.append((u, i))
+        }
+        userIDs = userMap; itemIDs = itemMap
+        for k in parts.indices {
+            let part = parts[k]!
+            parts[k] = nil
+            for u in part.users { users.append(remaps[k].users[Int(u)]) }
+            for i in part.items { items.append(remaps[k].items[Int(i)]) }
+            values.append(contentsOf: part.values)
+            if hasTimestamps { timestamps.append(contentsOf: part.timestamps) }
+        }
+        return true
     }
 
     /// Re-indexes to the sorted IDMaps and hands the maps to `features` to attach side information.
@@ -90,16 +157,19 @@ struct RatingsAccumulator {
 /// Reads a side-information file line by line with the same policy handling as ratings files.
 /// `body` returns what is wrong with a line (nil when it was taken); `exactFields`, when given, is
 /// checked before `minFields`.
+/// With `range`, only those bytes are read (a block of lines; line numbers then count from its start).
 func readRecords(
-    _ file: MappedFile, splitter: FieldSplitter, skipHeader: Bool, minFields: Int, exactFields: Int? = nil,
-    policy: MalformedLinePolicy, report: inout LoadReport,
+    _ file: MappedFile, range: Range<Int>? = nil, splitter: FieldSplitter, skipHeader: Bool, minFields: Int,
+    exactFields: Int? = nil, policy: MalformedLinePolicy, report: inout LoadReport,
     _ body: (UnsafeRawBufferPointer, Int, [Range<Int>]) throws -> String?
 ) throws {
     var fields = [Range<Int>]()
     fields.reserveCapacity(16)
-    try file.data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+    try file.data.withUnsafeBytes { (whole: UnsafeRawBufferPointer) in
+        let r = range ?? 0..<whole.count
+        let b = UnsafeRawBufferPointer(rebasing: whole[r])
         var first = true
-        try forEachLine(b, releasing: file) { lineNo, line in
+        try forEachLine(b, releasing: file, at: r.lowerBound) { lineNo, line in
             if first && skipHeader { first = false; return }
             first = false
             guard splitter.split(b, line, into: &fields) else {

@@ -67,11 +67,12 @@ struct MappedFile {
         name = (path as NSString).lastPathComponent
     }
 
-    /// Drops the whole pages before `offset` from this process's resident set (the bytes stay readable).
-    func release(upTo offset: Int) {
+    /// Drops the whole pages inside `range` from this process's resident set (the bytes stay readable).
+    func release(_ range: Range<Int>) {
         guard let base else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE))), end = min(offset, data.count) / page * page
-        if end > 0 { madvise(base, end, MADV_DONTNEED) }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let lo = (range.lowerBound + page - 1) / page * page, hi = min(range.upperBound, data.count) / page * page
+        if hi > lo { madvise(base + lo, hi - lo, MADV_DONTNEED) }
     }
 
     /// Hashed once per process per file version (`FileDigests`: path, size, modification time), from
@@ -146,15 +147,18 @@ struct FieldSplitter {
 }
 
 /// Calls body(lineNumber, range) for each line (1-based, "\r\n" tolerated, blank lines skipped).
-/// With `file` (whose mapping `b` is), the pages already passed are released every 32 MiB.
+/// With `file` (whose mapping `b` is, from byte `origin` on), the pages already passed are released every 32 MiB.
 func forEachLine(
-    _ b: UnsafeRawBufferPointer, releasing file: MappedFile? = nil, _ body: (Int, Range<Int>) throws -> Void
+    _ b: UnsafeRawBufferPointer, releasing file: MappedFile? = nil, at origin: Int = 0,
+    _ body: (Int, Range<Int>) throws -> Void
 ) rethrows {
     guard let base = b.baseAddress else { return }
-    var start = 0, lineNo = 0, nextRelease = 1 << 25
+    var start = 0, lineNo = 0, released = 0
     let n = b.count
     while start < n {
-        if start >= nextRelease, let file { file.release(upTo: start); nextRelease = start + (1 << 25) }
+        if start - released >= 1 << 25, let file {
+            file.release((origin + released)..<(origin + start)); released = start
+        }
         lineNo += 1
         let p = memchr(base + start, 10, n - start)
         var end = p.map { UnsafeRawPointer($0) - base } ?? n
@@ -163,6 +167,19 @@ func forEachLine(
         if end > start { try body(lineNo, start..<end) }
         start = next
     }
+}
+
+/// About `count` consecutive ranges covering `b`, each ending just after a line feed (or at the end).
+func lineBlocks(_ b: UnsafeRawBufferPointer, count: Int) -> [Range<Int>] {
+    guard let base = b.baseAddress else { return [] }
+    var starts = [0]
+    for k in 1..<max(count, 1) {
+        let from = max(b.count / count * k, starts.last!)
+        guard from < b.count, let lf = memchr(base + from, 10, b.count - from) else { break }
+        let next = UnsafeRawPointer(lf) - base + 1
+        if next < b.count && next > starts.last! { starts.append(next) }
+    }
+    return zip(starts, starts.dropFirst() + [b.count]).map { $0..<$1 }
 }
 
 /// The first non-blank line, as `forEachLine` would give it, without reading further: a header
@@ -305,6 +322,24 @@ struct IDCollector {
         if b[i] == 48 && r.upperBound - i > 1 { return false }
         while i < r.upperBound { guard b[i] >= 48 && b[i] <= 57 else { return false }; i += 1 }
         return true
+    }
+
+    /// Takes in another collector's IDs (a block read in parallel): its index → this one's, or nil when
+    /// they would exceed the index range (the caller then reads in one pass, which says where).
+    mutating func merge(_ other: IDCollector) -> [Int32]? {
+        var remap = [Int32](repeating: 0, count: other.external.count)
+        for (v, k) in other.numeric {
+            if let g = numeric[v] { remap[Int(k)] = g; continue }
+            guard external.count < capacity else { return nil }
+            remap[Int(k)] = Int32(external.count); numeric[v] = Int32(external.count);
+            external.append(other.external[Int(k)])
+        }
+        for (s, k) in other.text {
+            if let g = text[s] { remap[Int(k)] = g; continue }
+            guard external.count < capacity else { return nil }
+            remap[Int(k)] = Int32(external.count); text[s] = Int32(external.count); external.append(s)
+        }
+        return remap
     }
 
     /// The final IDMap and, for each provisional index, its IDMap index.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RecbenchCore
 @testable import RecbenchData
 
 /// Bad input at scale (issue 18): each a one-line FILE:LINE: field: message error, never a trap.
@@ -62,10 +63,51 @@ import Testing
         }
     }
     #expect(lines == 2_000_001 && last == rows.last!)
-    file.release(upTo: file.data.count)
+    file.release(0..<file.data.count)
     #expect(file.data == Data(body.utf8), "released pages are read again from the file")
     #expect(
         try GroupLens.headerFields(file, FieldSplitter(separator: "\t", quoted: false)) == [
             "user", "item", "rating", "timestamp"
         ])
+}
+
+/// Large files are parsed in blocks on every core and merged (issue 18). Lowering the size threshold
+/// sends small files that way: the data set must equal the one-pass load (IDs numeric and not, CRLF,
+/// blank lines, a header), and a bad line must give the one-pass error, line number included.
+@Test func aFileReadInBlocksEqualsTheOnePassLoad() throws {
+    var rows = ["user\titem\trating\ttimestamp"]
+    for k in 0..<5_000 {
+        let user = k % 7 == 0 ? "u\(k % 311)" : String(k % 311)
+        rows.append("\(user)\t\(k % 97 == 0 ? "x\(k % 13)" : String(k * 7 % 503))\t\(k % 5 + 1)\t\(k)")
+        if k % 1_000 == 0 { rows.append("") }
+    }
+    let good = rows.joined(separator: "\r\n") + "\r\n"
+    var bad = rows
+    bad[3_001] = "u1\t5\tfive\t0"
+    let dir = try makeTempDir(["good.tsv": text(good), "bad.tsv": text(bad.joined(separator: "\n"))])
+    let format = DelimitedFormat(
+        separator: "\t", header: true, user: "user", item: "item", rating: "rating", timestamp: "timestamp")
+    func load(_ name: String, blocks: Bool) throws -> Dataset {
+        try RatingsAccumulator.$parallelBytes.withValue(blocks ? 1 : Int.max) {
+            try DelimitedLoader.load(path: dir + "/" + name, format: format, name: "d").0
+        }
+    }
+    let one = try load("good.tsv", blocks: false), blocked = try load("good.tsv", blocks: true)
+    #expect(blocked.count == 5_000 && blocked.users == one.users && blocked.items == one.items)
+    #expect(blocked.values == one.values && blocked.timestamps == one.timestamps)
+    #expect(blocked.userIDs == one.userIDs && blocked.itemIDs == one.itemIDs)
+    #expect(lineBlocks(UnsafeRawBufferPointer(start: nil, count: 0), count: 8).isEmpty)
+    // The block path itself: taken for the clean file, declined (nothing kept) for the bad one.
+    let layout = RatingsAccumulator.LineLayout(
+        splitter: FieldSplitter(separator: "\t", quoted: false), skipHeader: true,
+        columns: RatingColumns(user: 0, item: 1, rating: 2, timestamp: 3), minFields: 4, exactFields: 4)
+    try RatingsAccumulator.$parallelBytes.withValue(1) {
+        var good = RatingsAccumulator(), bad = RatingsAccumulator()
+        let goodFile = try MappedFile(dir + "/good.tsv"), badFile = try MappedFile(dir + "/bad.tsv")
+        #expect(good.readInBlocks(goodFile, layout) && good.users.count == 5_000)
+        #expect(!bad.readInBlocks(badFile, layout) && bad.users.isEmpty)
+    }
+    let message = thrownMessage { _ = try load("bad.tsv", blocks: false) }
+    #expect(message?.hasPrefix("bad.tsv:3002: rating:") == true, "\(message ?? "no error")")
+    #expect(thrownMessage { _ = try load("bad.tsv", blocks: true) } == message)
 }
