@@ -31,15 +31,20 @@ public struct InteractionMatrix: Sendable {
 
     public init(
         userCount: Int, itemCount: Int, users: [Int32], items: [Int32], values: [Float],
-        timestamps: [Int64]? = nil, order: [Int32]? = nil, selecting positions: [Int32]?
+        timestamps: [Int64]? = nil, order given: [Int32]? = nil, selecting positions: [Int32]?
     ) {
-        let (csr, perm) = SparseMatrix.build(
+        var (csr, order) = SparseMatrix.build(
             rows: userCount, columns: itemCount, rowIndices: users,
             columnIndices: items, values: values, selecting: positions)
         byUser = csr
         byItem = csr.transposed()
         @inline(__always) func at(_ k: Int32) -> Int { positions.map { Int($0[Int(k)]) } ?? Int(k) }
-        let order = order.map { o in perm.map { o[at($0)] } } ?? perm.map { Int32(at($0)) }
+        // The order is the permutation mapped in place: no second array as long as the data.
+        if let given {
+            for k in order.indices { order[k] = given[at(order[k])] }
+        } else if positions != nil {
+            for k in order.indices { order[k] = Int32(at(order[k])) }
+        }
         self.order = order
         self.timestamps = timestamps.map { EntryTimestamps(source: $0, order: order) }
     }

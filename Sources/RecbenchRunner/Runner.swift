@@ -187,7 +187,7 @@ public final class Runner: @unchecked Sendable {
         cacheHits = 0; corruptEntries = 0; failures = []; searchCounts.reset()
         for (d, ds) in spec.datasets.enumerated() {
             let trials = plan.trials.filter { $0.datasetIndex == d && include($0) }
-            let prepared = try prepare(ds)
+            var prepared = try prepare(ds)
             records.append(prepared.record)
             guard !trials.isEmpty else { continue }
             try exports?.writeIDs(users: prepared.dataset.userIDs, items: prepared.dataset.itemIDs, dataset: ds.label)
@@ -223,6 +223,9 @@ public final class Runner: @unchecked Sendable {
                 }
                 let trialKeys = keys
                 let data = foldData(prepared, fold: fold)
+                if fold == prepared.folds.count && foldTrials.allSatisfy({ $0.configuration.search == nil }) {
+                    prepared.releaseInteractions()
+                }
                 // Concurrent trials are capped so their estimated peaks fit in memory together.
                 let features = featureColumns(prepared.dataset)
                 let testByUser = data.test.byUser
