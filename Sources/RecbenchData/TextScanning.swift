@@ -167,6 +167,8 @@ func forEachLine(
         if end > start { try body(lineNo, start..<end) }
         start = next
     }
+    // The last window too: a block read in parallel would otherwise keep up to 32 MiB of the file each.
+    file?.release((origin + released)..<(origin + n))
 }
 
 /// About `count` consecutive ranges covering `b`, each ending just after a line feed (or at the end).
