@@ -29,7 +29,7 @@ public struct LoadReport: Sendable {
 }
 
 /// A file's bytes, memory-mapped so that even ML-20M's 500 MB never has to be copied, plus its SHA-256.
-/// A line scan can hand the pages it has passed back (`release(upTo:)`): they are the file's, so the
+/// A line scan can hand the pages it has passed back (`release(_:)`): they are the file's, so the
 /// kernel reads them again if touched, but they no longer count in the process's resident memory, which
 /// during a load is then the columns being built plus a window of the file.
 struct MappedFile {
@@ -160,11 +160,8 @@ func forEachLine(
             file.release((origin + released)..<(origin + start)); released = start
         }
         lineNo += 1
-        let p = memchr(base + start, 10, n - start)
-        var end = p.map { UnsafeRawPointer($0) - base } ?? n
-        let next = end + 1
-        if end > start && b[end - 1] == 13 { end -= 1 }
-        if end > start { try body(lineNo, start..<end) }
+        let (line, next) = lineAt(b, base, start)
+        if !line.isEmpty { try body(lineNo, line) }
         start = next
     }
     // The last window too: a block read in parallel would otherwise keep up to 32 MiB of the file each.
@@ -190,13 +187,21 @@ func firstLine(_ b: UnsafeRawBufferPointer) -> Range<Int>? {
     guard let base = b.baseAddress else { return nil }
     var start = 0
     while start < b.count {
-        var end = memchr(base + start, 10, b.count - start).map { UnsafeRawPointer($0) - base } ?? b.count
-        let next = end + 1
-        if end > start && b[end - 1] == 13 { end -= 1 }
-        if end > start { return start..<end }
+        let (line, next) = lineAt(b, base, start)
+        if !line.isEmpty { return line }
         start = next
     }
     return nil
+}
+
+/// The line starting at `start` (without its "\n" or "\r\n") and where the next one starts.
+@inline(__always) private func lineAt(
+    _ b: UnsafeRawBufferPointer, _ base: UnsafeRawPointer, _ start: Int
+) -> (line: Range<Int>, next: Int) {
+    var end = memchr(base + start, 10, b.count - start).map { UnsafeRawPointer($0) - base } ?? b.count
+    let next = end + 1
+    if end > start && b[end - 1] == 13 { end -= 1 }
+    return (start..<end, next)
 }
 
 @inline(__always) func trimmed(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> Range<Int> {
