@@ -11,7 +11,8 @@ import Darwin
 /// over all user–item pairs, with p_ui = 1 for observed pairs and confidence c_ui = 1 + α·r_ui
 /// (or 1 + α·log(1 + r_ui/ε)); unobserved pairs have c = 1, p = 0. The all-pairs term is handled
 /// through the shared YᵀY (computed once per half-sweep with ssyrk), so each user's solve costs
-/// O(n_u·d + d²) per CG step. Solves run in parallel over users, then over items.
+/// O(n_u·d + d²) per CG step; the subspace solver (iALS++) instead minimises exactly over blocks of
+/// `block_size` factors, O(n_u·d·b + d² + d·b²) per pass. Solves run in parallel over users, then items.
 public final class ImplicitALS: FactorModel {
     public struct Config: AlgorithmConfig {
         public static let budgetParameter: String? = "iterations"
@@ -25,8 +26,14 @@ public final class ImplicitALS: FactorModel {
             .choice("confidence", default: Confidence.linear, "c = 1 + α·r, or c = 1 + α·log(1 + r/ε)."),
             .real("epsilon", default: 1, exclusiveMin: true, "ε of the log confidence."),
             .boolean("binary", default: true, "Treat every interaction as r = 1 (ignore rating values)."),
-            .choice("solver", default: Solver.cg, "Per-row solve: warm-started conjugate gradient, or exact Cholesky."),
+            .choice(
+                "solver", default: Solver.cg,
+                "Per-row solve: warm-started conjugate gradient, exact Cholesky, or iALS++'s block coordinate descent (subspace)."
+            ),
             .integer("cg_steps", default: 3, min: 1, max: 1000, "CG steps per row per sweep."),
+            .integer(
+                "block_size", default: 32, min: 1, max: 4096,
+                "Factors per block of the subspace solver; a block of all factors is the exact solve."),
             .real("init_std", default: 0.01, "Standard deviation of the Gaussian initial factors."),
             .boolean(
                 "training_loss", default: true,
@@ -35,19 +42,22 @@ public final class ImplicitALS: FactorModel {
         ]
         public var factors: Int, iterations: Int, regularization: Double, alpha: Double
         public enum Confidence: String, CaseIterable, Sendable { case linear, log }
-        public enum Solver: String, CaseIterable, Sendable { case cg, cholesky }
+        public enum Solver: String, CaseIterable, Sendable { case cg, cholesky, subspace }
         public var confidence: Confidence, epsilon: Double, binary: Bool
-        public var solver: Solver, cgSteps: Int, initStd: Double, trainingLoss: Bool, patience: Int
+        public var solver: Solver, cgSteps: Int, blockSize: Int, initStd: Double, trainingLoss: Bool, patience: Int
         public init(_ v: ParameterValues) {
             factors = v.int("factors"); iterations = v.int("iterations"); regularization = v.real("regularization")
             alpha = v.real("alpha"); confidence = v.choice("confidence"); epsilon = v.real("epsilon")
             binary = v.bool("binary"); solver = v.choice("solver"); cgSteps = v.int("cg_steps")
+            blockSize = v.int("block_size")
             initStd = v.real("init_std"); trainingLoss = v.bool("training_loss"); patience = v.int("patience")
         }
         /// User and item factors, one confidence per interaction in each orientation, the Gram
-        /// matrix, and per thread one row's d × d system.
+        /// matrix, and per thread one row's d × d system (the subspace solver's per-thread predictions
+        /// grow to the longest row, at most the larger side).
         public func estimatedPeakBytes(_ s: DataShape) -> Int {
             4 * (s.users + s.items) * factors + 8 * s.interactions + (s.threads + 1) * 8 * factors * (factors + 4)
+                + (solver == .subspace ? s.threads * 4 * max(s.users, s.items) : 0)
         }
     }
     public static let name = "ImplicitALS"
@@ -98,7 +108,7 @@ public final class ImplicitALS: FactorModel {
         // thread idle at the end of each half-sweep on small data sets.
         let block = 16, blocks = (rows + block - 1) / block
         var failed = [Bool](repeating: false, count: blocks)
-        let cholesky = config.solver == .cholesky, steps = config.cgSteps
+        let solver = config.solver, steps = config.cgSteps, blockSize = config.blockSize
         target.values.withUnsafeMutableBufferPointer { tp in
             failed.withUnsafeMutableBufferPointer { fl in
                 withPointers(fixed.values, g, conf, csr.indices, csr.offsets) { fp, gp, cp, ip, op in
@@ -109,7 +119,11 @@ public final class ImplicitALS: FactorModel {
                     parallelFor(count: blocks, threads: threads, grain: 1) { b in
                         let (part, fl) = box.value
                         let range = (b * block)..<min(part.count, (b + 1) * block)
-                        if cholesky { fl[b] = !part.solveCholesky(range) } else { part.solveCG(range, steps: steps) }
+                        switch solver {
+                        case .cg: part.solveCG(range, steps: steps)
+                        case .cholesky: fl[b] = !part.solveCholesky(range)
+                        case .subspace: fl[b] = !part.solveSubspace(range, block: blockSize)
+                        }
                     }
                 }
             }
@@ -183,6 +197,20 @@ struct SweepRows {
                 base: gram, fixed: fixed, k: d, cols: columns + lo, conf: confidence + lo, n: hi - lo,
                 steps: steps, work: work, x: target + u * d, ahead: columns + hi, aheadCount: next - hi)
         }
+    }
+
+    /// One pass of block coordinate descent per row; false when a block's system was not positive definite.
+    func solveSubspace(_ range: Range<Int>, block: Int) -> Bool {
+        let work = ImplicitSubspace.Work(k: d, block: block)
+        var ok = true
+        for u in range {
+            let lo = offsets[u]
+            ok =
+                ImplicitSubspace.solve(
+                    base: gram, fixed: fixed, k: d, cols: columns + lo, conf: confidence + lo, n: offsets[u + 1] - lo,
+                    work: work, x: target + u * d) && ok
+        }
+        return ok
     }
 
     /// Exact normal equations by Cholesky; false when a row's matrix was not positive definite.

@@ -62,7 +62,7 @@ let badSearchCases: [(String, String, String)] = [
     // A range on a choice parameter.
     (
         "\"space\": { \"alpha\": { \"uniform\": [0.5, 4] } }", "\"space\": { \"solver\": { \"uniform\": [0, 1] } }",
-        "s.json:11: algorithms[2].search.space.solver: solver takes one of \"cg\", \"cholesky\"; give {\"choices\": [...]} rather than a range"
+        "s.json:11: algorithms[2].search.space.solver: solver takes one of \"cg\", \"cholesky\", \"subspace\"; give {\"choices\": [...]} rather than a range"
     ),
     // Budgets no strategy can honour.
     (
