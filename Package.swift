@@ -34,7 +34,8 @@ let package = Package(
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .target(name: "RecbenchAlgorithms", dependencies: ["RecbenchCore", "RecbenchGSL", "CIntrinsics"]),
         .target(name: "RecbenchNN", dependencies: ["RecbenchCore", "RecbenchAlgorithms"]),
-        .target(name: "RecbenchEval", dependencies: ["RecbenchCore", "RecbenchAlgorithms", "RecbenchGSL"]),
+        .target(
+            name: "RecbenchEval", dependencies: ["RecbenchCore", "RecbenchAlgorithms", "RecbenchGSL", "CIntrinsics"]),
         // Speed measurements behind `recbench bench` (the scoring core, one algorithm's fit).
         .target(
             name: "RecbenchBench", dependencies: ["RecbenchCore", "RecbenchData", "RecbenchAlgorithms", "RecbenchEval"]),

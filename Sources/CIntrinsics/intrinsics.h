@@ -34,6 +34,15 @@ static inline void recbench_spmm_rows_portable(float *y, const float *x, const l
     }
 }
 
+// Index of the first j in [0, n) with x[j] (+ bias[j] when bias is not NULL) > t, or n: the top-K
+// scan's rejection loop, where almost every score falls below the heap's threshold. NaN never
+// compares above, so it is never found. Both paths add the bias the same way (one rounding).
+static inline long recbench_first_above_portable(const float *x, const float *bias, long n, float t) {
+    if (bias) { for (long j = 0; j < n; j++) if (x[j] + bias[j] > t) return j; }
+    else { for (long j = 0; j < n; j++) if (x[j] > t) return j; }
+    return n;
+}
+
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
@@ -109,8 +118,37 @@ static inline void recbench_spmm_rows_avx2(float *y, const float *x, const long 
         }
     }
 }
+// 32 scores a step: four compares OR-ed into one mask, so a step that rejects all 32 costs one
+// branch; a hit is then located inside the step by the portable loop. An ordered compare is false
+// for NaN, as in the portable loop.
+__attribute__((target("avx2")))
+static inline long recbench_first_above_avx2(const float *x, const float *bias, long n, float t) {
+    const __m256 limit = _mm256_set1_ps(t);
+    long j = 0;
+    for (; j + 32 <= n; j += 32) {
+        __m256 a = _mm256_loadu_ps(x + j), b = _mm256_loadu_ps(x + j + 8);
+        __m256 c = _mm256_loadu_ps(x + j + 16), d = _mm256_loadu_ps(x + j + 24);
+        if (bias) {
+            a = _mm256_add_ps(a, _mm256_loadu_ps(bias + j)); b = _mm256_add_ps(b, _mm256_loadu_ps(bias + j + 8));
+            c = _mm256_add_ps(c, _mm256_loadu_ps(bias + j + 16)); d = _mm256_add_ps(d, _mm256_loadu_ps(bias + j + 24));
+        }
+        const __m256 above = _mm256_or_ps(
+            _mm256_or_ps(_mm256_cmp_ps(a, limit, _CMP_GT_OQ), _mm256_cmp_ps(b, limit, _CMP_GT_OQ)),
+            _mm256_or_ps(_mm256_cmp_ps(c, limit, _CMP_GT_OQ), _mm256_cmp_ps(d, limit, _CMP_GT_OQ)));
+        if (_mm256_movemask_ps(above)) {
+            const long hit = recbench_first_above_portable(x + j, bias ? bias + j : 0, 32, t);
+            if (hit < 32) return j + hit;
+        }
+    }
+    const long rest = recbench_first_above_portable(x + j, bias ? bias + j : 0, n - j, t);
+    return j + rest;
+}
+
 #else
 static inline int recbench_has_avx2_fma(void) { return 0; }
+static inline long recbench_first_above_avx2(const float *x, const float *bias, long n, float t) {
+    return recbench_first_above_portable(x, bias, n, t);
+}
 static inline void recbench_spmm_rows_avx2(float *y, const float *x, const long *offsets, const int32_t *idx,
                                            const float *w, long begin, long end, long d) {
     recbench_spmm_rows_portable(y, x, offsets, idx, w, begin, end, d);

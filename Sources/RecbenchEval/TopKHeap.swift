@@ -1,3 +1,5 @@
+internal import CIntrinsics
+
 /// A bounded heap keeping the K best (score, item) pairs seen so far. "Better" means a higher
 /// score, then a lower item index; NaN is worse than every number (NaNs among themselves by index).
 /// The root is the worst kept pair, so a new pair is compared against one value in the common case.
@@ -53,46 +55,61 @@ struct TopKHeap {
 
     /// Offers the items firstItem + j for j in range, scored tile[j] (+ bias[j] when given), so a
     /// tile of a larger row is scanned in place. Items must ascend across calls (see `offer`).
-    /// Once the heap is full the inner loop keeps the root's score in a register: one comparison
-    /// per item rejects everything that cannot enter. NaN scores fail `>` and so never enter a
-    /// full heap whose root is a number, which is exactly "NaN ranks last".
+    /// Once the heap is full with a number at its root, every kept score is a number (NaN is the
+    /// worst, so it would be the root), and the scan is a search for the next score above the
+    /// root's (`recbench_first_above`: 32 scores per compare-and-branch on AVX2) followed by one
+    /// replacement. NaN never compares above, which is exactly "NaN ranks last"; a score tying the
+    /// root belongs to a later item and so never enters.
     @inline(__always)
     mutating func scan(_ tile: UnsafePointer<Float>, bias: UnsafePointer<Float>?, firstItem: Int, _ range: Range<Int>) {
         guard k > 0 else { return }
         var j = range.lowerBound
         let end = range.upperBound
         @inline(__always) func score(_ j: Int) -> Float { bias.map { tile[j] + $0[j] } ?? tile[j] }
-        while j < end {
-            if items.count < k || rootIsNaN {
-                offer(score(j), Int32(firstItem + j)); j += 1
-                continue
-            }
-            var threshold = self.scores[0]
-            // Eight scores per step: one vector compare rejects the common case; a hit falls back
-            // to the scalar offer for those eight, in index order (so ties still go to the lower index).
-            var limit = SIMD8<Float>(repeating: threshold)
-            while j + 8 <= end {
-                var v = UnsafeRawPointer(tile + j).loadUnaligned(as: SIMD8<Float>.self)
-                if let bias { v += UnsafeRawPointer(bias + j).loadUnaligned(as: SIMD8<Float>.self) }
-                if any(v .> limit) {
-                    for q in 0..<8 where v[q] > threshold {
-                        self.scores[0] = v[q]; items[0] = Int32(firstItem + j + q)
-                        siftDown(0)
-                        threshold = self.scores[0]
-                    }
-                    limit = SIMD8<Float>(repeating: threshold)
+        while j < end && (items.count < k || rootIsNaN) {
+            offer(score(j), Int32(firstItem + j)); j += 1
+        }
+        guard j < end else { return }
+        let k = self.k
+        scores.withUnsafeMutableBufferPointer { sp in
+            items.withUnsafeMutableBufferPointer { ip in
+                var threshold = sp[0]
+                while j < end {
+                    j += TopKHeap.firstAbove(tile + j, bias.map { $0 + j }, end - j, threshold)
+                    if j >= end { break }
+                    sp[0] = score(j); ip[0] = Int32(firstItem + j)
+                    TopKHeap.siftDownNumbers(sp, ip, k)
+                    threshold = sp[0]
+                    j += 1
                 }
-                j += 8
             }
-            while j < end {
-                let s = score(j)
-                if s > threshold {
-                    self.scores[0] = s; items[0] = Int32(firstItem + j)
-                    siftDown(0)
-                    threshold = self.scores[0]
-                }
-                j += 1
-            }
+        }
+    }
+
+    private static let vectorScan = recbench_has_avx2_fma() != 0
+
+    @inline(__always)
+    private static func firstAbove(_ x: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ t: Float)
+        -> Int
+    {
+        vectorScan ? recbench_first_above_avx2(x, bias, n, t) : recbench_first_above_portable(x, bias, n, t)
+    }
+
+    /// `siftDown` from the root for a heap of numbers only (no NaN tests, no bounds checks).
+    @inline(__always)
+    private static func siftDownNumbers(
+        _ s: UnsafeMutableBufferPointer<Float>, _ it: UnsafeMutableBufferPointer<Int32>, _ n: Int
+    ) {
+        @inline(__always) func worse(_ a: Int, _ b: Int) -> Bool { s[a] < s[b] || (s[a] == s[b] && it[a] > it[b]) }
+        var p = 0
+        while true {
+            let l = 2 * p + 1, r = l + 1
+            var w = p
+            if l < n && worse(l, w) { w = l }
+            if r < n && worse(r, w) { w = r }
+            if w == p { return }
+            s.swapAt(p, w); it.swapAt(p, w)
+            p = w
         }
     }
 
