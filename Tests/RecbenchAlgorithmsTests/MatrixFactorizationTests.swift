@@ -106,9 +106,10 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
 
     /// A subspace block of all the factors is one exact Newton step on the row's quadratic: it equals
     /// the Cholesky solve from any start. d = 12 runs the eight-lane path and its scalar tail, and
-    /// rows of 6 items the four-row path and its tail.
-    @Test func subspaceWithOneBlockIsTheExactSolve() throws {
-        let d = 12, m = matrix
+    /// rows of 6 items the four-row path and its tail; d = 40 a block factorised by LAPACK rather
+    /// than in place.
+    @Test(arguments: [12, 40]) func subspaceWithOneBlockIsTheExactSolve(d: Int) throws {
+        let m = matrix
         let exact = ImplicitALS(
             config: values(ImplicitALS.Config.self, ["factors": .int(d), "solver": .text("cholesky")]))
         let oneBlock = ImplicitALS(

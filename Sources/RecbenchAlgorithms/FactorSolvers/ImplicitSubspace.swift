@@ -41,7 +41,16 @@ enum ImplicitSubspace {
     ) -> Bool {
         work.reserve(n)
         let s = work.s, gx = work.gx, h = work.h, g = work.g
-        for j in 0..<n { s[j] = FactorKernels.dot(fixed + Int(cols[j]) * k, x, k) }
+        // The first touch of the row's rows: fetch four rows ahead (as ImplicitCG's residual pass does),
+        // so the later passes over the blocks find them in cache.
+        for j in 0..<n {
+            if j + 4 < n {
+                let ahead = UnsafeRawPointer(fixed + Int(cols[j + 4]) * k)
+                var o = 0
+                while o < k * 4 { Prefetch.read(ahead + o); o += 64 }
+            }
+            s[j] = FactorKernels.dot(fixed + Int(cols[j]) * k, x, k)
+        }
         BLAS.sgemv(m: k, n: k, a: base, lda: k, x: x, y: gx)
         var start = 0
         while start < k {
@@ -52,7 +61,11 @@ enum ImplicitSubspace {
             }
             accumulate(fixed: fixed + start, k: k, b: b, cols: cols, conf: conf, s: s, n: n, h: h, g: g)
             // H δ = g, then x_B −= δ.
-            do { try LAPACK.choleskySolve(n: b, a: h, b: g) } catch { return false }
+            if b <= smallBlock {
+                guard choleskySolve(b, h, g) else { return false }
+            } else {
+                do { try LAPACK.choleskySolve(n: b, a: h, b: g) } catch { return false }
+            }
             for r in 0..<b { x[start + r] -= g[r] }
             // Keep s = Y x and G x current: both change by −δ along the block.
             for j in 0..<n { s[j] -= FactorKernels.dot(fixed + Int(cols[j]) * k + start, g, b) }
@@ -62,9 +75,38 @@ enum ImplicitSubspace {
         return true
     }
 
-    /// h += Σ_j (c_j − 1) z_j z_jᵀ and g += Σ_j ((c_j − 1) s_j − c_j) z_j over the block's slices
-    /// z_j = (fixed + cols[j]·k)[0..<b] (the caller offsets `fixed` to the block), four rows at a time
-    /// so each row of h is loaded and stored once per four.
+    /// Blocks up to this size are factorised here: a LAPACK call per block costs more than the
+    /// factorisation itself at these sizes.
+    static let smallBlock = 32
+
+    /// Solves H x = g in place (x in g) for the b × b symmetric positive-definite H whose lower
+    /// triangle is given (row-major), by Cholesky H = L·Lᵀ with L overwriting that triangle; false
+    /// when H is not positive definite.
+    static func choleskySolve(_ b: Int, _ h: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>) -> Bool {
+        for j in 0..<b {
+            let rj = h + j * b
+            let dj = rj[j] - FactorKernels.dot(rj, rj, j)
+            guard dj > 0 else { return false }
+            let l = dj.squareRoot()
+            rj[j] = l
+            for i in (j + 1)..<b {
+                let ri = h + i * b
+                ri[j] = (ri[j] - FactorKernels.dot(ri, rj, j)) / l
+            }
+        }
+        for i in 0..<b { g[i] = (g[i] - FactorKernels.dot(h + i * b, g, i)) / h[i * b + i] }  // L y = g
+        for i in stride(from: b - 1, through: 0, by: -1) {  // Lᵀ x = y
+            var v = g[i]
+            for r in (i + 1)..<b { v -= h[r * b + i] * g[r] }
+            g[i] = v / h[i * b + i]
+        }
+        return true
+    }
+
+    /// h += Σ_j (c_j − 1) z_j z_jᵀ (the lower triangle: row r up to the eight-lane step holding
+    /// column r; what lies above is never read) and g += Σ_j ((c_j − 1) s_j − c_j) z_j over the
+    /// block's slices z_j = (fixed + cols[j]·k)[0..<b] (the caller offsets `fixed` to the block),
+    /// four rows at a time so each row of h is loaded and stored once per four.
     @inline(__always)
     static func accumulate(
         fixed: UnsafePointer<Float>, k: Int, b: Int, cols: UnsafePointer<Int32>, conf: UnsafePointer<Float>,
@@ -81,14 +123,25 @@ enum ImplicitSubspace {
             let e2 = w2 * s[j + 2] - conf[j + 2], e3 = w3 * s[j + 3] - conf[j + 3]
             let r0 = UnsafeRawPointer(z0), r1 = UnsafeRawPointer(z1), r2 = UnsafeRawPointer(z2),
                 r3 = UnsafeRawPointer(z3)
+            let rg = UnsafeMutableRawPointer(g)
+            var o = 0
+            while o < wide * 4 {
+                var acc = rg.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                acc += SIMD8(repeating: e0) * r0.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                acc += SIMD8(repeating: e1) * r1.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                acc += SIMD8(repeating: e2) * r2.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                acc += SIMD8(repeating: e3) * r3.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                rg.storeBytes(of: acc, toByteOffset: o, as: SIMD8<Float>.self)
+                o += 32
+            }
+            for r in wide..<b { g[r] += e0 * z0[r] + e1 * z1[r] + e2 * z2[r] + e3 * z3[r] }
             for r in 0..<b {
-                g[r] += e0 * z0[r] + e1 * z1[r] + e2 * z2[r] + e3 * z3[r]
                 let a0 = w0 * z0[r], a1 = w1 * z1[r], a2 = w2 * z2[r], a3 = w3 * z3[r]
                 let s0 = SIMD8<Float>(repeating: a0), s1 = SIMD8<Float>(repeating: a1)
                 let s2 = SIMD8<Float>(repeating: a2), s3 = SIMD8<Float>(repeating: a3)
-                let row = r * b * 4
+                let row = r * b * 4, vectorEnd = min(wide, (r + 8) & ~7)
                 var o = 0
-                while o < wide * 4 {
+                while o < vectorEnd * 4 {
                     var acc = rh.loadUnaligned(fromByteOffset: row + o, as: SIMD8<Float>.self)
                     acc += s0 * r0.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
                     acc += s1 * r1.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
@@ -97,14 +150,16 @@ enum ImplicitSubspace {
                     rh.storeBytes(of: acc, toByteOffset: row + o, as: SIMD8<Float>.self)
                     o += 32
                 }
-                for c in wide..<b { h[r * b + c] += a0 * z0[c] + a1 * z1[c] + a2 * z2[c] + a3 * z3[c] }
+                for c in stride(from: vectorEnd, to: r + 1, by: 1) {
+                    h[r * b + c] += a0 * z0[c] + a1 * z1[c] + a2 * z2[c] + a3 * z3[c]
+                }
             }
             j += 4
         }
         while j < n {
             let z = fixed + Int(cols[j]) * k, w = conf[j] - 1
             FactorKernels.axpy(b, w * s[j] - conf[j], z, g)
-            for r in 0..<b { FactorKernels.axpy(b, w * z[r], z, h + r * b) }
+            for r in 0..<b { FactorKernels.axpy(r + 1, w * z[r], z, h + r * b) }
             j += 1
         }
     }
