@@ -19,18 +19,49 @@ public enum AdjacencyLoader {
     ) throws -> (Dataset, LoadReport) {
         guard !paths.isEmpty else { throw RecbenchError.invalid("\(name): adjacency format needs at least one file") }
         var report = LoadReport()
-        var userIDs = IDCollector(), itemIDs = IDCollector()
-        var users: [Int32] = [], items: [Int32] = []
+        var all = Lines()
         var sources: [Dataset.SourceFile] = []
-        var tokens: [Range<Int>] = []
         for path in paths {
             let file = try MappedFile(path)
             // Most lines hold a few dozen short IDs: ≈ 6 bytes an interaction.
-            let guess = items.count + file.data.count / 6
-            users.reserveCapacity(guess); items.reserveCapacity(guess)
-            var lineOfUser: [Int32: Int] = [:]
-            try file.data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
-                try forEachLine(b, releasing: file) { lineNo, line in
+            let guess = all.items.count + file.data.count / 6
+            all.users.reserveCapacity(guess); all.items.reserveCapacity(guess)
+            if !all.readInBlocks(file) {
+                var lineOfUser: [Int32: Int] = [:]
+                try all.scan(file, range: nil, policy: policy, report: &report, lineOfUser: &lineOfUser)
+            }
+            sources.append(try file.source())
+        }
+        var users = all.users, items = all.items
+        let (um, uRemap) = all.userIDs.finish(), (im, iRemap) = all.itemIDs.finish()
+        all = Lines()
+        for k in users.indices { users[k] = uRemap[Int(users[k])] }
+        for k in items.indices { items[k] = iRemap[Int(items[k])] }
+        let d = Dataset(
+            name: name, users: users, items: items, values: [Float](repeating: 1, count: users.count),
+            timestamps: ordered ? (0..<Int64(users.count)).map { $0 } : nil,
+            userIDs: um, itemIDs: im, sources: sources)
+        return (d, report)
+    }
+
+    /// Interactions read so far, with their IDs, and the user of every line read (the block path
+    /// checks after merging that no user has two lines in one file).
+    struct Lines {
+        var users: [Int32] = [], items: [Int32] = []
+        var userIDs = IDCollector(), itemIDs = IDCollector()
+        var lineUsers: [Int32] = []
+
+        /// Appends the lines of `range` of the file (all of it when nil; line numbers count from the
+        /// range's start). A user's second line in the file is reported against `lineOfUser`.
+        mutating func scan(
+            _ file: MappedFile, range: Range<Int>?, policy: MalformedLinePolicy, report: inout LoadReport,
+            lineOfUser: inout [Int32: Int]
+        ) throws {
+            var tokens: [Range<Int>] = []
+            try file.data.withUnsafeBytes { (whole: UnsafeRawBufferPointer) in
+                let r = range ?? 0..<whole.count
+                let b = UnsafeRawBufferPointer(rebasing: whole[r])
+                try forEachLine(b, releasing: file, at: r.lowerBound) { lineNo, line in
                     splitBlanks(b, line, into: &tokens)
                     guard !tokens.isEmpty else { return }
                     for (k, t) in tokens.enumerated() where !isDigits(b, t) {
@@ -48,22 +79,61 @@ public enum AdjacencyLoader {
                                 + "line \(earlier) in this file", policy)
                     }
                     lineOfUser[u] = lineNo
+                    lineUsers.append(u)
                     for t in tokens.dropFirst() {
                         users.append(u)
                         items.append(try itemIDs.index(b, t, file: file.name, line: lineNo, field: "item"))
                     }
                 }
             }
-            sources.append(try file.source())
         }
-        let (um, uRemap) = userIDs.finish(), (im, iRemap) = itemIDs.finish()
-        for k in users.indices { users[k] = uRemap[Int(users[k])] }
-        for k in items.indices { items[k] = iRemap[Int(items[k])] }
-        let d = Dataset(
-            name: name, users: users, items: items, values: [Float](repeating: 1, count: users.count),
-            timestamps: ordered ? (0..<Int64(users.count)).map { $0 } : nil,
-            userIDs: um, itemIDs: im, sources: sources)
-        return (d, report)
+
+        /// A large file cut at line ends into blocks parsed on every core, then appended in file order
+        /// with their IDs merged (as `RatingsAccumulator.readInBlocks` does for delimited files). Only
+        /// the clean case: a block that meets a line to report, merged IDs past the index range, or a
+        /// user on two lines of the file keep nothing, and the caller reads the file in one pass,
+        /// which reports it with the file's own line numbers and policy.
+        mutating func readInBlocks(_ file: MappedFile) -> Bool {
+            let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+            guard file.data.count >= RatingsAccumulator.parallelBytes else { return false }
+            let blocks = file.data.withUnsafeBytes { lineBlocks($0, count: 4 * workers) }
+            var parts = [Lines?](repeating: nil, count: blocks.count)
+            parts.withUnsafeMutableBufferPointer { out in
+                let sink = UncheckedSendable(out)
+                parallelFor(count: blocks.count, threads: workers, grain: 1) { k in
+                    var part = Lines(), ignored = LoadReport(), seen: [Int32: Int] = [:]
+                    if (try? part.scan(file, range: blocks[k], policy: .fail, report: &ignored, lineOfUser: &seen))
+                        != nil
+                    {
+                        sink.value[k] = part
+                    }
+                }
+            }
+            var userMap = userIDs, itemMap = itemIDs
+            var remaps: [(users: [Int32], items: [Int32])] = []
+            for part in parts {
+                guard let part, let u = userMap.merge(part.userIDs), let i = itemMap.merge(part.itemIDs) else {
+                    return false
+                }
+                remaps.append((u, i))
+            }
+            var lineOf = [Bool](repeating: false, count: userMap.external.count)
+            for (k, part) in parts.enumerated() {
+                for u in part!.lineUsers {
+                    let g = Int(remaps[k].users[Int(u)])
+                    if lineOf[g] { return false }
+                    lineOf[g] = true
+                }
+            }
+            userIDs = userMap; itemIDs = itemMap
+            for k in parts.indices {
+                let part = parts[k]!
+                parts[k] = nil
+                for u in part.users { users.append(remaps[k].users[Int(u)]) }
+                for i in part.items { items.append(remaps[k].items[Int(i)]) }
+            }
+            return true
+        }
     }
 
     /// Ranges of the blank-separated tokens of a line (spaces and tabs; empty tokens are dropped).

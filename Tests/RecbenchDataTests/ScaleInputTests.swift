@@ -111,3 +111,53 @@ import RecbenchCore
     #expect(message?.hasPrefix("bad.tsv:3002: rating:") == true, "\(message ?? "no error")")
     #expect(thrownMessage { _ = try load("bad.tsv", blocks: true) } == message)
 }
+
+/// Adjacency lists take the same block path: equal to the one-pass load (blank lines, tabs and runs
+/// of blanks, a user-only line, two files), and every line the block path declines — a bad token, a
+/// user's second line in one file, also when the two lines fall in different blocks — gives the
+/// one-pass error, line number included.
+@Test func adjacencyListsReadInBlocksEqualTheOnePassLoad() throws {
+    var rows: [String] = []
+    for u in 0..<3_000 {
+        let items = (0..<(u % 23)).map { String(($0 * 37 + u * 11) % 4_001) }
+        rows.append(([String(u * 3)] + items).joined(separator: u % 5 == 0 ? "\t" : u % 7 == 0 ? "  " : " "))
+        if u % 500 == 0 { rows.append("") }
+    }
+    let good = rows.joined(separator: "\n") + "\n"
+    var badToken = rows, repeated = rows
+    badToken[2_001] = "6003 5 x7"
+    repeated[2_501] = "3 1 2"  // user 3's first line is line 3 of the file; this is line 2,502
+    let dir = try makeTempDir([
+        "good.txt": text(good), "more.txt": text("3 4000 4001\n9001 1\n"),
+        "badToken.txt": text(badToken.joined(separator: "\n")), "repeated.txt": text(repeated.joined(separator: "\n"))
+    ])
+    func load(_ names: [String], blocks: Bool) throws -> Dataset {
+        try RatingsAccumulator.$parallelBytes.withValue(blocks ? 1 : Int.max) {
+            try AdjacencyLoader.load(paths: names.map { dir + "/" + $0 }, name: "a", ordered: true).0
+        }
+    }
+    let one = try load(["good.txt", "more.txt"], blocks: false)
+    let blocked = try load(["good.txt", "more.txt"], blocks: true)
+    #expect(one.count == (0..<3_000).reduce(0) { $0 + $1 % 23 } + 3)
+    #expect(blocked.users == one.users && blocked.items == one.items && blocked.timestamps == one.timestamps)
+    #expect(blocked.userIDs == one.userIDs && blocked.itemIDs == one.itemIDs)
+    // The block path itself declines both bad files, keeping nothing.
+    try RatingsAccumulator.$parallelBytes.withValue(1) {
+        var lines = AdjacencyLoader.Lines()
+        let goodFile = try MappedFile(dir + "/good.txt")
+        #expect(lines.readInBlocks(goodFile) && lines.users.count == one.count - 3)
+        for name in ["badToken.txt", "repeated.txt"] {
+            var bad = AdjacencyLoader.Lines()
+            let file = try MappedFile(dir + "/" + name)
+            #expect(!bad.readInBlocks(file) && bad.users.isEmpty, "\(name)")
+        }
+    }
+    for (name, prefix) in [
+        ("badToken.txt", "badToken.txt:2002: item 2 'x7'"),
+        ("repeated.txt", "repeated.txt:2502: user 3 already has line 3 in this file")
+    ] {
+        let message = thrownMessage { _ = try load([name], blocks: false) }
+        #expect(message?.hasPrefix(prefix) == true, "\(message ?? "no error")")
+        #expect(thrownMessage { _ = try load([name], blocks: true) } == message)
+    }
+}
