@@ -216,9 +216,14 @@ def main():
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--lenskit-max-users", type=int, default=10_000)
     p.add_argument("--holdout", type=float, help="score both sides on a per-user held-out share")
+    p.add_argument("--models", default="ImplicitALS,BPR,ItemKNN",
+                   help="comma-separated models compared, of ImplicitALS, BPR, ItemKNN (default: all three)")
     p.add_argument("--lenskit-once", help=argparse.SUPPRESS)
     p.add_argument("files", nargs="+")
     a = p.parse_args()
+    a.models = a.models.split(",")
+    if not set(a.models) <= {"ImplicitALS", "BPR", "ItemKNN"}:
+        p.error(f"--models: {a.models} holds a model other than ImplicitALS, BPR, ItemKNN")
     if a.lenskit_once:
         lenskit_once(a.lenskit_once, a.files[0], a, a.threads[0])
         return
@@ -243,7 +248,7 @@ def main():
         relevant = relevant_sets(test, users, items) if test else None
         label = f"{os.path.basename(source).rsplit('.', 1)[0]} ({m.shape[0]}×{m.shape[1]}, {m.nnz})"
         for threads in a.threads:
-            for name in ["ImplicitALS", "BPR", "ItemKNN"]:
+            for name in a.models:
                 imp = best(lambda: run_implicit(name, m, a, threads, relevant), a.repeat)
                 rb_runs = [run_recbench(a, name, path, threads, test) for _ in range(a.repeat)]
                 ok = [r for r, err in rb_runs if r is not None]

@@ -5,6 +5,7 @@
 #   Benchmarks/peers/run_peers.sh                 # ML-100K and a 10⁶-interaction synthetic set
 #   DATASETS="synthetic" THREADS="1 2" REPEAT=3 Benchmarks/peers/run_peers.sh
 #   DATASETS="scale-20m" HOLDOUT=0.2 REPEAT=1 Benchmarks/peers/run_peers.sh   # issue 18's 2·10⁷ comparison
+#   MODELS="ImplicitALS,BPR" DATASETS="scale-20m" HOLDOUT=0.2 REPEAT=1 Benchmarks/peers/run_peers.sh   # one model only
 #
 # HOLDOUT=F splits each file per user and adds both sides' NDCG@10 on the held-out part (peers.py).
 # Needs: a release build (`swift build -c release`, or RECBENCH=/path/to/recbench), python3 with
@@ -52,4 +53,4 @@ export OPENBLAS_NUM_THREADS=1
 files=(); for d in ${DATASETS:-ml-100k synthetic}; do files+=("$work/$d.tsv"); done
 exec "$venv/bin/python" "$here/peers.py" --recbench "$recbench" --threads ${THREADS:-1 2} \
   --repeat "${REPEAT:-2}" --factors "${FACTORS:-64}" --iterations "${ITERATIONS:-15}" \
-  ${HOLDOUT:+--holdout "$HOLDOUT"} "${files[@]}"
+  ${HOLDOUT:+--holdout "$HOLDOUT"} ${MODELS:+--models $MODELS} "${files[@]}"
