@@ -94,32 +94,18 @@ public enum AdjacencyLoader {
         /// user on two lines of the file keep nothing, and the caller reads the file in one pass,
         /// which reports it with the file's own line numbers and policy.
         mutating func readInBlocks(_ file: MappedFile) -> Bool {
-            let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-            guard file.data.count >= RatingsAccumulator.parallelBytes else { return false }
-            let blocks = file.data.withUnsafeBytes { lineBlocks($0, count: 4 * workers) }
-            var parts = [Lines?](repeating: nil, count: blocks.count)
-            parts.withUnsafeMutableBufferPointer { out in
-                let sink = UncheckedSendable(out)
-                parallelFor(count: blocks.count, threads: workers, grain: 1) { k in
-                    var part = Lines(), ignored = LoadReport(), seen: [Int32: Int] = [:]
-                    if (try? part.scan(file, range: blocks[k], policy: .fail, report: &ignored, lineOfUser: &seen))
-                        != nil
-                    {
-                        sink.value[k] = part
-                    }
-                }
-            }
-            var userMap = userIDs, itemMap = itemIDs
-            var remaps: [(users: [Int32], items: [Int32])] = []
-            for part in parts {
-                guard let part, let u = userMap.merge(part.userIDs), let i = itemMap.merge(part.itemIDs) else {
-                    return false
-                }
-                remaps.append((u, i))
-            }
+            guard
+                var (parts, userMap, itemMap, remaps) = parseInBlocks(
+                    file, users: userIDs, items: itemIDs, ids: { ($0.userIDs, $0.itemIDs) },
+                    parse: { range in
+                        var part = Lines(), ignored = LoadReport(), seen: [Int32: Int] = [:]
+                        let ok = try? part.scan(file, range: range, policy: .fail, report: &ignored, lineOfUser: &seen)
+                        return ok == nil ? nil : part
+                    })
+            else { return false }
             var lineOf = [Bool](repeating: false, count: userMap.external.count)
             for (k, part) in parts.enumerated() {
-                for u in part!.lineUsers {
+                for u in part.lineUsers {
                     let g = Int(remaps[k].users[Int(u)])
                     if lineOf[g] { return false }
                     lineOf[g] = true
@@ -127,8 +113,8 @@ public enum AdjacencyLoader {
             }
             userIDs = userMap; itemIDs = itemMap
             for k in parts.indices {
-                let part = parts[k]!
-                parts[k] = nil
+                let part = parts[k]
+                parts[k] = Lines()  // freed as it goes
                 for u in part.users { users.append(remaps[k].users[Int(u)]) }
                 for i in part.items { items.append(remaps[k].items[Int(i)]) }
             }

@@ -99,37 +99,26 @@ struct RatingsAccumulator {
     /// line to report, or the merged IDs would leave the index range, nothing is kept and the caller scans
     /// the file in one pass, which reports it with the file's own line numbers and policy.
     mutating func readInBlocks(_ file: MappedFile, _ layout: LineLayout) -> Bool {
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        guard file.data.count >= Self.parallelBytes, lineNumbers == nil else { return false }
-        let blocks = file.data.withUnsafeBytes { lineBlocks($0, count: 4 * workers) }
-        var parts = [RatingsAccumulator?](repeating: nil, count: blocks.count)
+        guard lineNumbers == nil else { return false }
         let timed = hasTimestamps
-        parts.withUnsafeMutableBufferPointer { out in
-            let sink = UncheckedSendable(out)
-            parallelFor(count: blocks.count, threads: workers, grain: 1) { k in
-                var part = RatingsAccumulator()
-                part.hasTimestamps = timed
-                var ignored = LoadReport()
-                let local = LineLayout(
-                    splitter: layout.splitter, skipHeader: layout.skipHeader && k == 0, columns: layout.columns,
-                    minFields: layout.minFields, exactFields: layout.exactFields)
-                if (try? part.scan(file, range: blocks[k], local, policy: .fail, report: &ignored)) != nil {
-                    sink.value[k] = part
-                }
-            }
-        }
-        var userMap = userIDs, itemMap = itemIDs
-        var remaps: [(users: [Int32], items: [Int32])] = []
-        for part in parts {
-            guard let part, let u = userMap.merge(part.userIDs), let i = itemMap.merge(part.itemIDs) else {
-                return false
-            }
-            remaps.append((u, i))
-        }
+        guard
+            var (parts, userMap, itemMap, remaps) = parseInBlocks(
+                file, users: userIDs, items: itemIDs, ids: { ($0.userIDs, $0.itemIDs) },
+                parse: { range in
+                    var part = RatingsAccumulator()
+                    part.hasTimestamps = timed
+                    var ignored = LoadReport()
+                    let local = LineLayout(
+                        splitter: layout.splitter, skipHeader: layout.skipHeader && range.lowerBound == 0,
+                        columns: layout.columns, minFields: layout.minFields, exactFields: layout.exactFields)
+                    let ok = try? part.scan(file, range: range, local, policy: .fail, report: &ignored)
+                    return ok == nil ? nil : part
+                })
+        else { return false }
         userIDs = userMap; itemIDs = itemMap
         for k in parts.indices {
-            let part = parts[k]!
-            parts[k] = nil
+            let part = parts[k]
+            parts[k] = RatingsAccumulator()  // freed as it goes
             for u in part.users { users.append(remaps[k].users[Int(u)]) }
             for i in part.items { items.append(remaps[k].items[Int(i)]) }
             values.append(contentsOf: part.values)

@@ -168,6 +168,36 @@ func forEachLine(
     file?.release((origin + released)..<(origin + n))
 }
 
+/// The block path of the delimited and adjacency loaders: a file of at least
+/// `RatingsAccumulator.parallelBytes` is cut at line ends into four blocks per core, `parse` reads
+/// each block on the worker pool (nil: the block met a line to report), and the blocks' IDs
+/// (`ids`) are merged into copies of `users` and `items` in file order. Nil when the file is small,
+/// a block failed, or the merged IDs would leave the index range; otherwise the parts, the merged
+/// collectors, and per part the maps from its own indices to the merged ones.
+func parseInBlocks<Part>(
+    _ file: MappedFile, users: IDCollector, items: IDCollector, ids: (Part) -> (IDCollector, IDCollector),
+    parse: (Range<Int>) -> Part?
+) -> (parts: [Part], users: IDCollector, items: IDCollector, remaps: [(users: [Int32], items: [Int32])])? {
+    let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    guard file.data.count >= RatingsAccumulator.parallelBytes else { return nil }
+    let blocks = file.data.withUnsafeBytes { lineBlocks($0, count: 4 * workers) }
+    var parts = [Part?](repeating: nil, count: blocks.count)
+    parts.withUnsafeMutableBufferPointer { out in
+        let sink = UncheckedSendable(out)
+        parallelFor(count: blocks.count, threads: workers, grain: 1) { k in sink.value[k] = parse(blocks[k]) }
+    }
+    var userMap = users, itemMap = items
+    var remaps: [(users: [Int32], items: [Int32])] = []
+    var done: [Part] = []
+    for part in parts {
+        guard let part else { return nil }
+        let (u, i) = ids(part)
+        guard let ur = userMap.merge(u), let ir = itemMap.merge(i) else { return nil }
+        remaps.append((ur, ir)); done.append(part)
+    }
+    return (done, userMap, itemMap, remaps)
+}
+
 /// About `count` consecutive ranges covering `b`, each ending just after a line feed (or at the end).
 func lineBlocks(_ b: UnsafeRawBufferPointer, count: Int) -> [Range<Int>] {
     guard let base = b.baseAddress else { return [] }
