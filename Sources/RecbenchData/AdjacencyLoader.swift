@@ -95,15 +95,18 @@ public enum AdjacencyLoader {
         /// which reports it with the file's own line numbers and policy.
         mutating func readInBlocks(_ file: MappedFile) -> Bool {
             guard
-                var (parts, userMap, itemMap, remaps) = parseInBlocks(
+                let merged = parseInBlocks(
                     file, users: userIDs, items: itemIDs, ids: { ($0.userIDs, $0.itemIDs) },
                     parse: { range in
                         var part = Lines(), ignored = LoadReport(), seen: [Int32: Int] = [:]
-                        let ok = try? part.scan(file, range: range, policy: .fail, report: &ignored, lineOfUser: &seen)
-                        return ok == nil ? nil : part
+                        let read: Void? = try? part.scan(
+                            file, range: range, policy: .fail, report: &ignored, lineOfUser: &seen)
+                        return read == nil ? nil : part
                     })
             else { return false }
-            var lineOf = [Bool](repeating: false, count: userMap.external.count)
+            var parts = merged.parts
+            let remaps = merged.remaps
+            var lineOf = [Bool](repeating: false, count: merged.users.external.count)
             for (k, part) in parts.enumerated() {
                 for u in part.lineUsers {
                     let g = Int(remaps[k].users[Int(u)])
@@ -111,7 +114,7 @@ public enum AdjacencyLoader {
                     lineOf[g] = true
                 }
             }
-            userIDs = userMap; itemIDs = itemMap
+            userIDs = merged.users; itemIDs = merged.items
             for k in parts.indices {
                 let part = parts[k]
                 parts[k] = Lines()  // freed as it goes

@@ -102,7 +102,7 @@ struct RatingsAccumulator {
         guard lineNumbers == nil else { return false }
         let timed = hasTimestamps
         guard
-            var (parts, userMap, itemMap, remaps) = parseInBlocks(
+            let merged = parseInBlocks(
                 file, users: userIDs, items: itemIDs, ids: { ($0.userIDs, $0.itemIDs) },
                 parse: { range in
                     var part = RatingsAccumulator()
@@ -111,11 +111,13 @@ struct RatingsAccumulator {
                     let local = LineLayout(
                         splitter: layout.splitter, skipHeader: layout.skipHeader && range.lowerBound == 0,
                         columns: layout.columns, minFields: layout.minFields, exactFields: layout.exactFields)
-                    let ok = try? part.scan(file, range: range, local, policy: .fail, report: &ignored)
-                    return ok == nil ? nil : part
+                    let read: Void? = try? part.scan(file, range: range, local, policy: .fail, report: &ignored)
+                    return read == nil ? nil : part
                 })
         else { return false }
-        userIDs = userMap; itemIDs = itemMap
+        var parts = merged.parts
+        let remaps = merged.remaps
+        userIDs = merged.users; itemIDs = merged.items
         for k in parts.indices {
             let part = parts[k]
             parts[k] = RatingsAccumulator()  // freed as it goes
