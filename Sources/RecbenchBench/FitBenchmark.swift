@@ -61,6 +61,8 @@ public struct FitBenchmark: Sendable {
         public let loadPeakBytes: Int, columnBytes: Int
         public let peakResidentBytes: Int
         public let quality: Quality?
+        /// The share of (user, item) scores the top-K computed (1 off the fused factor path).
+        public let scoredFraction: Double
     }
 
     /// Means over the users with at least one usable test pair (binary gains, docs/METRICS.md).
@@ -99,7 +101,8 @@ public struct FitBenchmark: Sendable {
             fitSeconds: fitSeconds, topKSeconds: topKSeconds, loadPeakBytes: loadPeak,
             columnBytes: d.count * (d.timestamps == nil ? 12 : 20),
             peakResidentBytes: SystemInfo.peakResidentBytes() ?? 0,
-            quality: relevant.map { Self.quality(lists!.items, k: k, relevant: $0) })
+            quality: relevant.map { Self.quality(lists!.items, k: k, relevant: $0) },
+            scoredFraction: lists!.scoredFraction ?? 1)
     }
 
     private func load(_ path: String) throws -> Dataset {

@@ -31,6 +31,8 @@ public struct ScoringBenchmark: Sendable {
         public let referenceUsers: Int, chunk: Int
         /// Peak resident memory growth while scoring.
         public let extraBytes: Int
+        /// The share of (user, item) scores the fused path computed (`RankedLists.scoredFraction`).
+        public let scoredFraction: Double
         let flops: Double, referenceFlops: Double
 
         public var gflops: Double { flops / seconds / 1e9 }
@@ -51,10 +53,12 @@ public struct ScoringBenchmark: Sendable {
 
         SystemInfo.resetPeakMemory()
         let rssBefore = SystemInfo.peakResidentBytes() ?? 0
+        var scored = 1.0
         let (best, bestCPU) = timed {
             let lists = ScoringCore.topK(
                 factors: factors, users: ids, k: k, exclude: [exclude], threads: threads, tile: tile)
             precondition(lists.items.count == users * k)
+            scored = lists.scoredFraction ?? 1
         }
         let rssAfter = SystemInfo.peakResidentBytes() ?? 0
 
@@ -82,7 +86,7 @@ public struct ScoringBenchmark: Sendable {
         }
         return Measurement(
             seconds: best, cpuSeconds: bestCPU, referenceSeconds: refBest, referenceCPUSeconds: refCPU,
-            referenceUsers: refUsers, chunk: chunk, extraBytes: max(0, rssAfter - rssBefore),
+            referenceUsers: refUsers, chunk: chunk, extraBytes: max(0, rssAfter - rssBefore), scoredFraction: scored,
             flops: 2 * Double(users) * Double(items) * Double(dim),
             referenceFlops: 2 * Double(refUsers) * Double(items) * Double(dim))
     }

@@ -1,7 +1,9 @@
 /// The evaluation's own working set beside the fitted model, for the runner's memory estimate:
 /// the ranked lists of every evaluated user, their metric values, and per thread one score buffer —
 /// a block of whole rows (`ScoringCore`'s `blockSize` users × all items) for models that score
-/// themselves, a sgemm tile for factor models. Never users × items.
+/// themselves, a sgemm tile for factor models (with its gathered item panel, tile.items × d, counted
+/// as a second tile: the same size for d = tile.users, the largest factor count in use) and the
+/// catalogue's norm order (28 bytes per item). Never users × items.
 public enum EvaluationMemory {
     /// `factorModel`: scored in tiles (unless `wholeRows`: AUC needs whole rows of every model).
     public static func bytes(
@@ -9,9 +11,8 @@ public enum EvaluationMemory {
         blockSize: Int = 512, tile: ScoringTile = ScoringTile()
     ) -> Int {
         let lists = users * k * 8 + users * max(1, metrics) * 8 + users * 16
-        let block =
-            factorModel && !wholeRows
-            ? min(tile.users, users) * min(tile.items, items) : min(blockSize, users) * items
-        return lists + max(1, threads) * 4 * block
+        let fused = factorModel && !wholeRows
+        let block = fused ? 2 * min(tile.users, users) * min(tile.items, items) : min(blockSize, users) * items
+        return lists + max(1, threads) * 4 * block + (fused ? 28 * items : 0)
     }
 }

@@ -18,16 +18,19 @@ extension ScoringCore {
     /// Top K items per user for score(u, i) = users[u] · items[i] + itemBias[i], excluding every
     /// item in any `exclude` matrix's row (seen items) and, with `candidates`, scoring only the
     /// user's candidate row. The users × items score matrix never exists: each thread takes the
-    /// next block of `tile.users` users, and for each `tile.items`-wide slice of the catalogue
-    /// runs one single-threaded sgemm into a tile buffer and at once offers the tile's rows to
-    /// per-user bounded heaps, walking each user's sorted exclusion list alongside the item index.
-    /// Memory beyond the output is `threads` tile buffers and heaps.
+    /// next block of `tile.users` users and walks the catalogue in descending order of item-factor
+    /// norm (`ItemNormOrder`), `tile.items` items at a time: one single-threaded sgemm into a tile
+    /// buffer, whose rows are at once offered to per-user bounded heaps, walking each user's sorted
+    /// exclusion list alongside. A user leaves the block once its K-th score beats the norm bound
+    /// of every item still to come, and the block ends when all have, so popular-heavy factors are
+    /// settled after a fraction of the catalogue (`RankedLists.scoredFraction`) with the lists a
+    /// full scan gives. Memory beyond the output is `threads` tile buffers, item panels and heaps.
     ///
     /// A user bias would shift all of a user's scores equally and so never change a ranking; the
     /// contract has none, and none is needed here.
     ///
-    /// Ties go to the lower item index (NaN last), exactly as `select`. Every score is computed by
-    /// the same sgemm tile shape whatever `threads` is, so lists do not depend on the thread count.
+    /// Ties go to the lower item index (NaN last), exactly as `select`. Blocks, tiles and the early
+    /// stop depend on the block's users only, so lists do not depend on the thread count.
     /// With candidates, each pooled (user, item) score is one dot product instead (a sampled pool
     /// is far smaller than the catalogue, so a GEMM over all items would be wasted work).
     public static func topK(
@@ -40,6 +43,7 @@ extension ScoringCore {
         var items = [Int32](repeating: -1, count: users.count * k)
         var scores = [Float](repeating: -.infinity, count: users.count * k)
         let blockUsers = candidates == nil ? tile.users : 64
+        let order = candidates == nil && n > 0 ? ItemNormOrder(f) : nil
         let blocks = (users.count + blockUsers - 1) / blockUsers
         guard blocks > 0, n > 0, k > 0 else { return RankedLists(users: users, k: k, items: items, scores: scores) }
 
@@ -47,7 +51,7 @@ extension ScoringCore {
         // dynamically, which keeps both cores busy when another process takes one for a while).
         let tileShape = ScoringTile(users: min(blockUsers, users.count), items: min(tile.items, n))
         var workers = (0..<parallelWorkerCount(count: blocks, threads: threads, grain: 1)).map { _ in
-            TileWorker(factors: f, k: k, tile: tileShape, dim: d, withCandidates: candidates != nil)
+            TileWorker(factors: f, order: order, k: k, tile: tileShape, dim: d)
         }
         workers.withUnsafeMutableBufferPointer { ws in
             items.withUnsafeMutableBufferPointer { itemsOut in
@@ -63,32 +67,48 @@ extension ScoringCore {
                 }
             }
         }
-        return RankedLists(users: users, k: k, items: items, scores: scores)
+        var lists = RankedLists(users: users, k: k, items: items, scores: scores)
+        if candidates == nil {
+            lists.scoredFraction = Double(workers.reduce(0) { $0 + $1.scoredPairs }) / Double(users.count * n)
+        }
+        return lists
     }
 }
 
-/// One thread's buffers: the block's user factors, one score tile, one heap and exclusion cursor
-/// per user of the block. Reused across blocks.
+/// One thread's buffers: the block's user factors, the gathered item panel of one tile, one score
+/// tile, one heap and exclusion cursor per user of the block. Reused across blocks.
 private struct TileWorker {
     let f: LatentFactors
+    /// The full-ranking scan's item order (nil for the candidate protocol, which scores its pool).
+    let order: ItemNormOrder?
     let k: Int
     let tile: ScoringTile
     let dim: Int
     var userBlock: [Float]
+    var panel: [Float]
     var buffer: [Float]
     var heaps: [TopKHeap]
-    /// The block's merged exclusion lists, row r in excluded[exStart[r]..<exStart[r + 1]].
+    /// The block's merged exclusion lists, row r in excluded[exStart[r]..<exStart[r + 1]]: item
+    /// indices for the candidate protocol, scan positions for the full ranking.
     var excluded: [Int32] = []
     var exStart: [Int]
     var cursor: [Int]
+    /// Rows of the block still scanning, and their factor norms.
+    var active: [Int]
+    var userNorm: [Double]
+    /// (user, item) scores computed so far, for `RankedLists.scoredFraction`.
+    var scoredPairs = 0
 
-    init(factors: LatentFactors, k: Int, tile: ScoringTile, dim: Int, withCandidates: Bool) {
-        f = factors; self.k = k; self.tile = tile; self.dim = dim
+    init(factors: LatentFactors, order: ItemNormOrder?, k: Int, tile: ScoringTile, dim: Int) {
+        f = factors; self.order = order; self.k = k; self.tile = tile; self.dim = dim
         userBlock = [Float](repeating: 0, count: tile.users * max(dim, 1))
-        buffer = withCandidates ? [] : [Float](repeating: 0, count: tile.users * tile.items)
+        panel = order == nil ? [] : [Float](repeating: 0, count: tile.items * max(dim, 1))
+        buffer = order == nil ? [] : [Float](repeating: 0, count: tile.users * tile.items)
         heaps = (0..<tile.users).map { _ in TopKHeap(k: k) }
         exStart = [Int](repeating: 0, count: tile.users + 1)
         cursor = [Int](repeating: 0, count: tile.users)
+        active = []; active.reserveCapacity(tile.users)
+        userNorm = [Double](repeating: 0, count: tile.users)
     }
 
     mutating func run(
@@ -100,8 +120,8 @@ private struct TileWorker {
         for r in 0..<rows { heaps[r].removeAll() }
         if let candidates {
             scoreCandidates(users: users, candidates: candidates)
-        } else {
-            scoreTiles(users: users)
+        } else if let order {
+            scoreTiles(users: users, order: order)
         }
         for r in 0..<rows {
             let out = (firstRow + r) * k
@@ -112,56 +132,97 @@ private struct TileWorker {
         }
     }
 
-    /// The fused loop: for each item tile, one sgemm (block users × tile items), then each row's
-    /// gaps between excluded items are scanned against that row's heap threshold.
-    private mutating func scoreTiles(users: ArraySlice<Int32>) {
+    /// The fused loop over the catalogue in `order`: for each tile of positions, the tile's item
+    /// rows are gathered into a panel, one sgemm scores the block's active users against it, and
+    /// each row's gaps between excluded positions are scanned against that row's heap threshold.
+    /// After each tile a row whose K-th score beats the bound on every later item is done, and
+    /// its factors leave the block; the block ends when no row is active.
+    private mutating func scoreTiles(users: ArraySlice<Int32>, order: ItemNormOrder) {
         let rows = users.count, n = f.items.rows, d = dim, width = tile.items
+        active.removeAll(keepingCapacity: true)
         for (r, u) in users.enumerated() {
             let src = Int(u) * d
-            for c in 0..<d { userBlock[r * d + c] = f.users.values[src + c] }
+            var s = 0.0
+            for c in 0..<d {
+                let x = f.users.values[src + c]
+                userBlock[r * d + c] = x; s += Double(x) * Double(x)
+            }
+            userNorm[r] = s.squareRoot()
+            cursor[r] = exStart[r]
+            active.append(r)
         }
-        for r in 0..<rows { cursor[r] = exStart[r] }
         let ex = excluded, exEnd = exStart
-        userBlock.withUnsafeBufferPointer { a in
-            f.items.values.withUnsafeBufferPointer { itemFactors in
-                buffer.withUnsafeMutableBufferPointer { c in
-                    ex.withUnsafeBufferPointer { ex in
-                        (f.itemBias ?? []).withUnsafeBufferPointer { biasAll in
-                            let biasBase = f.itemBias == nil ? nil : biasAll.baseAddress
-                            var t0 = 0
-                            while t0 < n {
-                                let t1 = min(n, t0 + width), cols = t1 - t0
-                                if d > 0 {
-                                    BLAS.sgemm(
-                                        transB: true, m: rows, n: cols, k: d, a: a.baseAddress!, lda: d,
-                                        b: itemFactors.baseAddress! + t0 * d, ldb: d, c: c.baseAddress!, ldc: cols)
-                                } else {
-                                    for i in 0..<(rows * cols) { c[i] = 0 }
-                                }
-                                let bias = biasBase.map { $0 + t0 }
-                                for r in 0..<rows {
-                                    let row = UnsafePointer(c.baseAddress! + r * cols)
-                                    var e = cursor[r]
-                                    let eEnd = exEnd[r + 1]
-                                    var start = t0
-                                    // Scan the gaps between this row's excluded items inside [t0, t1).
-                                    while e < eEnd, Int(ex[e]) < t1 {
-                                        let x = Int(ex[e])
-                                        if x >= start {
-                                            if x > start {
-                                                heaps[r].scan(row, bias: bias, firstItem: t0, (start - t0)..<(x - t0))
-                                            }
-                                            start = x + 1
+        var t0 = 0
+        while t0 < n && !active.isEmpty {
+            let t1 = min(n, t0 + width), cols = t1 - t0, m = active.count
+            panel.withUnsafeMutableBufferPointer { p in
+                f.items.values.withUnsafeBufferPointer { v in
+                    order.items.withUnsafeBufferPointer { ids in
+                        guard d > 0, let dst = p.baseAddress, let src = v.baseAddress else { return }
+                        for q in 0..<cols { (dst + q * d).update(from: src + Int(ids[t0 + q]) * d, count: d) }
+                    }
+                }
+            }
+            userBlock.withUnsafeBufferPointer { a in
+                panel.withUnsafeBufferPointer { p in
+                    buffer.withUnsafeMutableBufferPointer { c in
+                        if d > 0 {
+                            BLAS.sgemm(
+                                transB: true, m: m, n: cols, k: d, a: a.baseAddress!, lda: d, b: p.baseAddress!,
+                                ldb: d, c: c.baseAddress!, ldc: cols)
+                        } else {
+                            for i in 0..<(m * cols) { c[i] = 0 }
+                        }
+                    }
+                }
+            }
+            scoredPairs += m * cols
+            buffer.withUnsafeBufferPointer { c in
+                ex.withUnsafeBufferPointer { ex in
+                    order.items.withUnsafeBufferPointer { ids in
+                        (order.bias ?? []).withUnsafeBufferPointer { biasAll in
+                            let bias = order.bias == nil ? nil : biasAll.baseAddress.map { $0 + t0 }
+                            let idp = ids.baseAddress! + t0
+                            for (a, r) in active.enumerated() {
+                                let row = c.baseAddress! + a * cols
+                                var e = cursor[r]
+                                let eEnd = exEnd[r + 1]
+                                var start = t0
+                                // Scan the gaps between this row's excluded positions inside [t0, t1).
+                                while e < eEnd, Int(ex[e]) < t1 {
+                                    let x = Int(ex[e])
+                                    if x >= start {
+                                        if x > start {
+                                            heaps[r].scan(
+                                                row, bias: bias, firstItem: t0, ids: idp, (start - t0)..<(x - t0))
                                         }
-                                        e += 1
+                                        start = x + 1
                                     }
-                                    if start < t1 { heaps[r].scan(row, bias: bias, firstItem: t0, (start - t0)..<cols) }
-                                    cursor[r] = e
+                                    e += 1
                                 }
-                                t0 = t1
+                                if start < t1 {
+                                    heaps[r].scan(row, bias: bias, firstItem: t0, ids: idp, (start - t0)..<cols)
+                                }
+                                cursor[r] = e
                             }
                         }
                     }
+                }
+            }
+            t0 = t1
+            guard t0 < n else { break }
+            // Rows whose K-th kept score beats every later item's bound are done; the rest move up.
+            var kept = 0
+            for a in 0..<m {
+                let r = active[a], h = heaps[r]
+                if h.count == k && Double(h.scores[0]) > order.bound(userNorm: userNorm[r], from: t0) { continue }
+                active[kept] = r
+                kept += 1
+            }
+            if kept < m {
+                active.removeLast(m - kept)
+                for (a, r) in active.enumerated() where a != r {
+                    for c in 0..<d { userBlock[a * d + c] = f.users.values[Int(users[users.startIndex + r]) * d + c] }
                 }
             }
         }
@@ -192,7 +253,8 @@ private struct TileWorker {
         }
     }
 
-    /// Each row's union of the exclude matrices' rows, ascending (duplicates are harmless).
+    /// Each row's union of the exclude matrices' rows, ascending (duplicates are harmless); as scan
+    /// positions when the full ranking runs in `order`.
     private mutating func mergeExcluded(users: ArraySlice<Int32>, exclude: [SparseMatrix]) {
         excluded.removeAll(keepingCapacity: true)
         for (r, u) in users.enumerated() {
@@ -203,7 +265,11 @@ private struct TileWorker {
                 excluded.append(contentsOf: m.rowIndices(ui))
                 sources += 1
             }
-            if sources > 1 { excluded[exStart[r]...].sort() }
+            if let order {
+                excluded.withUnsafeMutableBufferPointer { order.mapSorted(.init(rebasing: $0[exStart[r]...])) }
+            } else if sources > 1 {
+                excluded[exStart[r]...].sort()
+            }
         }
         exStart[users.count] = excluded.count
     }

@@ -10,6 +10,9 @@ public struct RankedLists: Sendable {
     public var scores: [Float]
     /// Per-user AUC (aligned with `users`) when the scoring core was given test items.
     public var auc: [Double]?
+    /// The share of (user, item) scores the fused full-ranking path computed before every user's
+    /// top K was settled (`ItemNormOrder`); nil on the other paths, which score every pair.
+    public var scoredFraction: Double?
 
     public init(users: [Int32], k: Int, items: [Int32], scores: [Float], auc: [Double]? = nil) {
         precondition(items.count == users.count * k && scores.count == items.count)

@@ -53,33 +53,48 @@ struct TopKHeap {
         scan(base, bias: nil, firstItem: 0, range)
     }
 
-    /// Offers the items firstItem + j for j in range, scored tile[j] (+ bias[j] when given), so a
-    /// tile of a larger row is scanned in place. Items must ascend across calls (see `offer`).
+    /// Offers, for j in range, the item firstItem + j (or ids[j] when given) scored tile[j]
+    /// (+ bias[j]), so a tile of a larger row is scanned in place. Without `ids` items must
+    /// ascend across calls (see `offer`); with `ids` they may come in any order.
+    ///
     /// Once the heap is full with a number at its root, every kept score is a number (NaN is the
     /// worst, so it would be the root), and the scan is a search for the next score above the
     /// root's (`recbench_first_above`: 32 scores per compare-and-branch on AVX2) followed by one
-    /// replacement. NaN never compares above, which is exactly "NaN ranks last"; a score tying the
-    /// root belongs to a later item and so never enters.
+    /// replacement. NaN never compares above, which is exactly "NaN ranks last". In ascending
+    /// order a score tying the root belongs to a later item and never enters; with `ids` the
+    /// search stops at ties too and the full comparison decides by item index.
     @inline(__always)
-    mutating func scan(_ tile: UnsafePointer<Float>, bias: UnsafePointer<Float>?, firstItem: Int, _ range: Range<Int>) {
+    mutating func scan(
+        _ tile: UnsafePointer<Float>, bias: UnsafePointer<Float>?, firstItem: Int, ids: UnsafePointer<Int32>? = nil,
+        _ range: Range<Int>
+    ) {
         guard k > 0 else { return }
         var j = range.lowerBound
         let end = range.upperBound
         @inline(__always) func score(_ j: Int) -> Float { bias.map { tile[j] + $0[j] } ?? tile[j] }
-        while j < end && (items.count < k || rootIsNaN) {
-            offer(score(j), Int32(firstItem + j)); j += 1
+        @inline(__always) func item(_ j: Int) -> Int32 { ids.map { $0[j] } ?? Int32(firstItem + j) }
+        // An unordered scan under a root of −∞ cannot lower its threshold below the root.
+        @inline(__always) func general() -> Bool {
+            items.count < self.k || rootIsNaN || (ids != nil && scores[0] == -.infinity)
+        }
+        while j < end && general() {
+            offerUnordered(score(j), item(j)); j += 1
         }
         guard j < end else { return }
-        let k = self.k
+        let kept = self.k
         scores.withUnsafeMutableBufferPointer { sp in
             items.withUnsafeMutableBufferPointer { ip in
-                var threshold = sp[0]
+                @inline(__always) func limit() -> Float { ids == nil ? sp[0] : sp[0].nextDown }
+                var threshold = limit()
                 while j < end {
                     j += TopKHeap.firstAbove(tile + j, bias.map { $0 + j }, end - j, threshold)
                     if j >= end { break }
-                    sp[0] = score(j); ip[0] = Int32(firstItem + j)
-                    TopKHeap.siftDownNumbers(sp, ip, k)
-                    threshold = sp[0]
+                    let s = score(j), i = item(j)
+                    if ids == nil || TopKHeap.better(s, i, sp[0], ip[0]) {
+                        sp[0] = s; ip[0] = i
+                        TopKHeap.siftDownNumbers(sp, ip, kept)
+                        threshold = limit()
+                    }
                     j += 1
                 }
             }

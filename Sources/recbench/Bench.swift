@@ -70,14 +70,14 @@ struct Bench: ParsableCommand {
             print(
                 """
                 scoring  \(users) users × \(items) items × \(dim) dims, K = \(k), \(threads) threads, \(seen) seen/user, tile \(tileUsers)×\(tileItems)
-                  fused top-K    \(f(m.seconds, 3)) s   \(f(m.gflops, 1)) GFLOP/s   \(f(Double(users) / m.seconds, 0)) users/s
+                  fused top-K    \(f(m.seconds, 3)) s   \(f(m.gflops, 1)) GFLOP/s   \(f(Double(users) / m.seconds, 0)) users/s   \(f(100 * m.scoredFraction, 1)) % of the scores computed
                   plain sgemm    \(f(m.referenceGflops, 1)) GFLOP/s (\(m.referenceUsers) users in chunks of \(m.chunk))
                   ratio          \(f(100 * m.gflops / m.referenceGflops, 1)) % of sgemm (wall time)
                   per CPU second \(f(m.cpuGflops, 1)) vs \(f(m.referenceCPUGflops, 1)) GFLOP/CPU-s: \(f(100 * m.cpuGflops / m.referenceCPUGflops, 1)) % (OpenBLAS threads spin while idle, which favours the fused side at --threads > 1)
                   peak RSS growth during scoring: \(f(Double(m.extraBytes) / 1048576, 1)) MiB (output lists \(f(Double(users * k * 8) / 1048576, 1)) MiB)
                 """)
             print(
-                "result bench=scoring users=\(users) items=\(items) dim=\(dim) k=\(k) threads=\(threads) seconds=\(f(m.seconds, 4)) gflops=\(f(m.gflops, 2)) users_per_s=\(f(Double(users) / m.seconds, 0)) sgemm_gflops=\(f(m.referenceGflops, 2)) ratio=\(f(m.gflops / m.referenceGflops, 4)) cpu_ratio=\(f(m.cpuGflops / m.referenceCPUGflops, 4))"
+                "result bench=scoring users=\(users) items=\(items) dim=\(dim) k=\(k) threads=\(threads) seconds=\(f(m.seconds, 4)) gflops=\(f(m.gflops, 2)) users_per_s=\(f(Double(users) / m.seconds, 0)) sgemm_gflops=\(f(m.referenceGflops, 2)) ratio=\(f(m.gflops / m.referenceGflops, 4)) cpu_ratio=\(f(m.cpuGflops / m.referenceCPUGflops, 4)) scored=\(f(m.scoredFraction, 4))"
             )
         }
     }
@@ -142,7 +142,7 @@ struct Bench: ParsableCommand {
                 \(algorithm) (\(b.parameters.canonical)) on \(data): \(m.interactions) interactions, \(m.users) users, \(m.items) items, \(threads) threads
                   load   \(f(m.loadSeconds, 3)) s   peak RSS \(f(Double(m.loadPeakBytes) / 1048576, 1)) MiB for \(f(Double(m.columnBytes) / 1048576, 1)) MiB of columns
                   fit    \(f(m.fitSeconds, 3)) s   \(f(Double(m.interactions) / m.fitSeconds, 0)) interactions/s
-                  top-\(k) \(f(m.topKSeconds, 3)) s   \(f(Double(m.users) / m.topKSeconds, 0)) users/s (all users, seen items excluded)
+                  top-\(k) \(f(m.topKSeconds, 3)) s   \(f(Double(m.users) / m.topKSeconds, 0)) users/s (all users, seen items excluded; \(f(100 * m.scoredFraction, 1)) % of the scores computed)
                   peak RSS \(f(Double(m.peakResidentBytes) / 1048576, 1)) MiB
                 """)
             let q = m.quality
@@ -151,7 +151,7 @@ struct Bench: ParsableCommand {
             }
             let scores = q.map { " ndcg=\(f($0.ndcg, 6)) recall=\(f($0.recall, 6)) test_users=\($0.users)" } ?? ""
             print(
-                "result bench=fit algorithm=\(algorithm) threads=\(threads) interactions=\(m.interactions) users=\(m.users) items=\(m.items) load_seconds=\(f(m.loadSeconds, 4)) load_peak_mib=\(f(Double(m.loadPeakBytes) / 1048576, 1)) column_mib=\(f(Double(m.columnBytes) / 1048576, 1)) fit_seconds=\(f(m.fitSeconds, 4)) topk_seconds=\(f(m.topKSeconds, 4))\(scores)"
+                "result bench=fit algorithm=\(algorithm) threads=\(threads) interactions=\(m.interactions) users=\(m.users) items=\(m.items) load_seconds=\(f(m.loadSeconds, 4)) load_peak_mib=\(f(Double(m.loadPeakBytes) / 1048576, 1)) column_mib=\(f(Double(m.columnBytes) / 1048576, 1)) fit_seconds=\(f(m.fitSeconds, 4)) topk_seconds=\(f(m.topKSeconds, 4)) scored=\(f(m.scoredFraction, 4))\(scores)"
             )
         }
     }

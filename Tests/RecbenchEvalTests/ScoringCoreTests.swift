@@ -261,6 +261,54 @@ import RecbenchAlgorithms
         #expect(got.row(r4).filter { $0 >= 0 }.count <= 2)
     }
 
+    /// Popularity-shaped integer factors (a first coordinate from 0 to 60, long-tailed, shuffled
+    /// over the item indices; small integers elsewhere; a bias in -2...2; one NaN item), so that
+    /// scores are exact, ties are common across items of different norms, and the norm bound
+    /// settles most users early. The lists must be the full sort's, bit for bit, at any tile
+    /// shape and thread count, while only part of the (user, item) scores is computed.
+    @Test func earlyStopKeepsTheFullScanListsAndScoresAFraction() {
+        let users = 200, n = 3000, d = 6, k = 10
+        var rng = RandomSource(seed: 77)
+        let popularity = (0..<n).map { Float(60 / (1 + $0 / 25)) }.shuffled(using: &rng)
+        var itf = [Float](), uf = [Float]()
+        for i in 0..<n {
+            itf.append(popularity[i])
+            for _ in 1..<d { itf.append(Float(rng.nextInt(below: 3) - 1)) }
+        }
+        itf[1234 * d + 2] = .nan
+        for _ in 0..<users {
+            uf.append(Float(3 + rng.nextInt(below: 2)))
+            for _ in 1..<d { uf.append(Float(rng.nextInt(below: 3) - 1)) }
+        }
+        let bias = (0..<n).map { _ in Float(rng.nextInt(below: 5) - 2) }
+        let f = LatentFactors(
+            users: DenseMatrix(rows: users, columns: d, values: uf),
+            items: DenseMatrix(rows: n, columns: d, values: itf),
+            itemBias: bias)
+        var seen: [(Int, Int)] = []
+        for u in 0..<users {
+            for i in 0..<n where rng.nextInt(below: 10) == 0 || (u == 5 && i < 2990) { seen.append((u, i)) }
+        }
+        let exclude = [interactions(users: users, items: n, seen).byUser]
+        let order: [Int32] = (0..<users).map { Int32($0) }.shuffled(using: &rng)
+        var want: [Int32] = []
+        for u in order {
+            let s = (0..<n).map { i in (0..<d).reduce(Float(0)) { $0 + uf[Int(u) * d + $1] * itf[i * d + $1] } + bias[i]
+            }
+            let top = referenceTopK(s, k: k, excluded: Set(exclude[0].rowIndices(Int(u))))
+            want += top + [Int32](repeating: -1, count: k - top.count)
+        }
+        for (tile, threads) in [
+            (ScoringTile(users: 64, items: 256), 2), (ScoringTile(users: 16, items: 100), 1),
+            (ScoringTile(users: 7, items: 33), 3)
+        ] {
+            let got = ScoringCore.topK(factors: f, users: order, k: k, exclude: exclude, threads: threads, tile: tile)
+            #expect(got.items == want, "tile \(tile.users)×\(tile.items), threads \(threads)")
+            let fraction = try! #require(got.scoredFraction)
+            #expect(fraction > 0 && fraction < 0.2, "tile \(tile.users)×\(tile.items): \(fraction)")
+        }
+    }
+
     @Test func candidatesWithFactorsMatchTheReference() {
         let fx = fixture(users: 23, items: 40, d: 4, bias: true, seed: 8)
         var rng = RandomSource(seed: 4)
