@@ -37,16 +37,41 @@ extension ScoringCore {
         factors f: LatentFactors, users: [Int32], k: Int, exclude: [SparseMatrix],
         candidates: SparseMatrix? = nil, threads: Int, tile: ScoringTile = ScoringTile()
     ) -> RankedLists {
+        topK(
+            factors: f, users: users, k: k, exclude: exclude, candidates: candidates, threads: threads, tile: tile,
+            ordering: .sampled)
+    }
+
+    /// How the full ranking walks the catalogue: by norm with the early stop, in the catalogue's
+    /// own order, or whichever a sample of users says computes fewer scores.
+    enum ItemOrdering { case byNorm, natural, sampled }
+
+    /// Users in the sample that chooses the order, and the largest estimated share of the
+    /// catalogue for which walking by norm is worth its cost (measured: ≈ 5 % slower where
+    /// the bound cuts nothing).
+    static let orderingSample = 64, byNormUpTo = 0.85
+
+    static func topK(
+        factors f: LatentFactors, users: [Int32], k: Int, exclude: [SparseMatrix],
+        candidates: SparseMatrix?, threads: Int, tile: ScoringTile, ordering: ItemOrdering
+    ) -> RankedLists {
         precondition(k >= 0)
         let n = f.items.rows, d = f.users.columns
         if let b = f.itemBias { precondition(b.count == n, "item bias has \(b.count) entries, expected \(n)") }
         var items = [Int32](repeating: -1, count: users.count * k)
         var scores = [Float](repeating: -.infinity, count: users.count * k)
         let blockUsers = candidates == nil ? tile.users : 64
-        let order = candidates == nil && n > 0 ? ItemNormOrder(f) : nil
         let blocks = (users.count + blockUsers - 1) / blockUsers
         guard blocks > 0, n > 0, k > 0 else { return RankedLists(users: users, k: k, items: items, scores: scores) }
-
+        var order: ItemNormOrder? = nil
+        if candidates == nil {
+            switch ordering {
+            case .natural: order = .natural(f)
+            case .byNorm: order = ItemNormOrder(byNorm: f, typicalUserNorm: ItemNormOrder.typicalNorm(f, users: users))
+            case .sampled:
+                return sampledTopK(factors: f, users: users, k: k, exclude: exclude, threads: threads, tile: tile)
+            }
+        }
         // One worker's buffers per thread, reused across the blocks it takes (blocks are handed out
         // dynamically, which keeps both cores busy when another process takes one for a while).
         let tileShape = ScoringTile(users: min(blockUsers, users.count), items: min(tile.items, n))
@@ -69,8 +94,56 @@ extension ScoringCore {
         }
         var lists = RankedLists(users: users, k: k, items: items, scores: scores)
         if candidates == nil {
-            lists.scoredFraction = Double(workers.reduce(0) { $0 + $1.scoredPairs }) / Double(users.count * n)
+            let pairs = Double(workers.reduce(0) { $0 + $1.scoredPairs })
+            lists.scoredFraction = pairs / (Double(users.count) * Double(n))
         }
+        return lists
+    }
+
+    /// The full ranking with the order chosen on a sample: up to `orderingSample` users spread
+    /// over the list (one in 16) are ranked first in natural order, and from each one's K-th score
+    /// the share of the catalogue a walk by norm would have scored is estimated (the first tile
+    /// boundary from which the bound settles the user). The other users are ranked by norm when
+    /// that share is at most `byNormUpTo`, else in natural order. Every list is exact either way.
+    static func sampledTopK(
+        factors f: LatentFactors, users: [Int32], k: Int, exclude: [SparseMatrix], threads: Int, tile: ScoringTile
+    ) -> RankedLists {
+        let n = f.items.rows, d = f.users.columns
+        let count = min(orderingSample, max(1, users.count / 16))
+        let rows = (0..<count).map { $0 * users.count / count }
+        let sampled = topK(
+            factors: f, users: rows.map { users[$0] }, k: k, exclude: exclude, candidates: nil, threads: threads,
+            tile: tile, ordering: .natural)
+        let byNorm = ItemNormOrder(byNorm: f, typicalUserNorm: ItemNormOrder.typicalNorm(f, users: users))
+        let width = min(tile.items, n)
+        var total = 0
+        for (r, row) in rows.enumerated() {
+            let u = Int(users[row])
+            var s = 0.0
+            for c in 0..<d { let x = Double(f.users.values[u * d + c]); s += x * x }
+            let kth = sampled.scores[r * k + k - 1]
+            let t = kth == -.infinity ? n : byNorm.settled(userNorm: s.squareRoot(), threshold: kth)
+            total += min(n, (t + width - 1) / width * width)
+        }
+        let share = Double(total) / (Double(count) * Double(n))
+        var isSampled = [Bool](repeating: false, count: users.count)
+        for row in rows { isSampled[row] = true }
+        let restRows = users.indices.filter { !isSampled[$0] }
+        let rest = topK(
+            factors: f, users: restRows.map { users[$0] }, k: k, exclude: exclude, candidates: nil, threads: threads,
+            tile: tile, ordering: share <= byNormUpTo ? .byNorm : .natural)
+        var items = [Int32](repeating: -1, count: users.count * k),
+            scores = [Float](repeating: 0, count: users.count * k)
+        for (lists, at) in [(sampled, rows), (rest, restRows)] {
+            for (r, row) in at.enumerated() {
+                for j in 0..<k {
+                    items[row * k + j] = lists.items[r * k + j]; scores[row * k + j] = lists.scores[r * k + j]
+                }
+            }
+        }
+        var lists = RankedLists(users: users, k: k, items: items, scores: scores)
+        let pairs = (sampled.scoredFraction ?? 1) * Double(count) + (rest.scoredFraction ?? 1) * Double(restRows.count)
+        lists.scoredFraction = pairs / Double(users.count)
         return lists
     }
 }
@@ -102,7 +175,7 @@ private struct TileWorker {
     init(factors: LatentFactors, order: ItemNormOrder?, k: Int, tile: ScoringTile, dim: Int) {
         f = factors; self.order = order; self.k = k; self.tile = tile; self.dim = dim
         userBlock = [Float](repeating: 0, count: tile.users * max(dim, 1))
-        panel = order == nil ? [] : [Float](repeating: 0, count: tile.items * max(dim, 1))
+        panel = order?.permuted == true ? [Float](repeating: 0, count: tile.items * max(dim, 1)) : []
         buffer = order == nil ? [] : [Float](repeating: 0, count: tile.users * tile.items)
         heaps = (0..<tile.users).map { _ in TopKHeap(k: k) }
         exStart = [Int](repeating: 0, count: tile.users + 1)
@@ -155,21 +228,25 @@ private struct TileWorker {
         var t0 = 0
         while t0 < n && !active.isEmpty {
             let t1 = min(n, t0 + width), cols = t1 - t0, m = active.count
-            panel.withUnsafeMutableBufferPointer { p in
-                f.items.values.withUnsafeBufferPointer { v in
-                    order.items.withUnsafeBufferPointer { ids in
-                        guard d > 0, let dst = p.baseAddress, let src = v.baseAddress else { return }
-                        for q in 0..<cols { (dst + q * d).update(from: src + Int(ids[t0 + q]) * d, count: d) }
+            // Natural order reads the model's rows in place; by norm, the tile's rows are gathered.
+            if order.permuted {
+                panel.withUnsafeMutableBufferPointer { p in
+                    f.items.values.withUnsafeBufferPointer { v in
+                        order.items.withUnsafeBufferPointer { ids in
+                            guard d > 0, let dst = p.baseAddress, let src = v.baseAddress else { return }
+                            for q in 0..<cols { (dst + q * d).update(from: src + Int(ids[t0 + q]) * d, count: d) }
+                        }
                     }
                 }
             }
             userBlock.withUnsafeBufferPointer { a in
-                panel.withUnsafeBufferPointer { p in
+                (order.permuted ? panel : f.items.values).withUnsafeBufferPointer { p in
                     buffer.withUnsafeMutableBufferPointer { c in
                         if d > 0 {
+                            let b = order.permuted ? p.baseAddress! : p.baseAddress! + t0 * d
                             BLAS.sgemm(
-                                transB: true, m: m, n: cols, k: d, a: a.baseAddress!, lda: d, b: p.baseAddress!,
-                                ldb: d, c: c.baseAddress!, ldc: cols)
+                                transB: true, m: m, n: cols, k: d, a: a.baseAddress!, lda: d, b: b, ldb: d,
+                                c: c.baseAddress!, ldc: cols)
                         } else {
                             for i in 0..<(m * cols) { c[i] = 0 }
                         }
@@ -182,7 +259,7 @@ private struct TileWorker {
                     order.items.withUnsafeBufferPointer { ids in
                         (order.bias ?? []).withUnsafeBufferPointer { biasAll in
                             let bias = order.bias == nil ? nil : biasAll.baseAddress.map { $0 + t0 }
-                            let idp = ids.baseAddress! + t0
+                            let idp = order.permuted ? ids.baseAddress! + t0 : nil
                             for (a, r) in active.enumerated() {
                                 let row = c.baseAddress! + a * cols
                                 var e = cursor[r]
@@ -210,7 +287,7 @@ private struct TileWorker {
                 }
             }
             t0 = t1
-            guard t0 < n else { break }
+            guard t0 < n, order.permuted else { continue }
             // Rows whose K-th kept score beats every later item's bound are done; the rest move up.
             var kept = 0
             for a in 0..<m {
@@ -265,7 +342,7 @@ private struct TileWorker {
                 excluded.append(contentsOf: m.rowIndices(ui))
                 sources += 1
             }
-            if let order {
+            if let order, order.permuted {
                 excluded.withUnsafeMutableBufferPointer { order.mapSorted(.init(rebasing: $0[exStart[r]...])) }
             } else if sources > 1 {
                 excluded[exStart[r]...].sort()

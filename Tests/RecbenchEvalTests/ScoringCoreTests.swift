@@ -245,9 +245,14 @@ import RecbenchAlgorithms
             (ScoringTile(users: 7, items: 64), 3), (ScoringTile(users: 41, items: 97), 1),
             (ScoringTile(users: 256, items: 4096), 2)
         ] {
+            for ordering in [ScoringCore.ItemOrdering.byNorm, .natural, .sampled] {
+                let got = ScoringCore.topK(
+                    factors: fx.f, users: fx.users, k: k, exclude: fx.exclude, candidates: nil, threads: threads,
+                    tile: tile, ordering: ordering)
+                #expect(got.items == want, "tile \(tile.users)×\(tile.items), threads \(threads), \(ordering)")
+            }
             let got = ScoringCore.topK(
                 factors: fx.f, users: fx.users, k: k, exclude: fx.exclude, threads: threads, tile: tile)
-            #expect(got.items == want, "tile \(tile.users)×\(tile.items), threads \(threads)")
             for (r, u) in fx.users.enumerated() {
                 let s = fx.scores(Int(u))
                 for (j, item) in got.row(r).enumerated() {
@@ -266,7 +271,7 @@ import RecbenchAlgorithms
     /// scores are exact, ties are common across items of different norms, and the norm bound
     /// settles most users early. The lists must be the full sort's, bit for bit, at any tile
     /// shape and thread count, while only part of the (user, item) scores is computed.
-    @Test func earlyStopKeepsTheFullScanListsAndScoresAFraction() {
+    @Test func earlyStopKeepsTheFullScanListsAndScoresAFraction() throws {
         let users = 200, n = 3000, d = 6, k = 10
         var rng = RandomSource(seed: 77)
         let popularity = (0..<n).map { Float(60 / (1 + $0 / 25)) }.shuffled(using: &rng)
@@ -302,11 +307,38 @@ import RecbenchAlgorithms
             (ScoringTile(users: 64, items: 256), 2), (ScoringTile(users: 16, items: 100), 1),
             (ScoringTile(users: 7, items: 33), 3)
         ] {
-            let got = ScoringCore.topK(factors: f, users: order, k: k, exclude: exclude, threads: threads, tile: tile)
+            let got = ScoringCore.topK(
+                factors: f, users: order, k: k, exclude: exclude, candidates: nil, threads: threads, tile: tile,
+                ordering: .byNorm)
             #expect(got.items == want, "tile \(tile.users)×\(tile.items), threads \(threads)")
-            let fraction = try! #require(got.scoredFraction)
+            let fraction = try #require(got.scoredFraction)
             #expect(fraction > 0 && fraction < 0.2, "tile \(tile.users)×\(tile.items): \(fraction)")
+            // The sample (one user in 16, ranked in natural order) sees the bound cut and picks the norm order.
+            let sampled = ScoringCore.topK(
+                factors: f, users: order, k: k, exclude: exclude, threads: threads, tile: tile)
+            #expect(sampled.items == want)
+            #expect(try #require(sampled.scoredFraction) < 0.1 + fraction)
         }
+    }
+
+    /// Uniform random factors have nearly equal norms: the sample finds the bound cuts nothing and
+    /// keeps the natural order, so every score is computed, once.
+    @Test func equalNormsKeepTheNaturalOrder() throws {
+        var rng = RandomSource(seed: 5)
+        let users = 320, n = 700, d = 16
+        let f = LatentFactors(
+            users: DenseMatrix(
+                rows: users, columns: d, values: (0..<(users * d)).map { _ in Float(rng.nextDouble()) - 0.5 }),
+            items: DenseMatrix(rows: n, columns: d, values: (0..<(n * d)).map { _ in Float(rng.nextDouble()) - 0.5 }))
+        let ids = (0..<users).map { Int32($0) }
+        let got = ScoringCore.topK(
+            factors: f, users: ids, k: 10, exclude: [], threads: 2, tile: ScoringTile(users: 32, items: 128))
+        #expect(got.scoredFraction == 1)
+        let byNorm = ScoringCore.topK(
+            factors: f, users: ids, k: 10, exclude: [], candidates: nil, threads: 2,
+            tile: ScoringTile(users: 32, items: 128), ordering: .byNorm)
+        #expect(byNorm.items == got.items)
+        #expect(try #require(byNorm.scoredFraction) > ScoringCore.byNormUpTo)
     }
 
     @Test func candidatesWithFactorsMatchTheReference() {
