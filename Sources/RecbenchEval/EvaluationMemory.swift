@@ -2,8 +2,8 @@
 /// the ranked lists of every evaluated user, their metric values, and per thread one score buffer —
 /// a block of whole rows (`ScoringCore`'s `blockSize` users × all items) for models that score
 /// themselves, a sgemm tile for factor models (with its gathered item panel, tile.items × d, counted
-/// as a second tile: the same size for d = tile.users, the largest factor count in use) and the
-/// catalogue's norm order (28 bytes per item). Never users × items.
+/// as a second tile: exact for d = tile.users = 256 factors, more than enough below) and the
+/// catalogue's norm order (52 bytes per item while it is built). Never users × items.
 public enum EvaluationMemory {
     /// `factorModel`: scored in tiles (unless `wholeRows`: AUC needs whole rows of every model).
     public static func bytes(
@@ -13,6 +13,7 @@ public enum EvaluationMemory {
         let lists = users * k * 8 + users * max(1, metrics) * 8 + users * 16
         let fused = factorModel && !wholeRows
         let block = fused ? 2 * min(tile.users, users) * min(tile.items, items) : min(blockSize, users) * items
-        return lists + max(1, threads) * 4 * block + (fused ? 28 * items : 0)
+        // The fused path ranks its sample and the other users apart, then merges: the lists twice.
+        return lists + max(1, threads) * 4 * block + (fused ? 52 * items + users * k * 8 : 0)
     }
 }
