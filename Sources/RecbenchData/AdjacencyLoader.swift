@@ -118,8 +118,7 @@ public enum AdjacencyLoader {
             for k in parts.indices {
                 let part = parts[k]
                 parts[k] = Lines()  // freed as it goes
-                for u in part.users { users.append(remaps[k].users[Int(u)]) }
-                for i in part.items { items.append(remaps[k].items[Int(i)]) }
+                appendRemapped(users: part.users, items: part.items, remap: remaps[k], to: &users, &items)
             }
             return true
         }

@@ -121,8 +121,7 @@ struct RatingsAccumulator {
         for k in parts.indices {
             let part = parts[k]
             parts[k] = RatingsAccumulator()  // freed as it goes
-            for u in part.users { users.append(remaps[k].users[Int(u)]) }
-            for i in part.items { items.append(remaps[k].items[Int(i)]) }
+            appendRemapped(users: part.users, items: part.items, remap: remaps[k], to: &users, &items)
             values.append(contentsOf: part.values)
             if hasTimestamps { timestamps.append(contentsOf: part.timestamps) }
         }

@@ -385,3 +385,13 @@ struct IDCollector {
         return (map, external.map { map.index(of: $0)! })
     }
 }
+
+/// Appends one block's user and item indices, local to the block, to the merged columns through the
+/// block's remap (from `parseInBlocks`).
+func appendRemapped(
+    users blockUsers: [Int32], items blockItems: [Int32], remap: (users: [Int32], items: [Int32]),
+    to users: inout [Int32], _ items: inout [Int32]
+) {
+    for u in blockUsers { users.append(remap.users[Int(u)]) }
+    for i in blockItems { items.append(remap.items[Int(i)]) }
+}
