@@ -108,7 +108,7 @@ extension ScoringCore {
     static func sampledTopK(
         factors f: LatentFactors, users: [Int32], k: Int, exclude: [SparseMatrix], threads: Int, tile: ScoringTile
     ) -> RankedLists {
-        let n = f.items.rows, d = f.users.columns
+        let n = f.items.rows
         let count = min(orderingSample, max(1, users.count / 16))
         let rows = (0..<count).map { $0 * users.count / count }
         let sampled = topK(
@@ -118,11 +118,8 @@ extension ScoringCore {
         let width = min(tile.items, n)
         var total = 0
         for (r, row) in rows.enumerated() {
-            let u = Int(users[row])
-            var s = 0.0
-            for c in 0..<d { let x = Double(f.users.values[u * d + c]); s += x * x }
-            let kth = sampled.scores[r * k + k - 1]
-            let t = kth == -.infinity ? n : byNorm.settled(userNorm: s.squareRoot(), threshold: kth)
+            let kth = sampled.scores[r * k + k - 1], norm = ItemNormOrder.rowNorm(f.users, Int(users[row]))
+            let t = kth == -.infinity ? n : byNorm.settled(userNorm: norm, threshold: kth)
             total += min(n, (t + width - 1) / width * width)
         }
         let share = Double(total) / (Double(count) * Double(n))
@@ -211,16 +208,12 @@ private struct TileWorker {
     /// After each tile a row whose K-th score beats the bound on every later item is done, and
     /// its factors leave the block; the block ends when no row is active.
     private mutating func scoreTiles(users: ArraySlice<Int32>, order: ItemNormOrder) {
-        let rows = users.count, n = f.items.rows, d = dim, width = tile.items
+        let n = f.items.rows, d = dim, width = tile.items
         active.removeAll(keepingCapacity: true)
         for (r, u) in users.enumerated() {
             let src = Int(u) * d
-            var s = 0.0
-            for c in 0..<d {
-                let x = f.users.values[src + c]
-                userBlock[r * d + c] = x; s += Double(x) * Double(x)
-            }
-            userNorm[r] = s.squareRoot()
+            for c in 0..<d { userBlock[r * d + c] = f.users.values[src + c] }
+            userNorm[r] = ItemNormOrder.rowNorm(f.users, Int(u))
             cursor[r] = exStart[r]
             active.append(r)
         }

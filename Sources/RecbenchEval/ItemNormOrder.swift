@@ -1,5 +1,6 @@
 import Foundation
 import RecbenchAlgorithms
+import RecbenchCore
 
 /// The catalogue in descending order of item-factor norm (norm and bias, with biases), with what
 /// an exact early stop needs:
@@ -44,14 +45,7 @@ struct ItemNormOrder {
     init(byNorm f: LatentFactors, typicalUserNorm nu: Double) {
         permuted = true
         let n = f.items.rows, d = f.items.columns
-        var norm = [Double](repeating: 0, count: n)
-        f.items.values.withUnsafeBufferPointer { v in
-            for i in 0..<n {
-                var s = 0.0
-                for c in 0..<d { let x = Double(v[i * d + c]); s += x * x }
-                norm[i] = s.squareRoot()
-            }
-        }
+        let norm = (0..<n).map { Self.rowNorm(f.items, $0) }
         // NaN sorts first and makes every bound before it NaN, so such a scan never stops early.
         let key = (0..<n).map { i in
             let k = nu * norm[i] + Double(f.itemBias?[i] ?? 0)
@@ -85,15 +79,20 @@ struct ItemNormOrder {
         return a + Swift.abs(a) * 0x1p-20 + Swift.abs(suffixBias[t]) * 0x1p-22
     }
 
+    /// ‖row r of m‖, accumulated in Double.
+    static func rowNorm(_ m: DenseMatrix, _ r: Int) -> Double {
+        m.values.withUnsafeBufferPointer { v in
+            var s = 0.0
+            for c in 0..<m.columns { let x = Double(v[r * m.columns + c]); s += x * x }
+            return s.squareRoot()
+        }
+    }
+
     /// The median factor norm of up to 255 users spread over `users` (1 when there are none).
     static func typicalNorm(_ f: LatentFactors, users: [Int32]) -> Double {
-        let d = f.users.columns, count = min(255, users.count)
+        let count = min(255, users.count)
         guard count > 0 else { return 1 }
-        let norms = (0..<count).map { r in
-            let u = Int(users[r * users.count / count])
-            return (0..<d).reduce(0.0) { $0 + Double(f.users.values[u * d + $1]) * Double(f.users.values[u * d + $1]) }
-                .squareRoot()
-        }
+        let norms = (0..<count).map { r in rowNorm(f.users, Int(users[r * users.count / count])) }
         let m = norms.sorted()[count / 2]
         return m.isFinite ? m : 1
     }
