@@ -38,19 +38,21 @@ public final class BPR: FactorModel {
             .real("regularization", default: 0.02, "λ on the factors and biases touched by each step."),
             .real("init_std", default: 0.1, "Standard deviation of the Gaussian initial factors."),
             .boolean("verify_negatives", default: true, "Redraw a negative that is one of the user's items."),
-            .patience(default: 0, unit: "epochs")
+            .patience(default: 0, unit: "epochs"),
+            .validateEvery()
         ]
         /// About 10¹¹ SGD steps is hours of one core; more would make the trial practically endless.
         public static let constraints: [ParameterConstraint] = [
             .product(["epochs", "samples_per_epoch"], atMost: 100_000_000_000, "SGD steps")
         ]
         public var factors: Int, epochs: Int, samplesPerEpoch: Int, learningRate: Double, lrDecay: Double
-        public var regularization: Double, initStd: Double, verifyNegatives: Bool, patience: Int
+        public var regularization: Double, initStd: Double, verifyNegatives: Bool, patience: Int, validateEvery: Int
         public init(_ v: ParameterValues) {
             factors = v.int("factors"); epochs = v.int("epochs"); samplesPerEpoch = v.int("samples_per_epoch")
             learningRate = v.real("learning_rate"); lrDecay = v.real("learning_rate_decay");
             regularization = v.real("regularization")
             initStd = v.real("init_std"); verifyNegatives = v.bool("verify_negatives"); patience = v.int("patience")
+            validateEvery = v.int("validate_every")
         }
         /// Factors twice (the model's and the padded training rows), an item replica per extra
         /// thread, the (user, item) pairs grouped by thread, and the seen-items bitset when it is used.
@@ -112,7 +114,9 @@ public final class BPR: FactorModel {
         }
         var bestRestored = false
 
-        try TrainingLoop(iterations: config.epochs, patience: config.patience, unit: "epoch").run(
+        try TrainingLoop(
+            iterations: config.epochs, patience: config.patience, validateEvery: config.validateEvery, unit: "epoch"
+        ).run(
             context: context, model: self, validation: validation,
             snapshot: { (userFactors, itemFactors, itemBias) },
             restore: {

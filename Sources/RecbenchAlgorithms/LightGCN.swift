@@ -31,7 +31,7 @@ public final class LightGCN: FactorModel {
                 "init_std", default: 0,
                 "Standard deviation of the initial embeddings (0 = Xavier normal, √(2/(rows + d)))."),
             .patience(default: 10, unit: "epochs"),
-            .integer("validate_every", default: 1, min: 1, "Epochs between validation passes (with a validation part).")
+            .validateEvery()
         ]
         public var factors: Int, layers: Int, epochs: Int, batchSize: Int, learningRate: Double, regularization: Double
         public enum OptimizerKind: String, CaseIterable, Sendable { case adam, sgd }

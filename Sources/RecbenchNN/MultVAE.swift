@@ -30,10 +30,7 @@ public final class MultVAE: Recommender {
             .patience(default: 10, unit: "epochs"),
             // A validation pass scores every user through the items-wide output layer: on ML-1M about a
             // third of an epoch's training arithmetic, so validating every few epochs saves a quarter.
-            .integer(
-                "validate_every", default: 1, min: 1, max: 100_000,
-                "Epochs between validation passes (with a validation part; the last epoch is always validated)."
-            ).acting(.validation)
+            .validateEvery()
         ]
         public var hidden: Int, latent: Int, dropout: Double, annealCap: Double, annealSteps: Int
         public var learningRate: Double, batchSize: Int, epochs: Int, patience: Int, validateEvery: Int

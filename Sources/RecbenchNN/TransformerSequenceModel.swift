@@ -42,7 +42,7 @@ public struct SequenceSettings: Sendable {
             .choice("loss", default: SequenceLoss.softmax, lossHelp),
             .integer("negatives", default: 0, min: 0, max: 100_000, negativesHelp),
             .patience(default: 20, unit: "epochs"),
-            .integer("validate_every", default: 1, min: 1, max: 100_000, "Epochs between validation evaluations."),
+            .validateEvery(),
             .boolean("sliding_window", default: false, "Also train on earlier max_length windows of longer histories.")
         ]
     }

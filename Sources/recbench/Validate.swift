@@ -27,7 +27,8 @@ struct Validate: ParsableCommand {
                 let missing = Preflight.check(spec, data: env)
                 if !missing.isEmpty { throw SpecErrors(issues: missing) }
                 // Unbuffered, so the line precedes its warnings on a shared terminal.
-                FileHandle.standardOutput.write(Data("\(file): ok (\(Plan(spec: spec).trials.count) trials)\n".utf8))
+                let n = Plan(spec: spec).trials.count
+                FileHandle.standardOutput.write(Data("\(file): ok (\(n) trial\(n == 1 ? "" : "s"))\n".utf8))
                 for w in spec.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
             } catch {
                 bad = true

@@ -78,6 +78,17 @@ extension ParameterSpec {
         .acting(.validation)
     }
 
+    /// The one declaration of the validation interval, for models whose validation pass costs
+    /// far more than an epoch (scoring every user against every item).
+    public static func validateEvery(unit: String = "epochs") -> ParameterSpec {
+        .integer(
+            "validate_every", default: 1, min: 1, max: 100_000,
+            "\(unit.prefix(1).uppercased() + unit.dropFirst()) between validation passes (with a validation part; "
+                + "the last is always validated). Patience counts \(unit), so keep it at least this."
+        )
+        .acting(.validation)
+    }
+
     /// The one declaration of a per-epoch learning-rate decay: η_t = η_0 · decay^t.
     public static func learningRateDecay(default d: Double) -> ParameterSpec {
         .real(
