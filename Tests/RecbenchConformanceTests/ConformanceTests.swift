@@ -30,8 +30,8 @@ import RecbenchConfig
     }()
 
     /// The fit budget cut to three iterations/epochs wherever the algorithm declares one.
-    static func values(_ d: AlgorithmDescriptor) -> ParameterValues {
-        var overrides: [String: ParameterValue] = [:]
+    static func values(_ d: AlgorithmDescriptor, _ extra: [String: ParameterValue] = [:]) -> ParameterValues {
+        var overrides = extra
         for p in d.parameters where ["epochs", "iterations"].contains(p.name) { overrides[p.name] = .int(3) }
         if d.name == "FM" { overrides["burn_in"] = .int(1) }
         return ParameterValues(specs: d.parameters, overrides: overrides)
@@ -141,5 +141,26 @@ import RecbenchConfig
         let d = Self.descriptor(name)
         let (_, context, _) = try Self.fitAndScore(d, task: Self.task(d), validate: true)
         #expect(context.curve.last?.values["validation"] != nil, "\(name) did not validate")
+    }
+
+    /// Models that declare `validate_every` validate on its multiples and at the last iteration
+    /// only (their validation pass can cost far more than an epoch).
+    static var intervalNames: [String] {
+        AlgorithmRegistry.all.filter { $0.parameters.contains { $0.name == "validate_every" } }.map(\.name)
+    }
+
+    @Test(arguments: intervalNames) func validateEveryValidatesOnItsMultiplesAndTheLast(_ name: String) throws {
+        let d = Self.descriptor(name)
+        let model = d.make(Self.values(d, ["validate_every": .int(2), "patience": .int(0)]))
+        final class Count: @unchecked Sendable { var n = 0 }
+        let passes = Count()
+        let context = FitContext(
+            seed: 11,
+            validate: { m in
+                passes.n += 1; return Self.validator(m)
+            })
+        try model.fit(Self.data(Self.task(d), validation: true), context: context)
+        #expect(passes.n == 2, "\(name) validated \(passes.n) times in 3 iterations at validate_every 2")
+        #expect(context.curve.filter { $0.values["validation"] != nil }.map(\.iteration) == [2, 3], "\(name)")
     }
 }

@@ -153,28 +153,6 @@ import RecbenchEval
         #expect(MultVAE.klWeight(step: 3, cap: 10, steps: 4) == Float(0.75))
     }
 
-    /// validate_every 3 over 7 epochs: validation after epochs 3, 6 and the last, 7 — three passes, not seven.
-    @Test func validatesEveryFewEpochs() throws {
-        let (train, _) = Self.planted()
-        final class Count: @unchecked Sendable { var n = 0 }
-        let count = Count()
-        let vae = MultVAE(
-            config: .init(
-                ParameterValues(
-                    specs: MultVAE.Config.parameters,
-                    overrides: [
-                        "hidden_size": .int(8), "latent": .int(4), "epochs": .int(7), "batch_size": .int(50),
-                        "validate_every": .int(3), "patience": .int(0)
-                    ])))
-        let context = FitContext(validate: { _ in
-            count.n += 1; return Double(count.n)
-        })
-        try vae.fit(TrainingData(task: .ranking, interactions: train), context: context)
-        #expect(count.n == 3)
-        #expect(context.curve.compactMap { $0.values["validation"] }.count == 3)
-        #expect(context.curve.count == 7)
-    }
-
     @Test func beatsPopularityOnPlantedGroups() throws {
         let (train, test) = Self.planted()
         let pop = MostPopular(config: .init(ParameterValues(specs: MostPopular.Config.parameters)))
