@@ -391,7 +391,7 @@ struct Validation {
             var params = [(key: String, value: JSONNode)]()
             if case let .object(given)? = nodes[i]["params"]?.value { params = given }
             // Early stopping on by default does nothing without validation data either; said at the entry.
-            // (Other validation-only defaults, such as validate_every's 1, change nothing when idle.)
+            // Only patience: other validation-only defaults (validate_every 1) do nothing by default anyway.
             for p in a.descriptor.parameters
             where p.name == "patience" && p.scope == .validation && !params.contains(where: { $0.key == p.name }) {
                 guard case let .int(d) = p.defaultValue, d > 0, a.search == nil, !spec.split.hasValidationPart else {

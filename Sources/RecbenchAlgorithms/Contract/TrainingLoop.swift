@@ -80,11 +80,11 @@ extension ParameterSpec {
 
     /// The one declaration of the validation interval, for models whose validation pass costs
     /// far more than an epoch (scoring every user against every item).
-    public static func validateEvery(unit: String = "epochs") -> ParameterSpec {
+    public static func validateEvery() -> ParameterSpec {
         .integer(
             "validate_every", default: 1, min: 1, max: 100_000,
-            "\(unit.prefix(1).uppercased() + unit.dropFirst()) between validation passes (with a validation part; "
-                + "the last is always validated). Patience counts \(unit), so keep it at least this."
+            "Epochs between validation passes (with a validation part; the last is always validated). Patience "
+                + "counts epochs, so keep it at least this."
         )
         .acting(.validation)
     }
