@@ -1,6 +1,6 @@
 // Compiler intrinsics Swift has no API for. Header-only: Swift inlines these through the Clang
-// importer, so each is one instruction at the call site — except the sparse-row kernel at the
-// end, which exists for a per-function CPU target Swift cannot express.
+// importer, so each is one instruction at the call site — except the sparse-row and scoring-tile
+// kernels, which exist for a per-function CPU target Swift cannot express.
 #ifndef RECBENCH_INTRINSICS_H
 #define RECBENCH_INTRINSICS_H
 #include <stdint.h>
@@ -144,6 +144,89 @@ static inline long recbench_first_above_avx2(const float *x, const float *bias, 
     return j + rest;
 }
 
+// The fused scoring tile (the full ranking's hot loop): for rows r < m of `users` (d floats each)
+// and the tile's items packed 16 to a group (panel[(g·d + c)·16 + l] = factor c of item 16g + l),
+// the dot products accumulated in ascending c with one FMA per term. Bit g of
+// flags[r·words + g/64] is set when some item of group g scores (+ bias[16g + l]) at least
+// thresholds[r], or NaN, and only then are the group's 16 scores stored, at out[r·ldc + 16g …]:
+// an item of a clear group cannot enter a top-K heap whose root was thresholds[r], so the
+// selection reads flagged groups only and most of the tile is never written. A group's panel
+// (16·d floats) stays in L1 while every row of the block passes over it; six rows × 16 items is
+// twelve accumulators, two panel loads and one broadcast register: fifteen of sixteen. The rows
+// are spelled out per row count (the accumulators must be registers, which Swift's Clang
+// importer does not make of a loop over an array).
+__attribute__((target("avx2,fma"), always_inline))
+static inline void recbench_flag_group(__m256 lo, __m256 hi, const float *bias, float threshold, float *out,
+                                       uint64_t *flags, long g) {
+    const __m256 s0 = bias ? _mm256_add_ps(lo, _mm256_loadu_ps(bias)) : lo;
+    const __m256 s1 = bias ? _mm256_add_ps(hi, _mm256_loadu_ps(bias + 8)) : hi;
+    const __m256 limit = _mm256_set1_ps(threshold);
+    // Not-less-than, unordered: true for ties and for NaN on either side.
+    const __m256 hit = _mm256_or_ps(_mm256_cmp_ps(s0, limit, _CMP_NLT_UQ), _mm256_cmp_ps(s1, limit, _CMP_NLT_UQ));
+    if (_mm256_movemask_ps(hit)) {
+        flags[g >> 6] |= (uint64_t)1 << (g & 63);
+        _mm256_storeu_ps(out, lo);
+        _mm256_storeu_ps(out + 8, hi);
+    }
+}
+
+#define RECBENCH_ROW_FMA(N, r)                                                                      \
+    if (N > r) {                                                                                   \
+        const __m256 x = _mm256_broadcast_ss(users + r * d + c);                                   \
+        lo##r = _mm256_fmadd_ps(x, b0, lo##r);                                                     \
+        hi##r = _mm256_fmadd_ps(x, b1, hi##r);                                                     \
+    }
+#define RECBENCH_ROW_FLAG(N, r)                                                                     \
+    if (N > r) recbench_flag_group(lo##r, hi##r, bias, thresholds[r], out + r * ldc, flags + r * words, g);
+#define RECBENCH_SCORE_GROUP(N)                                                                    \
+    __attribute__((target("avx2,fma"), always_inline)) static inline void recbench_score_group_##N(  \
+        const float *users, long d, const float *p, const float *bias, const float *thresholds,    \
+        float *out, long ldc, uint64_t *flags, long words, long g) {                               \
+        __m256 lo0 = _mm256_setzero_ps(), hi0 = lo0, lo1 = lo0, hi1 = lo0, lo2 = lo0, hi2 = lo0;   \
+        __m256 lo3 = lo0, hi3 = lo0, lo4 = lo0, hi4 = lo0, lo5 = lo0, hi5 = lo0;                   \
+        for (long c = 0; c < d; c++) {                                                             \
+            const __m256 b0 = _mm256_loadu_ps(p + c * 16), b1 = _mm256_loadu_ps(p + c * 16 + 8);   \
+            RECBENCH_ROW_FMA(N, 0) RECBENCH_ROW_FMA(N, 1) RECBENCH_ROW_FMA(N, 2)                            \
+            RECBENCH_ROW_FMA(N, 3) RECBENCH_ROW_FMA(N, 4) RECBENCH_ROW_FMA(N, 5)                            \
+        }                                                                                          \
+        RECBENCH_ROW_FLAG(N, 0) RECBENCH_ROW_FLAG(N, 1) RECBENCH_ROW_FLAG(N, 2)                             \
+        RECBENCH_ROW_FLAG(N, 3) RECBENCH_ROW_FLAG(N, 4) RECBENCH_ROW_FLAG(N, 5)                             \
+    }
+RECBENCH_SCORE_GROUP(1)
+RECBENCH_SCORE_GROUP(2)
+RECBENCH_SCORE_GROUP(3)
+RECBENCH_SCORE_GROUP(4)
+RECBENCH_SCORE_GROUP(5)
+RECBENCH_SCORE_GROUP(6)
+#undef RECBENCH_SCORE_GROUP
+#undef RECBENCH_ROW_FLAG
+#undef RECBENCH_ROW_FMA
+
+__attribute__((target("avx2,fma")))
+static inline void recbench_score_tile_avx2(const float *users, long m, long d, const float *panel, long groups,
+                                            const float *bias, const float *thresholds, float *out, long ldc,
+                                            uint64_t *flags, long words) {
+    for (long i = 0; i < m * words; i++) flags[i] = 0;
+    for (long g = 0; g < groups; g++) {
+        const float *p = panel + g * d * 16, *b = bias ? bias + g * 16 : 0;
+        float *o = out + g * 16;
+        long r = 0;
+        for (; r + 6 <= m; r += 6)
+            recbench_score_group_6(users + r * d, d, p, b, thresholds + r, o + r * ldc, ldc, flags + r * words, words, g);
+        const float *u = users + r * d, *t = thresholds + r;
+        o += r * ldc;
+        uint64_t *f = flags + r * words;
+        switch (m - r) {
+        case 5: recbench_score_group_5(u, d, p, b, t, o, ldc, f, words, g); break;
+        case 4: recbench_score_group_4(u, d, p, b, t, o, ldc, f, words, g); break;
+        case 3: recbench_score_group_3(u, d, p, b, t, o, ldc, f, words, g); break;
+        case 2: recbench_score_group_2(u, d, p, b, t, o, ldc, f, words, g); break;
+        case 1: recbench_score_group_1(u, d, p, b, t, o, ldc, f, words, g); break;
+        default: break;
+        }
+    }
+}
+
 #else
 static inline int recbench_has_avx2_fma(void) { return 0; }
 static inline long recbench_first_above_avx2(const float *x, const float *bias, long n, float t) {
@@ -152,6 +235,14 @@ static inline long recbench_first_above_avx2(const float *x, const float *bias, 
 static inline void recbench_spmm_rows_avx2(float *y, const float *x, const long *offsets, const int32_t *idx,
                                            const float *w, long begin, long end, long d) {
     recbench_spmm_rows_portable(y, x, offsets, idx, w, begin, end, d);
+}
+// Never called where recbench_has_avx2_fma() is 0; defined so the Swift caller compiles everywhere.
+static inline void recbench_score_tile_avx2(const float *users, long m, long d, const float *panel, long groups,
+                                            const float *bias, const float *thresholds, float *out, long ldc,
+                                            uint64_t *flags, long words) {
+    (void)users; (void)m; (void)d; (void)panel; (void)groups; (void)bias; (void)thresholds; (void)out; (void)ldc;
+    (void)flags; (void)words;
+    __builtin_trap();
 }
 #endif
 

@@ -1,6 +1,7 @@
 import Foundation
 import RecbenchCore
 import RecbenchAlgorithms
+internal import CIntrinsics
 
 /// Tile shape of the fused factor path: one sgemm computes `users` × `items` scores, which are
 /// selected from while they are still in cache. The default (256 × 2048 floats = 2 MiB) keeps a
@@ -42,6 +43,11 @@ extension ScoringCore {
             ordering: .sampled)
     }
 
+    /// Whether this CPU runs the fused scoring tile (`recbench_score_tile_avx2`: AVX2 + FMA). Without
+    /// it (or with `fused: false`, which tests use to keep this path checked) each tile is one
+    /// OpenBLAS sgemm, scanned whole.
+    static let hasFusedKernel = recbench_has_avx2_fma() != 0
+
     /// How the full ranking walks the catalogue: by norm with the early stop, in the catalogue's
     /// own order, or whichever a sample of users says computes fewer scores.
     enum ItemOrdering { case byNorm, natural, sampled }
@@ -53,7 +59,8 @@ extension ScoringCore {
 
     static func topK(
         factors f: LatentFactors, users: [Int32], k: Int, exclude: [SparseMatrix],
-        candidates: SparseMatrix?, threads: Int, tile: ScoringTile, ordering: ItemOrdering
+        candidates: SparseMatrix?, threads: Int, tile: ScoringTile, ordering: ItemOrdering,
+        fused: Bool = hasFusedKernel
     ) -> RankedLists {
         precondition(k >= 0)
         let n = f.items.rows, d = f.users.columns
@@ -69,14 +76,16 @@ extension ScoringCore {
             case .natural: order = .natural(f)
             case .byNorm: order = ItemNormOrder(byNorm: f, typicalUserNorm: ItemNormOrder.typicalNorm(f, users: users))
             case .sampled:
-                return sampledTopK(factors: f, users: users, k: k, exclude: exclude, threads: threads, tile: tile)
+                return sampledTopK(
+                    factors: f, users: users, k: k, exclude: exclude, threads: threads, tile: tile, fused: fused)
             }
         }
         // One worker's buffers per thread, reused across the blocks it takes (blocks are handed out
         // dynamically, which keeps both cores busy when another process takes one for a while).
         let tileShape = ScoringTile(users: min(blockUsers, users.count), items: min(tile.items, n))
         var workers = (0..<parallelWorkerCount(count: blocks, threads: threads, grain: 1)).map { _ in
-            TileWorker(factors: f, order: order, k: k, tile: tileShape, dim: d)
+            TileWorker(
+                factors: f, order: order, k: k, tile: tileShape, dim: d, fused: fused && hasFusedKernel && d > 0)
         }
         workers.withUnsafeMutableBufferPointer { ws in
             items.withUnsafeMutableBufferPointer { itemsOut in
@@ -106,14 +115,15 @@ extension ScoringCore {
     /// boundary from which the bound settles the user). The other users are ranked by norm when
     /// that share is at most `byNormUpTo`, else in natural order. Every list is exact either way.
     static func sampledTopK(
-        factors f: LatentFactors, users: [Int32], k: Int, exclude: [SparseMatrix], threads: Int, tile: ScoringTile
+        factors f: LatentFactors, users: [Int32], k: Int, exclude: [SparseMatrix], threads: Int, tile: ScoringTile,
+        fused: Bool
     ) -> RankedLists {
         let n = f.items.rows
         let count = min(orderingSample, max(1, users.count / 16))
         let rows = (0..<count).map { $0 * users.count / count }
         let sampled = topK(
             factors: f, users: rows.map { users[$0] }, k: k, exclude: exclude, candidates: nil, threads: threads,
-            tile: tile, ordering: .natural)
+            tile: tile, ordering: .natural, fused: fused)
         let byNorm = ItemNormOrder(byNorm: f, typicalUserNorm: ItemNormOrder.typicalNorm(f, users: users))
         let width = min(tile.items, n)
         var total = 0
@@ -128,7 +138,7 @@ extension ScoringCore {
         let restRows = users.indices.filter { !isSampled[$0] }
         let rest = topK(
             factors: f, users: restRows.map { users[$0] }, k: k, exclude: exclude, candidates: nil, threads: threads,
-            tile: tile, ordering: share <= byNormUpTo ? .byNorm : .natural)
+            tile: tile, ordering: share <= byNormUpTo ? .byNorm : .natural, fused: fused)
         var items = [Int32](repeating: -1, count: users.count * k),
             scores = [Float](repeating: 0, count: users.count * k)
         for (lists, at) in [(sampled, rows), (rest, restRows)] {
@@ -154,9 +164,17 @@ private struct TileWorker {
     let k: Int
     let tile: ScoringTile
     let dim: Int
+    /// Whether tiles are scored by the fused kernel (panel packed 16 items to a group, the score
+    /// rows `stride` floats apart, `flags` marking the groups worth scanning) or by sgemm.
+    let fused: Bool
+    let stride: Int
+    let words: Int
     var userBlock: [Float]
     var panel: [Float]
     var buffer: [Float]
+    var flags: [UInt64]
+    var thresholds: [Float]
+    var tileBias: [Float]
     var heaps: [TopKHeap]
     /// The block's merged exclusion lists, row r in excluded[exStart[r]..<exStart[r + 1]]: item
     /// indices for the candidate protocol, scan positions for the full ranking.
@@ -169,11 +187,19 @@ private struct TileWorker {
     /// (user, item) scores computed so far, for `RankedLists.scoredFraction`.
     var scoredPairs = 0
 
-    init(factors: LatentFactors, order: ItemNormOrder?, k: Int, tile: ScoringTile, dim: Int) {
+    init(factors: LatentFactors, order: ItemNormOrder?, k: Int, tile: ScoringTile, dim: Int, fused: Bool) {
         f = factors; self.order = order; self.k = k; self.tile = tile; self.dim = dim
+        self.fused = fused && order != nil
+        let groups = (tile.items + 15) / 16
+        stride = self.fused ? groups * 16 : tile.items
+        words = self.fused ? (groups + 63) / 64 : 0
         userBlock = [Float](repeating: 0, count: tile.users * max(dim, 1))
-        panel = order?.permuted == true ? [Float](repeating: 0, count: tile.items * max(dim, 1)) : []
-        buffer = order == nil ? [] : [Float](repeating: 0, count: tile.users * tile.items)
+        let gathers = self.fused || order?.permuted == true
+        panel = gathers ? [Float](repeating: 0, count: stride * max(dim, 1)) : []
+        buffer = order == nil ? [] : [Float](repeating: 0, count: tile.users * stride)
+        flags = [UInt64](repeating: 0, count: tile.users * words)
+        thresholds = self.fused ? [Float](repeating: 0, count: tile.users) : []
+        tileBias = self.fused && f.itemBias != nil ? [Float](repeating: 0, count: stride) : []
         heaps = (0..<tile.users).map { _ in TopKHeap(k: k) }
         exStart = [Int](repeating: 0, count: tile.users + 1)
         cursor = [Int](repeating: 0, count: tile.users)
@@ -218,62 +244,66 @@ private struct TileWorker {
             active.append(r)
         }
         let ex = excluded, exEnd = exStart
+        // The fused kernel flags against each heap's root as a tile starts (−∞ until the heap is
+        // full), and a group of 16 holds a score above the root of a heap that has seen N items
+        // with odds of about 16·K/N: so the first tile is short (8·K items) and each next one
+        // twice as long as the last, up to the tile width, which keeps the flagged share small.
+        var next = fused ? min(width, max(16, (8 * k + 15) / 16 * 16)) : width
         var t0 = 0
         while t0 < n && !active.isEmpty {
-            let t1 = min(n, t0 + width), cols = t1 - t0, m = active.count
-            // Natural order reads the model's rows in place; by norm, the tile's rows are gathered.
-            if order.permuted {
-                panel.withUnsafeMutableBufferPointer { p in
-                    f.items.values.withUnsafeBufferPointer { v in
-                        order.items.withUnsafeBufferPointer { ids in
-                            guard d > 0, let dst = p.baseAddress, let src = v.baseAddress else { return }
-                            for q in 0..<cols { (dst + q * d).update(from: src + Int(ids[t0 + q]) * d, count: d) }
-                        }
-                    }
-                }
-            }
-            userBlock.withUnsafeBufferPointer { a in
-                (order.permuted ? panel : f.items.values).withUnsafeBufferPointer { p in
-                    buffer.withUnsafeMutableBufferPointer { c in
-                        if d > 0 {
-                            let b = order.permuted ? p.baseAddress! : p.baseAddress! + t0 * d
-                            BLAS.sgemm(
-                                transB: true, m: m, n: cols, k: d, a: a.baseAddress!, lda: d, b: b, ldb: d,
-                                c: c.baseAddress!, ldc: cols)
-                        } else {
-                            for i in 0..<(m * cols) { c[i] = 0 }
-                        }
-                    }
-                }
+            let t1 = min(n, t0 + next), cols = t1 - t0, m = active.count
+            next = min(width, 2 * next)
+            if fused {
+                scoreFused(t0: t0, cols: cols, order: order)
+            } else {
+                scoreBySgemm(t0: t0, cols: cols, order: order)
             }
             scoredPairs += m * cols
+            let stride = self.stride, words = self.words, fused = self.fused
             buffer.withUnsafeBufferPointer { c in
                 ex.withUnsafeBufferPointer { ex in
                     order.items.withUnsafeBufferPointer { ids in
                         (order.bias ?? []).withUnsafeBufferPointer { biasAll in
-                            let bias = order.bias == nil ? nil : biasAll.baseAddress.map { $0 + t0 }
-                            let idp = order.permuted ? ids.baseAddress! + t0 : nil
-                            for (a, r) in active.enumerated() {
-                                let row = c.baseAddress! + a * cols
-                                var e = cursor[r]
-                                let eEnd = exEnd[r + 1]
-                                var start = t0
-                                // Scan the gaps between this row's excluded positions inside [t0, t1).
-                                while e < eEnd, Int(ex[e]) < t1 {
-                                    let x = Int(ex[e])
-                                    if x >= start {
-                                        if x > start {
-                                            heaps[r].scan(
-                                                row, bias: bias, firstItem: t0, ids: idp, (start - t0)..<(x - t0))
+                            flags.withUnsafeBufferPointer { flags in
+                                let bias = order.bias == nil ? nil : biasAll.baseAddress.map { $0 + t0 }
+                                let idp = order.permuted ? ids.baseAddress! + t0 : nil
+                                for (a, r) in active.enumerated() {
+                                    let row = c.baseAddress! + a * stride
+                                    // Offers tile positions [lo, hi): with the fused kernel, only
+                                    // the groups of 16 it flagged (the others cannot enter the heap).
+                                    func offer(_ lo: Int, _ hi: Int) {
+                                        guard fused else {
+                                            heaps[r].scan(row, bias: bias, firstItem: t0, ids: idp, lo..<hi)
+                                            return
                                         }
-                                        start = x + 1
+                                        var g = lo >> 4
+                                        let gEnd = (hi + 15) >> 4
+                                        while g < gEnd {
+                                            let word = flags[a * words + (g >> 6)] >> UInt64(g & 63)
+                                            if word == 0 { g = (g | 63) + 1; continue }
+                                            g += word.trailingZeroBitCount
+                                            guard g < gEnd else { break }
+                                            heaps[r].scan(
+                                                row, bias: bias, firstItem: t0, ids: idp,
+                                                max(lo, g << 4)..<min(hi, (g + 1) << 4))
+                                            g += 1
+                                        }
                                     }
-                                    e += 1
+                                    var e = cursor[r]
+                                    let eEnd = exEnd[r + 1]
+                                    var start = t0
+                                    // Scan the gaps between this row's excluded positions inside [t0, t1).
+                                    while e < eEnd, Int(ex[e]) < t1 {
+                                        let x = Int(ex[e])
+                                        if x >= start {
+                                            if x > start { offer(start - t0, x - t0) }
+                                            start = x + 1
+                                        }
+                                        e += 1
+                                    }
+                                    if start < t1 { offer(start - t0, cols) }
+                                    cursor[r] = e
                                 }
-                                if start < t1 {
-                                    heaps[r].scan(row, bias: bias, firstItem: t0, ids: idp, (start - t0)..<cols)
-                                }
-                                cursor[r] = e
                             }
                         }
                     }
@@ -293,6 +323,89 @@ private struct TileWorker {
                 active.removeLast(m - kept)
                 for (a, r) in active.enumerated() where a != r {
                     for c in 0..<d { userBlock[a * d + c] = f.users.values[Int(users[users.startIndex + r]) * d + c] }
+                }
+            }
+        }
+    }
+
+    /// The tile's item rows (positions t0 ..< t0 + cols in `order`) as the fused kernel reads them:
+    /// 16 items to a group, factor-major inside it, the last group padded with zeros.
+    private mutating func packPanel(t0: Int, cols: Int, order: ItemNormOrder) {
+        let d = dim, groups = (cols + 15) / 16
+        panel.withUnsafeMutableBufferPointer { p in
+            f.items.values.withUnsafeBufferPointer { v in
+                order.items.withUnsafeBufferPointer { ids in
+                    for q in 0..<(groups * 16) {
+                        let dst = p.baseAddress! + (q >> 4) * d * 16 + (q & 15)
+                        guard q < cols else {
+                            for c in 0..<d { dst[c * 16] = 0 }
+                            continue
+                        }
+                        let item = order.permuted ? Int(ids[t0 + q]) : t0 + q
+                        let src = v.baseAddress! + item * d
+                        for c in 0..<d { dst[c * 16] = src[c] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One tile by the fused kernel: scores into `buffer`, and per active row the groups holding a
+    /// score not below the row's heap root as the tile starts (every group while the heap is not
+    /// full). Roots only rise during the scan, so no item outside a flagged group can enter.
+    private mutating func scoreFused(t0: Int, cols: Int, order: ItemNormOrder) {
+        packPanel(t0: t0, cols: cols, order: order)
+        for (a, r) in active.enumerated() {
+            thresholds[a] = heaps[r].count < k ? -.infinity : heaps[r].scores[0]
+        }
+        if let b = order.bias {
+            for q in 0..<cols { tileBias[q] = b[t0 + q] }
+            for q in cols..<tileBias.count { tileBias[q] = 0 }
+        }
+        let m = active.count, groups = (cols + 15) / 16
+        userBlock.withUnsafeBufferPointer { u in
+            panel.withUnsafeBufferPointer { p in
+                tileBias.withUnsafeBufferPointer { b in
+                    thresholds.withUnsafeBufferPointer { t in
+                        buffer.withUnsafeMutableBufferPointer { c in
+                            flags.withUnsafeMutableBufferPointer { fl in
+                                recbench_score_tile_avx2(
+                                    u.baseAddress!, m, dim, p.baseAddress!, groups,
+                                    order.bias == nil ? nil : b.baseAddress!, t.baseAddress!, c.baseAddress!, stride,
+                                    fl.baseAddress!, words)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One tile by OpenBLAS: natural order reads the model's rows in place; by norm, the tile's
+    /// rows are gathered first.
+    private mutating func scoreBySgemm(t0: Int, cols: Int, order: ItemNormOrder) {
+        let d = dim, m = active.count, stride = self.stride
+        if order.permuted {
+            panel.withUnsafeMutableBufferPointer { p in
+                f.items.values.withUnsafeBufferPointer { v in
+                    order.items.withUnsafeBufferPointer { ids in
+                        guard d > 0, let dst = p.baseAddress, let src = v.baseAddress else { return }
+                        for q in 0..<cols { (dst + q * d).update(from: src + Int(ids[t0 + q]) * d, count: d) }
+                    }
+                }
+            }
+        }
+        userBlock.withUnsafeBufferPointer { a in
+            (order.permuted ? panel : f.items.values).withUnsafeBufferPointer { p in
+                buffer.withUnsafeMutableBufferPointer { c in
+                    if d > 0 {
+                        let b = order.permuted ? p.baseAddress! : p.baseAddress! + t0 * d
+                        BLAS.sgemm(
+                            transB: true, m: m, n: cols, k: d, a: a.baseAddress!, lda: d, b: b, ldb: d,
+                            c: c.baseAddress!, ldc: stride)
+                    } else {
+                        for a in 0..<m { for q in 0..<cols { c[a * stride + q] = 0 } }
+                    }
                 }
             }
         }

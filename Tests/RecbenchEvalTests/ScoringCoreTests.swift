@@ -245,11 +245,16 @@ import RecbenchAlgorithms
             (ScoringTile(users: 7, items: 64), 3), (ScoringTile(users: 41, items: 97), 1),
             (ScoringTile(users: 256, items: 4096), 2)
         ] {
+            // The fused kernel (on CPUs that have it) and the sgemm path that serves the others.
             for ordering in [ScoringCore.ItemOrdering.byNorm, .natural, .sampled] {
-                let got = ScoringCore.topK(
-                    factors: fx.f, users: fx.users, k: k, exclude: fx.exclude, candidates: nil, threads: threads,
-                    tile: tile, ordering: ordering)
-                #expect(got.items == want, "tile \(tile.users)×\(tile.items), threads \(threads), \(ordering)")
+                for fused in [true, false] {
+                    let got = ScoringCore.topK(
+                        factors: fx.f, users: fx.users, k: k, exclude: fx.exclude, candidates: nil, threads: threads,
+                        tile: tile, ordering: ordering, fused: fused)
+                    #expect(
+                        got.items == want,
+                        "tile \(tile.users)×\(tile.items), threads \(threads), \(ordering), fused \(fused)")
+                }
             }
             let got = ScoringCore.topK(
                 factors: fx.f, users: fx.users, k: k, exclude: fx.exclude, threads: threads, tile: tile)
@@ -307,6 +312,10 @@ import RecbenchAlgorithms
             (ScoringTile(users: 64, items: 256), 2), (ScoringTile(users: 16, items: 100), 1),
             (ScoringTile(users: 7, items: 33), 3)
         ] {
+            let unfused = ScoringCore.topK(
+                factors: f, users: order, k: k, exclude: exclude, candidates: nil, threads: threads, tile: tile,
+                ordering: .byNorm, fused: false)
+            #expect(unfused.items == want, "sgemm path, tile \(tile.users)×\(tile.items), threads \(threads)")
             let got = ScoringCore.topK(
                 factors: f, users: order, k: k, exclude: exclude, candidates: nil, threads: threads, tile: tile,
                 ordering: .byNorm)
