@@ -202,6 +202,57 @@ RECBENCH_SCORE_GROUP(6)
 #undef RECBENCH_ROW_FLAG
 #undef RECBENCH_ROW_FMA
 
+// The kernel's panel: tile position q (< cols) is item ids[q] (first + q without ids), whose row is
+// items[item·d …]; panel[(g·d + c)·16 + l] = factor c of position 16g + l, zero past cols. Full
+// groups go through 8 × 8 transposes (eight row loads, eight column stores); the last group and a
+// remainder of d below 8 columns are copied one float at a time.
+__attribute__((target("avx2"), always_inline))
+static inline void recbench_transpose8(const float *const *src, long c, float *dst) {
+    const __m256 r0 = _mm256_loadu_ps(src[0] + c), r1 = _mm256_loadu_ps(src[1] + c);
+    const __m256 r2 = _mm256_loadu_ps(src[2] + c), r3 = _mm256_loadu_ps(src[3] + c);
+    const __m256 r4 = _mm256_loadu_ps(src[4] + c), r5 = _mm256_loadu_ps(src[5] + c);
+    const __m256 r6 = _mm256_loadu_ps(src[6] + c), r7 = _mm256_loadu_ps(src[7] + c);
+    const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(dst + 0 * 16, _mm256_permute2f128_ps(s0, s4, 0x20));
+    _mm256_storeu_ps(dst + 1 * 16, _mm256_permute2f128_ps(s1, s5, 0x20));
+    _mm256_storeu_ps(dst + 2 * 16, _mm256_permute2f128_ps(s2, s6, 0x20));
+    _mm256_storeu_ps(dst + 3 * 16, _mm256_permute2f128_ps(s3, s7, 0x20));
+    _mm256_storeu_ps(dst + 4 * 16, _mm256_permute2f128_ps(s0, s4, 0x31));
+    _mm256_storeu_ps(dst + 5 * 16, _mm256_permute2f128_ps(s1, s5, 0x31));
+    _mm256_storeu_ps(dst + 6 * 16, _mm256_permute2f128_ps(s2, s6, 0x31));
+    _mm256_storeu_ps(dst + 7 * 16, _mm256_permute2f128_ps(s3, s7, 0x31));
+}
+
+__attribute__((target("avx2")))
+static inline void recbench_pack_panel_avx2(const float *items, const int32_t *ids, long first, long cols, long d,
+                                            float *panel) {
+    const long groups = (cols + 15) / 16;
+    for (long g = 0; g < groups; g++) {
+        float *dst = panel + g * d * 16;
+        const float *src[16];
+        for (int l = 0; l < 16; l++) {
+            const long q = g * 16 + l;
+            src[l] = q < cols ? items + (ids ? (long)ids[q] : first + q) * d : 0;
+        }
+        long c = 0;
+        if (g * 16 + 16 <= cols) {
+            for (; c + 8 <= d; c += 8) {
+                recbench_transpose8(src, c, dst + c * 16);
+                recbench_transpose8(src + 8, c, dst + c * 16 + 8);
+            }
+        }
+        for (; c < d; c++)
+            for (int l = 0; l < 16; l++) dst[c * 16 + l] = src[l] ? src[l][c] : 0.0f;
+    }
+}
+
 __attribute__((target("avx2,fma")))
 static inline void recbench_score_tile_avx2(const float *users, long m, long d, const float *panel, long groups,
                                             const float *bias, const float *thresholds, float *out, long ldc,
@@ -242,6 +293,11 @@ static inline void recbench_score_tile_avx2(const float *users, long m, long d, 
                                             uint64_t *flags, long words) {
     (void)users; (void)m; (void)d; (void)panel; (void)groups; (void)bias; (void)thresholds; (void)out; (void)ldc;
     (void)flags; (void)words;
+    __builtin_trap();
+}
+static inline void recbench_pack_panel_avx2(const float *items, const int32_t *ids, long first, long cols, long d,
+                                            float *panel) {
+    (void)items; (void)ids; (void)first; (void)cols; (void)d; (void)panel;
     __builtin_trap();
 }
 #endif

@@ -331,20 +331,11 @@ private struct TileWorker {
     /// The tile's item rows (positions t0 ..< t0 + cols in `order`) as the fused kernel reads them:
     /// 16 items to a group, factor-major inside it, the last group padded with zeros.
     private mutating func packPanel(t0: Int, cols: Int, order: ItemNormOrder) {
-        let d = dim, groups = (cols + 15) / 16
         panel.withUnsafeMutableBufferPointer { p in
             f.items.values.withUnsafeBufferPointer { v in
                 order.items.withUnsafeBufferPointer { ids in
-                    for q in 0..<(groups * 16) {
-                        let dst = p.baseAddress! + (q >> 4) * d * 16 + (q & 15)
-                        guard q < cols else {
-                            for c in 0..<d { dst[c * 16] = 0 }
-                            continue
-                        }
-                        let item = order.permuted ? Int(ids[t0 + q]) : t0 + q
-                        let src = v.baseAddress! + item * d
-                        for c in 0..<d { dst[c * 16] = src[c] }
-                    }
+                    recbench_pack_panel_avx2(
+                        v.baseAddress!, order.permuted ? ids.baseAddress! + t0 : nil, t0, cols, dim, p.baseAddress!)
                 }
             }
         }
