@@ -2,7 +2,7 @@
 /// the ranked lists of every evaluated user, their metric values, and per thread one score buffer —
 /// a block of whole rows (`ScoringCore`'s `blockSize` users × all items) for models that score
 /// themselves, a score tile for factor models (with its gathered or packed item panel, tile.items × d,
-/// counted as a second tile: exact for d = tile.users = 256 factors, more than enough below) and the
+/// counted as a second tile: exact for d = tile.users = 512 factors, more than enough below) and the
 /// catalogue's norm order (52 bytes per item while it is built). Never users × items.
 public enum EvaluationMemory {
     /// `factorModel`: scored in tiles (unless `wholeRows`: AUC needs whole rows of every model).

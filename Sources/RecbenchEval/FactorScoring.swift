@@ -3,13 +3,14 @@ import RecbenchCore
 import RecbenchAlgorithms
 internal import CIntrinsics
 
-/// Tile shape of the fused factor path: one sgemm computes `users` × `items` scores, which are
-/// selected from while they are still in cache. The default (256 × 2048 floats = 2 MiB) keeps a
-/// tile within a share of L3 and the packed item panel (2048 × d) within L2 for d ≤ 64.
+/// Tile shape of the fused factor path: `users` × `items` scores computed at once (by the fused
+/// kernel or one sgemm) and selected from while they are still in cache. The default keeps the
+/// item panel (2048 × d) within L2 for d ≤ 64 and the block's user rows (512 × d) beside it; each
+/// block packs every tile it scans, so wider blocks pack less.
 public struct ScoringTile: Sendable, Hashable {
     public var users: Int
     public var items: Int
-    public init(users: Int = 256, items: Int = 2048) {
+    public init(users: Int = 512, items: Int = 2048) {
         precondition(users > 0 && items > 0)
         self.users = users; self.items = items
     }
