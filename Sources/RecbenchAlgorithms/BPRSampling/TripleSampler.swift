@@ -9,7 +9,7 @@ import RecbenchCore
 ///   1. draw entry e and negative j; prefetch the entry's (user, item)
 ///   2. read (u, i); prefetch u's row offsets and the rows x_u, y_i, y_j
 ///   3. prefetch the bitset word of (u, j); without the bitset, read u's row bounds and prefetch
-///      u's item list (ends and middle: the binary search's probes)
+///      the lines of u's item list the binary search will probe (`prefetchProbes`)
 ///   4. verify j (redraw while it is one of u's items), then the SGD step.
 /// One triple per stage per turn spreads the prefetches evenly (bursts overflow the miss buffers).
 /// The triples and the order of their updates are exactly those of a one-at-a-time loop; only the
@@ -44,6 +44,24 @@ struct TripleSampler {
     private func prefetchRow(_ p: UnsafeMutablePointer<Float>, floats: Int) {
         var o = 0
         while o < floats * 4 { Prefetch.write(UnsafeRawPointer(p) + o); o += 64 }
+    }
+
+    /// The lines of u's item list the negative's binary search will read: all of them for a list
+    /// of at most 16 lines (256 items: the common case), else the probes of its first four levels
+    /// (the 16ths of the list), after which a search stays within a sixteenth. Prefetching only
+    /// the middle and the ends left half of BPR's time in the search's misses on the 2·10⁷ set.
+    @inline(__always)
+    private func prefetchProbes(_ lo: Int, _ hi: Int) {
+        let n = hi - lo
+        guard n > 0 else { return }
+        if n <= 256 {
+            var p = UnsafeRawPointer(indices + lo)
+            let end = UnsafeRawPointer(indices + hi)
+            while p < end { Prefetch.read(p); p += 64 }
+            Prefetch.read(end - 4)
+        } else {
+            for k in 0...16 { Prefetch.read(UnsafeRawPointer(indices + lo + min(n - 1, (k * n) >> 4))) }
+        }
     }
 
     @inline(__always)
@@ -88,11 +106,7 @@ struct TripleSampler {
             } else if verify && t3 >= 0 && t3 < samples {
                 let s = t3 & mask, lo = offsets[su[s]], hi = offsets[su[s] + 1]
                 sl[s] = lo; sh[s] = hi
-                if hi > lo {
-                    Prefetch.read(UnsafeRawPointer(indices + lo));
-                    Prefetch.read(UnsafeRawPointer(indices + ((lo + hi) >> 1)))
-                    Prefetch.read(UnsafeRawPointer(indices + (hi - 1)))
-                }
+                prefetchProbes(lo, hi)
             }
             // Stage 4: verify and step.
             let t4 = t3 - lag
