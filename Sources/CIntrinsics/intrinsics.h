@@ -153,7 +153,7 @@ static inline long recbench_first_above_avx2(const float *x, const float *bias, 
 // selection reads flagged groups only and most of the tile is never written. A group's panel
 // (16·d floats) stays in L1 while every row of the block passes over it; six rows × 16 items is
 // twelve accumulators, two panel loads and one broadcast register: fifteen of sixteen. The rows
-// are spelled out per row count (the accumulators must be registers, which Swift's Clang
+// and groups are spelled out per count (the accumulators must be registers, which Swift's Clang
 // importer does not make of a loop over an array).
 __attribute__((target("avx2,fma"), always_inline))
 static inline void recbench_flag_group(__m256 lo, __m256 hi, const float *bias, float threshold, float *out,
@@ -169,38 +169,6 @@ static inline void recbench_flag_group(__m256 lo, __m256 hi, const float *bias, 
         _mm256_storeu_ps(out + 8, hi);
     }
 }
-
-#define RECBENCH_ROW_FMA(N, r)                                                                      \
-    if (N > r) {                                                                                   \
-        const __m256 x = _mm256_broadcast_ss(users + r * d + c);                                   \
-        lo##r = _mm256_fmadd_ps(x, b0, lo##r);                                                     \
-        hi##r = _mm256_fmadd_ps(x, b1, hi##r);                                                     \
-    }
-#define RECBENCH_ROW_FLAG(N, r)                                                                     \
-    if (N > r) recbench_flag_group(lo##r, hi##r, bias, thresholds[r], out + r * ldc, flags + r * words, g);
-#define RECBENCH_SCORE_GROUP(N)                                                                    \
-    __attribute__((target("avx2,fma"), always_inline)) static inline void recbench_score_group_##N(  \
-        const float *users, long d, const float *p, const float *bias, const float *thresholds,    \
-        float *out, long ldc, uint64_t *flags, long words, long g) {                               \
-        __m256 lo0 = _mm256_setzero_ps(), hi0 = lo0, lo1 = lo0, hi1 = lo0, lo2 = lo0, hi2 = lo0;   \
-        __m256 lo3 = lo0, hi3 = lo0, lo4 = lo0, hi4 = lo0, lo5 = lo0, hi5 = lo0;                   \
-        for (long c = 0; c < d; c++) {                                                             \
-            const __m256 b0 = _mm256_loadu_ps(p + c * 16), b1 = _mm256_loadu_ps(p + c * 16 + 8);   \
-            RECBENCH_ROW_FMA(N, 0) RECBENCH_ROW_FMA(N, 1) RECBENCH_ROW_FMA(N, 2)                            \
-            RECBENCH_ROW_FMA(N, 3) RECBENCH_ROW_FMA(N, 4) RECBENCH_ROW_FMA(N, 5)                            \
-        }                                                                                          \
-        RECBENCH_ROW_FLAG(N, 0) RECBENCH_ROW_FLAG(N, 1) RECBENCH_ROW_FLAG(N, 2)                             \
-        RECBENCH_ROW_FLAG(N, 3) RECBENCH_ROW_FLAG(N, 4) RECBENCH_ROW_FLAG(N, 5)                             \
-    }
-RECBENCH_SCORE_GROUP(1)
-RECBENCH_SCORE_GROUP(2)
-RECBENCH_SCORE_GROUP(3)
-RECBENCH_SCORE_GROUP(4)
-RECBENCH_SCORE_GROUP(5)
-RECBENCH_SCORE_GROUP(6)
-#undef RECBENCH_SCORE_GROUP
-#undef RECBENCH_ROW_FLAG
-#undef RECBENCH_ROW_FMA
 
 // The kernel's panel: tile position q (< cols) is item ids[q] (first + q without ids), whose row is
 // items[item·d …]; panel[(g·d + c)·16 + l] = factor c of position 16g + l, zero past cols. Full
@@ -253,30 +221,105 @@ static inline void recbench_pack_panel_avx2(const float *items, const int32_t *i
     }
 }
 
+// N rows × G groups (2·N·G ≤ 12 accumulators): six rows take one group at a time; fewer rows
+// take several groups at once, so that a narrow block (the last users of a walk by norm) still
+// has eight or more independent FMA chains instead of one row's two.
+#define RECBENCH_ACC(r)                                                                            \
+    __m256 lo##r##0 = zero, hi##r##0 = zero, lo##r##1 = zero, hi##r##1 = zero;                     \
+    __m256 lo##r##2 = zero, hi##r##2 = zero, lo##r##3 = zero, hi##r##3 = zero;
+#define RECBENCH_LOAD(G, g)                                                                        \
+    __m256 b0##g = zero, b1##g = zero;                                                             \
+    if (G > g) {                                                                                   \
+        b0##g = _mm256_loadu_ps(p + g * d * 16 + c * 16);                                          \
+        b1##g = _mm256_loadu_ps(p + g * d * 16 + c * 16 + 8);                                      \
+    }
+#define RECBENCH_FMA(N, G, r, g)                                                                   \
+    if (N > r && G > g) {                                                                          \
+        lo##r##g = _mm256_fmadd_ps(x, b0##g, lo##r##g);                                            \
+        hi##r##g = _mm256_fmadd_ps(x, b1##g, hi##r##g);                                            \
+    }
+#define RECBENCH_ROW(N, G, r)                                                                      \
+    if (N > r) {                                                                                   \
+        const __m256 x = _mm256_broadcast_ss(users + r * d + c);                                   \
+        RECBENCH_FMA(N, G, r, 0) RECBENCH_FMA(N, G, r, 1) RECBENCH_FMA(N, G, r, 2) RECBENCH_FMA(N, G, r, 3) \
+    }
+#define RECBENCH_FLAG(N, G, r, g)                                                                  \
+    if (N > r && G > g)                                                                            \
+        recbench_flag_group(lo##r##g, hi##r##g, bias ? bias + g * 16 : 0, thresholds[r],           \
+                            out + r * ldc + g * 16, flags + r * words, group + g);
+#define RECBENCH_FLAGS(N, G, r)                                                                    \
+    RECBENCH_FLAG(N, G, r, 0) RECBENCH_FLAG(N, G, r, 1) RECBENCH_FLAG(N, G, r, 2) RECBENCH_FLAG(N, G, r, 3)
+#define RECBENCH_SCORE_GROUPS(N, G)                                                                \
+    __attribute__((target("avx2,fma"), always_inline)) static inline void recbench_score_##N##x##G(   \
+        const float *users, long d, const float *p, const float *bias, const float *thresholds,    \
+        float *out, long ldc, uint64_t *flags, long words, long group) {                           \
+        const __m256 zero = _mm256_setzero_ps();                                                   \
+        RECBENCH_ACC(0) RECBENCH_ACC(1) RECBENCH_ACC(2) RECBENCH_ACC(3) RECBENCH_ACC(4) RECBENCH_ACC(5) \
+        for (long c = 0; c < d; c++) {                                                             \
+            RECBENCH_LOAD(G, 0) RECBENCH_LOAD(G, 1) RECBENCH_LOAD(G, 2) RECBENCH_LOAD(G, 3)        \
+            RECBENCH_ROW(N, G, 0) RECBENCH_ROW(N, G, 1) RECBENCH_ROW(N, G, 2)                      \
+            RECBENCH_ROW(N, G, 3) RECBENCH_ROW(N, G, 4) RECBENCH_ROW(N, G, 5)                      \
+        }                                                                                          \
+        RECBENCH_FLAGS(N, G, 0) RECBENCH_FLAGS(N, G, 1) RECBENCH_FLAGS(N, G, 2)                    \
+        RECBENCH_FLAGS(N, G, 3) RECBENCH_FLAGS(N, G, 4) RECBENCH_FLAGS(N, G, 5)                    \
+    }
+RECBENCH_SCORE_GROUPS(6, 1)
+RECBENCH_SCORE_GROUPS(5, 1)
+RECBENCH_SCORE_GROUPS(4, 1)
+RECBENCH_SCORE_GROUPS(3, 2)
+RECBENCH_SCORE_GROUPS(3, 1)
+RECBENCH_SCORE_GROUPS(2, 3)
+RECBENCH_SCORE_GROUPS(2, 1)
+RECBENCH_SCORE_GROUPS(1, 4)
+RECBENCH_SCORE_GROUPS(1, 1)
+#undef RECBENCH_SCORE_GROUPS
+#undef RECBENCH_FLAGS
+#undef RECBENCH_FLAG
+#undef RECBENCH_ROW
+#undef RECBENCH_FMA
+#undef RECBENCH_LOAD
+#undef RECBENCH_ACC
+
+// The part-groups of a narrow row block: `wide` groups at a time while they last, then one.
+#define RECBENCH_REST(N, W)                                                                        \
+    for (long g = 0; g < groups;) {                                                                \
+        const long at = g;                                                                         \
+        const float *pg = panel + at * d * 16, *bg = bias ? bias + at * 16 : 0;                     \
+        if (g + W <= groups) {                                                                     \
+            recbench_score_##N##x##W(u, d, pg, bg, t, o + at * 16, ldc, f, words, at);             \
+            g += W;                                                                                \
+        } else {                                                                                   \
+            recbench_score_##N##x1(u, d, pg, bg, t, o + at * 16, ldc, f, words, at);               \
+            g += 1;                                                                                \
+        }                                                                                          \
+    }
+
 __attribute__((target("avx2,fma")))
 static inline void recbench_score_tile_avx2(const float *users, long m, long d, const float *panel, long groups,
                                             const float *bias, const float *thresholds, float *out, long ldc,
                                             uint64_t *flags, long words) {
     for (long i = 0; i < m * words; i++) flags[i] = 0;
+    const long full = m / 6 * 6;
+    // Six rows at a time, group by group: a group's panel (16·d floats) stays in L1 meanwhile.
     for (long g = 0; g < groups; g++) {
         const float *p = panel + g * d * 16, *b = bias ? bias + g * 16 : 0;
-        float *o = out + g * 16;
-        long r = 0;
-        for (; r + 6 <= m; r += 6)
-            recbench_score_group_6(users + r * d, d, p, b, thresholds + r, o + r * ldc, ldc, flags + r * words, words, g);
-        const float *u = users + r * d, *t = thresholds + r;
-        o += r * ldc;
-        uint64_t *f = flags + r * words;
-        switch (m - r) {
-        case 5: recbench_score_group_5(u, d, p, b, t, o, ldc, f, words, g); break;
-        case 4: recbench_score_group_4(u, d, p, b, t, o, ldc, f, words, g); break;
-        case 3: recbench_score_group_3(u, d, p, b, t, o, ldc, f, words, g); break;
-        case 2: recbench_score_group_2(u, d, p, b, t, o, ldc, f, words, g); break;
-        case 1: recbench_score_group_1(u, d, p, b, t, o, ldc, f, words, g); break;
-        default: break;
-        }
+        for (long r = 0; r < full; r += 6)
+            recbench_score_6x1(users + r * d, d, p, b, thresholds + r, out + r * ldc + g * 16, ldc, flags + r * words,
+                               words, g);
+    }
+    const float *u = users + full * d, *t = thresholds + full;
+    float *o = out + full * ldc;
+    uint64_t *f = flags + full * words;
+    switch (m - full) {
+    case 5: RECBENCH_REST(5, 1) break;
+    case 4: RECBENCH_REST(4, 1) break;
+    case 3: RECBENCH_REST(3, 2) break;
+    case 2: RECBENCH_REST(2, 3) break;
+    case 1: RECBENCH_REST(1, 4) break;
+    default: break;
     }
 }
+#undef RECBENCH_REST
 
 #else
 static inline int recbench_has_avx2_fma(void) { return 0; }

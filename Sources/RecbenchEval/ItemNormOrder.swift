@@ -51,7 +51,11 @@ struct ItemNormOrder {
             let k = nu * norm[i] + Double(f.itemBias?[i] ?? 0)
             return k.isNaN ? Double.infinity : k
         }
-        let order = (0..<n).sorted { key[$0] != key[$1] ? key[$0] > key[$1] : $0 < $1 }
+        // Sorted as (key, item) pairs side by side: comparing through key[i] missed the cache on
+        // every comparison once the catalogue outgrew it.
+        var pairs = (0..<n).map { (key: key[$0], item: $0) }
+        pairs.sort { $0.key != $1.key ? $0.key > $1.key : $0.item < $1.item }
+        let order = pairs.map(\.item)
         items = order.map { Int32($0) }
         var pos = [Int32](repeating: 0, count: n)
         for (p, i) in order.enumerated() { pos[i] = Int32(p) }
