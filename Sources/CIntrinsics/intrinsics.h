@@ -173,9 +173,10 @@ static inline void recbench_flag_group(__m256 lo, __m256 hi, const float *bias, 
 // The kernel's panel: tile position q (< cols) is item ids[q] (first + q without ids), whose row is
 // items[item·d …]; panel[(g·d + c)·16 + l] = factor c of position 16g + l, zero past cols. Full
 // groups go through 8 × 8 transposes (eight row loads, eight column stores); the last group and a
-// remainder of d below 8 columns are copied one float at a time.
+// remainder of d below 8 columns are copied one float at a time. recbench_transpose8 writes column
+// c + i of the eight rows to dst + i·ld.
 __attribute__((target("avx2"), always_inline))
-static inline void recbench_transpose8(const float *const *src, long c, float *dst) {
+static inline void recbench_transpose8(const float *const *src, long c, float *dst, long ld) {
     const __m256 r0 = _mm256_loadu_ps(src[0] + c), r1 = _mm256_loadu_ps(src[1] + c);
     const __m256 r2 = _mm256_loadu_ps(src[2] + c), r3 = _mm256_loadu_ps(src[3] + c);
     const __m256 r4 = _mm256_loadu_ps(src[4] + c), r5 = _mm256_loadu_ps(src[5] + c);
@@ -188,14 +189,14 @@ static inline void recbench_transpose8(const float *const *src, long c, float *d
     const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
     const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
     const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    _mm256_storeu_ps(dst + 0 * 16, _mm256_permute2f128_ps(s0, s4, 0x20));
-    _mm256_storeu_ps(dst + 1 * 16, _mm256_permute2f128_ps(s1, s5, 0x20));
-    _mm256_storeu_ps(dst + 2 * 16, _mm256_permute2f128_ps(s2, s6, 0x20));
-    _mm256_storeu_ps(dst + 3 * 16, _mm256_permute2f128_ps(s3, s7, 0x20));
-    _mm256_storeu_ps(dst + 4 * 16, _mm256_permute2f128_ps(s0, s4, 0x31));
-    _mm256_storeu_ps(dst + 5 * 16, _mm256_permute2f128_ps(s1, s5, 0x31));
-    _mm256_storeu_ps(dst + 6 * 16, _mm256_permute2f128_ps(s2, s6, 0x31));
-    _mm256_storeu_ps(dst + 7 * 16, _mm256_permute2f128_ps(s3, s7, 0x31));
+    _mm256_storeu_ps(dst + 0 * ld, _mm256_permute2f128_ps(s0, s4, 0x20));
+    _mm256_storeu_ps(dst + 1 * ld, _mm256_permute2f128_ps(s1, s5, 0x20));
+    _mm256_storeu_ps(dst + 2 * ld, _mm256_permute2f128_ps(s2, s6, 0x20));
+    _mm256_storeu_ps(dst + 3 * ld, _mm256_permute2f128_ps(s3, s7, 0x20));
+    _mm256_storeu_ps(dst + 4 * ld, _mm256_permute2f128_ps(s0, s4, 0x31));
+    _mm256_storeu_ps(dst + 5 * ld, _mm256_permute2f128_ps(s1, s5, 0x31));
+    _mm256_storeu_ps(dst + 6 * ld, _mm256_permute2f128_ps(s2, s6, 0x31));
+    _mm256_storeu_ps(dst + 7 * ld, _mm256_permute2f128_ps(s3, s7, 0x31));
 }
 
 __attribute__((target("avx2")))
@@ -212,14 +213,139 @@ static inline void recbench_pack_panel_avx2(const float *items, const int32_t *i
         long c = 0;
         if (g * 16 + 16 <= cols) {
             for (; c + 8 <= d; c += 8) {
-                recbench_transpose8(src, c, dst + c * 16);
-                recbench_transpose8(src + 8, c, dst + c * 16 + 8);
+                recbench_transpose8(src, c, dst + c * 16, 16);
+                recbench_transpose8(src + 8, c, dst + c * 16 + 8, 16);
             }
         }
         for (; c < d; c++)
             for (int l = 0; l < 16; l++) dst[c * 16 + l] = src[l] ? src[l][c] : 0.0f;
     }
 }
+
+// iALS++ with blocks of eight factors over rows [begin, end) of one half-sweep, block-major: for each
+// block B, every row's 8 × 8 system H = G_BB + Σ_j w_j z_j z_jᵀ, g = (G x)_B + Σ_j (w_j s_j − c_j) z_j
+// (w_j = c_j − 1, s_j = y_j·x) is solved and x_B −= H⁻¹g, then s is brought up to date. The fixed
+// side comes packed block by block: z_j = packed[8·(B·m + cols[j]) …] for its m rows, so a block's
+// slice is m·32 contiguous bytes that stay in cache while every row goes through the block, where a
+// row-major order reads each y_j whole (a kilobyte per interaction at 256 factors) from memory.
+// s (offsets[end] − offsets[begin] floats, scratch) is filled first the same way. zbuf (8 floats per
+// entry of the longest row, at least 64) keeps a row's z_j between its two passes. k is a multiple
+// of 8. Returns 0 when a system is not positive definite.
+__attribute__((target("avx2,fma"), always_inline))
+static inline float recbench_hsum8(__m256 v) {
+    __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    a = _mm_add_ps(a, _mm_movehl_ps(a, a));
+    a = _mm_add_ss(a, _mm_movehdup_ps(a));
+    return _mm_cvtss_f32(a);
+}
+
+// v · z_q for eight vectors z_q = z + 8q: lane q of the result.
+__attribute__((target("avx2,fma"), always_inline))
+static inline __m256 recbench_dots8(__m256 v, const float *z) {
+    const __m256 t0 = _mm256_hadd_ps(_mm256_mul_ps(v, _mm256_loadu_ps(z)), _mm256_mul_ps(v, _mm256_loadu_ps(z + 8)));
+    const __m256 t1 = _mm256_hadd_ps(_mm256_mul_ps(v, _mm256_loadu_ps(z + 16)), _mm256_mul_ps(v, _mm256_loadu_ps(z + 24)));
+    const __m256 t2 = _mm256_hadd_ps(_mm256_mul_ps(v, _mm256_loadu_ps(z + 32)), _mm256_mul_ps(v, _mm256_loadu_ps(z + 40)));
+    const __m256 t3 = _mm256_hadd_ps(_mm256_mul_ps(v, _mm256_loadu_ps(z + 48)), _mm256_mul_ps(v, _mm256_loadu_ps(z + 56)));
+    const __m256 a = _mm256_hadd_ps(t0, t1), b = _mm256_hadd_ps(t2, t3);
+    return _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));
+}
+
+#define RECBENCH_H8(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
+__attribute__((target("avx2,fma")))
+static inline int recbench_ials_block8_avx2(const float *G, const float *packed, long m, long k, const long *offsets,
+                                            const int32_t *cols, const float *conf, float *s, float *X, long begin,
+                                            long end, float *zbuf) {
+    const long base = offsets[begin];
+    for (long j = base; j < offsets[end]; j++) s[j - base] = 0;
+    for (long b0 = 0; b0 < k; b0 += 8) {
+        const float *slice = packed + b0 * m;
+        for (long u = begin; u < end; u++) {
+            const __m256 xv = _mm256_loadu_ps(X + u * k + b0);
+            const long lo = offsets[u], hi = offsets[u + 1];
+            long j = lo;
+            for (; j + 8 <= hi; j += 8) {
+                // The slice's rows come from anywhere in it: fetch two groups ahead.
+                for (int q = 0; q < 8 && j + 16 + q < hi; q++) __builtin_prefetch(slice + 8 * (long)cols[j + 16 + q], 0, 3);
+                for (int q = 0; q < 8; q++)
+                    _mm256_storeu_ps(zbuf + 8 * q, _mm256_loadu_ps(slice + 8 * (long)cols[j + q]));
+                float *sp = s + (j - base);
+                _mm256_storeu_ps(sp, _mm256_add_ps(_mm256_loadu_ps(sp), recbench_dots8(xv, zbuf)));
+            }
+            for (; j < hi; j++)
+                s[j - base] += recbench_hsum8(_mm256_mul_ps(xv, _mm256_loadu_ps(slice + 8 * (long)cols[j])));
+        }
+    }
+    for (long b0 = 0; b0 < k; b0 += 8) {
+        const float *slice = packed + b0 * m;
+        for (long u = begin; u < end; u++) {
+            float *x = X + u * k;
+            // (G x)_B: eight dot products sharing the loads of x.
+#define RECBENCH_D(r) __m256 d##r = _mm256_setzero_ps();
+            RECBENCH_H8(RECBENCH_D)
+#undef RECBENCH_D
+            for (long c = 0; c < k; c += 8) {
+                const __m256 xv = _mm256_loadu_ps(x + c);
+#define RECBENCH_D(r) d##r = _mm256_fmadd_ps(_mm256_loadu_ps(G + (b0 + r) * k + c), xv, d##r);
+                RECBENCH_H8(RECBENCH_D)
+#undef RECBENCH_D
+            }
+            float h[64], g[8];
+#define RECBENCH_D(r) g[r] = recbench_hsum8(d##r); __m256 h##r = _mm256_loadu_ps(G + (b0 + r) * k + b0);
+            RECBENCH_H8(RECBENCH_D)
+#undef RECBENCH_D
+            __m256 gv = _mm256_loadu_ps(g);
+            const long lo = offsets[u], hi = offsets[u + 1];
+            for (long j = lo; j < hi; j++) {
+                if (j + 16 < hi) __builtin_prefetch(slice + 8 * (long)cols[j + 16], 0, 3);
+                const float *zp = slice + 8 * (long)cols[j];
+                const float w = conf[j] - 1, e = w * s[j - base] - conf[j];
+                const __m256 z = _mm256_loadu_ps(zp), wz = _mm256_mul_ps(_mm256_set1_ps(w), z);
+                _mm256_storeu_ps(zbuf + 8 * (j - lo), z);
+#define RECBENCH_D(r) h##r = _mm256_fmadd_ps(_mm256_broadcast_ss(zp + r), wz, h##r);
+                RECBENCH_H8(RECBENCH_D)
+#undef RECBENCH_D
+                gv = _mm256_fmadd_ps(_mm256_set1_ps(e), z, gv);
+            }
+#define RECBENCH_D(r) _mm256_storeu_ps(h + r * 8, h##r);
+            RECBENCH_H8(RECBENCH_D)
+#undef RECBENCH_D
+            _mm256_storeu_ps(g, gv);
+            // H = L·Lᵀ in the lower triangle, then L y = g and Lᵀ δ = y.
+            for (int j = 0; j < 8; j++) {
+                float dj = h[j * 8 + j];
+                for (int c = 0; c < j; c++) dj -= h[j * 8 + c] * h[j * 8 + c];
+                if (!(dj > 0)) return 0;
+                const float l = __builtin_sqrtf(dj);
+                h[j * 8 + j] = l;
+                for (int i = j + 1; i < 8; i++) {
+                    float v = h[i * 8 + j];
+                    for (int c = 0; c < j; c++) v -= h[i * 8 + c] * h[j * 8 + c];
+                    h[i * 8 + j] = v / l;
+                }
+            }
+            for (int i = 0; i < 8; i++) {
+                float v = g[i];
+                for (int c = 0; c < i; c++) v -= h[i * 8 + c] * g[c];
+                g[i] = v / h[i * 8 + i];
+            }
+            for (int i = 7; i >= 0; i--) {
+                float v = g[i];
+                for (int r = i + 1; r < 8; r++) v -= h[r * 8 + i] * g[r];
+                g[i] = v / h[i * 8 + i];
+            }
+            const __m256 delta = _mm256_loadu_ps(g);
+            _mm256_storeu_ps(x + b0, _mm256_sub_ps(_mm256_loadu_ps(x + b0), delta));
+            long j = lo;
+            for (; j + 8 <= hi; j += 8) {
+                float *sp = s + (j - base);
+                _mm256_storeu_ps(sp, _mm256_sub_ps(_mm256_loadu_ps(sp), recbench_dots8(delta, zbuf + 8 * (j - lo))));
+            }
+            for (; j < hi; j++) s[j - base] -= recbench_hsum8(_mm256_mul_ps(delta, _mm256_loadu_ps(zbuf + 8 * (j - lo))));
+        }
+    }
+    return 1;
+}
+#undef RECBENCH_H8
 
 // N rows × G groups (2·N·G ≤ 12 accumulators): six rows take one group at a time; fewer rows
 // take several groups at once, so that a narrow block (the last users of a walk by norm) still
@@ -341,6 +467,13 @@ static inline void recbench_score_tile_avx2(const float *users, long m, long d, 
 static inline void recbench_pack_panel_avx2(const float *items, const int32_t *ids, long first, long cols, long d,
                                             float *panel) {
     (void)items; (void)ids; (void)first; (void)cols; (void)d; (void)panel;
+    __builtin_trap();
+}
+static inline int recbench_ials_block8_avx2(const float *G, const float *packed, long m, long k, const long *offsets,
+                                            const int32_t *cols, const float *conf, float *s, float *X, long begin,
+                                            long end, float *zbuf) {
+    (void)G; (void)packed; (void)m; (void)k; (void)offsets; (void)cols; (void)conf; (void)s; (void)X; (void)begin; (void)end;
+    (void)zbuf;
     __builtin_trap();
 }
 #endif

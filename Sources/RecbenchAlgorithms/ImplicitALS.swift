@@ -53,11 +53,22 @@ public final class ImplicitALS: FactorModel {
             initStd = v.real("init_std"); trainingLoss = v.bool("training_loss"); patience = v.int("patience")
         }
         /// User and item factors, one confidence per interaction in each orientation, the Gram
-        /// matrix, and per thread one row's d × d system (the subspace solver's per-thread predictions
-        /// grow to the longest row, at most the larger side).
+        /// matrix, and per thread one row's d × d system; the subspace solver's per-thread predictions
+        /// grow to the longest row, at most the larger side, and block-major (blocks of eight) it
+        /// also holds a packed copy of the larger side's factors, one prediction per interaction and
+        /// per thread eight floats per entry of the longest row.
         public func estimatedPeakBytes(_ s: DataShape) -> Int {
-            4 * (s.users + s.items) * factors + 8 * s.interactions + (s.threads + 1) * 8 * factors * (factors + 4)
-                + (solver == .subspace ? s.threads * 4 * max(s.users, s.items) : 0)
+            let longest = max(s.users, s.items)
+            var bytes =
+                4 * (s.users + s.items) * factors + 8 * s.interactions
+                + (s.threads + 1) * 8 * factors * (factors + 4)
+            if solver == .subspace {
+                bytes += s.threads * 4 * longest
+                if blockSize == 8 && factors % 8 == 0 {
+                    bytes += 4 * longest * factors + 4 * s.interactions + s.threads * 32 * longest
+                }
+            }
+            return bytes
         }
     }
     public static let name = "ImplicitALS"
@@ -109,6 +120,9 @@ public final class ImplicitALS: FactorModel {
         let block = 16, blocks = (rows + block - 1) / block
         var failed = [Bool](repeating: false, count: blocks)
         let solver = config.solver, steps = config.cgSteps, blockSize = config.blockSize
+        if solver == .subspace && ImplicitSubspace.blockMajor(k: d, block: blockSize) {
+            return try sweepBlockMajor(&target, fixed: fixed, gram: g, csr: csr, conf: conf, threads: threads)
+        }
         target.values.withUnsafeMutableBufferPointer { tp in
             failed.withUnsafeMutableBufferPointer { fl in
                 withPointers(fixed.values, g, conf, csr.indices, csr.offsets) { fp, gp, cp, ip, op in
@@ -123,6 +137,51 @@ public final class ImplicitALS: FactorModel {
                         case .cg: part.solveCG(range, steps: steps)
                         case .cholesky: fl[b] = !part.solveCholesky(range)
                         case .subspace: fl[b] = !part.solveSubspace(range, block: blockSize)
+                        }
+                    }
+                }
+            }
+        }
+        if failed.contains(true) {
+            throw RecbenchError.invalid(
+                "ImplicitALS: a normal-equation matrix was not positive definite (raise regularization)")
+        }
+    }
+
+    /// The subspace solver's half-sweep in the block-major kernel: rows split into parts of about
+    /// equal interaction counts (four per thread, for balance), each part taken through every block.
+    private func sweepBlockMajor(
+        _ target: inout DenseMatrix, fixed: DenseMatrix, gram: [Float], csr: SparseMatrix, conf: [Float], threads: Int
+    ) throws {
+        let d = config.factors, rows = target.rows, nnz = csr.offsets[rows]
+        let parts = max(1, min(rows, 4 * threads))
+        var bounds = [0]
+        for p in 1..<parts {
+            // The first row whose entries start at or past p/parts of the interactions.
+            let goal = nnz * p / parts
+            var lo = bounds.last!, hi = rows
+            while lo < hi { let mid = (lo + hi) / 2; if csr.offsets[mid] < goal { lo = mid + 1 } else { hi = mid } }
+            bounds.append(lo)
+        }
+        bounds.append(rows)
+        var failed = [Bool](repeating: false, count: parts)
+        var predictions = [Float](repeating: 0, count: nnz)
+        let packed = fixed.values.withUnsafeBufferPointer {
+            ImplicitSubspace.packBlocks($0.baseAddress!, rows: fixed.rows, k: d, threads: threads)
+        }
+        let m = fixed.rows
+        target.values.withUnsafeMutableBufferPointer { tp in
+            failed.withUnsafeMutableBufferPointer { fl in
+                predictions.withUnsafeMutableBufferPointer { sp in
+                    withPointers(packed, gram, conf, csr.indices, csr.offsets) { fp, gp, cp, ip, op in
+                        let box = UncheckedSendable((tp.baseAddress!, fl, sp.baseAddress!, fp, gp, cp, ip, op))
+                        parallelFor(count: parts, threads: threads, grain: 1) { p in
+                            let (x, fl, s, fp, gp, cp, ip, op) = box.value
+                            let lo = bounds[p], hi = bounds[p + 1]
+                            guard lo < hi else { return }
+                            fl[p] = !ImplicitSubspace.solveBlockMajor(
+                                base: gp, packed: fp, fixedRows: m, k: d, offsets: op, cols: ip, conf: cp,
+                                predictions: s + op[lo], x: x, rows: lo..<hi)
                         }
                     }
                 }

@@ -183,6 +183,64 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
         }
     }
 
+    /// Blocks of eight factors run block-major in a kernel (every row through a block before the
+    /// next, the fixed side packed by blocks, predictions kept per interaction); a half-sweep of it
+    /// must take the row-by-row solver's steps. Rows of 0–45 entries run the eight-at-a-time paths,
+    /// their tails and the prefetches; d = 16 and 24 two and three blocks; confidences vary per entry;
+    /// both sides are swept, so the parts split by interaction count see rows of every length.
+    @Test(.enabled(if: ImplicitSubspace.hasKernel), arguments: [16, 24])
+    func blockMajorKernelTakesTheRowByRowSteps(d: Int) throws {
+        var rng = RandomSource(seed: 11)
+        var users: [Int32] = [], items: [Int32] = [], raw: [Float] = []
+        for u in 0..<40 {
+            let n = u % 7 == 0 ? 0 : rng.nextInt(below: 46)
+            var seen = Set<Int32>()
+            while seen.count < n { seen.insert(Int32(rng.nextInt(below: 60))) }
+            for i in seen.sorted() {
+                users.append(Int32(u)); items.append(i); raw.append(Float(1 + rng.nextInt(below: 5)))
+            }
+        }
+        let m = InteractionMatrix(userCount: 40, itemCount: 60, users: users, items: items, values: raw)
+        let model = ImplicitALS(
+            config: values(
+                ImplicitALS.Config.self,
+                [
+                    "factors": .int(d), "solver": .text("subspace"), "block_size": .int(8), "alpha": .real(2),
+                    "binary": .bool(false)
+                ]))
+        for side in [m.byUser, m.byItem] {
+            var fixed = DenseMatrix(rows: side.columns, columns: d); fixed.randomize(std: 0.5, rng: &rng)
+            var start = DenseMatrix(rows: side.rows, columns: d); start.randomize(std: 0.5, rng: &rng)
+            let conf = side.values.map(model.confidence)
+            #expect(Set(conf).count > 2)
+            var blockMajor = start
+            try model.sweep(&blockMajor, fixed: fixed, csr: side, conf: conf, threads: 2)
+            // Row by row: the general solver with the same G = YᵀY + λI.
+            var rowByRow = start
+            var gram = [Float](repeating: 0, count: d * d)
+            for r in 0..<d {
+                for c in 0..<d {
+                    gram[r * d + c] =
+                        (0..<fixed.rows).reduce(0) { $0 + fixed[$1, r] * fixed[$1, c] }
+                        + (r == c ? Float(model.config.regularization) : 0)
+                }
+            }
+            let work = ImplicitSubspace.Work(k: d, block: 8)
+            for row in 0..<side.rows {
+                let lo = side.offsets[row], n = side.rowCount(row)
+                let ok = rowByRow.values.withUnsafeMutableBufferPointer { xp in
+                    ImplicitSubspace.solve(
+                        base: gram, fixed: fixed.values, k: d, cols: Array(side.indices[lo..<(lo + n)]),
+                        conf: Array(conf[lo..<(lo + n)]), n: n, work: work, x: xp.baseAddress! + row * d)
+                }
+                #expect(ok)
+            }
+            #expect(zip(rowByRow.values, start.values).map { abs($0 - $1) }.max()! > 1e-2)
+            let scale = rowByRow.values.map(abs).max()!
+            #expect(zip(rowByRow.values, blockMajor.values).map { abs($0 - $1) }.max()! < 1e-4 * max(1, scale))
+        }
+    }
+
     /// CG with as many steps as dimensions solves the d × d system exactly (up to rounding).
     @Test func cgWithEnoughStepsMatchesCholesky() throws {
         let d = 5

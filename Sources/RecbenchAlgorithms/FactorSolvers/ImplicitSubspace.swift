@@ -15,6 +15,10 @@ internal import CIntrinsics
 /// G x are kept current after each block (n·b and k·b), so a pass costs O(n·k·b + k² + k·b²) against
 /// the exact solve's O(n·k² + k³). A block of k coordinates is the exact solve; a block of 1 is
 /// coordinate descent (iCD). Warm-started from the current x, like CG; every block step lowers f.
+///
+/// Blocks of eight factors run block-major in an AVX2 + FMA kernel where the CPU has one
+/// (`solveBlockMajor`): every row goes through a block before the next block, so the fixed side is
+/// read one eight-factor slice at a time, in cache, instead of whole rows from memory.
 enum ImplicitSubspace {
     /// Per-thread buffers: G x (k), the block system (b × b) and right-hand side (b), the predictions (grows).
     final class Work {
@@ -32,6 +36,49 @@ enum ImplicitSubspace {
             s.deallocate(); capacity = max(n, capacity * 2); s = .allocate(capacity: capacity)
         }
         deinit { gx.deallocate(); h.deallocate(); g.deallocate(); s.deallocate() }
+    }
+
+    /// Whether the CPU runs the block-major kernel (AVX2 + FMA).
+    static let hasKernel = recbench_has_avx2_fma() != 0
+
+    /// Whether a half-sweep with this block size runs block-major (`solveBlockMajor`): blocks of
+    /// eight factors on a CPU with AVX2 + FMA, when the factors split into whole blocks.
+    static func blockMajor(k: Int, block: Int) -> Bool { hasKernel && block == 8 && k % 8 == 0 }
+
+    /// The fixed side's m × k rows packed block by block for `solveBlockMajor`: block B's slice is
+    /// the m rows' factors 8B…8B+7, contiguous (packed[8·(B·m + row) + c]).
+    static func packBlocks(_ fixed: UnsafePointer<Float>, rows m: Int, k: Int, threads: Int) -> [Float] {
+        var packed = [Float](repeating: 0, count: m * k)
+        packed.withUnsafeMutableBufferPointer { pp in
+            let out = UncheckedSendable(pp.baseAddress!)
+            parallelChunks(count: m, threads: threads) { _, range in
+                for r in range {
+                    for b in stride(from: 0, to: k, by: 8) {
+                        (out.value + 8 * (b / 8 * m + r)).update(from: fixed + r * k + b, count: 8)
+                    }
+                }
+            }
+        }
+        return packed
+    }
+
+    /// One pass over the blocks of every row in `rows`, block-major (every row through a block
+    /// before the next block), which keeps the fixed side's block slice in cache; the same steps as
+    /// `solve` row by row with blocks of eight. `packed` is `packBlocks` of the m fixed rows;
+    /// `predictions` holds the rows' entries' y_j·x as scratch (offsets[rows] − offsets[first row]
+    /// floats). False when a block's system was not positive definite.
+    static func solveBlockMajor(
+        base: UnsafePointer<Float>, packed: UnsafePointer<Float>, fixedRows m: Int, k: Int,
+        offsets: UnsafePointer<Int>, cols: UnsafePointer<Int32>, conf: UnsafePointer<Float>,
+        predictions: UnsafeMutablePointer<Float>, x: UnsafeMutablePointer<Float>, rows: Range<Int>
+    ) -> Bool {
+        precondition(k % 8 == 0 && hasKernel)
+        let longest = rows.map { offsets[$0 + 1] - offsets[$0] }.max() ?? 0
+        var rowCopy = [Float](repeating: 0, count: 8 * max(8, longest))
+        return offsets.withMemoryRebound(to: CLong.self, capacity: rows.upperBound + 1) { o in
+            recbench_ials_block8_avx2(
+                base, packed, m, k, o, cols, conf, predictions, x, rows.lowerBound, rows.upperBound, &rowCopy) != 0
+        }
     }
 
     /// One pass over the blocks of `x`; false when a block's system was not positive definite.
