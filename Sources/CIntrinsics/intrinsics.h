@@ -250,6 +250,70 @@ static inline __m256 recbench_dots8(__m256 v, const float *z) {
     return _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));
 }
 
+// The implicit-ALS conjugate gradient's sparse part (ImplicitCG.accumulate): out += Σ_j γ_j y_j with
+// γ_j = (c_j − 1)(y_j·v), or with `residual` γ_j = c_j − (c_j − 1)(y_j·v), y_j = fixed[cols[j]·k …], four
+// rows at a time (v and out loaded once per four, four independent dot products). The residual pass is
+// the first touch of the rows and fetches four rows ahead; the later passes prefetch one row of the
+// next row set (`ahead`, from index `next`) per four rows. Returns the new `next`.
+__attribute__((target("avx2,fma")))
+static inline long recbench_ials_cg_accumulate_avx2(const float *fixed, long k, const int32_t *cols, const float *conf,
+                                                    long n, const float *v, float *out, int residual,
+                                                    const int32_t *ahead, long ahead_count, long next) {
+    const long wide = k & ~7L;
+    long j = 0;
+    for (; j + 4 <= n; j += 4) {
+        if (residual && j + 8 <= n) {
+            for (int q = 4; q < 8; q++)
+                for (long o = 0; o < k; o += 16) __builtin_prefetch(fixed + (long)cols[j + q] * k + o, 0, 3);
+        } else if (!residual && next < ahead_count) {
+            for (long o = 0; o < k; o += 16) __builtin_prefetch(fixed + (long)ahead[next] * k + o, 0, 3);
+            next++;
+        }
+        const float *z0 = fixed + (long)cols[j] * k, *z1 = fixed + (long)cols[j + 1] * k;
+        const float *z2 = fixed + (long)cols[j + 2] * k, *z3 = fixed + (long)cols[j + 3] * k;
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+        for (long c = 0; c < wide; c += 8) {
+            const __m256 vv = _mm256_loadu_ps(v + c);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(z0 + c), vv, a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(z1 + c), vv, a1);
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(z2 + c), vv, a2);
+            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(z3 + c), vv, a3);
+        }
+        float d0 = recbench_hsum8(a0), d1 = recbench_hsum8(a1), d2 = recbench_hsum8(a2), d3 = recbench_hsum8(a3);
+        for (long c = wide; c < k; c++) { d0 += z0[c] * v[c]; d1 += z1[c] * v[c]; d2 += z2[c] * v[c]; d3 += z3[c] * v[c]; }
+        float g0 = (conf[j] - 1) * d0, g1 = (conf[j + 1] - 1) * d1, g2 = (conf[j + 2] - 1) * d2, g3 = (conf[j + 3] - 1) * d3;
+        if (residual) { g0 = conf[j] - g0; g1 = conf[j + 1] - g1; g2 = conf[j + 2] - g2; g3 = conf[j + 3] - g3; }
+        const __m256 s0 = _mm256_set1_ps(g0), s1 = _mm256_set1_ps(g1), s2 = _mm256_set1_ps(g2), s3 = _mm256_set1_ps(g3);
+        for (long c = 0; c < wide; c += 8) {
+            __m256 acc = _mm256_loadu_ps(out + c);
+            acc = _mm256_fmadd_ps(s0, _mm256_loadu_ps(z0 + c), acc);
+            acc = _mm256_fmadd_ps(s1, _mm256_loadu_ps(z1 + c), acc);
+            acc = _mm256_fmadd_ps(s2, _mm256_loadu_ps(z2 + c), acc);
+            acc = _mm256_fmadd_ps(s3, _mm256_loadu_ps(z3 + c), acc);
+            _mm256_storeu_ps(out + c, acc);
+        }
+        for (long c = wide; c < k; c++) out[c] += g0 * z0[c] + g1 * z1[c] + g2 * z2[c] + g3 * z3[c];
+    }
+    for (; j < n; j++) {
+        const float *z = fixed + (long)cols[j] * k;
+        if (!residual && next < ahead_count) {
+            for (long o = 0; o < k; o += 16) __builtin_prefetch(fixed + (long)ahead[next] * k + o, 0, 3);
+            next++;
+        }
+        __m256 a = _mm256_setzero_ps();
+        for (long c = 0; c < wide; c += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(z + c), _mm256_loadu_ps(v + c), a);
+        float d = recbench_hsum8(a);
+        for (long c = wide; c < k; c++) d += z[c] * v[c];
+        float g = (conf[j] - 1) * d;
+        if (residual) g = conf[j] - g;
+        const __m256 sg = _mm256_set1_ps(g);
+        for (long c = 0; c < wide; c += 8)
+            _mm256_storeu_ps(out + c, _mm256_fmadd_ps(sg, _mm256_loadu_ps(z + c), _mm256_loadu_ps(out + c)));
+        for (long c = wide; c < k; c++) out[c] += g * z[c];
+    }
+    return next;
+}
+
 #define RECBENCH_H8(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
 __attribute__((target("avx2,fma")))
 static inline int recbench_ials_block8_avx2(const float *G, const float *packed, long m, long k, const long *offsets,
@@ -474,6 +538,13 @@ static inline int recbench_ials_block8_avx2(const float *G, const float *packed,
                                             long end, float *zbuf) {
     (void)G; (void)packed; (void)m; (void)k; (void)offsets; (void)cols; (void)conf; (void)s; (void)X; (void)begin; (void)end;
     (void)zbuf;
+    __builtin_trap();
+}
+static inline long recbench_ials_cg_accumulate_avx2(const float *fixed, long k, const int32_t *cols, const float *conf,
+                                                    long n, const float *v, float *out, int residual,
+                                                    const int32_t *ahead, long ahead_count, long next) {
+    (void)fixed; (void)k; (void)cols; (void)conf; (void)n; (void)v; (void)out; (void)residual; (void)ahead;
+    (void)ahead_count; (void)next;
     __builtin_trap();
 }
 #endif

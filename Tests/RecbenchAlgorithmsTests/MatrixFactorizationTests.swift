@@ -241,6 +241,40 @@ private func values<C: AlgorithmConfig>(_ type: C.Type, _ o: [String: ParameterV
         }
     }
 
+    /// CG's sparse part has an AVX2 + FMA kernel; a solve through it must take the portable loop's
+    /// steps. d = 5 has no eight-lane part, 20 one and a tail; rows of 0–13 entries the four-row groups,
+    /// their tail and the residual pass's prefetch window; the next-row prefetch list is walked too.
+    @Test(.enabled(if: ImplicitCG.hasKernel), arguments: [5, 20])
+    func cgKernelTakesThePortableSteps(d: Int) {
+        var rng = RandomSource(seed: 12)
+        let rows = 30
+        var y = DenseMatrix(rows: rows, columns: d); y.randomize(std: 0.5, rng: &rng)
+        var gram = [Float](repeating: 0, count: d * d)
+        for r in 0..<d {
+            for c in 0..<d {
+                gram[r * d + c] = (0..<rows).reduce(0) { $0 + y[$1, r] * y[$1, c] } + (r == c ? 0.1 : 0)
+            }
+        }
+        let ahead = (0..<9).map { _ in Int32(rng.nextInt(below: rows)) }
+        for n in [0, 3, 4, 7, 8, 13] {
+            let cols = (0..<n).map { _ in Int32(rng.nextInt(below: rows)) }
+            let conf = (0..<n).map { _ in 1 + Float(rng.nextInt(below: 40)) / 4 }
+            let x0 = (0..<d).map { _ in Float(rng.nextGaussian()) }
+            func solved(kernel: Bool) -> [Float] {
+                var x = x0
+                ImplicitCG.solve(
+                    base: gram, fixed: y.values, k: d, cols: cols, conf: conf, n: n, steps: 3,
+                    work: ImplicitCG.Work(k: d),
+                    x: &x, ahead: ahead, aheadCount: ahead.count, kernel: kernel)
+                return x
+            }
+            let portable = solved(kernel: false), kernel = solved(kernel: true)
+            let scale = portable.map(abs).max()!
+            #expect(zip(portable, x0).map { abs($0 - $1) }.max()! > 1e-3, "the solve moved x (n \(n))")
+            #expect(zip(portable, kernel).map { abs($0 - $1) }.max()! < 1e-4 * max(1, scale), "n \(n), d \(d)")
+        }
+    }
+
     /// CG with as many steps as dimensions solves the d × d system exactly (up to rounding).
     @Test func cgWithEnoughStepsMatchesCholesky() throws {
         let d = 5

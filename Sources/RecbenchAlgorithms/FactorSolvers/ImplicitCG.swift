@@ -28,19 +28,23 @@ enum ImplicitCG {
     static func solve(
         base: UnsafePointer<Float>, fixed: UnsafePointer<Float>, k: Int, cols: UnsafePointer<Int32>,
         conf: UnsafePointer<Float>, n: Int, steps: Int, work: Work, x: UnsafeMutablePointer<Float>,
-        ahead: UnsafePointer<Int32>, aheadCount: Int
+        ahead: UnsafePointer<Int32>, aheadCount: Int, kernel: Bool = hasKernel
     ) {
         let r = work.r, p = work.p, ap = work.ap
         var cursor = Cursor(cols: ahead, count: aheadCount)
         // r = b − A x = −G x + Σ_j (c_j − (c_j − 1) y_j·x) y_j
         BLAS.sgemv(m: k, n: k, alpha: -1, a: base, lda: k, x: x, y: r)
-        accumulate(fixed: fixed, k: k, cols: cols, conf: conf, n: n, v: x, out: r, residual: true, ahead: &cursor)
+        accumulate(
+            fixed: fixed, k: k, cols: cols, conf: conf, n: n, v: x, out: r, residual: true, ahead: &cursor,
+            kernel: kernel)
         var rsOld = FactorKernels.dot(r, r, k)
         if rsOld < 1e-20 { return }
         p.update(from: r, count: k)
         for _ in 0..<steps {
             BLAS.sgemv(m: k, n: k, a: base, lda: k, x: p, y: ap)
-            accumulate(fixed: fixed, k: k, cols: cols, conf: conf, n: n, v: p, out: ap, residual: false, ahead: &cursor)
+            accumulate(
+                fixed: fixed, k: k, cols: cols, conf: conf, n: n, v: p, out: ap, residual: false, ahead: &cursor,
+                kernel: kernel)
             let pAp = FactorKernels.dot(p, ap, k)
             if pAp <= 0 { return }
             let alpha = rsOld / pAp
@@ -68,13 +72,23 @@ enum ImplicitCG {
         }
     }
 
+    /// Whether the sparse part runs the AVX2 + FMA kernel (`recbench_ials_cg_accumulate_avx2`, the same
+    /// loop in FMA lanes) on this CPU.
+    static let hasKernel = recbench_has_avx2_fma() != 0
+
     /// out += Σ_j γ_j y_j with γ_j = (c_j − 1)·(y_j·v), or with `residual` γ_j = c_j − (c_j − 1)·(y_j·v).
+    /// `kernel: false` keeps the portable loop (tests compare the two).
     @inline(__always)
     static func accumulate(
         fixed: UnsafePointer<Float>, k: Int, cols: UnsafePointer<Int32>, conf: UnsafePointer<Float>,
         n: Int, v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, residual: Bool,
-        ahead: inout Cursor
+        ahead: inout Cursor, kernel: Bool = hasKernel
     ) {
+        if kernel {
+            ahead.next = recbench_ials_cg_accumulate_avx2(
+                fixed, k, cols, conf, n, v, out, residual ? 1 : 0, ahead.cols, ahead.count, ahead.next)
+            return
+        }
         @inline(__always) func coef(_ c: Float, _ dot: Float) -> Float { residual ? c - (c - 1) * dot : (c - 1) * dot }
         let wide = k & ~7
         let rv = UnsafeRawPointer(v), ro = UnsafeMutableRawPointer(out)
