@@ -33,7 +33,8 @@ public final class ImplicitALS: FactorModel {
             .integer("cg_steps", default: 3, min: 1, max: 1000, "CG steps per row per sweep."),
             .integer(
                 "block_size", default: 32, min: 1, max: 4096,
-                "Factors per block of the subspace solver; a block of all factors is the exact solve."),
+                "Factors per block of the subspace solver; a block of all factors is the exact solve. 8 (with factors a multiple of 8) runs block-major in an AVX2 kernel, the fastest setting."
+            ),
             .real("init_std", default: 0.01, "Standard deviation of the Gaussian initial factors."),
             .boolean(
                 "training_loss", default: true,
