@@ -118,12 +118,15 @@ public final class ImplicitALS: FactorModel {
         }
         // Small blocks: per-row cost varies with the row's count, and 128-row blocks left one
         // thread idle at the end of each half-sweep on small data sets.
-        let block = 16, blocks = (rows + block - 1) / block
-        var failed = [Bool](repeating: false, count: blocks)
         let solver = config.solver, steps = config.cgSteps, blockSize = config.blockSize
         if solver == .subspace && ImplicitSubspace.blockMajor(k: d, block: blockSize) {
-            return try sweepBlockMajor(&target, fixed: fixed, gram: g, csr: csr, conf: conf, threads: threads)
+            guard sweepBlockMajor(&target, fixed: fixed, gram: g, csr: csr, conf: conf, threads: threads) else {
+                throw Self.notPositiveDefinite
+            }
+            return
         }
+        let block = 16, blocks = (rows + block - 1) / block
+        var failed = [Bool](repeating: false, count: blocks)
         target.values.withUnsafeMutableBufferPointer { tp in
             failed.withUnsafeMutableBufferPointer { fl in
                 withPointers(fixed.values, g, conf, csr.indices, csr.offsets) { fp, gp, cp, ip, op in
@@ -143,17 +146,18 @@ public final class ImplicitALS: FactorModel {
                 }
             }
         }
-        if failed.contains(true) {
-            throw RecbenchError.invalid(
-                "ImplicitALS: a normal-equation matrix was not positive definite (raise regularization)")
-        }
+        if failed.contains(true) { throw Self.notPositiveDefinite }
     }
+
+    static let notPositiveDefinite = RecbenchError.invalid(
+        "ImplicitALS: a normal-equation matrix was not positive definite (raise regularization)")
 
     /// The subspace solver's half-sweep in the block-major kernel: rows split into parts of about
     /// equal interaction counts (four per thread, for balance), each part taken through every block.
+    /// False when a block's system was not positive definite.
     private func sweepBlockMajor(
         _ target: inout DenseMatrix, fixed: DenseMatrix, gram: [Float], csr: SparseMatrix, conf: [Float], threads: Int
-    ) throws {
+    ) -> Bool {
         let d = config.factors, rows = target.rows, nnz = csr.offsets[rows]
         let parts = max(1, min(rows, 4 * threads))
         var bounds = [0]
@@ -188,10 +192,7 @@ public final class ImplicitALS: FactorModel {
                 }
             }
         }
-        if failed.contains(true) {
-            throw RecbenchError.invalid(
-                "ImplicitALS: a normal-equation matrix was not positive definite (raise regularization)")
-        }
+        return !failed.contains(true)
     }
 
     /// The objective divided by the number of observed pairs. The all-pairs part Σ (x_u·y_i)² is
