@@ -47,7 +47,7 @@ extension ScoringCore {
     /// Whether this CPU runs the fused scoring tile (`recbench_score_tile_avx2`: AVX2 + FMA). Without
     /// it (or with `fused: false`, which tests use to keep this path checked) each tile is one
     /// OpenBLAS sgemm, scanned whole.
-    static let hasFusedKernel = recbench_has_avx2_fma() != 0
+    static let hasFusedKernel = CPUFeatures.avx2FMA
 
     /// How the full ranking walks the catalogue: by norm with the early stop, in the catalogue's
     /// own order, or whichever a sample of users says computes fewer scores.

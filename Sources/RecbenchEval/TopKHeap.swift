@@ -1,3 +1,4 @@
+import RecbenchCore
 internal import CIntrinsics
 
 /// A bounded heap keeping the K best (score, item) pairs seen so far. "Better" means a higher
@@ -101,7 +102,7 @@ struct TopKHeap {
         }
     }
 
-    private static let vectorScan = recbench_has_avx2_fma() != 0
+    private static let vectorScan = CPUFeatures.avx2FMA
 
     @inline(__always)
     private static func firstAbove(_ x: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ t: Float)

@@ -74,7 +74,7 @@ enum ImplicitCG {
 
     /// Whether the sparse part runs the AVX2 + FMA kernel (`recbench_ials_cg_accumulate_avx2`, the same
     /// loop in FMA lanes) on this CPU.
-    static let hasKernel = recbench_has_avx2_fma() != 0
+    static let hasKernel = CPUFeatures.avx2FMA
 
     /// out += Σ_j γ_j y_j with γ_j = (c_j − 1)·(y_j·v), or with `residual` γ_j = c_j − (c_j − 1)·(y_j·v).
     /// `kernel: false` keeps the portable loop (tests compare the two).

@@ -39,7 +39,7 @@ enum ImplicitSubspace {
     }
 
     /// Whether the CPU runs the block-major kernel (AVX2 + FMA).
-    static let hasKernel = recbench_has_avx2_fma() != 0
+    static let hasKernel = CPUFeatures.avx2FMA
 
     /// Whether a half-sweep with this block size runs block-major (`solveBlockMajor`): blocks of
     /// eight factors on a CPU with AVX2 + FMA, when the factors split into whole blocks.

@@ -53,7 +53,7 @@ struct NormalizedGraph: @unchecked Sendable {
     }
 
     /// Whether this CPU runs the AVX2 + FMA kernel (checked once).
-    static let vectorKernel = recbench_has_avx2_fma() != 0
+    static let vectorKernel = CPUFeatures.avx2FMA
 
     /// y = Â x for n_nodes × d row-major x and y (y is overwritten). `portable` forces the plain
     /// loop (tests compare the two).
