@@ -15,7 +15,11 @@ import RecbenchCore
 ///   Karypis): each item u has spreads to its own k nearest items.
 /// - `candidate`: score(u,i) = Σ_{j ∈ I(u) ∩ N_k(i)} s_ij over i's own k nearest items, the form of
 ///   R · W with W's top k kept per column (RecBole's ItemKNN), and of the rating task's predictions.
-/// With `normalize` each list's k weights sum to 1 (j's list, or i's).
+/// With `normalize` each list's k weights sum to 1 (j's list, or i's). With `item_means` the
+/// interactions are centred on the items' rates m_j = count_j / users and i's own rate added back:
+/// score(u,i) = m_i + Σ_j w_ji (x_uj − m_j) over every list that reaches i, the "average bias" of
+/// the item-based CF that BARS benchmarks (with `normalize`, a weighted average of centred
+/// neighbours). The centring is one offset per item, m_i − Σ_j w_ji m_j, added to every user's score.
 public final class ItemKNN: RatingPredictor {
     public struct Config: AlgorithmConfig {
         public enum NeighborsOf: String, Sendable, CaseIterable { case rated, candidate }
@@ -28,12 +32,19 @@ public final class ItemKNN: RatingPredictor {
                     "neighbors_of", default: NeighborsOf.rated,
                     "Ranking: whose k nearest items count — each rated item's (rated: j's k neighbours get s_ji) "
                         + "or each candidate's (candidate: i scores Σ s_ij over its k neighbours u has; RecBole)."
-                ).acting(.tasks([.ranking, .sequential], otherwise: "rating predictions always use the candidate's"))
+                ).acting(.tasks([.ranking, .sequential], otherwise: "rating predictions always use the candidate's")),
+                .boolean(
+                    "item_means", default: false,
+                    "Ranking: centre each interaction on its item's rate (count / users) and add the candidate's "
+                        + "rate back, m_i + Σ w (x_uj − m_j) (BARS's ItemCF \"average bias\")."
+                ).acting(.tasks([.ranking, .sequential], otherwise: "rating predictions are centred by `variant`"))
             ]
         public var settings: KNNSettings
         public var neighborsOf: NeighborsOf
+        public var itemMeans: Bool
         public init(_ v: ParameterValues) {
             settings = KNNSettings(v); neighborsOf = NeighborsOf(rawValue: v.text("neighbors_of"))!
+            itemMeans = v.bool("item_means")
         }
         /// The item–item neighbour build (`NeighborhoodMemory`, residuals and biases included for ratings),
         /// plus for ranking the spread lists scoring reads (an index and a weight per kept neighbour).
@@ -52,6 +63,8 @@ public final class ItemKNN: RatingPredictor {
     /// Ranking: row j holds what one interaction with j adds to each item's score (weights already
     /// scaled), so scoring a user is a sum of its items' rows whichever `neighbors_of` is chosen.
     private var spread = NeighborLists(rows: 0, offsets: [0], neighbors: [], weights: [])
+    /// Ranking with `item_means`: m_i − Σ_j w_ji m_j, what every user's score of i starts from.
+    private var itemOffsets: [Float] = []
     /// Row i: the items most similar to i, most similar first.
     public var neighbors: NeighborLists { state.neighbors }
 
@@ -62,6 +75,15 @@ public final class ItemKNN: RatingPredictor {
     public func fit(_ data: TrainingData, context: FitContext) throws {
         try state.fit(data, model: Self.name, context: context)
         spread = state.explicit ? NeighborLists(rows: 0, offsets: [0], neighbors: [], weights: []) : spreadLists()
+        itemOffsets = []
+        if config.itemMeans && !state.explicit {
+            let users = Float(max(1, data.interactions.userCount))
+            let rates = data.interactions.itemCounts.map { Float($0) / users }
+            itemOffsets = rates
+            for j in 0..<spread.rows where j < rates.count {
+                for k in spread.range(j) { itemOffsets[Int(spread.neighbors[k])] -= spread.weights[k] * rates[j] }
+            }
+        }
     }
 
     /// The ranking contributions: for `rated`, j's first k neighbours as they are; for `candidate`,
@@ -135,7 +157,11 @@ public final class ItemKNN: RatingPredictor {
         let spread = spread
         for (r, u32) in users.enumerated() {
             let row = UnsafeMutableBufferPointer(rebasing: scores[(r * n)..<((r + 1) * n)])
-            row.update(repeating: 0)
+            if itemOffsets.count == n {
+                _ = row.update(fromContentsOf: itemOffsets)
+            } else {
+                row.update(repeating: 0)
+            }
             for j in byUser.rowIndices(Int(u32)) where Int(j) < spread.rows {
                 for k in spread.range(Int(j)) { row[Int(spread.neighbors[k])] += spread.weights[k] }
             }

@@ -171,8 +171,40 @@ func close(_ a: Float?, _ b: Double, _ tol: Double = 1e-5) -> Bool { a.map { abs
     }
 
     @Test func centringSimilaritiesAreRejectedForRanking() {
-        #expect(throws: RecbenchError.self) { try Toy.item(["similarity": .text("pearson")], task: .ranking) }
+        #expect(throws: RecbenchError.self) { try Toy.item(["similarity": .text("centered_cosine")], task: .ranking) }
         #expect(throws: RecbenchError.self) { try Toy.user(["similarity": .text("adjusted_cosine")], task: .ranking) }
+    }
+
+    /// Pearson on implicit data correlates the 0/1 item vectors over all 5 users (numpy's corrcoef
+    /// of the binarised toy matrix): i0 {u0,u1,u2} and i1 {u0,u2,u4} share 2 users where
+    /// 3·3/5 = 1.8 are expected, (2 − 1.8) / √(3·0.4 · 3·0.4) = 1/6; i0 and i4 {u1,u4} share 1 where
+    /// 1.2 are expected, −1/6; i2 {u3,u4} and i4, +1/6. i3 (every user) has no variance: 0.
+    @Test func pearsonOnImplicitDataIsThePhiCoefficient() throws {
+        let phi = try Toy.item(Toy.with(Toy.all, ["similarity": .text("pearson")]), task: .ranking).neighbors
+        #expect(close(phi.weight(0, 1), 1.0 / 6) && close(phi.weight(1, 0), 1.0 / 6))
+        #expect(close(phi.weight(0, 4), -1.0 / 6) && close(phi.weight(2, 4), 1.0 / 6))
+        #expect(close(phi.weight(0, 3), 0))
+        // The default floor (similarity > 0) keeps only the pairs that co-occur more than chance.
+        let kept = try Toy.item(["similarity": .text("pearson")], task: .ranking).neighbors
+        #expect(kept.weight(0, 4) == nil && close(kept.weight(0, 1), 1.0 / 6))
+    }
+
+    /// item_means (rates m = (3, 3, 2, 5, 2, 2) / 5): score(u1, i) = m_i + Σ_j w_ji (x_u1,j − m_j)
+    /// over the lists that reach i. Worked out with numpy from that formula over the cosine lists
+    /// (u1 has i0, i3, i4). Candidate form, k = 2, normalize: i0's list (i3 .775, i1 .667) gives
+    /// 0.6 + (.775·(1 − 1) + .667·(0 − 0.6)) / (.775 + .667) = 0.3224657.
+    @Test func itemMeansCentreEachInteractionOnItsItemsRate() throws {
+        var s = [Float](repeating: 0, count: 6)
+        let cand = try Toy.item(
+            ["k": .int(2), "neighbors_of": .text("candidate"), "normalize": .bool(true), "item_means": .bool(true)],
+            task: .ranking)
+        s.withUnsafeMutableBufferPointer { cand.score(users: [1], into: $0) }
+        for (got, want) in zip(s, [0.3224657, 0.7850229, 0.6649111, 0.9, 0.2233926, 0.2233926]) {
+            #expect(close(got, want))
+        }
+        let rated = try Toy.item(["k": .int(2), "item_means": .bool(true)], task: .ranking)
+        s.withUnsafeMutableBufferPointer { rated.score(users: [1], into: $0) }
+        for (got, want) in zip(s, [0.2, 0.8666667, 0.5, 0.7185896, 0.2, 0.4]) { #expect(close(got, want)) }
     }
 }
 

@@ -31,7 +31,10 @@ public enum Neighborhoods {
         precondition(columns.rows == vectors.columns && columns.nnz == nnz)
         let kept = min(max(0, options.kept), max(0, n - 1))
         // All-ones vectors (implicit feedback) need only co-occurrence counts: dot = support.
-        let binary = options.similarity != .pearson && vectors.values.allSatisfy { $0 == 1 }
+        // Pearson's vectors are all ones only when the caller passed implicit data (its rating
+        // vectors are centred), and then it is the phi coefficient over all `columnCount` columns.
+        let binary = vectors.values.allSatisfy { $0 == 1 }
+        let columnCount = Double(max(1, vectors.columns))
         // No shrinkage, exponent or support floor: the weight is the raw similarity, kept free of
         // weight()'s branches in the loop over pairs.
         let plain =
@@ -81,7 +84,9 @@ public enum Neighborhoods {
         let published = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, n))
         published.initialize(repeating: 0, count: max(1, n))
         let heaps = (0..<workers).map { _ in RowHeaps(rows: n, capacity: kept, published: published) }
-        let scratches = (0..<workers).map { _ in PairScratch(rows: n, pearson: options.similarity == .pearson) }
+        let scratches = (0..<workers).map { _ in
+            PairScratch(rows: n, pearson: options.similarity == .pearson && !binary)
+        }
         defer { heaps.forEach { $0.deallocate() }; scratches.forEach { $0.deallocate() }; published.deallocate() }
         let scaled = scales
         vectors.offsets.withUnsafeBufferPointer { ro in
@@ -134,6 +139,13 @@ public enum Neighborhoods {
                                                     let d = norms[a] * norms[b] + lambda
                                                     raw = d > 0 ? dot / d : 0
                                                 }
+                                            case .pearson where binary:
+                                                let da = Double(degreeA), db = Double(ro[b + 1] - ro[b])
+                                                let d = (da * (1 - da / columnCount) * db * (1 - db / columnCount))
+                                                    .squareRoot()
+                                                raw =
+                                                    d + lambda > 0
+                                                    ? (Double(support) - da * db / columnCount) / (d + lambda) : 0
                                             case .pearson:
                                                 let d = (scratch.squaresA[b] * scratch.squaresB[b]).squareRoot()
                                                 raw = d + lambda > 0 ? scratch.dot[b] / (d + lambda) : 0

@@ -14,8 +14,13 @@ public enum Similarity: String, Sendable, CaseIterable {
     /// Cosine after subtracting, from each entry, the mean of the *other* dimension's vector
     /// (the user's mean rating for item-CF, as in Sarwar et al. 2001; the item's for user-CF).
     case adjustedCosine = "adjusted_cosine"
-    /// Each vector centred on its own mean (or, in the baseline variant, on the bias baseline);
-    /// Σ xy / √(Σ x² Σ y²) with all three sums over the common support (co-rated entries).
+    /// Ratings: each vector centred on its own mean (or, in the baseline variant, on the bias
+    /// baseline); Σ xy / √(Σ x² Σ y²) with all three sums over the common support (co-rated entries).
+    /// Implicit (all-ones) vectors: the correlation of the 0/1 vectors over every column (the phi
+    /// coefficient, as numpy's corrcoef gives it), (c − d_a d_b / n) / √(d_a (1 − d_a/n) d_b (1 − d_b/n))
+    /// from the co-occurrence count c, the degrees d and the n columns: the cosine of the vectors
+    /// centred on their rates, so unlike cosine it discounts pairs that co-occur only as often as
+    /// their popularity predicts.
     case pearson
     /// |A ∩ B| / |A ∪ B| on the patterns (values ignored).
     case jaccard
@@ -25,6 +30,6 @@ public enum Similarity: String, Sendable, CaseIterable {
     /// by the entries outside it, a built-in shrinkage towards 0.
     case centeredCosine = "centered_cosine"
 
-    /// Centring similarities carry no signal on all-ones (implicit) data.
-    public var needsRatings: Bool { self == .adjustedCosine || self == .pearson || self == .centeredCosine }
+    /// These centre on the ratings alone, which carry no signal on all-ones (implicit) data.
+    public var needsRatings: Bool { self == .adjustedCosine || self == .centeredCosine }
 }
