@@ -49,7 +49,8 @@ public struct KNNSettings: Sendable {
                 "M: neighbours stored per row of the sparse model (memory rows × M)."),
             .choice(
                 "similarity", Similarity.allCases.map(\.rawValue), default: similarity.rawValue,
-                "cosine | adjusted_cosine | pearson | centered_cosine (these three: rating task only) | jaccard."),
+                "cosine | pearson (co-rated entries; on implicit data the correlation over all rows, phi) | "
+                    + "adjusted_cosine | centered_cosine (these two: rating task only) | jaccard."),
             .real(
                 "shrinkage", default: shrinkage,
                 "λ (0 = off): s·n/(n+λ) with n the common support, or λ added to the denominator (shrinkage_form)."),
