@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "RecbenchBuildInfo", plugins: ["BuildInfoPlugin"]),
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .target(name: "RecbenchAlgorithms", dependencies: ["RecbenchCore", "RecbenchGSL", "CIntrinsics"]),
-        .target(name: "RecbenchNN", dependencies: ["RecbenchCore", "RecbenchAlgorithms"]),
+        .target(name: "RecbenchNN", dependencies: ["RecbenchCore", "RecbenchAlgorithms", "CIntrinsics"]),
         .target(
             name: "RecbenchEval", dependencies: ["RecbenchCore", "RecbenchAlgorithms", "RecbenchGSL", "CIntrinsics"]),
         // Speed measurements behind `recbench bench` (the scoring core, one algorithm's fit).

@@ -34,6 +34,23 @@ static inline void recbench_spmm_rows_portable(float *y, const float *x, const l
     }
 }
 
+// The transpose of the product above for one slice of the columns, [c0, c1): x[idx[k]] += w[k] · g[r]
+// for every entry k of every row r in [0, rows), in entry order (the backward pass of an
+// embedding bag, whose rows share table rows; a caller splits the columns, not the rows, over
+// threads so each sum is the same at any thread count). Offsets are 32-bit, as the bags keep them.
+static inline void recbench_scatter_rows_portable(float *x, const float *g, const int32_t *offsets,
+                                                  const int32_t *idx, const float *w, long rows, long d,
+                                                  long c0, long c1) {
+    for (long r = 0; r < rows; r++) {
+        const float *gr = g + r * d;
+        for (long k = offsets[r]; k < offsets[r + 1]; k++) {
+            float *dst = x + (long)idx[k] * d;
+            const float wk = w[k];
+            for (long c = c0; c < c1; c++) dst[c] += wk * gr[c];
+        }
+    }
+}
+
 // Index of the first j in [0, n) with x[j] (+ bias[j] when bias is not NULL) > t, or n: the top-K
 // scan's rejection loop, where almost every score falls below the heap's threshold. NaN never
 // compares above, so it is never found. Both paths add the bias the same way (one rounding).
@@ -118,6 +135,22 @@ static inline void recbench_spmm_rows_avx2(float *y, const float *x, const long 
         }
     }
 }
+__attribute__((target("avx2,fma")))
+static inline void recbench_scatter_rows_avx2(float *x, const float *g, const int32_t *offsets, const int32_t *idx,
+                                              const float *w, long rows, long d, long c0, long c1) {
+    for (long r = 0; r < rows; r++) {
+        const float *gr = g + r * d;
+        for (long k = offsets[r]; k < offsets[r + 1]; k++) {
+            float *dst = x + (long)idx[k] * d;
+            const __m256 wk = _mm256_set1_ps(w[k]);
+            long c = c0;
+            for (; c + 8 <= c1; c += 8)
+                _mm256_storeu_ps(dst + c, _mm256_fmadd_ps(wk, _mm256_loadu_ps(gr + c), _mm256_loadu_ps(dst + c)));
+            for (; c < c1; c++) dst[c] = __builtin_fmaf(w[k], gr[c], dst[c]);
+        }
+    }
+}
+
 // 32 scores a step: four compares OR-ed into one mask, so a step that rejects all 32 costs one
 // branch; a hit is then located inside the step by the portable loop. An ordered compare is false
 // for NaN, as in the portable loop.
@@ -519,6 +552,10 @@ static inline long recbench_first_above_avx2(const float *x, const float *bias, 
 static inline void recbench_spmm_rows_avx2(float *y, const float *x, const long *offsets, const int32_t *idx,
                                            const float *w, long begin, long end, long d) {
     recbench_spmm_rows_portable(y, x, offsets, idx, w, begin, end, d);
+}
+static inline void recbench_scatter_rows_avx2(float *x, const float *g, const int32_t *offsets, const int32_t *idx,
+                                              const float *w, long rows, long d, long c0, long c1) {
+    recbench_scatter_rows_portable(x, g, offsets, idx, w, rows, d, c0, c1);
 }
 // Never called where recbench_has_avx2_fma() is 0; defined so the Swift caller compiles everywhere.
 static inline void recbench_score_tile_avx2(const float *users, long m, long d, const float *panel, long groups,

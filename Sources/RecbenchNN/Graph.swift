@@ -132,6 +132,9 @@ public final class Graph {
     /// Where the parameters' gradients accumulate when not in the parameters' own buffers: two
     /// graphs back-propagating halves of one batch at the same time (`SplitStep`).
     var shadow: ShadowGradients?
+    /// Whether the embedding bags run the AVX2 + FMA kernels (the CPU has them and a test has not
+    /// asked for the portable loops, which it compares them with).
+    var vectorKernels = CPUFeatures.avx2FMA
 
     public init(training: Bool = true, recordsGradients: Bool = true, threads: Int = 1, seed: UInt64 = 0) {
         self.training = training; self.recordsGradients = recordsGradients; self.threads = max(1, threads)

@@ -73,10 +73,18 @@ extension Graph {
                     var mx = -Float.infinity
                     for j in 0..<end where allowed(j) { mx = max(mx, xr[j]) }
                     if mx == -Float.infinity { zr.update(repeating: 0, count: l); continue }
+                    // Eight exponentials at once: a row is short (AutoInt's fields, a window), and
+                    // one at a time the polynomial's dependent steps, not the arithmetic, set the pace.
                     var sum: Float = 0
-                    for j in 0..<l {
-                        let e: Float = (j < end && allowed(j)) ? fastExp(xr[j] - mx) : 0
-                        zr[j] = e; sum += e
+                    for j0 in stride(from: 0, to: l, by: 8) {
+                        let n = min(8, l - j0)
+                        var v = SIMD8<Float>(repeating: 0)
+                        for t in 0..<n { v[t] = xr[j0 + t] - mx }
+                        let e = fastExp(v)
+                        for t in 0..<n {
+                            let j = j0 + t, x: Float = (j < end && allowed(j)) ? e[t] : 0
+                            zr[j] = x; sum += x
+                        }
                     }
                     let inv = 1 / sum
                     for j in 0..<end { zr[j] *= inv }

@@ -1,4 +1,5 @@
 import RecbenchCore
+internal import CIntrinsics
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,10 +18,20 @@ extension Graph {
         // Rows are independent: split them over the threads when the bags are large (a history
         // field averages ~100 rows per bag).
         let threads = indices.count * d >= 1 << 16 ? self.threads : 1
+        // The bag is a sparse × dense row product: the graph propagation's AVX2 kernel, which keeps
+        // a row's sums in registers over its entries (it reads the offsets as 64-bit).
+        let wide = vectorKernels ? offsets.map { Int($0) } : []
         offsets.withUnsafeBufferPointer { o in
             indices.withUnsafeBufferPointer { ix in
                 weights.withUnsafeBufferPointer { ws in
                     parallelChunks(count: rows, threads: threads) { _, range in
+                        if !wide.isEmpty, let ixp = ix.baseAddress, let wsp = ws.baseAddress {
+                            wide.withUnsafeBufferPointer {
+                                recbench_spmm_rows_avx2(
+                                    z, t, $0.baseAddress!, ixp, wsp, range.lowerBound, range.upperBound, d)
+                            }
+                            return
+                        }
                         for r in range {
                             let zr = z + r * d
                             zr.update(repeating: 0, count: d)
@@ -50,7 +61,13 @@ extension Graph {
         // Bags share table rows, so the scatter is split by columns instead: each worker adds its
         // slice of every entry, in entry order, so every sum is the same at any thread count.
         let slices = entries * d >= 1 << 16 ? min(threads, d / 8) : 1
+        let vector = vectorKernels
         parallelChunks(count: d, threads: max(1, slices)) { _, columns in
+            if vector {
+                recbench_scatter_rows_avx2(
+                    dt, g, offsets, idx, w, rows, d, columns.lowerBound, columns.upperBound)
+                return
+            }
             for row in 0..<rows {
                 let gr = g + row * d
                 for k in Int(offsets[row])..<Int(offsets[row + 1]) {
