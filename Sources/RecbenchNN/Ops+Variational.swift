@@ -80,8 +80,10 @@ extension Graph {
 
     public func tanh(_ a: Tensor) -> Tensor {
         let out = make(a.shape, needsGrad: needs(a))
-        let x = value(a), z = value(out)
-        for i in 0..<a.shape.count { z[i] = tanhf(x[i]) }
+        let x = value(a), z = value(out), n = a.shape.count
+        parallelChunks(count: n, threads: n >= 1 << 16 ? threads : 1) { _, range in
+            for i in range { z[i] = tanhf(x[i]) }
+        }
         record(Record(op: .tanh, out: out.id, a: a.id))
         return out
     }
@@ -154,20 +156,33 @@ extension Graph {
         precondition(offsets.count == n + 1 && targets.count == weights.count && Int(offsets[n]) == targets.count)
         let out = make(Shape(1), needsGrad: needs(logits))
         let x = value(logits), probs = floats.take(n * c)
-        var total: Double = 0
-        for i in 0..<n {
-            let xr = x + i * c, pr = probs + i * c
-            var mx = -Float.infinity
-            for j in 0..<c { mx = max(mx, xr[j]) }
-            var sum: Float = 0
-            for j in 0..<c { let e = expf(xr[j] - mx); pr[j] = e; sum += e }
-            let logZ = mx + logf(sum), inv = 1 / sum
-            for j in 0..<c { pr[j] *= inv }
-            for k in Int(offsets[i])..<Int(offsets[i + 1]) {
-                precondition(Int(targets[k]) < c)
-                total += Double(weights[k] * (logZ - xr[Int(targets[k])]))
+        var rowLoss = [Double](repeating: 0, count: n)
+        precondition(targets.allSatisfy { Int($0) < c }, "multinomialNLL: a target beyond \(c) classes")
+        // Rows are independent (a Mult-VAE batch is 500 users × every item): split over the threads,
+        // each row's loss kept apart and summed in row order, so the total does not depend on them.
+        rowLoss.withUnsafeMutableBufferPointer { rowLoss in
+            offsets.withUnsafeBufferPointer { o in
+                targets.withUnsafeBufferPointer { t in
+                    weights.withUnsafeBufferPointer { w in
+                        parallelChunks(count: n, threads: n * c >= 1 << 16 ? threads : 1) { _, rows in
+                            for i in rows {
+                                let xr = x + i * c, pr = probs + i * c
+                                var mx = -Float.infinity
+                                for j in 0..<c { mx = max(mx, xr[j]) }
+                                var sum: Float = 0
+                                for j in 0..<c { let e = expf(xr[j] - mx); pr[j] = e; sum += e }
+                                let logZ = mx + logf(sum), inv = 1 / sum
+                                for j in 0..<c { pr[j] *= inv }
+                                var loss: Double = 0
+                                for k in Int(o[i])..<Int(o[i + 1]) { loss += Double(w[k] * (logZ - xr[Int(t[k])])) }
+                                rowLoss[i] = loss
+                            }
+                        }
+                    }
+                }
             }
         }
+        let total = rowLoss.reduce(0, +)
         value(out)[0] = Float(total / Double(max(1, n)))
         let off = offsets.withUnsafeBufferPointer { keep($0) }, tg = targets.withUnsafeBufferPointer { keep($0) }
         let ws = floats.take(weights.count)
@@ -183,12 +198,14 @@ extension Graph {
         guard let dx = nodes[r.a].grad else { return }
         let n = r.i0, c = r.i1, g = nodes[r.out].grad![0] * r.f0
         let offsets = r.ints!, targets = r.ints2!, probs = r.floats!, w = r.floats2!
-        for i in 0..<n {
-            var mass: Float = 0
-            for k in Int(offsets[i])..<Int(offsets[i + 1]) { mass += w[k] }
-            let pr = probs + i * c, dr = dx + i * c
-            for j in 0..<c { dr[j] += g * mass * pr[j] }
-            for k in Int(offsets[i])..<Int(offsets[i + 1]) { dr[Int(targets[k])] -= g * w[k] }
+        parallelChunks(count: n, threads: n * c >= 1 << 16 ? threads : 1) { _, rows in
+            for i in rows {
+                var mass: Float = 0
+                for k in Int(offsets[i])..<Int(offsets[i + 1]) { mass += w[k] }
+                let pr = probs + i * c, dr = dx + i * c
+                addScaledRow(dr, pr, g * mass, c)
+                for k in Int(offsets[i])..<Int(offsets[i + 1]) { dr[Int(targets[k])] -= g * w[k] }
+            }
         }
     }
 }

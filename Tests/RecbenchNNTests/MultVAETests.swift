@@ -96,6 +96,30 @@ import RecbenchEval
                 g.multinomialNLL(logits: g.parameter(x), offsets: offsets, targets: targets, weights: weights)
             } <= 0)
     }
+
+    /// A batch large enough for the rows to split over two threads gives the same loss and gradient
+    /// as one thread, to the bit (each row's sums keep their order).
+    @Test func multinomialNLLIsTheSameAtTwoThreads() {
+        let rows = 40, classes = 2000
+        let x = randomParameter("nll-wide", Shape(rows, classes))
+        var rng = RandomSource(seed: 11, stream: "nll-targets")
+        var offsets: [Int32] = [0], targets: [Int32] = [], weights: [Float] = []
+        for _ in 0..<rows {
+            for _ in 0..<(1 + Int(rng.nextDouble() * 20)) {
+                targets.append(Int32(rng.nextDouble() * Double(classes))); weights.append(1 + rng.nextFloat())
+            }
+            offsets.append(Int32(targets.count))
+        }
+        func run(_ threads: Int) -> (Float, [Float]) {
+            x.zeroGrad()
+            let g = Graph(threads: threads)
+            let loss = g.multinomialNLL(logits: g.parameter(x), offsets: offsets, targets: targets, weights: weights)
+            g.backward(loss)
+            return (g.scalar(loss), Array(UnsafeBufferPointer(start: x.grad, count: x.count)))
+        }
+        let one = run(1), two = run(2)
+        #expect(one.0 > 0 && one.0 == two.0 && one.1 == two.1 && one.1.contains { $0 != 0 })
+    }
 }
 
 @Suite struct MultVAETests {
