@@ -127,7 +127,7 @@ public struct KNNSettings: Sendable {
     func checkTask(_ task: RecommendationTask, model: String) throws {
         if task != .rating && options.similarity.needsRatings {
             throw RecbenchError.unsupported(
-                "\(model): similarity \"\(options.similarity.rawValue)\" centres values and is empty on implicit (all-ones) data; use cosine or jaccard for \(task.rawValue)"
+                "\(model): similarity \"\(options.similarity.rawValue)\" centres values and is empty on implicit (all-ones) data; use cosine, pearson (the 0/1 correlation) or jaccard for \(task.rawValue)"
             )
         }
     }
