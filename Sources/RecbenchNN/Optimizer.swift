@@ -59,12 +59,18 @@ public final class Adam {
 
     /// One update from the accumulated gradients, then zeroes them.
     public func update() {
-        var sq: Double = 0
-        for p in parameters {
-            let g = p.grad; var s: Float = 0; for i in 0..<p.count { s += g[i] * g[i] }; sq += Double(s)
+        // With clipping the norm must be known before the step; without, it is only reported, and
+        // the step's own pass sums it (in another order, which changes nothing the step computes).
+        var clip: Float = 1
+        if clipNorm > 0 {
+            var sq: Double = 0
+            for p in parameters {
+                let g = p.grad; var s: Float = 0; for i in 0..<p.count { s += g[i] * g[i] }; sq += Double(s)
+            }
+            lastGradientNorm = Float(sq.squareRoot())
+            if lastGradientNorm > clipNorm { clip = clipNorm / lastGradientNorm }
         }
-        lastGradientNorm = Float(sq.squareRoot())
-        let clip: Float = (clipNorm > 0 && lastGradientNorm > clipNorm) ? clipNorm / lastGradientNorm : 1
+        var squares: Double = 0
         step += 1
         let c1 = 1 - powf(beta1, Float(step)), c2 = 1 - powf(beta2, Float(step))
         let lr = learningRate * c2.squareRoot() / c1
@@ -81,20 +87,39 @@ public final class Adam {
             let l2: Float = (!decoupledWeightDecay && decays[k]) ? weightDecay : 0
             let shrink: Float = (decoupledWeightDecay && decays[k]) ? 1 - learningRate * weightDecay : 1
             let (b1, b2, eps) = (beta1, beta2, epsilon * c2.squareRoot())
-            // Element-wise, so a split over the threads changes nothing but the time.
-            parallelChunks(count: p.count, threads: p.count >= 1 << 15 ? threads : 1) { _, range in
-                for i in range {
-                    let gi = g[i] * clip + l2 * w[i]
-                    mk[i] = b1 * mk[i] + (1 - b1) * gi
-                    vk[i] = b2 * vk[i] + (1 - b2) * gi * gi
-                    w[i] = w[i] * shrink - lr * mk[i] / (vk[i].squareRoot() + eps)
-                }
-                if let avg {
-                    for i in range { avg[i] = first ? w[i] : β * avg[i] + (1 - β) * w[i] }
+            let workers = p.count >= 1 << 15 ? threads : 1
+            var sums = [Double](repeating: 0, count: max(1, workers))
+            // Element-wise, so a split over the threads changes nothing but the time. Eight lanes do
+            // what the scalar tail does, operation for operation, and the gradient is zeroed as it
+            // is read (one pass over the table instead of two).
+            sums.withUnsafeMutableBufferPointer { sums in
+                parallelChunks(count: p.count, threads: workers) { chunk, range in
+                    var i = range.lowerBound, sq = SIMD8<Float>(repeating: 0), tail: Float = 0
+                    while i + 8 <= range.upperBound {
+                        let raw = load8(g + i), gi = raw * clip + l2 * load8(w + i)
+                        let mi = b1 * load8(mk + i) + (1 - b1) * gi, vi = b2 * load8(vk + i) + (1 - b2) * gi * gi
+                        store8(mi, mk + i); store8(vi, vk + i)
+                        store8(load8(w + i) * shrink - lr * mi / (vi.squareRoot() + eps), w + i)
+                        store8(.zero, g + i)
+                        sq += raw * raw; i += 8
+                    }
+                    while i < range.upperBound {
+                        let raw = g[i], gi = raw * clip + l2 * w[i]
+                        mk[i] = b1 * mk[i] + (1 - b1) * gi
+                        vk[i] = b2 * vk[i] + (1 - b2) * gi * gi
+                        w[i] = w[i] * shrink - lr * mk[i] / (vk[i].squareRoot() + eps)
+                        g[i] = 0
+                        tail += raw * raw; i += 1
+                    }
+                    sums[chunk] = Double(sq.sum() + tail)
+                    if let avg {
+                        for i in range { avg[i] = first ? w[i] : β * avg[i] + (1 - β) * w[i] }
+                    }
                 }
             }
-            p.zeroGrad()
+            squares += sums.reduce(0, +)
         }
+        if clipNorm <= 0 { lastGradientNorm = Float(squares.squareRoot()) }
     }
 }
 
