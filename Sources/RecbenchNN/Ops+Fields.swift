@@ -216,21 +216,11 @@ extension Graph {
     public func squaredNorm(_ x: Tensor, scale: Float) -> Tensor {
         let out = make(Shape(1), needsGrad: needs(x))
         let X = value(x)
-        // Eight-lane partial sums over blocks of 512, each block's added in Double: the one
+        // Eight-lane sums (`dotRow`) over blocks of 512, each block's added in Double: the one
         // running Double sum did not vectorise.
         let n = x.shape.count
-        var total: Double = 0, i = 0
-        while i < n {
-            let end = min(n, i + 512)
-            var lanes = SIMD8<Float>(repeating: 0)
-            while i + 8 <= end {
-                let v = UnsafeRawPointer(X + i).loadUnaligned(as: SIMD8<Float>.self)
-                lanes += v * v; i += 8
-            }
-            var rest: Float = 0
-            while i < end { rest += X[i] * X[i]; i += 1 }
-            total += Double(lanes.sum() + rest)
-        }
+        var total: Double = 0
+        for i in stride(from: 0, to: n, by: 512) { total += Double(dotRow(X + i, X + i, min(512, n - i))) }
         value(out)[0] = scale * Float(total)
         record(Record(op: .squaredNorm, out: out.id, a: x.id, i0: x.shape.count, f0: scale))
         return out

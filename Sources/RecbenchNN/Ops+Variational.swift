@@ -18,27 +18,18 @@ extension Graph {
         // Rows are independent: split them over the threads when the bags are large (a history
         // field averages ~100 rows per bag).
         let threads = indices.count * d >= 1 << 16 ? self.threads : 1
-        // The bag is a sparse × dense row product: the graph propagation's AVX2 kernel, which keeps
-        // a row's sums in registers over its entries (it reads the offsets as 64-bit).
-        let wide = vectorKernels ? offsets.map { Int($0) } : []
-        offsets.withUnsafeBufferPointer { o in
+        // The bag is a sparse × dense row product, the graph propagation's: its AVX2 kernel keeps a
+        // row's sums in registers over its entries; the portable loop serves other CPUs and tests.
+        let wide = offsets.map { Int($0) }, vector = vectorKernels
+        wide.withUnsafeBufferPointer { o in
             indices.withUnsafeBufferPointer { ix in
                 weights.withUnsafeBufferPointer { ws in
                     parallelChunks(count: rows, threads: threads) { _, range in
-                        if !wide.isEmpty, let ixp = ix.baseAddress, let wsp = ws.baseAddress {
-                            wide.withUnsafeBufferPointer {
-                                recbench_spmm_rows_avx2(
-                                    z, t, $0.baseAddress!, ixp, wsp, range.lowerBound, range.upperBound, d)
-                            }
-                            return
-                        }
-                        for r in range {
-                            let zr = z + r * d
-                            zr.update(repeating: 0, count: d)
-                            for k in Int(o[r])..<Int(o[r + 1]) {
-                                let w = ws[k], src = t + Int(ix[k]) * d
-                                for c in 0..<d { zr[c] += w * src[c] }
-                            }
+                        let (a, b) = (range.lowerBound, range.upperBound)
+                        if vector {
+                            recbench_spmm_rows_avx2(z, t, o.baseAddress, ix.baseAddress, ws.baseAddress, a, b, d)
+                        } else {
+                            recbench_spmm_rows_portable(z, t, o.baseAddress, ix.baseAddress, ws.baseAddress, a, b, d)
                         }
                     }
                 }
@@ -63,17 +54,11 @@ extension Graph {
         let slices = entries * d >= 1 << 16 ? min(threads, d / 8) : 1
         let vector = vectorKernels
         parallelChunks(count: d, threads: max(1, slices)) { _, columns in
+            let (c0, c1) = (columns.lowerBound, columns.upperBound)
             if vector {
-                recbench_scatter_rows_avx2(
-                    dt, g, offsets, idx, w, rows, d, columns.lowerBound, columns.upperBound)
-                return
-            }
-            for row in 0..<rows {
-                let gr = g + row * d
-                for k in Int(offsets[row])..<Int(offsets[row + 1]) {
-                    let dst = dt + Int(idx[k]) * d, wk = w[k]
-                    for c in columns { dst[c] += wk * gr[c] }
-                }
+                recbench_scatter_rows_avx2(dt, g, offsets, idx, w, rows, d, c0, c1)
+            } else {
+                recbench_scatter_rows_portable(dt, g, offsets, idx, w, rows, d, c0, c1)
             }
         }
     }
