@@ -48,7 +48,7 @@ extension ExperimentSchema {
                     "strategy",
                     enumeration(
                         SearchSpec.Strategy.allCases.map(\.rawValue),
-                        "grid: every point; random: seeded draws; successive_halving: many cheap candidates, the best go on with more budget."
+                        "grid: every point (for a model with epochs, one point: its epochs chosen by early stopping, then refitted); random: seeded draws; successive_halving: many cheap candidates, the best go on with more budget."
                     )
                 ),
                 ("space", obj(d.parameters.map { ($0.name, domain($0)) })),

@@ -178,8 +178,14 @@ extension Validation {
         grid.removeAll { $0.values.count > 1 }
         // An invalid list in params is reported there; an empty space then says nothing new.
         let paramsPath = String(path.dropLast(".search".count)) + ".params"
-        if space.isEmpty && issues.count == issuesBefore && !issues.contains(where: { $0.path.hasPrefix(paramsPath) }) {
-            fail(m["space"] ?? node, "\(path).space", "nothing to search: give domains in space (or lists in params)")
+        // An iterative model's one-point grid still chooses something: how long to train, by early
+        // stopping on validation, before the refit on training + validation.
+        if space.isEmpty && d.budgetParameter == nil && issues.count == issuesBefore
+            && !issues.contains(where: { $0.path.hasPrefix(paramsPath) })
+        {
+            fail(
+                m["space"] ?? node, "\(path).space",
+                "nothing to search: give domains in space (or lists in params); \(d.name) has no epochs to choose")
         }
 
         var spec = SearchSpec(

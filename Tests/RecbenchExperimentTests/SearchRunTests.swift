@@ -148,6 +148,30 @@ private func searches(_ r: RunResult, losses: Bool = true) -> [SearchRecord] {
     }
 }
 
+/// An iterative model's search without lists still chooses how long to train: one candidate
+/// stops early on validation and is refitted on training + validation for its best epoch count.
+@Test func aOnePointGridChoosesTheEpochsAndRefits() throws {
+    let text = searchSuiteText().replacingOccurrences(
+        of: "{ \"name\": \"MostPopular\" },",
+        with: """
+            { "name": "BPR", "params": { "factors": 8, "epochs": 40, "learning_rate": 0.05, "validate_every": 2, "patience": 4 },
+              "search": { "strategy": "grid" } },
+            """)
+    var spec = try load(text)
+    spec.algorithms = [spec.algorithms[0]]
+    let r = try ExperimentRun.execute(
+        spec: spec, data: syntheticEnvironment, progress: SilentProgress(),
+        outputRoot: temporaryFolder("onepoint"), cache: .off)
+    #expect(r.trials.count == 2)
+    for t in r.trials {
+        let s = try #require(t.search)
+        #expect(s.candidates.count == 1 && s.refit)
+        let best = try #require(s.chosenCandidate.bestIteration)
+        #expect(best < 40 && t.parameters["epochs"] == String(best))
+        #expect(t.trainInteractions == s.trainInteractions + s.validationInteractions)
+    }
+}
+
 // MARK: honesty
 
 /// Writes a data set whose training part is fixed and whose test part is drawn with `testSeed`:

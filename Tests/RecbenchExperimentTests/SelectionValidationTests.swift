@@ -109,6 +109,11 @@ let badSearchCases: [(String, String, String)] = [
         "{ \"strategy\": \"grid\" }", "{ \"strategy\": \"grdi\" }",
         "s.json:9: algorithms[0].search.strategy: expected one of \"grid\", \"random\", \"successive_halving\", got \"grdi\" (did you mean \"grid\"?)"
     ),
+    // A grid with nothing to choose: no lists, and no epochs to stop early.
+    (
+        "\"params\": { \"k\": [10, 20] }", "\"params\": { \"k\": 10 }",
+        "s.json:9: algorithms[0].search.space: nothing to search: give domains in space (or lists in params); ItemKNN has no epochs to choose"
+    ),
     // A parameter in both places.
     (
         "\"params\": { \"factors\": 8, \"iterations\": 9 }",
