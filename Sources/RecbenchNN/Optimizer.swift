@@ -1,3 +1,4 @@
+internal import CIntrinsics
 import RecbenchCore
 
 /// Adam (Kingma & Ba 2015), or AdamW (Loshchilov & Hutter 2019) when `decoupledWeightDecay`:
@@ -12,6 +13,9 @@ public final class Adam {
     public var clipNorm: Float
     /// Threads for the element-wise update of large parameters (embedding tables).
     public var threads = 1
+    /// Whether the step runs the AVX2 kernel (the CPU has it and a test has not asked for the
+    /// Swift lanes, which it compares it with); both round every operation alike.
+    var vectorKernels = CPUFeatures.avx2FMA
     /// Decay β of an exponential moving average of the weights kept beside them (Polyak
     /// averaging; 0 keeps none): after each step w̄ ← β·w̄ + (1 − β)·w, starting from the first
     /// step's weights. `swapAverage` puts it in the parameters' place for evaluation.
@@ -95,6 +99,12 @@ public final class Adam {
             sums.withUnsafeMutableBufferPointer { sums in
                 parallelChunks(count: p.count, threads: workers) { chunk, range in
                     var i = range.lowerBound, sq = SIMD8<Float>(repeating: 0), tail: Float = 0
+                    if vectorKernels {
+                        let n = (range.count / 8) * 8, o = range.lowerBound
+                        tail = recbench_adam_avx2(
+                            w + o, g + o, mk + o, vk + o, n, clip, l2, shrink, b1, 1 - b1, b2, 1 - b2, lr, eps)
+                        i += n
+                    }
                     while i + 8 <= range.upperBound {
                         let raw = load8(g + i), gi = raw * clip + l2 * load8(w + i)
                         let mi = b1 * load8(mk + i) + (1 - b1) * gi, vi = b2 * load8(vk + i) + (1 - b2) * gi * gi

@@ -40,25 +40,30 @@ import RecbenchCore
     /// The eight-lane update over a table large enough for two threads (and a scalar tail) takes the
     /// textbook steps to the bit: AdamW with decay, three steps, checked against a plain loop; the
     /// gradients are zeroed and the reported norm is the last gradient's.
-    @Test func adamVectorStepsAreTheScalarSteps() {
+    /// The AVX2 kernel and the Swift lanes against the scalar formula, with decoupled (AdamW) and
+    /// coupled (L2 in the gradient) decay: the same weights to the bit, an odd length for the tails.
+    @Test(arguments: [(true, true), (true, false), (false, true), (false, false)])
+    func adamVectorStepsAreTheScalarSteps(kernel: Bool, decoupled: Bool) {
         let n = 40_003, p = Parameter("table", Shape(n))
         var rng = RandomSource(seed: 4, stream: "adam-lanes")
         p.values = (0..<n).map { _ in Float(rng.nextGaussian()) }
         var w = p.values, m = [Float](repeating: 0, count: n), v = m
-        let adam = Adam(parameters: [p], learningRate: 0.01, weightDecay: 0.1, decoupledWeightDecay: true)
+        let adam = Adam(parameters: [p], learningRate: 0.01, weightDecay: 0.1, decoupledWeightDecay: decoupled)
         adam.threads = 2
+        adam.vectorKernels = kernel && CPUFeatures.avx2FMA
         var norm: Float = 0
         for t in 1...3 {
             let g = (0..<n).map { _ in Float(rng.nextGaussian()) }
             for i in 0..<n { p.grad[i] = g[i] }
             adam.update()
             let c1 = 1 - powf(0.9, Float(t)), c2 = 1 - powf(0.999, Float(t))
-            let lr = Float(0.01) * c2.squareRoot() / c1, eps = Float(1e-8) * c2.squareRoot(),
-                shrink = 1 - Float(0.01) * Float(0.1)
+            let lr = Float(0.01) * c2.squareRoot() / c1, eps = Float(1e-8) * c2.squareRoot()
+            let shrink: Float = decoupled ? 1 - Float(0.01) * Float(0.1) : 1, l2: Float = decoupled ? 0 : 0.1
             var sq: Double = 0
             for i in 0..<n {
-                m[i] = 0.9 * m[i] + (1 - 0.9) * g[i]
-                v[i] = 0.999 * v[i] + (1 - 0.999) * g[i] * g[i]
+                let gi = g[i] * 1 + l2 * w[i]
+                m[i] = 0.9 * m[i] + (1 - 0.9) * gi
+                v[i] = 0.999 * v[i] + (1 - 0.999) * gi * gi
                 w[i] = w[i] * shrink - lr * m[i] / (v[i].squareRoot() + eps)
                 sq += Double(g[i] * g[i])
             }
