@@ -85,8 +85,9 @@ func trainFieldModel(
     let rating = data.task == .rating
     let adam = Adam(
         parameters: parameters, learningRate: s.learningRate, weightDecay: s.weightDecay,
-        decoupledWeightDecay: s.weightDecay > 0, noDecay: Set(noDecay.map(ObjectIdentifier.init)))
-    adam.threads = context.threads; adam.averaging = s.averaging
+        decoupledWeightDecay: s.weightDecay > 0, noDecay: Set(noDecay.map(ObjectIdentifier.init)),
+        threads: context.threads)
+    adam.averaging = s.averaging
     var averaged = false
     let sampler = NegativeSampler(histories: (0..<m.userCount).map { Array(m.items(of: $0)) }, itemCount: m.itemCount)
     // Each batch is cut in two halves by its positives (`SplitStep`).

@@ -199,6 +199,16 @@ public final class Graph {
         return Tensor(id: nodes.count - 1, shape: p.shape)
     }
 
+    /// Rows `rows` of a matrix parameter as a tensor of their own, sharing its value and gradient:
+    /// a layer applied to a concatenation is the sum of its row blocks applied to the parts.
+    public func parameter(_ p: Parameter, rows: Range<Int>) -> Tensor {
+        let width = p.shape.last, offset = rows.lowerBound * width
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= p.shape.rows, "parameter rows \(rows) of \(p.shape)")
+        let grad = recordsGradients ? (shadow?.gradient(of: p) ?? p.grad) + offset : nil
+        nodes.append(Node(value: p.value + offset, grad: grad, shape: Shape(rows.count, width)))
+        return Tensor(id: nodes.count - 1, shape: Shape(rows.count, width))
+    }
+
     public func value(_ t: Tensor) -> UnsafeMutablePointer<Float> { nodes[t.id].value }
     public func grad(_ t: Tensor) -> UnsafeMutablePointer<Float>? { nodes[t.id].grad }
     public func values(_ t: Tensor) -> [Float] { Array(UnsafeBufferPointer(start: value(t), count: t.shape.count)) }

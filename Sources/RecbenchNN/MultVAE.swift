@@ -126,7 +126,7 @@ public final class MultVAE: Recommender {
         build(items: m.itemCount, seed: context.seed)
         var users = (0..<m.userCount).filter { m.byUser.rowCount($0) > 0 }.map { Int32($0) }
         guard !users.isEmpty else { return }
-        let adam = Adam(parameters: parameters, learningRate: Float(config.learningRate))
+        let adam = Adam(parameters: parameters, learningRate: Float(config.learningRate), threads: context.threads)
         let g = Graph(training: true, threads: context.threads, seed: context.seed)
         var rng = context.random("multvae-batches")
         var step = 0

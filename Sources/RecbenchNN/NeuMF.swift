@@ -76,16 +76,29 @@ public final class NeuMF: Recommender {
         parameters = [userGMF, itemGMF, userMLP, itemMLP] + tower.flatMap(\.parameters) + head.parameters
     }
 
-    /// Logits for pairs (users[k], items[k]).
+    /// Logits for pairs (users[k], items[k]). The tower's first layer on [p′_u ‖ q′_i] is computed as
+    /// p′_u·W_u + q′_i·W_i + b with the user half once per run of equal users: a training step
+    /// lists each user's positive and its negatives together, so that half costs 1/(1 + negatives)
+    /// of a pair's, and the concatenation and its backward pass disappear.
     func forward(_ g: Graph, users: UnsafeBufferPointer<Int32>, items: UnsafeBufferPointer<Int32>) -> Tensor {
-        let n = users.count, e = config.embeddingSize
+        let n = users.count, e = config.embeddingSize, first = tower[0], width = first.weight.shape.last
         let gmf = g.mul(
             g.gatherRows(g.parameter(userGMF), users, shape: Shape(n, e)),
             g.gatherRows(g.parameter(itemGMF), items, shape: Shape(n, e)))
-        var h = g.concat(
-            g.gatherRows(g.parameter(userMLP), users, shape: Shape(n, e)),
-            g.gatherRows(g.parameter(itemMLP), items, shape: Shape(n, e)))
-        for layer in tower { h = g.dropout(g.relu(layer(g, h)), Float(config.dropout)) }
+        var runs: [Int32] = [], runOf: [Int32] = []
+        runOf.reserveCapacity(n)
+        for u in users {
+            if runs.last != u { runs.append(u) }
+            runOf.append(Int32(runs.count - 1))
+        }
+        let userHalf = g.matmul(
+            g.gatherRows(g.parameter(userMLP), runs, shape: Shape(runs.count, e)),
+            g.parameter(first.weight, rows: 0..<e))
+        let itemHalf = g.matmul(
+            g.gatherRows(g.parameter(itemMLP), items, shape: Shape(n, e)), g.parameter(first.weight, rows: e..<(2 * e)))
+        let joined = g.add(g.gatherRows(userHalf, runOf, shape: Shape(n, width)), itemHalf)
+        var h = g.dropout(g.relu(g.addBias(joined, g.parameter(first.bias))), Float(config.dropout))
+        for layer in tower.dropFirst() { h = g.dropout(g.relu(layer(g, h)), Float(config.dropout)) }
         return head(g, g.concat(gmf, h))
     }
 
@@ -99,11 +112,15 @@ public final class NeuMF: Recommender {
         let noDecay = Set(tower.flatMap(\.noDecay).map(ObjectIdentifier.init) + head.noDecay.map(ObjectIdentifier.init))
         let adam = Adam(
             parameters: parameters, learningRate: Float(config.learningRate), weightDecay: Float(config.weightDecay),
-            decoupledWeightDecay: config.weightDecay > 0, noDecay: noDecay)
+            decoupledWeightDecay: config.weightDecay > 0, noDecay: noDecay, threads: context.threads)
         let sampler = NegativeSampler(histories: state.training, itemCount: data.itemCount)
-        let g = Graph(training: true, threads: context.threads, seed: context.seed)
+        // Each batch is cut in two halves by its positives, forward and backward on a graph each
+        // (`SplitStep`): a step's graph work is row loops and small products that one graph runs
+        // on one core.
+        let split = SplitStep(
+            parameters: parameters, parts: 2, threads: context.threads, seed: context.seed, rating: false)
+        var halves = [FieldBatch](repeating: FieldBatch(), count: 2)
         var rng = context.random("neumf-batches")
-        var us = [Int32](), its = [Int32](), ys = [Float](), ws = [Float]()
         try trainEpochs(
             config.epochs, patience: config.patience, parameters: parameters, state: state,
             context: context, model: self
@@ -111,22 +128,21 @@ public final class NeuMF: Recommender {
             rng.shuffle(&positives)
             var lossSum = 0.0, steps = 0
             for first in stride(from: 0, to: positives.count, by: config.batchSize) {
-                us.removeAll(keepingCapacity: true); its.removeAll(keepingCapacity: true)
-                ys.removeAll(keepingCapacity: true); ws.removeAll(keepingCapacity: true)
-                for (u, i) in positives[first..<min(positives.count, first + config.batchSize)] {
-                    us.append(u); its.append(i); ys.append(1); ws.append(1)
-                    for _ in 0..<k {
-                        us.append(u); its.append(sampler.draw(for: Int(u), rng: &rng)); ys.append(0); ws.append(1)
+                let end = min(positives.count, first + config.batchSize), middle = first + (end - first + 1) / 2
+                for (h, range) in [first..<middle, middle..<end].enumerated() {
+                    halves[h].removeAll()
+                    for (u, i) in positives[range] {
+                        halves[h].append(u, i, 1)
+                        for _ in 0..<k { halves[h].append(u, sampler.draw(for: Int(u), rng: &rng), 0) }
                     }
                 }
-                g.reset()
-                let logits = us.withUnsafeBufferPointer { u in
-                    its.withUnsafeBufferPointer { forward(g, users: u, items: $0) }
+                lossSum += split.accumulate(halves) { g, users, items in
+                    users.withUnsafeBufferPointer { u in
+                        items.withUnsafeBufferPointer { forward(g, users: u, items: $0) }
+                    }
                 }
-                let loss = g.binaryCrossEntropy(logits: logits, targets: ys, weights: ws)
-                g.backward(loss)
                 adam.update()
-                lossSum += Double(g.scalar(loss)); steps += 1
+                steps += 1
             }
             return lossSum / Double(max(1, steps))
         }

@@ -11,8 +11,9 @@ public final class Adam {
     public let decoupledWeightDecay: Bool
     /// Global L2 norm above which gradients are rescaled; 0 disables clipping.
     public var clipNorm: Float
-    /// Threads for the element-wise update of large parameters (embedding tables).
-    public var threads = 1
+    /// Threads for the element-wise update of large parameters (embedding tables): the models pass
+    /// their fit's threads, since the step over a whole table is a large part of a step.
+    public var threads: Int
     /// Whether the step runs the AVX2 kernel (the CPU has it and a test has not asked for the
     /// Swift lanes, which it compares it with); both round every operation alike.
     var vectorKernels = CPUFeatures.avx2FMA
@@ -32,8 +33,9 @@ public final class Adam {
     public init(
         parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
         epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false, clipNorm: Float = 0,
-        noDecay: Set<ObjectIdentifier> = []
+        noDecay: Set<ObjectIdentifier> = [], threads: Int = 1
     ) {
+        self.threads = max(1, threads)
         self.parameters = parameters; self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2
         self.epsilon = epsilon; self.weightDecay = weightDecay; self.decoupledWeightDecay = decoupledWeightDecay
         self.clipNorm = clipNorm

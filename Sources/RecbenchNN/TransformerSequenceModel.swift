@@ -202,7 +202,7 @@ final class TransformerSequenceModel: @unchecked Sendable {
         noDecay.insert(ObjectIdentifier(positionEmbedding))
         let adam = Adam(
             parameters: parameters, learningRate: s.learningRate, weightDecay: s.weightDecay,
-            decoupledWeightDecay: s.weightDecay > 0, clipNorm: s.clipNorm, noDecay: noDecay)
+            decoupledWeightDecay: s.weightDecay > 0, clipNorm: s.clipNorm, noDecay: noDecay, threads: context.threads)
         let g = Graph(training: true, threads: context.threads, seed: context.seed)
         var rng = context.random("\(name)-batches")
         let sampler = NegativeSampler(histories: state.training, itemCount: nItems)

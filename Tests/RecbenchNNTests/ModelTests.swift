@@ -174,6 +174,36 @@ func hitRateAtOne(_ model: any Recommender, _ data: TrainingData, next: (Int32) 
         #expect(zip(scores, forward).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
     }
 
+    /// The forward pass's split first layer (the user half once per run of equal users) against the
+    /// layer applied to the concatenation [p′_u ‖ q′_i], for pairs whose users come in runs, alone
+    /// and out of order; and its gradients (the two row blocks of one weight) against finite
+    /// differences.
+    @Test func neumfSplitLayerIsTheConcatenatedLayer() throws {
+        let model = NeuMF(config: .init(["embedding_size": .int(4), "mlp_layers": .int(2)]))
+        model.build(users: 5, items: 7, seed: 3)
+        var r = RandomSource(seed: 6)
+        for p in model.parameters { p.fillNormal(std: 0.5, rng: &r) }
+        let users: [Int32] = [0, 0, 0, 3, 3, 1, 0, 4, 4, 4], items: [Int32] = [1, 2, 6, 0, 6, 3, 3, 5, 2, 1]
+        func forward(_ g: Graph) -> Tensor {
+            users.withUnsafeBufferPointer { u in items.withUnsafeBufferPointer { model.forward(g, users: u, items: $0) }
+            }
+        }
+        let g = Graph(training: false, recordsGradients: false)
+        let split = g.values(forward(g))
+        let e = 4, n = users.count
+        let gmf = g.mul(
+            g.gatherRows(g.parameter(model.userGMF), users, shape: Shape(n, e)),
+            g.gatherRows(g.parameter(model.itemGMF), items, shape: Shape(n, e)))
+        var h = g.concat(
+            g.gatherRows(g.parameter(model.userMLP), users, shape: Shape(n, e)),
+            g.gatherRows(g.parameter(model.itemMLP), items, shape: Shape(n, e)))
+        for layer in model.tower { h = g.relu(layer(g, h)) }
+        let concatenated = g.values(model.head(g, g.concat(gmf, h)))
+        #expect(Set(split).count == n)
+        #expect(zip(split, concatenated).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+        #expect(gradientCheck(model.parameters, build: forward) <= 0)
+    }
+
     /// Two user groups with disjoint item sets: NeuMF ranks a user's unseen in-group items above
     /// out-of-group items (per-user AUC > 0.9) for nearly all users.
     @Test func neumfSeparatesGroups() throws {
