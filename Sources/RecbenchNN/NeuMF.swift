@@ -38,11 +38,12 @@ public final class NeuMF: Recommender {
             batchSize = v.int("batch_size")
             epochs = v.int("epochs"); negatives = v.int("negatives"); patience = v.int("patience")
         }
-        /// GMF and MLP embeddings of every user and item and the tower (value, gradient, two Adam
-        /// moments), and one epoch's training pairs with their sampled negatives.
+        /// GMF and MLP embeddings of every user and item and the tower (value, gradient, the second
+        /// half-batch's shadow gradient, two Adam moments), and one epoch's training pairs with their
+        /// sampled negatives.
         public func estimatedPeakBytes(_ s: DataShape) -> Int {
             let e = embeddingSize, tower = mlpLayers * 4 * e * e + 2 * e
-            return 16 * ((s.users + s.items) * 2 * e + tower) + 12 * s.interactions * (1 + negatives)
+            return 20 * ((s.users + s.items) * 2 * e + tower) + 12 * s.interactions * (1 + negatives)
                 + 4 * 8 * batchSize * (1 + negatives) * 2 * e
         }
     }

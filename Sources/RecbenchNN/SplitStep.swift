@@ -13,7 +13,7 @@ struct FieldBatch {
     }
 }
 
-/// The field models' step on a batch cut in parts, each part forward and backward on its own graph,
+/// The field models' and NeuMF's step on a batch cut in parts, each part forward and backward on its own graph,
 /// all at once when there are threads for them: most of a step is row loops and small products
 /// that one graph runs on one core. Parts after the first accumulate into shadow gradients, added
 /// to the parameters' own afterwards; each part's loss (penalties included) is weighted by its
