@@ -13,12 +13,12 @@ struct FieldBatch {
     }
 }
 
-/// The field models' and NeuMF's step on a batch cut in parts, each part forward and backward on its own graph,
-/// all at once when there are threads for them: most of a step is row loops and small products
-/// that one graph runs on one core. Parts after the first accumulate into shadow gradients, added
-/// to the parameters' own afterwards; each part's loss (penalties included) is weighted by its
-/// share of the examples, so the gradient is the whole batch's. How a batch is cut is the
-/// caller's and never depends on the thread count, so neither does the fit.
+/// The field models' and NeuMF's step on a batch cut in parts, each part forward and backward on
+/// its own graph, all at once when there are threads for them: most of a step is row loops and
+/// small products that one graph runs on one core. Parts after the first accumulate into shadow
+/// gradients, added to the parameters' own afterwards; each part's loss (penalties included) is
+/// weighted by its share of the examples, so the gradient is the whole batch's. How a batch is
+/// cut is the caller's and never depends on the thread count, so neither does the fit.
 final class SplitStep {
     let graphs: [Graph]
     let shadows: [ShadowGradients]
