@@ -102,8 +102,8 @@ func trainFieldModel(
         rng.shuffle(&triples)
         var lossSum = 0.0, steps = 0
         for first in stride(from: 0, to: triples.count, by: s.batchSize) {
-            let end = min(triples.count, first + s.batchSize), middle = first + (end - first + 1) / 2
-            for (h, range) in [first..<middle, middle..<end].enumerated() {
+            let batch = first..<min(triples.count, first + s.batchSize)
+            for (h, range) in SplitStep.halves(batch).enumerated() {
                 halves[h].removeAll()
                 for (u, i, r) in triples[range] {
                     halves[h].append(u, i, rating ? r : 1)

@@ -129,8 +129,8 @@ public final class NeuMF: Recommender {
             rng.shuffle(&positives)
             var lossSum = 0.0, steps = 0
             for first in stride(from: 0, to: positives.count, by: config.batchSize) {
-                let end = min(positives.count, first + config.batchSize), middle = first + (end - first + 1) / 2
-                for (h, range) in [first..<middle, middle..<end].enumerated() {
+                let batch = first..<min(positives.count, first + config.batchSize)
+                for (h, range) in SplitStep.halves(batch).enumerated() {
                     halves[h].removeAll()
                     for (u, i) in positives[range] {
                         halves[h].append(u, i, 1)

@@ -36,6 +36,13 @@ final class SplitStep {
         self.shadows = shadows
     }
 
+    /// A batch's positions cut in two halves, the first the longer when the count is odd: how the
+    /// field models and NeuMF cut a batch of positives (each then followed by its negatives).
+    static func halves(_ batch: Range<Int>) -> [Range<Int>] {
+        let middle = batch.lowerBound + (batch.count + 1) / 2
+        return [batch.lowerBound..<middle, middle..<batch.upperBound]
+    }
+
     /// Adds the gradient of the batch's loss (squared error for ratings, binary cross-entropy
     /// otherwise, plus the forward passes' penalties) to the parameters' gradients; returns the loss.
     func accumulate(_ parts: [FieldBatch], forward: PairForward) -> Double {
