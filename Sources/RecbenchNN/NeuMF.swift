@@ -58,6 +58,8 @@ public final class NeuMF: Recommender {
     var tower: [Linear] = []
     var head: Linear!
     var parameters: [Parameter] = []
+    /// Pairs whose deeper layers `score` computes at once (a test makes it small).
+    var scoringChunk = 2048
 
     public init(config: Config) { self.config = config }
 
@@ -137,12 +139,11 @@ public final class NeuMF: Recommender {
                         for _ in 0..<k { halves[h].append(u, sampler.draw(for: Int(u), rng: &rng), 0) }
                     }
                 }
-                lossSum += split.accumulate(halves) { g, users, items in
+                lossSum += split.step(halves, adam: adam) { g, users, items in
                     users.withUnsafeBufferPointer { u in
                         items.withUnsafeBufferPointer { forward(g, users: u, items: $0) }
                     }
                 }
-                adam.update()
                 steps += 1
             }
             return lossSum / Double(max(1, steps))
@@ -155,19 +156,22 @@ public final class NeuMF: Recommender {
     /// Σ_k p_u[k]·q_i[k]·w_k is (p_u ⊙ w)·q_i, one sgemm over the block's users and every item. A pair
     /// is left the deeper layers: the first layer alone was 2E² of a pair's ≈ 2.6E² multiply-adds,
     /// and scoring every item for every user (each validation pass) cost more than a training epoch.
+    /// The deeper layers run on `scoringChunk` pairs at a time, so that their activations stay in
+    /// the core's cache instead of streaming a block's (megabytes) through memory layer by layer.
     public func score(users: [Int32], into scores: UnsafeMutableBufferPointer<Float>) {
         let n = state.itemCount, e = config.embeddingSize, first = tower[0], width = first.weight.shape.last
         let last = head.weight.shape.rows - e, w = head.weight.value, bias = head.bias.value[0]
+        let block = max(1, 32_768 / max(1, n))
         let itemTerm = UnsafeMutablePointer<Float>.allocate(capacity: n * width)
-        defer { itemTerm.deallocate() }
+        let userTerm = UnsafeMutablePointer<Float>.allocate(capacity: block * width)
+        defer { itemTerm.deallocate(); userTerm.deallocate() }
         BLAS.sgemm(
             m: n, n: width, k: e, a: itemMLP.value, lda: e, b: first.weight.value + e * width, ldb: width,
             c: itemTerm, ldc: width)
         for i in 0..<n { addRow(itemTerm + i * width, first.bias.value, width) }
-        let block = max(1, 32_768 / max(1, n))
+        var mlpRows = [Float](repeating: 0, count: block * e), gmfRows = mlpRows
         for start in stride(from: 0, to: users.count, by: block) {
             let part = users[start..<min(users.count, start + block)], pairs = part.count * n
-            var mlpRows = [Float](repeating: 0, count: part.count * e), gmfRows = mlpRows
             for (k, u) in part.enumerated() {
                 for c in 0..<e {
                     mlpRows[k * e + c] = userMLP.value[Int(u) * e + c]
@@ -177,20 +181,22 @@ public final class NeuMF: Recommender {
             let out = scores.baseAddress! + start * n
             BLAS.sgemm(
                 transB: true, m: part.count, n: n, k: e, a: gmfRows, lda: e, b: itemGMF.value, ldb: e, c: out, ldc: n)
-            graphs.withGraph { g in
-                let userTerm = g.matmul(
-                    g.input(Shape(part.count, e), mlpRows),
-                    g.input(Shape(e, width), Array(first.weight.values[0..<(e * width)])))
-                var h = g.input(Shape(pairs, width), [Float](repeating: 0, count: pairs * width))
-                let U = g.value(userTerm), H = g.value(h)
-                for k in 0..<part.count {
-                    for i in 0..<n {
-                        reluOfSumRow(H + (k * n + i) * width, U + k * width, itemTerm + i * width, width)
+            BLAS.sgemm(
+                m: part.count, n: width, k: e, a: mlpRows, lda: e, b: first.weight.value, ldb: width, c: userTerm,
+                ldc: width)
+            for p0 in stride(from: 0, to: pairs, by: scoringChunk) {
+                let count = min(scoringChunk, pairs - p0)
+                graphs.withGraph { g in
+                    var h = g.make(Shape(count, width), needsGrad: false)
+                    let H = g.value(h)
+                    for q in 0..<count {
+                        let (k, i) = (p0 + q).quotientAndRemainder(dividingBy: n)
+                        reluOfSumRow(H + q * width, userTerm + k * width, itemTerm + i * width, width)
                     }
+                    for layer in tower.dropFirst() { h = g.relu(layer(g, h)) }
+                    let z = g.value(h)
+                    for q in 0..<count { out[p0 + q] += dotRow(z + q * last, w + e, last) + bias }
                 }
-                for layer in tower.dropFirst() { h = g.relu(layer(g, h)) }
-                let z = g.value(h)
-                for p in 0..<pairs { out[p] += dotRow(z + p * last, w + e, last) + bias }
             }
         }
     }

@@ -150,7 +150,8 @@ func hitRateAtOne(_ model: any Recommender, _ data: TrainingData, next: (Int32) 
     }
 
     /// Scoring splits the tower's first layer into a user and an item half computed once each; the
-    /// scores equal the forward pass on every (user, item) pair, over several blocks of users.
+    /// scores equal the forward pass on every (user, item) pair, over several blocks of users and
+    /// chunks of pairs that cross users (300 pairs a chunk against 700 items a user).
     @Test func neumfScoresAreItsForwardPass() throws {
         var rng = RandomSource(seed: 3)
         var us = [Int32](), its = [Int32]()
@@ -161,6 +162,7 @@ func hitRateAtOne(_ model: any Recommender, _ data: TrainingData, next: (Int32) 
         try model.fit(TrainingData(task: .ranking, interactions: m), context: FitContext(seed: 2))
         var r = RandomSource(seed: 4)
         for p in model.parameters { p.fillNormal(std: 0.3, rng: &r) }
+        model.scoringChunk = 300
         let users = (0..<50).map { Int32($0) }
         var scores = [Float](repeating: 0, count: 50 * 700)
         scores.withUnsafeMutableBufferPointer { model.score(users: users, into: $0) }
