@@ -153,20 +153,26 @@ static inline void recbench_scatter_rows_avx2(float *x, const float *g, const in
 
 // One Adam step over n floats (n a multiple of 8), operation for operation the Swift loop's: no
 // FMA (target "avx2" alone), so every lane rounds as the scalar formula does. The gradient is
-// zeroed as it is read; returns the sum of the raw squared gradients (for the reported norm).
+// zeroed as it is read; so is `extra` (NULL for none), a second gradient added to it first, as a
+// separate pass would add it. Returns the sum of the raw squared gradients (for the reported norm).
 // Swift's SIMD8 square root is a lane-by-lane scalar loop on the baseline target, which made
 // this step a third of a NeuMF epoch.
 __attribute__((target("avx2")))
-static inline float recbench_adam_avx2(float *w, float *g, float *m, float *v, long n, float clip, float l2,
-                                       float shrink, float b1, float one_minus_b1, float b2, float one_minus_b2,
-                                       float lr, float eps) {
+static inline float recbench_adam_avx2(float *w, float *g, float *extra, float *m, float *v, long n, float clip,
+                                       float l2, float shrink, float b1, float one_minus_b1, float b2,
+                                       float one_minus_b2, float lr, float eps) {
     const __m256 vclip = _mm256_set1_ps(clip), vl2 = _mm256_set1_ps(l2), vshrink = _mm256_set1_ps(shrink);
     const __m256 vb1 = _mm256_set1_ps(b1), va1 = _mm256_set1_ps(one_minus_b1);
     const __m256 vb2 = _mm256_set1_ps(b2), va2 = _mm256_set1_ps(one_minus_b2);
     const __m256 vlr = _mm256_set1_ps(lr), veps = _mm256_set1_ps(eps), zero = _mm256_setzero_ps();
     __m256 sq = zero;
     for (long i = 0; i + 8 <= n; i += 8) {
-        const __m256 raw = _mm256_loadu_ps(g + i), wi = _mm256_loadu_ps(w + i);
+        __m256 raw = _mm256_loadu_ps(g + i);
+        if (extra) {
+            raw = _mm256_add_ps(raw, _mm256_loadu_ps(extra + i));
+            _mm256_storeu_ps(extra + i, zero);
+        }
+        const __m256 wi = _mm256_loadu_ps(w + i);
         const __m256 gi = _mm256_add_ps(_mm256_mul_ps(raw, vclip), _mm256_mul_ps(vl2, wi));
         const __m256 mi = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(va1, gi));
         const __m256 vi =
@@ -590,10 +596,10 @@ static inline void recbench_scatter_rows_avx2(float *x, const float *g, const in
     recbench_scatter_rows_portable(x, g, offsets, idx, w, rows, d, c0, c1);
 }
 // Never called where recbench_has_avx2_fma() is 0; defined so the Swift caller compiles everywhere.
-static inline float recbench_adam_avx2(float *w, float *g, float *m, float *v, long n, float clip, float l2,
-                                       float shrink, float b1, float one_minus_b1, float b2, float one_minus_b2,
-                                       float lr, float eps) {
-    (void)w; (void)g; (void)m; (void)v; (void)n; (void)clip; (void)l2; (void)shrink; (void)b1; (void)one_minus_b1;
+static inline float recbench_adam_avx2(float *w, float *g, float *extra, float *m, float *v, long n, float clip,
+                                       float l2, float shrink, float b1, float one_minus_b1, float b2,
+                                       float one_minus_b2, float lr, float eps) {
+    (void)w; (void)g; (void)extra; (void)m; (void)v; (void)n; (void)clip; (void)l2; (void)shrink; (void)b1; (void)one_minus_b1;
     (void)b2; (void)one_minus_b2; (void)lr; (void)eps;
     __builtin_trap();
 }

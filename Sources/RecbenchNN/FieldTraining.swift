@@ -112,8 +112,7 @@ func trainFieldModel(
                     }
                 }
             }
-            lossSum += step.accumulate(halves, forward: forward)  // includes the penalty
-            adam.update()
+            lossSum += step.step(halves, adam: adam, forward: forward)  // includes the penalty
             steps += 1
         }
         // The loop validates and snapshots what the parameters hold: the average, when kept.

@@ -63,8 +63,16 @@ public final class Adam {
 
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
 
-    /// One update from the accumulated gradients, then zeroes them.
-    public func update() {
+    /// One update from the accumulated gradients, then zeroes them. `shadows` hold more of the
+    /// step's gradient (a split step's later parts, see `SplitStep`): the step adds one set to the
+    /// gradient as it reads it, the same sums as adding it in a pass of its own, without that pass
+    /// over every table; with clipping or several sets they are added first.
+    func update(adding shadows: [ShadowGradients]) {
+        var shadows = shadows
+        if clipNorm > 0 || shadows.count > 1 {
+            for s in shadows { s.flush(threads: threads) }
+            shadows = []
+        }
         // With clipping the norm must be known before the step; without, it is only reported, and
         // the step's own pass sums it (in another order, which changes nothing the step computes).
         var clip: Float = 1
@@ -90,6 +98,7 @@ public final class Adam {
         let (β, first) = (averaging, step == 1)
         for (k, p) in parameters.enumerated() {
             let w = p.value, g = p.grad, mk = m[k], vk = v[k], avg = keepAverage ? average[k] : nil
+            let extra = shadows.first?.gradient(of: p)
             let l2: Float = (!decoupledWeightDecay && decays[k]) ? weightDecay : 0
             let shrink: Float = (decoupledWeightDecay && decays[k]) ? 1 - learningRate * weightDecay : 1
             let (b1, b2, eps) = (beta1, beta2, epsilon * c2.squareRoot())
@@ -104,11 +113,14 @@ public final class Adam {
                     if vectorKernels {
                         let n = (range.count / 8) * 8, o = range.lowerBound
                         tail = recbench_adam_avx2(
-                            w + o, g + o, mk + o, vk + o, n, clip, l2, shrink, b1, 1 - b1, b2, 1 - b2, lr, eps)
+                            w + o, g + o, extra.map { $0 + o }, mk + o, vk + o, n, clip, l2, shrink, b1, 1 - b1, b2,
+                            1 - b2, lr, eps)
                         i += n
                     }
                     while i + 8 <= range.upperBound {
-                        let raw = load8(g + i), gi = raw * clip + l2 * load8(w + i)
+                        var raw = load8(g + i)
+                        if let extra { raw += load8(extra + i); store8(.zero, extra + i) }
+                        let gi = raw * clip + l2 * load8(w + i)
                         let mi = b1 * load8(mk + i) + (1 - b1) * gi, vi = b2 * load8(vk + i) + (1 - b2) * gi * gi
                         store8(mi, mk + i); store8(vi, vk + i)
                         store8(load8(w + i) * shrink - lr * mi / (vi.squareRoot() + eps), w + i)
@@ -116,7 +128,9 @@ public final class Adam {
                         sq += raw * raw; i += 8
                     }
                     while i < range.upperBound {
-                        let raw = g[i], gi = raw * clip + l2 * w[i]
+                        var raw = g[i]
+                        if let extra { raw += extra[i]; extra[i] = 0 }
+                        let gi = raw * clip + l2 * w[i]
                         mk[i] = b1 * mk[i] + (1 - b1) * gi
                         vk[i] = b2 * vk[i] + (1 - b2) * gi * gi
                         w[i] = w[i] * shrink - lr * mk[i] / (vk[i].squareRoot() + eps)
@@ -133,6 +147,9 @@ public final class Adam {
         }
         if clipNorm <= 0 { lastGradientNorm = Float(squares.squareRoot()) }
     }
+
+    /// One update from the accumulated gradients, then zeroes them.
+    public func update() { update(adding: []) }
 }
 
 #if canImport(Glibc)

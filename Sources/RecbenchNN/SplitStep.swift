@@ -16,9 +16,10 @@ struct FieldBatch {
 /// The field models' and NeuMF's step on a batch cut in parts, each part forward and backward on
 /// its own graph, all at once when there are threads for them: most of a step is row loops and
 /// small products that one graph runs on one core. Parts after the first accumulate into shadow
-/// gradients, added to the parameters' own afterwards; each part's loss (penalties included) is
-/// weighted by its share of the examples, so the gradient is the whole batch's. How a batch is
-/// cut is the caller's and never depends on the thread count, so neither does the fit.
+/// gradients, which Adam's update adds to the parameters' own as it reads them (`step`); each
+/// part's loss (penalties included) is weighted by its share of the examples, so the gradient is
+/// the whole batch's. How a batch is cut is the caller's and never depends on the thread count,
+/// so neither does the fit.
 final class SplitStep {
     let graphs: [Graph]
     let shadows: [ShadowGradients]
@@ -43,8 +44,17 @@ final class SplitStep {
         return [batch.lowerBound..<middle, middle..<batch.upperBound]
     }
 
+    /// One optimiser step on the batch's parts: their gradient, then Adam's update, which takes the
+    /// shadow gradients in its own pass. Returns the loss.
+    func step(_ parts: [FieldBatch], adam: Adam, forward: PairForward) -> Double {
+        let loss = accumulate(parts, forward: forward)
+        adam.update(adding: shadows)
+        return loss
+    }
+
     /// Adds the gradient of the batch's loss (squared error for ratings, binary cross-entropy
-    /// otherwise, plus the forward passes' penalties) to the parameters' gradients; returns the loss.
+    /// otherwise, plus the forward passes' penalties) to the parameters' gradients, the later parts'
+    /// share to the shadow gradients (until `flush` or Adam's update adds them); returns the loss.
     func accumulate(_ parts: [FieldBatch], forward: PairForward) -> Double {
         precondition(parts.count == graphs.count, "SplitStep: \(parts.count) parts for \(graphs.count) graphs")
         let examples = Float(parts.reduce(0) { $0 + $1.count })
@@ -69,7 +79,6 @@ final class SplitStep {
                 }
             }
         }
-        for s in shadows { s.flush(threads: threads) }
         return losses.reduce(0, +)
     }
 }

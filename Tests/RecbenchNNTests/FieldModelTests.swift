@@ -243,6 +243,7 @@ func plantedItemData(users: Int = 300, items: Int = 41, perUser: Int = 10, seed:
             for p in model.parameters { p.zeroGrad() }
             let step = SplitStep(parameters: model.parameters, parts: parts.count, threads: 2, seed: 1, rating: rating)
             let loss = step.accumulate(parts) { g, u, i in model.forward(g, users: u, items: i) }
+            for s in step.shadows { s.flush(threads: 2) }
             return (loss, model.parameters.map { Array(UnsafeBufferPointer(start: $0.grad, count: $0.count)) })
         }
         let (wholeLoss, wholeGrads) = run(parts: [whole]), (splitLoss, splitGrads) = run(parts: [first, second])
