@@ -1,3 +1,4 @@
+internal import CIntrinsics
 import RecbenchCore
 
 /// Lookups by index: embedding rows and sampled dot-product scores. Backward scatter-adds into
@@ -14,6 +15,7 @@ extension Graph {
         for (r, ix) in indices.enumerated() {
             let i = Int(ix)
             precondition(i < v, "gatherRows: index \(i) out of \(v)")
+            if r + rowsAhead < indices.count { prefetchRow(t, indices[r + rowsAhead], d, write: false) }
             if i < 0 {
                 (z + r * d).update(repeating: 0, count: d)
             } else {
@@ -34,6 +36,7 @@ extension Graph {
         guard let dt = nodes[r.a].grad else { return }
         let n = r.i0, d = r.i1, g = nodes[r.out].grad!, idx = r.ints!
         for k in 0..<n {
+            if k + rowsAhead < n { prefetchRow(dt, idx[k + rowsAhead], d, write: true) }
             let i = Int(idx[k]); if i < 0 { continue }
             let dst = dt + i * d, src = g + k * d
             for j in 0..<d { dst[j] += src[j] }
@@ -77,5 +80,20 @@ extension Graph {
                 if let dt { let p = dt + i * d, q = x + row * d; for c in 0..<d { p[c] += s * q[c] } }
             }
         }
+    }
+}
+
+/// How many rows ahead a gather or scatter asks for its table's row: the rows are random, so
+/// without it each one waits for memory (the scatter's additions were two thirds of a NeuMF
+/// step's backward pass in `perf annotate`).
+private let rowsAhead = 4
+
+/// Asks the cache for row `index` (width `d` floats) of `table`; nothing for padding.
+@inline(__always) private func prefetchRow(_ table: UnsafeMutablePointer<Float>, _ index: Int32, _ d: Int, write: Bool)
+{
+    guard index >= 0 else { return }
+    let row = table + Int(index) * d
+    for offset in stride(from: 0, to: d, by: 16) {
+        if write { recbench_prefetch_write(row + offset) } else { recbench_prefetch_read(row + offset) }
     }
 }
