@@ -25,9 +25,14 @@ final class SplitStep {
     let shadows: [ShadowGradients]
     let threads: Int
     let rating: Bool
+    /// The parameters the graphs train, which `step`'s optimiser must update: it is what adds and
+    /// clears their shadow gradients.
+    private let trained: Set<ObjectIdentifier>
+    private weak var checkedOptimizer: Adam?
 
     init(parameters: [Parameter], parts: Int, threads: Int, seed: UInt64, rating: Bool) {
         self.threads = threads; self.rating = rating
+        trained = Set(parameters.map(ObjectIdentifier.init))
         let parts = max(1, parts), shadows = (1..<parts).map { _ in ShadowGradients(parameters) }
         graphs = (0..<parts).map { k in
             let g = Graph(training: true, threads: max(1, threads / parts), seed: seed &+ UInt64(k))
@@ -47,6 +52,12 @@ final class SplitStep {
     /// One optimiser step on the batch's parts: their gradient, then Adam's update, which takes the
     /// shadow gradients in its own pass. Returns the loss.
     func step(_ parts: [FieldBatch], adam: Adam, forward: PairForward) -> Double {
+        if checkedOptimizer !== adam {
+            precondition(
+                trained.isSubset(of: adam.parameters.map(ObjectIdentifier.init)),
+                "SplitStep.step: the optimiser must update every parameter the step trains")
+            checkedOptimizer = adam
+        }
         let loss = accumulate(parts, forward: forward)
         adam.update(adding: shadows)
         return loss
