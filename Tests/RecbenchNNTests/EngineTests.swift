@@ -37,16 +37,15 @@ import RecbenchCore
         #expect(abs(p.value[0] - 0.7) < 1e-5)
     }
 
-    /// The eight-lane update over a table large enough for two threads (and a scalar tail) takes the
-    /// textbook steps to the bit: AdamW with decay, three steps, checked against a plain loop; the
-    /// gradients are zeroed and the reported norm is the last gradient's.
-    /// The AVX2 kernel and the Swift lanes against the scalar formula, with decoupled (AdamW) and
-    /// coupled (L2 in the gradient) decay, and with part of the gradient in a shadow buffer that
-    /// the step adds as it reads (a split step's second half): the same weights to the bit as the
-    /// formula on the summed gradient, an odd length for the tails, both buffers zeroed after.
+    /// The update over a table large enough for two threads (and a scalar tail) takes the textbook
+    /// steps to the bit, three steps checked against a plain loop: the AVX2 kernel and the Swift
+    /// lanes, with decoupled (AdamW) and coupled (L2 in the gradient) decay, and with part of the
+    /// gradient in a shadow buffer that the step adds as it reads (a split step's second half,
+    /// checked against the formula on the summed gradient). Both buffers are zeroed after, and the
+    /// reported norm is the last gradient's.
     @Test(arguments: [true, false], [(true, true), (true, false), (false, true), (false, false)])
-    func adamVectorStepsAreTheScalarSteps(kernel: Bool, decay: (decoupled: Bool, shadow: Bool)) {
-        let n = 40_003, p = Parameter("table", Shape(n)), decoupled = decay.decoupled
+    func adamVectorStepsAreTheScalarSteps(kernel: Bool, variant: (decoupled: Bool, shadow: Bool)) {
+        let n = 40_003, p = Parameter("table", Shape(n)), decoupled = variant.decoupled
         var rng = RandomSource(seed: 4, stream: "adam-lanes")
         p.values = (0..<n).map { _ in Float(rng.nextGaussian()) }
         var w = p.values, m = [Float](repeating: 0, count: n), v = m
@@ -58,13 +57,13 @@ import RecbenchCore
         for t in 1...3 {
             let a = (0..<n).map { _ in Float(rng.nextGaussian()) }, b = (0..<n).map { _ in Float(rng.nextGaussian()) }
             for i in 0..<n { p.grad[i] = a[i] }
-            if decay.shadow {
+            if variant.shadow {
                 for i in 0..<n { second[i] = b[i] }
                 adam.update(adding: [shadow])
             } else {
                 adam.update()
             }
-            let g = decay.shadow ? zip(a, b).map { $0 + $1 } : a
+            let g = variant.shadow ? zip(a, b).map { $0 + $1 } : a
             let c1 = 1 - powf(0.9, Float(t)), c2 = 1 - powf(0.999, Float(t))
             let lr = Float(0.01) * c2.squareRoot() / c1, eps = Float(1e-8) * c2.squareRoot()
             let shrink: Float = decoupled ? 1 - Float(0.01) * Float(0.1) : 1, l2: Float = decoupled ? 0 : 0.1
