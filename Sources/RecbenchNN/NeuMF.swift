@@ -189,9 +189,12 @@ public final class NeuMF: Recommender {
                 graphs.withGraph { g in
                     var h = g.make(Shape(count, width), needsGrad: false)
                     let H = g.value(h)
+                    // Pair p0 + q is (user k, item i); stepped along, not divided out per pair.
+                    var (k, i) = p0.quotientAndRemainder(dividingBy: n)
                     for q in 0..<count {
-                        let (k, i) = (p0 + q).quotientAndRemainder(dividingBy: n)
                         reluOfSumRow(H + q * width, userTerm + k * width, itemTerm + i * width, width)
+                        i += 1
+                        if i == n { (k, i) = (k + 1, 0) }
                     }
                     for layer in tower.dropFirst() { h = g.relu(layer(g, h)) }
                     let z = g.value(h)
