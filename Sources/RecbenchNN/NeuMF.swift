@@ -22,6 +22,10 @@ public final class NeuMF: Recommender {
                 "batch_size", default: 256, min: 1, max: 1 << 20, "Interactions per step (each with its negatives)."),
             .integer("epochs", default: 30, min: 1, max: 100_000, "Most passes over the interactions."),
             .integer("negatives", default: 4, min: 1, max: 1000, "Sampled negatives per interaction."),
+            .boolean(
+                "sparse_adam", default: false,
+                "Move only the embedding rows a step's batch uses, with their moments (PyTorch's SparseAdam); dense Adam, as RecBole, moves every row."
+            ),
             .patience(default: 5, unit: "epochs")
         ]
         /// One step's input rows are batch_size × (1 + negatives), each 2 × embedding_size wide.
@@ -31,12 +35,13 @@ public final class NeuMF: Recommender {
                 "floats in a step's embedding rows")
         ]
         public var embeddingSize: Int, mlpLayers: Int, dropout: Double, learningRate: Double, weightDecay: Double
-        public var batchSize: Int, epochs: Int, negatives: Int, patience: Int
+        public var batchSize: Int, epochs: Int, negatives: Int, patience: Int, sparseAdam: Bool
         public init(_ v: ParameterValues) {
             embeddingSize = v.int("embedding_size"); mlpLayers = v.int("mlp_layers"); dropout = v.real("dropout")
             learningRate = v.real("learning_rate"); weightDecay = v.real("weight_decay");
             batchSize = v.int("batch_size")
             epochs = v.int("epochs"); negatives = v.int("negatives"); patience = v.int("patience")
+            sparseAdam = v.bool("sparse_adam")
         }
         /// GMF and MLP embeddings of every user and item and the tower (value, gradient, the second
         /// half-batch's shadow gradient, two Adam moments), and one epoch's training pairs with their
@@ -123,6 +128,9 @@ public final class NeuMF: Recommender {
         let split = SplitStep(
             parameters: parameters, parts: 2, threads: context.threads, seed: context.seed, rating: false)
         var halves = [FieldBatch](repeating: FieldBatch(), count: 2)
+        // `forward` reads the embedding tables only at the batch's users and items.
+        let lazy: (users: [Parameter], items: [Parameter]) =
+            config.sparseAdam ? ([userGMF, userMLP], [itemGMF, itemMLP]) : ([], [])
         var rng = context.random("neumf-batches")
         try trainEpochs(
             config.epochs, patience: config.patience, parameters: parameters, state: state,
@@ -139,7 +147,7 @@ public final class NeuMF: Recommender {
                         for _ in 0..<k { halves[h].append(u, sampler.draw(for: Int(u), rng: &rng), 0) }
                     }
                 }
-                lossSum += split.step(halves, adam: adam) { g, users, items in
+                lossSum += split.step(halves, adam: adam, lazy: lazy) { g, users, items in
                     users.withUnsafeBufferPointer { u in
                         items.withUnsafeBufferPointer { forward(g, users: u, items: $0) }
                     }

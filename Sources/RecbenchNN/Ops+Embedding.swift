@@ -89,8 +89,7 @@ extension Graph {
 private let rowsAhead = 4
 
 /// Asks the cache for row `index` (width `d` floats) of `table`; nothing for padding.
-@inline(__always) private func prefetchRow(_ table: UnsafeMutablePointer<Float>, _ index: Int32, _ d: Int, write: Bool)
-{
+@inline(__always) func prefetchRow(_ table: UnsafeMutablePointer<Float>, _ index: Int32, _ d: Int, write: Bool) {
     guard index >= 0 else { return }
     let row = table + Int(index) * d
     for offset in stride(from: 0, to: d, by: 16) {

@@ -26,6 +26,8 @@ public final class Adam {
     /// Parameters (by identity) exempt from weight decay: biases, layer-norm gains and shifts.
     private let decays: [Bool]
     private var m: [UnsafeMutablePointer<Float>], v: [UnsafeMutablePointer<Float>]
+    /// Per table, the step that last listed each row in a lazy update (`update(adding:rows:)`).
+    private var stamps: [[Int]]
     public private(set) var step = 0
     /// The gradient norm seen by the last step (before clipping).
     public private(set) var lastGradientNorm: Float = 0
@@ -40,6 +42,7 @@ public final class Adam {
         self.epsilon = epsilon; self.weightDecay = weightDecay; self.decoupledWeightDecay = decoupledWeightDecay
         self.clipNorm = clipNorm
         decays = parameters.map { !noDecay.contains(ObjectIdentifier($0)) }
+        stamps = parameters.map { _ in [] }
         m = parameters.map {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, $0.count));
             p.initialize(repeating: 0, count: max(1, $0.count)); return p
@@ -67,7 +70,14 @@ public final class Adam {
     /// step's gradient (a split step's later parts, see `SplitStep`): the step adds one set to the
     /// gradient as it reads it, the same sums as adding it in a pass of its own, without that pass
     /// over every table; with clipping or several sets they are added first.
-    func update(adding shadows: [ShadowGradients]) {
+    ///
+    /// `rows` makes the step lazy for the tables it names (SparseAdam's rule, as in PyTorch): only
+    /// the listed rows (repeats allowed) move, with their moments; every other row keeps its weights
+    /// and moments as they are, where dense Adam would still move it by its decaying momentum. The
+    /// caller lists every row its gradient can touch; the rest of the table's gradient must be 0.
+    /// A table's step then costs its batch's rows, not the whole table (an embedding step's rows
+    /// are a few hundred of thousands).
+    func update(adding shadows: [ShadowGradients], rows: [ObjectIdentifier: [Int32]] = [:]) {
         var shadows = shadows
         if clipNorm > 0 || shadows.count > 1 {
             for s in shadows { s.flush(threads: threads) }
@@ -102,50 +112,87 @@ public final class Adam {
             let l2: Float = (!decoupledWeightDecay && decays[k]) ? weightDecay : 0
             let shrink: Float = (decoupledWeightDecay && decays[k]) ? 1 - learningRate * weightDecay : 1
             let (b1, b2, eps) = (beta1, beta2, epsilon * c2.squareRoot())
-            let workers = p.count >= 1 << 15 ? threads : 1
+            let vectorKernels = vectorKernels
+            // Elements lo..<hi; returns their raw gradient's squared sum. Eight lanes do what the
+            // scalar tail does, operation for operation, and the gradient is zeroed as it is read
+            // (one pass over the table instead of two).
+            let apply = { (lo: Int, hi: Int) -> Double in
+                var i = lo, sq = SIMD8<Float>(repeating: 0), tail: Float = 0
+                if vectorKernels {
+                    let n = ((hi - lo) / 8) * 8
+                    tail = recbench_adam_avx2(
+                        w + lo, g + lo, extra.map { $0 + lo }, mk + lo, vk + lo, n, clip, l2, shrink, b1, 1 - b1, b2,
+                        1 - b2, lr, eps)
+                    i += n
+                }
+                while i + 8 <= hi {
+                    var raw = load8(g + i)
+                    if let extra { raw += load8(extra + i); store8(.zero, extra + i) }
+                    let gi = raw * clip + l2 * load8(w + i)
+                    let mi = b1 * load8(mk + i) + (1 - b1) * gi, vi = b2 * load8(vk + i) + (1 - b2) * gi * gi
+                    store8(mi, mk + i); store8(vi, vk + i)
+                    store8(load8(w + i) * shrink - lr * mi / (vi.squareRoot() + eps), w + i)
+                    store8(.zero, g + i)
+                    sq += raw * raw; i += 8
+                }
+                while i < hi {
+                    var raw = g[i]
+                    if let extra { raw += extra[i]; extra[i] = 0 }
+                    let gi = raw * clip + l2 * w[i]
+                    mk[i] = b1 * mk[i] + (1 - b1) * gi
+                    vk[i] = b2 * vk[i] + (1 - b2) * gi * gi
+                    w[i] = w[i] * shrink - lr * mk[i] / (vk[i].squareRoot() + eps)
+                    g[i] = 0
+                    tail += raw * raw; i += 1
+                }
+                return Double(sq.sum() + tail)
+            }
+            let lazy = rows[ObjectIdentifier(p)].map { distinctRows($0, of: p, slot: k) }
+            let width = lazy == nil ? 1 : p.shape.last
+            let units = lazy?.count ?? p.count
+            let workers = units * width >= 1 << 15 ? threads : 1
             var sums = [Double](repeating: 0, count: max(1, workers))
-            // Element-wise, so a split over the threads changes nothing but the time. Eight lanes do
-            // what the scalar tail does, operation for operation, and the gradient is zeroed as it
-            // is read (one pass over the table instead of two).
+            // Element-wise (or row-wise), so a split over the threads changes nothing but the time.
             sums.withUnsafeMutableBufferPointer { sums in
-                parallelChunks(count: p.count, threads: workers) { chunk, range in
-                    var i = range.lowerBound, sq = SIMD8<Float>(repeating: 0), tail: Float = 0
-                    if vectorKernels {
-                        let n = (range.count / 8) * 8, o = range.lowerBound
-                        tail = recbench_adam_avx2(
-                            w + o, g + o, extra.map { $0 + o }, mk + o, vk + o, n, clip, l2, shrink, b1, 1 - b1, b2,
-                            1 - b2, lr, eps)
-                        i += n
-                    }
-                    while i + 8 <= range.upperBound {
-                        var raw = load8(g + i)
-                        if let extra { raw += load8(extra + i); store8(.zero, extra + i) }
-                        let gi = raw * clip + l2 * load8(w + i)
-                        let mi = b1 * load8(mk + i) + (1 - b1) * gi, vi = b2 * load8(vk + i) + (1 - b2) * gi * gi
-                        store8(mi, mk + i); store8(vi, vk + i)
-                        store8(load8(w + i) * shrink - lr * mi / (vi.squareRoot() + eps), w + i)
-                        store8(.zero, g + i)
-                        sq += raw * raw; i += 8
-                    }
-                    while i < range.upperBound {
-                        var raw = g[i]
-                        if let extra { raw += extra[i]; extra[i] = 0 }
-                        let gi = raw * clip + l2 * w[i]
-                        mk[i] = b1 * mk[i] + (1 - b1) * gi
-                        vk[i] = b2 * vk[i] + (1 - b2) * gi * gi
-                        w[i] = w[i] * shrink - lr * mk[i] / (vk[i].squareRoot() + eps)
-                        g[i] = 0
-                        tail += raw * raw; i += 1
-                    }
-                    sums[chunk] = Double(sq.sum() + tail)
-                    if let avg {
-                        for i in range { avg[i] = first ? w[i] : β * avg[i] + (1 - β) * w[i] }
+                parallelChunks(count: units, threads: workers) { chunk, range in
+                    if let lazy {
+                        // Rows come at random: ask for the moments and weights a few rows ahead.
+                        var s = 0.0
+                        for r in range {
+                            if r + 4 < range.upperBound {
+                                let ahead = lazy[r + 4]
+                                for table in [w, g, mk, vk] { prefetchRow(table, ahead, width, write: true) }
+                                if let extra { prefetchRow(extra, ahead, width, write: true) }
+                            }
+                            let row = Int(lazy[r]) * width
+                            s += apply(row, row + width)
+                        }
+                        sums[chunk] = s
+                    } else {
+                        sums[chunk] = apply(range.lowerBound, range.upperBound)
+                        if let avg { for i in range { avg[i] = first ? w[i] : β * avg[i] + (1 - β) * w[i] } }
                     }
                 }
             }
+            if lazy != nil, let avg { for i in 0..<p.count { avg[i] = first ? w[i] : β * avg[i] + (1 - β) * w[i] } }
             squares += sums.reduce(0, +)
         }
         if clipNorm <= 0 { lastGradientNorm = Float(squares.squareRoot()) }
+    }
+
+    /// The distinct rows of `listed`, in first-seen order, from a per-table stamp of the step that
+    /// last listed each row (no set or sort on the hot path).
+    private func distinctRows(_ listed: [Int32], of p: Parameter, slot k: Int) -> [Int32] {
+        if stamps[k].count != p.shape.rows { stamps[k] = [Int](repeating: 0, count: p.shape.rows) }
+        var out: [Int32] = []
+        out.reserveCapacity(listed.count)
+        let step = step
+        stamps[k].withUnsafeMutableBufferPointer { stamp in
+            for r in listed where stamp[Int(r)] != step {
+                stamp[Int(r)] = step; out.append(r)
+            }
+        }
+        return out
     }
 
     /// One update from the accumulated gradients, then zeroes them.

@@ -50,8 +50,13 @@ final class SplitStep {
     }
 
     /// One optimiser step on the batch's parts: their gradient, then Adam's update, which takes the
-    /// shadow gradients in its own pass. Returns the loss.
-    func step(_ parts: [FieldBatch], adam: Adam, forward: PairForward) -> Double {
+    /// shadow gradients in its own pass. `lazy` names tables indexed by the parts' users and by
+    /// their items, which the forward pass reads only at those rows: Adam moves only the rows every
+    /// part lists (`Adam.update(adding:rows:)`). Returns the loss.
+    func step(
+        _ parts: [FieldBatch], adam: Adam, lazy: (users: [Parameter], items: [Parameter]) = ([], []),
+        forward: PairForward
+    ) -> Double {
         if checkedOptimizer !== adam {
             precondition(
                 trained.isSubset(of: adam.parameters.map(ObjectIdentifier.init)),
@@ -59,7 +64,13 @@ final class SplitStep {
             checkedOptimizer = adam
         }
         let loss = accumulate(parts, forward: forward)
-        adam.update(adding: shadows)
+        var rows: [ObjectIdentifier: [Int32]] = [:]
+        if !lazy.users.isEmpty || !lazy.items.isEmpty {
+            let users = parts.flatMap(\.users), items = parts.flatMap(\.items)
+            for p in lazy.users { rows[ObjectIdentifier(p)] = users }
+            for p in lazy.items { rows[ObjectIdentifier(p)] = items }
+        }
+        adam.update(adding: shadows, rows: rows)
         return loss
     }
 

@@ -82,6 +82,81 @@ import RecbenchCore
         #expect(abs(adam.lastGradientNorm - norm) < 1e-3 * norm)
     }
 
+    /// A lazy step (`rows`) moves the listed rows as dense Adam moves them and leaves the others and
+    /// their moments alone. 6 rows × 10 (the kernel's eight lanes and a scalar tail) beside a dense
+    /// twin with the same gradients: step 1 lists rows 4, 1, 4 (a repeat), and the tables agree
+    /// everywhere, since dense Adam does not move a row whose moment and gradient are 0; step 2 lists
+    /// row 1 only, which still agrees, while dense Adam moves row 4 by its momentum and the lazy step
+    /// keeps it. Then a table of 4,000 rows × 32 (two threads) whose gradient fills the same ≈ 1,900
+    /// rows (2,500 draws) at each of three steps: the lazy table equals the dense one to the bit, and each step
+    /// zeroes the listed rows' gradient.
+    @Test(arguments: [true, false]) func lazyRowsMoveAsDenseAdamAndNothingElse(kernel: Bool) {
+        func pair(_ rows: Int, _ width: Int, seed: UInt64) -> (Parameter, Parameter, Adam, Adam) {
+            var rng = RandomSource(seed: seed, stream: "lazy-adam")
+            let a = Parameter("lazy", Shape(rows, width)), b = Parameter("dense", Shape(rows, width))
+            a.values = (0..<a.count).map { _ in Float(rng.nextGaussian()) }; b.values = a.values
+            let (lazy, dense) = (Adam(parameters: [a], learningRate: 0.01), Adam(parameters: [b], learningRate: 0.01))
+            for o in [lazy, dense] { o.threads = 2; o.vectorKernels = kernel && CPUFeatures.avx2FMA }
+            return (a, b, lazy, dense)
+        }
+        func fill(_ rows: [Int], _ width: Int, _ ps: [Parameter], _ rng: inout RandomSource) {
+            for r in Set(rows).sorted() {
+                for c in 0..<width { let x = Float(rng.nextGaussian()); for p in ps { p.grad[r * width + c] = x } }
+            }
+        }
+        var rng = RandomSource(seed: 9, stream: "lazy-adam-gradients")
+        let (a, b, lazy, dense) = pair(6, 10, seed: 1)
+        fill([1, 4], 10, [a, b], &rng)
+        lazy.update(adding: [], rows: [ObjectIdentifier(a): [4, 1, 4]]); dense.update()
+        #expect(a.values == b.values)
+        let row4 = Array(a.values[40..<50])
+        fill([1], 10, [a, b], &rng)
+        lazy.update(adding: [], rows: [ObjectIdentifier(a): [1]]); dense.update()
+        #expect(Array(a.values[10..<20]) == Array(b.values[10..<20]))
+        #expect(Array(a.values[40..<50]) == row4 && Array(b.values[40..<50]) != row4)
+        #expect(Array(a.values[0..<10]) == Array(b.values[0..<10]))
+
+        let (c, d, lazyWide, denseWide) = pair(4_000, 32, seed: 2)
+        let listed = (0..<2_500).map { _ in Int32(rng.nextInt(below: 4_000)) }
+        for _ in 0..<3 {
+            fill(listed.map(Int.init), 32, [c, d], &rng)
+            lazyWide.update(adding: [], rows: [ObjectIdentifier(c): listed]); denseWide.update()
+            #expect((0..<c.count).allSatisfy { c.grad[$0] == 0 })
+        }
+        #expect(c.values == d.values)
+    }
+
+    /// A split step with lazy tables lists every part's rows: two halves over disjoint users and
+    /// items, the second back-propagating into shadow gradients. After the step no gradient is left
+    /// in either buffer, the rows of both halves moved, and the rows no part used did not.
+    @Test func splitStepListsEveryPartsRowsForLazyTables() {
+        var rng = RandomSource(seed: 5, stream: "split-lazy")
+        let users = Parameter("users", Shape(10, 8)), items = Parameter("items", Shape(50, 8))
+        let head = Parameter("head", Shape(8, 1))
+        for p in [users, items, head] { p.fillNormal(std: 0.5, rng: &rng) }
+        let before = items.values
+        let adam = Adam(parameters: [users, items, head], learningRate: 0.01)
+        let split = SplitStep(parameters: [users, items, head], parts: 2, threads: 2, seed: 1, rating: false)
+        var halves = [FieldBatch(), FieldBatch()]
+        for (u, i) in [(0, 1), (1, 3), (0, 4)] { halves[0].append(Int32(u), Int32(i), 1) }
+        for (u, i) in [(5, 30), (6, 33), (5, 31)] { halves[1].append(Int32(u), Int32(i), 0) }
+        _ = split.step(halves, adam: adam, lazy: ([users], [items])) { g, us, its in
+            let n = us.count
+            let h = g.mul(
+                g.gatherRows(g.parameter(users), us, shape: Shape(n, 8)),
+                g.gatherRows(g.parameter(items), its, shape: Shape(n, 8)))
+            return g.matmul(h, g.parameter(head))
+        }
+        let shadow = split.shadows[0]
+        for p in [users, items, head] {
+            #expect((0..<p.count).allSatisfy { p.grad[$0] == 0 && shadow.gradient(of: p)![$0] == 0 })
+        }
+        let used = [1, 3, 4, 30, 31, 33]
+        let moved = { (r: Int) in (0..<8).contains { items.value[r * 8 + $0] != before[r * 8 + $0] } }
+        #expect(used.allSatisfy(moved))
+        #expect(!(0..<50).filter { !used.contains($0) }.contains(where: moved))
+    }
+
     @Test func clippingLimitsTheStep() {
         // Two steps with gradients 10 then 0: unclipped, step two moves by lr·(0.9·0.1·10)/√(…);
         // with clipNorm 1 the first gradient counts as 1, and both runs differ only through clipping.
