@@ -75,8 +75,8 @@ public final class Adam {
     /// the listed rows (repeats allowed) move, with their moments; every other row keeps its weights
     /// and moments as they are, where dense Adam would still move it by its decaying momentum. The
     /// caller lists every row its gradient can touch; the rest of the table's gradient must be 0.
-    /// A table's step then costs its batch's rows, not the whole table (an embedding step's rows
-    /// are a few hundred of thousands).
+    /// A table's step then costs its batch's rows, not the whole table (a few hundred rows of an
+    /// embedding table's thousands).
     func update(adding shadows: [ShadowGradients], rows: [ObjectIdentifier: [Int32]] = [:]) {
         var shadows = shadows
         if clipNorm > 0 || shadows.count > 1 {
@@ -161,7 +161,8 @@ public final class Adam {
                         for r in range {
                             if r + 4 < range.upperBound {
                                 let ahead = lazy[r + 4]
-                                for table in [w, g, mk, vk] { prefetchRow(table, ahead, width, write: true) }
+                                prefetchRow(w, ahead, width, write: true); prefetchRow(g, ahead, width, write: true)
+                                prefetchRow(mk, ahead, width, write: true); prefetchRow(vk, ahead, width, write: true)
                                 if let extra { prefetchRow(extra, ahead, width, write: true) }
                             }
                             let row = Int(lazy[r]) * width
