@@ -184,6 +184,7 @@ public final class Adam {
     /// The distinct rows of `listed`, in first-seen order, from a per-table stamp of the step that
     /// last listed each row (no set or sort on the hot path).
     private func distinctRows(_ listed: [Int32], of p: Parameter, slot k: Int) -> [Int32] {
+        precondition(p.shape.rank == 2, "Adam: lazy rows need a rows × width table, not \(p.shape) (\(p.name))")
         if stamps[k].count != p.shape.rows { stamps[k] = [Int](repeating: 0, count: p.shape.rows) }
         var out: [Int32] = []
         out.reserveCapacity(listed.count)
