@@ -51,7 +51,7 @@ final class SplitStep {
 
     /// One optimiser step on the batch's parts: their gradient, then Adam's update, which takes the
     /// shadow gradients in its own pass. `lazy` names tables indexed by the parts' users and by
-    /// their items, which the forward pass reads only at those rows: Adam moves only the rows every
+    /// their items, which the forward pass reads only at those rows: Adam moves only the rows some
     /// part lists (`Adam.update(adding:rows:)`). Returns the loss.
     func step(
         _ parts: [FieldBatch], adam: Adam, lazy: (users: [Parameter], items: [Parameter]) = ([], []),
