@@ -83,10 +83,10 @@ extension Graph {
     }
 }
 
-/// How many rows ahead a gather or scatter asks for its table's row: the rows are random, so
+/// How many rows ahead a gather, a scatter or Adam's lazy step asks for a table's row: the rows are random, so
 /// without it each one waits for memory (the scatter's additions were two thirds of a NeuMF
 /// step's backward pass in `perf annotate`).
-private let rowsAhead = 4
+let rowsAhead = 4
 
 /// Asks the cache for row `index` (width `d` floats) of `table`; nothing for padding.
 @inline(__always) func prefetchRow(_ table: UnsafeMutablePointer<Float>, _ index: Int32, _ d: Int, write: Bool) {

@@ -147,6 +147,10 @@ public final class Adam {
                 }
                 return Double(sq.sum() + tail)
             }
+            let average = { (range: Range<Int>) in
+                guard let avg else { return }
+                for i in range { avg[i] = first ? w[i] : β * avg[i] + (1 - β) * w[i] }
+            }
             let lazy = rows[ObjectIdentifier(p)].map { distinctRows($0, of: p, slot: k) }
             let width = lazy == nil ? 1 : p.shape.last
             let units = lazy?.count ?? p.count
@@ -159,8 +163,8 @@ public final class Adam {
                         // Rows come at random: ask for the moments and weights a few rows ahead.
                         var s = 0.0
                         for r in range {
-                            if r + 4 < range.upperBound {
-                                let ahead = lazy[r + 4]
+                            if r + rowsAhead < range.upperBound {
+                                let ahead = lazy[r + rowsAhead]
                                 prefetchRow(w, ahead, width, write: true); prefetchRow(g, ahead, width, write: true)
                                 prefetchRow(mk, ahead, width, write: true); prefetchRow(vk, ahead, width, write: true)
                                 if let extra { prefetchRow(extra, ahead, width, write: true) }
@@ -171,11 +175,12 @@ public final class Adam {
                         sums[chunk] = s
                     } else {
                         sums[chunk] = apply(range.lowerBound, range.upperBound)
-                        if let avg { for i in range { avg[i] = first ? w[i] : β * avg[i] + (1 - β) * w[i] } }
+                        average(range)
                     }
                 }
             }
-            if lazy != nil, let avg { for i in 0..<p.count { avg[i] = first ? w[i] : β * avg[i] + (1 - β) * w[i] } }
+            // Every row's average moves, listed or not (its weight is constant while unlisted).
+            if lazy != nil { average(0..<p.count) }
             squares += sums.reduce(0, +)
         }
         if clipNorm <= 0 { lastGradientNorm = Float(squares.squareRoot()) }
