@@ -1,5 +1,6 @@
 import Foundation
 import RecbenchCore
+internal import CIntrinsics
 
 /// LightGCN (He et al. 2020): user and item embeddings E⁰ propagated over the normalised
 /// bipartite graph Â = D^−1/2 A D^−1/2 without transforms or nonlinearities, the final embedding
@@ -159,46 +160,85 @@ public final class LightGCN: FactorModel {
 
     /// Mean BPR loss of the triples (user, positive, negative node indices) at the current E⁰ and
     /// the mean regularisation term λ/2 Σ ‖e⁰‖²; leaves ∂(loss + reg)/∂E⁰ in `s.grad0`.
+    ///
+    /// The triples' scores are computed in parallel; their gradients are then added by parts that
+    /// each own a range of node rows and walk every triple in order, so each row receives the
+    /// serial loop's sum, bit for bit, at any thread count (triples share rows: popular items).
     static func lossAndGradient(
         _ graph: NormalizedGraph, _ s: Buffers, triples: UnsafeBufferPointer<SIMD3<Int32>>, d: Int,
         layers: Int, regularization: Float, threads: Int
     ) -> (loss: Double, reg: Double) {
         graph.layerMean(s.e0, layers: layers, into: s.mean, scratch: (s.a, s.b), d: d, threads: threads)
         s.grad.update(repeating: 0, count: s.count)
-        let scale = 1 / Float(triples.count)
-        var loss = 0.0, reg = 0.0
-        for t in triples {
-            let eu = s.mean + Int(t.x) * d, ei = s.mean + Int(t.y) * d, ej = s.mean + Int(t.z) * d
-            var x: Float = 0
-            for c in 0..<d { x += eu[c] * (ei[c] - ej[c]) }
-            // −log σ(x) = log(1 + e^−x), computed without overflow on either side.
-            loss += x > 0 ? Double(log1p(exp(-x))) : Double(-x + log1p(exp(x)))
-            let g = -scale / (1 + exp(x))  // ∂/∂x of the batch mean: (σ(x) − 1) / B
-            let gu = s.grad + Int(t.x) * d, gi = s.grad + Int(t.y) * d, gj = s.grad + Int(t.z) * d
-            for c in 0..<d {
-                let u = eu[c]
-                gu[c] += g * (ei[c] - ej[c]); gi[c] += g * u; gj[c] -= g * u
+        let n = triples.count, scale = 1 / Float(n), r = regularization * scale
+        // Per triple: −log σ(x), ∂(batch mean)/∂x = (σ(x) − 1)/B, and Σ ‖e⁰‖² over its three rows.
+        var terms = [SIMD3<Double>](repeating: .zero, count: n)
+        terms.withUnsafeMutableBufferPointer { tp in
+            let p = UncheckedSendable(tp)
+            parallelChunks(count: n, threads: threads) { _, range in
+                for k in range {
+                    let t = triples[k]
+                    let eu = s.mean + Int(t.x) * d, ei = s.mean + Int(t.y) * d, ej = s.mean + Int(t.z) * d
+                    var x: Float = 0
+                    for c in 0..<d { x += eu[c] * (ei[c] - ej[c]) }
+                    // −log σ(x) = log(1 + e^−x), computed without overflow on either side.
+                    let loss = x > 0 ? Double(log1p(exp(-x))) : Double(-x + log1p(exp(x)))
+                    var squares = 0.0
+                    if regularization > 0 {
+                        for node in [t.x, t.y, t.z] {
+                            let e = s.e0 + Int(node) * d
+                            for c in 0..<d { squares += Double(e[c] * e[c]) }
+                        }
+                    }
+                    p.value[k] = SIMD3(loss, Double(-scale / (1 + exp(x))), squares)
+                }
+            }
+        }
+        let parts = rowRanges(graph.nodes, threads: threads)
+        parallelFor(count: parts.count, threads: threads, grain: 1) { part in
+            let rows = parts[part]
+            for (k, t) in triples.enumerated() {
+                let g = Float(terms[k].y)
+                let eu = s.mean + Int(t.x) * d, ei = s.mean + Int(t.y) * d, ej = s.mean + Int(t.z) * d
+                if rows.contains(Int(t.x)) {
+                    let gu = s.grad + Int(t.x) * d
+                    for c in 0..<d { gu[c] += g * (ei[c] - ej[c]) }
+                }
+                if rows.contains(Int(t.y)) { let gi = s.grad + Int(t.y) * d; for c in 0..<d { gi[c] += g * eu[c] } }
+                if rows.contains(Int(t.z)) { let gj = s.grad + Int(t.z) * d; for c in 0..<d { gj[c] -= g * eu[c] } }
             }
         }
         graph.layerMean(s.grad, layers: layers, into: s.grad0, scratch: (s.a, s.b), d: d, threads: threads)
-        if regularization > 0 {
-            let r = regularization * scale
+        var loss = 0.0, reg = 0.0
+        for t in terms { loss += t.x; reg += t.z }
+        guard regularization > 0 else { return (loss / Double(n), 0) }
+        parallelFor(count: parts.count, threads: threads, grain: 1) { part in
+            let rows = parts[part]
             for t in triples {
-                for node in [t.x, t.y, t.z] {
+                for node in [t.x, t.y, t.z] where rows.contains(Int(node)) {
                     let e = s.e0 + Int(node) * d, g = s.grad0 + Int(node) * d
-                    for c in 0..<d { g[c] += r * e[c]; reg += Double(e[c] * e[c]) }
+                    for c in 0..<d { g[c] += r * e[c] }
                 }
             }
-            reg *= Double(regularization) / 2
         }
-        return (loss / Double(triples.count), reg / Double(triples.count))
+        return (loss / Double(n), reg * Double(regularization) / 2 / Double(n))
     }
 
-    /// Adam (Kingma & Ba) with bias correction, or SGD, over one flat parameter array.
+    /// Node rows cut into a few ranges per thread, for the row-owning gradient parts.
+    private static func rowRanges(_ nodes: Int, threads: Int) -> [Range<Int>] {
+        let parts = max(1, min(nodes, 4 * threads))
+        return (0..<parts).map { nodes * $0 / parts..<nodes * ($0 + 1) / parts }
+    }
+
+    /// Adam (Kingma & Ba) with bias correction, or SGD, over one flat parameter array. The
+    /// correction is folded into the step and ε (lr·√c₂/c₁, ε·√c₂), as RecbenchNN's Adam does, so
+    /// the AVX2 kernel both share runs it; the scalar loop does the same operations.
     struct Optimizer {
         let adam: Bool, learningRate: Float, count: Int
         let m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
         var t = 0
+        /// Whether the step runs the AVX2 kernel (tests compare it with the scalar loop).
+        var vectorKernel = CPUFeatures.avx2FMA
 
         init(adam: Bool, learningRate: Float, count: Int) {
             self.adam = adam; self.learningRate = learningRate; self.count = count
@@ -209,27 +249,36 @@ public final class LightGCN: FactorModel {
 
         func deallocate() { m.deallocate(); v.deallocate() }
 
+        /// One step from `g`, which it may overwrite (the kernel zeroes what it reads).
         mutating func step(_ x: UnsafeMutablePointer<Float>, gradient g: UnsafeMutablePointer<Float>, threads: Int) {
             t += 1
-            let lr = learningRate
             guard adam else {
-                let p = UncheckedSendable((x, g))
+                let lr = learningRate, p = UncheckedSendable((x, g))
                 parallelChunks(count: count, threads: threads) { _, range in
                     let (x, g) = p.value
                     for k in range { x[k] -= lr * g[k] }
                 }
                 return
             }
-            let b1: Float = 0.9, b2: Float = 0.999, eps: Float = 1e-8
+            let b1: Float = 0.9, b2: Float = 0.999
             let c1 = 1 - pow(b1, Float(t)), c2 = 1 - pow(b2, Float(t))
-            let p = UncheckedSendable((x, g, m, v))
+            let lr = learningRate * c2.squareRoot() / c1, eps = 1e-8 * c2.squareRoot()
+            let p = UncheckedSendable((x, g, m, v)), vector = vectorKernel
             parallelChunks(count: count, threads: threads) { _, range in
                 let (x, g, m, v) = p.value
-                for k in range {
+                var k = range.lowerBound
+                if vector {
+                    let n = range.count / 8 * 8
+                    _ = recbench_adam_avx2(
+                        x + k, g + k, nil, m + k, v + k, n, 1, 0, 1, b1, 1 - b1, b2, 1 - b2, lr, eps)
+                    k += n
+                }
+                while k < range.upperBound {
                     let gk = g[k]
                     m[k] = b1 * m[k] + (1 - b1) * gk
                     v[k] = b2 * v[k] + (1 - b2) * gk * gk
-                    x[k] -= lr * (m[k] / c1) / ((v[k] / c2).squareRoot() + eps)
+                    x[k] -= lr * m[k] / (v[k].squareRoot() + eps)
+                    k += 1
                 }
             }
         }

@@ -47,9 +47,10 @@ private func lightGCN(_ o: [String: ParameterValue]) -> LightGCN {
     }
 
     /// The analytic gradient of (BPR loss + regularisation) with respect to E⁰ agrees with central
-    /// differences in Double, through two propagation layers.
-    @Test func gradientMatchesFiniteDifferences() {
-        let g = NormalizedGraph(m, threads: 1)
+    /// differences in Double, through two propagation layers, at one thread and at three (whose
+    /// row-owning parts must give the same bits).
+    @Test(arguments: [1, 3]) func gradientMatchesFiniteDifferences(threads: Int) {
+        let g = NormalizedGraph(m, threads: threads)
         let d = 3, count = g.nodes * d, reg: Float = 0.3
         let s = LightGCN.Buffers(count: count)
         defer { s.deallocate() }
@@ -59,12 +60,18 @@ private func lightGCN(_ o: [String: ParameterValue]) -> LightGCN {
         let triples: [SIMD3<Int32>] = [SIMD3(0, 4, 6), SIMD3(1, 5, 8), SIMD3(1, 7, 4), SIMD3(2, 7, 5)]
         func objective() -> Double {
             triples.withUnsafeBufferPointer {
-                let r = LightGCN.lossAndGradient(g, s, triples: $0, d: d, layers: 2, regularization: reg, threads: 1)
+                let r = LightGCN.lossAndGradient(
+                    g, s, triples: $0, d: d, layers: 2, regularization: reg, threads: threads)
                 return r.loss + r.reg
             }
         }
-        _ = objective()
+        let value = objective()
         let analytic = Array(UnsafeBufferPointer(start: s.grad0, count: count))
+        let serial = triples.withUnsafeBufferPointer {
+            LightGCN.lossAndGradient(g, s, triples: $0, d: d, layers: 2, regularization: reg, threads: 1)
+        }
+        #expect(serial.loss + serial.reg == value)
+        #expect(Array(UnsafeBufferPointer(start: s.grad0, count: count)) == analytic)
         var checked = 0
         for k in 0..<count {
             let x = s.e0[k], h: Float = 1e-2
@@ -78,6 +85,40 @@ private func lightGCN(_ o: [String: ParameterValue]) -> LightGCN {
             if abs(numeric) > 1e-3 { checked += 1 }
         }
         #expect(checked > count / 2)
+    }
+
+    /// Three Adam steps agree with the textbook form (bias-corrected moments, in Double), and the
+    /// AVX2 kernel with the scalar loop to the bit; 37 entries over two threads leave scalar tails.
+    @Test func adamStepsMatchTheTextbookAndTheScalarLoop() {
+        let n = 37, lr: Float = 0.01
+        var rng = RandomSource(seed: 5)
+        let start = (0..<n).map { _ in Float(rng.nextGaussian()) }
+        let grads = (0..<3).map { _ in (0..<n).map { _ in Float(rng.nextGaussian()) } }
+        func run(vector: Bool) -> [Float] {
+            var o = LightGCN.Optimizer(adam: true, learningRate: lr, count: n)
+            o.vectorKernel = vector && CPUFeatures.avx2FMA
+            defer { o.deallocate() }
+            var x = start
+            for step in grads {
+                var g = step
+                x.withUnsafeMutableBufferPointer { xp in
+                    g.withUnsafeMutableBufferPointer { o.step(xp.baseAddress!, gradient: $0.baseAddress!, threads: 2) }
+                }
+            }
+            return x
+        }
+        let scalar = run(vector: false)
+        #expect(run(vector: true) == scalar)
+        var x = start.map(Double.init), m = [Double](repeating: 0, count: n), v = m
+        for (t, step) in grads.enumerated() {
+            for k in 0..<n {
+                let g = Double(step[k])
+                m[k] = 0.9 * m[k] + 0.1 * g; v[k] = 0.999 * v[k] + 0.001 * g * g
+                let mh = m[k] / (1 - pow(0.9, Double(t + 1))), vh = v[k] / (1 - pow(0.999, Double(t + 1)))
+                x[k] -= Double(lr) * mh / (vh.squareRoot() + 1e-8)
+            }
+        }
+        for k in 0..<n { #expect(abs(Double(scalar[k]) - x[k]) < 1e-6, "entry \(k)") }
     }
 
     @Test func beatsPopularityOnPlantedClusters() throws {
