@@ -39,6 +39,11 @@
     return unsafeBitCast((n &+ SIMD8<Int32>(repeating: 127)) &<< SIMD8<Int32>(repeating: 23), to: SIMD8<Float>.self) * p
 }
 
+/// Eight lanes of `fastTanh`.
+@inline(__always) func fastTanh(_ u: SIMD8<Float>) -> SIMD8<Float> {
+    1 - 2 / (1 + fastExp(2 * u))
+}
+
 @inline(__always) func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
 }

@@ -66,24 +66,8 @@ extension Graph {
                 var s: Double = 0
                 for i in range {
                     if tg[i] < 0 { continue }
-                    let xr = x + i * c, pr = probs + i * c
-                    var mx = -Float.infinity, j = 0
-                    if c >= 8 {
-                        var m8 = load8(xr)
-                        j = 8
-                        while j + 8 <= c { m8 = max8(m8, load8(xr + j)); j += 8 }
-                        mx = m8.max()
-                    }
-                    while j < c { mx = max(mx, xr[j]); j += 1 }
-                    var s8 = SIMD8<Float>(repeating: 0), sum: Float = 0
-                    j = 0
-                    let m8 = SIMD8<Float>(repeating: mx)
-                    while j + 8 <= c { let e = fastExp(load8(xr + j) - m8); store8(e, pr + j); s8 += e; j += 8 }
-                    while j < c { let e = fastExp(xr[j] - mx); pr[j] = e; sum += e; j += 1 }
-                    sum += s8.sum()
-                    let inv = 1 / sum
-                    for j in 0..<c { pr[j] *= inv }
-                    s += Double(mx + logf(sum) - xr[Int(tg[i])])
+                    let xr = x + i * c
+                    s += Double(softmaxRow(xr, into: probs + i * c, c) - xr[Int(tg[i])])
                 }
                 part[chunk] = s
             }

@@ -67,7 +67,9 @@ extension Graph {
         let out = make(a.shape, needsGrad: needs(a))
         let x = value(a), z = value(out), n = a.shape.count
         parallelChunks(count: n, threads: n >= 1 << 16 ? threads : 1) { _, range in
-            for i in range { z[i] = tanhf(x[i]) }
+            var i = range.lowerBound
+            while i + 8 <= range.upperBound { store8(fastTanh(load8(x + i)), z + i); i += 8 }
+            while i < range.upperBound { z[i] = fastTanh(x[i]); i += 1 }
         }
         record(Record(op: .tanh, out: out.id, a: a.id))
         return out
@@ -75,8 +77,15 @@ extension Graph {
 
     func tanhBackward(_ r: Record) {
         guard let da = nodes[r.a].grad else { return }
-        let z = nodes[r.out].value, g = nodes[r.out].grad!
-        for i in 0..<nodes[r.out].shape.count { da[i] += g[i] * (1 - z[i] * z[i]) }
+        let z = nodes[r.out].value, g = nodes[r.out].grad!, n = nodes[r.out].shape.count
+        parallelChunks(count: n, threads: n >= 1 << 16 ? threads : 1) { _, range in
+            var i = range.lowerBound
+            while i + 8 <= range.upperBound {
+                let zi = load8(z + i)
+                store8(load8(da + i) + load8(g + i) * (1 - zi * zi), da + i); i += 8
+            }
+            while i < range.upperBound { da[i] += g[i] * (1 - z[i] * z[i]); i += 1 }
+        }
     }
 
     /// z = μ + ε ⊙ exp(logσ²/2) with ε ~ N(0, 1) from the graph's stream while training; z = μ
@@ -151,13 +160,7 @@ extension Graph {
                     weights.withUnsafeBufferPointer { w in
                         parallelChunks(count: n, threads: n * c >= 1 << 16 ? threads : 1) { _, rows in
                             for i in rows {
-                                let xr = x + i * c, pr = probs + i * c
-                                var mx = -Float.infinity
-                                for j in 0..<c { mx = max(mx, xr[j]) }
-                                var sum: Float = 0
-                                for j in 0..<c { let e = expf(xr[j] - mx); pr[j] = e; sum += e }
-                                let logZ = mx + logf(sum), inv = 1 / sum
-                                for j in 0..<c { pr[j] *= inv }
+                                let xr = x + i * c, logZ = softmaxRow(xr, into: probs + i * c, c)
                                 var loss: Double = 0
                                 for k in Int(o[i])..<Int(o[i + 1]) { loss += Double(w[k] * (logZ - xr[Int(t[k])])) }
                                 rowLoss[i] = loss

@@ -1,3 +1,5 @@
+import Foundation
+
 // Row kernels of the element-wise ops and the fused ops (DIN's unit, NeuMF's scoring), eight lanes
 // at a time (`load8`, `store8`, `max8` in FastMath.swift) with a scalar tail: the compiler does not
 // vectorise these loops itself (the pointers may alias). Each lane computes what the scalar loop
@@ -70,4 +72,26 @@
         store8(load8(y + k) + load8(g + k).replacing(with: 0, where: load8(x + k) .<= 0), y + k); k += 8
     }
     while k < n { if x[k] > 0 { y[k] += g[k] }; k += 1 }
+}
+
+/// p = softmax(x) over a row of n (x shifted by its maximum, `fastExp` eight lanes at a time);
+/// returns the row's log-partition log Σ_j e^{x_j}, which cross-entropy losses subtract from.
+@inline(__always) func softmaxRow(_ x: UnsafePointer<Float>, into p: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+    var mx = -Float.infinity, j = 0
+    if n >= 8 {
+        var m8 = load8(x)
+        j = 8
+        while j + 8 <= n { m8 = max8(m8, load8(x + j)); j += 8 }
+        mx = m8.max()
+    }
+    while j < n { mx = max(mx, x[j]); j += 1 }
+    var s8 = SIMD8<Float>(repeating: 0), sum: Float = 0
+    j = 0
+    let m8 = SIMD8<Float>(repeating: mx)
+    while j + 8 <= n { let e = fastExp(load8(x + j) - m8); store8(e, p + j); s8 += e; j += 8 }
+    while j < n { let e = fastExp(x[j] - mx); p[j] = e; sum += e; j += 1 }
+    sum += s8.sum()
+    let inv = 1 / sum
+    for j in 0..<n { p[j] *= inv }
+    return mx + logf(sum)
 }
