@@ -231,8 +231,8 @@ public final class LightGCN: FactorModel {
     }
 
     /// Adam (Kingma & Ba) with bias correction, or SGD, over one flat parameter array. The
-    /// correction is folded into the step and ε (lr·√c₂/c₁, ε·√c₂), as RecbenchNN's Adam does, so
-    /// the AVX2 kernel both share runs it; the scalar loop does the same operations.
+    /// correction is folded into the step size and ε (lr·√c₂/c₁, ε·√c₂), as in RecbenchNN's Adam,
+    /// whose AVX2 kernel this step runs; the scalar loop does the same operations.
     struct Optimizer {
         let adam: Bool, learningRate: Float, count: Int
         let m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
