@@ -5,9 +5,10 @@ internal import CIntrinsics
 /// LightGCN (He et al. 2020): user and item embeddings E⁰ propagated over the normalised
 /// bipartite graph Â = D^−1/2 A D^−1/2 without transforms or nonlinearities, the final embedding
 /// the mean of layers 0…K, E = (1/(K+1)) Σ_k Âᵏ E⁰, and scores e_u·e_i. Trained with the BPR loss
-/// on (user, positive, negative) triples, one uniformly drawn unseen negative per training
-/// interaction per epoch in shuffled mini-batches, plus λ/(2B) Σ ‖e⁰‖² over the batch's layer-0
-/// rows (RecBole's form), by Adam or SGD.
+/// on (user, positive, negative) triples with a uniformly drawn unseen negative, as many per epoch
+/// as there are training interactions, in mini-batches, plus λ/(2B) Σ ‖e⁰‖² over the batch's
+/// layer-0 rows (RecBole's form), by Adam or SGD. The positives are the interactions in shuffled
+/// order (RecBole) or uniformly drawn users each with one of their items (the authors' code).
 ///
 /// Every batch propagates the whole graph (K sparse products, multithreaded over rows) and, since
 /// E is linear in E⁰ and Â symmetric, maps the gradient back with the same K products: ∂L/∂E⁰ =
@@ -28,6 +29,10 @@ public final class LightGCN: FactorModel {
             .real("learning_rate", default: 0.001, exclusiveMin: true, "Step size of the optimizer."),
             .real("regularization", default: 1e-5, "λ on the batch's layer-0 embeddings: λ/(2B) Σ ‖e⁰‖²."),
             .choice("optimizer", default: OptimizerKind.adam, "Adam (β = 0.9, 0.999, ε = 1e-8) or plain SGD."),
+            .choice(
+                "sampling", default: Sampling.interactions,
+                "Positives of an epoch: every interaction once, shuffled (RecBole), or users drawn uniformly among those with a training item, each with one of its items drawn uniformly (the authors' code: every user weighs the same, as in a per-user mean metric)."
+            ),
             .real(
                 "init_std", default: 0,
                 "Standard deviation of the initial embeddings (0 = Xavier normal, √(2/(rows + d)))."),
@@ -36,12 +41,14 @@ public final class LightGCN: FactorModel {
         ]
         public var factors: Int, layers: Int, epochs: Int, batchSize: Int, learningRate: Double, regularization: Double
         public enum OptimizerKind: String, CaseIterable, Sendable { case adam, sgd }
-        public var optimizer: OptimizerKind, initStd: Double, patience: Int, validateEvery: Int
+        public enum Sampling: String, CaseIterable, Sendable { case interactions, users }
+        public var optimizer: OptimizerKind, sampling: Sampling, initStd: Double, patience: Int, validateEvery: Int
         public init(_ v: ParameterValues) {
             factors = v.int("factors"); layers = v.int("layers"); epochs = v.int("epochs");
             batchSize = v.int("batch_size")
             learningRate = v.real("learning_rate"); regularization = v.real("regularization")
-            optimizer = v.choice("optimizer"); initStd = v.real("init_std"); patience = v.int("patience")
+            optimizer = v.choice("optimizer"); sampling = v.choice("sampling"); initStd = v.real("init_std");
+            patience = v.int("patience")
             validateEvery = v.int("validate_every")
         }
         /// Six (users + items) × d work buffers, two Adam moments, the factors, the normalised
@@ -82,11 +89,7 @@ public final class LightGCN: FactorModel {
         publish(graph, buffers, d: d, threads: threads)
         guard nnz > 0, items > 1 else { return }
 
-        // Training interactions as (user node, item node), in byUser order.
-        let seen = m.byUser
-        var positives = [SIMD2<Int32>]()
-        positives.reserveCapacity(nnz)
-        for u in 0..<users { for i in seen.rowIndices(u) { positives.append(SIMD2(Int32(u), Int32(users) + i)) } }
+        let sampler = TripleDraw(m.byUser, items: items, sampling: config.sampling)
         let batch = min(config.batchSize, nnz)
         var optimizer = Optimizer(
             adam: config.optimizer == .adam, learningRate: Float(config.learningRate), count: nodes * d)
@@ -102,21 +105,13 @@ public final class LightGCN: FactorModel {
         ) { epoch in
             let started = DispatchTime.now().uptimeNanoseconds
             var rng = context.random("lightgcn-epoch-\(epoch)")
-            var order = Array(0..<nnz)
+            var order = config.sampling == .interactions ? Array(0..<nnz) : []
             rng.shuffle(&order)
             var loss = 0.0, regLoss = 0.0
             for start in stride(from: 0, to: nnz, by: batch) {
                 if context.isCancelled { throw RecbenchError.cancelled }
                 let count = min(batch, nnz - start)
-                for t in 0..<count {
-                    let p = positives[order[start + t]]
-                    let u = Int(p.x)
-                    var j = rng.nextInt(below: items), tries = 0
-                    while tries < 100 && seen.position(row: u, column: j) != nil {
-                        j = rng.nextInt(below: items); tries += 1
-                    }
-                    triples[t] = SIMD3(p.x, p.y, Int32(users + j))
-                }
+                sampler.draw(into: &triples, count: count, from: start, of: order, rng: &rng)
                 let (l, r) = triples.withUnsafeBufferPointer {
                     Self.lossAndGradient(
                         graph, buffers, triples: UnsafeBufferPointer(rebasing: $0[0..<count]), d: d,
@@ -128,6 +123,48 @@ public final class LightGCN: FactorModel {
             publish(graph, buffers, d: d, threads: threads)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             return ["loss": (loss + regLoss) / Double(nnz), "epoch_seconds": seconds]
+        }
+    }
+
+    /// Draws a batch's (user, positive, negative) node triples (item nodes follow the users).
+    struct TripleDraw {
+        let seen: SparseMatrix, items: Int, sampling: Config.Sampling
+        /// Training pairs (user, item node) in byUser order, and the users with a training item.
+        let pairs: [SIMD2<Int32>], activeUsers: [Int32]
+
+        init(_ byUser: SparseMatrix, items: Int, sampling: Config.Sampling) {
+            seen = byUser; self.items = items; self.sampling = sampling
+            var pairs = [SIMD2<Int32>](), active = [Int32]()
+            pairs.reserveCapacity(byUser.nnz)
+            for u in 0..<byUser.rows where !byUser.rowRange(u).isEmpty {
+                active.append(Int32(u))
+                for i in byUser.rowIndices(u) { pairs.append(SIMD2(Int32(u), Int32(byUser.rows) + i)) }
+            }
+            self.pairs = pairs; activeUsers = active
+        }
+
+        /// `order`: the epoch's shuffled pair indices, of which the batch takes `count` from `start`
+        /// (read by `interactions` only). The negative is redrawn while it is one of the user's
+        /// items, at most 100 times.
+        func draw(
+            into triples: inout [SIMD3<Int32>], count: Int, from start: Int, of order: [Int], rng: inout RandomSource
+        ) {
+            for t in 0..<count {
+                let p: SIMD2<Int32>
+                switch sampling {
+                case .interactions: p = pairs[order[start + t]]
+                case .users:
+                    let u = Int(activeUsers[rng.nextInt(below: activeUsers.count)])
+                    let row = seen.rowIndices(u)
+                    p = SIMD2(Int32(u), Int32(seen.rows) + row[row.startIndex + rng.nextInt(below: row.count)])
+                }
+                let u = Int(p.x)
+                var j = rng.nextInt(below: items), tries = 0
+                while tries < 100 && seen.position(row: u, column: j) != nil {
+                    j = rng.nextInt(below: items); tries += 1
+                }
+                triples[t] = SIMD3(p.x, p.y, Int32(seen.rows + j))
+            }
         }
     }
 

@@ -131,6 +131,37 @@ private func lightGCN(_ o: [String: ParameterValue]) -> LightGCN {
         #expect(model.factors.users.rows == 400 && model.factors.items.columns == 64)
     }
 
+    /// User 0 has 40 items, user 1 one, user 2 none (50 items). Drawn by interaction, user 1 is
+    /// one triple in 41; drawn by user, half of them (binomial: 10,250 ± 72 of 20,500, the bound
+    /// is 5.6 σ), and user 2 never. Every positive is the user's, every negative is not.
+    @Test(arguments: LightGCN.Config.Sampling.allCases) func triplesFollowTheSampling(
+        sampling: LightGCN.Config.Sampling
+    ) {
+        let pairs: [(Int32, Int32)] = (0..<40).map { (0, Int32($0)) } + [(1, 40)]
+        let m = InteractionMatrix(
+            userCount: 3, itemCount: 50, users: pairs.map(\.0), items: pairs.map(\.1),
+            values: [Float](repeating: 1, count: pairs.count))
+        let draw = LightGCN.TripleDraw(m.byUser, items: 50, sampling: sampling)
+        #expect(draw.activeUsers == [0, 1] && draw.pairs.count == 41)
+        var rng = RandomSource(seed: 11), order = Array(0..<41), triples = [SIMD3<Int32>](), perUser = [0, 0, 0]
+        for _ in 0..<500 {
+            rng.shuffle(&order)
+            var batch = [SIMD3<Int32>](repeating: .zero, count: 41)
+            draw.draw(into: &batch, count: 41, from: 0, of: order, rng: &rng)
+            triples += batch
+        }
+        for t in triples {
+            perUser[Int(t.x)] += 1
+            let items = Set(m.byUser.rowIndices(Int(t.x)).map { $0 + 3 })
+            #expect(items.contains(t.y) && !items.contains(t.z) && (3..<53).contains(t.z))
+        }
+        #expect(perUser[2] == 0)
+        switch sampling {
+        case .interactions: #expect(perUser[1] == 500)
+        case .users: #expect(abs(perUser[1] - 10_250) < 400, "user 1 drawn \(perUser[1]) of 20,500")
+        }
+    }
+
     @Test func seedGivesTheSameModelAndLossFalls() throws {
         let p = PlantedClusters(users: 120, items: 90)
         let o: [String: ParameterValue] = [
