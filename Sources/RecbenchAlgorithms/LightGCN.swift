@@ -274,7 +274,7 @@ public final class LightGCN: FactorModel {
         let adam: Bool, learningRate: Float, count: Int
         let m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
         var t = 0
-        /// Whether the step runs the AVX2 kernel (tests compare it with the scalar loop).
+        /// Whether the step runs the AVX2 kernel (a test compares it with the Swift lanes).
         var vectorKernel = CPUFeatures.avx2FMA
 
         init(adam: Bool, learningRate: Float, count: Int) {
@@ -299,24 +299,14 @@ public final class LightGCN: FactorModel {
             }
             let b1: Float = 0.9, b2: Float = 0.999
             let c1 = 1 - pow(b1, Float(t)), c2 = 1 - pow(b2, Float(t))
-            let lr = learningRate * c2.squareRoot() / c1, eps = 1e-8 * c2.squareRoot()
-            let p = UncheckedSendable((x, g, m, v)), vector = vectorKernel
+            let rule = AdamRule(
+                beta1: b1, beta2: b2, learningRate: learningRate * c2.squareRoot() / c1,
+                epsilon: 1e-8 * c2.squareRoot(),
+                vectorKernel: vectorKernel)
+            let p = UncheckedSendable((x, g, m, v))
             parallelChunks(count: count, threads: threads) { _, range in
                 let (x, g, m, v) = p.value
-                var k = range.lowerBound
-                if vector {
-                    let n = range.count / 8 * 8
-                    _ = recbench_adam_avx2(
-                        x + k, g + k, nil, m + k, v + k, n, 1, 0, 1, b1, 1 - b1, b2, 1 - b2, lr, eps)
-                    k += n
-                }
-                while k < range.upperBound {
-                    let gk = g[k]
-                    m[k] = b1 * m[k] + (1 - b1) * gk
-                    v[k] = b2 * v[k] + (1 - b2) * gk * gk
-                    x[k] -= lr * m[k] / (v[k].squareRoot() + eps)
-                    k += 1
-                }
+                _ = rule.apply(x, g, extra: nil, m, v, range.lowerBound, range.upperBound)
             }
         }
     }

@@ -22,3 +22,11 @@ public func withPointers<A, B, C, D, E, R>(
 @inline(__always) private func address<T>(_ p: UnsafeBufferPointer<T>) -> UnsafePointer<T> {
     p.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)!
 }
+
+/// Eight floats from an address of any alignment (the lanes' loads and stores in kernels).
+@inlinable @inline(__always) public func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+@inlinable @inline(__always) public func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}

@@ -44,13 +44,6 @@
     1 - 2 / (1 + fastExp(2 * u))
 }
 
-@inline(__always) func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-@inline(__always) func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
-}
-
 /// Lane-wise max and min by compare and `replacing`: the standard library's `pointwiseMax`/`Min`
 /// (and `clamped`) stay out-of-line lane loops in release builds (6.6 % of a SASRec epoch); a
 /// micro-benchmark of the running max over 12,104 floats: 31 µs with `pointwiseMax`, 7 µs so.

@@ -1,4 +1,5 @@
 internal import CIntrinsics
+import RecbenchAlgorithms
 import RecbenchCore
 
 /// Adam (Kingma & Ba 2015), or AdamW (Loshchilov & Hutter 2019) when `decoupledWeightDecay`:
@@ -111,42 +112,10 @@ public final class Adam {
             let extra = shadows.first?.gradient(of: p)
             let l2: Float = (!decoupledWeightDecay && decays[k]) ? weightDecay : 0
             let shrink: Float = (decoupledWeightDecay && decays[k]) ? 1 - learningRate * weightDecay : 1
-            let (b1, b2, eps) = (beta1, beta2, epsilon * c2.squareRoot())
-            let vectorKernels = vectorKernels
-            // Elements lo..<hi; returns their raw gradient's squared sum. Eight lanes do what the
-            // scalar tail does, operation for operation, and the gradient is zeroed as it is read
-            // (one pass over the table instead of two).
-            let apply = { (lo: Int, hi: Int) -> Double in
-                var i = lo, sq = SIMD8<Float>(repeating: 0), tail: Float = 0
-                if vectorKernels {
-                    let n = ((hi - lo) / 8) * 8
-                    tail = recbench_adam_avx2(
-                        w + lo, g + lo, extra.map { $0 + lo }, mk + lo, vk + lo, n, clip, l2, shrink, b1, 1 - b1, b2,
-                        1 - b2, lr, eps)
-                    i += n
-                }
-                while i + 8 <= hi {
-                    var raw = load8(g + i)
-                    if let extra { raw += load8(extra + i); store8(.zero, extra + i) }
-                    let gi = raw * clip + l2 * load8(w + i)
-                    let mi = b1 * load8(mk + i) + (1 - b1) * gi, vi = b2 * load8(vk + i) + (1 - b2) * gi * gi
-                    store8(mi, mk + i); store8(vi, vk + i)
-                    store8(load8(w + i) * shrink - lr * mi / (vi.squareRoot() + eps), w + i)
-                    store8(.zero, g + i)
-                    sq += raw * raw; i += 8
-                }
-                while i < hi {
-                    var raw = g[i]
-                    if let extra { raw += extra[i]; extra[i] = 0 }
-                    let gi = raw * clip + l2 * w[i]
-                    mk[i] = b1 * mk[i] + (1 - b1) * gi
-                    vk[i] = b2 * vk[i] + (1 - b2) * gi * gi
-                    w[i] = w[i] * shrink - lr * mk[i] / (vk[i].squareRoot() + eps)
-                    g[i] = 0
-                    tail += raw * raw; i += 1
-                }
-                return Double(sq.sum() + tail)
-            }
+            let rule = AdamRule(
+                beta1: beta1, beta2: beta2, learningRate: lr, epsilon: epsilon * c2.squareRoot(), clip: clip, l2: l2,
+                shrink: shrink, vectorKernel: vectorKernels)
+            let apply = { (lo: Int, hi: Int) -> Double in rule.apply(w, g, extra: extra, mk, vk, lo, hi) }
             let average = { (range: Range<Int>) in
                 guard let avg else { return }
                 for i in range { avg[i] = first ? w[i] : β * avg[i] + (1 - β) * w[i] }

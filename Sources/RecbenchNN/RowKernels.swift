@@ -1,4 +1,5 @@
 import Foundation
+import RecbenchCore
 
 // Row kernels of the element-wise ops and the fused ops (DIN's unit, NeuMF's scoring), eight lanes
 // at a time (`load8`, `store8`, `max8` in FastMath.swift) with a scalar tail: the compiler does not
