@@ -88,8 +88,8 @@ private func lightGCN(_ o: [String: ParameterValue]) -> LightGCN {
     }
 
     /// Three Adam steps agree with the textbook form (bias-corrected moments, in Double), and the
-    /// AVX2 kernel with the scalar loop to the bit; 37 entries over two threads leave scalar tails.
-    @Test func adamStepsMatchTheTextbookAndTheScalarLoop() {
+    /// AVX2 kernel with the Swift lanes to the bit; 37 entries over two threads leave scalar tails.
+    @Test func adamStepsMatchTheTextbookAndTheSwiftLanes() {
         let n = 37, lr: Float = 0.01
         var rng = RandomSource(seed: 5)
         let start = (0..<n).map { _ in Float(rng.nextGaussian()) }
