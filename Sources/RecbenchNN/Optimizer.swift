@@ -1,4 +1,3 @@
-internal import CIntrinsics
 import RecbenchAlgorithms
 import RecbenchCore
 

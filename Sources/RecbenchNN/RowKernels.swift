@@ -2,7 +2,7 @@ import Foundation
 import RecbenchCore
 
 // Row kernels of the element-wise ops and the fused ops (DIN's unit, NeuMF's scoring), eight lanes
-// at a time (`load8`, `store8`, `max8` in FastMath.swift) with a scalar tail: the compiler does not
+// at a time (`load8`, `store8` from RecbenchCore, `max8` in FastMath.swift) with a scalar tail: the compiler does not
 // vectorise these loops itself (the pointers may alias). Each lane computes what the scalar loop
 // did, so results are unchanged.
 
