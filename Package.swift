@@ -74,8 +74,10 @@ let package = Package(
                 "RecbenchConfig", "RecbenchRunner", "RecbenchData", "RecbenchCore"
             ]),
 
-        .testTarget(name: "RecbenchCoreTests", dependencies: ["RecbenchCore", "RecbenchGSL"]),
-        .testTarget(name: "RecbenchDataTests", dependencies: ["RecbenchData"]),
+        // Scratch paths under one per-process folder removed at exit (Tests/RecbenchTestSupport/Scratch.swift).
+        .target(name: "RecbenchTestSupport", path: "Tests/RecbenchTestSupport"),
+        .testTarget(name: "RecbenchCoreTests", dependencies: ["RecbenchCore", "RecbenchGSL", "RecbenchTestSupport"]),
+        .testTarget(name: "RecbenchDataTests", dependencies: ["RecbenchData", "RecbenchTestSupport"]),
         .testTarget(
             name: "RecbenchAlgorithmsTests",
             dependencies: ["RecbenchAlgorithms", "RecbenchData", "RecbenchEval", "RecbenchConfig"]),
@@ -89,13 +91,14 @@ let package = Package(
         .testTarget(
             name: "RecbenchExperimentTests",
             dependencies: [
-                "RecbenchConfig", "RecbenchRunner", "RecbenchAnalysis", "RecbenchReport", "RecbenchCore", "RecbenchEval"
+                "RecbenchConfig", "RecbenchRunner", "RecbenchAnalysis", "RecbenchReport", "RecbenchCore",
+                "RecbenchEval", "RecbenchTestSupport"
             ]),
         // The commands in-process: arguments checked by validate(), errors thrown with their exit status.
         .testTarget(
             name: "RecbenchCLITests",
             dependencies: [
-                "recbench", .product(name: "ArgumentParser", package: "swift-argument-parser")
+                "recbench", "RecbenchTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")
             ])
     ]
 )

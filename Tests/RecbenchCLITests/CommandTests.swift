@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Testing
 @testable import recbench
+import RecbenchTestSupport
 
 /// The message ArgumentParser gives for arguments that fail parsing or `validate()`.
 private func refusal<C: ParsableCommand>(_ command: C.Type, _ arguments: [String]) -> String? {
@@ -38,7 +39,7 @@ private func refusal<C: ParsableCommand>(_ command: C.Type, _ arguments: [String
 /// An invalid experiment file is a thrown error carrying exit status 2, not an exit from inside
 /// the command, so a caller (or this test) sees it.
 @Test func aBadExperimentFileIsThrownWithItsExitStatus() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("recbench-cli-\(UUID().uuidString)").path
+    let dir = Scratch.path("recbench-cli")
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let file = dir + "/bad.json"

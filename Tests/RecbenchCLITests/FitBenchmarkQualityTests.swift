@@ -2,11 +2,12 @@ import Foundation
 import RecbenchBench
 import RecbenchConfig
 import Testing
+import RecbenchTestSupport
 
 /// `bench fit --test`: the held-out file's pairs are mapped onto the training file's IDs, unknown users and
 /// items are dropped, and the lists are scored with the metric formulas. MostPopular makes the lists known.
 @Test func fitBenchmarkScoresItsListsAgainstTheHeldOutFile() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("recbench-fitq-\(UUID().uuidString)").path
+    let dir = Scratch.path("recbench-fitq")
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     func write(_ name: String, _ rows: [(String, String)]) throws -> String {

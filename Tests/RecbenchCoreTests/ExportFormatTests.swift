@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 @testable import RecbenchCore
+import RecbenchTestSupport
 
 /// python3 with NumPy, when the machine has it (the cross-check against NumPy's own reader).
 let numpyPython: String? = {
@@ -63,7 +64,7 @@ func output(of tool: String, _ arguments: [String]) throws -> (status: Int32, te
 
     @Test(.enabled(if: numpyPython != nil, "python3 with NumPy is not installed"))
     func numpyReadsTheFiles() throws {
-        let folder = NSTemporaryDirectory() + "/recbench-npy-\(UUID().uuidString)"
+        let folder = Scratch.path("recbench-npy")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try NpyFile.encode(.float32([0.5, -1, 3.25, 8, 0, 1e-3]), shape: [2, 3]).write(
             to: URL(fileURLWithPath: folder + "/f.npy"))
@@ -102,7 +103,7 @@ func output(of tool: String, _ arguments: [String]) throws -> (status: Int32, te
 
     @Test(.enabled(if: gzipTool != nil, "gzip is not installed"))
     func gzipToolReadsIt() throws {
-        let path = NSTemporaryDirectory() + "/recbench-gzip-\(UUID().uuidString).csv.gz"
+        let path = Scratch.path("recbench-gzip") + ".csv.gz"
         let text = "user,rank,item,score\n" + (1...5000).map { "u,\($0),i\($0),\(Float($0) / 7)\n" }.joined()
         try Gzip.compress(Data(text.utf8)).write(to: URL(fileURLWithPath: path))
         let (status, out) = try output(of: gzipTool!, ["-dc", path])

@@ -2,10 +2,11 @@ import Foundation
 import RecbenchCore
 import Testing
 import RecbenchData
+import RecbenchTestSupport
 
 /// A fresh temporary folder with the given files (bytes or UTF-8 text).
 func makeTempDir(_ files: [String: [UInt8]]) throws -> String {
-    let dir = NSTemporaryDirectory() + "recbench-data-\(UUID().uuidString)"
+    let dir = Scratch.path("recbench-data")
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     for (name, bytes) in files { try Data(bytes).write(to: URL(fileURLWithPath: dir + "/" + name)) }
     return dir

@@ -1,12 +1,12 @@
 import Foundation
 import Testing
 import RecbenchData
+import RecbenchTestSupport
 
 /// The registry lookup order: each candidate is found only when every earlier one is absent.
 @Suite struct RegistryLocationTests {
     @Test func lookupOrderFallsThroughEachPlace() throws {
-        let root = NSTemporaryDirectory() + "recbench-registry-order-\(getpid())"
-        try? FileManager.default.removeItem(atPath: root)
+        let root = Scratch.path("recbench-registry-order")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let places = [
             "flag", "env", "cwd/datasets", "project/datasets", "prefix/share/recbench/datasets",

@@ -4,6 +4,7 @@ import RecbenchCore
 @testable import RecbenchConfig
 @testable import RecbenchRunner
 @testable import RecbenchReport
+import RecbenchTestSupport
 
 /// `"outputs": {"attention": [...]}`: for each requested user the data set has, the attention models
 /// write what they attended to when scoring each of the user's test items; other models write nothing.
@@ -23,8 +24,8 @@ import RecbenchCore
     let spec = try ExperimentLoader(registry: nil).load(text: text, file: "attention.json")
     #expect(spec.outputs.attentionUsers == ["7", "12", "nobody"])
     let env = DataEnvironment(
-        registry: nil, cacheDirectory: NSTemporaryDirectory(), baseDirectory: NSTemporaryDirectory())
-    let root = NSTemporaryDirectory() + "/recbench-attention-\(UUID().uuidString)"
+        registry: nil, cacheDirectory: Scratch.path("recbench-cache"), baseDirectory: Scratch.root)
+    let root = Scratch.path("recbench-attention")
     defer { try? FileManager.default.removeItem(atPath: root) }
     let r = try ExperimentRun.execute(spec: spec, data: env, progress: SilentProgress(), outputRoot: root, cache: .off)
     let runner = Runner(spec: spec, data: env)

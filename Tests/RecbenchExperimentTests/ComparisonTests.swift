@@ -5,6 +5,7 @@ import Foundation
 @testable import RecbenchAnalysis
 @testable import RecbenchReport
 import RecbenchEval
+import RecbenchTestSupport
 
 /// The statistics tests' own experiment (independent of experiments/quickstart.json, which changes):
 /// synthetic data, 3 folds, 4 configurations, recall at two cutoffs for the metric@K curve.
@@ -25,13 +26,13 @@ let statsFixture = """
     }
     """
 
-/// Runs the fixture into a fresh temporary folder (left there: tests read the files).
+/// Runs the fixture into a fresh scratch folder (left there: tests read the files).
 func runStatsFixture() throws -> RunResult {
     let env = try dataEnvironment(dataDir: nil)
     let spec = try ExperimentLoader(registry: env.registry).load(text: statsFixture, file: "stats-fixture.json")
     return try ExperimentRun.execute(
         spec: spec, data: env, progress: SilentProgress(),
-        outputRoot: NSTemporaryDirectory() + "/recbench-stats-\(UUID().uuidString)")
+        outputRoot: Scratch.path("recbench-stats"))
 }
 
 /// One fixture run shared by the tests below.
@@ -142,7 +143,7 @@ private func planted(_ r: RunResult, configuration: String, metric: String, fact
 
 @Test func checkPassesRerunAndFailsPlantedRegression() throws {
     let r = try quickstart.get()
-    let file = NSTemporaryDirectory() + "/recbench-baseline-\(UUID().uuidString).json"
+    let file = Scratch.path("recbench-baseline") + ".json"
     try AtomicFile.write(try Baseline.encode(Baseline.make(from: r)), to: file)
     let baseline = try Baseline.load(path: file)
     #expect(baseline.results.count == r.trials.count / 3 * r.spec.metrics.count)

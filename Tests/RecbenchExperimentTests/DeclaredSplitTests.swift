@@ -4,10 +4,11 @@ import RecbenchConfig
 import RecbenchRunner
 import RecbenchCore
 import RecbenchData
+import RecbenchTestSupport
 
 /// A registry data set in adjacency lists that declares train / valid / test files.
 private func adjacencyFixture() throws -> (DatasetRegistry, DataEnvironment) {
-    let dir = NSTemporaryDirectory() + "recbench-adj-\(UUID().uuidString)"
+    let dir = Scratch.path("recbench-adj")
     let files = [
         "train.txt": "1 10 11 12\n2 10 13\n3 11 12\n", "valid.txt": "1 13\n2 12\n", "test.txt": "1 14\n2 11\n3 10\n"
     ]

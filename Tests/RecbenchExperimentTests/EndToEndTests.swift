@@ -5,6 +5,7 @@ import Foundation
 @testable import RecbenchAnalysis
 @testable import RecbenchReport
 import RecbenchData
+import RecbenchTestSupport
 
 /// The package root, from this file's location (tests may run from any working directory).
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -22,14 +23,14 @@ func dataEnvironment(dataDir: String?) throws -> DataEnvironment {
     if let dataDir { env["RECBENCH_DATA_DIR"] = dataDir }
     return DataEnvironment(
         registry: try DatasetRegistry(directory: packageRoot + "/datasets"), environment: env,
-        cacheDirectory: NSTemporaryDirectory() + "/recbench-cache", baseDirectory: packageRoot + "/experiments")
+        cacheDirectory: Scratch.path("recbench-cache"), baseDirectory: packageRoot + "/experiments")
 }
 
 func runExperiment(_ name: String, dataDir: String?) throws -> RunResult {
     let env = try dataEnvironment(dataDir: dataDir)
     let spec = try ExperimentLoader(registry: env.registry).load(path: packageRoot + "/experiments/\(name)")
-    // Left in the temporary folder: the tests read the files after this returns.
-    let out = NSTemporaryDirectory() + "/recbench-e2e-\(UUID().uuidString)"
+    // Left in the scratch folder: the tests read the files after this returns.
+    let out = Scratch.path("recbench-e2e")
     let result = try ExperimentRun.execute(spec: spec, data: env, progress: SilentProgress(), outputRoot: out)
     // Every output file exists, nothing partial remains.
     for f in ["metrics.csv", "per_user.csv", "profile.csv", "summary.md", "manifest.json"] {

@@ -5,6 +5,7 @@ import RecbenchEval
 @testable import RecbenchConfig
 @testable import RecbenchRunner
 @testable import RecbenchReport
+import RecbenchTestSupport
 
 /// Rows of a gzip CSV export, header first.
 func gzipCSV(_ path: String) throws -> [[String]] {
@@ -49,8 +50,8 @@ let exportExperiment = """
 @Test func exportedListsAndFactorsAgreeWithTheTrial() throws {
     let spec = try ExperimentLoader(registry: nil).load(text: exportExperiment, file: "exports.json")
     let env = DataEnvironment(
-        registry: nil, cacheDirectory: NSTemporaryDirectory(), baseDirectory: NSTemporaryDirectory())
-    let root = NSTemporaryDirectory() + "/recbench-exports-\(UUID().uuidString)"
+        registry: nil, cacheDirectory: Scratch.path("recbench-cache"), baseDirectory: Scratch.root)
+    let root = Scratch.path("recbench-exports")
     let r = try ExperimentRun.execute(spec: spec, data: env, progress: SilentProgress(), outputRoot: root, cache: .off)
     let exports = r.directory + "/exports"
     let users = try String(contentsOfFile: exports + "/syn.users.txt", encoding: .utf8).split(separator: "\n").map(
@@ -136,10 +137,10 @@ let exportExperiment = """
         """
     let spec = try ExperimentLoader(registry: nil).load(text: text, file: "r.json")
     let env = DataEnvironment(
-        registry: nil, cacheDirectory: NSTemporaryDirectory(), baseDirectory: NSTemporaryDirectory())
+        registry: nil, cacheDirectory: Scratch.path("recbench-cache"), baseDirectory: Scratch.root)
     let r = try ExperimentRun.execute(
         spec: spec, data: env, progress: SilentProgress(),
-        outputRoot: NSTemporaryDirectory() + "/recbench-rx-\(UUID().uuidString)", cache: .off)
+        outputRoot: Scratch.path("recbench-rx"), cache: .off)
     let t = r.trials[0]
     let stem = TrialExports.stem(trial: 0, dataset: "rated", configuration: "Bias", fold: 1)
     #expect(t.exports == [stem + ".recommendations.csv.gz", stem + ".predictions.csv.gz"])

@@ -4,10 +4,11 @@ import RecbenchConfig
 import RecbenchRunner
 import RecbenchCore
 import RecbenchData
+import RecbenchTestSupport
 
 /// A folder of one's own fold files (no data file beside them) and its experiment environment.
 private func foldFolder(_ files: [String: String]) throws -> (dir: String, env: DataEnvironment) {
-    let dir = NSTemporaryDirectory() + "recbench-folds-\(UUID().uuidString)"
+    let dir = Scratch.path("recbench-folds")
     try FileManager.default.createDirectory(atPath: dir + "/folds", withIntermediateDirectories: true)
     for (name, body) in files { try Data(body.utf8).write(to: URL(fileURLWithPath: "\(dir)/folds/\(name)")) }
     return (dir, DataEnvironment(registry: nil, environment: [:], cacheDirectory: dir + "/cache", baseDirectory: dir))

@@ -3,6 +3,7 @@ import Testing
 import RecbenchConfig
 import RecbenchRunner
 import RecbenchReport
+import RecbenchTestSupport
 
 /// `git ARGS` in `folder`: its trimmed output, nil when git fails or is missing.
 private func git(_ args: [String], in folder: String) -> String? {
@@ -39,7 +40,7 @@ private func versions(experimentIn folder: String) throws -> JSONNode {
 }
 
 @Test(.enabled(if: gitAvailable)) func manifestNamesTheBuildCommitAndTheExperimentsOwn() throws {
-    let repo = NSTemporaryDirectory() + "recbench-exp-repo-\(UUID().uuidString)"
+    let repo = Scratch.path("recbench-exp-repo")
     try FileManager.default.createDirectory(atPath: repo, withIntermediateDirectories: true)
     #expect(git(["init", "-q"], in: repo) != nil)
     try Data("x\n".utf8).write(to: URL(fileURLWithPath: repo + "/README"))
@@ -60,7 +61,7 @@ private func versions(experimentIn folder: String) throws -> JSONNode {
         #expect(git(["cat-file", "-e", hash + "^{commit}"], in: packageRoot) != nil)
     }
     // Outside any repository: no experiment commit.
-    let plain = NSTemporaryDirectory() + "recbench-exp-plain-\(UUID().uuidString)"
+    let plain = Scratch.path("recbench-exp-plain")
     try FileManager.default.createDirectory(atPath: plain, withIntermediateDirectories: true)
     if git(["rev-parse", "HEAD"], in: plain) == nil {
         #expect(try versions(experimentIn: plain)["experiment_commit"]?.value == .null)

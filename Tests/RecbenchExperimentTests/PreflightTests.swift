@@ -4,11 +4,12 @@ import RecbenchConfig
 import RecbenchRunner
 import RecbenchCore
 import RecbenchData
+import RecbenchTestSupport
 
 /// A registry with one ml-100k-format entry and a folder that holds only some of its files.
 private func fixture(_ files: [String: String]) throws -> (dir: String, registry: DatasetRegistry, env: DataEnvironment)
 {
-    let dir = NSTemporaryDirectory() + "recbench-preflight-\(UUID().uuidString)"
+    let dir = Scratch.path("recbench-preflight")
     try FileManager.default.createDirectory(atPath: dir + "/data/toy", withIntermediateDirectories: true)
     for (name, body) in files { try Data(body.utf8).write(to: URL(fileURLWithPath: "\(dir)/data/toy/\(name)")) }
     let entry = DatasetEntry(

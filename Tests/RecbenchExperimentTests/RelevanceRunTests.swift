@@ -6,10 +6,11 @@ import RecbenchEval
 @testable import RecbenchConfig
 @testable import RecbenchRunner
 @testable import RecbenchReport
+import RecbenchTestSupport
 
 /// A small rated data set as a header-named CSV: 40 users × 30 items, ratings 1–5 by a fixed pattern.
 func writeRatedCSV() throws -> String {
-    let folder = NSTemporaryDirectory() + "/recbench-relevance-\(UUID().uuidString)"
+    let folder = Scratch.path("recbench-relevance")
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     var text = "user,item,rating\n"
     for u in 0..<40 {
@@ -37,11 +38,10 @@ func relevanceExperiment(file: String, relevance: String, extra: String = "") ->
 func runText(_ text: String) throws -> RunResult {
     let spec = try ExperimentLoader(registry: nil).load(text: text, file: "relevance.json")
     let env = DataEnvironment(
-        registry: nil, cacheDirectory: NSTemporaryDirectory() + "/recbench-cache",
-        baseDirectory: NSTemporaryDirectory())
+        registry: nil, cacheDirectory: Scratch.path("recbench-cache"), baseDirectory: Scratch.root)
     return try ExperimentRun.execute(
         spec: spec, data: env, progress: SilentProgress(),
-        outputRoot: NSTemporaryDirectory() + "/recbench-rel-\(UUID().uuidString)", cache: .off)
+        outputRoot: Scratch.path("recbench-rel"), cache: .off)
 }
 
 @Test func minRatingChangesTheRelevantSetButNotTheTrainingData() throws {
@@ -56,8 +56,7 @@ func runText(_ text: String) throws -> RunResult {
     let runner = Runner(
         spec: spec,
         data: DataEnvironment(
-            registry: nil, cacheDirectory: NSTemporaryDirectory(),
-            baseDirectory: NSTemporaryDirectory()))
+            registry: nil, cacheDirectory: Scratch.path("recbench-cache"), baseDirectory: Scratch.root))
     let prepared = try runner.prepare(spec.datasets[0])
     let fold = runner.foldData(prepared, fold: 1)
     let test = fold.test.byUser

@@ -4,6 +4,7 @@ import RecbenchCore
 @testable import RecbenchRunner
 @testable import RecbenchAnalysis
 @testable import RecbenchReport
+import RecbenchTestSupport
 
 /// A small synthetic suite: 2 folds × (Random, MostPopular, Bias × `itemReg`) trials, one thread,
 /// one trial at a time (so fault-injection write counts follow plan order).
@@ -24,13 +25,13 @@ func tinySpec(itemReg: [Int] = [5, 25], name: String = "tiny-suite") throws -> E
 }
 
 func temporaryFolder(_ tag: String) -> String {
-    let dir = NSTemporaryDirectory() + "/recbench-\(tag)-\(UUID().uuidString)"
+    let dir = Scratch.path("recbench-\(tag)")
     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir
 }
 
 let syntheticEnvironment = DataEnvironment(
-    registry: nil, cacheDirectory: NSTemporaryDirectory() + "/recbench-cache", baseDirectory: NSTemporaryDirectory())
+    registry: nil, cacheDirectory: Scratch.path("recbench-cache"), baseDirectory: Scratch.root)
 
 /// Fields that measure the run rather than its results.
 let timingKeys: Set<String> = [

@@ -5,6 +5,7 @@ import Foundation
 @testable import RecbenchAnalysis
 @testable import RecbenchReport
 import RecbenchEval
+import RecbenchTestSupport
 
 /// Differences `other − best` for hand-made groups: each label maps to its paired differences.
 private func fixedDifferences(_ table: [String: [Double]]) -> (String, String) -> (values: [Double], unit: String) {
@@ -136,7 +137,7 @@ private func withTie(_ r: RunResult, copy: String, from source: String) -> RunRe
     let groups = Comparison.tiedWithBest(r)
     let ndcg = try #require(groups.first { $0.metric == "ndcg@10" })
     #expect(Set(ndcg.members.map(\.label)) == ["MostPopular", "Bias(item_reg=25)"])
-    let file = NSTemporaryDirectory() + "/recbench-baseline-\(UUID().uuidString).json"
+    let file = Scratch.path("recbench-baseline") + ".json"
     try AtomicFile.write(try Baseline.encode(Baseline.make(from: r)), to: file)
     let baseline = try Baseline.load(path: file)
     // The run itself reproduces the baseline's groups (per-user values rounded alike on both sides).
@@ -159,7 +160,7 @@ private func withTie(_ r: RunResult, copy: String, from source: String) -> RunRe
     #expect(report.summary().contains("\(partner) was tied with the best (\(ndcg.best)) in the baseline"))
     // Seen from the other side: a configuration that joins the group is a note, not a regression.
     // (The best's own 23 % drop is a separate, ordinary regression there.)
-    let improvedFile = NSTemporaryDirectory() + "/recbench-baseline-\(UUID().uuidString).json"
+    let improvedFile = Scratch.path("recbench-baseline") + ".json"
     try AtomicFile.write(try Baseline.encode(Baseline.make(from: improved)), to: improvedFile)
     let joined = Baseline.check(r, against: try Baseline.load(path: improvedFile))
     #expect(joined.groupChanges.map(\.configuration) == [partner] && joined.groupRegressions.isEmpty)
