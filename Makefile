@@ -24,7 +24,7 @@ help:
 	@echo "make lint       check the formatting of every Swift file (swift format, .swift-format: 120 columns, 4 spaces)"
 	@echo "make format     reformat every Swift file in place"
 	@echo "make readme-check run every README command in a scratch copy (scripts/readme-commands.sh; ~1.5 min with MovieLens)"
-	@echo "make regression run experiments/ci-regression.json and check it against results/baselines/ (needs MovieLens 100K)"
+	@echo "make regression run experiments/ci-regression.json and ci-regression-sequential.json against results/baselines/ (needs MovieLens 100K)"
 	@echo "make test-slurm start a one-node Slurm (root; installs slurm-wlm, munge), run a 4-shard array, compare with one process"
 	@echo "make baselines  run experiments/ml100k-baselines.json (needs MovieLens 100K)"
 	@echo "make schema     regenerate experiments/schema.json and docs/EXPERIMENT-FILE.md"
@@ -70,18 +70,25 @@ test: deps
 
 # A quality regression (metric drop beyond tolerance and significant) fails the build; exit 2 = data/split mismatch.
 # REGRESSION_BUILD=no (from `make test`) uses the binary already built instead of building the product again.
+# Each gate is experiments/<name>.json checked against results/baselines/<name>.json; every gate runs, and the
+# status is the last failing one's.
 REGRESSION_BUILD ?= yes
+REGRESSION_GATES = ci-regression ci-regression-sequential
 regression:
 	@if [ -n "$(RECBENCH_DATA_DIR)" ] && [ -f "$(RECBENCH_DATA_DIR)/ml-100k/u.data" ]; then \
 	  if [ "$(REGRESSION_BUILD)" != no ]; then \
 	    echo "building $(BIN)"; \
 	    $(SWIFT) build $(BUILD_FLAGS) --product recbench >/dev/null || exit 1; \
 	  fi; \
-	  echo "running experiments/ci-regression.json, checking it against results/baselines/ci-regression.json"; \
-	  out=$$(mktemp -d) && \
-	  $(BIN) run experiments/ci-regression.json --output $$out --quiet --no-cache && \
-	  $(BIN) check $$out/ci-regression/latest --baseline results/baselines/ci-regression.json; \
-	  status=$$?; rm -rf "$$out"; exit $$status; \
+	  status=0; \
+	  for gate in $(REGRESSION_GATES); do \
+	    echo "running experiments/$$gate.json, checking it against results/baselines/$$gate.json"; \
+	    out=$$(mktemp -d) && \
+	    $(BIN) run experiments/$$gate.json --output $$out --quiet --no-cache && \
+	    $(BIN) check $$out/$$gate/latest --baseline results/baselines/$$gate.json; \
+	    s=$$?; rm -rf "$$out"; [ $$s -eq 0 ] || status=$$s; \
+	  done; \
+	  exit $$status; \
 	else \
 	  echo "skipped: MovieLens 100K not found (set RECBENCH_DATA_DIR to the folder holding ml-100k/)"; \
 	fi
